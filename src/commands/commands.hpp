@@ -1,0 +1,27 @@
+// Command layer: each command is a thin function over the library. main.cpp
+// only wires these into CLI11. `exit_code` receives the command's status.
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace CLI {
+class App;
+}
+
+namespace osh::commands {
+
+void add_explain(CLI::App& app, int& exit_code);
+void add_check_policy(CLI::App& app, int& exit_code);
+void add_probe(CLI::App& app, int& exit_code);
+void add_exec(CLI::App& app, int& exit_code);
+void add_hook(CLI::App& app, int& exit_code);
+void add_precreate(CLI::App& app, int& exit_code);
+void add_inject(CLI::App& app, int& exit_code);
+
+// The runc-compatible shim takes its arguments verbatim (runc's flags are not
+// ours to parse), so it bypasses CLI11. `args` excludes the program name and
+// the "runtime" word.
+int runtime_main(const std::vector<std::string>& args);
+
+}  // namespace osh::commands

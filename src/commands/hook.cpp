@@ -1,0 +1,18 @@
+// PLACEHOLDER until its issue lands: replaced by the real command.
+#include <CLI/CLI.hpp>
+#include <iostream>
+
+#include "commands/commands.hpp"
+
+namespace osh::commands {
+
+void add_hook(CLI::App& app, int& exit_code) {
+    auto* cmd = app.add_subcommand("hook", "(not yet implemented)");
+    cmd->allow_extras();
+    cmd->callback([&exit_code] {
+        std::cerr << "oci-sandbox-hook: hook: not implemented yet\n";
+        exit_code = 2;
+    });
+}
+
+}  // namespace osh::commands

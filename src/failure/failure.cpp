@@ -1,0 +1,72 @@
+#include "failure/failure.hpp"
+
+namespace osh::failure {
+
+std::string_view name(Kind k) {
+    switch (k) {
+        case Kind::gpu_detection: return "gpu_detection";
+        case Kind::landlock_unavailable: return "landlock_unavailable";
+        case Kind::landlock_path: return "landlock_path";
+        case Kind::landlock_enforce: return "landlock_enforce";
+        case Kind::seccomp_compile: return "seccomp_compile";
+        case Kind::seccomp_enforce: return "seccomp_enforce";
+        case Kind::no_new_privs: return "no_new_privs";
+        case Kind::netns: return "netns";
+        case Kind::privilege_drop: return "privilege_drop";
+        case Kind::plan_missing: return "plan_missing";
+        case Kind::hook_prelude: return "hook_prelude";
+    }
+    return "unknown";
+}
+
+std::string_view name(Mode m) {
+    switch (m) {
+        case Mode::strict: return "strict";
+        case Mode::warn: return "warn";
+        case Mode::skip: return "skip";
+    }
+    return "unknown";
+}
+
+std::optional<Kind> parse_kind(std::string_view s) {
+    for (Kind k : kAllKinds)
+        if (name(k) == s) return k;
+    return std::nullopt;
+}
+
+std::optional<Mode> parse_mode(std::string_view s) {
+    for (Mode m : {Mode::strict, Mode::warn, Mode::skip})
+        if (name(m) == s) return m;
+    return std::nullopt;
+}
+
+std::string_view fix_hint(Kind k) {
+    switch (k) {
+        case Kind::gpu_detection:
+            return "check the container's device list, or set gpu.detect to always/never";
+        case Kind::landlock_unavailable:
+            return "enable Landlock (lsm= boot parameter, CONFIG_SECURITY_LANDLOCK) or set "
+                   "failure.kinds.landlock_unavailable to warn/skip where an outer sandbox is the boundary";
+        case Kind::landlock_path:
+            return "create the path in the image or remove it from the policy";
+        case Kind::landlock_enforce:
+            return "check that the kernel supports the requested rights (oci-sandbox-hook probe)";
+        case Kind::seccomp_compile:
+            return "check seccomp.deny/allow names against this architecture (oci-sandbox-hook probe)";
+        case Kind::seccomp_enforce:
+            return "an outer sandbox may block seccomp; set failure.kinds.seccomp_enforce to warn/skip if it is the boundary";
+        case Kind::no_new_privs:
+            return "an outer sandbox refused PR_SET_NO_NEW_PRIVS; set failure.kinds.no_new_privs to warn if intended";
+        case Kind::netns:
+            return "give the container a private network namespace or set network.require_private_netns to false";
+        case Kind::privilege_drop:
+            return "check process.run_as_user/run_as_group and the image's /etc/passwd";
+        case Kind::plan_missing:
+            return "the hook did not run or its plan was damaged: check the hook registration and the log";
+        case Kind::hook_prelude:
+            return "the hook could not confine itself; check Landlock/seccomp availability on the host";
+    }
+    return "";
+}
+
+}  // namespace osh::failure

@@ -1,0 +1,66 @@
+// Failure kinds and handler modes: the one place that decides abort / warn / skip.
+#pragma once
+
+#include <array>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace osh::failure {
+
+enum class Kind {
+    gpu_detection,
+    landlock_unavailable,
+    landlock_path,
+    landlock_enforce,
+    seccomp_compile,
+    seccomp_enforce,
+    no_new_privs,
+    netns,
+    privilege_drop,
+    plan_missing,
+    hook_prelude,
+};
+inline constexpr std::array kAllKinds = {
+    Kind::gpu_detection, Kind::landlock_unavailable, Kind::landlock_path, Kind::landlock_enforce,
+    Kind::seccomp_compile, Kind::seccomp_enforce, Kind::no_new_privs, Kind::netns,
+    Kind::privilege_drop, Kind::plan_missing, Kind::hook_prelude,
+};
+
+enum class Mode { strict, warn, skip };
+
+std::string_view name(Kind k);
+std::string_view name(Mode m);
+std::optional<Kind> parse_kind(std::string_view s);
+std::optional<Mode> parse_mode(std::string_view s);
+
+// The policy's `failure` section: a default and per-kind overrides.
+struct Modes {
+    Mode default_mode = Mode::strict;
+    std::map<Kind, Mode> kinds;
+
+    Mode of(Kind k) const {
+        auto it = kinds.find(k);
+        return it == kinds.end() ? default_mode : it->second;
+    }
+};
+
+// What a step should do before it is attempted.
+inline bool should_attempt(const Modes& m, Kind k) { return m.of(k) != Mode::skip; }
+
+// The decision after a step failed: abort (strict) or carry on (warn).
+enum class Decision { abort, continue_degraded, skipped };
+inline Decision on_failure(const Modes& m, Kind k) {
+    switch (m.of(k)) {
+        case Mode::strict: return Decision::abort;
+        case Mode::warn: return Decision::continue_degraded;
+        case Mode::skip: return Decision::skipped;
+    }
+    return Decision::abort;
+}
+
+// A one-line fix suggestion for the operator, per kind.
+std::string_view fix_hint(Kind k);
+
+}  // namespace osh::failure

@@ -1,0 +1,37 @@
+// Accelerator vendor profiles: data, not code. Adding a vendor is adding a
+// table entry in vendor.cpp.
+#pragma once
+
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace osh::gpu {
+
+struct VendorProfile {
+    std::string_view id;    // "nvidia", "wsl2", "tegra", "amd", "habana", "drm"
+    std::string_view name;  // "NVIDIA"
+    // Device node globs (path::glob_match). A bare "/dev/nvidia" matches none.
+    std::vector<std::string_view> device_patterns;
+    // Paths the workload needs read-only when a device of this vendor is present.
+    std::vector<std::string_view> read_only_companions;
+    // Whether the vendor's user-space library writes /proc/<pid>/task/<tid>/comm
+    // of other threads (CUDA does; error 304 with a read-only /proc).
+    bool needs_proc_write = false;
+    // Syscalls the default seccomp profile must leave allowed for this vendor,
+    // each with the reason, e.g. {"memfd_create", "CUDA's loader ..."}.
+    std::vector<std::pair<std::string_view, std::string_view>> seccomp_allow;
+    // Environment variables that request this vendor's devices
+    // (NVIDIA_VISIBLE_DEVICES); values none/void/empty request nothing.
+    std::vector<std::string_view> visible_devices_env;
+    // CDI kinds that request this vendor ("nvidia.com/gpu", "runtime.nvidia.com/gpu").
+    std::vector<std::string_view> cdi_kinds;
+    // Prestart hook executables (basename) that inject devices at hook time.
+    std::vector<std::string_view> legacy_hooks;
+};
+
+std::span<const VendorProfile> vendor_profiles();
+const VendorProfile* find_vendor(std::string_view id);
+
+}  // namespace osh::gpu

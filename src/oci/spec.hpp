@@ -1,0 +1,74 @@
+// A read view of config.json: only what the hook needs, tolerant of every
+// real shape (pre-1.0 flat capabilities, no `linux`, decimal or octal
+// fileMode, 170 devices, unknown fields).
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "util/result.hpp"
+
+namespace osh::oci {
+
+struct Mount {
+    std::string destination;
+    std::string type;
+    std::string source;
+    std::vector<std::string> options;
+};
+
+struct Device {
+    std::string path;
+    std::string type;  // "c", "b", "u", "p"
+    int64_t major = -1;
+    int64_t minor = -1;
+    std::optional<uint32_t> file_mode;
+};
+
+struct Namespace {
+    std::string type;  // "network", "mount", "pid", ...
+    std::string path;  // empty: a new namespace
+};
+
+struct Hook {
+    std::string path;
+    std::vector<std::string> args;
+    std::vector<std::string> env;
+    std::optional<int> timeout;
+};
+
+struct Hooks {
+    std::vector<Hook> prestart, create_runtime, create_container, start_container, poststart,
+        poststop;
+};
+
+struct Spec {
+    std::string oci_version;
+    std::string root_path;  // as written: relative to the bundle or absolute; may be empty
+    bool root_readonly = false;
+    std::vector<std::string> args;
+    std::vector<std::string> env;  // "KEY=VALUE"
+    std::string cwd;
+    uint32_t uid = 0;
+    uint32_t gid = 0;
+    bool has_process = false;
+    std::vector<Mount> mounts;
+    bool has_linux = false;
+    std::vector<Device> devices;
+    std::vector<Namespace> namespaces;
+    std::map<std::string, std::string> annotations;
+    Hooks hooks;
+
+    // Value of an environment variable in process.env, if set.
+    std::optional<std::string> env_value(std::string_view key) const;
+};
+
+// Parses config.json text. Unknown fields are ignored; a field of the wrong
+// type among those we read is an error naming its JSON Pointer.
+Result<Spec> parse_spec(std::string_view text, std::string_view origin);
+
+}  // namespace osh::oci

@@ -1,0 +1,124 @@
+// The policy document (JSON, "version": 1), exactly as PRODUCT.md describes.
+// Parsing rejects unknown fields and unknown enum words; every error names the
+// file, the JSON Pointer of the field and what is allowed.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+#include "failure/failure.hpp"
+#include "policy/access.hpp"
+#include "report/event.hpp"
+#include "util/result.hpp"
+
+namespace osh::policy {
+
+struct FsRule {
+    std::string path;  // normalised absolute path
+    AccessMask access = 0;
+};
+
+struct FilesystemPolicy {
+    std::vector<std::string> read_only;   // normalised
+    std::vector<std::string> read_write;  // normalised; never "/"
+    std::vector<FsRule> rules;
+    bool include_workdir = true;
+    bool baseline = true;
+};
+
+enum class GpuDetect { auto_, always, never };
+enum class ProcAccess { read_write, write_file, none };
+enum class PromotionMode { reject_unlisted, promote_all, reject_all };
+
+struct GpuPolicy {
+    GpuDetect detect = GpuDetect::auto_;
+    ProcAccess proc_access = ProcAccess::write_file;
+    PromotionMode promotion = PromotionMode::reject_unlisted;
+    std::vector<std::string> allow = {"/proc"};  // absolute paths or globs
+};
+
+enum class Compatibility { best_effort, hard_requirement };
+enum class Scope { abstract_unix_socket, signal };
+
+struct LandlockPolicy {
+    Compatibility compatibility = Compatibility::best_effort;
+    // nullopt: that kind of TCP access is not restricted.
+    std::optional<std::vector<uint16_t>> bind_tcp;
+    std::optional<std::vector<uint16_t>> connect_tcp;
+    // nullopt: no IPC scoping.
+    std::optional<std::vector<Scope>> scope;
+};
+
+enum class SeccompProfile { default_, none };
+enum class SeccompAction { errno_, kill, log };
+
+struct SeccompPolicy {
+    SeccompProfile profile = SeccompProfile::default_;
+    std::vector<std::string> deny;   // syscall names added to the profile's deny list
+    std::vector<std::string> allow;  // syscall names taken out of it
+    SeccompAction action = SeccompAction::errno_;
+};
+
+// A user or group as written: a number, or a name resolved by the hook from
+// the image's /etc/passwd or /etc/group (never through NSS).
+using IdSpec = std::variant<uint32_t, std::string>;
+
+struct ProcessPolicy {
+    bool no_new_privs = true;
+    std::optional<IdSpec> run_as_user;
+    std::optional<IdSpec> run_as_group;
+};
+
+struct NetworkPolicy {
+    bool require_private_netns = true;
+};
+
+struct LogPolicy {
+    std::string path = "/var/log/oci-sandbox-hook.log";
+    report::Level level = report::Level::info;
+};
+
+struct Policy {
+    int version = 1;
+    FilesystemPolicy filesystem;
+    GpuPolicy gpu;
+    LandlockPolicy landlock;
+    SeccompPolicy seccomp;
+    ProcessPolicy process;
+    NetworkPolicy network;
+    failure::Modes failure;
+    LogPolicy log;
+};
+
+// One validation problem: where (file + JSON Pointer) and what is allowed.
+struct Problem {
+    std::string file;
+    std::string pointer;  // "/gpu/promotion/mode"; "" for the document itself
+    std::string message;  // "unknown value \"x\"; allowed: reject_unlisted, promote_all, reject_all"
+    std::string to_string() const;  // "FILE: /gpu/promotion/mode: message"
+};
+
+// Parses and validates a policy. On failure, every problem found is returned
+// (not only the first), so `check-policy` can list them all.
+Expected<Policy, std::vector<Problem>> parse_policy(std::string_view text, std::string_view file);
+
+// The built-in default policy's text (the same bytes as testdata/policy.default.json).
+std::string_view default_policy_text();
+
+// The policy as a canonical JSON document (for plans, explain --format json,
+// and round-trip tests: parse(to_json(p)) == p).
+std::string to_json(const Policy& p, bool pretty = false);
+
+std::string_view name(GpuDetect v);
+std::string_view name(ProcAccess v);
+std::string_view name(PromotionMode v);
+std::string_view name(Compatibility v);
+std::string_view name(Scope v);
+std::string_view name(SeccompProfile v);
+std::string_view name(SeccompAction v);
+
+}  // namespace osh::policy

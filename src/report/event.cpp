@@ -1,0 +1,89 @@
+#include "report/event.hpp"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <ctime>
+
+#include "util/fd.hpp"
+#include "util/json.hpp"
+
+namespace osh::report {
+
+std::string_view name(Level l) {
+    switch (l) {
+        case Level::debug: return "debug";
+        case Level::info: return "info";
+        case Level::warning: return "warning";
+        case Level::error: return "error";
+    }
+    return "info";
+}
+
+std::optional<Level> parse_level(std::string_view s) {
+    for (Level l : {Level::debug, Level::info, Level::warning, Level::error})
+        if (name(l) == s) return l;
+    return std::nullopt;
+}
+
+namespace {
+std::string timestamp() {
+    struct timespec ts {};
+    clock_gettime(CLOCK_REALTIME, &ts);
+    struct tm tm {};
+    gmtime_r(&ts.tv_sec, &tm);
+    char buf[64];
+    size_t n = strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
+    snprintf(buf + n, sizeof buf - n, ".%06ldZ", ts.tv_nsec / 1000);
+    return buf;
+}
+}  // namespace
+
+std::string to_json_line(const Event& e) {
+    std::string out = "{\"time\":" + json::quote(timestamp());
+    auto field = [&](std::string_view k, std::string_view v) {
+        out += ',';
+        out += json::quote(k);
+        out += ':';
+        out += json::quote(v);
+    };
+    field("level", name(e.level));
+    if (!e.component.empty()) field("component", e.component);
+    if (!e.container_id.empty()) field("container_id", e.container_id);
+    if (!e.stage.empty()) field("stage", e.stage);
+    if (e.kind) field("kind", failure::name(*e.kind));
+    if (e.mode) field("mode", failure::name(*e.mode));
+    if (!e.decision.empty()) field("decision", e.decision);
+    if (e.err != 0) out += ",\"errno\":" + std::to_string(e.err);
+    field("message", e.message);
+    for (const auto& [k, v] : e.fields) field(k, v);
+    out += '}';
+    return out;
+}
+
+std::string to_summary(const Event& e) {
+    std::string s = "oci-sandbox-hook";
+    if (!e.component.empty()) s += " " + e.component;
+    s += ": ";
+    if (e.kind) {
+        s += failure::name(*e.kind);
+        if (e.mode) s += " (" + std::string(failure::name(*e.mode)) + ")";
+        s += ": ";
+    }
+    s += e.message;
+    if (e.kind && e.level >= Level::warning) {
+        s += "; fix: ";
+        s += failure::fix_hint(*e.kind);
+    }
+    return s;
+}
+
+bool Log::append(const Event& e) const {
+    if (!enabled(e.level) || path_.empty()) return true;
+    UniqueFd fd(::open(path_.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0640));
+    if (!fd) return false;
+    std::string line = to_json_line(e) + "\n";
+    return ::write(fd.get(), line.data(), line.size()) == static_cast<ssize_t>(line.size());
+}
+
+}  // namespace osh::report

@@ -1,0 +1,53 @@
+// Events: one JSON object per line, for the log file and the enforcer's stderr.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "failure/failure.hpp"
+
+namespace osh::report {
+
+enum class Level { debug, info, warning, error };
+std::string_view name(Level l);
+std::optional<Level> parse_level(std::string_view s);
+
+struct Event {
+    Level level = Level::info;
+    std::string component;      // "hook", "exec", "runtime", ...
+    std::string container_id;   // empty when unknown
+    std::string stage;          // OCI hook stage, or "exec"
+    std::optional<failure::Kind> kind;
+    std::optional<failure::Mode> mode;
+    std::string decision;       // "abort", "continue", "skipped", "enforced", ...
+    int err = 0;                // errno, 0 when none
+    std::string message;
+    // Extra string fields, written in order ("status": "fully_enforced", ...).
+    std::vector<std::pair<std::string, std::string>> fields;
+};
+
+// One JSON line (no trailing newline), with an RFC 3339 UTC timestamp.
+std::string to_json_line(const Event& e);
+
+// The one-line human summary for stderr: "oci-sandbox-hook: <kind> (<mode>): message".
+std::string to_summary(const Event& e);
+
+// Appends lines to a log file (O_APPEND, one write per line so concurrent
+// hooks never interleave within a line). Failure to log is returned, never thrown.
+class Log {
+public:
+    explicit Log(std::string path, Level min_level = Level::info)
+        : path_(std::move(path)), min_(min_level) {}
+    bool enabled(Level l) const { return static_cast<int>(l) >= static_cast<int>(min_); }
+    // Appends the event if its level passes; returns false when the write failed.
+    bool append(const Event& e) const;
+    const std::string& path() const { return path_; }
+
+private:
+    std::string path_;
+    Level min_;
+};
+
+}  // namespace osh::report

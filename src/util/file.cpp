@@ -1,0 +1,73 @@
+#include "util/file.hpp"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <random>
+
+namespace osh::file {
+
+Result<std::string> read_fd(int fd, std::string_view what, size_t limit) {
+    std::string out;
+    char buf[65536];
+    for (;;) {
+        ssize_t n = ::read(fd, buf, sizeof buf);
+        if (n < 0) {
+            if (errno == EINTR) continue;
+            return fail_errno("read " + std::string(what), errno);
+        }
+        if (n == 0) break;
+        if (out.size() + static_cast<size_t>(n) > limit)
+            return fail(std::string(what) + ": larger than " + std::to_string(limit) + " bytes");
+        out.append(buf, static_cast<size_t>(n));
+    }
+    return out;
+}
+
+Result<std::string> read_regular(const std::string& path, bool nofollow, size_t limit) {
+    // O_NONBLOCK: opening a FIFO must never wait for a writer.
+    int flags = O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK | (nofollow ? O_NOFOLLOW : 0);
+    UniqueFd fd(::open(path.c_str(), flags));
+    if (!fd) return fail_errno("open " + path, errno);
+    struct stat st {};
+    if (::fstat(fd.get(), &st) != 0) return fail_errno("stat " + path, errno);
+    if (!S_ISREG(st.st_mode)) return fail(path + ": not a regular file");
+    if (static_cast<size_t>(st.st_size) > limit)
+        return fail(path + ": larger than " + std::to_string(limit) + " bytes");
+    return read_fd(fd.get(), path, limit);
+}
+
+Result<void> write_atomic(int dirfd, const std::string& name, std::string_view data, int mode) {
+    std::random_device rd;
+    std::string tmp = "." + name + ".tmp." + std::to_string(rd());
+    UniqueFd fd(::openat(dirfd, tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, mode));
+    if (!fd) return fail_errno("create " + tmp, errno);
+    size_t off = 0;
+    while (off < data.size()) {
+        ssize_t n = ::write(fd.get(), data.data() + off, data.size() - off);
+        if (n < 0) {
+            if (errno == EINTR) continue;
+            int e = errno;
+            ::unlinkat(dirfd, tmp.c_str(), 0);
+            return fail_errno("write " + tmp, e);
+        }
+        off += static_cast<size_t>(n);
+    }
+    if (::fchmod(fd.get(), static_cast<mode_t>(mode)) != 0 || ::fsync(fd.get()) != 0) {
+        int e = errno;
+        ::unlinkat(dirfd, tmp.c_str(), 0);
+        return fail_errno("sync " + tmp, e);
+    }
+    fd.reset();
+    if (::renameat(dirfd, tmp.c_str(), dirfd, name.c_str()) != 0) {
+        int e = errno;
+        ::unlinkat(dirfd, tmp.c_str(), 0);
+        return fail_errno("rename " + tmp + " to " + name, e);
+    }
+    ::fsync(dirfd);
+    return {};
+}
+
+}  // namespace osh::file

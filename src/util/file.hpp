@@ -1,0 +1,30 @@
+// Bounded reads of whole files and streams. Inputs to the hook come from the
+// runtime and the container; a size cap keeps a hostile 100 MB config or an
+// endless stream from exhausting the hook.
+#pragma once
+
+#include <cstddef>
+#include <string>
+#include <string_view>
+
+#include "util/fd.hpp"
+#include "util/result.hpp"
+
+namespace osh::file {
+
+inline constexpr size_t kMaxInputBytes = 16u << 20;  // 16 MiB: far above any real config.json
+
+// Reads an open fd to EOF, failing past `limit` bytes.
+Result<std::string> read_fd(int fd, std::string_view what, size_t limit = kMaxInputBytes);
+
+// Opens a regular file (O_NOFOLLOW on the last component is NOT implied;
+// pass `nofollow` for paths that must not be symlinks) and reads it.
+// Refuses directories, FIFOs and devices without blocking on them.
+Result<std::string> read_regular(const std::string& path, bool nofollow = false,
+                                 size_t limit = kMaxInputBytes);
+
+// Writes `data` to `dir/name` atomically: a temp file in the same directory,
+// fsync, rename over the target, fsync of the directory.
+Result<void> write_atomic(int dirfd, const std::string& name, std::string_view data, int mode);
+
+}  // namespace osh::file

@@ -1,0 +1,23 @@
+// Pure path arithmetic on container paths (strings, never the host's filesystem).
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace osh::path {
+
+// Lexical normalisation of an absolute path: collapses "//" and "/./", drops a
+// trailing "/" ("/proc/" == "/proc"). Returns nullopt for a relative path or
+// one containing a ".." component (policies never need one; refusing it keeps
+// comparisons honest).
+std::optional<std::string> normalize(std::string_view p);
+
+// True when `p` equals `dir` or lies beneath it ("/dev/nvidia0" under "/dev").
+bool is_within(std::string_view p, std::string_view dir);
+
+// Shell-style glob match on whole paths: "*" and "?" do not cross "/",
+// "**" does; "[...]" classes are supported.
+bool glob_match(std::string_view pattern, std::string_view p);
+
+}  // namespace osh::path
