@@ -61,6 +61,10 @@ struct SeccompPolicy {
     std::vector<std::string> deny;   // syscall names added to the profile's deny list
     std::vector<std::string> allow;  // syscall names taken out of it
     SeccompAction action = SeccompAction::errno_;
+    // x86_64 only: whether i386 (int 0x80 / 32-bit) calls are allowed through
+    // the filter. x32 calls are always refused. An addition to PRODUCT.md's
+    // example document, documented in docs/policy.md.
+    bool allow_i386 = false;
 };
 
 // A user or group as written: a number, or a name resolved by the hook from
