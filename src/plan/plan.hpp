@@ -6,23 +6,104 @@
 //
 // The Plan struct's fields are owned by the enforcement work (issue 3); the
 // three functions below are the contract the hook (issue 4) relies on.
+//
+// On disk: one file, `<plan dir>/plan.json`: a JSON document followed by a
+// last line "sha256:<hex of every byte before that line>\n". One file, written
+// with file::write_atomic, so a reader sees the old plan or the new one, never
+// a mix; the checksum catches truncation and edits (the directory is
+// bind-mounted read-only into the container; the checksum is not a signature).
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "failure/failure.hpp"
+#include "policy/access.hpp"
+#include "policy/document.hpp"
 #include "policy/effective.hpp"
+#include "report/event.hpp"
 #include "util/result.hpp"
 
 namespace osh::plan {
 
-struct Plan;  // defined in plan_types.hpp by the enforcement work
+inline constexpr int kPlanVersion = 1;
+inline constexpr const char* kPlanFileName = "plan.json";
+inline constexpr const char* kDefaultPlanDir = "/.oci-sandbox/plan";  // inside the container
+
+// One Landlock path rule, as the policy asks for it. The enforcer narrows the
+// mask to file rights when the opened path is not a directory, and to what
+// the kernel's ABI handles.
+struct LandlockRule {
+    std::string path;  // absolute container path
+    policy::AccessMask access = 0;
+    bool gpu_device = false;  // gets ioctl_dev where the ABI handles it (CUDA is all ioctls)
+};
+
+// Something the hook already knows is not enforced (e.g. seccomp compile
+// failed under warn); the enforcer repeats it in its final event.
+struct Degradation {
+    failure::Kind kind;
+    std::string what;  // "seccomp filter not compiled: ..."
+};
+
+struct Plan {
+    int version = kPlanVersion;
+    std::string container_id;
+
+    // Landlock.
+    std::vector<LandlockRule> landlock_rules;
+    policy::Compatibility landlock_compatibility = policy::Compatibility::best_effort;
+    std::optional<std::vector<uint16_t>> bind_tcp;     // nullopt: not restricted
+    std::optional<std::vector<uint16_t>> connect_tcp;  // nullopt: not restricted
+    std::vector<policy::Scope> scopes;                 // empty: no IPC scoping
+
+    // Seccomp: the serialized BPF (seccomp::serialize); empty when there is no
+    // filter (profile none, compile skipped or failed under warn).
+    std::string seccomp_bpf;
+    uint32_t seccomp_audit_arch = 0;
+    policy::SeccompAction seccomp_action = policy::SeccompAction::errno_;
+
+    // Process.
+    bool no_new_privs = true;
+    std::optional<uint32_t> run_as_uid;  // numbers only: the enforcer never uses NSS
+    std::optional<uint32_t> run_as_gid;
+
+    failure::Modes failure;
+    std::string exec_log_path;  // "" = none
+    report::Level log_level = report::Level::info;
+    std::vector<Degradation> degraded;
+};
 
 struct CompileOptions {
     std::string bpf_cache_dir = "/var/cache/oci-sandbox";  // "" disables the cache
     uint32_t audit_arch = 0;  // 0: the host's (AUDIT_ARCH_X86_64 here)
     std::string exec_log_path;  // in-container file the enforcer appends events to ("" = none)
+    std::string container_id;   // copied into the plan (validated by the hook)
+    // run_as ids resolved by the hook (from the image's /etc/passwd, /etc/group,
+    // never NSS). Used when the policy names a user/group; a numeric IdSpec in
+    // the policy needs no resolution. A name with no resolved id fails compile.
+    std::optional<uint32_t> run_as_uid;
+    std::optional<uint32_t> run_as_gid;
 };
+
+// Compiles an effective policy into a plan: copies the Landlock rules, failure
+// modes and process settings, and compiles the seccomp filter (through the BPF
+// cache) unless the profile is `none` or seccomp_compile / seccomp_enforce is
+// `skip`. A compile failure under `strict` fails; under `warn` the plan has no
+// filter and a Degradation says so. Pure apart from the BPF cache.
+Result<Plan> compile(const policy::EffectivePolicy& eff, const CompileOptions& opts);
+
+// Writes `<dirfd>/plan.json` atomically (temp file, fsync, rename), mode 0644.
+Result<void> write_plan(int dirfd, const Plan& plan);
+
+// Reads and validates `<dir>/plan.json`: checksum, version, every field. Any
+// failure means the caller reports plan_missing.
+Result<Plan> read_plan(const std::string& dir);
+
+// The bytes write_plan writes, and their parser (for tests and tools).
+std::string serialize(const Plan& plan);
+Result<Plan> parse(std::string_view bytes, std::string_view origin);
 
 }  // namespace osh::plan
