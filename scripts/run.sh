@@ -1,0 +1,68 @@
+#!/usr/bin/env bash
+# The two entry points of the README, on a fresh Debian 12 machine, as root:
+#   bash scripts/run.sh demo   install what is missing, build, run one confined
+#                              fake-GPU container under runc and show what was enforced
+#   bash scripts/run.sh test   install what is missing, build, run the whole test suite
+# Options through the environment: BUILD_DIR (default build), MESON_ARGS.
+set -euo pipefail
+
+cd "$(dirname "$0")/.."
+build_dir=${BUILD_DIR:-build}
+what=${1:-}
+case "$what" in
+demo | test) ;;
+*)
+	echo "usage: bash scripts/run.sh demo|test" >&2
+	exit 2
+	;;
+esac
+
+# Debian packages the build and the tests need (all from Debian 12's archive).
+packages=(
+	g++ clang pkg-config meson ninja-build
+	libseccomp-dev rapidjson-dev libcli11-dev doctest-dev
+	runc crun podman busybox-static
+	python3 python3-yaml util-linux iproute2
+)
+
+install_missing() {
+	local missing=()
+	for p in "${packages[@]}"; do
+		dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+	done
+	((${#missing[@]} == 0)) && return 0
+	if ((EUID != 0)); then
+		echo "run.sh: missing packages (${missing[*]}); run as root to install them" >&2
+		exit 1
+	fi
+	echo "run.sh: installing ${missing[*]}"
+	export DEBIAN_FRONTEND=noninteractive
+	apt-get update -qq
+	apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+}
+
+build() {
+	if [[ ! -f $build_dir/build.ninja ]]; then
+		# shellcheck disable=SC2086
+		meson setup "$build_dir" --werror ${MESON_ARGS:-} >/dev/null
+	fi
+	ninja -C "$build_dir"
+}
+
+install_missing
+build
+
+case "$what" in
+demo)
+	exec bash scripts/demo.sh "$build_dir/src/oci-sandbox-hook"
+	;;
+test)
+	set +e
+	meson test -C "$build_dir" --print-errorlogs --num-processes 2
+	rc=$?
+	set -e
+	# A plain closing line any CI reader understands.
+	python3 scripts/test_summary.py "$build_dir/meson-logs/testlog.json"
+	exit $rc
+	;;
+esac
