@@ -1,1 +1,2 @@
-// Implementation pending (see its issue).
+#include "seccomp/profile.hpp"
+// Implementation in progress.

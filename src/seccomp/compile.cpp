@@ -1,0 +1,2 @@
+#include "seccomp/compile.hpp"
+// Implementation in progress.

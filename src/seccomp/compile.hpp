@@ -1,0 +1,49 @@
+// Compiling a FilterSpec to classic BPF with libseccomp, with an on-disk
+// cache keyed by a hash of (canonical source, libseccomp version, arch) so a
+// warm hook does no libseccomp work. Only the hook links this; the enforcer
+// links load.hpp's library only.
+#pragma once
+
+#include <linux/filter.h>
+
+#include <cstdint>
+#include <string>
+
+#include "seccomp/bpf.hpp"
+#include "seccomp/profile.hpp"
+#include "util/result.hpp"
+
+namespace osh::seccomp {
+
+struct CompileStats {
+    bool cache_hit = false;
+    int libseccomp_compiles = 0;
+};
+
+// Builds the filter: default action ALLOW; each rule -> the policy's action
+// (errno: ERRNO(EPERM), kill: KILL_PROCESS, log: LOG) or its errno override;
+// binary-tree optimisation; only `spec.audit_arch` (plus i386 on x86_64 when
+// policy.allow_i386) is accepted, other arches (and x32 numbers on x86_64) get
+// the deny action.
+// An unknown syscall name fails, naming it (the caller maps this to
+// failure kind seccomp_compile). Profile `none` with nothing denied yields an
+// empty Bpf: no filter to load.
+// `cache_dir` "" disables the cache; a cache that cannot be read or written is
+// not an error (the filter is compiled and returned).
+Result<Bpf> compile(const FilterSpec& spec, const std::string& cache_dir,
+                    CompileStats* stats = nullptr);
+
+// Process-wide number of libseccomp compiles done by compile().
+uint64_t compile_count();
+
+// Lower-case hex SHA-256 of (canonical source, libseccomp version, arch).
+std::string cache_key(const FilterSpec& spec);
+
+// "2.5.4"
+std::string libseccomp_version();
+
+// libseccomp's human-readable dump of the filter (seccomp_export_pfc), for
+// debugging and tests.
+Result<std::string> export_pfc(const FilterSpec& spec);
+
+}  // namespace osh::seccomp
