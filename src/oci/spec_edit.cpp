@@ -1,1 +1,294 @@
-// Implementation pending (see its issue).
+#include "oci/spec_edit.hpp"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+
+#include <cerrno>
+
+#include "util/fd.hpp"
+#include "util/file.hpp"
+#include "util/json.hpp"
+
+namespace osh::oci {
+
+namespace {
+
+using rapidjson::Value;
+using Alloc = rapidjson::Document::AllocatorType;
+
+constexpr const char* kProgramName = "oci-sandbox-hook";
+
+Value str(std::string_view s, Alloc& a) {
+    return Value(s.data(), static_cast<rapidjson::SizeType>(s.size()), a);
+}
+
+bool is_string(const Value& v, std::string_view s) {
+    return v.IsString() && std::string_view(v.GetString(), v.GetStringLength()) == s;
+}
+
+Value string_array(const std::vector<std::string>& items, Alloc& a) {
+    Value arr(rapidjson::kArrayType);
+    for (const auto& s : items) arr.PushBack(str(s, a), a);
+    return arr;
+}
+
+// Ensures `obj[key]` is a container of `type`, creating it at the end (or
+// replacing a null); a member of another type is an error naming `ptr`.
+Result<Value*> child_container(Value& obj, const char* key, rapidjson::Type type, const std::string& ptr,
+                               std::string_view origin, Alloc& a, bool& changed) {
+    auto it = obj.FindMember(key);
+    if (it == obj.MemberEnd()) {
+        obj.AddMember(Value(key, a), Value(type), a);
+        changed = true;
+        return &obj[key];
+    }
+    if (it->value.IsNull()) {
+        it->value = Value(type);
+        changed = true;
+        return &it->value;
+    }
+    if (it->value.GetType() != type)
+        return fail(std::string(origin) + ": " + ptr + ": expected " +
+                    (type == rapidjson::kArrayType ? "an array" : "an object"));
+    return &it->value;
+}
+
+bool absolute_clean(const std::string& p) {
+    return !p.empty() && p[0] == '/' && p.find('\0') == std::string::npos;
+}
+
+// Puts `desired` into `arr` exactly once: the first element `ours` matches is
+// replaced in place (only if it differs), later matches are erased (order of
+// the rest kept), and without a match it is appended after everything else.
+template <typename Pred>
+void place_once(Value& arr, Value&& desired, Pred ours, Alloc& a, bool& changed) {
+    bool found = false;
+    for (auto it = arr.Begin(); it != arr.End();) {
+        if (!ours(*it)) {
+            ++it;
+            continue;
+        }
+        if (found) {
+            it = arr.Erase(it);
+            changed = true;
+            continue;
+        }
+        found = true;
+        if (*it != desired) {
+            *it = desired;  // move-assigns
+            changed = true;
+        }
+        ++it;
+    }
+    if (!found) {
+        arr.PushBack(desired, a);
+        changed = true;
+    }
+}
+
+Value hook_value(const EditParams& p, const char* stage, Alloc& a) {
+    std::vector<std::string> args = {kProgramName, "hook", "--stage", stage};
+    args.insert(args.end(), p.hook_args.begin(), p.hook_args.end());
+    Value h(rapidjson::kObjectType);
+    h.AddMember("path", str(p.host_binary, a), a);
+    h.AddMember("args", string_array(args, a), a);
+    return h;
+}
+
+Value mount_value(const std::string& dest, const std::string& source, std::vector<std::string> options,
+                  Alloc& a) {
+    Value m(rapidjson::kObjectType);
+    m.AddMember("destination", str(dest, a), a);
+    m.AddMember("type", "bind", a);
+    m.AddMember("source", str(source, a), a);
+    m.AddMember("options", string_array(options, a), a);
+    return m;
+}
+
+bool multiline(std::string_view text) {
+    size_t last = text.find_last_not_of(" \t\r\n");
+    return last != std::string_view::npos && text.substr(0, last).find('\n') != std::string_view::npos;
+}
+
+}  // namespace
+
+Result<void> validate_edit_params(const EditParams& p) {
+    struct Named {
+        const char* name;
+        const std::string& value;
+    };
+    for (const Named& n : {Named{"host binary", p.host_binary}, Named{"plan directory", p.plan_host_dir},
+                           Named{"container binary", p.container_binary},
+                           Named{"container plan directory", p.container_plan_dir}}) {
+        if (!absolute_clean(n.value))
+            return fail(std::string("spec edit: the ") + n.name + " must be an absolute path, got " +
+                        json::quote(n.value));
+    }
+    if (p.container_binary == p.container_plan_dir)
+        return fail("spec edit: the container binary and plan directory must differ (both " +
+                    json::quote(p.container_binary) + ")");
+    return {};
+}
+
+Result<SpecDocument> SpecDocument::parse(std::string_view text, std::string_view origin) {
+    SpecDocument sd;
+    sd.origin_ = std::string(origin);
+    sd.multiline_ = multiline(text);
+    // Full precision: a rewrite must not move the last digit of a float.
+    sd.doc_.Parse<rapidjson::kParseValidateEncodingFlag | rapidjson::kParseFullPrecisionFlag>(text.data(),
+                                                                                             text.size());
+    if (sd.doc_.HasParseError()) {
+        // json::parse words the error (origin, offset, line:column).
+        auto again = json::parse(text, origin);
+        if (!again) return unexpected(again.error());
+        return fail(std::string(origin) + ": invalid JSON");
+    }
+    if (!sd.doc_.IsObject()) return fail(std::string(origin) + ": expected an object (the OCI runtime config)");
+    return sd;
+}
+
+std::string SpecDocument::write(SpecFormat format) const {
+    bool pretty = format == SpecFormat::pretty || (format == SpecFormat::like_input && multiline_);
+    std::string out = json::write(doc_, pretty);
+    if (pretty) out += '\n';
+    return out;
+}
+
+Result<bool> SpecDocument::apply(const EditParams& p) {
+    if (auto ok = validate_edit_params(p); !ok) return unexpected(ok.error());
+    Alloc& a = doc_.GetAllocator();
+    const std::string& o = origin_;
+    bool changed = false;
+
+    // process.args: there must be a command to wrap.
+    auto proc = doc_.FindMember("process");
+    if (proc == doc_.MemberEnd() || proc->value.IsNull())
+        return fail(o + ": /process: missing (no command to run under the sandbox)");
+    if (!proc->value.IsObject()) return fail(o + ": /process: expected an object");
+    auto args_it = proc->value.FindMember("args");
+    if (args_it == proc->value.MemberEnd() || args_it->value.IsNull())
+        return fail(o + ": /process/args: missing (no command to run under the sandbox)");
+    Value& args = args_it->value;
+    if (!args.IsArray()) return fail(o + ": /process/args: expected an array of strings");
+    for (rapidjson::SizeType i = 0; i < args.Size(); ++i)
+        if (!args[i].IsString())
+            return fail(o + ": /process/args/" + std::to_string(i) + ": expected a string");
+    if (args.Empty()) return fail(o + ": /process/args: empty (no command to run under the sandbox)");
+
+    const std::vector<std::string> prefix = {p.container_binary, "exec", "--plan", p.container_plan_dir, "--"};
+    rapidjson::SizeType cmd_start = 0;  // index of the wrapped command
+    if (args.Size() >= 2 && is_string(args[0], p.container_binary) && is_string(args[1], "exec")) {
+        // Already wrapped: find the end of our options.
+        rapidjson::SizeType dash = 2;
+        while (dash < args.Size() && !is_string(args[dash], "--")) ++dash;
+        if (dash == args.Size())
+            return fail(o + ": /process/args: starts with " + json::quote(p.container_binary) +
+                        " exec but has no \"--\" before the command");
+        cmd_start = dash + 1;
+    }
+    if (cmd_start >= args.Size())
+        return fail(o + ": /process/args: the enforcer wraps no command (nothing after \"--\")");
+    bool prefix_ok = cmd_start == prefix.size();
+    for (size_t i = 0; prefix_ok && i < prefix.size(); ++i)
+        prefix_ok = is_string(args[static_cast<rapidjson::SizeType>(i)], prefix[i]);
+    if (!prefix_ok) {
+        Value wrapped = string_array(prefix, a);
+        for (rapidjson::SizeType i = cmd_start; i < args.Size(); ++i) wrapped.PushBack(args[i], a);
+        args = wrapped;
+        changed = true;
+    }
+
+    // Hooks: ours run after any existing ones (NVIDIA's prestart/createRuntime
+    // hooks first, so the devices they add are there when we look).
+    auto hooks = child_container(doc_, "hooks", rapidjson::kObjectType, "/hooks", o, a, changed);
+    if (!hooks) return unexpected(hooks.error());
+    for (const char* stage : {"createRuntime", "poststop"}) {
+        auto arr = child_container(**hooks, stage, rapidjson::kArrayType, std::string("/hooks/") + stage, o, a,
+                                   changed);
+        if (!arr) return unexpected(arr.error());
+        auto ours = [&](const Value& h) {
+            if (!h.IsObject()) return false;
+            auto path = h.FindMember("path");
+            auto hargs = h.FindMember("args");
+            if (hargs == h.MemberEnd() || !hargs->value.IsArray() || hargs->value.Size() < 2) return false;
+            bool by_path = path != h.MemberEnd() && is_string(path->value, p.host_binary);
+            bool by_name = is_string(hargs->value[0], kProgramName);
+            return (by_path || by_name) && is_string(hargs->value[1], "hook");
+        };
+        place_once(**arr, hook_value(p, stage, a), ours, a, changed);
+    }
+
+    // Mounts: appended at the end, after everything they could be shadowed by.
+    auto mounts = child_container(doc_, "mounts", rapidjson::kArrayType, "/mounts", o, a, changed);
+    if (!mounts) return unexpected(mounts.error());
+    auto at = [](const std::string& dest) {
+        return [&dest](const Value& m) {
+            if (!m.IsObject()) return false;
+            auto d = m.FindMember("destination");
+            return d != m.MemberEnd() && is_string(d->value, dest);
+        };
+    };
+    place_once(**mounts, mount_value(p.container_binary, p.host_binary, {"bind", "ro", "nosuid", "nodev"}, a),
+               at(p.container_binary), a, changed);
+    place_once(**mounts,
+               mount_value(p.container_plan_dir, p.plan_host_dir, {"bind", "ro", "nosuid", "nodev", "noexec"}, a),
+               at(p.container_plan_dir), a, changed);
+
+    if (!p.annotations.empty()) {
+        auto ann = child_container(doc_, "annotations", rapidjson::kObjectType, "/annotations", o, a, changed);
+        if (!ann) return unexpected(ann.error());
+        for (const auto& [key, value] : p.annotations) {
+            Value k = str(key, a);
+            auto it = (*ann)->FindMember(k);
+            if (it == (*ann)->MemberEnd()) {
+                (*ann)->AddMember(k, str(value, a), a);
+                changed = true;
+            } else if (!is_string(it->value, value)) {
+                it->value = str(value, a);
+                changed = true;
+            }
+        }
+    }
+    return changed;
+}
+
+Result<EditOutcome> edit_spec_text(std::string_view config_json, const EditParams& params,
+                                   std::string_view origin, SpecFormat format) {
+    auto doc = SpecDocument::parse(config_json, origin);
+    if (!doc) return unexpected(doc.error());
+    auto changed = doc->apply(params);
+    if (!changed) return unexpected(changed.error());
+    if (!*changed) return EditOutcome{std::string(config_json), false};
+    return EditOutcome{doc->write(format), true};
+}
+
+Result<bool> edit_bundle(const std::string& bundle_dir, const EditParams& params) {
+    const std::string path = bundle_dir + "/config.json";
+    UniqueFd dir(::open(bundle_dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    if (!dir) return fail_errno("open bundle directory " + bundle_dir, errno);
+    // O_NOFOLLOW: a config.json that is a symlink could point the rename's
+    // victim anywhere; O_NONBLOCK: a FIFO must not hang us.
+    UniqueFd fd(::openat(dir.get(), "config.json", O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY));
+    if (!fd) {
+        int e = errno;
+        if (e == ELOOP) return fail(path + ": is a symbolic link (refused: edit the real file)");
+        return fail_errno("open " + path, e);
+    }
+    struct stat st {};
+    if (::fstat(fd.get(), &st) != 0) return fail_errno("stat " + path, errno);
+    if (!S_ISREG(st.st_mode)) return fail(path + ": not a regular file");
+    if (static_cast<uint64_t>(st.st_size) > file::kMaxInputBytes)
+        return fail(path + ": larger than " + std::to_string(file::kMaxInputBytes) + " bytes");
+    auto text = file::read_fd(fd.get(), path, file::kMaxInputBytes);
+    if (!text) return unexpected(text.error());
+    fd.reset();
+
+    auto out = edit_spec_text(*text, params, path);
+    if (!out) return unexpected(out.error());
+    if (!out->changed) return false;
+    auto written = file::write_atomic(dir.get(), "config.json", out->text, static_cast<int>(st.st_mode & 07777));
+    if (!written) return wrap(written.error(), "rewrite " + path);
+    return true;
+}
+
+}  // namespace osh::oci

@@ -1,0 +1,106 @@
+// Typed reads of RapidJSON values that name the JSON Pointer of a bad field.
+// Internal to src/oci: the state and spec parsers share one error wording
+// ("<origin>: /linux/devices/3/path: expected a string").
+#pragma once
+
+#include <rapidjson/document.h>
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "util/json.hpp"
+#include "util/result.hpp"
+
+namespace osh::oci::detail {
+
+class Reader {
+public:
+    explicit Reader(std::string_view origin) : origin_(origin) {}
+
+    Unexpected<Error> error(const std::string& ptr, std::string_view what) const {
+        return fail(std::string(origin_) + ": " + (ptr.empty() ? std::string("/") : ptr) + ": " +
+                    std::string(what));
+    }
+
+    static std::string child(const std::string& ptr, std::string_view key) {
+        return ptr + "/" + json::pointer_token(key);
+    }
+    static std::string child(const std::string& ptr, size_t index) {
+        return ptr + "/" + std::to_string(index);
+    }
+
+    // The member `key` of `obj`, or nullptr when absent or null (Go encoders
+    // write `null` for empty slices and maps: treat it as absent).
+    static const rapidjson::Value* member(const rapidjson::Value& obj, const char* key) {
+        auto it = obj.FindMember(key);
+        if (it == obj.MemberEnd() || it->value.IsNull()) return nullptr;
+        return &it->value;
+    }
+
+    Result<void> expect_object(const rapidjson::Value& v, const std::string& ptr) const {
+        if (!v.IsObject()) return error(ptr, "expected an object");
+        return {};
+    }
+    Result<void> expect_array(const rapidjson::Value& v, const std::string& ptr) const {
+        if (!v.IsArray()) return error(ptr, "expected an array");
+        return {};
+    }
+
+    Result<std::string> string(const rapidjson::Value& v, const std::string& ptr) const {
+        if (!v.IsString()) return error(ptr, "expected a string");
+        return std::string(v.GetString(), v.GetStringLength());
+    }
+
+    Result<bool> boolean(const rapidjson::Value& v, const std::string& ptr) const {
+        if (!v.IsBool()) return error(ptr, "expected true or false");
+        return v.GetBool();
+    }
+
+    Result<uint32_t> u32(const rapidjson::Value& v, const std::string& ptr) const {
+        if (!v.IsUint()) return error(ptr, "expected an integer from 0 to 4294967295");
+        return static_cast<uint32_t>(v.GetUint());
+    }
+
+    Result<int64_t> i64(const rapidjson::Value& v, const std::string& ptr) const {
+        if (!v.IsInt64()) return error(ptr, "expected an integer");
+        return static_cast<int64_t>(v.GetInt64());
+    }
+
+    Result<int> i32(const rapidjson::Value& v, const std::string& ptr) const {
+        if (!v.IsInt()) return error(ptr, "expected an integer from -2147483648 to 2147483647");
+        return v.GetInt();
+    }
+
+    Result<std::vector<std::string>> strings(const rapidjson::Value& v, const std::string& ptr) const {
+        if (!v.IsArray()) return error(ptr, "expected an array of strings");
+        std::vector<std::string> out;
+        out.reserve(v.Size());
+        for (rapidjson::SizeType i = 0; i < v.Size(); ++i) {
+            auto s = string(v[i], child(ptr, i));
+            if (!s) return unexpected(s.error());
+            out.push_back(std::move(*s));
+        }
+        return out;
+    }
+
+    Result<std::map<std::string, std::string>> string_map(const rapidjson::Value& v,
+                                                          const std::string& ptr) const {
+        if (!v.IsObject()) return error(ptr, "expected an object of strings");
+        std::map<std::string, std::string> out;
+        for (auto it = v.MemberBegin(); it != v.MemberEnd(); ++it) {
+            std::string key(it->name.GetString(), it->name.GetStringLength());
+            auto s = string(it->value, child(ptr, key));
+            if (!s) return unexpected(s.error());
+            out[std::move(key)] = std::move(*s);
+        }
+        return out;
+    }
+
+private:
+    std::string_view origin_;
+};
+
+}  // namespace osh::oci::detail

@@ -1,0 +1,78 @@
+// The spec edit (PRODUCT.md "How it is wired", step 1): our hooks, two
+// read-only bind mounts (the static binary and the container's plan
+// directory) and process.args prefixed with the in-container enforcer.
+// The runtime shim, `precreate` and `inject` all call this one editor, so the
+// three ways produce the same edit. The whole config.json is kept as a DOM:
+// unknown fields survive, in their original order.
+#pragma once
+
+#include <rapidjson/document.h>
+
+#include <map>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "util/result.hpp"
+
+namespace osh::oci {
+
+struct EditParams {
+    std::string host_binary;    // absolute host path of the static oci-sandbox-hook (hook path + bind source)
+    std::string plan_host_dir;  // absolute host dir bound read-only into the container
+    std::string container_binary = "/.oci-sandbox/oci-sandbox-hook";
+    std::string container_plan_dir = "/.oci-sandbox/plan";
+    std::vector<std::string> hook_args;              // extra args for our hooks, e.g. {"--policy", "/etc/x.json"}
+    std::map<std::string, std::string> annotations;  // set on the spec (e.g. a plan key)
+};
+
+// How an edited document is written.
+enum class SpecFormat {
+    like_input,  // pretty when the input spans several lines, compact otherwise
+    compact,
+    pretty,      // two-space indent, trailing newline
+};
+
+struct EditOutcome {
+    std::string text;  // the edited config; byte-identical to the input when !changed
+    bool changed = false;
+};
+
+// A whole config.json held as a DOM: every field, known or not, in order.
+class SpecDocument {
+public:
+    // Parses `text` (numbers at full precision so a rewrite keeps them);
+    // errors name `origin` and the byte offset.
+    static Result<SpecDocument> parse(std::string_view text, std::string_view origin);
+
+    // Applies the edit; true when the document changed. Idempotent: a second
+    // apply with the same params returns false and leaves the DOM as it was.
+    // On error the document may be partly edited: discard it.
+    Result<bool> apply(const EditParams& params);
+
+    std::string write(SpecFormat format) const;
+
+    const rapidjson::Document& document() const { return doc_; }
+    rapidjson::Document& document() { return doc_; }
+
+private:
+    rapidjson::Document doc_;
+    std::string origin_;
+    bool multiline_ = false;  // the input spanned several lines
+};
+
+// Checks that the params can produce a sane edit (absolute paths, no NUL,
+// distinct container destinations).
+Result<void> validate_edit_params(const EditParams& params);
+
+// Edits config.json text. When nothing changes, `text` is the input itself.
+Result<EditOutcome> edit_spec_text(std::string_view config_json, const EditParams& params,
+                                   std::string_view origin, SpecFormat format = SpecFormat::like_input);
+
+// Edits `bundle_dir/config.json` in place, atomically (temp file, fsync,
+// rename in the bundle directory): the file is refused when it is a symlink,
+// not a regular file, or larger than file::kMaxInputBytes; its mode is kept.
+// Returns whether the file was rewritten; on error the original is untouched.
+Result<bool> edit_bundle(const std::string& bundle_dir, const EditParams& params);
+
+}  // namespace osh::oci
