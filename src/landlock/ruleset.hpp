@@ -1,0 +1,89 @@
+// Building and applying a Landlock ruleset.
+//
+// Pure part: negotiate() decides what the ruleset handles on a given ABI and
+// what the request loses there; rights_for_node() decides what one opened
+// path is granted. Kernel part: enforce() opens each path (O_PATH), decides
+// file vs directory with fstat on that fd, adds the rules and restricts the
+// calling thread.
+#pragma once
+
+#include <sys/types.h>
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "failure/failure.hpp"
+#include "landlock/abi.hpp"
+#include "policy/access.hpp"
+#include "policy/document.hpp"
+#include "util/result.hpp"
+
+namespace osh::landlock {
+
+struct PathRule {
+    std::string path;
+    policy::AccessMask access = 0;
+    bool gpu_device = false;  // gets ioctl_dev where the ABI handles it
+};
+
+struct Request {
+    std::vector<PathRule> paths;
+    policy::Compatibility compatibility = policy::Compatibility::best_effort;
+    std::optional<std::vector<uint16_t>> bind_tcp;     // nullopt: not restricted
+    std::optional<std::vector<uint16_t>> connect_tcp;  // nullopt: not restricted
+    std::vector<policy::Scope> scopes;
+};
+
+// What the ruleset handles on one ABI, and what the request asked for that the
+// ABI lacks (each entry "truncate (needs Landlock ABI 3)").
+struct Negotiation {
+    policy::AccessMask handled_fs = 0;
+    uint64_t handled_net = 0;
+    uint64_t scoped = 0;
+    uint32_t restrict_flags = 0;
+    size_t attr_size = 0;
+    std::vector<std::string> unsupported;
+};
+
+// Pure. Every filesystem right this build knows is requested as handled (an
+// unhandled right is allowed everywhere); net rights only for the kinds the
+// request restricts; scopes as listed.
+Negotiation negotiate(const Request& req, int abi);
+
+// What a ruleset grants one opened path. Directories get the rule's rights;
+// everything else (regular files, devices, sockets, FIFOs) only the file
+// rights (policy::kFileRights) — Landlock rejects the others on a non-directory.
+// GPU device rules gain ioctl_dev when it is handled. Masked by `handled_fs`. Pure.
+policy::AccessMask rights_for_node(const PathRule& rule, bool is_directory, policy::AccessMask handled_fs);
+
+// A failure with its kind (landlock_unavailable, landlock_path, landlock_enforce).
+struct KindError {
+    failure::Kind kind;
+    Error error;
+};
+
+struct Outcome {
+    int abi = 0;
+    size_t path_rules = 0;
+    size_t port_rules = 0;
+    std::vector<std::string> dropped;  // what is not enforced, one line each
+};
+
+// Called for a path that cannot be opened or added. Returns true to go on
+// without that rule (warn/skip), false to abort (strict: enforce() then fails
+// with kind landlock_path).
+using PathFailureHandler = std::function<bool(const std::string& path, const Error& error)>;
+
+// Builds the ruleset and restricts the calling thread. The caller probed the
+// ABI (so it can report availability as its own failure kind) and passes it.
+// Fails with landlock_unavailable when the ABI is unavailable or, under
+// hard_requirement, lacks a requested right; landlock_path when a path fails
+// and the handler says abort; landlock_enforce when the kernel refuses the
+// ruleset, the ruleset would be empty, or restrict_self fails.
+Expected<Outcome, KindError> enforce(const Request& req, const AbiInfo& abi,
+                                     const PathFailureHandler& on_path_failure);
+
+}  // namespace osh::landlock
