@@ -91,7 +91,7 @@ Expected<Outcome, KindError> enforce(const Request& req, const AbiInfo& abi,
                                        std::to_string(abi.abi) + " cannot enforce " + list,
                                    0});
         }
-        for (const auto& u : n.unsupported) out.dropped.push_back("landlock " + u + ": not enforced");
+        out.unsupported = n.unsupported;
     }
 
     uapi::RulesetAttr attr;
@@ -116,7 +116,7 @@ Expected<Outcome, KindError> enforce(const Request& req, const AbiInfo& abi,
             } else {
                 policy::AccessMask m = rights_for_node(rule, S_ISDIR(st.st_mode), n.handled_fs);
                 if (m == 0) {
-                    out.dropped.push_back("landlock rule " + rule.path + ": no right applies to a " +
+                    out.empty_rules.push_back("landlock rule " + rule.path + ": no right applies to a " +
                                           (S_ISDIR(st.st_mode) ? "directory" : "non-directory") +
                                           " (asked " + policy::describe(rule.access) + ")");
                     continue;
@@ -133,7 +133,6 @@ Expected<Outcome, KindError> enforce(const Request& req, const AbiInfo& abi,
             }
         }
         if (!on_path_failure(rule.path, failure)) return kind_fail(K::landlock_path, std::move(failure));
-        out.dropped.push_back("landlock rule " + rule.path + ": " + failure.what());
     }
     // An empty ruleset denies every handled access everywhere: the workload
     // could not even be executed. Refuse it rather than fail obscurely.

@@ -69,7 +69,12 @@ struct Outcome {
     int abi = 0;
     size_t path_rules = 0;
     size_t port_rules = 0;
-    std::vector<std::string> dropped;  // what is not enforced, one line each
+    // best_effort: rights this kernel's ABI cannot enforce ("truncate (needs Landlock ABI 3)").
+    std::vector<std::string> unsupported;
+    // Rules left out because no requested right applies to what the path is
+    // (e.g. only read_dir on a regular file). Path failures are not listed
+    // here: the PathFailureHandler saw them.
+    std::vector<std::string> empty_rules;
 };
 
 // Called for a path that cannot be opened or added. Returns true to go on
