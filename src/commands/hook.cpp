@@ -1,17 +1,31 @@
-// PLACEHOLDER until its issue lands: replaced by the real command.
+// `hook [--policy FILE] [--stage STAGE]`: the OCI hook. Thin: the work is in
+// hookrun::run_hook.
 #include <CLI/CLI.hpp>
-#include <iostream>
+
+#include <cstdlib>
+#include <unistd.h>
 
 #include "commands/commands.hpp"
+#include "hookrun/hook.hpp"
 
 namespace osh::commands {
 
 void add_hook(CLI::App& app, int& exit_code) {
-    auto* cmd = app.add_subcommand("hook", "(not yet implemented)");
-    cmd->allow_extras();
-    cmd->callback([&exit_code] {
-        std::cerr << "oci-sandbox-hook: hook: not implemented yet\n";
-        exit_code = 2;
+    auto* cmd = app.add_subcommand("hook", "The OCI hook: createRuntime (or prestart) writes the plan; poststop cleans up");
+    auto opts = std::make_shared<hookrun::HookOptions>();
+    auto policy = std::make_shared<std::string>();
+    auto stage = std::make_shared<std::string>();
+    cmd->add_option("--policy", *policy, "Policy file (default: annotation oci-sandbox/policy, "
+                                         "/etc/oci-sandbox/policy.json, built-in)");
+    cmd->add_option("--stage", *stage, "OCI hook stage (default: from the state's status)")
+        ->check(CLI::IsMember({"prestart", "createRuntime", "poststop"}));
+    cmd->callback([&exit_code, opts, policy, stage] {
+        // The runtime's environment is not ours to act on: nothing below reads
+        // it, and clearing it first makes sure nothing ever does.
+        ::clearenv();
+        if (!policy->empty()) opts->policy_file = *policy;
+        if (!stage->empty()) opts->stage = *stage;
+        exit_code = hookrun::run_hook(*opts, STDIN_FILENO);
     });
 }
 

@@ -1,13 +1,55 @@
-// PLACEHOLDER until its issue lands: replaced by the real shim.
+// The runc-compatible shim (`oci-sandbox-runtime` / `oci-sandbox-hook runtime`).
+// Every argument passes through untouched. On create/run it edits the
+// bundle's config.json (plan directory /run/oci-sandbox/<id>/) first; then it
+// execs the next runtime named in /etc/oci-sandbox/runtime.json (or the file
+// named by $OCI_SANDBOX_RUNTIME_CONFIG).
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
 #include <iostream>
 
 #include "commands/commands.hpp"
+#include "hookrun/prepare.hpp"
 
 namespace osh::commands {
 
-int runtime_main(const std::vector<std::string>&) {
-    std::cerr << "oci-sandbox-runtime: not implemented yet\n";
-    return 2;
+namespace {
+int shim_fail(const std::string& what) {
+    std::cerr << "oci-sandbox-runtime: " << what << "\n";
+    return 1;
+}
+}  // namespace
+
+int runtime_main(const std::vector<std::string>& args) {
+    const char* env_path = std::getenv(hookrun::kRuntimeConfigEnv);
+    std::string config_path = env_path && *env_path ? env_path : hookrun::kRuntimeConfigPath;
+    auto cfg = hookrun::load_runtime_config(config_path);
+    if (!cfg) return shim_fail(cfg.error().what());
+    auto self = hookrun::self_binary();
+    if (!self) return shim_fail(self.error().what());
+    auto next = hookrun::resolve_runtime(cfg->next_runtime, *self);
+    if (!next) return shim_fail(next.error().what());
+
+    auto parsed = hookrun::parse_shim_args(args);
+    if (!parsed) return shim_fail(parsed.error().what());
+    if (parsed->command == "create" || parsed->command == "run") {
+        hookrun::EditSetup setup;
+        setup.host_binary = cfg->hook_binary.empty() ? *self : cfg->hook_binary;
+        setup.hook_args = cfg->hook_args;
+        std::string bundle = parsed->bundle.empty() ? "." : parsed->bundle;
+        auto changed = hookrun::prepare_bundle(bundle, parsed->id, setup);
+        if (!changed) return shim_fail(parsed->command + " " + parsed->id + ": " + changed.error().what());
+    }
+
+    std::vector<char*> argv;
+    argv.reserve(args.size() + 2);
+    argv.push_back(const_cast<char*>(next->c_str()));
+    for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+    argv.push_back(nullptr);
+    ::execv(next->c_str(), argv.data());
+    return shim_fail("exec " + *next + ": " + std::strerror(errno));
 }
 
 }  // namespace osh::commands

@@ -1,0 +1,214 @@
+#include "hookrun/prepare.hpp"
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <climits>
+#include <set>
+
+#include "hookrun/plan_dir.hpp"
+#include "oci/spec.hpp"
+#include "util/file.hpp"
+#include "util/json.hpp"
+#include "util/path.hpp"
+
+namespace osh::hookrun {
+
+namespace {
+constexpr size_t kMaxRuntimeConfigBytes = 64 * 1024;
+}
+
+Result<RuntimeConfig> parse_runtime_config(std::string_view text, std::string_view origin) {
+    auto doc = json::parse(text, origin);
+    if (!doc) return unexpected(doc.error());
+    std::string o(origin);
+    if (!doc->IsObject()) return fail(o + ": /: expected an object");
+    RuntimeConfig cfg;
+    for (auto it = doc->MemberBegin(); it != doc->MemberEnd(); ++it) {
+        std::string key(it->name.GetString(), it->name.GetStringLength());
+        const auto& v = it->value;
+        if (key == "next_runtime" || key == "hook_binary") {
+            if (!v.IsString() || v.GetStringLength() == 0)
+                return fail(o + ": /" + key + ": expected a non-empty string");
+            std::string s(v.GetString(), v.GetStringLength());
+            if (s.find('\0') != std::string::npos) return fail(o + ": /" + key + ": contains a NUL byte");
+            if (key == "hook_binary" && s.front() != '/')
+                return fail(o + ": /hook_binary: expected an absolute path");
+            (key == "next_runtime" ? cfg.next_runtime : cfg.hook_binary) = std::move(s);
+        } else if (key == "hook_args") {
+            if (!v.IsArray()) return fail(o + ": /hook_args: expected an array of strings");
+            for (rapidjson::SizeType i = 0; i < v.Size(); ++i) {
+                if (!v[i].IsString()) return fail(o + ": /hook_args/" + std::to_string(i) + ": expected a string");
+                cfg.hook_args.emplace_back(v[i].GetString(), v[i].GetStringLength());
+            }
+        } else {
+            return fail(o + ": /" + json::pointer_token(key) +
+                        ": unknown field; allowed: next_runtime, hook_binary, hook_args");
+        }
+    }
+    return cfg;
+}
+
+Result<RuntimeConfig> load_runtime_config(const std::string& path) {
+    auto text = file::read_regular(path, false, kMaxRuntimeConfigBytes);
+    if (!text) {
+        if (text.error().err == ENOENT) return RuntimeConfig{};
+        return unexpected(text.error());
+    }
+    return parse_runtime_config(*text, path);
+}
+
+Result<std::string> self_binary() {
+    char buf[PATH_MAX];
+    ssize_t n = ::readlink("/proc/self/exe", buf, sizeof buf - 1);
+    if (n < 0) return fail_errno("readlink /proc/self/exe", errno);
+    std::string p(buf, static_cast<size_t>(n));
+    // A binary replaced on disk while running reads "/path (deleted)".
+    if (p.empty() || p.front() != '/' || p.ends_with(" (deleted)"))
+        return fail("/proc/self/exe: " + p + " is not a usable path; set hook_binary in " +
+                    kRuntimeConfigPath);
+    return p;
+}
+
+Result<std::string> resolve_runtime(const std::string& name, const std::string& self) {
+    auto same_as_self = [&](const std::string& p) {
+        struct stat a {}, b {};
+        return ::stat(p.c_str(), &a) == 0 && ::stat(self.c_str(), &b) == 0 && a.st_dev == b.st_dev &&
+               a.st_ino == b.st_ino;
+    };
+    std::string found;
+    if (name.front() == '/') {
+        if (::access(name.c_str(), X_OK) != 0) return fail_errno("next runtime " + name, errno);
+        found = name;
+    } else {
+        if (name.find('/') != std::string::npos)
+            return fail("next runtime " + name + ": expected a bare name or an absolute path");
+        std::string_view dirs = kSafePath;
+        while (!dirs.empty() && found.empty()) {
+            size_t colon = dirs.find(':');
+            std::string cand = std::string(dirs.substr(0, colon)) + "/" + name;
+            dirs = colon == std::string_view::npos ? std::string_view() : dirs.substr(colon + 1);
+            struct stat st {};
+            if (::stat(cand.c_str(), &st) == 0 && S_ISREG(st.st_mode) && ::access(cand.c_str(), X_OK) == 0)
+                found = cand;
+        }
+        if (found.empty()) return fail("next runtime " + name + ": not found in " + kSafePath);
+    }
+    if (same_as_self(found))
+        return fail("next runtime " + found + " is this shim itself (would loop); set next_runtime to runc, crun or nvidia-container-runtime");
+    return found;
+}
+
+Result<std::string> choose_key(std::string_view spec_text, const std::optional<std::string>& preferred,
+                               std::string_view run_root) {
+    auto spec = oci::parse_spec(spec_text, "config.json");
+    if (spec) {
+        for (const auto& m : spec->mounts) {
+            auto dest = path::normalize(m.destination);
+            if (!dest || *dest != kContainerPlanDir) continue;
+            if (auto key = key_from_source(m.source, run_root)) return *key;
+        }
+    }
+    if (preferred) {
+        if (auto ok = validate_key(*preferred); !ok) return unexpected(ok.error());
+        return *preferred;
+    }
+    return random_key();
+}
+
+oci::EditParams edit_params(const EditSetup& setup, const std::string& key) {
+    oci::EditParams p;
+    p.host_binary = setup.host_binary;
+    p.plan_host_dir = plan_dir_path(key, setup.run_root);
+    p.container_binary = kContainerBinary;
+    p.container_plan_dir = kContainerPlanDir;
+    p.hook_args = setup.hook_args;
+    p.annotations[kPlanKeyAnnotation] = key;
+    return p;
+}
+
+Result<bool> prepare_bundle(const std::string& bundle_dir, const std::optional<std::string>& id,
+                            const EditSetup& setup) {
+    auto text = file::read_regular(bundle_dir + "/config.json", true);
+    if (!text) return unexpected(text.error());
+    auto key = choose_key(*text, id, setup.run_root);
+    if (!key) return unexpected(key.error());
+    bool created = false;
+    if (auto ok = create_plan_dir(*key, &created, setup.run_root); !ok) return unexpected(ok.error());
+    auto changed = oci::edit_bundle(bundle_dir, edit_params(setup, *key));
+    if (!changed && created) (void)remove_plan_dir(*key, std::nullopt, setup.run_root);
+    return changed;
+}
+
+Result<std::string> prepare_spec_text(std::string_view spec_text, const EditSetup& setup) {
+    auto key = choose_key(spec_text, std::nullopt, setup.run_root);
+    if (!key) return unexpected(key.error());
+    // Validate the edit before creating anything on the host.
+    auto out = oci::edit_spec_text(spec_text, edit_params(setup, *key), "stdin");
+    if (!out) return unexpected(out.error());
+    if (auto ok = create_plan_dir(*key, nullptr, setup.run_root); !ok) return unexpected(ok.error());
+    return std::move(out->text);
+}
+
+Result<ShimArgs> parse_shim_args(const std::vector<std::string>& args) {
+    // Global options of runc and crun that take a separate value.
+    static const std::set<std::string> kGlobalWithValue = {"--root", "--log", "--log-format", "--log-level",
+                                                           "--criu", "--cgroup-manager"};
+    static const std::set<std::string> kCreateWithValue = {"--bundle", "-b", "--console-socket", "--pid-file",
+                                                           "--preserve-fds", "--config", "-f"};
+    ShimArgs out;
+    size_t i = 0;
+    for (; i < args.size(); ++i) {
+        const std::string& a = args[i];
+        if (a == "--") {
+            ++i;
+            break;
+        }
+        if (a.empty() || a.front() != '-') break;
+        if (a.find('=') != std::string::npos) continue;
+        if (kGlobalWithValue.count(a)) {
+            ++i;
+        } else if (a == "--rootless" && i + 1 < args.size() &&
+                   (args[i + 1] == "true" || args[i + 1] == "false" || args[i + 1] == "auto")) {
+            ++i;
+        }
+    }
+    if (i >= args.size()) return out;
+    out.command = args[i++];
+    if (out.command != "create" && out.command != "run") return out;
+    std::vector<std::string> positional;
+    bool options_done = false;
+    for (; i < args.size(); ++i) {
+        const std::string& a = args[i];
+        if (options_done || a.empty() || a.front() != '-' || a == "-") {
+            positional.push_back(a);
+            continue;
+        }
+        if (a == "--") {
+            options_done = true;
+            continue;
+        }
+        std::string name = a, value;
+        bool has_value = false;
+        if (size_t eq = a.find('='); eq != std::string::npos) {
+            name = a.substr(0, eq);
+            value = a.substr(eq + 1);
+            has_value = true;
+        }
+        if (!kCreateWithValue.count(name)) continue;  // a boolean flag
+        if (!has_value) {
+            if (i + 1 >= args.size()) return fail(out.command + ": " + name + " needs a value");
+            value = args[++i];
+        }
+        if (name == "--config" || name == "-f")
+            return fail(out.command + ": " + name + " (a config file outside the bundle) is not supported by the shim");
+        if (name == "--bundle" || name == "-b") out.bundle = value;
+    }
+    if (positional.empty()) return fail(out.command + ": no container id on the command line");
+    out.id = positional.back();
+    if (auto ok = validate_key(out.id); !ok) return wrap(ok.error(), out.command);
+    return out;
+}
+
+}  // namespace osh::hookrun

@@ -1,0 +1,75 @@
+// The spec edit's three entry points (runtime shim, precreate, inject) share
+// this: choose the plan key, create the plan directory, edit the spec. The
+// edit itself is oci::SpecDocument's; this layer adds the host-side state.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "oci/spec_edit.hpp"
+#include "util/result.hpp"
+
+namespace osh::hookrun {
+
+inline constexpr const char* kRuntimeConfigPath = "/etc/oci-sandbox/runtime.json";
+// Overrides kRuntimeConfigPath for the shim (tests, side-by-side installs).
+inline constexpr const char* kRuntimeConfigEnv = "OCI_SANDBOX_RUNTIME_CONFIG";
+// The PATH used to find next_runtime when it is not absolute: fixed, never
+// the caller's.
+inline constexpr const char* kSafePath = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+
+// /etc/oci-sandbox/runtime.json:
+//   {"next_runtime": "runc", "hook_binary": "/usr/bin/oci-sandbox-hook",
+//    "hook_args": ["--policy", "/etc/oci-sandbox/policy.json"]}
+// Every field optional; unknown fields are errors.
+struct RuntimeConfig {
+    std::string next_runtime = "runc";
+    std::string hook_binary;             // "" = /proc/self/exe resolved
+    std::vector<std::string> hook_args;  // appended to our hooks' args
+};
+
+Result<RuntimeConfig> parse_runtime_config(std::string_view text, std::string_view origin);
+// Reads `path`; a missing file gives the defaults.
+Result<RuntimeConfig> load_runtime_config(const std::string& path);
+
+// The host path of this binary (readlink /proc/self/exe).
+Result<std::string> self_binary();
+
+// Resolves next_runtime: an absolute path as is, a bare name in kSafePath.
+// Refuses to resolve to `self` (a shim that execs itself loops forever).
+Result<std::string> resolve_runtime(const std::string& name, const std::string& self);
+
+struct EditSetup {
+    std::string host_binary;
+    std::vector<std::string> hook_args;
+    std::string run_root = "/run/oci-sandbox";
+};
+
+// The plan key for a spec: the key of an existing plan mount of ours (a
+// second edit reuses it), else `preferred` (the container id), else a random
+// token. `spec_text` may be unparsable: then the edit will report it.
+Result<std::string> choose_key(std::string_view spec_text, const std::optional<std::string>& preferred,
+                               std::string_view run_root);
+
+oci::EditParams edit_params(const EditSetup& setup, const std::string& key);
+
+// inject / shim: creates the plan directory for `key` and edits the bundle
+// atomically; a directory created here is removed again if the edit fails.
+Result<bool> prepare_bundle(const std::string& bundle_dir, const std::optional<std::string>& id,
+                            const EditSetup& setup);
+
+// precreate: the edited spec text.
+Result<std::string> prepare_spec_text(std::string_view spec_text, const EditSetup& setup);
+
+// The parts of a runc-style command line the shim needs. Only create/run
+// are edited; everything else passes through.
+struct ShimArgs {
+    std::string command;  // "create", "run", "delete", ... ("" when none)
+    std::string bundle;   // --bundle/-b value, "" = current directory
+    std::string id;       // the last positional argument of create/run
+};
+Result<ShimArgs> parse_shim_args(const std::vector<std::string>& args);
+
+}  // namespace osh::hookrun
