@@ -1,0 +1,460 @@
+#include <doctest/doctest.h>
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <set>
+#include <string>
+
+#include "corpus.hpp"
+#include "oci/spec.hpp"
+#include "oci/spec_edit.hpp"
+#include "util/json.hpp"
+
+using namespace osh;
+using osh_test::contains;
+using rapidjson::Value;
+
+namespace {
+
+oci::EditParams params() {
+    oci::EditParams p;
+    p.host_binary = "/usr/libexec/oci-sandbox/oci-sandbox-hook";
+    p.plan_host_dir = "/run/oci-sandbox/c1";
+    p.hook_args = {"--policy", "/etc/oci-sandbox/policy.json"};
+    p.annotations = {{"oci-sandbox/plan", "c1"}};
+    return p;
+}
+
+const std::set<std::string> kInvalidJsonConfigs = {
+    "runtime-spec/bad-invalid-json.json",
+    "rancher-os/bad-ntp.spec-with-comments.json",
+};
+
+rapidjson::Document parse_doc(const std::string& text) {
+    auto d = oci::SpecDocument::parse(text, "t");
+    REQUIRE_MESSAGE(d, (d ? "" : d.error().what()));
+    return std::move(d->document());
+}
+
+// Takes out exactly what the edit adds, using the original to know which
+// containers the edit created, so the result must write out identically
+// (same keys, same order, same values) to the original.
+void undo(Value& e, const Value& orig, rapidjson::Document::AllocatorType& a) {
+    Value& args = e["process"]["args"];
+    REQUIRE(args.Size() > 5);
+    args.Erase(args.Begin(), args.Begin() + 5);
+
+    auto restore_container = [&](Value& parent, const Value* orig_parent, const char* key, size_t pop) {
+        auto it = orig_parent ? orig_parent->FindMember(key) : Value::ConstMemberIterator();
+        bool existed = orig_parent && it != orig_parent->MemberEnd();
+        if (!existed) {
+            REQUIRE(parent.EraseMember(key));
+            return;
+        }
+        if (it->value.IsNull()) {
+            parent[key].SetNull();
+            return;
+        }
+        Value& arr = parent[key];
+        if (arr.IsArray()) {
+            REQUIRE(arr.Size() >= pop);
+            for (size_t i = 0; i < pop; ++i) arr.PopBack();
+        }
+    };
+    bool had_hooks = orig.HasMember("hooks") && orig["hooks"].IsObject();
+    if (had_hooks) {
+        restore_container(e["hooks"], &orig["hooks"], "createRuntime", 1);
+        restore_container(e["hooks"], &orig["hooks"], "poststop", 1);
+    } else {
+        restore_container(e, &orig, "hooks", 0);
+    }
+    restore_container(e, &orig, "mounts", 2);
+    bool had_ann = orig.HasMember("annotations") && orig["annotations"].IsObject();
+    if (had_ann) {
+        Value& ann = e["annotations"];
+        if (orig["annotations"].HasMember("oci-sandbox/plan"))
+            ann["oci-sandbox/plan"].CopyFrom(orig["annotations"]["oci-sandbox/plan"], a);
+        else
+            REQUIRE(ann.EraseMember("oci-sandbox/plan"));
+    } else {
+        restore_container(e, &orig, "annotations", 0);
+    }
+}
+
+bool editable(const oci::Spec& s) { return s.has_process && !s.args.empty(); }
+
+std::string tmpdir() {
+    char templ[] = "/tmp/osh-oci-test.XXXXXX";
+    char* d = ::mkdtemp(templ);
+    REQUIRE(d != nullptr);
+    return d;
+}
+
+void write_file(const std::string& path, const std::string& text, mode_t mode = 0644) {
+    std::ofstream(path, std::ios::binary) << text;
+    REQUIRE(::chmod(path.c_str(), mode) == 0);
+}
+
+std::string read_file(const std::string& path) {
+    auto r = file::read_regular(path);
+    REQUIRE_MESSAGE(r, (r ? "" : r.error().what()));
+    return *r;
+}
+
+std::set<std::string> dir_entries(const std::string& dir) {
+    std::set<std::string> out;
+    for (const auto& e : std::filesystem::directory_iterator(dir)) out.insert(e.path().filename().string());
+    return out;
+}
+
+struct TempDir {
+    std::string path = tmpdir();
+    ~TempDir() { std::filesystem::remove_all(path); }
+};
+
+const char* kExample = "configs/runtime-spec/good-spec-example.json";
+
+}  // namespace
+
+TEST_CASE("round trip: every corpus config writes out and re-parses to the same document") {
+    for (const auto& rel : osh_test::corpus_files("configs")) {
+        if (kInvalidJsonConfigs.count(rel)) continue;
+        CAPTURE(rel);
+        std::string text = osh_test::corpus_text("configs/" + rel);
+        auto sd = oci::SpecDocument::parse(text, rel);
+        REQUIRE_MESSAGE(sd, (sd ? "" : sd.error().what()));
+        for (auto fmt : {oci::SpecFormat::compact, oci::SpecFormat::pretty}) {
+            std::string out = sd->write(fmt);
+            auto again = oci::SpecDocument::parse(out, "rewritten");
+            REQUIRE(again);
+            CHECK(again->document() == sd->document());    // same values
+            CHECK(again->write(fmt) == out);                 // same key order, stable text
+        }
+        // Against an independent parse of the original text, too.
+        auto plain = json::parse(text, rel);
+        REQUIRE(plain);
+        CHECK(json::write(*plain) == sd->write(oci::SpecFormat::compact));
+    }
+}
+
+TEST_CASE("edit of every corpus config: only our additions, everything else kept in order") {
+    size_t edited = 0;
+    for (const auto& rel : osh_test::corpus_files("configs")) {
+        if (kInvalidJsonConfigs.count(rel)) continue;
+        CAPTURE(rel);
+        std::string text = osh_test::corpus_text("configs/" + rel);
+        auto spec = oci::parse_spec(text, rel);
+        REQUIRE(spec);
+        auto p = params();
+        auto out = oci::edit_spec_text(text, p, rel);
+        if (!editable(*spec)) {
+            // Nothing to wrap: no process (partial dumps, schema fixtures) or no args.
+            REQUIRE_FALSE(out);
+            CAPTURE(out.error().message);
+            CHECK(contains(out.error().message, rel + ": /process"));
+            continue;
+        }
+        REQUIRE_MESSAGE(out, (out ? "" : out.error().what()));
+        CHECK(out->changed);
+        ++edited;
+
+        // The edited spec as the hook will read it.
+        auto after = oci::parse_spec(out->text, "edited");
+        REQUIRE_MESSAGE(after, (after ? "" : after.error().what()));
+        REQUIRE(after->args.size() == spec->args.size() + 5);
+        CHECK(std::vector<std::string>(after->args.begin(), after->args.begin() + 5) ==
+              std::vector<std::string>{"/.oci-sandbox/oci-sandbox-hook", "exec", "--plan", "/.oci-sandbox/plan", "--"});
+        CHECK(std::vector<std::string>(after->args.begin() + 5, after->args.end()) == spec->args);
+        REQUIRE(after->hooks.create_runtime.size() == spec->hooks.create_runtime.size() + 1);
+        CHECK(after->hooks.create_runtime.back().path == p.host_binary);
+        CHECK(after->hooks.create_runtime.back().args ==
+              std::vector<std::string>{"oci-sandbox-hook", "hook", "--stage", "createRuntime", "--policy",
+                                       "/etc/oci-sandbox/policy.json"});
+        REQUIRE(after->hooks.poststop.size() == spec->hooks.poststop.size() + 1);
+        CHECK(after->hooks.poststop.back().args.at(3) == "poststop");
+        CHECK(after->hooks.prestart.size() == spec->hooks.prestart.size());
+        REQUIRE(after->mounts.size() == spec->mounts.size() + 2);
+        const auto& mb = after->mounts[after->mounts.size() - 2];
+        const auto& mp = after->mounts.back();
+        CHECK(mb.destination == "/.oci-sandbox/oci-sandbox-hook");
+        CHECK(mb.type == "bind");
+        CHECK(mb.source == p.host_binary);
+        CHECK(mb.options == std::vector<std::string>{"bind", "ro", "nosuid", "nodev"});
+        CHECK(mp.destination == "/.oci-sandbox/plan");
+        CHECK(mp.source == p.plan_host_dir);
+        CHECK(mp.options == std::vector<std::string>{"bind", "ro", "nosuid", "nodev", "noexec"});
+        CHECK(after->annotations.at("oci-sandbox/plan") == "c1");
+
+        // Undo our additions: the rest is the original, key for key, in order.
+        auto orig = parse_doc(text);
+        auto e = parse_doc(out->text);
+        undo(e, orig, e.GetAllocator());
+        CHECK(json::write(e) == json::write(orig));
+
+        // Idempotent: a second edit changes nothing, byte for byte.
+        auto twice = oci::edit_spec_text(out->text, p, rel);
+        REQUIRE(twice);
+        CHECK_FALSE(twice->changed);
+        CHECK(twice->text == out->text);
+    }
+    CHECK(edited >= 22);  // 22 corpus configs carry a command today
+}
+
+TEST_CASE("our hooks run after existing prestart/createRuntime hooks (NVIDIA's first)") {
+    std::string text = osh_test::corpus_text(kExample);
+    auto out = oci::edit_spec_text(text, params(), "config.json");
+    REQUIRE(out);
+    auto s = oci::parse_spec(out->text, "edited");
+    REQUIRE(s);
+    REQUIRE(s->hooks.create_runtime.size() == 3);
+    CHECK(s->hooks.create_runtime[0].path == "/usr/bin/fix-mounts");
+    CHECK(s->hooks.create_runtime[1].path == "/usr/bin/setup-network");
+    CHECK(s->hooks.create_runtime[2].path == params().host_binary);
+    REQUIRE(s->hooks.poststop.size() == 2);
+    CHECK(s->hooks.poststop[0].path == "/usr/sbin/cleanup.sh");
+    CHECK(s->hooks.poststop[1].args.at(1) == "hook");
+    // prestart is NVIDIA's legacy stage: untouched.
+    CHECK(s->hooks.prestart.size() == 2);
+
+    auto nv = oci::edit_spec_text(
+        osh_test::corpus_text("configs/nvidia-container-toolkit/bundle-output-with-nvidia-prestart-hook.json"),
+        params(), "config.json");
+    REQUIRE(nv);
+    auto ns = oci::parse_spec(nv->text, "edited");
+    REQUIRE(ns);
+    REQUIRE(ns->hooks.prestart.size() == 1);
+    CHECK(ns->hooks.prestart[0].path == "nvidia-container-runtime-hook");
+    CHECK(ns->hooks.create_runtime.size() == 1);
+}
+
+TEST_CASE("output format: like_input keeps compact compact and pretty pretty") {
+    auto compact_in = osh_test::corpus_text("configs/nvidia-container-toolkit/docker-config.clone3.output.json");
+    auto c = oci::edit_spec_text(compact_in, params(), "c");
+    REQUIRE(c);
+    CHECK(c->text.find('\n') == std::string::npos);
+    auto pretty_in = osh_test::corpus_text(kExample);
+    auto pr = oci::edit_spec_text(pretty_in, params(), "p");
+    REQUIRE(pr);
+    CHECK(contains(pr->text, "\n  \"ociVersion\""));
+    CHECK(pr->text.back() == '\n');
+    auto forced = oci::edit_spec_text(pretty_in, params(), "p", oci::SpecFormat::compact);
+    REQUIRE(forced);
+    CHECK(forced->text.find('\n') == std::string::npos);
+    CHECK(parse_doc(forced->text) == parse_doc(pr->text));
+}
+
+TEST_CASE("changed params update our entries in place; never duplicated") {
+    std::string text = osh_test::corpus_text(kExample);
+    auto p = params();
+    auto first = oci::edit_spec_text(text, p, "c");
+    REQUIRE(first);
+
+    p.hook_args = {"--policy", "/etc/other.json"};
+    p.plan_host_dir = "/run/oci-sandbox/c2";
+    p.container_plan_dir = "/.oci-sandbox/plan2";
+    p.annotations = {{"oci-sandbox/plan", "c2"}};
+    auto second = oci::edit_spec_text(first->text, p, "c");
+    REQUIRE_MESSAGE(second, (second ? "" : second.error().what()));
+    CHECK(second->changed);
+    auto s = oci::parse_spec(second->text, "edited");
+    REQUIRE(s);
+    CHECK(s->hooks.create_runtime.size() == 3);
+    CHECK(s->hooks.create_runtime.back().args.back() == "/etc/other.json");
+    CHECK(s->hooks.poststop.size() == 2);
+    // The old plan mount stays (another destination); the args are re-wrapped, not double-wrapped.
+    CHECK(s->args.at(3) == "/.oci-sandbox/plan2");
+    CHECK(s->args.at(4) == "--");
+    CHECK(s->args.at(5) == "sh");
+    CHECK(std::count(s->args.begin(), s->args.end(), "exec") == 1);
+    CHECK(s->annotations.at("oci-sandbox/plan") == "c2");
+
+    auto third = oci::edit_spec_text(second->text, p, "c");
+    REQUIRE(third);
+    CHECK_FALSE(third->changed);
+}
+
+TEST_CASE("a hook of ours registered under another path (hooks.d) is taken over, not doubled") {
+    std::string text = R"({"process":{"args":["sh"]},"hooks":{"createRuntime":[)"
+                       R"({"path":"/usr/bin/oci-sandbox-hook","args":["oci-sandbox-hook","hook"]},)"
+                       R"({"path":"/x","args":["oci-sandbox-hook","hook"]}]}})";
+    auto out = oci::edit_spec_text(text, params(), "c");
+    REQUIRE(out);
+    auto s = oci::parse_spec(out->text, "edited");
+    REQUIRE(s);
+    REQUIRE(s->hooks.create_runtime.size() == 1);
+    CHECK(s->hooks.create_runtime[0].path == params().host_binary);
+}
+
+TEST_CASE("edit errors") {
+    struct Case {
+        const char* text;
+        const char* has;
+    };
+    const Case cases[] = {
+        {R"({"ociVersion":"1.0.0"})", "c: /process: missing"},
+        {R"({"process":null})", "c: /process: missing"},
+        {R"({"process":{"cwd":"/"}})", "c: /process/args: missing"},
+        {R"({"process":{"args":[]}})", "c: /process/args: empty"},
+        {R"({"process":{"args":"sh"}})", "c: /process/args: expected an array"},
+        {R"({"process":{"args":["sh",1]}})", "c: /process/args/1: expected a string"},
+        {R"({"process":{"args":["/.oci-sandbox/oci-sandbox-hook","exec","sh"]}})", "has no \"--\""},
+        {R"({"process":{"args":["/.oci-sandbox/oci-sandbox-hook","exec","--"]}})", "wraps no command"},
+        {R"({"process":{"args":["sh"]},"hooks":[]})", "c: /hooks: expected an object"},
+        {R"({"process":{"args":["sh"]},"hooks":{"poststop":{}}})", "c: /hooks/poststop: expected an array"},
+        {R"({"process":{"args":["sh"]},"mounts":{}})", "c: /mounts: expected an array"},
+        {R"({"process":{"args":["sh"]},"annotations":[]})", "c: /annotations: expected an object"},
+        {R"([1])", "c: expected an object"},
+        {R"({"process":)", "c: invalid JSON at offset 11"},
+    };
+    for (const auto& c : cases) {
+        CAPTURE(c.text);
+        auto r = oci::edit_spec_text(c.text, params(), "c");
+        REQUIRE_FALSE(r);
+        CAPTURE(r.error().message);
+        CHECK(contains(r.error().message, c.has));
+    }
+
+    auto p = params();
+    p.host_binary = "oci-sandbox-hook";
+    auto r = oci::edit_spec_text(R"({"process":{"args":["sh"]}})", p, "c");
+    REQUIRE_FALSE(r);
+    CHECK(contains(r.error().message, "host binary must be an absolute path"));
+    p = params();
+    p.container_plan_dir = p.container_binary;
+    CHECK_FALSE(oci::edit_spec_text(R"({"process":{"args":["sh"]}})", p, "c"));
+}
+
+TEST_CASE("null containers are replaced; a minimal spec gets hooks, mounts, annotations at the end") {
+    auto out = oci::edit_spec_text(R"({"process":{"args":["sh"]},"mounts":null,"hooks":{"poststop":null}})",
+                                   params(), "c", oci::SpecFormat::compact);
+    REQUIRE_MESSAGE(out, (out ? "" : out.error().what()));
+    auto d = parse_doc(out->text);
+    CHECK(d["mounts"].Size() == 2);
+    CHECK(d["hooks"]["poststop"].Size() == 1);
+    CHECK(d["hooks"]["createRuntime"].Size() == 1);
+    // Key order: existing keys first, new ones appended.
+    auto it = d.MemberBegin();
+    CHECK(std::string(it->name.GetString()) == "process");
+    CHECK(std::string((it + 3)->name.GetString()) == "annotations");
+}
+
+TEST_CASE("numbers, escapes and unicode survive an edit") {
+    std::string text =
+        R"({"process":{"args":["sh","\u00e9\u0000\"\\"]},"x":{"f":0.1,"big":18446744073709551615,"neg":-9223372036854775808,)"
+        R"("e":1e-300,"pi":3.141592653589793,"s":"\ud83d\ude00"},"dup":1,"dup":2})";
+    auto out = oci::edit_spec_text(text, params(), "c");
+    REQUIRE_MESSAGE(out, (out ? "" : out.error().what()));
+    auto orig = parse_doc(text);
+    auto e = parse_doc(out->text);
+    CHECK(e["x"] == orig["x"]);
+    CHECK(contains(out->text, "18446744073709551615"));
+    CHECK(contains(out->text, "-9223372036854775808"));
+    CHECK(contains(out->text, "0.1"));
+    CHECK(contains(out->text, "3.141592653589793"));
+    CHECK(e["process"]["args"][6] == orig["process"]["args"][1]);
+    CHECK(e["process"]["args"][6].GetStringLength() == 5);  // é (2) NUL " backslash
+    CHECK(e.MemberCount() == orig.MemberCount() + 3);  // duplicate keys kept; +hooks +mounts +annotations
+}
+
+TEST_CASE("edit_bundle: atomic rewrite keeps the mode; second run is a no-op") {
+    TempDir dir;
+    std::string cfg = dir.path + "/config.json";
+    std::string text = osh_test::corpus_text(kExample);
+    write_file(cfg, text, 0640);
+    auto r = oci::edit_bundle(dir.path, params());
+    REQUIRE_MESSAGE(r, (r ? "" : r.error().what()));
+    CHECK(*r);
+    struct stat st {};
+    REQUIRE(::stat(cfg.c_str(), &st) == 0);
+    CHECK((st.st_mode & 07777) == 0640);
+    CHECK(S_ISREG(st.st_mode));
+    std::string edited = read_file(cfg);
+    auto s = oci::parse_spec(edited, "edited");
+    REQUIRE(s);
+    CHECK(s->args.at(0) == "/.oci-sandbox/oci-sandbox-hook");
+    CHECK(dir_entries(dir.path) == std::set<std::string>{"config.json"});  // no temp file left
+
+    auto again = oci::edit_bundle(dir.path, params());
+    REQUIRE(again);
+    CHECK_FALSE(*again);
+    struct stat st2 {};
+    REQUIRE(::stat(cfg.c_str(), &st2) == 0);
+    CHECK(st2.st_ino == st.st_ino);  // not rewritten
+    CHECK(read_file(cfg) == edited);
+}
+
+TEST_CASE("edit_bundle: a failed edit leaves the original untouched") {
+    TempDir dir;
+    std::string cfg = dir.path + "/config.json";
+    const std::string bad = R"({"ociVersion":"1.0.0","root":{"path":"rootfs"}})";  // nothing to wrap
+    write_file(cfg, bad, 0600);
+    struct stat before {};
+    REQUIRE(::stat(cfg.c_str(), &before) == 0);
+    auto r = oci::edit_bundle(dir.path, params());
+    REQUIRE_FALSE(r);
+    CHECK(contains(r.error().message, cfg + ": /process: missing"));
+    CHECK(read_file(cfg) == bad);
+    struct stat after {};
+    REQUIRE(::stat(cfg.c_str(), &after) == 0);
+    CHECK(after.st_ino == before.st_ino);
+    CHECK(dir_entries(dir.path) == std::set<std::string>{"config.json"});
+
+    write_file(cfg, "{\"process\": ", 0600);
+    auto j = oci::edit_bundle(dir.path, params());
+    REQUIRE_FALSE(j);
+    CHECK(contains(j.error().message, cfg + ": invalid JSON at offset"));
+    CHECK(read_file(cfg) == "{\"process\": ");
+}
+
+TEST_CASE("edit_bundle refuses a symlinked config.json and leaves its target alone") {
+    TempDir dir;
+    TempDir elsewhere;
+    std::string target = elsewhere.path + "/real.json";
+    std::string text = osh_test::corpus_text(kExample);
+    write_file(target, text);
+    REQUIRE(::symlink(target.c_str(), (dir.path + "/config.json").c_str()) == 0);
+    auto r = oci::edit_bundle(dir.path, params());
+    REQUIRE_FALSE(r);
+    CAPTURE(r.error().message);
+    CHECK(contains(r.error().message, "symbolic link"));
+    CHECK(read_file(target) == text);
+    struct stat st {};
+    REQUIRE(::lstat((dir.path + "/config.json").c_str(), &st) == 0);
+    CHECK(S_ISLNK(st.st_mode));
+}
+
+TEST_CASE("edit_bundle refuses a directory, a FIFO, an oversized file, a missing bundle") {
+    {
+        TempDir dir;
+        REQUIRE(::mkdir((dir.path + "/config.json").c_str(), 0755) == 0);
+        auto r = oci::edit_bundle(dir.path, params());
+        REQUIRE_FALSE(r);
+        CHECK(contains(r.error().message, "config.json: not a regular file"));
+    }
+    {
+        TempDir dir;
+        REQUIRE(::mkfifo((dir.path + "/config.json").c_str(), 0600) == 0);
+        auto r = oci::edit_bundle(dir.path, params());  // must not block waiting for a writer
+        REQUIRE_FALSE(r);
+        CHECK(contains(r.error().message, "not a regular file"));
+    }
+    {
+        TempDir dir;
+        std::string cfg = dir.path + "/config.json";
+        write_file(cfg, "{}");
+        REQUIRE(::truncate(cfg.c_str(), static_cast<off_t>(file::kMaxInputBytes) + 1) == 0);  // sparse
+        auto r = oci::edit_bundle(dir.path, params());
+        REQUIRE_FALSE(r);
+        CHECK(contains(r.error().message, "larger than"));
+    }
+    {
+        auto r = oci::edit_bundle("/nonexistent/osh-bundle", params());
+        REQUIRE_FALSE(r);
+        CHECK(r.error().err == ENOENT);
+        CHECK(contains(r.error().message, "/nonexistent/osh-bundle"));
+    }
+}
