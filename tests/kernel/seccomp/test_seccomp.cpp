@@ -352,16 +352,17 @@ TEST_CASE("kernel: x32 numbers and i386 calls are refused; allow_i386 lets i386 
     auto r = in_child(&bpf, [ia32](std::vector<long>& v) {
         v.push_back(sc(__X32_SYSCALL_BIT | 39));  // x32 getpid
         v.push_back(sc(__X32_SYSCALL_BIT | 0, -1, 0, 0));  // x32 read(-1)
-        v.push_back(ia32 ? int80(20) : -EPERM);  // i386 getpid
+        if (ia32) v.push_back(int80(20));  // i386 getpid
     });
     REQUIRE(r.exited_ok());
-    REQUIRE(r.values.size() == 3);
+    REQUIRE(r.values.size() == (ia32 ? 3u : 2u));
     CHECK(r.values[0] == -EPERM);
     CHECK(r.values[1] == -EPERM);
-    CHECK(r.values[2] == -EPERM);
+    if (ia32) CHECK(r.values[2] == -EPERM);
 
     if (!ia32) {
-        MESSAGE("this kernel does not run i386 calls (ia32 emulation off): allow_i386 pass-through not testable");
+        MESSAGE("this kernel does not run i386 calls (int $0x80 gives SIGSEGV: ia32 emulation off or unsupported by the "
+                "hypervisor): the i386 refusal and allow_i386 checks cannot run here");
         return;
     }
     FilterSpec spec;
@@ -460,12 +461,10 @@ TEST_CASE("kernel: load errors carry errno; the plan-file round trip loads") {
         if (!b) ::_exit(6);
         auto back = deserialize(serialize(*b));
         if (!back) ::_exit(6);
-        if (::setgroups(0, nullptr) == 0 && ::setuid(65534) == 0) {
-            auto noperm = load(*back);  // no no_new_privs yet
-            v.push_back(noperm.has_value() ? 0 : noperm.error().err);
-        } else {
-            v.push_back(EACCES);  // not root: cannot drop to test it; same outcome expected
-        }
+        // Root has CAP_SYS_ADMIN, which waives the no_new_privs requirement: drop it.
+        if (::geteuid() == 0 && (::setgroups(0, nullptr) != 0 || ::setuid(65534) != 0)) ::_exit(6);
+        auto noperm = load(*back);  // no no_new_privs yet
+        v.push_back(noperm.has_value() ? 0 : noperm.error().err);
         ::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
         auto ok = load(*back);
         v.push_back(ok.has_value());
