@@ -17,7 +17,7 @@
 namespace osh::oci::detail {
 
 class Reader {
-public:
+  public:
     explicit Reader(std::string_view origin) : origin_(origin) {}
 
     Unexpected<Error> error(const std::string& ptr, std::string_view what) const {
@@ -74,7 +74,8 @@ public:
         return v.GetInt();
     }
 
-    Result<std::vector<std::string>> strings(const rapidjson::Value& v, const std::string& ptr) const {
+    Result<std::vector<std::string>> strings(const rapidjson::Value& v,
+                                             const std::string& ptr) const {
         if (!v.IsArray()) return error(ptr, "expected an array of strings");
         std::vector<std::string> out;
         out.reserve(v.Size());
@@ -99,7 +100,7 @@ public:
         return out;
     }
 
-private:
+  private:
     std::string_view origin_;
 };
 

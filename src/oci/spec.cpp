@@ -10,18 +10,19 @@ namespace {
 using detail::Reader;
 using rapidjson::Value;
 
-#define OSH_TRY_ASSIGN(lhs, expr)                        \
-    do {                                                 \
-        auto osh_r_ = (expr);                            \
-        if (!osh_r_) return unexpected(osh_r_.error());  \
-        lhs = std::move(*osh_r_);                        \
+#define OSH_TRY_ASSIGN(lhs, expr)                       \
+    do {                                                \
+        auto osh_r_ = (expr);                           \
+        if (!osh_r_) return unexpected(osh_r_.error()); \
+        lhs = std::move(*osh_r_);                       \
     } while (0)
 
 Result<void> read_root(const Reader& rd, const Value& doc, Spec& spec) {
     const Value* root = rd.member(doc, "root");
     if (!root) return {};
     if (auto ok = rd.expect_object(*root, "/root"); !ok) return ok;
-    if (auto* v = rd.member(*root, "path")) OSH_TRY_ASSIGN(spec.root_path, rd.string(*v, "/root/path"));
+    if (auto* v = rd.member(*root, "path"))
+        OSH_TRY_ASSIGN(spec.root_path, rd.string(*v, "/root/path"));
     if (auto* v = rd.member(*root, "readonly"))
         OSH_TRY_ASSIGN(spec.root_readonly, rd.boolean(*v, "/root/readonly"));
     return {};
@@ -32,14 +33,17 @@ Result<void> read_process(const Reader& rd, const Value& doc, Spec& spec) {
     if (!proc) return {};
     if (auto ok = rd.expect_object(*proc, "/process"); !ok) return ok;
     spec.has_process = true;
-    if (auto* v = rd.member(*proc, "args")) OSH_TRY_ASSIGN(spec.args, rd.strings(*v, "/process/args"));
+    if (auto* v = rd.member(*proc, "args"))
+        OSH_TRY_ASSIGN(spec.args, rd.strings(*v, "/process/args"));
     if (auto* v = rd.member(*proc, "env")) OSH_TRY_ASSIGN(spec.env, rd.strings(*v, "/process/env"));
     if (auto* v = rd.member(*proc, "cwd")) OSH_TRY_ASSIGN(spec.cwd, rd.string(*v, "/process/cwd"));
     // Pre-1.0 and CRI specs carry `"user": {}`: uid/gid default to 0 (root).
     if (const Value* user = rd.member(*proc, "user")) {
         if (auto ok = rd.expect_object(*user, "/process/user"); !ok) return ok;
-        if (auto* v = rd.member(*user, "uid")) OSH_TRY_ASSIGN(spec.uid, rd.u32(*v, "/process/user/uid"));
-        if (auto* v = rd.member(*user, "gid")) OSH_TRY_ASSIGN(spec.gid, rd.u32(*v, "/process/user/gid"));
+        if (auto* v = rd.member(*user, "uid"))
+            OSH_TRY_ASSIGN(spec.uid, rd.u32(*v, "/process/user/uid"));
+        if (auto* v = rd.member(*user, "gid"))
+            OSH_TRY_ASSIGN(spec.gid, rd.u32(*v, "/process/user/gid"));
     }
     return {};
 }
@@ -55,9 +59,11 @@ Result<void> read_mounts(const Reader& rd, const Value& doc, Spec& spec) {
         if (auto ok = rd.expect_object(m, ptr); !ok) return ok;
         Mount out;
         const Value* dest = rd.member(m, "destination");
-        if (!dest) return rd.error(Reader::child(ptr, "destination"), "missing (required for a mount)");
+        if (!dest)
+            return rd.error(Reader::child(ptr, "destination"), "missing (required for a mount)");
         OSH_TRY_ASSIGN(out.destination, rd.string(*dest, Reader::child(ptr, "destination")));
-        if (auto* v = rd.member(m, "type")) OSH_TRY_ASSIGN(out.type, rd.string(*v, Reader::child(ptr, "type")));
+        if (auto* v = rd.member(m, "type"))
+            OSH_TRY_ASSIGN(out.type, rd.string(*v, Reader::child(ptr, "type")));
         if (auto* v = rd.member(m, "source"))
             OSH_TRY_ASSIGN(out.source, rd.string(*v, Reader::child(ptr, "source")));
         if (auto* v = rd.member(m, "options"))
@@ -80,9 +86,12 @@ Result<void> read_devices(const Reader& rd, const Value& linux, Spec& spec) {
         const Value* path = rd.member(d, "path");
         if (!path) return rd.error(Reader::child(ptr, "path"), "missing (required for a device)");
         OSH_TRY_ASSIGN(out.path, rd.string(*path, Reader::child(ptr, "path")));
-        if (auto* v = rd.member(d, "type")) OSH_TRY_ASSIGN(out.type, rd.string(*v, Reader::child(ptr, "type")));
-        if (auto* v = rd.member(d, "major")) OSH_TRY_ASSIGN(out.major, rd.i64(*v, Reader::child(ptr, "major")));
-        if (auto* v = rd.member(d, "minor")) OSH_TRY_ASSIGN(out.minor, rd.i64(*v, Reader::child(ptr, "minor")));
+        if (auto* v = rd.member(d, "type"))
+            OSH_TRY_ASSIGN(out.type, rd.string(*v, Reader::child(ptr, "type")));
+        if (auto* v = rd.member(d, "major"))
+            OSH_TRY_ASSIGN(out.major, rd.i64(*v, Reader::child(ptr, "major")));
+        if (auto* v = rd.member(d, "minor"))
+            OSH_TRY_ASSIGN(out.minor, rd.i64(*v, Reader::child(ptr, "minor")));
         // fileMode is kept as written: Docker-generated specs carry the whole
         // st_mode in decimal (8576 == S_IFCHR|0600), others a permission set
         // that was meant as octal but is a decimal number (666).
@@ -106,9 +115,11 @@ Result<void> read_namespaces(const Reader& rd, const Value& linux, Spec& spec) {
         if (auto ok = rd.expect_object(n, ptr); !ok) return ok;
         Namespace out;
         const Value* type = rd.member(n, "type");
-        if (!type) return rd.error(Reader::child(ptr, "type"), "missing (required for a namespace)");
+        if (!type)
+            return rd.error(Reader::child(ptr, "type"), "missing (required for a namespace)");
         OSH_TRY_ASSIGN(out.type, rd.string(*type, Reader::child(ptr, "type")));
-        if (auto* v = rd.member(n, "path")) OSH_TRY_ASSIGN(out.path, rd.string(*v, Reader::child(ptr, "path")));
+        if (auto* v = rd.member(n, "path"))
+            OSH_TRY_ASSIGN(out.path, rd.string(*v, Reader::child(ptr, "path")));
         spec.namespaces.push_back(std::move(out));
     }
     return {};
@@ -134,8 +145,10 @@ Result<std::vector<Hook>> read_stage(const Reader& rd, const Value& arr, const s
         const Value* path = rd.member(h, "path");
         if (!path) return rd.error(Reader::child(hp, "path"), "missing (required for a hook)");
         OSH_TRY_ASSIGN(hook.path, rd.string(*path, Reader::child(hp, "path")));
-        if (auto* v = rd.member(h, "args")) OSH_TRY_ASSIGN(hook.args, rd.strings(*v, Reader::child(hp, "args")));
-        if (auto* v = rd.member(h, "env")) OSH_TRY_ASSIGN(hook.env, rd.strings(*v, Reader::child(hp, "env")));
+        if (auto* v = rd.member(h, "args"))
+            OSH_TRY_ASSIGN(hook.args, rd.strings(*v, Reader::child(hp, "args")));
+        if (auto* v = rd.member(h, "env"))
+            OSH_TRY_ASSIGN(hook.env, rd.strings(*v, Reader::child(hp, "env")));
         if (auto* v = rd.member(h, "timeout")) {
             int t = 0;
             OSH_TRY_ASSIGN(t, rd.i32(*v, Reader::child(hp, "timeout")));
@@ -164,7 +177,8 @@ Result<void> read_hooks(const Reader& rd, const Value& doc, Spec& spec) {
     };
     for (const auto& stage : kStages) {
         if (auto* v = rd.member(*hooks, stage.key))
-            OSH_TRY_ASSIGN(spec.hooks.*(stage.field), read_stage(rd, *v, Reader::child("/hooks", stage.key)));
+            OSH_TRY_ASSIGN(spec.hooks.*(stage.field),
+                           read_stage(rd, *v, Reader::child("/hooks", stage.key)));
     }
     return {};
 }
@@ -176,7 +190,8 @@ Result<void> read_hooks(const Reader& rd, const Value& doc, Spec& spec) {
 std::optional<std::string> Spec::env_value(std::string_view key) const {
     // The first entry wins, as getenv(3) in the container would see it.
     for (const std::string& e : env) {
-        if (e.size() > key.size() && e[key.size()] == '=' && std::string_view(e).substr(0, key.size()) == key)
+        if (e.size() > key.size() && e[key.size()] == '=' &&
+            std::string_view(e).substr(0, key.size()) == key)
             return e.substr(key.size() + 1);
     }
     return std::nullopt;

@@ -34,8 +34,9 @@ Value string_array(const std::vector<std::string>& items, Alloc& a) {
 
 // Ensures `obj[key]` is a container of `type`, creating it at the end (or
 // replacing a null); a member of another type is an error naming `ptr`.
-Result<Value*> child_container(Value& obj, const char* key, rapidjson::Type type, const std::string& ptr,
-                               std::string_view origin, Alloc& a, bool& changed) {
+Result<Value*> child_container(Value& obj, const char* key, rapidjson::Type type,
+                               const std::string& ptr, std::string_view origin, Alloc& a,
+                               bool& changed) {
     auto it = obj.FindMember(key);
     if (it == obj.MemberEnd()) {
         obj.AddMember(Value(key, a), Value(type), a);
@@ -95,8 +96,8 @@ Value hook_value(const EditParams& p, const char* stage, Alloc& a) {
     return h;
 }
 
-Value mount_value(const std::string& dest, const std::string& source, std::vector<std::string> options,
-                  Alloc& a) {
+Value mount_value(const std::string& dest, const std::string& source,
+                  std::vector<std::string> options, Alloc& a) {
     Value m(rapidjson::kObjectType);
     m.AddMember("destination", str(dest, a), a);
     m.AddMember("type", "bind", a);
@@ -107,7 +108,8 @@ Value mount_value(const std::string& dest, const std::string& source, std::vecto
 
 bool multiline(std::string_view text) {
     size_t last = text.find_last_not_of(" \t\r\n");
-    return last != std::string_view::npos && text.substr(0, last).find('\n') != std::string_view::npos;
+    return last != std::string_view::npos &&
+           text.substr(0, last).find('\n') != std::string_view::npos;
 }
 
 }  // namespace
@@ -117,12 +119,13 @@ Result<void> validate_edit_params(const EditParams& p) {
         const char* name;
         const std::string& value;
     };
-    for (const Named& n : {Named{"host binary", p.host_binary}, Named{"plan directory", p.plan_host_dir},
-                           Named{"container binary", p.container_binary},
-                           Named{"container plan directory", p.container_plan_dir}}) {
+    for (const Named& n :
+         {Named{"host binary", p.host_binary}, Named{"plan directory", p.plan_host_dir},
+          Named{"container binary", p.container_binary},
+          Named{"container plan directory", p.container_plan_dir}}) {
         if (!absolute_clean(n.value))
-            return fail(std::string("spec edit: the ") + n.name + " must be an absolute path, got " +
-                        json::quote(n.value));
+            return fail(std::string("spec edit: the ") + n.name +
+                        " must be an absolute path, got " + json::quote(n.value));
     }
     if (p.container_binary == p.container_plan_dir)
         return fail("spec edit: the container binary and plan directory must differ (both " +
@@ -135,15 +138,16 @@ Result<SpecDocument> SpecDocument::parse(std::string_view text, std::string_view
     sd.origin_ = std::string(origin);
     sd.multiline_ = multiline(text);
     // Full precision: a rewrite must not move the last digit of a float.
-    sd.doc_.Parse<rapidjson::kParseValidateEncodingFlag | rapidjson::kParseFullPrecisionFlag>(text.data(),
-                                                                                             text.size());
+    sd.doc_.Parse<rapidjson::kParseValidateEncodingFlag | rapidjson::kParseFullPrecisionFlag>(
+        text.data(), text.size());
     if (sd.doc_.HasParseError()) {
         // json::parse words the error (origin, offset, line:column).
         auto again = json::parse(text, origin);
         if (!again) return unexpected(again.error());
         return fail(std::string(origin) + ": invalid JSON");
     }
-    if (!sd.doc_.IsObject()) return fail(std::string(origin) + ": expected an object (the OCI runtime config)");
+    if (!sd.doc_.IsObject())
+        return fail(std::string(origin) + ": expected an object (the OCI runtime config)");
     return sd;
 }
 
@@ -173,9 +177,11 @@ Result<bool> SpecDocument::apply(const EditParams& p) {
     for (rapidjson::SizeType i = 0; i < args.Size(); ++i)
         if (!args[i].IsString())
             return fail(o + ": /process/args/" + std::to_string(i) + ": expected a string");
-    if (args.Empty()) return fail(o + ": /process/args: empty (no command to run under the sandbox)");
+    if (args.Empty())
+        return fail(o + ": /process/args: empty (no command to run under the sandbox)");
 
-    const std::vector<std::string> prefix = {p.container_binary, "exec", "--plan", p.container_plan_dir, "--"};
+    const std::vector<std::string> prefix = {p.container_binary, "exec", "--plan",
+                                             p.container_plan_dir, "--"};
     rapidjson::SizeType cmd_start = 0;  // index of the wrapped command
     if (args.Size() >= 2 && is_string(args[0], p.container_binary) && is_string(args[1], "exec")) {
         // Already wrapped: find the end of our options.
@@ -203,14 +209,15 @@ Result<bool> SpecDocument::apply(const EditParams& p) {
     auto hooks = child_container(doc_, "hooks", rapidjson::kObjectType, "/hooks", o, a, changed);
     if (!hooks) return unexpected(hooks.error());
     for (const char* stage : {"createRuntime", "poststop"}) {
-        auto arr = child_container(**hooks, stage, rapidjson::kArrayType, std::string("/hooks/") + stage, o, a,
-                                   changed);
+        auto arr = child_container(**hooks, stage, rapidjson::kArrayType,
+                                   std::string("/hooks/") + stage, o, a, changed);
         if (!arr) return unexpected(arr.error());
         auto ours = [&](const Value& h) {
             if (!h.IsObject()) return false;
             auto path = h.FindMember("path");
             auto hargs = h.FindMember("args");
-            if (hargs == h.MemberEnd() || !hargs->value.IsArray() || hargs->value.Size() < 2) return false;
+            if (hargs == h.MemberEnd() || !hargs->value.IsArray() || hargs->value.Size() < 2)
+                return false;
             bool by_path = path != h.MemberEnd() && is_string(path->value, p.host_binary);
             bool by_name = is_string(hargs->value[0], kProgramName);
             return (by_path || by_name) && is_string(hargs->value[1], "hook");
@@ -228,14 +235,17 @@ Result<bool> SpecDocument::apply(const EditParams& p) {
             return d != m.MemberEnd() && is_string(d->value, dest);
         };
     };
-    place_once(**mounts, mount_value(p.container_binary, p.host_binary, {"bind", "ro", "nosuid", "nodev"}, a),
+    place_once(**mounts,
+               mount_value(p.container_binary, p.host_binary, {"bind", "ro", "nosuid", "nodev"}, a),
                at(p.container_binary), a, changed);
     place_once(**mounts,
-               mount_value(p.container_plan_dir, p.plan_host_dir, {"bind", "ro", "nosuid", "nodev", "noexec"}, a),
+               mount_value(p.container_plan_dir, p.plan_host_dir,
+                           {"bind", "ro", "nosuid", "nodev", "noexec"}, a),
                at(p.container_plan_dir), a, changed);
 
     if (!p.annotations.empty()) {
-        auto ann = child_container(doc_, "annotations", rapidjson::kObjectType, "/annotations", o, a, changed);
+        auto ann = child_container(doc_, "annotations", rapidjson::kObjectType, "/annotations", o,
+                                   a, changed);
         if (!ann) return unexpected(ann.error());
         for (const auto& [key, value] : p.annotations) {
             Value k = str(key, a);
@@ -268,7 +278,8 @@ Result<bool> edit_bundle(const std::string& bundle_dir, const EditParams& params
     if (!dir) return fail_errno("open bundle directory " + bundle_dir, errno);
     // O_NOFOLLOW: a config.json that is a symlink could point the rename's
     // victim anywhere; O_NONBLOCK: a FIFO must not hang us.
-    UniqueFd fd(::openat(dir.get(), "config.json", O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY));
+    UniqueFd fd(::openat(dir.get(), "config.json",
+                         O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY));
     if (!fd) {
         int e = errno;
         if (e == ELOOP) return fail(path + ": is a symbolic link (refused: edit the real file)");
@@ -286,7 +297,8 @@ Result<bool> edit_bundle(const std::string& bundle_dir, const EditParams& params
     auto out = edit_spec_text(*text, params, path);
     if (!out) return unexpected(out.error());
     if (!out->changed) return false;
-    auto written = file::write_atomic(dir.get(), "config.json", out->text, static_cast<int>(st.st_mode & 07777));
+    auto written = file::write_atomic(dir.get(), "config.json", out->text,
+                                      static_cast<int>(st.st_mode & 07777));
     if (!written) return wrap(written.error(), "rewrite " + path);
     return true;
 }

@@ -18,11 +18,13 @@
 namespace osh::oci {
 
 struct EditParams {
-    std::string host_binary;    // absolute host path of the static oci-sandbox-hook (hook path + bind source)
+    std::string
+        host_binary;  // absolute host path of the static oci-sandbox-hook (hook path + bind source)
     std::string plan_host_dir;  // absolute host dir bound read-only into the container
     std::string container_binary = "/.oci-sandbox/oci-sandbox-hook";
     std::string container_plan_dir = "/.oci-sandbox/plan";
-    std::vector<std::string> hook_args;              // extra args for our hooks, e.g. {"--policy", "/etc/x.json"}
+    std::vector<std::string>
+        hook_args;  // extra args for our hooks, e.g. {"--policy", "/etc/x.json"}
     std::map<std::string, std::string> annotations;  // set on the spec (e.g. a plan key)
 };
 
@@ -30,7 +32,7 @@ struct EditParams {
 enum class SpecFormat {
     like_input,  // pretty when the input spans several lines, compact otherwise
     compact,
-    pretty,      // two-space indent, trailing newline
+    pretty,  // two-space indent, trailing newline
 };
 
 struct EditOutcome {
@@ -40,7 +42,7 @@ struct EditOutcome {
 
 // A whole config.json held as a DOM: every field, known or not, in order.
 class SpecDocument {
-public:
+  public:
     // Parses `text` (numbers at full precision so a rewrite keeps them);
     // errors name `origin` and the byte offset.
     static Result<SpecDocument> parse(std::string_view text, std::string_view origin);
@@ -55,7 +57,7 @@ public:
     const rapidjson::Document& document() const { return doc_; }
     rapidjson::Document& document() { return doc_; }
 
-private:
+  private:
     rapidjson::Document doc_;
     std::string origin_;
     bool multiline_ = false;  // the input spanned several lines
@@ -67,7 +69,8 @@ Result<void> validate_edit_params(const EditParams& params);
 
 // Edits config.json text. When nothing changes, `text` is the input itself.
 Result<EditOutcome> edit_spec_text(std::string_view config_json, const EditParams& params,
-                                   std::string_view origin, SpecFormat format = SpecFormat::like_input);
+                                   std::string_view origin,
+                                   SpecFormat format = SpecFormat::like_input);
 
 // Edits `bundle_dir/config.json` in place, atomically (temp file, fsync,
 // rename in the bundle directory): the file is refused when it is a symlink,

@@ -33,16 +33,23 @@ Result<void> validate_container_id(std::string_view id) {
     if (id.size() > kMaxIdBytes)
         return fail("container id " + shown_id(id) + " is " + std::to_string(id.size()) +
                     " bytes long (at most " + std::to_string(kMaxIdBytes) + ")");
-    if (id == "." || id == "..") return fail("container id " + shown_id(id) + " is a path traversal");
+    if (id == "." || id == "..")
+        return fail("container id " + shown_id(id) + " is a path traversal");
     for (size_t i = 0; i < id.size(); ++i) {
         unsigned char c = static_cast<unsigned char>(id[i]);
         if (id_char(c, i == 0)) continue;
         std::string why;
-        if (c == '/') why = "contains '/'";
-        else if (c == 0) why = "contains a NUL byte";
-        else if (c < 0x20 || c == 0x7f) why = "contains a control character";
-        else if (i == 0) why = "must start with a letter or digit";
-        else why = "contains " + json::quote(id.substr(i, 1)) + " (allowed: letters, digits, _ . + -)";
+        if (c == '/')
+            why = "contains '/'";
+        else if (c == 0)
+            why = "contains a NUL byte";
+        else if (c < 0x20 || c == 0x7f)
+            why = "contains a control character";
+        else if (i == 0)
+            why = "must start with a letter or digit";
+        else
+            why =
+                "contains " + json::quote(id.substr(i, 1)) + " (allowed: letters, digits, _ . + -)";
         return fail("container id " + shown_id(id) + " " + why + " at byte " + std::to_string(i));
     }
     return {};

@@ -47,8 +47,9 @@ TEST_CASE("every corpus config parses, except the invalid JSON ones") {
 }
 
 TEST_CASE("schema-invalid runtime-spec fixtures parse (fields we do not read)") {
-    for (const char* rel : {"runtime-spec/bad-linux-hugepage.json", "runtime-spec/bad-linux-netdevice.json",
-                            "runtime-spec/bad-linux-rdma.json"}) {
+    for (const char* rel :
+         {"runtime-spec/bad-linux-hugepage.json", "runtime-spec/bad-linux-netdevice.json",
+          "runtime-spec/bad-linux-rdma.json"}) {
         CAPTURE(rel);
         auto s = load(rel);
         CHECK(s.has_linux);
@@ -58,11 +59,12 @@ TEST_CASE("schema-invalid runtime-spec fixtures parse (fields we do not read)") 
 }
 
 TEST_CASE("invalid JSON offsets") {
-    auto r = oci::parse_spec(osh_test::corpus_text("configs/runtime-spec/bad-invalid-json.json"), "config.json");
+    auto r = oci::parse_spec(osh_test::corpus_text("configs/runtime-spec/bad-invalid-json.json"),
+                             "config.json");
     REQUIRE_FALSE(r);
     CHECK(contains(r.error().message, "config.json: invalid JSON at offset 1 "));
-    auto ntp = oci::parse_spec(osh_test::corpus_text("configs/rancher-os/bad-ntp.spec-with-comments.json"),
-                               "ntp.spec");
+    auto ntp = oci::parse_spec(
+        osh_test::corpus_text("configs/rancher-os/bad-ntp.spec-with-comments.json"), "ntp.spec");
     REQUIRE_FALSE(ntp);
     CHECK(contains(ntp.error().message, "ntp.spec: invalid JSON at offset "));
     CHECK(contains(ntp.error().message, "line "));
@@ -120,7 +122,8 @@ TEST_CASE("habana gaudi config: 4 accelerator devices, env, namespaces with path
     auto created = load("habana-container-runtime/k8s-containerd-gaudi-for_create.json");
     REQUIRE(created.hooks.prestart.size() == 1);
     CHECK(created.hooks.prestart[0].path == "/usr/bin/habana-container-hook");
-    CHECK(created.hooks.prestart[0].args == std::vector<std::string>{"/usr/bin/habana-container-hook", "prestart"});
+    CHECK(created.hooks.prestart[0].args ==
+          std::vector<std::string>{"/usr/bin/habana-container-hook", "prestart"});
 }
 
 TEST_CASE("youki fixture: fileMode 666 kept as the number written") {
@@ -200,24 +203,30 @@ TEST_CASE("wrong types name their JSON pointer") {
         {R"({"linux":{"devices":[{"path":"/a"},{"path":"/b"},{"path":"/c"},{"path":5}]}})",
          "c.json: /linux/devices/3/path: expected a string"},
         {R"({"linux":{"devices":[{"type":"c"}]}})", "c.json: /linux/devices/0/path: missing"},
-        {R"({"linux":{"devices":[{"path":"/a","major":"1"}]}})", "/linux/devices/0/major: expected an integer"},
-        {R"({"linux":{"devices":[{"path":"/a","fileMode":-1}]}})", "/linux/devices/0/fileMode: expected an integer"},
+        {R"({"linux":{"devices":[{"path":"/a","major":"1"}]}})",
+         "/linux/devices/0/major: expected an integer"},
+        {R"({"linux":{"devices":[{"path":"/a","fileMode":-1}]}})",
+         "/linux/devices/0/fileMode: expected an integer"},
         {R"({"linux":{"devices":{}}})", "/linux/devices: expected an array"},
-        {R"({"linux":{"namespaces":[{"type":"pid","path":1}]}})", "/linux/namespaces/0/path: expected a string"},
+        {R"({"linux":{"namespaces":[{"type":"pid","path":1}]}})",
+         "/linux/namespaces/0/path: expected a string"},
         {R"({"linux":[]})", "/linux: expected an object"},
         {R"({"process":[]})", "/process: expected an object"},
         {R"({"process":{"args":["a",1]}})", "/process/args/1: expected a string"},
         {R"({"process":{"env":"A=B"}})", "/process/env: expected an array of strings"},
         {R"({"process":{"cwd":1}})", "/process/cwd: expected a string"},
-        {R"({"process":{"user":{"uid":-1}}})", "/process/user/uid: expected an integer from 0 to 4294967295"},
+        {R"({"process":{"user":{"uid":-1}}})",
+         "/process/user/uid: expected an integer from 0 to 4294967295"},
         {R"({"process":{"user":{"gid":4294967296}}})", "/process/user/gid: expected an integer"},
         {R"({"process":{"user":"root"}})", "/process/user: expected an object"},
         {R"({"root":{"path":1}})", "/root/path: expected a string"},
         {R"({"root":{"readonly":"yes"}})", "/root/readonly: expected true or false"},
-        {R"({"mounts":[{"destination":"/a","options":["ro",1]}]})", "/mounts/0/options/1: expected a string"},
+        {R"({"mounts":[{"destination":"/a","options":["ro",1]}]})",
+         "/mounts/0/options/1: expected a string"},
         {R"({"mounts":[{"source":"/a"}]})", "/mounts/0/destination: missing"},
         {R"({"mounts":[1]})", "/mounts/0: expected an object"},
-        {R"({"hooks":{"prestart":[{"path":"/h","timeout":"5"}]}})", "/hooks/prestart/0/timeout: expected an integer"},
+        {R"({"hooks":{"prestart":[{"path":"/h","timeout":"5"}]}})",
+         "/hooks/prestart/0/timeout: expected an integer"},
         {R"({"hooks":{"poststop":[{"args":[]}]}})", "/hooks/poststop/0/path: missing"},
         {R"({"hooks":{"createRuntime":{}}})", "/hooks/createRuntime: expected an array"},
         {R"({"hooks":[]})", "/hooks: expected an object"},
@@ -248,7 +257,8 @@ TEST_CASE("null is treated as absent (Go encoders write null for empty slices)")
 
 TEST_CASE("env_value: first entry wins, exact key, no '=' ignored") {
     oci::Spec s;
-    s.env = {"PATHX=nope", "NVIDIA_VISIBLE_DEVICES", "PATH=/bin", "PATH=/usr/bin", "EMPTY=", "A=b=c"};
+    s.env = {
+        "PATHX=nope", "NVIDIA_VISIBLE_DEVICES", "PATH=/bin", "PATH=/usr/bin", "EMPTY=", "A=b=c"};
     CHECK(s.env_value("PATH") == "/bin");
     CHECK(s.env_value("EMPTY") == "");
     CHECK(s.env_value("A") == "b=c");

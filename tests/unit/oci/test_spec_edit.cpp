@@ -48,7 +48,8 @@ void undo(Value& e, const Value& orig, rapidjson::Document::AllocatorType& a) {
     REQUIRE(args.Size() > 5);
     args.Erase(args.Begin(), args.Begin() + 5);
 
-    auto restore_container = [&](Value& parent, const Value* orig_parent, const char* key, size_t pop) {
+    auto restore_container = [&](Value& parent, const Value* orig_parent, const char* key,
+                                 size_t pop) {
         auto it = orig_parent ? orig_parent->FindMember(key) : Value::ConstMemberIterator();
         bool existed = orig_parent && it != orig_parent->MemberEnd();
         if (!existed) {
@@ -85,7 +86,9 @@ void undo(Value& e, const Value& orig, rapidjson::Document::AllocatorType& a) {
     }
 }
 
-bool editable(const oci::Spec& s) { return s.has_process && !s.args.empty(); }
+bool editable(const oci::Spec& s) {
+    return s.has_process && !s.args.empty();
+}
 
 std::string tmpdir() {
     char templ[] = "/tmp/osh-oci-test.XXXXXX";
@@ -107,7 +110,8 @@ std::string read_file(const std::string& path) {
 
 std::set<std::string> dir_entries(const std::string& dir) {
     std::set<std::string> out;
-    for (const auto& e : std::filesystem::directory_iterator(dir)) out.insert(e.path().filename().string());
+    for (const auto& e : std::filesystem::directory_iterator(dir))
+        out.insert(e.path().filename().string());
     return out;
 }
 
@@ -131,8 +135,8 @@ TEST_CASE("round trip: every corpus config writes out and re-parses to the same 
             std::string out = sd->write(fmt);
             auto again = oci::SpecDocument::parse(out, "rewritten");
             REQUIRE(again);
-            CHECK(again->document() == sd->document());    // same values
-            CHECK(again->write(fmt) == out);                 // same key order, stable text
+            CHECK(again->document() == sd->document());  // same values
+            CHECK(again->write(fmt) == out);             // same key order, stable text
         }
         // Against an independent parse of the original text, too.
         auto plain = json::parse(text, rel);
@@ -167,13 +171,14 @@ TEST_CASE("edit of every corpus config: only our additions, everything else kept
         REQUIRE_MESSAGE(after, (after ? "" : after.error().what()));
         REQUIRE(after->args.size() == spec->args.size() + 5);
         CHECK(std::vector<std::string>(after->args.begin(), after->args.begin() + 5) ==
-              std::vector<std::string>{"/.oci-sandbox/oci-sandbox-hook", "exec", "--plan", "/.oci-sandbox/plan", "--"});
+              std::vector<std::string>{"/.oci-sandbox/oci-sandbox-hook", "exec", "--plan",
+                                       "/.oci-sandbox/plan", "--"});
         CHECK(std::vector<std::string>(after->args.begin() + 5, after->args.end()) == spec->args);
         REQUIRE(after->hooks.create_runtime.size() == spec->hooks.create_runtime.size() + 1);
         CHECK(after->hooks.create_runtime.back().path == p.host_binary);
         CHECK(after->hooks.create_runtime.back().args ==
-              std::vector<std::string>{"oci-sandbox-hook", "hook", "--stage", "createRuntime", "--policy",
-                                       "/etc/oci-sandbox/policy.json"});
+              std::vector<std::string>{"oci-sandbox-hook", "hook", "--stage", "createRuntime",
+                                       "--policy", "/etc/oci-sandbox/policy.json"});
         REQUIRE(after->hooks.poststop.size() == spec->hooks.poststop.size() + 1);
         CHECK(after->hooks.poststop.back().args.at(3) == "poststop");
         CHECK(after->hooks.prestart.size() == spec->hooks.prestart.size());
@@ -221,7 +226,8 @@ TEST_CASE("our hooks run after existing prestart/createRuntime hooks (NVIDIA's f
     CHECK(s->hooks.prestart.size() == 2);
 
     auto nv = oci::edit_spec_text(
-        osh_test::corpus_text("configs/nvidia-container-toolkit/bundle-output-with-nvidia-prestart-hook.json"),
+        osh_test::corpus_text(
+            "configs/nvidia-container-toolkit/bundle-output-with-nvidia-prestart-hook.json"),
         params(), "config.json");
     REQUIRE(nv);
     auto ns = oci::parse_spec(nv->text, "edited");
@@ -232,7 +238,8 @@ TEST_CASE("our hooks run after existing prestart/createRuntime hooks (NVIDIA's f
 }
 
 TEST_CASE("output format: like_input keeps compact compact and pretty pretty") {
-    auto compact_in = osh_test::corpus_text("configs/nvidia-container-toolkit/docker-config.clone3.output.json");
+    auto compact_in =
+        osh_test::corpus_text("configs/nvidia-container-toolkit/docker-config.clone3.output.json");
     auto c = oci::edit_spec_text(compact_in, params(), "c");
     REQUIRE(c);
     CHECK(c->text.find('\n') == std::string::npos);
@@ -302,9 +309,11 @@ TEST_CASE("edit errors") {
         {R"({"process":{"args":"sh"}})", "c: /process/args: expected an array"},
         {R"({"process":{"args":["sh",1]}})", "c: /process/args/1: expected a string"},
         {R"({"process":{"args":["/.oci-sandbox/oci-sandbox-hook","exec","sh"]}})", "has no \"--\""},
-        {R"({"process":{"args":["/.oci-sandbox/oci-sandbox-hook","exec","--"]}})", "wraps no command"},
+        {R"({"process":{"args":["/.oci-sandbox/oci-sandbox-hook","exec","--"]}})",
+         "wraps no command"},
         {R"({"process":{"args":["sh"]},"hooks":[]})", "c: /hooks: expected an object"},
-        {R"({"process":{"args":["sh"]},"hooks":{"poststop":{}}})", "c: /hooks/poststop: expected an array"},
+        {R"({"process":{"args":["sh"]},"hooks":{"poststop":{}}})",
+         "c: /hooks/poststop: expected an array"},
         {R"({"process":{"args":["sh"]},"mounts":{}})", "c: /mounts: expected an array"},
         {R"({"process":{"args":["sh"]},"annotations":[]})", "c: /annotations: expected an object"},
         {R"([1])", "c: expected an object"},
@@ -328,9 +337,11 @@ TEST_CASE("edit errors") {
     CHECK_FALSE(oci::edit_spec_text(R"({"process":{"args":["sh"]}})", p, "c"));
 }
 
-TEST_CASE("null containers are replaced; a minimal spec gets hooks, mounts, annotations at the end") {
-    auto out = oci::edit_spec_text(R"({"process":{"args":["sh"]},"mounts":null,"hooks":{"poststop":null}})",
-                                   params(), "c", oci::SpecFormat::compact);
+TEST_CASE(
+    "null containers are replaced; a minimal spec gets hooks, mounts, annotations at the end") {
+    auto out = oci::edit_spec_text(
+        R"({"process":{"args":["sh"]},"mounts":null,"hooks":{"poststop":null}})", params(), "c",
+        oci::SpecFormat::compact);
     REQUIRE_MESSAGE(out, (out ? "" : out.error().what()));
     auto d = parse_doc(out->text);
     CHECK(d["mounts"].Size() == 2);
@@ -357,7 +368,8 @@ TEST_CASE("numbers, escapes and unicode survive an edit") {
     CHECK(contains(out->text, "3.141592653589793"));
     CHECK(e["process"]["args"][6] == orig["process"]["args"][1]);
     CHECK(e["process"]["args"][6].GetStringLength() == 5);  // é (2) NUL " backslash
-    CHECK(e.MemberCount() == orig.MemberCount() + 3);  // duplicate keys kept; +hooks +mounts +annotations
+    CHECK(e.MemberCount() ==
+          orig.MemberCount() + 3);  // duplicate keys kept; +hooks +mounts +annotations
 }
 
 TEST_CASE("edit_bundle: atomic rewrite keeps the mode; second run is a no-op") {
@@ -390,7 +402,8 @@ TEST_CASE("edit_bundle: atomic rewrite keeps the mode; second run is a no-op") {
 TEST_CASE("edit_bundle: a failed edit leaves the original untouched") {
     TempDir dir;
     std::string cfg = dir.path + "/config.json";
-    const std::string bad = R"({"ociVersion":"1.0.0","root":{"path":"rootfs"}})";  // nothing to wrap
+    const std::string bad =
+        R"({"ociVersion":"1.0.0","root":{"path":"rootfs"}})";  // nothing to wrap
     write_file(cfg, bad, 0600);
     struct stat before {};
     REQUIRE(::stat(cfg.c_str(), &before) == 0);
@@ -446,7 +459,8 @@ TEST_CASE("edit_bundle refuses a directory, a FIFO, an oversized file, a missing
         TempDir dir;
         std::string cfg = dir.path + "/config.json";
         write_file(cfg, "{}");
-        REQUIRE(::truncate(cfg.c_str(), static_cast<off_t>(file::kMaxInputBytes) + 1) == 0);  // sparse
+        REQUIRE(::truncate(cfg.c_str(), static_cast<off_t>(file::kMaxInputBytes) + 1) ==
+                0);  // sparse
         auto r = oci::edit_bundle(dir.path, params());
         REQUIRE_FALSE(r);
         CHECK(contains(r.error().message, "larger than"));

@@ -52,8 +52,8 @@ TEST_CASE("every corpus state file meets its listed expectation") {
 }
 
 TEST_CASE("corpus states: fields") {
-    auto docker = oci::parse_state(osh_test::corpus_text("state/cdi-tutorial/docker-createRuntime-hook-stdin.json"),
-                                   "stdin");
+    auto docker = oci::parse_state(
+        osh_test::corpus_text("state/cdi-tutorial/docker-createRuntime-hook-stdin.json"), "stdin");
     REQUIRE(docker);
     CHECK(docker->oci_version == "1.2.1");
     CHECK(docker->id == "628bd99f4306c169fe6206e3b74a5b093e0cec0bb40e0a3119f6918b66340c00");
@@ -63,7 +63,8 @@ TEST_CASE("corpus states: fields") {
     CHECK_FALSE(docker->root.has_value());
     CHECK(docker->annotations.empty());
 
-    auto qm = oci::parse_state(osh_test::corpus_text("state/containers-qm/hook-stdin-doc-example.json"), "stdin");
+    auto qm = oci::parse_state(
+        osh_test::corpus_text("state/containers-qm/hook-stdin-doc-example.json"), "stdin");
     REQUIRE(qm);
     CHECK(qm->pid == 1234);
     CHECK(qm->annotations.at("org.containers.qm.device.audio") == "true");
@@ -71,7 +72,8 @@ TEST_CASE("corpus states: fields") {
 
 TEST_CASE("runc shape: no root") {
     auto r = oci::parse_state(
-        R"({"ociVersion":"1.0.2","id":"c1","status":"creating","pid":4242,"bundle":"/run/b"})", "stdin");
+        R"({"ociVersion":"1.0.2","id":"c1","status":"creating","pid":4242,"bundle":"/run/b"})",
+        "stdin");
     REQUIRE(r);
     CHECK(r->id == "c1");
     CHECK(r->pid == 4242);
@@ -82,8 +84,9 @@ TEST_CASE("runc shape: no root") {
 TEST_CASE("crun shape: root, status created/starting, pid 0") {
     for (const char* status : {"created", "starting"}) {
         CAPTURE(status);
-        std::string text = std::string(R"({"ociVersion":"1.0.0","id":"c2","status":")") + status +
-                           R"(","pid":0,"bundle":"/run/crun/b","root":"/run/crun/b/rootfs","annotations":{"k":"v"}})";
+        std::string text =
+            std::string(R"({"ociVersion":"1.0.0","id":"c2","status":")") + status +
+            R"(","pid":0,"bundle":"/run/crun/b","root":"/run/crun/b/rootfs","annotations":{"k":"v"}})";
         auto r = oci::parse_state(text, "stdin");
         REQUIRE_MESSAGE(r, (r ? "" : r.error().what()));
         CHECK(r->status == status);
@@ -95,8 +98,8 @@ TEST_CASE("crun shape: root, status created/starting, pid 0") {
 }
 
 TEST_CASE("old bundlePath spelling; absent pid is 0") {
-    auto r = oci::parse_state(R"({"ociVersion":"1.0.0-rc1","id":"old","status":"created","bundlePath":"/b"})",
-                              "stdin");
+    auto r = oci::parse_state(
+        R"({"ociVersion":"1.0.0-rc1","id":"old","status":"created","bundlePath":"/b"})", "stdin");
     REQUIRE(r);
     CHECK(r->bundle == "/b");
     CHECK(r->pid == 0);
@@ -119,7 +122,8 @@ TEST_CASE("state errors name origin and pointer") {
         {R"({"id":"c","bundle":"/b","pid":1.5})", "stdin: /pid: expected an integer"},
         {R"({"id":"c","bundle":"/b","status":1})", "stdin: /status: expected a string"},
         {R"({"id":"c","bundle":"/b","root":"rootfs"})", "stdin: /root: expected an absolute path"},
-        {R"({"id":"c","bundle":"/b","annotations":{"a/b":1}})", "stdin: /annotations/a~1b: expected a string"},
+        {R"({"id":"c","bundle":"/b","annotations":{"a/b":1}})",
+         "stdin: /annotations/a~1b: expected a string"},
         {R"({"id":"c","bundle":"/b","annotations":[]})", "stdin: /annotations: expected an object"},
         {R"([])", "stdin: /: expected an object"},
         {"", "stdin: invalid JSON at offset 0"},
@@ -134,7 +138,8 @@ TEST_CASE("state errors name origin and pointer") {
 }
 
 TEST_CASE("container id validation") {
-    CHECK(oci::validate_container_id("628bd99f4306c169fe6206e3b74a5b093e0cec0bb40e0a3119f6918b66340c00"));
+    CHECK(oci::validate_container_id(
+        "628bd99f4306c169fe6206e3b74a5b093e0cec0bb40e0a3119f6918b66340c00"));
     CHECK(oci::validate_container_id("my_container.1+x-y"));
     CHECK(oci::validate_container_id("a"));
     CHECK(oci::validate_container_id("a..b"));  // dots inside are fine: not a component of its own
