@@ -4,6 +4,8 @@
 #include <fcntl.h>
 #include <linux/audit.h>
 #include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <sys/socket.h>
 #include <seccomp.h>
 #include <stdlib.h>
 #include <sys/stat.h>
@@ -305,4 +307,107 @@ TEST_CASE("docs/seccomp.md lists every default entry with its reason") {
         CHECK(doc.find("`" + std::string(e.syscall) + "`") != std::string::npos);
         CHECK(doc.find(std::string(e.reason)) != std::string::npos);
     }
+}
+
+// A small classic-BPF interpreter for the instructions libseccomp emits, so the
+// program's answer for other ABIs (i386, foreign arches) can be checked even
+// where the kernel cannot run those calls (e.g. int $0x80 unsupported).
+namespace {
+
+struct FakeCall {
+    int nr = 0;
+    uint32_t arch = AUDIT_ARCH_X86_64;
+    uint64_t args[6] = {};
+};
+
+// Returns the SECCOMP_RET_* value, or 0xdeadbeef on an instruction it does not know.
+uint32_t run_bpf(const Bpf& bpf, const FakeCall& c) {
+    uint32_t words[16] = {};
+    words[0] = static_cast<uint32_t>(c.nr);
+    words[1] = c.arch;
+    for (int i = 0; i < 6; ++i) {
+        words[4 + 2 * i] = static_cast<uint32_t>(c.args[i]);
+        words[5 + 2 * i] = static_cast<uint32_t>(c.args[i] >> 32);
+    }
+    uint32_t a = 0;
+    for (size_t pc = 0; pc < bpf.insns.size(); ++pc) {
+        const sock_filter& f = bpf.insns[pc];
+        switch (f.code) {
+            case BPF_LD | BPF_W | BPF_ABS:
+                if (f.k % 4 != 0 || f.k / 4 >= 16) return 0xdeadbeef;
+                a = words[f.k / 4];
+                break;
+            case BPF_ALU | BPF_AND | BPF_K: a &= f.k; break;
+            case BPF_JMP | BPF_JA: pc += f.k; break;
+            case BPF_JMP | BPF_JEQ | BPF_K: pc += (a == f.k) ? f.jt : f.jf; break;
+            case BPF_JMP | BPF_JGT | BPF_K: pc += (a > f.k) ? f.jt : f.jf; break;
+            case BPF_JMP | BPF_JGE | BPF_K: pc += (a >= f.k) ? f.jt : f.jf; break;
+            case BPF_JMP | BPF_JSET | BPF_K: pc += (a & f.k) ? f.jt : f.jf; break;
+            case BPF_RET | BPF_K: return f.k;
+            default: return 0xdeadbeef;
+        }
+    }
+    return 0xdeadbeef;
+}
+
+constexpr uint32_t kEperm = SECCOMP_RET_ERRNO | EPERM;
+
+}  // namespace
+
+TEST_CASE("bpf program: i386 and foreign arches get the action unless allow_i386") {
+    auto plain = compile(FilterSpec{}, "");
+    REQUIRE(plain.has_value());
+    FakeCall getpid32{20, AUDIT_ARCH_I386, {}};
+    CHECK(run_bpf(*plain, getpid32) == kEperm);
+    CHECK(run_bpf(*plain, FakeCall{39, AUDIT_ARCH_AARCH64, {}}) == kEperm);
+    CHECK(run_bpf(*plain, FakeCall{39, AUDIT_ARCH_X86_64, {}}) == SECCOMP_RET_ALLOW);               // getpid
+    CHECK(run_bpf(*plain, FakeCall{0x40000000 | 39, AUDIT_ARCH_X86_64, {}}) == kEperm);            // x32
+    CHECK(run_bpf(*plain, FakeCall{161, AUDIT_ARCH_X86_64, {}}) == kEperm);                        // chroot
+    CHECK(run_bpf(*plain, FakeCall{435, AUDIT_ARCH_X86_64, {}}) == (SECCOMP_RET_ERRNO | ENOSYS));  // clone3
+
+    FilterSpec spec;
+    spec.policy.allow_i386 = true;
+    auto i386 = compile(spec, "");
+    REQUIRE(i386.has_value());
+    CHECK(run_bpf(*i386, getpid32) == SECCOMP_RET_ALLOW);
+    CHECK(run_bpf(*i386, FakeCall{61, AUDIT_ARCH_I386, {}}) == kEperm);    // i386 chroot
+    CHECK(run_bpf(*i386, FakeCall{26, AUDIT_ARCH_I386, {}}) == kEperm);    // i386 ptrace
+    CHECK(run_bpf(*i386, FakeCall{359, AUDIT_ARCH_I386, {AF_PACKET}}) == kEperm);   // i386 socket
+    CHECK(run_bpf(*i386, FakeCall{359, AUDIT_ARCH_I386, {AF_INET}}) == SECCOMP_RET_ALLOW);
+    CHECK(run_bpf(*i386, FakeCall{102, AUDIT_ARCH_I386, {1}}) == kEperm);  // socketcall(SYS_SOCKET)
+    CHECK(run_bpf(*i386, FakeCall{102, AUDIT_ARCH_I386, {3}}) == SECCOMP_RET_ALLOW);  // socketcall(SYS_CONNECT)
+    CHECK(run_bpf(*i386, FakeCall{0x40000000 | 39, AUDIT_ARCH_X86_64, {}}) == kEperm);  // x32 still refused
+    CHECK(run_bpf(*i386, FakeCall{39, AUDIT_ARCH_AARCH64, {}}) == kEperm);
+
+    FilterSpec kill;
+    kill.policy.action = policy::SeccompAction::kill;
+    auto k = compile(kill, "");
+    REQUIRE(k.has_value());
+    CHECK(run_bpf(*k, getpid32) == SECCOMP_RET_KILL_PROCESS);
+    CHECK(run_bpf(*k, FakeCall{101, AUDIT_ARCH_X86_64, {}}) == SECCOMP_RET_KILL_PROCESS);
+}
+
+TEST_CASE("bpf program: argument conditions compare what the kernel reads") {
+    auto r = compile(FilterSpec{}, "");
+    REQUIRE(r.has_value());
+    auto call = [&](int nr, std::initializer_list<uint64_t> args) {
+        FakeCall c{nr, AUDIT_ARCH_X86_64, {}};
+        size_t i = 0;
+        for (uint64_t a : args) c.args[i++] = a;
+        return run_bpf(*r, c);
+    };
+    CHECK(call(41, {AF_PACKET, 3, 0}) == kEperm);
+    CHECK(call(41, {(1ull << 32) | AF_PACKET, 3, 0}) == kEperm);
+    CHECK(call(41, {AF_INET, 1, 0}) == SECCOMP_RET_ALLOW);
+    CHECK(call(41, {AF_NETLINK, 3, 0}) == SECCOMP_RET_ALLOW);
+    CHECK(call(41, {AF_NETLINK, 3, 9}) == kEperm);
+    CHECK(call(16, {0, 0x5412, 0}) == kEperm);
+    CHECK(call(16, {0, (1ull << 40) | 0x5412, 0}) == kEperm);
+    CHECK(call(16, {0, 0x5401, 0}) == SECCOMP_RET_ALLOW);  // TCGETS
+    CHECK(call(272, {0}) == SECCOMP_RET_ALLOW);             // unshare(0)
+    CHECK(call(272, {0x400}) == SECCOMP_RET_ALLOW);         // unshare(CLONE_FILES)
+    CHECK(call(272, {0x10000000}) == kEperm);               // CLONE_NEWUSER
+    CHECK(call(272, {0x80}) == kEperm);                     // CLONE_NEWTIME
+    CHECK(call(56, {0x80 | 17}) == SECCOMP_RET_ALLOW);      // clone: 0x80 is in the signal byte
+    CHECK(call(56, {0x40000000 | 17}) == kEperm);           // clone(CLONE_NEWNET)
 }
