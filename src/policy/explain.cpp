@@ -1,1 +1,430 @@
-// Implementation pending (see its issue).
+// explain: the effective policy as an operator reads it (text) and as a tool
+// reads it (JSON). Same content in both; docs/explain.md describes the layout.
+#include <rapidjson/prettywriter.h>
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+
+#include <algorithm>
+#include <sstream>
+
+#include "policy/effective.hpp"
+
+namespace osh::policy {
+
+namespace {
+
+// Local spellings of the policy's enum words, so explain does not depend on
+// the document parser's object file (they are the document's words).
+std::string_view word(ProcAccess v) {
+    switch (v) {
+        case ProcAccess::read_write: return "read_write";
+        case ProcAccess::write_file: return "write_file";
+        case ProcAccess::none: return "none";
+    }
+    return "?";
+}
+std::string_view word(GpuDetect v) {
+    switch (v) {
+        case GpuDetect::auto_: return "auto";
+        case GpuDetect::always: return "always";
+        case GpuDetect::never: return "never";
+    }
+    return "?";
+}
+std::string_view word(PromotionMode v) {
+    switch (v) {
+        case PromotionMode::reject_unlisted: return "reject_unlisted";
+        case PromotionMode::promote_all: return "promote_all";
+        case PromotionMode::reject_all: return "reject_all";
+    }
+    return "?";
+}
+std::string_view word(Compatibility v) {
+    return v == Compatibility::best_effort ? "best_effort" : "hard_requirement";
+}
+std::string_view word(Scope v) {
+    return v == Scope::abstract_unix_socket ? "abstract_unix_socket" : "signal";
+}
+std::string_view word(SeccompProfile v) { return v == SeccompProfile::default_ ? "default" : "none"; }
+std::string_view word(SeccompAction v) {
+    switch (v) {
+        case SeccompAction::errno_: return "errno";
+        case SeccompAction::kill: return "kill";
+        case SeccompAction::log: return "log";
+    }
+    return "?";
+}
+
+// "ro", "rw", "rw+ioctl_dev", "ro+write_file", else the full list. The file
+// variants (rights a file can hold) read the same as the directory sets.
+std::string short_access(AccessMask m) {
+    if (m == 0) return "none";
+    struct Base {
+        AccessMask mask;
+        const char* name;
+    };
+    const Base bases[] = {{kReadWrite, "rw"},
+                          {kReadWrite & kFileRights, "rw"},
+                          {kReadOnly, "ro"},
+                          {kReadOnly & kFileRights, "ro"}};
+    for (const auto& b : bases) {
+        if ((m & b.mask) != b.mask) continue;
+        std::string out = b.name;
+        AccessMask extra = m & ~b.mask;
+        for (int i = 0; i < kAccessCount; ++i)
+            if (extra & bit(static_cast<Access>(i))) out += "+" + std::string(name(static_cast<Access>(i)));
+        return out;
+    }
+    return describe(m);
+}
+
+std::string_view symbol(ChangeAction a) {
+    switch (a) {
+        case ChangeAction::added: return "+";
+        case ChangeAction::promoted: return "^";
+        case ChangeAction::skipped: return "-";
+        case ChangeAction::rejected: return "x";
+        case ChangeAction::note: return "!";
+    }
+    return "?";
+}
+
+std::string ports(const std::optional<std::vector<uint16_t>>& p) {
+    if (!p) return "not restricted";
+    if (p->empty()) return "none allowed";
+    std::string out;
+    for (auto v : *p) out += (out.empty() ? "" : ",") + std::to_string(v);
+    return out;
+}
+
+std::string id_text(const std::optional<IdSpec>& id) {
+    if (!id) return "unchanged";
+    if (const auto* n = std::get_if<uint32_t>(&*id)) return std::to_string(*n);
+    return std::get<std::string>(*id);
+}
+
+std::string list_text(const std::vector<std::string>& v) {
+    if (v.empty()) return "-";
+    std::string out;
+    for (const auto& s : v) out += (out.empty() ? "" : ",") + s;
+    return out;
+}
+
+}  // namespace
+
+std::string explain_text(const EffectivePolicy& eff) {
+    std::ostringstream o;
+    const auto& g = eff.gpu;
+    const auto& src = eff.source;
+
+    o << "GPU: " << (g.gpu ? "yes" : "no");
+    if (!g.vendors.empty()) o << " (" << list_text(g.vendors) << ")";
+    o << "\n  why: " << g.reason << "\n";
+    o << "  gpu.detect=" << word(src.gpu.detect) << "  proc_access=" << word(src.gpu.proc_access)
+      << "  promotion=" << word(src.gpu.promotion) << " allow=" << list_text(src.gpu.allow) << "\n";
+    if (g.evidence.empty()) {
+        o << "  evidence: none\n";
+    } else {
+        o << "  evidence:\n";
+        for (const auto& e : g.evidence) {
+            o << "    " << e.origin;
+            if (!e.device_path.empty()) o << "  " << e.device_path;
+            o << "  (" << e.vendor << ")\n";
+        }
+    }
+
+    size_t pw = 4, rw = 6;
+    for (const auto& r : eff.rules) {
+        pw = std::max(pw, std::min<size_t>(r.path.size(), 40));
+        rw = std::max(rw, short_access(r.access).size());
+    }
+    o << "\nFilesystem (" << eff.rules.size() << " rules; Landlock compatibility "
+      << word(src.landlock.compatibility) << "):\n";
+    auto pad = [](std::string s, size_t w) {
+        if (s.size() < w) s.append(w - s.size(), ' ');
+        return s;
+    };
+    o << "  " << pad("PATH", pw) << "  " << pad("RIGHTS", rw) << "  ORIGIN\n";
+    for (const auto& r : eff.rules)
+        o << "  " << pad(r.path, pw) << "  " << pad(short_access(r.access), rw) << "  " << r.origin
+          << (r.gpu_device ? " [gpu device]" : "") << "\n";
+
+    const auto& ll = src.landlock;
+    o << "\nNetwork: bind_tcp " << ports(ll.bind_tcp) << "; connect_tcp " << ports(ll.connect_tcp)
+      << "; private netns " << (src.network.require_private_netns ? "required" : "not required")
+      << "\n";
+    o << "Scope: ";
+    if (!ll.scope) {
+        o << "not restricted\n";
+    } else {
+        std::vector<std::string> s;
+        for (auto v : *ll.scope) s.emplace_back(word(v));
+        o << (s.empty() ? "none" : list_text(s)) << "\n";
+    }
+
+    const auto& sc = src.seccomp;
+    o << "Seccomp: profile " << word(sc.profile) << ", action " << word(sc.action) << ", deny "
+      << list_text(sc.deny) << ", allow " << list_text(sc.allow) << ", i386 "
+      << (sc.allow_i386 ? "allowed" : "refused") << "\n";
+    if (eff.seccomp_relaxations.empty()) {
+        o << "  relaxations: none\n";
+    } else {
+        for (const auto& [sys, why] : eff.seccomp_relaxations)
+            o << "  relaxation: allow " << sys << " (" << why << ")\n";
+    }
+    o << "Process: no_new_privs " << (src.process.no_new_privs ? "yes" : "no") << ", user "
+      << id_text(src.process.run_as_user) << ", group " << id_text(src.process.run_as_group)
+      << "\n";
+
+    o << "Failure modes: default " << failure::name(src.failure.default_mode);
+    if (src.failure.kinds.empty()) {
+        o << ", no overrides\n";
+    } else {
+        o << "; overrides:";
+        for (const auto& [k, m] : src.failure.kinds)
+            o << " " << failure::name(k) << "=" << failure::name(m);
+        o << "\n";
+    }
+
+    o << "\nChanges (" << eff.changes.size() << "; + added, ^ promoted, - skipped, x rejected, ! note):\n";
+    if (eff.changes.empty()) o << "  none\n";
+    for (const auto& c : eff.changes) {
+        o << "  " << symbol(c.action) << " ";
+        if (!c.path.empty()) {
+            o << c.path << " ";
+            if (c.action == ChangeAction::promoted || c.action == ChangeAction::rejected)
+                o << short_access(c.before) << " -> " << short_access(c.after) << "  ";
+            else if (c.action == ChangeAction::added)
+                o << short_access(c.after) << "  ";
+            else
+                o << " ";
+        }
+        o << c.reason << "\n";
+    }
+    return o.str();
+}
+
+namespace {
+
+template <typename W>
+void access_array(W& w, AccessMask m) {
+    w.StartArray();
+    for (int i = 0; i < kAccessCount; ++i)
+        if (m & bit(static_cast<Access>(i))) {
+            auto n = name(static_cast<Access>(i));
+            w.String(n.data(), static_cast<rapidjson::SizeType>(n.size()));
+        }
+    w.EndArray();
+}
+
+template <typename W>
+void str(W& w, std::string_view s) {
+    w.String(s.data(), static_cast<rapidjson::SizeType>(s.size()));
+}
+
+template <typename W>
+void ports_json(W& w, const std::optional<std::vector<uint16_t>>& p) {
+    if (!p) {
+        w.Null();
+        return;
+    }
+    w.StartArray();
+    for (auto v : *p) w.Uint(v);
+    w.EndArray();
+}
+
+template <typename W>
+void id_json(W& w, const std::optional<IdSpec>& id) {
+    if (!id)
+        w.Null();
+    else if (const auto* n = std::get_if<uint32_t>(&*id))
+        w.Uint(*n);
+    else
+        str(w, std::get<std::string>(*id));
+}
+
+template <typename W>
+void strings(W& w, const std::vector<std::string>& v) {
+    w.StartArray();
+    for (const auto& s : v) str(w, s);
+    w.EndArray();
+}
+
+template <typename W>
+void write_json(W& w, const EffectivePolicy& eff) {
+    const auto& g = eff.gpu;
+    const auto& src = eff.source;
+    w.StartObject();
+    w.Key("gpu");
+    w.StartObject();
+    w.Key("detected");
+    w.Bool(g.gpu);
+    w.Key("vendors");
+    strings(w, g.vendors);
+    w.Key("reason");
+    str(w, g.reason);
+    w.Key("detect");
+    str(w, word(src.gpu.detect));
+    w.Key("proc_access");
+    str(w, word(src.gpu.proc_access));
+    w.Key("promotion");
+    w.StartObject();
+    w.Key("mode");
+    str(w, word(src.gpu.promotion));
+    w.Key("allow");
+    strings(w, src.gpu.allow);
+    w.EndObject();
+    w.Key("device_nodes");
+    strings(w, g.device_nodes);
+    w.Key("evidence");
+    w.StartArray();
+    for (const auto& e : g.evidence) {
+        w.StartObject();
+        w.Key("source");
+        str(w, gpu::name(e.source));
+        w.Key("vendor");
+        str(w, e.vendor);
+        w.Key("origin");
+        str(w, e.origin);
+        w.Key("device_path");
+        if (e.device_path.empty())
+            w.Null();
+        else
+            str(w, e.device_path);
+        w.EndObject();
+    }
+    w.EndArray();
+    w.EndObject();
+
+    w.Key("filesystem");
+    w.StartArray();
+    for (const auto& r : eff.rules) {
+        w.StartObject();
+        w.Key("path");
+        str(w, r.path);
+        w.Key("access");
+        access_array(w, r.access);
+        w.Key("short");
+        str(w, short_access(r.access));
+        w.Key("origin");
+        str(w, r.origin);
+        w.Key("gpu_device");
+        w.Bool(r.gpu_device);
+        w.EndObject();
+    }
+    w.EndArray();
+
+    const auto& ll = src.landlock;
+    w.Key("landlock");
+    w.StartObject();
+    w.Key("compatibility");
+    str(w, word(ll.compatibility));
+    w.Key("bind_tcp");
+    ports_json(w, ll.bind_tcp);
+    w.Key("connect_tcp");
+    ports_json(w, ll.connect_tcp);
+    w.Key("scope");
+    if (!ll.scope) {
+        w.Null();
+    } else {
+        w.StartArray();
+        for (auto s : *ll.scope) str(w, word(s));
+        w.EndArray();
+    }
+    w.EndObject();
+    w.Key("network");
+    w.StartObject();
+    w.Key("require_private_netns");
+    w.Bool(src.network.require_private_netns);
+    w.EndObject();
+
+    const auto& sc = src.seccomp;
+    w.Key("seccomp");
+    w.StartObject();
+    w.Key("profile");
+    str(w, word(sc.profile));
+    w.Key("action");
+    str(w, word(sc.action));
+    w.Key("deny");
+    strings(w, sc.deny);
+    w.Key("allow");
+    strings(w, sc.allow);
+    w.Key("allow_i386");
+    w.Bool(sc.allow_i386);
+    w.Key("relaxations");
+    w.StartArray();
+    for (const auto& [sys, why] : eff.seccomp_relaxations) {
+        w.StartObject();
+        w.Key("syscall");
+        str(w, sys);
+        w.Key("reason");
+        str(w, why);
+        w.EndObject();
+    }
+    w.EndArray();
+    w.EndObject();
+
+    w.Key("process");
+    w.StartObject();
+    w.Key("no_new_privs");
+    w.Bool(src.process.no_new_privs);
+    w.Key("run_as_user");
+    id_json(w, src.process.run_as_user);
+    w.Key("run_as_group");
+    id_json(w, src.process.run_as_group);
+    w.EndObject();
+
+    w.Key("failure");
+    w.StartObject();
+    w.Key("default");
+    str(w, failure::name(src.failure.default_mode));
+    w.Key("kinds");
+    w.StartObject();
+    for (const auto& [k, m] : src.failure.kinds) {
+        w.Key(std::string(failure::name(k)).c_str());
+        str(w, failure::name(m));
+    }
+    w.EndObject();
+    w.EndObject();
+
+    w.Key("changes");
+    w.StartArray();
+    for (const auto& c : eff.changes) {
+        w.StartObject();
+        w.Key("action");
+        str(w, name(c.action));
+        w.Key("path");
+        if (c.path.empty())
+            w.Null();
+        else
+            str(w, c.path);
+        w.Key("before");
+        access_array(w, c.before);
+        w.Key("after");
+        access_array(w, c.after);
+        w.Key("reason");
+        str(w, c.reason);
+        w.EndObject();
+    }
+    w.EndArray();
+    w.EndObject();
+}
+
+}  // namespace
+
+std::string explain_json(const EffectivePolicy& eff, bool pretty) {
+    rapidjson::StringBuffer buf;
+    if (pretty) {
+        rapidjson::PrettyWriter<rapidjson::StringBuffer> w(buf);
+        w.SetIndent(' ', 2);
+        write_json(w, eff);
+    } else {
+        rapidjson::Writer<rapidjson::StringBuffer> w(buf);
+        write_json(w, eff);
+    }
+    std::string out(buf.GetString(), buf.GetSize());
+    if (pretty) out += "\n";
+    return out;
+}
+
+}  // namespace osh::policy

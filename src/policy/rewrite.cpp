@@ -1,1 +1,462 @@
-// Implementation pending (see its issue).
+// The policy rewrite: the administrator's filesystem rules, plus the built-in
+// baseline, the workdir and what a detected GPU needs; every addition,
+// promotion, skip and rejection is logged with its reason.
+//
+// Baseline (filesystem.baseline: true) — what almost every program needs:
+//   read-only:  /usr /lib /lib64 /lib32 /bin /sbin /etc (programs, libraries,
+//               configuration);
+//   read-write: /dev/null /dev/zero /dev/full /dev/random /dev/urandom (file
+//               rights only: they are character devices), /dev/tty /dev/ptmx
+//               /dev/pts (plus ioctl_dev: isatty/tcsetattr are device ioctls,
+//               and Landlock ABI 5 checks them on every newly opened device),
+//               /dev/shm /tmp (scratch space, POSIX shared memory).
+// Each entry is added only when the rootfs has it (or when nothing can be
+// checked, which the log says). A path the policy lists itself is never
+// changed by the baseline or the workdir: the administrator's word wins.
+#include <algorithm>
+#include <map>
+#include <set>
+
+#include "gpu/vendor.hpp"
+#include "policy/effective.hpp"
+#include "util/path.hpp"
+
+namespace osh::policy {
+
+namespace {
+
+constexpr AccessMask kFileRw = kReadWrite & kFileRights;
+constexpr AccessMask kTty = (kReadWrite | bit(Access::ioctl_dev)) & kFileRights;
+constexpr AccessMask kGpuNode = (kReadWrite | bit(Access::ioctl_dev)) & kFileRights;
+
+struct BaselineEntry {
+    std::string_view path;
+    AccessMask access;
+    std::string_view why;
+};
+
+constexpr BaselineEntry kBaseline[] = {
+    {"/usr", kReadOnly, "programs and libraries"},
+    {"/lib", kReadOnly, "libraries"},
+    {"/lib64", kReadOnly, "libraries (the dynamic loader)"},
+    {"/lib32", kReadOnly, "32-bit libraries"},
+    {"/bin", kReadOnly, "programs"},
+    {"/sbin", kReadOnly, "programs"},
+    {"/etc", kReadOnly, "configuration (passwd, resolv.conf, ld.so.cache)"},
+    {"/dev/null", kFileRw, "standard device"},
+    {"/dev/zero", kFileRw, "standard device"},
+    {"/dev/full", kFileRw, "standard device"},
+    {"/dev/random", kFileRw, "standard device"},
+    {"/dev/urandom", kFileRw, "standard device"},
+    {"/dev/tty", kTty, "terminal (ioctl_dev: terminal ioctls)"},
+    {"/dev/ptmx", kTty, "pseudo-terminal master (ioctl_dev: terminal ioctls)"},
+    {"/dev/pts", kReadWrite | bit(Access::ioctl_dev), "pseudo-terminals (ioctl_dev: terminal ioctls)"},
+    {"/dev/shm", kReadWrite, "POSIX shared memory"},
+    {"/tmp", kReadWrite, "scratch space"},
+};
+
+// Workdirs that would open a system tree read-write are refused.
+bool workdir_refused(const std::string& cwd) {
+    if (cwd == "/") return true;
+    for (const auto& b : kBaseline)
+        if (b.access == kReadOnly && path::is_within(b.path, cwd)) return true;
+    for (std::string_view sys : {"/proc", "/sys", "/dev", "/boot", "/run"})
+        if (path::is_within(cwd, sys) || path::is_within(sys, cwd)) return true;
+    return false;
+}
+
+bool is_file_kind(NodeKind k) {
+    return k == NodeKind::regular || k == NodeKind::char_device || k == NodeKind::block_device ||
+           k == NodeKind::socket || k == NodeKind::fifo;
+}
+
+std::string quoted(std::string_view s) { return "\"" + std::string(s) + "\""; }
+
+struct Listed {
+    AccessMask access = 0;
+    std::string where;  // "filesystem.read_only", "filesystem.rules[2]" (first listing)
+};
+
+struct Entry {
+    AccessMask access = 0;
+    std::vector<std::string> origins;
+    bool gpu_device = false;
+};
+
+class Rewriter {
+public:
+    Rewriter(const Policy& policy, const oci::Spec& spec, const gpu::Detection& det,
+             const PathProbe& probe)
+        : policy_(policy), spec_(spec), det_(det), probe_(probe) {}
+
+    Result<EffectivePolicy> run() {
+        if (auto r = add_policy(); !r) return unexpected(r.error());
+        if (policy_.filesystem.baseline) add_baseline();
+        if (policy_.filesystem.include_workdir) add_workdir();
+        if (det_.gpu) add_gpu();
+
+        if (!rejections_.empty()) {
+            std::string msg = "policy rewrite refused: ";
+            for (size_t i = 0; i < rejections_.size(); ++i) {
+                if (i) msg += "; ";
+                msg += rejections_[i];
+            }
+            return fail(std::move(msg));
+        }
+        EffectivePolicy eff;
+        eff.source = policy_;
+        for (auto& [p, e] : entries_) {
+            std::string origin;
+            for (const auto& o : e.origins) {
+                if (!origin.empty()) origin += " + ";
+                origin += o;
+            }
+            eff.rules.push_back({p, e.access, std::move(origin), e.gpu_device});
+        }
+        eff.seccomp_relaxations = std::move(relaxations_);
+        eff.changes = std::move(changes_);
+        eff.gpu = det_;
+        return eff;
+    }
+
+private:
+    const Policy& policy_;
+    const oci::Spec& spec_;
+    const gpu::Detection& det_;
+    const PathProbe& probe_;
+    std::map<std::string, Entry> entries_;  // sorted by path
+    std::map<std::string, Listed> listed_;  // what the policy itself names
+    std::vector<Change> changes_;
+    std::vector<std::string> rejections_;
+    std::vector<std::pair<std::string, std::string>> relaxations_;
+
+    void note(std::string path, std::string reason) {
+        changes_.push_back({ChangeAction::note, std::move(path), 0, 0, std::move(reason)});
+    }
+
+    void merge(const std::string& p, AccessMask access, const std::string& origin, bool gpu_device) {
+        Entry& e = entries_[p];
+        e.access |= access;
+        if (std::find(e.origins.begin(), e.origins.end(), origin) == e.origins.end())
+            e.origins.push_back(origin);
+        e.gpu_device = e.gpu_device || gpu_device;
+    }
+
+    Result<void> list(std::string_view raw, AccessMask access, const std::string& where,
+                      const std::string& origin) {
+        auto p = path::normalize(raw);
+        if (!p) return fail(where + ": " + quoted(raw) + " is not an absolute path without \"..\"");
+        auto [it, fresh] = listed_.try_emplace(*p, Listed{0, where});
+        it->second.access |= access;
+        (void)fresh;
+        merge(*p, access, origin, false);
+        return {};
+    }
+
+    Result<void> add_policy() {
+        const auto& fs = policy_.filesystem;
+        for (const auto& p : fs.read_only)
+            if (auto r = list(p, kReadOnly, "filesystem.read_only", "policy read_only"); !r) return r;
+        for (const auto& p : fs.read_write)
+            if (auto r = list(p, kReadWrite, "filesystem.read_write", "policy read_write"); !r)
+                return r;
+        for (size_t i = 0; i < fs.rules.size(); ++i) {
+            std::string where = "filesystem.rules[" + std::to_string(i) + "]";
+            if (auto r = list(fs.rules[i].path, fs.rules[i].access, where, "policy rules[" +
+                                                                               std::to_string(i) + "]");
+                !r)
+                return r;
+        }
+        return {};
+    }
+
+    // What is at `p` in the container: present (with its kind), missing, or
+    // unknown (no probe answer).
+    std::optional<NodeKind> look(const std::string& p) const {
+        if (!probe_) return std::nullopt;
+        return probe_(p);
+    }
+
+    // Adds a non-GPU convenience path (baseline, workdir) unless the policy
+    // names the path itself.
+    void add_convenience(const std::string& p, AccessMask access, const std::string& origin,
+                         const std::string& why, bool create_if_missing) {
+        if (auto l = listed_.find(p); l != listed_.end()) {
+            if (access & ~l->second.access)
+                note(p, origin + " would grant " + describe(access & ~l->second.access) +
+                            "; the policy lists it in " + l->second.where + ", which is kept");
+            return;
+        }
+        auto kind = look(p);
+        std::string reason = origin + ": " + why;
+        if (!kind) {
+            reason += " (not checked: no rootfs to look at; assumed present)";
+        } else if (*kind == NodeKind::missing) {
+            if (!create_if_missing) {
+                changes_.push_back({ChangeAction::skipped, p, 0, 0,
+                                    origin + ": not in the container's rootfs"});
+                return;
+            }
+            reason += " (not in the rootfs yet: the runtime creates it)";
+        } else if (is_file_kind(*kind)) {
+            access &= kFileRights;
+        } else if (*kind == NodeKind::symlink) {
+            reason += " (a symlink in the rootfs: resolved inside the container)";
+        }
+        AccessMask before = entries_.count(p) ? entries_[p].access : 0;
+        if ((access & ~before) == 0) return;
+        changes_.push_back({before ? ChangeAction::promoted : ChangeAction::added, p, before,
+                            before | access, std::move(reason)});
+        merge(p, access, origin, false);
+    }
+
+    void add_baseline() {
+        for (const auto& b : kBaseline)
+            add_convenience(std::string(b.path), b.access, "baseline", std::string(b.why), false);
+    }
+
+    void add_workdir() {
+        if (spec_.cwd.empty()) return;
+        auto cwd = path::normalize(spec_.cwd);
+        if (!cwd) {
+            changes_.push_back({ChangeAction::skipped, spec_.cwd, 0, 0,
+                                "workdir: process.cwd is not an absolute path without \"..\""});
+            return;
+        }
+        if (workdir_refused(*cwd)) {
+            changes_.push_back({ChangeAction::skipped, *cwd, 0, 0,
+                                "workdir: process.cwd " + *cwd +
+                                    " is or contains a system directory; read-write there "
+                                    "would undo the sandbox (list a narrower path yourself)"});
+            return;
+        }
+        add_convenience(*cwd, kReadWrite, "workdir",
+                        "process.cwd, where the workload starts and writes its files "
+                        "(filesystem.include_workdir)",
+                        true);
+    }
+
+    // Grants a GPU need. Widening a path the policy lists itself is a
+    // promotion, decided by gpu.promotion.
+    void grant_gpu(const std::string& p, AccessMask want, const std::string& origin,
+                   const std::string& reason, bool gpu_device) {
+        AccessMask before = entries_.count(p) ? entries_[p].access : 0;
+        AccessMask widen = want & ~before;
+        if (widen == 0) {
+            if (gpu_device) entries_[p].gpu_device = true;
+            return;
+        }
+        auto l = listed_.find(p);
+        if (l == listed_.end()) {
+            changes_.push_back({before ? ChangeAction::promoted : ChangeAction::added, p, before,
+                                before | want, reason});
+            merge(p, want, origin, gpu_device);
+            return;
+        }
+        const auto& gp = policy_.gpu;
+        std::string listed_as = "the policy lists " + p + " in " + l->second.where + " (" +
+                                describe(l->second.access) + ")";
+        std::string fix2;
+        if (l->second.where == "filesystem.read_only")
+            fix2 = "move " + quoted(p) + " from filesystem.read_only to filesystem.read_write "
+                   "(or remove it from filesystem.read_only)";
+        else if (l->second.where == "filesystem.read_write")
+            fix2 = "add a filesystem.rules entry for " + quoted(p) + " with " + describe(want);
+        else
+            fix2 = "add " + describe(widen) + " to " + l->second.where +
+                   ".access (or remove the rule)";
+
+        std::string why;
+        bool allowed = false;
+        switch (gp.promotion) {
+            case PromotionMode::promote_all:
+                allowed = true;
+                why = "gpu.promotion.mode=promote_all";
+                break;
+            case PromotionMode::reject_all:
+                why = "gpu.promotion.mode=reject_all refuses every promotion";
+                fix2 = "set gpu.promotion.mode to reject_unlisted and add " + quoted(p) +
+                       " to gpu.promotion.allow, or " + fix2;
+                break;
+            case PromotionMode::reject_unlisted:
+                for (const auto& g : gp.allow) {
+                    std::string pat = path::normalize(g).value_or(g);
+                    if (pat == p || path::glob_match(pat, p)) {
+                        allowed = true;
+                        why = "allowed by gpu.promotion.allow " + quoted(g);
+                        break;
+                    }
+                }
+                if (!allowed)
+                    why = "gpu.promotion.mode=reject_unlisted and no gpu.promotion.allow entry "
+                          "matches";
+                break;
+        }
+        if (allowed) {
+            changes_.push_back({ChangeAction::promoted, p, before, before | want,
+                                reason + "; " + listed_as + "; " + why});
+            merge(p, want, origin, gpu_device);
+            return;
+        }
+        changes_.push_back(
+            {ChangeAction::rejected, p, before, before | want, reason + "; " + listed_as + "; " + why});
+        std::string msg = origin + " needs " + describe(widen) + " on " + p + ", but " + listed_as +
+                          " and " + why + ". Fix: ";
+        if (gp.promotion == PromotionMode::reject_unlisted)
+            msg += "add " + quoted(p) + " to gpu.promotion.allow, or " + fix2;
+        else
+            msg += fix2;
+        rejections_.push_back(std::move(msg));
+    }
+
+    std::string origin_of_node(const std::string& node, std::string& vendor) const {
+        for (const auto& e : det_.evidence)
+            if (e.device_path == node) {
+                vendor = e.vendor;
+                return e.origin;
+            }
+        vendor.clear();
+        for (const auto& v : gpu::vendor_profiles())
+            for (auto pat : v.device_patterns)
+                if (vendor.empty() && path::glob_match(pat, node)) vendor = v.id;
+        return "the detection";
+    }
+
+    // Whether a mount puts something at or beneath `p` (the runtime creates
+    // it). /var/run is /run in every image that follows the FHS.
+    bool mounted_at(const std::string& p) const {
+        for (const auto& m : spec_.mounts) {
+            auto d = path::normalize(m.destination);
+            if (!d) continue;
+            std::string dest = *d;
+            if (path::is_within(dest, "/var/run")) dest = "/run" + dest.substr(8);
+            if (path::is_within(dest, p)) return true;
+        }
+        return false;
+    }
+
+    void add_gpu() {
+        std::vector<const gpu::VendorProfile*> vendors;
+        for (const auto& id : det_.vendors)
+            if (const auto* v = gpu::find_vendor(id)) vendors.push_back(v);
+        if (vendors.empty()) vendors.push_back(gpu::find_vendor("nvidia"));
+
+        // Device nodes: declared by the spec (the runtime creates them) or seen
+        // in the live /dev; never probed in the rootfs on disk.
+        for (const auto& node : det_.device_nodes) {
+            std::string vendor;
+            std::string from = origin_of_node(node, vendor);
+            if (vendor.empty()) vendor = "gpu";
+            grant_gpu(node, kGpuNode, "gpu " + vendor,
+                      "gpu " + vendor + ": device node from " + from, true);
+        }
+        if (det_.device_nodes.empty())
+            note("", "gpu: no device node named yet (" + det_.reason +
+                         "); nodes that appear in the container's live /dev (a legacy prestart "
+                         "hook, CDI at create time) are added by the hook then");
+
+        for (const auto* v : vendors) {
+            const std::string origin = "gpu " + std::string(v->id);
+            for (auto c : v->read_only_companions) {
+                std::string p(c);
+                std::string reason = origin + ": read-only companion of the " +
+                                     std::string(v->name) + " driver";
+                if (mounted_at(p)) {
+                    grant_gpu(p, kReadOnly, origin, reason + " (mounted by the spec)", false);
+                    continue;
+                }
+                auto kind = look(p);
+                if (!kind) {
+                    grant_gpu(p, kReadOnly, origin,
+                              reason + " (not checked: no rootfs to look at; assumed present)",
+                              false);
+                } else if (*kind == NodeKind::missing) {
+                    changes_.push_back({ChangeAction::skipped, p, 0, 0,
+                                        reason + ": not in the container's rootfs"});
+                } else {
+                    grant_gpu(p, is_file_kind(*kind) ? kReadOnly & kFileRights : kReadOnly,
+                              origin, reason, false);
+                }
+            }
+        }
+
+        const gpu::VendorProfile* proc_vendor = nullptr;
+        for (const auto* v : vendors)
+            if (v->needs_proc_write) {
+                proc_vendor = v;
+                break;
+            }
+        if (proc_vendor) add_proc(*proc_vendor);
+
+        for (const auto* v : vendors) {
+            for (const auto& [sc, why] : v->seccomp_allow) {
+                if (policy_.seccomp.profile == SeccompProfile::none) continue;
+                std::string syscall(sc);
+                bool dup = std::any_of(relaxations_.begin(), relaxations_.end(),
+                                       [&](const auto& r) { return r.first == syscall; });
+                if (dup) continue;
+                const auto& deny = policy_.seccomp.deny;
+                if (std::find(deny.begin(), deny.end(), syscall) != deny.end()) {
+                    changes_.push_back({ChangeAction::skipped, "", 0, 0,
+                                        "seccomp: gpu " + std::string(v->id) + " needs " + syscall +
+                                            " (" + std::string(why) +
+                                            "), but seccomp.deny lists it: kept denied; the "
+                                            "GPU may not work"});
+                    continue;
+                }
+                relaxations_.emplace_back(syscall, std::string(why));
+                changes_.push_back({ChangeAction::added, "", 0, 0,
+                                    "seccomp: allow " + syscall + " for gpu " +
+                                        std::string(v->id) + ": " + std::string(why)});
+            }
+        }
+    }
+
+    void add_proc(const gpu::VendorProfile& v) {
+        const std::string origin = "gpu " + std::string(v.id);
+        const std::string need = origin + ": " + std::string(v.name) +
+                                 "'s library writes /proc/<pid>/task/<tid>/comm of its threads "
+                                 "(CUDA fails cuInit with error 304 when /proc is read-only)";
+        AccessMask have = entries_.count("/proc") ? entries_["/proc"].access : 0;
+        switch (policy_.gpu.proc_access) {
+            case ProcAccess::read_write:
+                grant_gpu("/proc", kReadWrite, origin, need + "; gpu.proc_access=read_write", false);
+                break;
+            case ProcAccess::write_file:
+                grant_gpu("/proc", bit(Access::write_file), origin,
+                          need + "; gpu.proc_access=write_file adds only write_file", false);
+                if (!(have & bit(Access::read_file)))
+                    note("/proc", origin + ": the policy gives no read access to /proc; " +
+                                      std::string(v.name) +
+                                      "'s library also reads /proc (driver parameters, "
+                                      "/proc/self): add \"/proc\" to filesystem.read_only");
+                break;
+            case ProcAccess::none:
+                if (!(have & bit(Access::write_file)))
+                    note("/proc", origin + ": gpu.proc_access=none leaves /proc as written; "
+                                      "CUDA fails with error 304 at cuInit when /proc is "
+                                      "read-only and a GPU is present");
+                break;
+        }
+    }
+};
+
+}  // namespace
+
+std::string_view name(ChangeAction a) {
+    switch (a) {
+        case ChangeAction::added: return "added";
+        case ChangeAction::promoted: return "promoted";
+        case ChangeAction::skipped: return "skipped";
+        case ChangeAction::rejected: return "rejected";
+        case ChangeAction::note: return "note";
+    }
+    return "unknown";
+}
+
+Result<EffectivePolicy> rewrite(const Policy& policy, const oci::Spec& spec,
+                                const gpu::Detection& detection, const PathProbe& probe) {
+    return Rewriter(policy, spec, detection, probe).run();
+}
+
+}  // namespace osh::policy

@@ -1,0 +1,378 @@
+// The policy rewrite: baseline, workdir, GPU needs, /proc modes, promotions,
+// and the change log.
+#include <doctest/doctest.h>
+
+#include <algorithm>
+#include <map>
+#include <set>
+
+#include "gpu/detect.hpp"
+#include "policy/effective.hpp"
+
+using namespace osh;
+using namespace osh::policy;
+
+namespace {
+
+constexpr AccessMask kGpuNode = (kReadWrite | bit(Access::ioctl_dev)) & kFileRights;
+
+// A policy without baseline/workdir so each test sees only what it sets up.
+Policy bare_policy() {
+    Policy p;
+    p.filesystem.baseline = false;
+    p.filesystem.include_workdir = false;
+    return p;
+}
+
+oci::Spec gpu_spec() {
+    oci::Spec s;
+    s.has_linux = true;
+    s.devices.push_back({"/dev/nvidiactl", "c", 195, 255, std::nullopt});
+    s.devices.push_back({"/dev/nvidia0", "c", 195, 0, std::nullopt});
+    return s;
+}
+
+// A probe over a fake rootfs: listed paths exist with their kind.
+PathProbe fake_rootfs(std::map<std::string, NodeKind> present) {
+    return [present](const std::string& p) -> std::optional<NodeKind> {
+        auto it = present.find(p);
+        return it == present.end() ? NodeKind::missing : it->second;
+    };
+}
+
+PathProbe unknown_probe() {
+    return [](const std::string&) -> std::optional<NodeKind> { return std::nullopt; };
+}
+
+const EffectiveRule* rule(const EffectivePolicy& e, std::string_view path) {
+    for (const auto& r : e.rules)
+        if (r.path == path) return &r;
+    return nullptr;
+}
+
+const Change* change(const EffectivePolicy& e, ChangeAction a, std::string_view path) {
+    for (const auto& c : e.changes)
+        if (c.action == a && c.path == path) return &c;
+    return nullptr;
+}
+
+bool contains(std::string_view hay, std::string_view needle) {
+    return hay.find(needle) != std::string_view::npos;
+}
+
+EffectivePolicy must(Result<EffectivePolicy> r) {
+    if (!r) FAIL("rewrite failed: " << r.error().what());
+    return std::move(*r);
+}
+
+}  // namespace
+
+TEST_CASE("policy entries are merged per normalised path and sorted") {
+    Policy p = bare_policy();
+    p.filesystem.read_only = {"/usr", "/data/"};
+    p.filesystem.read_write = {"/tmp"};
+    p.filesystem.rules.push_back({"/data", bit(Access::write_file)});
+    auto e = must(rewrite(p, oci::Spec{}, gpu::Detection{}, unknown_probe()));
+    REQUIRE(e.rules.size() == 3);
+    CHECK(e.rules[0].path == "/data");
+    CHECK(e.rules[0].access == (kReadOnly | bit(Access::write_file)));
+    CHECK(e.rules[0].origin == "policy read_only + policy rules[0]");
+    CHECK(e.rules[1].path == "/tmp");
+    CHECK(e.rules[2].path == "/usr");
+    CHECK(e.changes.empty());
+
+    Policy bad = bare_policy();
+    bad.filesystem.read_only = {"relative/path"};
+    auto r = rewrite(bad, oci::Spec{}, gpu::Detection{}, unknown_probe());
+    REQUIRE_FALSE(r);
+    CHECK(contains(r.error().message, "filesystem.read_only"));
+}
+
+TEST_CASE("baseline: added when present, skipped when missing, assumed without a rootfs") {
+    Policy p = bare_policy();
+    p.filesystem.baseline = true;
+    p.filesystem.read_only = {"/etc"};
+    p.filesystem.rules.push_back({"/dev/null", bit(Access::read_file)});
+    auto probe = fake_rootfs({{"/usr", NodeKind::directory},
+                              {"/lib", NodeKind::symlink},
+                              {"/etc", NodeKind::directory},
+                              {"/dev/null", NodeKind::char_device},
+                              {"/dev/urandom", NodeKind::char_device},
+                              {"/tmp", NodeKind::directory},
+                              {"/dev/pts", NodeKind::directory}});
+    auto e = must(rewrite(p, oci::Spec{}, gpu::Detection{}, probe));
+    REQUIRE(rule(e, "/usr"));
+    CHECK(rule(e, "/usr")->access == kReadOnly);
+    CHECK(rule(e, "/usr")->origin == "baseline");
+    CHECK(rule(e, "/lib"));
+    CHECK(contains(change(e, ChangeAction::added, "/lib")->reason, "symlink"));
+    CHECK(rule(e, "/dev/urandom")->access == (kReadWrite & kFileRights));
+    CHECK(rule(e, "/tmp")->access == kReadWrite);
+    CHECK(rule(e, "/dev/pts")->access == (kReadWrite | bit(Access::ioctl_dev)));
+    // Missing in the rootfs: skipped, with a change saying so.
+    CHECK_FALSE(rule(e, "/lib32"));
+    REQUIRE(change(e, ChangeAction::skipped, "/lib32"));
+    CHECK(contains(change(e, ChangeAction::skipped, "/lib32")->reason, "not in the container's rootfs"));
+    // The policy's own entries are kept: /etc stays, /dev/null keeps read_file only (noted).
+    CHECK(rule(e, "/etc")->origin == "policy read_only");
+    CHECK(rule(e, "/dev/null")->access == bit(Access::read_file));
+    REQUIRE(change(e, ChangeAction::note, "/dev/null"));
+    CHECK(contains(change(e, ChangeAction::note, "/dev/null")->reason, "filesystem.rules[0]"));
+
+    auto u = must(rewrite(p, oci::Spec{}, gpu::Detection{}, unknown_probe()));
+    REQUIRE(rule(u, "/lib32"));
+    CHECK(contains(change(u, ChangeAction::added, "/lib32")->reason, "assumed present"));
+
+    Policy off = bare_policy();
+    auto o = must(rewrite(off, oci::Spec{}, gpu::Detection{}, unknown_probe()));
+    CHECK(o.rules.empty());
+}
+
+TEST_CASE("workdir: process.cwd read-write, never a system tree") {
+    Policy p = bare_policy();
+    p.filesystem.include_workdir = true;
+    oci::Spec s;
+    s.has_process = true;
+    s.cwd = "/workspace/";
+    auto e = must(rewrite(p, s, gpu::Detection{}, fake_rootfs({{"/workspace", NodeKind::directory}})));
+    REQUIRE(rule(e, "/workspace"));
+    CHECK(rule(e, "/workspace")->access == kReadWrite);
+    CHECK(rule(e, "/workspace")->origin == "workdir");
+    CHECK(contains(change(e, ChangeAction::added, "/workspace")->reason, "include_workdir"));
+
+    // Missing: the runtime creates process.cwd, so it is still added.
+    auto m = must(rewrite(p, s, gpu::Detection{}, fake_rootfs({})));
+    CHECK(rule(m, "/workspace"));
+
+    for (std::string cwd : {"/", "/usr", "/etc", "/proc/1", "/dev", "/run/x"}) {
+        CAPTURE(cwd);
+        s.cwd = cwd;
+        auto r = must(rewrite(p, s, gpu::Detection{}, unknown_probe()));
+        CHECK(r.rules.empty());
+        CHECK(r.changes.size() == 1);
+        CHECK(r.changes[0].action == ChangeAction::skipped);
+    }
+    s.cwd = "/usr/src/app";
+    CHECK(rule(must(rewrite(p, s, gpu::Detection{}, unknown_probe())), "/usr/src/app"));
+
+    p.filesystem.include_workdir = false;
+    s.cwd = "/workspace";
+    CHECK(must(rewrite(p, s, gpu::Detection{}, unknown_probe())).rules.empty());
+}
+
+TEST_CASE("gpu: device nodes rw+ioctl_dev with their evidence, companions, seccomp") {
+    Policy p = bare_policy();
+    oci::Spec s = gpu_spec();
+    auto det = gpu::detect(s, GpuDetect::auto_);
+    auto e = must(rewrite(p, s, det, unknown_probe()));
+    REQUIRE(rule(e, "/dev/nvidia0"));
+    CHECK(rule(e, "/dev/nvidia0")->access == kGpuNode);
+    CHECK(rule(e, "/dev/nvidia0")->gpu_device);
+    CHECK(rule(e, "/dev/nvidia0")->origin == "gpu nvidia");
+    CHECK(change(e, ChangeAction::added, "/dev/nvidia0")->reason ==
+          "gpu nvidia: device node from linux.devices[1]");
+    CHECK(rule(e, "/dev/nvidiactl")->access == kGpuNode);
+    // Rights that make no sense on a file are not given to device nodes.
+    CHECK((rule(e, "/dev/nvidia0")->access & ~kFileRights) == 0);
+    // Companion: assumed present without a rootfs, read-only.
+    REQUIRE(rule(e, "/run/nvidia-persistenced"));
+    CHECK(rule(e, "/run/nvidia-persistenced")->access == kReadOnly);
+    CHECK_FALSE(rule(e, "/run/nvidia-persistenced")->gpu_device);
+    // seccomp
+    REQUIRE(e.seccomp_relaxations.size() == 1);
+    CHECK(e.seccomp_relaxations[0].first == "memfd_create");
+    CHECK_FALSE(e.seccomp_relaxations[0].second.empty());
+    CHECK(std::any_of(e.changes.begin(), e.changes.end(), [](const Change& c) {
+        return c.path.empty() && contains(c.reason, "memfd_create");
+    }));
+
+    // With a rootfs that lacks the companion: skipped. A mount under it counts as present.
+    auto sk = must(rewrite(p, s, det, fake_rootfs({})));
+    CHECK_FALSE(rule(sk, "/run/nvidia-persistenced"));
+    CHECK(change(sk, ChangeAction::skipped, "/run/nvidia-persistenced"));
+    oci::Spec sm = s;
+    sm.mounts.push_back({"/var/run/nvidia-persistenced/socket", "bind", "/x", {"bind"}});
+    CHECK(rule(must(rewrite(p, sm, det, fake_rootfs({}))), "/run/nvidia-persistenced"));
+
+    // An explicit seccomp.deny wins over the relaxation, and says so.
+    Policy d = bare_policy();
+    d.seccomp.deny = {"memfd_create"};
+    auto de = must(rewrite(d, s, det, unknown_probe()));
+    CHECK(de.seccomp_relaxations.empty());
+    CHECK(change(de, ChangeAction::skipped, ""));
+
+    // No GPU: nothing GPU-related.
+    auto n = must(rewrite(p, s, gpu::detect(s, GpuDetect::never), unknown_probe()));
+    CHECK(n.rules.empty());
+    CHECK(n.seccomp_relaxations.empty());
+}
+
+TEST_CASE("gpu: a legacy hook without nodes yet leaves a note") {
+    oci::Spec s;
+    s.hooks.prestart.push_back({"nvidia-container-runtime-hook", {}, {}, {}});
+    auto det = gpu::detect(s, GpuDetect::auto_);
+    auto e = must(rewrite(bare_policy(), s, det, unknown_probe()));
+    REQUIRE(change(e, ChangeAction::note, ""));
+    CHECK(contains(change(e, ChangeAction::note, "")->reason, "live /dev"));
+}
+
+TEST_CASE("gpu.proc_access: read_write, write_file, none") {
+    oci::Spec s = gpu_spec();
+    auto det = gpu::detect(s, GpuDetect::auto_);
+
+    Policy rw = bare_policy();
+    rw.filesystem.read_only = {"/proc"};
+    rw.gpu.proc_access = ProcAccess::read_write;
+    auto a = must(rewrite(rw, s, det, unknown_probe()));
+    CHECK(rule(a, "/proc")->access == kReadWrite);
+    REQUIRE(change(a, ChangeAction::promoted, "/proc"));
+    CHECK(change(a, ChangeAction::promoted, "/proc")->before == kReadOnly);
+    CHECK(change(a, ChangeAction::promoted, "/proc")->after == kReadWrite);
+
+    Policy wf = bare_policy();
+    wf.filesystem.read_only = {"/proc"};
+    wf.gpu.proc_access = ProcAccess::write_file;
+    auto b = must(rewrite(wf, s, det, unknown_probe()));
+    CHECK(rule(b, "/proc")->access == (kReadOnly | bit(Access::write_file)));
+    const Change* c = change(b, ChangeAction::promoted, "/proc");
+    REQUIRE(c);
+    CHECK((c->after & ~c->before) == bit(Access::write_file));
+    CHECK(contains(c->reason, "write_file"));
+    CHECK(contains(c->reason, "gpu.promotion.allow \"/proc\""));
+    CHECK(rule(b, "/proc")->origin == "policy read_only + gpu nvidia");
+
+    // write_file when the policy does not list /proc: added, with a note that it is unreadable.
+    Policy wf2 = bare_policy();
+    auto b2 = must(rewrite(wf2, s, det, unknown_probe()));
+    CHECK(rule(b2, "/proc")->access == bit(Access::write_file));
+    CHECK(change(b2, ChangeAction::added, "/proc"));
+    CHECK(change(b2, ChangeAction::note, "/proc"));
+
+    Policy none = bare_policy();
+    none.filesystem.read_only = {"/proc"};
+    none.gpu.proc_access = ProcAccess::none;
+    auto n = must(rewrite(none, s, det, unknown_probe()));
+    CHECK(rule(n, "/proc")->access == kReadOnly);
+    REQUIRE(change(n, ChangeAction::note, "/proc"));
+    CHECK(contains(change(n, ChangeAction::note, "/proc")->reason, "error 304"));
+
+    // A vendor whose library does not write /proc: /proc untouched, no note.
+    oci::Spec amd;
+    amd.devices.push_back({"/dev/kfd", "c", 236, 0, std::nullopt});
+    auto am = must(rewrite(wf, amd, gpu::detect(amd, GpuDetect::auto_), unknown_probe()));
+    CHECK(rule(am, "/proc")->access == kReadOnly);
+    CHECK_FALSE(change(am, ChangeAction::note, "/proc"));
+    CHECK(am.seccomp_relaxations.empty());
+}
+
+TEST_CASE("normalisation: /proc/ in read_only is the same path as /proc") {
+    oci::Spec s = gpu_spec();
+    auto det = gpu::detect(s, GpuDetect::auto_);
+    Policy p = bare_policy();
+    p.filesystem.read_only = {"/proc/"};
+    p.gpu.allow = {};  // nothing allowed: the promotion must be refused
+    auto r = rewrite(p, s, det, unknown_probe());
+    REQUIRE_FALSE(r);
+    CHECK(contains(r.error().message, "/proc"));
+    CHECK_FALSE(contains(r.error().message, "/proc/ "));
+
+    p.gpu.allow = {"/proc/"};  // an allow entry is normalised too
+    auto ok = must(rewrite(p, s, det, unknown_probe()));
+    CHECK(rule(ok, "/proc")->access == (kReadOnly | bit(Access::write_file)));
+    CHECK(std::count_if(ok.rules.begin(), ok.rules.end(),
+                        [](const EffectiveRule& x) { return x.path.rfind("/proc", 0) == 0; }) == 1);
+}
+
+TEST_CASE("gpu.promotion: reject_unlisted names the path and both fixes") {
+    oci::Spec s = gpu_spec();
+    auto det = gpu::detect(s, GpuDetect::auto_);
+    Policy p = bare_policy();
+    p.filesystem.read_only = {"/proc", "/dev/nvidia0"};
+    // default allow is {"/proc"}: /proc is promoted, /dev/nvidia0 is not listed.
+    auto r = rewrite(p, s, det, unknown_probe());
+    REQUIRE_FALSE(r);
+    const std::string& m = r.error().message;
+    CHECK(contains(m, "/dev/nvidia0"));
+    CHECK(contains(m, "reject_unlisted"));
+    CHECK(contains(m, "add \"/dev/nvidia0\" to gpu.promotion.allow"));
+    CHECK(contains(m, "move \"/dev/nvidia0\" from filesystem.read_only to filesystem.read_write"));
+    CHECK(contains(m, "remove it from filesystem.read_only"));
+    CHECK_FALSE(contains(m, "on /proc"));  // /proc was allowed by the default allow list
+
+    // A glob in allow admits the device node; the read_only entry is widened, logged.
+    p.gpu.allow = {"/proc", "/dev/nvidia[0-9]*"};
+    auto ok = must(rewrite(p, s, det, unknown_probe()));
+    CHECK(rule(ok, "/dev/nvidia0")->access == (kReadOnly | kGpuNode));
+    CHECK(rule(ok, "/dev/nvidia0")->gpu_device);
+    const Change* c = change(ok, ChangeAction::promoted, "/dev/nvidia0");
+    REQUIRE(c);
+    CHECK(contains(c->reason, "filesystem.read_only"));
+
+    // A rule with fewer rights: the fix names the rule.
+    Policy pr = bare_policy();
+    pr.filesystem.rules.push_back({"/dev/nvidiactl", bit(Access::read_file) | bit(Access::write_file)});
+    auto rr = rewrite(pr, s, det, unknown_probe());
+    REQUIRE_FALSE(rr);
+    CHECK(contains(rr.error().message, "filesystem.rules[0].access"));
+    CHECK(contains(rr.error().message, "gpu.promotion.allow"));
+}
+
+TEST_CASE("gpu.promotion: promote_all and reject_all") {
+    oci::Spec s = gpu_spec();
+    auto det = gpu::detect(s, GpuDetect::auto_);
+    Policy p = bare_policy();
+    p.filesystem.read_only = {"/proc", "/dev/nvidia0"};
+    p.gpu.allow = {};
+    p.gpu.promotion = PromotionMode::promote_all;
+    auto e = must(rewrite(p, s, det, unknown_probe()));
+    CHECK(change(e, ChangeAction::promoted, "/proc"));
+    CHECK(change(e, ChangeAction::promoted, "/dev/nvidia0"));
+    CHECK(contains(change(e, ChangeAction::promoted, "/proc")->reason, "promote_all"));
+
+    p.gpu.promotion = PromotionMode::reject_all;
+    p.gpu.allow = {"/proc"};  // ignored by reject_all
+    auto r = rewrite(p, s, det, unknown_probe());
+    REQUIRE_FALSE(r);
+    CHECK(contains(r.error().message, "reject_all"));
+    CHECK(contains(r.error().message, "/proc"));
+    CHECK(contains(r.error().message, "/dev/nvidia0"));
+
+    // No explicit listing: nothing to promote, reject_all has nothing to refuse.
+    Policy q = bare_policy();
+    q.gpu.promotion = PromotionMode::reject_all;
+    CHECK(rewrite(q, s, det, unknown_probe()));
+}
+
+TEST_CASE("explain: text and JSON carry the evidence, rules and changes") {
+    oci::Spec s = gpu_spec();
+    s.env = {"NVIDIA_VISIBLE_DEVICES=all"};
+    auto det = gpu::detect(s, GpuDetect::auto_);
+    Policy p = bare_policy();
+    p.filesystem.read_only = {"/proc", "/usr"};
+    p.failure.kinds[failure::Kind::landlock_unavailable] = failure::Mode::warn;
+    auto e = must(rewrite(p, s, det, unknown_probe()));
+    std::string t = explain_text(e);
+    CHECK(contains(t, "GPU: yes (nvidia)"));
+    CHECK(contains(t, "linux.devices[1]  /dev/nvidia0  (nvidia)"));
+    CHECK(contains(t, "process.env NVIDIA_VISIBLE_DEVICES=all"));
+    CHECK(contains(t, "rw+ioctl_dev"));
+    CHECK(contains(t, "ro+write_file"));
+    CHECK(contains(t, "+ /dev/nvidia0 rw+ioctl_dev  gpu nvidia: device node from linux.devices[1]"));
+    CHECK(contains(t, "^ /proc ro -> ro+write_file"));
+    CHECK(contains(t, "memfd_create"));
+    CHECK(contains(t, "landlock_unavailable=warn"));
+    CHECK(contains(t, "Failure modes: default strict"));
+
+    std::string j = explain_json(e, false);
+    CHECK(contains(j, "\"detected\":true"));
+    CHECK(contains(j, "{\"path\":\"/dev/nvidia0\",\"access\":[\"execute\",\"write_file\",\"read_file\",\"truncate\",\"ioctl_dev\"],\"short\":\"rw+ioctl_dev\""));
+    CHECK(contains(j, "\"origin\":\"linux.devices[1]\""));
+    CHECK(contains(j, "\"action\":\"promoted\""));
+    CHECK(contains(j, "\"relaxations\":[{\"syscall\":\"memfd_create\""));
+    CHECK(contains(j, "\"kinds\":{\"landlock_unavailable\":\"warn\"}"));
+    CHECK(contains(explain_json(e, true), "\n  \"gpu\": {"));
+
+    auto none = must(rewrite(bare_policy(), oci::Spec{}, gpu::detect(oci::Spec{}, GpuDetect::auto_), unknown_probe()));
+    CHECK(contains(explain_text(none), "GPU: no\n"));
+    CHECK(contains(explain_text(none), "evidence: none"));
+}
