@@ -18,14 +18,18 @@
 namespace osh::oci {
 
 struct EditParams {
-    std::string
-        host_binary;  // absolute host path of the static oci-sandbox-hook (hook path + bind source)
-    std::string plan_host_dir;  // absolute host dir bound read-only into the container
+    // Absolute host path of the static oci-sandbox-hook: the hooks' path and
+    // the source of the binary's bind mount.
+    std::string host_binary;
+    // Absolute host directory of this container's plan, bound read-only.
+    std::string plan_host_dir;
+    // Where both appear inside the container.
     std::string container_binary = "/.oci-sandbox/oci-sandbox-hook";
     std::string container_plan_dir = "/.oci-sandbox/plan";
-    std::vector<std::string>
-        hook_args;  // extra args for our hooks, e.g. {"--policy", "/etc/x.json"}
-    std::map<std::string, std::string> annotations;  // set on the spec (e.g. a plan key)
+    // Extra args for our hooks, after "--stage STAGE", e.g. {"--policy", "/etc/x.json"}.
+    std::vector<std::string> hook_args;
+    // Set on the spec (e.g. a plan key); existing keys are overwritten.
+    std::map<std::string, std::string> annotations;
 };
 
 // How an edited document is written.
