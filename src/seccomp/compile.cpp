@@ -128,9 +128,27 @@ Result<std::string> export_to_string(void* ctx, int (*fn)(const scmp_filter_ctx,
 
 std::string cache_name(const std::string& key) { return key + ".bpf"; }
 
-// Best effort: a missing or unreadable cache is not an error.
+// The cache directory, when it is safe to trust: owned by us and writable by
+// nobody else (a planted file would become the container's filter).
+UniqueFd open_cache_dir(const std::string& dir, bool create) {
+    if (create) ::mkdir(dir.c_str(), 0700);  // one level; EEXIST is fine
+    UniqueFd dfd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW));
+    if (!dfd) return {};
+    struct stat st {};
+    if (::fstat(dfd.get(), &st) != 0 || st.st_uid != ::geteuid() || (st.st_mode & (S_IWGRP | S_IWOTH)) != 0)
+        return {};
+    return dfd;
+}
+
+// Best effort: a missing, untrusted or unreadable cache is not an error.
 std::optional<Bpf> cache_read(const std::string& dir, const std::string& key, uint32_t arch) {
-    auto bytes = file::read_regular(dir + "/" + cache_name(key), /*nofollow=*/true, 1u << 20);
+    UniqueFd dfd = open_cache_dir(dir, false);
+    if (!dfd) return std::nullopt;
+    UniqueFd fd(::openat(dfd.get(), cache_name(key).c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK));
+    if (!fd) return std::nullopt;
+    struct stat st {};
+    if (::fstat(fd.get(), &st) != 0 || !S_ISREG(st.st_mode) || st.st_uid != ::geteuid()) return std::nullopt;
+    auto bytes = file::read_fd(fd.get(), "seccomp cache", 1u << 20);
     if (!bytes) return std::nullopt;
     auto bpf = deserialize(std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(bytes->data()), bytes->size()));
     if (!bpf || bpf->audit_arch != arch || bpf->insns.empty()) return std::nullopt;
@@ -138,8 +156,7 @@ std::optional<Bpf> cache_read(const std::string& dir, const std::string& key, ui
 }
 
 void cache_write(const std::string& dir, const std::string& key, const Bpf& bpf) {
-    ::mkdir(dir.c_str(), 0700);  // one level; EEXIST is fine
-    UniqueFd dfd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    UniqueFd dfd = open_cache_dir(dir, true);
     if (!dfd) return;
     const auto bytes = serialize(bpf);
     (void)file::write_atomic(dfd.get(), cache_name(key),

@@ -242,6 +242,18 @@ TEST_CASE("cache: the second compile is a hit with no libseccomp work") {
         REQUIRE(compile(spec, cache, &st4).has_value());
         CHECK(st4.cache_hit);
     }
+
+    SUBCASE("a cache directory others can write is not trusted") {
+        REQUIRE(::chmod(cache.c_str(), 0777) == 0);
+        CompileStats st5;
+        REQUIRE(compile(spec, cache, &st5).has_value());
+        CHECK_FALSE(st5.cache_hit);
+        CHECK(st5.libseccomp_compiles == 1);
+        REQUIRE(::chmod(cache.c_str(), 0700) == 0);
+        CompileStats st6;
+        REQUIRE(compile(spec, cache, &st6).has_value());
+        CHECK(st6.cache_hit);
+    }
 }
 
 TEST_CASE("cache key: a hex SHA-256 that changes with the policy") {
