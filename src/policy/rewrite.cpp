@@ -65,6 +65,15 @@ bool workdir_refused(const std::string& cwd) {
     return false;
 }
 
+// runtime-spec config-linux.md "Default Devices": every runtime provides
+// these (/dev/ptmx as a symlink to pts/ptmx).
+bool is_default_device(std::string_view p) {
+    for (std::string_view d : {"/dev/null", "/dev/zero", "/dev/full", "/dev/random", "/dev/urandom",
+                               "/dev/tty", "/dev/ptmx"})
+        if (p == d) return true;
+    return false;
+}
+
 bool is_file_kind(NodeKind k) {
     return k == NodeKind::regular || k == NodeKind::char_device || k == NodeKind::block_device ||
            k == NodeKind::socket || k == NodeKind::fifo;
@@ -177,6 +186,19 @@ private:
         return probe_(p);
     }
 
+    // The first mount that puts something at or beneath `p` ("mounts[4]"):
+    // the runtime creates the path. /var/run is /run in every FHS image.
+    std::optional<std::string> mount_at_or_below(const std::string& p) const {
+        for (size_t i = 0; i < spec_.mounts.size(); ++i) {
+            auto d = path::normalize(spec_.mounts[i].destination);
+            if (!d) continue;
+            std::string dest = *d;
+            if (path::is_within(dest, "/var/run")) dest = "/run" + dest.substr(8);
+            if (path::is_within(dest, p)) return "mounts[" + std::to_string(i) + "]";
+        }
+        return std::nullopt;
+    }
+
     // Adds a non-GPU convenience path (baseline, workdir) unless the policy
     // names the path itself.
     void add_convenience(const std::string& p, AccessMask access, const std::string& origin,
@@ -187,8 +209,20 @@ private:
                             "; the policy lists it in " + l->second.where + ", which is kept");
             return;
         }
-        auto kind = look(p);
         std::string reason = origin + ": " + why;
+        std::optional<NodeKind> kind;
+        if (is_default_device(p)) {
+            // Present at hook time; in a bundle on disk /dev is still empty.
+            kind = NodeKind::char_device;
+            reason += " (a runtime-spec default device: the runtime creates it)";
+        } else if (auto m = mount_at_or_below(p)) {
+            // Present once mounted; what is mounted (file or tree) is not
+            // known here, and the enforcer drops directory rights on a file.
+            kind = NodeKind::other;
+            reason += " (mounted by " + *m + ")";
+        } else {
+            kind = look(p);
+        }
         if (!kind) {
             reason += " (not checked: no rootfs to look at; assumed present)";
         } else if (*kind == NodeKind::missing) {
@@ -322,18 +356,6 @@ private:
         return "the detection";
     }
 
-    // Whether a mount puts something at or beneath `p` (the runtime creates
-    // it). /var/run is /run in every image that follows the FHS.
-    bool mounted_at(const std::string& p) const {
-        for (const auto& m : spec_.mounts) {
-            auto d = path::normalize(m.destination);
-            if (!d) continue;
-            std::string dest = *d;
-            if (path::is_within(dest, "/var/run")) dest = "/run" + dest.substr(8);
-            if (path::is_within(dest, p)) return true;
-        }
-        return false;
-    }
 
     void add_gpu() {
         std::vector<const gpu::VendorProfile*> vendors;
@@ -361,8 +383,8 @@ private:
                 std::string p(c);
                 std::string reason = origin + ": read-only companion of the " +
                                      std::string(v->name) + " driver";
-                if (mounted_at(p)) {
-                    grant_gpu(p, kReadOnly, origin, reason + " (mounted by the spec)", false);
+                if (auto m = mount_at_or_below(p)) {
+                    grant_gpu(p, kReadOnly, origin, reason + " (mounted by " + *m + ")", false);
                     continue;
                 }
                 auto kind = look(p);

@@ -123,6 +123,20 @@ TEST_CASE("baseline: added when present, skipped when missing, assumed without a
     REQUIRE(rule(u, "/lib32"));
     CHECK(contains(change(u, ChangeAction::added, "/lib32")->reason, "assumed present"));
 
+    // A bundle on disk has an empty /dev: runtime-spec default devices and
+    // mounted paths are present anyway (the runtime provides them).
+    oci::Spec mounted;
+    mounted.mounts.push_back({"/dev/shm", "tmpfs", "shm", {}});
+    auto b = must(rewrite(p, mounted, gpu::Detection{}, fake_rootfs({})));
+    CHECK(rule(b, "/dev/tty"));
+    CHECK(rule(b, "/dev/zero"));
+    CHECK(contains(change(b, ChangeAction::added, "/dev/zero")->reason, "runtime-spec default device"));
+    REQUIRE(rule(b, "/dev/shm"));
+    CHECK(contains(change(b, ChangeAction::added, "/dev/shm")->reason, "mounted by mounts[0]"));
+    CHECK_FALSE(rule(b, "/dev/pts"));
+    CHECK_FALSE(rule(b, "/usr"));
+    CHECK(change(b, ChangeAction::skipped, "/usr"));
+
     Policy off = bare_policy();
     auto o = must(rewrite(off, oci::Spec{}, gpu::Detection{}, unknown_probe()));
     CHECK(o.rules.empty());
