@@ -39,18 +39,19 @@ Result<Bpf> deserialize(std::span<const uint8_t> bytes) {
         return fail("seccomp BPF: bad header (not an OSHBPF1 blob)");
     }
     if (bytes.size() % 8 != 0) {
-        return fail("seccomp BPF: length " + std::to_string(bytes.size()) + " is not a multiple of 8");
+        return fail("seccomp BPF: length " + std::to_string(bytes.size()) +
+                    " is not a multiple of 8");
     }
     Bpf bpf;
     bpf.audit_arch = get32(bytes.data() + 8);
     const uint32_t count = get32(bytes.data() + 12);
     if (count > BPF_MAXINSNS) {
-        return fail("seccomp BPF: " + std::to_string(count) + " instructions exceed the kernel's limit of " +
-                    std::to_string(BPF_MAXINSNS));
+        return fail("seccomp BPF: " + std::to_string(count) +
+                    " instructions exceed the kernel's limit of " + std::to_string(BPF_MAXINSNS));
     }
     if (bytes.size() != kHeader + 8 * size_t(count)) {
-        return fail("seccomp BPF: header says " + std::to_string(count) + " instructions, body holds " +
-                    std::to_string((bytes.size() - kHeader) / 8));
+        return fail("seccomp BPF: header says " + std::to_string(count) +
+                    " instructions, body holds " + std::to_string((bytes.size() - kHeader) / 8));
     }
     bpf.insns.resize(count);
     const uint8_t* p = bytes.data() + kHeader;

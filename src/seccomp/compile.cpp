@@ -8,11 +8,11 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <cerrno>
 #include <cstdio>
 #include <cstring>
-#include <optional>
-#include <cerrno>
 #include <memory>
+#include <optional>
 #include <string_view>
 
 #include "util/fd.hpp"
@@ -30,22 +30,30 @@ struct CtxDeleter {
 using Ctx = std::unique_ptr<void, CtxDeleter>;
 
 // libseccomp returns -errno.
-Unexpected<Error> fail_rc(std::string what, int rc) { return fail_errno("libseccomp: " + what, -rc); }
+Unexpected<Error> fail_rc(std::string what, int rc) {
+    return fail_errno("libseccomp: " + what, -rc);
+}
 
 uint32_t deny_action(policy::SeccompAction a) {
     switch (a) {
-        case policy::SeccompAction::errno_: return SCMP_ACT_ERRNO(EPERM);
-        case policy::SeccompAction::kill: return SCMP_ACT_KILL_PROCESS;
-        case policy::SeccompAction::log: return SCMP_ACT_LOG;
+        case policy::SeccompAction::errno_:
+            return SCMP_ACT_ERRNO(EPERM);
+        case policy::SeccompAction::kill:
+            return SCMP_ACT_KILL_PROCESS;
+        case policy::SeccompAction::log:
+            return SCMP_ACT_LOG;
     }
     return SCMP_ACT_ERRNO(EPERM);
 }
 
 std::string arch_name(uint32_t arch) {
     switch (arch) {
-        case AUDIT_ARCH_X86_64: return "x86_64";
-        case AUDIT_ARCH_I386: return "x86";
-        case AUDIT_ARCH_AARCH64: return "aarch64";
+        case AUDIT_ARCH_X86_64:
+            return "x86_64";
+        case AUDIT_ARCH_I386:
+            return "x86";
+        case AUDIT_ARCH_AARCH64:
+            return "aarch64";
         default: {
             char buf[16];
             std::snprintf(buf, sizeof buf, "0x%08x", arch);
@@ -66,8 +74,8 @@ Result<Ctx> build(const FilterSpec& spec, const std::vector<Rule>& rules) {
     // a typo must not silently leave a call allowed (or a relaxation unused).
     auto check = [&](const std::string& name, std::string_view where) -> Result<void> {
         if (!resolves(arch, name)) {
-            return fail("unknown syscall name \"" + name + "\" in " + std::string(where) + " (for architecture " +
-                        arch_name(arch) + ")");
+            return fail("unknown syscall name \"" + name + "\" in " + std::string(where) +
+                        " (for architecture " + arch_name(arch) + ")");
         }
         return {};
     };
@@ -88,11 +96,14 @@ Result<Ctx> build(const FilterSpec& spec, const std::vector<Rule>& rules) {
         return fail_rc("set binary-tree optimisation", rc);
     const uint32_t native = seccomp_arch_native();
     if (arch != native) {
-        if ((rc = seccomp_arch_add(ctx.get(), arch)) != 0) return fail_rc("add arch " + arch_name(arch), rc);
-        if ((rc = seccomp_arch_remove(ctx.get(), native)) != 0) return fail_rc("remove native arch", rc);
+        if ((rc = seccomp_arch_add(ctx.get(), arch)) != 0)
+            return fail_rc("add arch " + arch_name(arch), rc);
+        if ((rc = seccomp_arch_remove(ctx.get(), native)) != 0)
+            return fail_rc("remove native arch", rc);
     }
     if (spec.policy.allow_i386 && arch == AUDIT_ARCH_X86_64) {
-        if ((rc = seccomp_arch_add(ctx.get(), SCMP_ARCH_X86)) != 0) return fail_rc("add arch x86", rc);
+        if ((rc = seccomp_arch_add(ctx.get(), SCMP_ARCH_X86)) != 0)
+            return fail_rc("add arch x86", rc);
     }
 
     for (const auto& r : rules) {
@@ -109,8 +120,11 @@ Result<Ctx> build(const FilterSpec& spec, const std::vector<Rule>& rules) {
                 cmps.push_back(SCMP_CMP(c.arg, SCMP_CMP_MASKED_EQ, c.mask, c.value));
             }
         }
-        const uint32_t act = r.errno_override != 0 ? SCMP_ACT_ERRNO(static_cast<uint32_t>(r.errno_override)) : action;
-        rc = seccomp_rule_add_array(ctx.get(), act, nr, static_cast<unsigned>(cmps.size()), cmps.data());
+        const uint32_t act = r.errno_override != 0
+                                 ? SCMP_ACT_ERRNO(static_cast<uint32_t>(r.errno_override))
+                                 : action;
+        rc = seccomp_rule_add_array(ctx.get(), act, nr, static_cast<unsigned>(cmps.size()),
+                                    cmps.data());
         if (rc != 0) return fail_rc("add rule for " + r.syscall, rc);
     }
     return Ctx(std::move(ctx));
@@ -118,7 +132,8 @@ Result<Ctx> build(const FilterSpec& spec, const std::vector<Rule>& rules) {
 
 // Runs an export function into a memfd and reads the bytes back (2.5.4 has no
 // seccomp_export_bpf_mem).
-Result<std::string> export_to_string(void* ctx, int (*fn)(const scmp_filter_ctx, int), const char* what) {
+Result<std::string> export_to_string(void* ctx, int (*fn)(const scmp_filter_ctx, int),
+                                     const char* what) {
     UniqueFd fd(::memfd_create("osh-seccomp-export", MFD_CLOEXEC));
     if (!fd) return fail_errno("memfd_create for seccomp export", errno);
     if (int rc = fn(ctx, fd.get()); rc != 0) return fail_rc(what, rc);
@@ -126,7 +141,9 @@ Result<std::string> export_to_string(void* ctx, int (*fn)(const scmp_filter_ctx,
     return file::read_fd(fd.get(), what);
 }
 
-std::string cache_name(const std::string& key) { return key + ".bpf"; }
+std::string cache_name(const std::string& key) {
+    return key + ".bpf";
+}
 
 // The cache directory, when it is safe to trust: owned by us and writable by
 // nobody else (a planted file would become the container's filter).
@@ -135,7 +152,8 @@ UniqueFd open_cache_dir(const std::string& dir, bool create) {
     UniqueFd dfd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW));
     if (!dfd) return {};
     struct stat st {};
-    if (::fstat(dfd.get(), &st) != 0 || st.st_uid != ::geteuid() || (st.st_mode & (S_IWGRP | S_IWOTH)) != 0)
+    if (::fstat(dfd.get(), &st) != 0 || st.st_uid != ::geteuid() ||
+        (st.st_mode & (S_IWGRP | S_IWOTH)) != 0)
         return {};
     return dfd;
 }
@@ -144,13 +162,16 @@ UniqueFd open_cache_dir(const std::string& dir, bool create) {
 std::optional<Bpf> cache_read(const std::string& dir, const std::string& key, uint32_t arch) {
     UniqueFd dfd = open_cache_dir(dir, false);
     if (!dfd) return std::nullopt;
-    UniqueFd fd(::openat(dfd.get(), cache_name(key).c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK));
+    UniqueFd fd(::openat(dfd.get(), cache_name(key).c_str(),
+                         O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK));
     if (!fd) return std::nullopt;
     struct stat st {};
-    if (::fstat(fd.get(), &st) != 0 || !S_ISREG(st.st_mode) || st.st_uid != ::geteuid()) return std::nullopt;
+    if (::fstat(fd.get(), &st) != 0 || !S_ISREG(st.st_mode) || st.st_uid != ::geteuid())
+        return std::nullopt;
     auto bytes = file::read_fd(fd.get(), "seccomp cache", 1u << 20);
     if (!bytes) return std::nullopt;
-    auto bpf = deserialize(std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(bytes->data()), bytes->size()));
+    auto bpf = deserialize(
+        std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(bytes->data()), bytes->size()));
     if (!bpf || bpf->audit_arch != arch || bpf->insns.empty()) return std::nullopt;
     return std::move(*bpf);
 }
@@ -159,15 +180,17 @@ void cache_write(const std::string& dir, const std::string& key, const Bpf& bpf)
     UniqueFd dfd = open_cache_dir(dir, true);
     if (!dfd) return;
     const auto bytes = serialize(bpf);
-    (void)file::write_atomic(dfd.get(), cache_name(key),
-                             std::string_view(reinterpret_cast<const char*>(bytes.data()), bytes.size()), 0644);
+    (void)file::write_atomic(
+        dfd.get(), cache_name(key),
+        std::string_view(reinterpret_cast<const char*>(bytes.data()), bytes.size()), 0644);
 }
 
 }  // namespace
 
 std::string libseccomp_version() {
     const scmp_version* v = seccomp_version();
-    return std::to_string(v->major) + "." + std::to_string(v->minor) + "." + std::to_string(v->micro);
+    return std::to_string(v->major) + "." + std::to_string(v->minor) + "." +
+           std::to_string(v->micro);
 }
 
 std::string cache_key(const FilterSpec& spec) {
@@ -180,7 +203,9 @@ std::string cache_key(const FilterSpec& spec) {
     return sha256::hex(h.finish());
 }
 
-uint64_t compile_count() { return g_compiles.load(); }
+uint64_t compile_count() {
+    return g_compiles.load();
+}
 
 Result<Bpf> compile(const FilterSpec& spec, const std::string& cache_dir, CompileStats* stats) {
     CompileStats local;
@@ -193,8 +218,8 @@ Result<Bpf> compile(const FilterSpec& spec, const std::string& cache_dir, Compil
         for (const auto* names : {&spec.policy.allow, &spec.relaxations}) {
             for (const auto& n : *names) {
                 if (!resolves(arch, n)) {
-                    return fail("seccomp compile: unknown syscall name \"" + n + "\" (for architecture " +
-                                arch_name(arch) + ")");
+                    return fail("seccomp compile: unknown syscall name \"" + n +
+                                "\" (for architecture " + arch_name(arch) + ")");
                 }
             }
         }
@@ -214,7 +239,8 @@ Result<Bpf> compile(const FilterSpec& spec, const std::string& cache_dir, Compil
     if (!raw) return wrap(raw.error(), "seccomp compile");
     ++g_compiles;
     ++st.libseccomp_compiles;
-    if (raw->empty() || raw->size() % sizeof(sock_filter) != 0 || raw->size() / sizeof(sock_filter) > BPF_MAXINSNS) {
+    if (raw->empty() || raw->size() % sizeof(sock_filter) != 0 ||
+        raw->size() / sizeof(sock_filter) > BPF_MAXINSNS) {
         return fail("seccomp compile: libseccomp exported " + std::to_string(raw->size()) +
                     " bytes, not a valid BPF program");
     }

@@ -11,15 +11,18 @@
 namespace osh::seccomp {
 namespace {
 
-long sys_seccomp(unsigned op, unsigned flags, void* arg) { return ::syscall(SYS_seccomp, op, flags, arg); }
+long sys_seccomp(unsigned op, unsigned flags, void* arg) {
+    return ::syscall(SYS_seccomp, op, flags, arg);
+}
 
 }  // namespace
 
 Result<void> load(const Bpf& bpf, unsigned flags) {
-    if (bpf.insns.empty()) return fail_errno("seccomp: load: empty filter (nothing to load)", EINVAL);
+    if (bpf.insns.empty())
+        return fail_errno("seccomp: load: empty filter (nothing to load)", EINVAL);
     if (bpf.insns.size() > BPF_MAXINSNS) {
-        return fail_errno("seccomp: load: " + std::to_string(bpf.insns.size()) + " instructions exceed " +
-                              std::to_string(BPF_MAXINSNS),
+        return fail_errno("seccomp: load: " + std::to_string(bpf.insns.size()) +
+                              " instructions exceed " + std::to_string(BPF_MAXINSNS),
                           EINVAL);
     }
     sock_fprog prog{};

@@ -25,9 +25,15 @@ constexpr uint64_t kUnshareNamespaces = kCloneNamespaces | kCloneNewTime;
 // (a plain 64-bit compare is bypassed by setting a high bit).
 constexpr uint64_t kLow32 = 0xffffffffu;
 
-ArgCond int_eq(unsigned arg, uint64_t value) { return ArgCond{arg, CondOp::masked_eq, kLow32, value}; }
-ArgCond any_bit(unsigned arg, uint64_t mask) { return ArgCond{arg, CondOp::any_bit, mask, 0}; }
-ArgCond ne(unsigned arg, uint64_t value) { return ArgCond{arg, CondOp::ne, 0, value}; }
+ArgCond int_eq(unsigned arg, uint64_t value) {
+    return ArgCond{arg, CondOp::masked_eq, kLow32, value};
+}
+ArgCond any_bit(unsigned arg, uint64_t mask) {
+    return ArgCond{arg, CondOp::any_bit, mask, 0};
+}
+ArgCond ne(unsigned arg, uint64_t value) {
+    return ArgCond{arg, CondOp::ne, 0, value};
+}
 
 const std::vector<ProfileEntry>& table() {
     static const std::vector<ProfileEntry> kTable = {
@@ -38,15 +44,39 @@ const std::vector<ProfileEntry>& table() {
         {"pidfd_getfd", {}, 0, "steals a file descriptor from another process"},
         // Large kernel attack surface, rarely needed by workloads.
         {"bpf", {}, 0, "loads eBPF programs and maps: large kernel attack surface"},
-        {"perf_event_open", {}, 0, "kernel profiling interface: information leaks and a history of exploits"},
-        {"userfaultfd", {}, 0, "lets a process stall kernel page faults: a standard exploit primitive for races"},
-        {"io_uring_setup", {}, 0, "io_uring: large attack surface, and its operations bypass seccomp checks"},
-        {"io_uring_enter", {}, 0, "io_uring: large attack surface, and its operations bypass seccomp checks"},
-        {"io_uring_register", {}, 0, "io_uring: large attack surface, and its operations bypass seccomp checks"},
+        {"perf_event_open",
+         {},
+         0,
+         "kernel profiling interface: information leaks and a history of exploits"},
+        {"userfaultfd",
+         {},
+         0,
+         "lets a process stall kernel page faults: a standard exploit primitive for races"},
+        {"io_uring_setup",
+         {},
+         0,
+         "io_uring: large attack surface, and its operations bypass seccomp checks"},
+        {"io_uring_enter",
+         {},
+         0,
+         "io_uring: large attack surface, and its operations bypass seccomp checks"},
+        {"io_uring_register",
+         {},
+         0,
+         "io_uring: large attack surface, and its operations bypass seccomp checks"},
         // Mount table and root changes.
-        {"mount", {}, 0, "changes the mount table (could uncover what the container's mounts hide)"},
-        {"umount2", {}, 0, "removes mounts (could uncover what over-mounts such as masked paths hide)"},
-        {"mount_setattr", {}, 0, "changes mount attributes (e.g. makes a read-only mount writable)"},
+        {"mount",
+         {},
+         0,
+         "changes the mount table (could uncover what the container's mounts hide)"},
+        {"umount2",
+         {},
+         0,
+         "removes mounts (could uncover what over-mounts such as masked paths hide)"},
+        {"mount_setattr",
+         {},
+         0,
+         "changes mount attributes (e.g. makes a read-only mount writable)"},
         {"fsopen", {}, 0, "new mount API: creates a filesystem context"},
         {"fsconfig", {}, 0, "new mount API: configures a filesystem context"},
         {"fsmount", {}, 0, "new mount API: creates a mount"},
@@ -57,14 +87,22 @@ const std::vector<ProfileEntry>& table() {
         {"chroot", {}, 0, "changes the root directory (with other bugs, a classic escape step)"},
         // Namespaces.
         {"setns", {}, 0, "joins another namespace"},
-        {"unshare", {any_bit(0, kUnshareNamespaces)}, 0,
+        {"unshare",
+         {any_bit(0, kUnshareNamespaces)},
+         0,
          "creating namespaces (CLONE_NEW*) opens user-namespace-only kernel code to the workload; "
          "unshare without namespace flags stays allowed"},
-        {"clone", {any_bit(0, kCloneNamespaces)}, 0,
-         "creating namespaces (CLONE_NEW*) through clone; plain thread and process creation stays allowed "
+        {"clone",
+         {any_bit(0, kCloneNamespaces)},
+         0,
+         "creating namespaces (CLONE_NEW*) through clone; plain thread and process creation stays "
+         "allowed "
          "(flags are argument 0 on x86_64 and aarch64)"},
-        {"clone3", {}, ENOSYS,
-         "its flags live in memory seccomp cannot read; ENOSYS makes libc fall back to clone, whose flags are "
+        {"clone3",
+         {},
+         ENOSYS,
+         "its flags live in memory seccomp cannot read; ENOSYS makes libc fall back to clone, "
+         "whose flags are "
          "checked"},
         // Kernel modules and kexec.
         {"init_module", {}, 0, "loads a kernel module"},
@@ -73,23 +111,41 @@ const std::vector<ProfileEntry>& table() {
         {"kexec_load", {}, 0, "replaces the running kernel"},
         {"kexec_file_load", {}, 0, "replaces the running kernel"},
         // Kernel keyrings are not namespaced.
-        {"keyctl", {}, 0, "kernel keyrings are not namespaced: reads or changes keys of other containers"},
+        {"keyctl",
+         {},
+         0,
+         "kernel keyrings are not namespaced: reads or changes keys of other containers"},
         {"add_key", {}, 0, "kernel keyrings are not namespaced"},
         {"request_key", {}, 0, "kernel keyrings are not namespaced"},
-        {"open_by_handle_at", {}, 0,
+        {"open_by_handle_at",
+         {},
+         0,
          "opens files by handle, bypassing path checks (the 'shocker' container escape)"},
         // Socket families with kernel attack surface and no use in workloads.
-        {"socket", {int_eq(0, AF_PACKET)}, 0, "AF_PACKET: raw link-layer access (sniffing, spoofing, past CVEs)"},
+        {"socket",
+         {int_eq(0, AF_PACKET)},
+         0,
+         "AF_PACKET: raw link-layer access (sniffing, spoofing, past CVEs)"},
         {"socket", {int_eq(0, AF_VSOCK)}, 0, "AF_VSOCK: talks to the hypervisor and other VMs"},
         {"socket", {int_eq(0, AF_ALG)}, 0, "AF_ALG: kernel crypto API, a source of past exploits"},
-        {"socket", {int_eq(0, AF_BLUETOOTH)}, 0, "AF_BLUETOOTH: host radio access and a large stack"},
-        {"socket", {int_eq(0, AF_NETLINK), ne(2, NETLINK_ROUTE)}, 0,
-         "AF_NETLINK other than NETLINK_ROUTE (audit, netfilter, uevents, ...): kernel configuration channels; "
+        {"socket",
+         {int_eq(0, AF_BLUETOOTH)},
+         0,
+         "AF_BLUETOOTH: host radio access and a large stack"},
+        {"socket",
+         {int_eq(0, AF_NETLINK), ne(2, NETLINK_ROUTE)},
+         0,
+         "AF_NETLINK other than NETLINK_ROUTE (audit, netfilter, uevents, ...): kernel "
+         "configuration channels; "
          "NETLINK_ROUTE stays allowed for interface and address queries"},
         // Terminal injection.
-        {"ioctl", {ArgCond{1, CondOp::masked_eq, kLow32, TIOCSTI}}, 0,
+        {"ioctl",
+         {ArgCond{1, CondOp::masked_eq, kLow32, TIOCSTI}},
+         0,
          "TIOCSTI: injects input into a terminal (runs commands in the outer shell)"},
-        {"ioctl", {ArgCond{1, CondOp::masked_eq, kLow32, TIOCLINUX}}, 0,
+        {"ioctl",
+         {ArgCond{1, CondOp::masked_eq, kLow32, TIOCLINUX}},
+         0,
          "TIOCLINUX: console selection and paste (injects input like TIOCSTI)"},
     };
     return kTable;
@@ -103,9 +159,11 @@ std::string hex(uint64_t v) {
 
 // Expands any_bit conditions (at most one per entry) into one rule per bit.
 void expand(const ProfileEntry& e, std::vector<Rule>& out) {
-    auto it = std::find_if(e.conds.begin(), e.conds.end(), [](const ArgCond& c) { return c.op == CondOp::any_bit; });
+    auto it = std::find_if(e.conds.begin(), e.conds.end(),
+                           [](const ArgCond& c) { return c.op == CondOp::any_bit; });
     if (it == e.conds.end()) {
-        out.push_back(Rule{std::string(e.syscall), e.conds, e.errno_override, std::string(e.reason)});
+        out.push_back(
+            Rule{std::string(e.syscall), e.conds, e.errno_override, std::string(e.reason)});
         return;
     }
     for (int bit = 0; bit < 64; ++bit) {
@@ -120,7 +178,9 @@ void expand(const ProfileEntry& e, std::vector<Rule>& out) {
 
 }  // namespace
 
-std::span<const ProfileEntry> default_profile() { return table(); }
+std::span<const ProfileEntry> default_profile() {
+    return table();
+}
 
 uint32_t effective_arch(uint32_t audit_arch) {
     if (audit_arch != 0) return audit_arch;
@@ -157,7 +217,8 @@ std::vector<Rule> resolve_rules(const FilterSpec& spec) {
     // A vendor relaxation never overrides the administrator's explicit deny.
     std::erase_if(rules, [&](const Rule& r) {
         return denied.count(r.syscall) == 0 &&
-               std::find(spec.relaxations.begin(), spec.relaxations.end(), r.syscall) != spec.relaxations.end();
+               std::find(spec.relaxations.begin(), spec.relaxations.end(), r.syscall) !=
+                   spec.relaxations.end();
     });
     return rules;
 }

@@ -36,7 +36,8 @@ struct ArgCond {
 struct ProfileEntry {
     std::string_view syscall;
     std::vector<ArgCond> conds;  // empty: every call of this syscall
-    int errno_override = 0;      // nonzero: always answer with this errno (clone3 -> ENOSYS), whatever the action
+    int errno_override =
+        0;  // nonzero: always answer with this errno (clone3 -> ENOSYS), whatever the action
     std::string_view reason;
 };
 

@@ -17,18 +17,21 @@ constexpr std::array<uint32_t, 64> kK = {
     0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7, 0xc67178f2,
 };
 
-constexpr uint32_t rotr(uint32_t x, int n) { return (x >> n) | (x << (32 - n)); }
+constexpr uint32_t rotr(uint32_t x, int n) {
+    return (x >> n) | (x << (32 - n));
+}
 
 }  // namespace
 
 Hasher::Hasher()
-    : h_{0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19} {}
+    : h_{0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a,
+         0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19} {}
 
 void Hasher::block(const uint8_t* p) {
     std::array<uint32_t, 64> w{};
     for (int i = 0; i < 16; ++i) {
-        w[i] = (uint32_t(p[4 * i]) << 24) | (uint32_t(p[4 * i + 1]) << 16) | (uint32_t(p[4 * i + 2]) << 8) |
-               uint32_t(p[4 * i + 3]);
+        w[i] = (uint32_t(p[4 * i]) << 24) | (uint32_t(p[4 * i + 1]) << 16) |
+               (uint32_t(p[4 * i + 2]) << 8) | uint32_t(p[4 * i + 3]);
     }
     for (int i = 16; i < 64; ++i) {
         uint32_t s0 = rotr(w[i - 15], 7) ^ rotr(w[i - 15], 18) ^ (w[i - 15] >> 3);
@@ -122,6 +125,8 @@ std::string hex(const Digest& d) {
     return s;
 }
 
-std::string hex_digest(std::string_view data) { return hex(digest(data)); }
+std::string hex_digest(std::string_view data) {
+    return hex(digest(data));
+}
 
 }  // namespace osh::sha256

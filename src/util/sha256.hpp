@@ -13,13 +13,13 @@ namespace osh::sha256 {
 using Digest = std::array<uint8_t, 32>;
 
 class Hasher {
-public:
+  public:
     Hasher();
     void update(const void* data, size_t len);
     void update(std::string_view s) { update(s.data(), s.size()); }
     Digest finish();  // the hasher must not be used afterwards
 
-private:
+  private:
     void block(const uint8_t* p);
     std::array<uint32_t, 8> h_;
     std::array<uint8_t, 64> buf_{};

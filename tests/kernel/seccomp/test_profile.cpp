@@ -5,9 +5,9 @@
 #include <linux/audit.h>
 #include <linux/filter.h>
 #include <linux/seccomp.h>
-#include <sys/socket.h>
 #include <seccomp.h>
 #include <stdlib.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -37,7 +37,8 @@ std::set<std::string> profile_names() {
 }
 
 bool has_rule(const std::vector<Rule>& rules, const std::string& name) {
-    return std::any_of(rules.begin(), rules.end(), [&](const Rule& r) { return r.syscall == name; });
+    return std::any_of(rules.begin(), rules.end(),
+                       [&](const Rule& r) { return r.syscall == name; });
 }
 
 struct TempDir {
@@ -58,12 +59,42 @@ struct TempDir {
 
 TEST_CASE("profile: the issue's deny list is all there, each with a reason") {
     const auto names = profile_names();
-    for (const char* n :
-         {"ptrace", "process_vm_readv", "process_vm_writev", "pidfd_getfd", "bpf", "perf_event_open", "userfaultfd",
-          "io_uring_setup", "io_uring_enter", "io_uring_register", "mount", "umount2", "mount_setattr", "fsopen",
-          "fsconfig", "fsmount", "fspick", "move_mount", "open_tree", "pivot_root", "chroot", "setns", "init_module",
-          "finit_module", "delete_module", "kexec_load", "kexec_file_load", "keyctl", "add_key", "request_key",
-          "open_by_handle_at", "unshare", "clone", "clone3", "socket", "ioctl"}) {
+    for (const char* n : {"ptrace",
+                          "process_vm_readv",
+                          "process_vm_writev",
+                          "pidfd_getfd",
+                          "bpf",
+                          "perf_event_open",
+                          "userfaultfd",
+                          "io_uring_setup",
+                          "io_uring_enter",
+                          "io_uring_register",
+                          "mount",
+                          "umount2",
+                          "mount_setattr",
+                          "fsopen",
+                          "fsconfig",
+                          "fsmount",
+                          "fspick",
+                          "move_mount",
+                          "open_tree",
+                          "pivot_root",
+                          "chroot",
+                          "setns",
+                          "init_module",
+                          "finit_module",
+                          "delete_module",
+                          "kexec_load",
+                          "kexec_file_load",
+                          "keyctl",
+                          "add_key",
+                          "request_key",
+                          "open_by_handle_at",
+                          "unshare",
+                          "clone",
+                          "clone3",
+                          "socket",
+                          "ioctl"}) {
         CAPTURE(n);
         CHECK(names.count(n) == 1);
     }
@@ -71,7 +102,8 @@ TEST_CASE("profile: the issue's deny list is all there, each with a reason") {
         CAPTURE(e.syscall);
         CHECK(e.reason.size() > 10);
         // Every name exists on x86_64 (a typo here would silently allow the call).
-        CHECK(seccomp_syscall_resolve_name_arch(SCMP_ARCH_X86_64, std::string(e.syscall).c_str()) != __NR_SCMP_ERROR);
+        CHECK(seccomp_syscall_resolve_name_arch(SCMP_ARCH_X86_64, std::string(e.syscall).c_str()) !=
+              __NR_SCMP_ERROR);
     }
 }
 
@@ -84,7 +116,8 @@ TEST_CASE("profile: what GPUs and runtimes need stays allowed") {
     }
     // ioctl, socket, clone and unshare are only denied with argument conditions.
     for (const auto& r : rules) {
-        if (r.syscall == "ioctl" || r.syscall == "socket" || r.syscall == "clone" || r.syscall == "unshare") {
+        if (r.syscall == "ioctl" || r.syscall == "socket" || r.syscall == "clone" ||
+            r.syscall == "unshare") {
             CAPTURE(r.syscall);
             CHECK_FALSE(r.conds.empty());
         }
@@ -93,10 +126,12 @@ TEST_CASE("profile: what GPUs and runtimes need stays allowed") {
 
 TEST_CASE("profile: clone3 is answered ENOSYS; namespace flags are one rule per bit") {
     const auto rules = resolve_rules(FilterSpec{});
-    auto it = std::find_if(rules.begin(), rules.end(), [](const Rule& r) { return r.syscall == "clone3"; });
+    auto it = std::find_if(rules.begin(), rules.end(),
+                           [](const Rule& r) { return r.syscall == "clone3"; });
     REQUIRE(it != rules.end());
     CHECK(it->errno_override == ENOSYS);
-    const auto unshares = std::count_if(rules.begin(), rules.end(), [](const Rule& r) { return r.syscall == "unshare"; });
+    const auto unshares = std::count_if(rules.begin(), rules.end(),
+                                        [](const Rule& r) { return r.syscall == "unshare"; });
     CHECK(unshares == 8);  // NS, CGROUP, UTS, IPC, USER, PID, NET, TIME
     for (const auto& r : rules) {
         for (const auto& c : r.conds) CHECK(c.op != CondOp::any_bit);
@@ -109,16 +144,20 @@ TEST_CASE("resolve: deny adds, allow removes, relaxations remove but never an ex
     spec.policy.allow = {"chroot"};
     spec.relaxations = {"keyctl", "reboot"};
     const auto rules = resolve_rules(spec);
-    CHECK(std::count_if(rules.begin(), rules.end(), [](const Rule& r) { return r.syscall == "reboot"; }) == 1);
+    CHECK(std::count_if(rules.begin(), rules.end(),
+                        [](const Rule& r) { return r.syscall == "reboot"; }) == 1);
     CHECK_FALSE(has_rule(rules, "chroot"));
     CHECK_FALSE(has_rule(rules, "keyctl"));
     // clone3 stays a single ENOSYS rule.
-    auto c3 = std::find_if(rules.begin(), rules.end(), [](const Rule& r) { return r.syscall == "clone3"; });
+    auto c3 = std::find_if(rules.begin(), rules.end(),
+                           [](const Rule& r) { return r.syscall == "clone3"; });
     REQUIRE(c3 != rules.end());
     CHECK(c3->errno_override == ENOSYS);
     // An outright socket deny replaces the per-family rules.
-    CHECK(std::count_if(rules.begin(), rules.end(), [](const Rule& r) { return r.syscall == "socket"; }) == 1);
-    auto sock = std::find_if(rules.begin(), rules.end(), [](const Rule& r) { return r.syscall == "socket"; });
+    CHECK(std::count_if(rules.begin(), rules.end(),
+                        [](const Rule& r) { return r.syscall == "socket"; }) == 1);
+    auto sock = std::find_if(rules.begin(), rules.end(),
+                             [](const Rule& r) { return r.syscall == "socket"; });
     CHECK(sock->conds.empty());
 }
 
@@ -156,8 +195,10 @@ TEST_CASE("compile: native x86_64 program, binary tree, arch check first") {
     const auto before = compile_count();
     const auto t0 = std::chrono::steady_clock::now();
     auto r = compile(FilterSpec{}, "");
-    const auto ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
-    MESSAGE("cold native compile: " << ms << " ms, " << (r ? r->insns.size() : 0) << " instructions");
+    const auto ms =
+        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+    MESSAGE("cold native compile: " << ms << " ms, " << (r ? r->insns.size() : 0)
+                                    << " instructions");
     REQUIRE(r.has_value());
     CHECK(compile_count() == before + 1);
     CHECK(r->audit_arch == AUDIT_ARCH_X86_64);
@@ -168,8 +209,9 @@ TEST_CASE("compile: native x86_64 program, binary tree, arch check first") {
     CHECK(r->insns[0].k == 4);  // offsetof(seccomp_data, arch)
     CHECK(r->insns[1].k == AUDIT_ARCH_X86_64);
     // The binary-tree optimisation compares syscall numbers with jgt.
-    const auto jgts = std::count_if(r->insns.begin(), r->insns.end(),
-                                    [](const sock_filter& f) { return f.code == (BPF_JMP | BPF_JGT | BPF_K); });
+    const auto jgts = std::count_if(r->insns.begin(), r->insns.end(), [](const sock_filter& f) {
+        return f.code == (BPF_JMP | BPF_JGT | BPF_K);
+    });
     CHECK(jgts >= 4);
     // x32 numbers (>= 0x40000000) are tested for.
     const auto x32 = std::count_if(r->insns.begin(), r->insns.end(), [](const sock_filter& f) {
@@ -219,7 +261,8 @@ TEST_CASE("cache: the second compile is a hit with no libseccomp work") {
     CompileStats st2;
     const auto t0 = std::chrono::steady_clock::now();
     auto second = compile(spec, cache, &st2);
-    const auto us = std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - t0).count();
+    const auto us =
+        std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - t0).count();
     MESSAGE("warm compile (cache hit): " << us << " us");
     REQUIRE(second.has_value());
     CHECK(st2.cache_hit);
@@ -349,14 +392,28 @@ uint32_t run_bpf(const Bpf& bpf, const FakeCall& c) {
                 if (f.k % 4 != 0 || f.k / 4 >= 16) return 0xdeadbeef;
                 a = words[f.k / 4];
                 break;
-            case BPF_ALU | BPF_AND | BPF_K: a &= f.k; break;
-            case BPF_JMP | BPF_JA: pc += f.k; break;
-            case BPF_JMP | BPF_JEQ | BPF_K: pc += (a == f.k) ? f.jt : f.jf; break;
-            case BPF_JMP | BPF_JGT | BPF_K: pc += (a > f.k) ? f.jt : f.jf; break;
-            case BPF_JMP | BPF_JGE | BPF_K: pc += (a >= f.k) ? f.jt : f.jf; break;
-            case BPF_JMP | BPF_JSET | BPF_K: pc += (a & f.k) ? f.jt : f.jf; break;
-            case BPF_RET | BPF_K: return f.k;
-            default: return 0xdeadbeef;
+            case BPF_ALU | BPF_AND | BPF_K:
+                a &= f.k;
+                break;
+            case BPF_JMP | BPF_JA:
+                pc += f.k;
+                break;
+            case BPF_JMP | BPF_JEQ | BPF_K:
+                pc += (a == f.k) ? f.jt : f.jf;
+                break;
+            case BPF_JMP | BPF_JGT | BPF_K:
+                pc += (a > f.k) ? f.jt : f.jf;
+                break;
+            case BPF_JMP | BPF_JGE | BPF_K:
+                pc += (a >= f.k) ? f.jt : f.jf;
+                break;
+            case BPF_JMP | BPF_JSET | BPF_K:
+                pc += (a & f.k) ? f.jt : f.jf;
+                break;
+            case BPF_RET | BPF_K:
+                return f.k;
+            default:
+                return 0xdeadbeef;
         }
     }
     return 0xdeadbeef;
@@ -372,23 +429,26 @@ TEST_CASE("bpf program: i386 and foreign arches get the action unless allow_i386
     FakeCall getpid32{20, AUDIT_ARCH_I386, {}};
     CHECK(run_bpf(*plain, getpid32) == kEperm);
     CHECK(run_bpf(*plain, FakeCall{39, AUDIT_ARCH_AARCH64, {}}) == kEperm);
-    CHECK(run_bpf(*plain, FakeCall{39, AUDIT_ARCH_X86_64, {}}) == SECCOMP_RET_ALLOW);               // getpid
-    CHECK(run_bpf(*plain, FakeCall{0x40000000 | 39, AUDIT_ARCH_X86_64, {}}) == kEperm);            // x32
-    CHECK(run_bpf(*plain, FakeCall{161, AUDIT_ARCH_X86_64, {}}) == kEperm);                        // chroot
-    CHECK(run_bpf(*plain, FakeCall{435, AUDIT_ARCH_X86_64, {}}) == (SECCOMP_RET_ERRNO | ENOSYS));  // clone3
+    CHECK(run_bpf(*plain, FakeCall{39, AUDIT_ARCH_X86_64, {}}) == SECCOMP_RET_ALLOW);    // getpid
+    CHECK(run_bpf(*plain, FakeCall{0x40000000 | 39, AUDIT_ARCH_X86_64, {}}) == kEperm);  // x32
+    CHECK(run_bpf(*plain, FakeCall{161, AUDIT_ARCH_X86_64, {}}) == kEperm);              // chroot
+    CHECK(run_bpf(*plain, FakeCall{435, AUDIT_ARCH_X86_64, {}}) ==
+          (SECCOMP_RET_ERRNO | ENOSYS));  // clone3
 
     FilterSpec spec;
     spec.policy.allow_i386 = true;
     auto i386 = compile(spec, "");
     REQUIRE(i386.has_value());
     CHECK(run_bpf(*i386, getpid32) == SECCOMP_RET_ALLOW);
-    CHECK(run_bpf(*i386, FakeCall{61, AUDIT_ARCH_I386, {}}) == kEperm);    // i386 chroot
-    CHECK(run_bpf(*i386, FakeCall{26, AUDIT_ARCH_I386, {}}) == kEperm);    // i386 ptrace
-    CHECK(run_bpf(*i386, FakeCall{359, AUDIT_ARCH_I386, {AF_PACKET}}) == kEperm);   // i386 socket
+    CHECK(run_bpf(*i386, FakeCall{61, AUDIT_ARCH_I386, {}}) == kEperm);            // i386 chroot
+    CHECK(run_bpf(*i386, FakeCall{26, AUDIT_ARCH_I386, {}}) == kEperm);            // i386 ptrace
+    CHECK(run_bpf(*i386, FakeCall{359, AUDIT_ARCH_I386, {AF_PACKET}}) == kEperm);  // i386 socket
     CHECK(run_bpf(*i386, FakeCall{359, AUDIT_ARCH_I386, {AF_INET}}) == SECCOMP_RET_ALLOW);
     CHECK(run_bpf(*i386, FakeCall{102, AUDIT_ARCH_I386, {1}}) == kEperm);  // socketcall(SYS_SOCKET)
-    CHECK(run_bpf(*i386, FakeCall{102, AUDIT_ARCH_I386, {3}}) == SECCOMP_RET_ALLOW);  // socketcall(SYS_CONNECT)
-    CHECK(run_bpf(*i386, FakeCall{0x40000000 | 39, AUDIT_ARCH_X86_64, {}}) == kEperm);  // x32 still refused
+    CHECK(run_bpf(*i386, FakeCall{102, AUDIT_ARCH_I386, {3}}) ==
+          SECCOMP_RET_ALLOW);  // socketcall(SYS_CONNECT)
+    CHECK(run_bpf(*i386, FakeCall{0x40000000 | 39, AUDIT_ARCH_X86_64, {}}) ==
+          kEperm);  // x32 still refused
     CHECK(run_bpf(*i386, FakeCall{39, AUDIT_ARCH_AARCH64, {}}) == kEperm);
 
     FilterSpec kill;
@@ -416,10 +476,10 @@ TEST_CASE("bpf program: argument conditions compare what the kernel reads") {
     CHECK(call(16, {0, 0x5412, 0}) == kEperm);
     CHECK(call(16, {0, (1ull << 40) | 0x5412, 0}) == kEperm);
     CHECK(call(16, {0, 0x5401, 0}) == SECCOMP_RET_ALLOW);  // TCGETS
-    CHECK(call(272, {0}) == SECCOMP_RET_ALLOW);             // unshare(0)
-    CHECK(call(272, {0x400}) == SECCOMP_RET_ALLOW);         // unshare(CLONE_FILES)
-    CHECK(call(272, {0x10000000}) == kEperm);               // CLONE_NEWUSER
-    CHECK(call(272, {0x80}) == kEperm);                     // CLONE_NEWTIME
-    CHECK(call(56, {0x80 | 17}) == SECCOMP_RET_ALLOW);      // clone: 0x80 is in the signal byte
-    CHECK(call(56, {0x40000000 | 17}) == kEperm);           // clone(CLONE_NEWNET)
+    CHECK(call(272, {0}) == SECCOMP_RET_ALLOW);            // unshare(0)
+    CHECK(call(272, {0x400}) == SECCOMP_RET_ALLOW);        // unshare(CLONE_FILES)
+    CHECK(call(272, {0x10000000}) == kEperm);              // CLONE_NEWUSER
+    CHECK(call(272, {0x80}) == kEperm);                    // CLONE_NEWTIME
+    CHECK(call(56, {0x80 | 17}) == SECCOMP_RET_ALLOW);     // clone: 0x80 is in the signal byte
+    CHECK(call(56, {0x40000000 | 17}) == kEperm);          // clone(CLONE_NEWNET)
 }

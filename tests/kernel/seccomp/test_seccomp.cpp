@@ -4,12 +4,12 @@
 // unprivileged-uid run are done when root). Without seccomp the kernel suite
 // is skipped (exit 77) after the pure tests pass.
 #define DOCTEST_CONFIG_IMPLEMENT
-#include <doctest/doctest.h>
 #include <asm/unistd.h>
+#include <doctest/doctest.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <linux/audit.h>
 #include <linux/netlink.h>
-#include <grp.h>
 #include <pthread.h>
 #include <sched.h>
 #include <signal.h>
@@ -62,7 +62,10 @@ long sc(long nr, long a = 0, long b = 0, long c = 0, long d = 0, long e = 0, lon
 // An i386 system call through int $0x80 from 64-bit code (i386 numbers).
 long int80(long nr, long b = 0) {
     long ret = nr;
-    asm volatile("int $0x80" : "+a"(ret) : "b"(b) : "rcx", "rdx", "r8", "r9", "r10", "r11", "memory");
+    asm volatile("int $0x80"
+                 : "+a"(ret)
+                 : "b"(b)
+                 : "rcx", "rdx", "r8", "r9", "r10", "r11", "memory");
     return ret;  // -errno on failure (the raw kernel convention)
 }
 #endif
@@ -78,7 +81,8 @@ enum class As { current, nobody };
 
 // Runs `probe` in a forked child under `bpf` (nullptr: no filter). The child
 // writes its values to a pipe and exits 0; exit 3 means the filter failed to load.
-ChildResult in_child(const Bpf* bpf, const std::function<void(std::vector<long>&)>& probe, As as = As::current) {
+ChildResult in_child(const Bpf* bpf, const std::function<void(std::vector<long>&)>& probe,
+                     As as = As::current) {
     int p[2];
     REQUIRE(::pipe2(p, O_CLOEXEC) == 0);
     pid_t pid = ::fork();
@@ -88,7 +92,8 @@ ChildResult in_child(const Bpf* bpf, const std::function<void(std::vector<long>&
         // doctest's crash handlers must not report from the child: the parent
         // judges how the child ended.
         for (int sig : {SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGABRT, SIGSYS}) ::signal(sig, SIG_DFL);
-        if (as == As::nobody && (::setgroups(0, nullptr) != 0 || ::setgid(65534) != 0 || ::setuid(65534) != 0))
+        if (as == As::nobody &&
+            (::setgroups(0, nullptr) != 0 || ::setgid(65534) != 0 || ::setuid(65534) != 0))
             ::_exit(4);
         if (bpf) {
             if (::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) ::_exit(3);
@@ -162,7 +167,7 @@ const std::map<std::string, Call>& harmless_calls() {
         {"init_module", {__NR_init_module, {0, 0, 0}}},
         {"finit_module", {__NR_finit_module, {-1, 0, 0}}},
         {"delete_module", {__NR_delete_module, {0, 0}}},
-        {"kexec_load", {__NR_kexec_load, {0, 0, 0, -1}}},            // invalid flags
+        {"kexec_load", {__NR_kexec_load, {0, 0, 0, -1}}},                 // invalid flags
         {"kexec_file_load", {__NR_kexec_file_load, {-1, -1, 0, 0, -1}}},  // invalid flags
         {"keyctl", {__NR_keyctl, {-1, 0, 0, 0, 0}}},
         {"add_key", {__NR_add_key, {0, 0, 0, 0, 0}}},
@@ -189,302 +194,324 @@ std::vector<long> call_all(const std::vector<std::string>& names) {
     return v;
 }
 
-void* thread_fn(void*) { return reinterpret_cast<void*>(42); }
+void* thread_fn(void*) {
+    return reinterpret_cast<void*>(42);
+}
 
 }  // namespace
 
 TEST_SUITE("kernel") {
-
-TEST_CASE("kernel: each unconditionally denied syscall gives EPERM, clone3 ENOSYS") {
-    const auto names = unconditional_entries();
-    for (const auto& n : names) {
-        CAPTURE(n);
-        REQUIRE_MESSAGE(harmless_calls().count(n) == 1, "add harmless arguments for this new profile entry");
-    }
-    const Bpf bpf = compiled(FilterSpec{});
-    auto filtered = in_child(&bpf, [&](std::vector<long>& v) { v = call_all(names); });
-    REQUIRE(filtered.exited_ok());
-    REQUIRE(filtered.values.size() == names.size());
-    for (size_t i = 0; i < names.size(); ++i) {
-        CAPTURE(names[i]);
-        CHECK(filtered.values[i] == (names[i] == "clone3" ? -ENOSYS : -EPERM));
-    }
-    // Control: as root, the same calls unfiltered fail otherwise, so the EPERM
-    // above came from the filter.
-    if (::geteuid() == 0) {
-        auto control = in_child(nullptr, [&](std::vector<long>& v) { v = call_all(names); });
-        REQUIRE(control.exited_ok());
-        REQUIRE(control.values.size() == names.size());
+    TEST_CASE("kernel: each unconditionally denied syscall gives EPERM, clone3 ENOSYS") {
+        const auto names = unconditional_entries();
+        for (const auto& n : names) {
+            CAPTURE(n);
+            REQUIRE_MESSAGE(harmless_calls().count(n) == 1,
+                            "add harmless arguments for this new profile entry");
+        }
+        const Bpf bpf = compiled(FilterSpec{});
+        auto filtered = in_child(&bpf, [&](std::vector<long>& v) { v = call_all(names); });
+        REQUIRE(filtered.exited_ok());
+        REQUIRE(filtered.values.size() == names.size());
         for (size_t i = 0; i < names.size(); ++i) {
             CAPTURE(names[i]);
-            CHECK(control.values[i] != filtered.values[i]);
+            CHECK(filtered.values[i] == (names[i] == "clone3" ? -ENOSYS : -EPERM));
         }
-    } else {
-        MESSAGE("not root: the unfiltered control run (which tells filter EPERM from kernel EPERM) needs root");
+        // Control: as root, the same calls unfiltered fail otherwise, so the EPERM
+        // above came from the filter.
+        if (::geteuid() == 0) {
+            auto control = in_child(nullptr, [&](std::vector<long>& v) { v = call_all(names); });
+            REQUIRE(control.exited_ok());
+            REQUIRE(control.values.size() == names.size());
+            for (size_t i = 0; i < names.size(); ++i) {
+                CAPTURE(names[i]);
+                CHECK(control.values[i] != filtered.values[i]);
+            }
+        } else {
+            MESSAGE(
+                "not root: the unfiltered control run (which tells filter EPERM from kernel EPERM) "
+                "needs root");
+        }
     }
-}
 
-TEST_CASE("kernel: namespaces via unshare/clone are denied, plain process and thread creation works") {
-    const Bpf bpf = compiled(FilterSpec{});
-    auto r = in_child(&bpf, [](std::vector<long>& v) {
-        v.push_back(sc(__NR_unshare, CLONE_NEWUSER));                      // 0
-        v.push_back(sc(__NR_unshare, CLONE_NEWNET));                       // 1
-        v.push_back(sc(__NR_unshare, static_cast<long>(kCloneNewTime)));   // 2
-        v.push_back(sc(__NR_unshare, CLONE_NEWNS | CLONE_FILES));          // 3
-        v.push_back(sc(__NR_unshare, 0));                                  // 4
-        v.push_back(sc(__NR_unshare, CLONE_FILES));                        // 5
-        // clone with a namespace flag (x86_64: flags, stack, ptid, ctid, tls).
-        long c = sc(__NR_clone, CLONE_NEWUSER | SIGCHLD, 0, 0, 0, 0);
-        if (c == 0) ::_exit(0);  // the filter failed: do not run the rest twice
-        if (c > 0) ::waitpid(static_cast<pid_t>(c), nullptr, 0);
-        v.push_back(c);                                                    // 6
-        pid_t f = ::fork();
-        if (f == 0) ::_exit(7);
-        int st = 0;
-        v.push_back(f > 0 && ::waitpid(f, &st, 0) == f && WIFEXITED(st) && WEXITSTATUS(st) == 7);  // 7
-        // glibc tries clone3 first and falls back to clone on ENOSYS.
-        pthread_t t;
-        void* ret = nullptr;
-        v.push_back(::pthread_create(&t, nullptr, thread_fn, nullptr) == 0 && ::pthread_join(t, &ret) == 0 &&
-                    ret == reinterpret_cast<void*>(42));                   // 8
-        v.push_back(sc(__NR_clone3, 0, 0));                                // 9
-    });
-    REQUIRE(r.exited_ok());
-    REQUIRE(r.values.size() == 10);
-    CHECK(r.values[0] == -EPERM);
-    CHECK(r.values[1] == -EPERM);
-    CHECK(r.values[2] == -EPERM);
-    CHECK(r.values[3] == -EPERM);
-    CHECK(r.values[4] == 0);
-    CHECK(r.values[5] == 0);
-    CHECK(r.values[6] == -EPERM);
-    CHECK(r.values[7] == 1);
-    CHECK(r.values[8] == 1);
-    CHECK(r.values[9] == -ENOSYS);
-}
+    TEST_CASE(
+        "kernel: namespaces via unshare/clone are denied, plain process and thread creation "
+        "works") {
+        const Bpf bpf = compiled(FilterSpec{});
+        auto r = in_child(&bpf, [](std::vector<long>& v) {
+            v.push_back(sc(__NR_unshare, CLONE_NEWUSER));                     // 0
+            v.push_back(sc(__NR_unshare, CLONE_NEWNET));                      // 1
+            v.push_back(sc(__NR_unshare, static_cast<long>(kCloneNewTime)));  // 2
+            v.push_back(sc(__NR_unshare, CLONE_NEWNS | CLONE_FILES));         // 3
+            v.push_back(sc(__NR_unshare, 0));                                 // 4
+            v.push_back(sc(__NR_unshare, CLONE_FILES));                       // 5
+            // clone with a namespace flag (x86_64: flags, stack, ptid, ctid, tls).
+            long c = sc(__NR_clone, CLONE_NEWUSER | SIGCHLD, 0, 0, 0, 0);
+            if (c == 0) ::_exit(0);  // the filter failed: do not run the rest twice
+            if (c > 0) ::waitpid(static_cast<pid_t>(c), nullptr, 0);
+            v.push_back(c);  // 6
+            pid_t f = ::fork();
+            if (f == 0) ::_exit(7);
+            int st = 0;
+            v.push_back(f > 0 && ::waitpid(f, &st, 0) == f && WIFEXITED(st) &&
+                        WEXITSTATUS(st) == 7);  // 7
+            // glibc tries clone3 first and falls back to clone on ENOSYS.
+            pthread_t t;
+            void* ret = nullptr;
+            v.push_back(::pthread_create(&t, nullptr, thread_fn, nullptr) == 0 &&
+                        ::pthread_join(t, &ret) == 0 && ret == reinterpret_cast<void*>(42));  // 8
+            v.push_back(sc(__NR_clone3, 0, 0));                                               // 9
+        });
+        REQUIRE(r.exited_ok());
+        REQUIRE(r.values.size() == 10);
+        CHECK(r.values[0] == -EPERM);
+        CHECK(r.values[1] == -EPERM);
+        CHECK(r.values[2] == -EPERM);
+        CHECK(r.values[3] == -EPERM);
+        CHECK(r.values[4] == 0);
+        CHECK(r.values[5] == 0);
+        CHECK(r.values[6] == -EPERM);
+        CHECK(r.values[7] == 1);
+        CHECK(r.values[8] == 1);
+        CHECK(r.values[9] == -ENOSYS);
+    }
 
-TEST_CASE("kernel: socket families") {
-    const Bpf bpf = compiled(FilterSpec{});
-    auto r = in_child(&bpf, [](std::vector<long>& v) {
-        auto sock = [](long domain, long type, long proto) {
-            long fd = sc(__NR_socket, domain, type, proto);
-            if (fd >= 0) {
-                ::close(static_cast<int>(fd));
-                return 0L;  // created
+    TEST_CASE("kernel: socket families") {
+        const Bpf bpf = compiled(FilterSpec{});
+        auto r = in_child(&bpf, [](std::vector<long>& v) {
+            auto sock = [](long domain, long type, long proto) {
+                long fd = sc(__NR_socket, domain, type, proto);
+                if (fd >= 0) {
+                    ::close(static_cast<int>(fd));
+                    return 0L;  // created
+                }
+                return fd;
+            };
+            v.push_back(sock(AF_PACKET, SOCK_RAW, 0));               // 0
+            v.push_back(sock(AF_INET, SOCK_STREAM, 0));              // 1
+            v.push_back(sock(AF_NETLINK, SOCK_RAW, NETLINK_ROUTE));  // 2
+            v.push_back(sock(AF_NETLINK, SOCK_RAW, NETLINK_AUDIT));  // 3
+            v.push_back(sock(AF_VSOCK, SOCK_STREAM, 0));             // 4
+            v.push_back(sock(AF_ALG, SOCK_SEQPACKET, 0));            // 5
+            v.push_back(sock(AF_BLUETOOTH, SOCK_RAW, 0));            // 6
+            v.push_back(sock(AF_UNIX, SOCK_STREAM, 0));              // 7
+            // The kernel reads int arguments' low 32 bits: a high bit must not slip past.
+            v.push_back(sock((1L << 32) | AF_PACKET, SOCK_RAW, 0));  // 8
+            v.push_back(
+                sock(AF_NETLINK, SOCK_RAW, (1L << 32) | NETLINK_ROUTE));  // 9: denied (fail-safe)
+            v.push_back(sock(AF_INET6, SOCK_DGRAM, 0));                   // 10
+        });
+        REQUIRE(r.exited_ok());
+        REQUIRE(r.values.size() == 11);
+        CHECK(r.values[0] == -EPERM);
+        CHECK(r.values[1] == 0);
+        CHECK(r.values[2] == 0);
+        CHECK(r.values[3] == -EPERM);
+        CHECK(r.values[4] == -EPERM);
+        CHECK(r.values[5] == -EPERM);
+        CHECK(r.values[6] == -EPERM);
+        CHECK(r.values[7] == 0);
+        CHECK(r.values[8] == -EPERM);
+        CHECK(r.values[9] == -EPERM);
+        CHECK(r.values[10] != -EPERM);  // no IPv6 in some sandboxes: EAFNOSUPPORT is fine
+    }
+
+    TEST_CASE(
+        "kernel: ioctl TIOCSTI/TIOCLINUX denied, other ioctls, memfd, mmap, seccomp, landlock "
+        "allowed") {
+        const Bpf bpf = compiled(FilterSpec{});
+        auto r = in_child(&bpf, [](std::vector<long>& v) {
+            char c = 'x';
+            v.push_back(sc(__NR_ioctl, -1, TIOCSTI, reinterpret_cast<long>(&c)));               // 0
+            v.push_back(sc(__NR_ioctl, -1, TIOCLINUX, reinterpret_cast<long>(&c)));             // 1
+            v.push_back(sc(__NR_ioctl, -1, (1L << 32) | TIOCSTI, reinterpret_cast<long>(&c)));  // 2
+            v.push_back(sc(__NR_ioctl, -1, TCGETS, 0));  // 3: EBADF
+            int null = ::open("/dev/null", O_RDWR | O_CLOEXEC);
+            termios t{};
+            v.push_back(sc(__NR_ioctl, null, TCGETS, reinterpret_cast<long>(&t)));  // 4: ENOTTY
+            ::close(null);
+            long mfd = sc(__NR_memfd_create, reinterpret_cast<long>("osh-test"), MFD_CLOEXEC);
+            v.push_back(mfd >= 0);  // 5
+            bool mapped = false;
+            if (mfd >= 0 && ::ftruncate(static_cast<int>(mfd), 4096) == 0) {
+                void* p = ::mmap(nullptr, 4096, PROT_READ | PROT_WRITE, MAP_SHARED,
+                                 static_cast<int>(mfd), 0);
+                if (p != MAP_FAILED) {
+                    static_cast<char*>(p)[0] = 1;
+                    mapped = ::munmap(p, 4096) == 0;
+                }
             }
-            return fd;
-        };
-        v.push_back(sock(AF_PACKET, SOCK_RAW, 0));                          // 0
-        v.push_back(sock(AF_INET, SOCK_STREAM, 0));                         // 1
-        v.push_back(sock(AF_NETLINK, SOCK_RAW, NETLINK_ROUTE));             // 2
-        v.push_back(sock(AF_NETLINK, SOCK_RAW, NETLINK_AUDIT));             // 3
-        v.push_back(sock(AF_VSOCK, SOCK_STREAM, 0));                        // 4
-        v.push_back(sock(AF_ALG, SOCK_SEQPACKET, 0));                       // 5
-        v.push_back(sock(AF_BLUETOOTH, SOCK_RAW, 0));                       // 6
-        v.push_back(sock(AF_UNIX, SOCK_STREAM, 0));                         // 7
-        // The kernel reads int arguments' low 32 bits: a high bit must not slip past.
-        v.push_back(sock((1L << 32) | AF_PACKET, SOCK_RAW, 0));             // 8
-        v.push_back(sock(AF_NETLINK, SOCK_RAW, (1L << 32) | NETLINK_ROUTE));  // 9: denied (fail-safe)
-        v.push_back(sock(AF_INET6, SOCK_DGRAM, 0));                         // 10
-    });
-    REQUIRE(r.exited_ok());
-    REQUIRE(r.values.size() == 11);
-    CHECK(r.values[0] == -EPERM);
-    CHECK(r.values[1] == 0);
-    CHECK(r.values[2] == 0);
-    CHECK(r.values[3] == -EPERM);
-    CHECK(r.values[4] == -EPERM);
-    CHECK(r.values[5] == -EPERM);
-    CHECK(r.values[6] == -EPERM);
-    CHECK(r.values[7] == 0);
-    CHECK(r.values[8] == -EPERM);
-    CHECK(r.values[9] == -EPERM);
-    CHECK(r.values[10] != -EPERM);  // no IPv6 in some sandboxes: EAFNOSUPPORT is fine
-}
-
-TEST_CASE("kernel: ioctl TIOCSTI/TIOCLINUX denied, other ioctls, memfd, mmap, seccomp, landlock allowed") {
-    const Bpf bpf = compiled(FilterSpec{});
-    auto r = in_child(&bpf, [](std::vector<long>& v) {
-        char c = 'x';
-        v.push_back(sc(__NR_ioctl, -1, TIOCSTI, reinterpret_cast<long>(&c)));               // 0
-        v.push_back(sc(__NR_ioctl, -1, TIOCLINUX, reinterpret_cast<long>(&c)));             // 1
-        v.push_back(sc(__NR_ioctl, -1, (1L << 32) | TIOCSTI, reinterpret_cast<long>(&c)));  // 2
-        v.push_back(sc(__NR_ioctl, -1, TCGETS, 0));                                         // 3: EBADF
-        int null = ::open("/dev/null", O_RDWR | O_CLOEXEC);
-        termios t{};
-        v.push_back(sc(__NR_ioctl, null, TCGETS, reinterpret_cast<long>(&t)));              // 4: ENOTTY
-        ::close(null);
-        long mfd = sc(__NR_memfd_create, reinterpret_cast<long>("osh-test"), MFD_CLOEXEC);
-        v.push_back(mfd >= 0);                                                              // 5
-        bool mapped = false;
-        if (mfd >= 0 && ::ftruncate(static_cast<int>(mfd), 4096) == 0) {
-            void* p = ::mmap(nullptr, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, static_cast<int>(mfd), 0);
-            if (p != MAP_FAILED) {
-                static_cast<char*>(p)[0] = 1;
-                mapped = ::munmap(p, 4096) == 0;
-            }
-        }
-        v.push_back(mapped);                                                                // 6
-        uint32_t act = SECCOMP_RET_LOG;
-        v.push_back(sc(__NR_seccomp, SECCOMP_GET_ACTION_AVAIL, 0, reinterpret_cast<long>(&act)));  // 7
-        v.push_back(sc(__NR_landlock_create_ruleset, 0, 0, 1));                             // 8: ABI
-    });
-    REQUIRE(r.exited_ok());
-    REQUIRE(r.values.size() == 9);
-    CHECK(r.values[0] == -EPERM);
-    CHECK(r.values[1] == -EPERM);
-    CHECK(r.values[2] == -EPERM);
-    CHECK(r.values[3] == -EBADF);
-    CHECK(r.values[4] == -ENOTTY);
-    CHECK(r.values[5] == 1);
-    CHECK(r.values[6] == 1);
-    CHECK(r.values[7] == 0);
-    CHECK(r.values[8] != -EPERM);
-}
+            v.push_back(mapped);  // 6
+            uint32_t act = SECCOMP_RET_LOG;
+            v.push_back(
+                sc(__NR_seccomp, SECCOMP_GET_ACTION_AVAIL, 0, reinterpret_cast<long>(&act)));  // 7
+            v.push_back(sc(__NR_landlock_create_ruleset, 0, 0, 1));  // 8: ABI
+        });
+        REQUIRE(r.exited_ok());
+        REQUIRE(r.values.size() == 9);
+        CHECK(r.values[0] == -EPERM);
+        CHECK(r.values[1] == -EPERM);
+        CHECK(r.values[2] == -EPERM);
+        CHECK(r.values[3] == -EBADF);
+        CHECK(r.values[4] == -ENOTTY);
+        CHECK(r.values[5] == 1);
+        CHECK(r.values[6] == 1);
+        CHECK(r.values[7] == 0);
+        CHECK(r.values[8] != -EPERM);
+    }
 
 #if defined(__x86_64__)
-TEST_CASE("kernel: x32 numbers and i386 calls are refused; allow_i386 lets i386 through with the same rules") {
-    // Whether this kernel runs i386 calls at all (ia32_emulation may be off).
-    auto probe = in_child(nullptr, [](std::vector<long>& v) { v.push_back(int80(20)); v.push_back(::getpid()); });
-    const bool ia32 = probe.exited_ok() && probe.values.size() == 2 && probe.values[0] == probe.values[1];
+    TEST_CASE(
+        "kernel: x32 numbers and i386 calls are refused; allow_i386 lets i386 through with the "
+        "same rules") {
+        // Whether this kernel runs i386 calls at all (ia32_emulation may be off).
+        auto probe = in_child(nullptr, [](std::vector<long>& v) {
+            v.push_back(int80(20));
+            v.push_back(::getpid());
+        });
+        const bool ia32 =
+            probe.exited_ok() && probe.values.size() == 2 && probe.values[0] == probe.values[1];
 
-    const Bpf bpf = compiled(FilterSpec{});
-    auto r = in_child(&bpf, [ia32](std::vector<long>& v) {
-        v.push_back(sc(__X32_SYSCALL_BIT | 39));  // x32 getpid
-        v.push_back(sc(__X32_SYSCALL_BIT | 0, -1, 0, 0));  // x32 read(-1)
-        if (ia32) v.push_back(int80(20));  // i386 getpid
-    });
-    REQUIRE(r.exited_ok());
-    REQUIRE(r.values.size() == (ia32 ? 3u : 2u));
-    CHECK(r.values[0] == -EPERM);
-    CHECK(r.values[1] == -EPERM);
-    if (ia32) CHECK(r.values[2] == -EPERM);
+        const Bpf bpf = compiled(FilterSpec{});
+        auto r = in_child(&bpf, [ia32](std::vector<long>& v) {
+            v.push_back(sc(__X32_SYSCALL_BIT | 39));           // x32 getpid
+            v.push_back(sc(__X32_SYSCALL_BIT | 0, -1, 0, 0));  // x32 read(-1)
+            if (ia32) v.push_back(int80(20));                  // i386 getpid
+        });
+        REQUIRE(r.exited_ok());
+        REQUIRE(r.values.size() == (ia32 ? 3u : 2u));
+        CHECK(r.values[0] == -EPERM);
+        CHECK(r.values[1] == -EPERM);
+        if (ia32) CHECK(r.values[2] == -EPERM);
 
-    if (!ia32) {
-        MESSAGE("this kernel does not run i386 calls (int $0x80 gives SIGSEGV: ia32 emulation off or unsupported by the "
+        if (!ia32) {
+            MESSAGE(
+                "this kernel does not run i386 calls (int $0x80 gives SIGSEGV: ia32 emulation off "
+                "or unsupported by the "
                 "hypervisor): the i386 refusal and allow_i386 checks cannot run here");
-        return;
+            return;
+        }
+        FilterSpec spec;
+        spec.policy.allow_i386 = true;
+        const Bpf i386 = compiled(spec);
+        auto a = in_child(&i386, [](std::vector<long>& v) {
+            v.push_back(int80(20));  // getpid
+            v.push_back(::getpid());
+            v.push_back(int80(61, 0));                // i386 chroot(NULL): denied by the same rule
+            v.push_back(sc(__X32_SYSCALL_BIT | 39));  // x32 still refused
+        });
+        REQUIRE(a.exited_ok());
+        REQUIRE(a.values.size() == 4);
+        CHECK(a.values[0] == a.values[1]);
+        CHECK(a.values[2] == -EPERM);
+        CHECK(a.values[3] == -EPERM);
     }
-    FilterSpec spec;
-    spec.policy.allow_i386 = true;
-    const Bpf i386 = compiled(spec);
-    auto a = in_child(&i386, [](std::vector<long>& v) {
-        v.push_back(int80(20));       // getpid
-        v.push_back(::getpid());
-        v.push_back(int80(61, 0));    // i386 chroot(NULL): denied by the same rule
-        v.push_back(sc(__X32_SYSCALL_BIT | 39));  // x32 still refused
-    });
-    REQUIRE(a.exited_ok());
-    REQUIRE(a.values.size() == 4);
-    CHECK(a.values[0] == a.values[1]);
-    CHECK(a.values[2] == -EPERM);
-    CHECK(a.values[3] == -EPERM);
-}
 #endif
 
-TEST_CASE("kernel: action kill kills with SIGSYS; action log lets the call through") {
-    FilterSpec kill;
-    kill.policy.action = policy::SeccompAction::kill;
-    const Bpf kbpf = compiled(kill);
-    auto k = in_child(&kbpf, [](std::vector<long>& v) {
-        v.push_back(sc(__NR_getpid) > 0);
-        v.push_back(sc(__NR_chroot, 0));  // never returns
-    });
-    CHECK(k.killed_by(SIGSYS));
-    CHECK(k.values.empty());  // nothing written: killed before the pipe write
+    TEST_CASE("kernel: action kill kills with SIGSYS; action log lets the call through") {
+        FilterSpec kill;
+        kill.policy.action = policy::SeccompAction::kill;
+        const Bpf kbpf = compiled(kill);
+        auto k = in_child(&kbpf, [](std::vector<long>& v) {
+            v.push_back(sc(__NR_getpid) > 0);
+            v.push_back(sc(__NR_chroot, 0));  // never returns
+        });
+        CHECK(k.killed_by(SIGSYS));
+        CHECK(k.values.empty());  // nothing written: killed before the pipe write
 
-    auto kx32 = in_child(&kbpf, [](std::vector<long>& v) { v.push_back(sc(__X32_SYSCALL_BIT | 39)); });
-    CHECK(kx32.killed_by(SIGSYS));
+        auto kx32 =
+            in_child(&kbpf, [](std::vector<long>& v) { v.push_back(sc(__X32_SYSCALL_BIT | 39)); });
+        CHECK(kx32.killed_by(SIGSYS));
 
-    FilterSpec log;
-    log.policy.action = policy::SeccompAction::log;
-    const Bpf lbpf = compiled(log);
-    auto l = in_child(&lbpf, [](std::vector<long>& v) {
-        v.push_back(sc(__NR_chroot, 0));              // EFAULT from the kernel, not EPERM
-        v.push_back(sc(__NR_unshare, CLONE_NEWUSER | CLONE_NEWNS) == -EPERM);
-        v.push_back(sc(__NR_clone3, 0, 0));           // the ENOSYS override stays
-    });
-    REQUIRE(l.exited_ok());
-    REQUIRE(l.values.size() == 3);
-    CHECK(l.values[0] == -EFAULT);
-    CHECK(l.values[2] == -ENOSYS);
-}
-
-TEST_CASE("kernel: policy deny/allow change what the loaded filter does") {
-    FilterSpec spec;
-    spec.policy.deny = {"getcwd"};
-    spec.policy.allow = {"chroot"};
-    const Bpf bpf = compiled(spec);
-    auto r = in_child(&bpf, [](std::vector<long>& v) {
-        char buf[256];
-        v.push_back(sc(__NR_getcwd, reinterpret_cast<long>(buf), sizeof buf));
-        v.push_back(sc(__NR_chroot, 0));
-        v.push_back(sc(__NR_ptrace, -1, 0, 0, 0));
-    });
-    REQUIRE(r.exited_ok());
-    REQUIRE(r.values.size() == 3);
-    CHECK(r.values[0] == -EPERM);
-    CHECK(r.values[1] == -EFAULT);
-    CHECK(r.values[2] == -EPERM);
-}
-
-TEST_CASE("kernel: an unprivileged uid loads the filter under no_new_privs") {
-    if (::geteuid() != 0) {
-        MESSAGE("already unprivileged: covered by the other kernel tests");
-        return;
+        FilterSpec log;
+        log.policy.action = policy::SeccompAction::log;
+        const Bpf lbpf = compiled(log);
+        auto l = in_child(&lbpf, [](std::vector<long>& v) {
+            v.push_back(sc(__NR_chroot, 0));  // EFAULT from the kernel, not EPERM
+            v.push_back(sc(__NR_unshare, CLONE_NEWUSER | CLONE_NEWNS) == -EPERM);
+            v.push_back(sc(__NR_clone3, 0, 0));  // the ENOSYS override stays
+        });
+        REQUIRE(l.exited_ok());
+        REQUIRE(l.values.size() == 3);
+        CHECK(l.values[0] == -EFAULT);
+        CHECK(l.values[2] == -ENOSYS);
     }
-    const Bpf bpf = compiled(FilterSpec{});
-    auto r = in_child(
-        &bpf,
-        [](std::vector<long>& v) {
-            v.push_back(::geteuid());
+
+    TEST_CASE("kernel: policy deny/allow change what the loaded filter does") {
+        FilterSpec spec;
+        spec.policy.deny = {"getcwd"};
+        spec.policy.allow = {"chroot"};
+        const Bpf bpf = compiled(spec);
+        auto r = in_child(&bpf, [](std::vector<long>& v) {
+            char buf[256];
+            v.push_back(sc(__NR_getcwd, reinterpret_cast<long>(buf), sizeof buf));
+            v.push_back(sc(__NR_chroot, 0));
             v.push_back(sc(__NR_ptrace, -1, 0, 0, 0));
-            long m = sc(__NR_memfd_create, reinterpret_cast<long>("x"), MFD_CLOEXEC);
-            v.push_back(m >= 0);
-        },
-        As::nobody);
-    REQUIRE(r.exited_ok());
-    REQUIRE(r.values.size() == 3);
-    CHECK(r.values[0] == 65534);
-    CHECK(r.values[1] == -EPERM);
-    CHECK(r.values[2] == 1);
-}
+        });
+        REQUIRE(r.exited_ok());
+        REQUIRE(r.values.size() == 3);
+        CHECK(r.values[0] == -EPERM);
+        CHECK(r.values[1] == -EFAULT);
+        CHECK(r.values[2] == -EPERM);
+    }
 
-TEST_CASE("kernel: load errors carry errno; the plan-file round trip loads") {
-    // Without no_new_privs and without CAP_SYS_ADMIN the kernel says EACCES;
-    // an empty program is refused before the kernel.
-    auto r = in_child(nullptr, [](std::vector<long>& v) {
-        Bpf empty;
-        auto e = load(empty);
-        v.push_back(e.has_value() ? 0 : e.error().err);
-        auto b = compile(FilterSpec{}, "");
-        if (!b) ::_exit(6);
-        auto back = deserialize(serialize(*b));
-        if (!back) ::_exit(6);
-        // Root has CAP_SYS_ADMIN, which waives the no_new_privs requirement: drop it.
-        if (::geteuid() == 0 && (::setgroups(0, nullptr) != 0 || ::setuid(65534) != 0)) ::_exit(6);
-        auto noperm = load(*back);  // no no_new_privs yet
-        v.push_back(noperm.has_value() ? 0 : noperm.error().err);
-        ::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
-        auto ok = load(*back);
-        v.push_back(ok.has_value());
-        v.push_back(sc(__NR_ptrace, -1, 0, 0, 0));
-    });
-    REQUIRE(r.exited_ok());
-    REQUIRE(r.values.size() == 4);
-    CHECK(r.values[0] == EINVAL);
-    CHECK(r.values[1] == EACCES);
-    CHECK(r.values[2] == 1);
-    CHECK(r.values[3] == -EPERM);
-}
+    TEST_CASE("kernel: an unprivileged uid loads the filter under no_new_privs") {
+        if (::geteuid() != 0) {
+            MESSAGE("already unprivileged: covered by the other kernel tests");
+            return;
+        }
+        const Bpf bpf = compiled(FilterSpec{});
+        auto r = in_child(
+            &bpf,
+            [](std::vector<long>& v) {
+                v.push_back(::geteuid());
+                v.push_back(sc(__NR_ptrace, -1, 0, 0, 0));
+                long m = sc(__NR_memfd_create, reinterpret_cast<long>("x"), MFD_CLOEXEC);
+                v.push_back(m >= 0);
+            },
+            As::nobody);
+        REQUIRE(r.exited_ok());
+        REQUIRE(r.values.size() == 3);
+        CHECK(r.values[0] == 65534);
+        CHECK(r.values[1] == -EPERM);
+        CHECK(r.values[2] == 1);
+    }
 
-TEST_CASE("kernel: probe reports filter mode and the three actions") {
-    const Availability a = probe();
-    CHECK(a.filter_mode);
-    CHECK(a.action_errno);
-    CHECK(a.action_kill_process);
-    CHECK(a.action_log);
-}
+    TEST_CASE("kernel: load errors carry errno; the plan-file round trip loads") {
+        // Without no_new_privs and without CAP_SYS_ADMIN the kernel says EACCES;
+        // an empty program is refused before the kernel.
+        auto r = in_child(nullptr, [](std::vector<long>& v) {
+            Bpf empty;
+            auto e = load(empty);
+            v.push_back(e.has_value() ? 0 : e.error().err);
+            auto b = compile(FilterSpec{}, "");
+            if (!b) ::_exit(6);
+            auto back = deserialize(serialize(*b));
+            if (!back) ::_exit(6);
+            // Root has CAP_SYS_ADMIN, which waives the no_new_privs requirement: drop it.
+            if (::geteuid() == 0 && (::setgroups(0, nullptr) != 0 || ::setuid(65534) != 0))
+                ::_exit(6);
+            auto noperm = load(*back);  // no no_new_privs yet
+            v.push_back(noperm.has_value() ? 0 : noperm.error().err);
+            ::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
+            auto ok = load(*back);
+            v.push_back(ok.has_value());
+            v.push_back(sc(__NR_ptrace, -1, 0, 0, 0));
+        });
+        REQUIRE(r.exited_ok());
+        REQUIRE(r.values.size() == 4);
+        CHECK(r.values[0] == EINVAL);
+        CHECK(r.values[1] == EACCES);
+        CHECK(r.values[2] == 1);
+        CHECK(r.values[3] == -EPERM);
+    }
+
+    TEST_CASE("kernel: probe reports filter mode and the three actions") {
+        const Availability a = probe();
+        CHECK(a.filter_mode);
+        CHECK(a.action_errno);
+        CHECK(a.action_kill_process);
+        CHECK(a.action_log);
+    }
 
 }  // TEST_SUITE
 
@@ -492,8 +519,10 @@ int main(int argc, char** argv) {
     doctest::Context ctx(argc, argv);
     const Availability a = probe();
     if (!a.filter_mode) {
-        std::printf("seccomp filter mode unavailable (%s): running the pure tests only, kernel suite skipped\n",
-                    std::strerror(a.err));
+        std::printf(
+            "seccomp filter mode unavailable (%s): running the pure tests only, kernel suite "
+            "skipped\n",
+            std::strerror(a.err));
         ctx.addFilter("test-suite-exclude", "kernel");
     }
     const int rc = ctx.run();
