@@ -6,6 +6,8 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <dirent.h>
+
 #include <cerrno>
 #include <memory>
 
@@ -55,6 +57,75 @@ Result<PathProbe> open_rootfs_probe(const std::string& rootfs_dir) {
     if (fd < 0) return fail_errno("open rootfs " + rootfs_dir, errno);
     auto root = std::make_shared<UniqueFd>(fd);
     return PathProbe([root](const std::string& p) { return probe_at(root->get(), p); });
+}
+
+PathProbe rootfs_probe(UniqueFd root) {
+    auto shared = std::make_shared<UniqueFd>(std::move(root));
+    return PathProbe([shared](const std::string& p) { return probe_at(shared->get(), p); });
+}
+
+namespace {
+
+char live_type(mode_t m) {
+    switch (m & S_IFMT) {
+        case S_IFCHR: return 'c';
+        case S_IFBLK: return 'b';
+        case S_IFDIR: return 'd';
+        case S_IFREG: return 'f';
+        default: return 'o';
+    }
+}
+
+Result<void> walk(int dirfd, const std::string& prefix, int depth, size_t max_entries,
+                  std::vector<gpu::LiveNode>& out) {
+    // fdopendir takes ownership of its fd: give it a duplicate of ours.
+    int dup = ::openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dup < 0) return fail_errno("open " + prefix, errno);
+    std::unique_ptr<DIR, int (*)(DIR*)> dir(::fdopendir(dup), ::closedir);
+    if (!dir) {
+        int e = errno;
+        ::close(dup);
+        return fail_errno("opendir " + prefix, e);
+    }
+    while (true) {
+        errno = 0;
+        struct dirent* de = ::readdir(dir.get());
+        if (!de) {
+            if (errno != 0) return fail_errno("readdir " + prefix, errno);
+            break;
+        }
+        std::string name = de->d_name;
+        if (name == "." || name == "..") continue;
+        if (out.size() >= max_entries)
+            return fail(prefix + ": more than " + std::to_string(max_entries) + " entries");
+        struct stat st{};
+        if (::fstatat(dirfd, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) continue;  // raced away
+        std::string path = prefix + "/" + name;
+        if (S_ISLNK(st.st_mode)) continue;  // never followed
+        out.push_back({path, live_type(st.st_mode)});
+        if (S_ISDIR(st.st_mode) && depth > 1) {
+            int sub = ::openat(dirfd, name.c_str(), O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+            if (sub < 0) continue;
+            UniqueFd owned(sub);
+            if (auto r = walk(owned.get(), path, depth - 1, max_entries, out); !r) return r;
+        }
+    }
+    return {};
+}
+
+}  // namespace
+
+Result<std::vector<gpu::LiveNode>> list_live_dev(int rootfd, int max_depth, size_t max_entries) {
+    struct open_how how{};
+    how.flags = O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC;
+    how.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS;
+    long fd = ::syscall(SYS_openat2, rootfd, "dev", &how, sizeof how);
+    if (fd < 0) return fail_errno("open /dev in the container", errno);
+    UniqueFd dev(static_cast<int>(fd));
+    std::vector<gpu::LiveNode> out;
+    if (auto r = walk(dev.get(), "/dev", max_depth, max_entries, out); !r)
+        return wrap(r.error(), "list the container's /dev");
+    return out;
 }
 
 PathProbe no_rootfs_probe() {

@@ -7,7 +7,11 @@
 
 #include <string>
 
+#include <vector>
+
+#include "gpu/detect.hpp"
 #include "policy/effective.hpp"
+#include "util/fd.hpp"
 #include "util/result.hpp"
 
 namespace osh::policy {
@@ -15,6 +19,17 @@ namespace osh::policy {
 // Opens `rootfs_dir` (a host path) and returns a probe bound to it. The probe
 // owns the directory fd (shared between copies of the std::function).
 Result<PathProbe> open_rootfs_probe(const std::string& rootfs_dir);
+
+// The same over an already-open root directory fd (the hook opens
+// /proc/<pid>/root before it confines itself).
+PathProbe rootfs_probe(UniqueFd root);
+
+// The container's /dev seen through `rootfd` (a rootfs or /proc/<pid>/root):
+// every node beneath /dev, symlinks not followed, at most `max_depth`
+// directories deep and `max_entries` entries (a hostile /dev cannot make the
+// walk unbounded). For gpu::detect's live evidence.
+Result<std::vector<gpu::LiveNode>> list_live_dev(int rootfd, int max_depth = 4,
+                                                 size_t max_entries = 4096);
 
 // A probe for when no rootfs is available: every answer is "unknown".
 PathProbe no_rootfs_probe();

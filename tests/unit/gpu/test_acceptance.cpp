@@ -4,12 +4,15 @@
 // docker-config.clone3.input.json) by cdi_apply.py at build time; and the
 // rootfs probe against a real directory tree.
 #include <doctest/doctest.h>
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <map>
 
 #include "gpu/detect.hpp"
 #include "oci/spec.hpp"
@@ -146,4 +149,55 @@ TEST_CASE("rootfs probe: kinds, missing paths, symlinks stay inside the rootfs")
     CHECK(bad.error().err == ENOENT);
     CHECK_FALSE(no_rootfs_probe()("/usr").has_value());
     std::filesystem::remove_all(base);
+}
+
+TEST_CASE("live /dev listing: nodes beneath /dev, symlinks never followed, bounded") {
+    char tmpl[] = "/tmp/osh-gpu-live-XXXXXX";
+    REQUIRE(mkdtemp(tmpl));
+    std::filesystem::path root(tmpl);
+    std::filesystem::create_directories(root / "dev/nvidia-caps");
+    std::filesystem::create_directories(root / "dev/a/b/c/d");
+    std::ofstream(root / "dev/a/b/c/d/deep") << "x";
+    std::ofstream(root / "dev/nvidia1") << "not a device";
+    std::filesystem::create_directory_symlink("/dev", root / "dev/hostdev");
+    // Character devices need CAP_MKNOD; without it the regular-file and
+    // directory cases still run and the char-device checks are skipped.
+    bool can_mknod = ::mknod((root / "dev/nvidia0").c_str(), S_IFCHR | 0600, makedev(195, 0)) == 0 &&
+                     ::mknod((root / "dev/nvidia-caps/nvidia-cap1").c_str(), S_IFCHR | 0600,
+                             makedev(511, 1)) == 0;
+    if (!can_mknod) MESSAGE("not root: char-device part of the live /dev test not run");
+
+    UniqueFd rootfd(::open(root.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
+    REQUIRE(rootfd.valid());
+    auto live = list_live_dev(rootfd.get());
+    REQUIRE_MESSAGE(live, live.error().what());
+    std::map<std::string, char> seen;
+    for (const auto& n : *live) seen[n.path] = n.type;
+    CHECK(seen["/dev/nvidia1"] == 'f');
+    CHECK(seen["/dev/nvidia-caps"] == 'd');
+    CHECK(seen.count("/dev/hostdev") == 0);     // a symlink: not listed, not followed
+    CHECK(seen.count("/dev/hostdev/null") == 0);
+    CHECK(seen["/dev/a/b/c/d"] == 'd');          // depth 4
+    CHECK(seen.count("/dev/a/b/c/d/deep") == 0);  // beyond it
+    if (can_mknod) {
+        CHECK(seen["/dev/nvidia0"] == 'c');
+        CHECK(seen["/dev/nvidia-caps/nvidia-cap1"] == 'c');
+        auto d = gpu::detect(oci::Spec{}, GpuDetect::auto_, &*live);
+        CHECK(d.device_nodes == std::vector<std::string>{"/dev/nvidia-caps/nvidia-cap1", "/dev/nvidia0"});
+    }
+    auto capped = list_live_dev(rootfd.get(), 4, 3);
+    REQUIRE_FALSE(capped);
+    CHECK(capped.error().message.find("more than 3 entries") != std::string::npos);
+
+    // /dev itself a symlink to the host's /dev: refused, never followed.
+    char tmpl2[] = "/tmp/osh-gpu-live2-XXXXXX";
+    REQUIRE(mkdtemp(tmpl2));
+    std::filesystem::create_directory_symlink("/dev", std::filesystem::path(tmpl2) / "dev");
+    UniqueFd root2(::open(tmpl2, O_PATH | O_DIRECTORY | O_CLOEXEC));
+    CHECK_FALSE(list_live_dev(root2.get()));
+
+    auto probe = rootfs_probe(std::move(rootfd));
+    CHECK(probe("/dev/nvidia-caps") == NodeKind::directory);
+    std::filesystem::remove_all(root);
+    std::filesystem::remove_all(tmpl2);
 }
