@@ -23,6 +23,7 @@
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
+#include <algorithm>
 #include <span>
 #include <string>
 #include <vector>
@@ -315,10 +316,11 @@ int exec_command(const std::vector<std::string>& args) {
 int Enforcer::run(const std::vector<std::string>& argv) {
     open_exec_log();
     for (const auto& d : plan_.degraded) {
-        report::Event e = event(report::Level::warning, "from the hook: " + d.what);
+        const bool skipped = plan_.failure.of(d.kind) == Mode::skip;
+        report::Event e = event(skipped ? report::Level::info : report::Level::warning, "from the hook: " + d.what);
         e.kind = d.kind;
         e.mode = plan_.failure.of(d.kind);
-        e.decision = "continue";
+        e.decision = skipped ? "skipped" : "continue";
         record(std::move(e));
         dropped_.push_back(d.what);
     }
@@ -382,13 +384,24 @@ void add_exec(CLI::App& app, int& exit_code) {
                                            "user), then exec CMD. Exit: CMD's own; 125 refused; 126 not "
                                            "executable; 127 not found.");
     auto plan_dir = std::make_shared<std::string>(plan::kDefaultPlanDir);
+    auto command = std::make_shared<std::vector<std::string>>();
     cmd->add_option("--plan", *plan_dir, "plan directory")->capture_default_str();
-    // Everything after `--` (or the first positional) is CMD ARGS, verbatim.
-    cmd->prefix_command();
-    cmd->callback([cmd, plan_dir, &exit_code] {
-        std::vector<std::string> args = cmd->remaining();
-        if (!args.empty() && args.front() == "--") args.erase(args.begin());
-        exit_code = exec_main(*plan_dir, args);
+    cmd->add_option("command", *command, "CMD ARGS... (after --)");
+    // CMD ARGS come after `--`, verbatim (CLI11 puts them in `command`; the
+    // separator itself shows up in remaining()). Anything else unparsed means
+    // CMD's options were given without `--`: refuse rather than guess.
+    cmd->allow_extras();
+    cmd->callback([cmd, plan_dir, command, &exit_code] {
+        std::vector<std::string> extras = cmd->remaining();
+        auto sep = std::find(extras.begin(), extras.end(), "--");
+        if (sep != extras.end()) extras.erase(sep);
+        if (!extras.empty()) {
+            write_all(2, "oci-sandbox-hook exec: unexpected argument \"" + extras.front() +
+                             "\": put the command after --, as in: exec [--plan DIR] -- CMD ARGS...\n");
+            exit_code = kExitRefused;
+            return;
+        }
+        exit_code = exec_main(*plan_dir, *command);
     });
 }
 

@@ -155,9 +155,12 @@ Result<Plan> compile(const policy::EffectivePolicy& eff, const CompileOptions& o
                 p.seccomp_bpf.assign(bytes.begin(), bytes.end());
                 p.seccomp_audit_arch = bpf->audit_arch;
             }
+        } else {
+            // seccomp_enforce == skip: nothing will be loaded, so nothing is
+            // compiled; the enforcer reports the skip from this entry.
+            p.degraded.push_back({failure::Kind::seccomp_enforce,
+                                  "seccomp filter not loaded (failure mode skip)"});
         }
-        // seccomp_enforce == skip: nothing to load, so nothing compiled; the
-        // enforcer reports the skip itself.
     }
     return p;
 }

@@ -1,0 +1,467 @@
+// The real `oci-sandbox-hook exec` binary (OSH_HOOK_BINARY, from meson) against
+// the real kernel: order of operations, failure modes under fault injection
+// (an OUTER seccomp filter installed in the child before the enforcer runs),
+// exit codes, events, a busybox-static chroot with no libc, and the plan
+// format (seal, version, warm compile).
+#define DOCTEST_CONFIG_IMPLEMENT
+#include <doctest/doctest.h>
+#include <fcntl.h>
+#include <seccomp.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/ptrace.h>
+#include <sys/stat.h>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <vector>
+
+#include "../landlock/child.hpp"
+#include "plan/plan.hpp"
+#include "seccomp/compile.hpp"
+#include "util/fd.hpp"
+#include "util/sha256.hpp"
+
+using namespace osh;
+using osh::test::in_child;
+using osh::test::TempDir;
+namespace fs = std::filesystem;
+
+namespace {
+
+std::string g_hook;       // the enforcer binary under test
+std::string g_self;       // this test binary (re-executed as a workload)
+std::string g_self_dir;
+
+std::string slurp(const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    return ss.str();
+}
+
+bool contains(const std::string& hay, std::string_view needle) { return hay.find(needle) != std::string::npos; }
+
+// A realistic plan: the default seccomp profile compiled through plan::compile,
+// the host's system directories read-only, `work` read-write.
+plan::Plan make_plan(const std::string& work, failure::Modes modes = {}) {
+    policy::EffectivePolicy eff;
+    eff.source.failure = modes;
+    for (const char* ro : {"/usr", "/bin", "/lib", "/lib64", "/etc"})
+        if (access(ro, F_OK) == 0) eff.rules.push_back({ro, policy::kReadOnly, "test", false});
+    eff.rules.push_back({g_self_dir, policy::kReadOnly, "test binary", false});
+    eff.rules.push_back({work, policy::kReadWrite, "test work dir", false});
+    eff.rules.push_back({"/dev/null", policy::kReadWrite, "test", false});
+    plan::CompileOptions opts;
+    opts.bpf_cache_dir = "";
+    opts.container_id = "test-container";
+    auto p = plan::compile(eff, opts);
+    REQUIRE(p);
+    const bool seccomp_wanted = failure::should_attempt(modes, failure::Kind::seccomp_compile) &&
+                                failure::should_attempt(modes, failure::Kind::seccomp_enforce);
+    REQUIRE(p->seccomp_bpf.empty() == !seccomp_wanted);
+    return *p;
+}
+
+void write_plan_to(const std::string& dir, const plan::Plan& p) {
+    fs::create_directories(dir);
+    UniqueFd d(open(dir.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
+    REQUIRE(d);
+    auto r = plan::write_plan(d.get(), p);
+    REQUIRE(r);
+}
+
+enum class Fault { none, landlock_enosys, seccomp_einval, nnp_eperm };
+
+// The outer sandbox, as gVisor or a strict container profile would be: a
+// seccomp filter that answers (or, with `kill`, punishes) one step's syscalls.
+// As root CAP_SYS_ADMIN allows loading it without no_new_privs, which must
+// stay unset for the no_new_privs step to be tested.
+bool install_fault(Fault f, bool kill) {
+    if (f == Fault::none) return true;
+    scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ALLOW);
+    if (!ctx) return false;
+    seccomp_attr_set(ctx, SCMP_FLTATR_CTL_NNP, 0);
+    auto act = [kill](int e) { return kill ? SCMP_ACT_KILL_PROCESS : SCMP_ACT_ERRNO(uint32_t(e)); };
+    int rc = 0;
+    switch (f) {
+        case Fault::landlock_enosys:
+            rc |= seccomp_rule_add(ctx, act(ENOSYS), SCMP_SYS(landlock_create_ruleset), 0);
+            break;
+        case Fault::seccomp_einval:
+            rc |= seccomp_rule_add(ctx, act(EINVAL), SCMP_SYS(seccomp), 0);
+            rc |= seccomp_rule_add(ctx, act(EINVAL), SCMP_SYS(prctl), 1, SCMP_A0(SCMP_CMP_EQ, PR_SET_SECCOMP));
+            break;
+        case Fault::nnp_eperm:
+            rc |= seccomp_rule_add(ctx, act(EPERM), SCMP_SYS(prctl), 1, SCMP_A0(SCMP_CMP_EQ, PR_SET_NO_NEW_PRIVS));
+            break;
+        case Fault::none: break;
+    }
+    if (rc == 0) rc = seccomp_load(ctx);
+    seccomp_release(ctx);
+    return rc == 0;
+}
+
+struct Run {
+    int status = -1;
+    std::string err;  // the enforcer's (and workload's) stderr
+};
+
+// Runs `hook exec --plan DIR -- argv...` in a forked child, after the fault.
+Run run_exec(const TempDir& t, const std::string& plan_dir, const std::vector<std::string>& argv,
+             Fault fault = Fault::none, bool kill = false) {
+    std::string errfile = t / "stderr";
+    unlink(errfile.c_str());
+    Run r;
+    r.status = in_child([&] {
+        int fd = open(errfile.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+        if (fd < 0 || dup2(fd, 2) < 0) return 90;
+        if (!install_fault(fault, kill)) return 91;
+        std::vector<std::string> args = {g_hook, "exec", "--plan", plan_dir, "--"};
+        args.insert(args.end(), argv.begin(), argv.end());
+        std::vector<char*> cargs;
+        for (auto& a : args) cargs.push_back(a.data());
+        cargs.push_back(nullptr);
+        execv(g_hook.c_str(), cargs.data());
+        return 92;
+    });
+    r.err = slurp(errfile);
+    return r;
+}
+
+}  // namespace
+
+// ---------------------------------------------------------------- plan format
+
+TEST_CASE("plan: round trip, seal, version, unknown fields") {
+    TempDir t;
+    plan::Plan p = make_plan(t.path());
+    p.bind_tcp = std::vector<uint16_t>{8080};
+    p.scopes = {policy::Scope::signal};
+    p.run_as_uid = 1000;
+    p.failure.kinds[failure::Kind::landlock_unavailable] = failure::Mode::warn;
+    p.degraded.push_back({failure::Kind::gpu_detection, "x"});
+    p.landlock_rules.push_back({"/dev/nvidia0", policy::kReadWrite, true});
+    std::string bytes = plan::serialize(p);
+    auto back = plan::parse(bytes, "mem");
+    REQUIRE(back);
+    CHECK(plan::serialize(*back) == bytes);
+    CHECK(back->landlock_rules.back().gpu_device);
+    CHECK(back->seccomp_bpf == p.seccomp_bpf);
+    CHECK(back->run_as_uid == 1000u);
+    CHECK_FALSE(back->run_as_gid.has_value());
+    CHECK(back->failure.of(failure::Kind::landlock_unavailable) == failure::Mode::warn);
+
+    std::string tampered = bytes;
+    tampered[bytes.find("read_file")] = 'R';
+    auto bad = plan::parse(tampered, "mem");
+    REQUIRE_FALSE(bad);
+    CHECK(contains(bad.error().message, "checksum mismatch"));
+    CHECK_FALSE(plan::parse(bytes.substr(0, bytes.size() / 2), "mem"));
+    CHECK_FALSE(plan::parse("", "mem"));
+
+    auto reseal = [](std::string body) {
+        return body + "sha256:" + sha256::hex_digest(body) + "\n";
+    };
+    std::string body = bytes.substr(0, bytes.rfind("sha256:"));
+    std::string v2 = body;
+    v2.replace(v2.find("\"version\":1"), 11, "\"version\":2");
+    auto r2 = plan::parse(reseal(v2), "mem");
+    REQUIRE_FALSE(r2);
+    CHECK(contains(r2.error().message, "unsupported plan version 2"));
+    std::string extra = body;
+    extra.insert(1, "\"surprise\":true,");
+    auto r3 = plan::parse(reseal(extra), "mem");
+    REQUIRE_FALSE(r3);
+    CHECK(contains(r3.error().message, "unknown field \"surprise\""));
+}
+
+TEST_CASE("plan compile: warm compile does no libseccomp work; skip and profile none compile nothing") {
+    TempDir t;
+    policy::EffectivePolicy eff;
+    eff.rules.push_back({"/usr", policy::kReadOnly, "test", false});
+    plan::CompileOptions opts;
+    opts.bpf_cache_dir = t / "cache";
+    fs::create_directories(opts.bpf_cache_dir);
+    uint64_t before = seccomp::compile_count();
+    auto cold = plan::compile(eff, opts);
+    REQUIRE(cold);
+    CHECK(seccomp::compile_count() > before);
+    uint64_t after_cold = seccomp::compile_count();
+    auto warm = plan::compile(eff, opts);
+    REQUIRE(warm);
+    CHECK(seccomp::compile_count() == after_cold);
+    CHECK(warm->seccomp_bpf == cold->seccomp_bpf);
+
+    policy::EffectivePolicy none = eff;
+    none.source.seccomp.profile = policy::SeccompProfile::none;
+    auto pn = plan::compile(none, opts);
+    REQUIRE(pn);
+    CHECK(pn->seccomp_bpf.empty());
+    CHECK(seccomp::compile_count() == after_cold);
+
+    policy::EffectivePolicy skip = eff;
+    skip.source.failure.kinds[failure::Kind::seccomp_compile] = failure::Mode::skip;
+    auto ps = plan::compile(skip, opts);
+    REQUIRE(ps);
+    CHECK(ps->seccomp_bpf.empty());
+    REQUIRE(ps->degraded.size() == 1);
+    CHECK(ps->degraded[0].kind == failure::Kind::seccomp_compile);
+
+    policy::EffectivePolicy named = eff;
+    named.source.process.run_as_user = std::string("app");
+    auto unresolved = plan::compile(named, opts);
+    REQUIRE_FALSE(unresolved);
+    CHECK(contains(unresolved.error().message, "privilege_drop"));
+    opts.run_as_uid = 1234;
+    auto resolved = plan::compile(named, opts);
+    REQUIRE(resolved);
+    CHECK(resolved->run_as_uid == 1234u);
+}
+
+// ---------------------------------------------------------------- enforcer
+
+TEST_CASE("exec: fully enforced workload sees Landlock, seccomp, no_new_privs; stderr stays clean") {
+    for (bool unpriv : {false, true}) {
+        CAPTURE(unpriv);
+        TempDir t;
+        std::string work = t / "work";
+        fs::create_directories(work);
+        chmod(work.c_str(), 0777);
+        plan::Plan p = make_plan(work);
+        p.exec_log_path = work + "/exec.log";
+        if (unpriv) p.run_as_uid = p.run_as_gid = 65534;
+        write_plan_to(t / "plan", p);
+        Run r = run_exec(t, t / "plan", {g_self, "--workload-check", work, unpriv ? "65534" : "0"});
+        CHECK(r.status == 0);
+        CHECK(r.err.empty());
+        std::string log = slurp(work + "/exec.log");
+        CHECK(contains(log, "\"status\":\"fully_enforced\""));
+        CHECK(contains(log, "\"container_id\":\"test-container\""));
+    }
+}
+
+TEST_CASE("exec: exit codes 125 (plan missing / tampered), 126, 127, and the command's own") {
+    TempDir t;
+    std::string work = t / "work";
+    fs::create_directories(work);
+    write_plan_to(t / "plan", make_plan(work));
+
+    Run missing = run_exec(t, t / "no-plan", {"/bin/true"});
+    CHECK(missing.status == 125);
+    CHECK(contains(missing.err, "plan_missing"));
+
+    std::string tampered_dir = t / "tampered";
+    fs::create_directories(tampered_dir);
+    std::string text = slurp(t / "plan/plan.json");
+    text[text.find("execute")] = 'X';
+    std::ofstream(tampered_dir + "/plan.json") << text;
+    Run tampered = run_exec(t, tampered_dir, {"/bin/true"});
+    CHECK(tampered.status == 125);
+    CHECK(contains(tampered.err, "checksum mismatch"));
+
+    CHECK(run_exec(t, t / "plan", {"no-such-command-osh"}).status == 127);
+    std::string noexec = work + "/script";
+    std::ofstream(noexec) << "#!/bin/sh\n";
+    chmod(noexec.c_str(), 0644);
+    CHECK(run_exec(t, t / "plan", {noexec}).status == 126);
+    // The command's own exit status comes back unchanged.
+    CHECK(run_exec(t, t / "plan", {"sh", "-c", "exit 7"}).status == 7);
+    // The seccomp filter is loaded after the enforcer's own setup, so the
+    // PATH search still works under it.
+    CHECK(run_exec(t, t / "plan", {"true"}).status == 0);
+}
+
+namespace {
+
+struct FaultCase {
+    Fault fault;
+    failure::Kind kind;
+    const char* errno_text;
+};
+
+}  // namespace
+
+TEST_CASE("fault injection: strict refuses (125), warn runs and reports, skip never tries") {
+    const FaultCase cases[] = {
+        {Fault::landlock_enosys, failure::Kind::landlock_unavailable, "errno 38"},
+        {Fault::seccomp_einval, failure::Kind::seccomp_enforce, "errno 22"},
+        {Fault::nnp_eperm, failure::Kind::no_new_privs, "errno 1"},
+    };
+    for (const auto& c : cases) {
+        std::string kind(failure::name(c.kind));
+        CAPTURE(kind);
+        TempDir t;
+        std::string work = t / "work";
+        fs::create_directories(work);
+        std::string marker = work + "/ran";
+        std::vector<std::string> workload = {"/bin/sh", "-c", "echo ran > " + marker};
+        for (auto mode : {failure::Mode::strict, failure::Mode::warn, failure::Mode::skip}) {
+            std::string mode_name(failure::name(mode));
+            CAPTURE(mode_name);
+            unlink(marker.c_str());
+            failure::Modes modes;
+            modes.kinds[c.kind] = mode;
+            std::string dir = t / ("plan-" + mode_name);
+            write_plan_to(dir, make_plan(work, modes));
+            // Under skip the fault KILLS the process: reaching the syscall at
+            // all would show.
+            Run r = run_exec(t, dir, workload, c.fault, mode == failure::Mode::skip);
+            switch (mode) {
+                case failure::Mode::strict:
+                    CHECK(r.status == 125);
+                    CHECK(access(marker.c_str(), F_OK) != 0);
+                    CHECK(contains(r.err, "oci-sandbox-hook exec: " + kind + " (strict)"));
+                    CHECK(contains(r.err, c.errno_text));
+                    CHECK(contains(r.err, "; fix: "));
+                    CHECK(contains(r.err, "\"decision\":\"abort\""));
+                    break;
+                case failure::Mode::warn:
+                    CHECK(r.status == 0);
+                    CHECK(access(marker.c_str(), F_OK) == 0);
+                    CHECK(contains(r.err, "\"level\":\"warning\""));
+                    CHECK(contains(r.err, "\"kind\":\"" + kind + "\",\"mode\":\"warn\",\"decision\":\"continue\""));
+                    CHECK(contains(r.err, "\"status\":\"partially_enforced\""));
+                    break;
+                case failure::Mode::skip:
+                    CHECK(r.status == 0);
+                    CHECK(access(marker.c_str(), F_OK) == 0);
+                    CHECK(contains(r.err, "\"kind\":\"" + kind + "\",\"mode\":\"skip\",\"decision\":\"skipped\""));
+                    CHECK(contains(r.err, "\"status\":\"partially_enforced\""));
+                    break;
+            }
+        }
+    }
+}
+
+TEST_CASE("exec: Landlock and seccomp both unavailable under warn is reported as not_enforced") {
+    TempDir t;
+    std::string work = t / "work";
+    fs::create_directories(work);
+    failure::Modes modes;
+    modes.default_mode = failure::Mode::warn;
+    write_plan_to(t / "plan", make_plan(work, modes));
+    // Both faults at once: a child-of-child so two filters stack.
+    std::string errfile = t / "stderr";
+    int status = in_child([&] {
+        int fd = open(errfile.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+        if (fd < 0 || dup2(fd, 2) < 0) return 90;
+        if (!install_fault(Fault::landlock_enosys, false) || !install_fault(Fault::seccomp_einval, false)) return 91;
+        std::string plan_dir = t / "plan";
+        execl(g_hook.c_str(), g_hook.c_str(), "exec", "--plan", plan_dir.c_str(), "--", "/bin/true", nullptr);
+        return 92;
+    });
+    CHECK(status == 0);
+    std::string err = slurp(errfile);
+    CHECK(contains(err, "\"status\":\"not_enforced\""));
+    CHECK(contains(err, "\"level\":\"error\""));
+}
+
+TEST_CASE("exec: landlock_path (a rule's path missing) per mode") {
+    TempDir t;
+    std::string work = t / "work";
+    fs::create_directories(work);
+    for (auto mode : {failure::Mode::strict, failure::Mode::warn}) {
+        failure::Modes modes;
+        modes.kinds[failure::Kind::landlock_path] = mode;
+        plan::Plan p = make_plan(work, modes);
+        p.landlock_rules.push_back({work + "/missing", policy::kReadOnly, false});
+        std::string dir = t / ("plan-" + std::string(failure::name(mode)));
+        write_plan_to(dir, p);
+        Run r = run_exec(t, dir, {"/bin/true"});
+        if (mode == failure::Mode::strict) {
+            CHECK(r.status == 125);
+            CHECK(contains(r.err, "landlock_path (strict)"));
+            CHECK(contains(r.err, "errno 2"));
+        } else {
+            CHECK(r.status == 0);
+            CHECK(contains(r.err, "\"kind\":\"landlock_path\""));
+            CHECK(contains(r.err, "missing"));
+        }
+    }
+}
+
+TEST_CASE("exec in a busybox-static chroot with no libc, switching to uid 65534") {
+    if (access("/bin/busybox", X_OK) != 0) {
+        MESSAGE("busybox-static not installed: chroot case not run");
+        CHECK(false);
+        return;
+    }
+    TempDir t;
+    std::string root = t / "root";
+    for (const char* d : {"/bin", "/tmp", "/.oci-sandbox/bin", "/.oci-sandbox/plan"}) fs::create_directories(root + d);
+    chmod((root + "/tmp").c_str(), 01777);
+    fs::copy_file("/bin/busybox", root + "/bin/busybox");
+    for (const char* applet : {"sh", "echo", "id", "cat"}) fs::create_symlink("busybox", root + "/bin/" + applet);
+    fs::copy_file(g_hook, root + "/.oci-sandbox/bin/oci-sandbox-hook");
+    chmod((root + "/.oci-sandbox/bin/oci-sandbox-hook").c_str(), 0755);
+    REQUIRE(access((root + "/lib").c_str(), F_OK) != 0);  // no libc anywhere in this root
+
+    policy::EffectivePolicy eff;
+    eff.rules.push_back({"/bin", policy::kReadOnly, "image", false});
+    eff.rules.push_back({"/.oci-sandbox", policy::kReadOnly, "plan", false});
+    eff.rules.push_back({"/tmp", policy::kReadWrite, "image", false});
+    plan::CompileOptions opts;
+    opts.bpf_cache_dir = "";
+    auto p = plan::compile(eff, opts);
+    REQUIRE(p);
+    p->run_as_uid = p->run_as_gid = 65534;
+    write_plan_to(root + "/.oci-sandbox/plan", *p);
+
+    auto run_in_root = [&](std::vector<std::string> cmd) {
+        return in_child([&] {
+            if (chroot(root.c_str()) != 0 || chdir("/") != 0) return 90;
+            setenv("PATH", "/bin", 1);
+            std::vector<std::string> args = {"/.oci-sandbox/bin/oci-sandbox-hook", "exec", "--"};
+            args.insert(args.end(), cmd.begin(), cmd.end());
+            std::vector<char*> cargs;
+            for (auto& a : args) cargs.push_back(a.data());
+            cargs.push_back(nullptr);
+            execv(cargs[0], cargs.data());
+            return 91;
+        });
+    };
+    CHECK(run_in_root({"sh", "-c", "echo hello > /tmp/out && id -u >> /tmp/out"}) == 0);
+    CHECK(slurp(root + "/tmp/out") == "hello\n65534\n");
+    // The read-only parts of the image stay read-only.
+    CHECK(run_in_root({"sh", "-c", "echo x > /bin/new"}) != 0);
+    CHECK(run_in_root({"nope"}) == 127);
+}
+
+// Re-executed by the enforcer as a workload: checks what the sandbox looks like
+// from inside. Exit 0 when everything is as the plan says.
+int workload_check(const std::string& work, uid_t want_uid) {
+    if (getuid() != want_uid || geteuid() != want_uid) return 10;
+    if (prctl(PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0) != 1) return 11;
+    if (prctl(PR_GET_SECCOMP, 0, 0, 0, 0) != 2) return 12;  // a filter is loaded
+    // seccomp default profile: ptrace denied with EPERM.
+    errno = 0;
+    if (ptrace(PTRACE_TRACEME, 0, nullptr, nullptr) != -1 || errno != EPERM) return 13;
+    // memfd_create stays allowed (GPU runtimes need it).
+    int m = memfd_create("osh", MFD_CLOEXEC);
+    if (m < 0) return 14;
+    close(m);
+    // Landlock: the work dir is writable, /etc is not (even for root).
+    int fd = open((work + "/w").c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+    if (fd < 0) return 15;
+    close(fd);
+    if (open("/etc/osh-should-not-exist", O_WRONLY | O_CREAT | O_CLOEXEC, 0644) >= 0 || errno != EACCES) return 16;
+    return 0;
+}
+
+int main(int argc, char** argv) {
+    if (argc == 4 && std::string(argv[1]) == "--workload-check")
+        return workload_check(argv[2], static_cast<uid_t>(std::stoul(argv[3])));
+    doctest::Context ctx(argc, argv);
+    osh::test::require_root_or_skip("kernel-enforcer");
+    const char* hook = getenv("OSH_HOOK_BINARY");
+    if (!hook || access(hook, X_OK) != 0) {
+        printf("kernel-enforcer: OSH_HOOK_BINARY not set or not executable (meson test sets it)\n");
+        return 1;
+    }
+    g_hook = hook;
+    g_self = fs::canonical("/proc/self/exe").string();
+    g_self_dir = fs::path(g_self).parent_path().string();
+    return ctx.run();
+}
