@@ -88,10 +88,10 @@ void scan_hooks(const std::vector<oci::Hook>& hooks, std::string_view stage,
             bool hit = std::find(v.legacy_hooks.begin(), v.legacy_hooks.end(), base) !=
                        v.legacy_hooks.end();
             if (!hit) continue;
-            out.push_back({EvidenceSource::prestart_hook, std::string(v.id),
-                           "hooks." + std::string(stage) + "[" + std::to_string(i) + "] " +
-                               std::string(base),
-                           ""});
+            out.push_back(
+                {EvidenceSource::prestart_hook, std::string(v.id),
+                 "hooks." + std::string(stage) + "[" + std::to_string(i) + "] " + std::string(base),
+                 ""});
             break;
         }
     }
@@ -110,12 +110,18 @@ std::string join_vendors(const std::vector<std::string>& ids) {
 
 std::string_view name(EvidenceSource s) {
     switch (s) {
-        case EvidenceSource::linux_devices: return "linux.devices";
-        case EvidenceSource::mounts: return "mounts";
-        case EvidenceSource::env: return "process.env";
-        case EvidenceSource::annotation: return "annotation";
-        case EvidenceSource::prestart_hook: return "hook";
-        case EvidenceSource::live_dev: return "live /dev";
+        case EvidenceSource::linux_devices:
+            return "linux.devices";
+        case EvidenceSource::mounts:
+            return "mounts";
+        case EvidenceSource::env:
+            return "process.env";
+        case EvidenceSource::annotation:
+            return "annotation";
+        case EvidenceSource::prestart_hook:
+            return "hook";
+        case EvidenceSource::live_dev:
+            return "live /dev";
     }
     return "unknown";
 }
@@ -180,8 +186,8 @@ Detection detect(const oci::Spec& spec, policy::GpuDetect mode,
         if (seen) d.vendors.emplace_back(v.id);
     }
 
-    const std::string count = std::to_string(d.evidence.size()) + " evidence item" +
-                              (d.evidence.size() == 1 ? "" : "s");
+    const std::string count =
+        std::to_string(d.evidence.size()) + " evidence item" + (d.evidence.size() == 1 ? "" : "s");
     switch (mode) {
         case policy::GpuDetect::auto_:
             d.gpu = !d.evidence.empty();
@@ -189,8 +195,9 @@ Detection detect(const oci::Spec& spec, policy::GpuDetect mode,
                 d.reason = "gpu.detect=auto: " + count + " (" + join_vendors(d.vendors) +
                            "), first " + d.evidence.front().origin;
             } else {
-                d.reason = "gpu.detect=auto: no accelerator evidence in linux.devices, mounts, "
-                           "process.env, annotations or hooks";
+                d.reason =
+                    "gpu.detect=auto: no accelerator evidence in linux.devices, mounts, "
+                    "process.env, annotations or hooks";
                 d.reason += live_dev ? ", nor in the live /dev" : " (no live /dev to look at)";
                 for (const auto& o : ignored) d.reason += "; " + o + " requests no device";
             }
@@ -206,8 +213,8 @@ Detection detect(const oci::Spec& spec, policy::GpuDetect mode,
             break;
         case policy::GpuDetect::never:
             d.gpu = false;
-            d.reason = "gpu.detect=never: GPU handling disabled by the policy (" + count +
-                       " ignored)";
+            d.reason =
+                "gpu.detect=never: GPU handling disabled by the policy (" + count + " ignored)";
             break;
     }
     return d;

@@ -58,8 +58,8 @@ const std::vector<VendorProfile>& table() {
         {
             .id = "tegra",
             .name = "NVIDIA Tegra",
-            .device_patterns = {"/dev/nvmap", "/dev/nvhost-*", "/dev/nvgpu/**",
-                                "/dev/host1x-fence", "/dev/nvsciipc"},
+            .device_patterns = {"/dev/nvmap", "/dev/nvhost-*", "/dev/nvgpu/**", "/dev/host1x-fence",
+                                "/dev/nvsciipc"},
             .read_only_companions = {},
             .needs_proc_write = true,
             .seccomp_allow = {{"memfd_create", kMemfdReason}},
@@ -106,7 +106,9 @@ const std::vector<VendorProfile>& table() {
 
 }  // namespace
 
-std::span<const VendorProfile> vendor_profiles() { return table(); }
+std::span<const VendorProfile> vendor_profiles() {
+    return table();
+}
 
 const VendorProfile* find_vendor(std::string_view id) {
     for (const auto& v : table())

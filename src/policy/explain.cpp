@@ -17,25 +17,34 @@ namespace {
 // the document parser's object file (they are the document's words).
 std::string_view word(ProcAccess v) {
     switch (v) {
-        case ProcAccess::read_write: return "read_write";
-        case ProcAccess::write_file: return "write_file";
-        case ProcAccess::none: return "none";
+        case ProcAccess::read_write:
+            return "read_write";
+        case ProcAccess::write_file:
+            return "write_file";
+        case ProcAccess::none:
+            return "none";
     }
     return "?";
 }
 std::string_view word(GpuDetect v) {
     switch (v) {
-        case GpuDetect::auto_: return "auto";
-        case GpuDetect::always: return "always";
-        case GpuDetect::never: return "never";
+        case GpuDetect::auto_:
+            return "auto";
+        case GpuDetect::always:
+            return "always";
+        case GpuDetect::never:
+            return "never";
     }
     return "?";
 }
 std::string_view word(PromotionMode v) {
     switch (v) {
-        case PromotionMode::reject_unlisted: return "reject_unlisted";
-        case PromotionMode::promote_all: return "promote_all";
-        case PromotionMode::reject_all: return "reject_all";
+        case PromotionMode::reject_unlisted:
+            return "reject_unlisted";
+        case PromotionMode::promote_all:
+            return "promote_all";
+        case PromotionMode::reject_all:
+            return "reject_all";
     }
     return "?";
 }
@@ -45,12 +54,17 @@ std::string_view word(Compatibility v) {
 std::string_view word(Scope v) {
     return v == Scope::abstract_unix_socket ? "abstract_unix_socket" : "signal";
 }
-std::string_view word(SeccompProfile v) { return v == SeccompProfile::default_ ? "default" : "none"; }
+std::string_view word(SeccompProfile v) {
+    return v == SeccompProfile::default_ ? "default" : "none";
+}
 std::string_view word(SeccompAction v) {
     switch (v) {
-        case SeccompAction::errno_: return "errno";
-        case SeccompAction::kill: return "kill";
-        case SeccompAction::log: return "log";
+        case SeccompAction::errno_:
+            return "errno";
+        case SeccompAction::kill:
+            return "kill";
+        case SeccompAction::log:
+            return "log";
     }
     return "?";
 }
@@ -72,7 +86,8 @@ std::string short_access(AccessMask m) {
         std::string out = b.name;
         AccessMask extra = m & ~b.mask;
         for (int i = 0; i < kAccessCount; ++i)
-            if (extra & bit(static_cast<Access>(i))) out += "+" + std::string(name(static_cast<Access>(i)));
+            if (extra & bit(static_cast<Access>(i)))
+                out += "+" + std::string(name(static_cast<Access>(i)));
         return out;
     }
     return describe(m);
@@ -80,11 +95,16 @@ std::string short_access(AccessMask m) {
 
 std::string_view symbol(ChangeAction a) {
     switch (a) {
-        case ChangeAction::added: return "+";
-        case ChangeAction::promoted: return "^";
-        case ChangeAction::skipped: return "-";
-        case ChangeAction::rejected: return "x";
-        case ChangeAction::note: return "!";
+        case ChangeAction::added:
+            return "+";
+        case ChangeAction::promoted:
+            return "^";
+        case ChangeAction::skipped:
+            return "-";
+        case ChangeAction::rejected:
+            return "x";
+        case ChangeAction::note:
+            return "!";
     }
     return "?";
 }
@@ -186,7 +206,8 @@ std::string explain_text(const EffectivePolicy& eff) {
         o << "\n";
     }
 
-    o << "\nChanges (" << eff.changes.size() << "; + added, ^ promoted, - skipped, x rejected, ! note):\n";
+    o << "\nChanges (" << eff.changes.size()
+      << "; + added, ^ promoted, - skipped, x rejected, ! note):\n";
     if (eff.changes.empty()) o << "  none\n";
     for (const auto& c : eff.changes) {
         o << "  " << symbol(c.action) << " ";

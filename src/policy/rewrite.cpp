@@ -50,7 +50,8 @@ constexpr BaselineEntry kBaseline[] = {
     {"/dev/urandom", kFileRw, "standard device"},
     {"/dev/tty", kTty, "terminal (ioctl_dev: terminal ioctls)"},
     {"/dev/ptmx", kTty, "pseudo-terminal master (ioctl_dev: terminal ioctls)"},
-    {"/dev/pts", kReadWrite | bit(Access::ioctl_dev), "pseudo-terminals (ioctl_dev: terminal ioctls)"},
+    {"/dev/pts", kReadWrite | bit(Access::ioctl_dev),
+     "pseudo-terminals (ioctl_dev: terminal ioctls)"},
     {"/dev/shm", kReadWrite, "POSIX shared memory"},
     {"/tmp", kReadWrite, "scratch space"},
 };
@@ -79,7 +80,9 @@ bool is_file_kind(NodeKind k) {
            k == NodeKind::socket || k == NodeKind::fifo;
 }
 
-std::string quoted(std::string_view s) { return "\"" + std::string(s) + "\""; }
+std::string quoted(std::string_view s) {
+    return "\"" + std::string(s) + "\"";
+}
 
 struct Listed {
     AccessMask access = 0;
@@ -93,7 +96,7 @@ struct Entry {
 };
 
 class Rewriter {
-public:
+  public:
     Rewriter(const Policy& policy, const oci::Spec& spec, const gpu::Detection& det,
              const PathProbe& probe)
         : policy_(policy), spec_(spec), det_(det), probe_(probe) {}
@@ -128,7 +131,7 @@ public:
         return eff;
     }
 
-private:
+  private:
     const Policy& policy_;
     const oci::Spec& spec_;
     const gpu::Detection& det_;
@@ -143,7 +146,8 @@ private:
         changes_.push_back({ChangeAction::note, std::move(path), 0, 0, std::move(reason)});
     }
 
-    void merge(const std::string& p, AccessMask access, const std::string& origin, bool gpu_device) {
+    void merge(const std::string& p, AccessMask access, const std::string& origin,
+               bool gpu_device) {
         Entry& e = entries_[p];
         e.access |= access;
         if (std::find(e.origins.begin(), e.origins.end(), origin) == e.origins.end())
@@ -165,14 +169,15 @@ private:
     Result<void> add_policy() {
         const auto& fs = policy_.filesystem;
         for (const auto& p : fs.read_only)
-            if (auto r = list(p, kReadOnly, "filesystem.read_only", "policy read_only"); !r) return r;
+            if (auto r = list(p, kReadOnly, "filesystem.read_only", "policy read_only"); !r)
+                return r;
         for (const auto& p : fs.read_write)
             if (auto r = list(p, kReadWrite, "filesystem.read_write", "policy read_write"); !r)
                 return r;
         for (size_t i = 0; i < fs.rules.size(); ++i) {
             std::string where = "filesystem.rules[" + std::to_string(i) + "]";
-            if (auto r = list(fs.rules[i].path, fs.rules[i].access, where, "policy rules[" +
-                                                                               std::to_string(i) + "]");
+            if (auto r = list(fs.rules[i].path, fs.rules[i].access, where,
+                              "policy rules[" + std::to_string(i) + "]");
                 !r)
                 return r;
         }
@@ -227,8 +232,8 @@ private:
             reason += " (not checked: no rootfs to look at; assumed present)";
         } else if (*kind == NodeKind::missing) {
             if (!create_if_missing) {
-                changes_.push_back({ChangeAction::skipped, p, 0, 0,
-                                    origin + ": not in the container's rootfs"});
+                changes_.push_back(
+                    {ChangeAction::skipped, p, 0, 0, origin + ": not in the container's rootfs"});
                 return;
             }
             reason += " (not in the rootfs yet: the runtime creates it)";
@@ -292,7 +297,8 @@ private:
                                 describe(l->second.access) + ")";
         std::string fix2;
         if (l->second.where == "filesystem.read_only")
-            fix2 = "move " + quoted(p) + " from filesystem.read_only to filesystem.read_write "
+            fix2 = "move " + quoted(p) +
+                   " from filesystem.read_only to filesystem.read_write "
                    "(or remove it from filesystem.read_only)";
         else if (l->second.where == "filesystem.read_write")
             fix2 = "add a filesystem.rules entry for " + quoted(p) + " with " + describe(want);
@@ -322,8 +328,9 @@ private:
                     }
                 }
                 if (!allowed)
-                    why = "gpu.promotion.mode=reject_unlisted and no gpu.promotion.allow entry "
-                          "matches";
+                    why =
+                        "gpu.promotion.mode=reject_unlisted and no gpu.promotion.allow entry "
+                        "matches";
                 break;
         }
         if (allowed) {
@@ -332,8 +339,8 @@ private:
             merge(p, want, origin, gpu_device);
             return;
         }
-        changes_.push_back(
-            {ChangeAction::rejected, p, before, before | want, reason + "; " + listed_as + "; " + why});
+        changes_.push_back({ChangeAction::rejected, p, before, before | want,
+                            reason + "; " + listed_as + "; " + why});
         std::string msg = origin + " needs " + describe(widen) + " on " + p + ", but " + listed_as +
                           " and " + why + ". Fix: ";
         if (gp.promotion == PromotionMode::reject_unlisted)
@@ -355,7 +362,6 @@ private:
                 if (vendor.empty() && path::glob_match(pat, node)) vendor = v.id;
         return "the detection";
     }
-
 
     void add_gpu() {
         std::vector<const gpu::VendorProfile*> vendors;
@@ -381,8 +387,8 @@ private:
             const std::string origin = "gpu " + std::string(v->id);
             for (auto c : v->read_only_companions) {
                 std::string p(c);
-                std::string reason = origin + ": read-only companion of the " +
-                                     std::string(v->name) + " driver";
+                std::string reason =
+                    origin + ": read-only companion of the " + std::string(v->name) + " driver";
                 if (auto m = mount_at_or_below(p)) {
                     grant_gpu(p, kReadOnly, origin, reason + " (mounted by " + *m + ")", false);
                     continue;
@@ -396,8 +402,8 @@ private:
                     changes_.push_back({ChangeAction::skipped, p, 0, 0,
                                         reason + ": not in the container's rootfs"});
                 } else {
-                    grant_gpu(p, is_file_kind(*kind) ? kReadOnly & kFileRights : kReadOnly,
-                              origin, reason, false);
+                    grant_gpu(p, is_file_kind(*kind) ? kReadOnly & kFileRights : kReadOnly, origin,
+                              reason, false);
                 }
             }
         }
@@ -428,8 +434,8 @@ private:
                 }
                 relaxations_.emplace_back(syscall, std::string(why));
                 changes_.push_back({ChangeAction::added, "", 0, 0,
-                                    "seccomp: allow " + syscall + " for gpu " +
-                                        std::string(v->id) + ": " + std::string(why)});
+                                    "seccomp: allow " + syscall + " for gpu " + std::string(v->id) +
+                                        ": " + std::string(why)});
             }
         }
     }
@@ -442,7 +448,8 @@ private:
         AccessMask have = entries_.count("/proc") ? entries_["/proc"].access : 0;
         switch (policy_.gpu.proc_access) {
             case ProcAccess::read_write:
-                grant_gpu("/proc", kReadWrite, origin, need + "; gpu.proc_access=read_write", false);
+                grant_gpu("/proc", kReadWrite, origin, need + "; gpu.proc_access=read_write",
+                          false);
                 break;
             case ProcAccess::write_file:
                 grant_gpu("/proc", bit(Access::write_file), origin,
@@ -455,7 +462,8 @@ private:
                 break;
             case ProcAccess::none:
                 if (!(have & bit(Access::write_file)))
-                    note("/proc", origin + ": gpu.proc_access=none leaves /proc as written; "
+                    note("/proc", origin +
+                                      ": gpu.proc_access=none leaves /proc as written; "
                                       "CUDA fails with error 304 at cuInit when /proc is "
                                       "read-only and a GPU is present");
                 break;
@@ -467,11 +475,16 @@ private:
 
 std::string_view name(ChangeAction a) {
     switch (a) {
-        case ChangeAction::added: return "added";
-        case ChangeAction::promoted: return "promoted";
-        case ChangeAction::skipped: return "skipped";
-        case ChangeAction::rejected: return "rejected";
-        case ChangeAction::note: return "note";
+        case ChangeAction::added:
+            return "added";
+        case ChangeAction::promoted:
+            return "promoted";
+        case ChangeAction::skipped:
+            return "skipped";
+        case ChangeAction::rejected:
+            return "rejected";
+        case ChangeAction::note:
+            return "note";
     }
     return "unknown";
 }

@@ -19,14 +19,22 @@ namespace {
 
 NodeKind kind_of(mode_t m) {
     switch (m & S_IFMT) {
-        case S_IFDIR: return NodeKind::directory;
-        case S_IFREG: return NodeKind::regular;
-        case S_IFCHR: return NodeKind::char_device;
-        case S_IFBLK: return NodeKind::block_device;
-        case S_IFSOCK: return NodeKind::socket;
-        case S_IFIFO: return NodeKind::fifo;
-        case S_IFLNK: return NodeKind::symlink;
-        default: return NodeKind::other;
+        case S_IFDIR:
+            return NodeKind::directory;
+        case S_IFREG:
+            return NodeKind::regular;
+        case S_IFCHR:
+            return NodeKind::char_device;
+        case S_IFBLK:
+            return NodeKind::block_device;
+        case S_IFSOCK:
+            return NodeKind::socket;
+        case S_IFIFO:
+            return NodeKind::fifo;
+        case S_IFLNK:
+            return NodeKind::symlink;
+        default:
+            return NodeKind::other;
     }
 }
 
@@ -35,7 +43,7 @@ std::optional<NodeKind> probe_at(int rootfd, const std::string& container_path) 
     // the leading slashes anyway so "/" becomes "." (the root itself).
     size_t i = container_path.find_first_not_of('/');
     std::string rel = i == std::string::npos ? "." : container_path.substr(i);
-    struct open_how how{};
+    struct open_how how {};
     how.flags = O_PATH | O_NOFOLLOW | O_CLOEXEC;
     how.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS;
     long fd = ::syscall(SYS_openat2, rootfd, rel.c_str(), &how, sizeof how);
@@ -45,7 +53,7 @@ std::optional<NodeKind> probe_at(int rootfd, const std::string& container_path) 
         return std::nullopt;  // EACCES, ELOOP, ENOSYS...: unknown, said so in the log
     }
     UniqueFd owned(static_cast<int>(fd));
-    struct stat st{};
+    struct stat st {};
     if (::fstat(owned.get(), &st) != 0) return std::nullopt;
     return kind_of(st.st_mode);
 }
@@ -68,11 +76,16 @@ namespace {
 
 char live_type(mode_t m) {
     switch (m & S_IFMT) {
-        case S_IFCHR: return 'c';
-        case S_IFBLK: return 'b';
-        case S_IFDIR: return 'd';
-        case S_IFREG: return 'f';
-        default: return 'o';
+        case S_IFCHR:
+            return 'c';
+        case S_IFBLK:
+            return 'b';
+        case S_IFDIR:
+            return 'd';
+        case S_IFREG:
+            return 'f';
+        default:
+            return 'o';
     }
 }
 
@@ -98,7 +111,7 @@ Result<void> walk(int dirfd, const std::string& prefix, int depth, size_t max_en
         if (name == "." || name == "..") continue;
         if (out.size() >= max_entries)
             return fail(prefix + ": more than " + std::to_string(max_entries) + " entries");
-        struct stat st{};
+        struct stat st {};
         if (::fstatat(dirfd, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) continue;  // raced away
         std::string path = prefix + "/" + name;
         if (S_ISLNK(st.st_mode)) continue;  // never followed
@@ -116,7 +129,7 @@ Result<void> walk(int dirfd, const std::string& prefix, int depth, size_t max_en
 }  // namespace
 
 Result<std::vector<gpu::LiveNode>> list_live_dev(int rootfd, int max_depth, size_t max_entries) {
-    struct open_how how{};
+    struct open_how how {};
     how.flags = O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC;
     how.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS;
     long fd = ::syscall(SYS_openat2, rootfd, "dev", &how, sizeof how);

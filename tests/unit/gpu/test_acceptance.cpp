@@ -30,7 +30,8 @@ constexpr AccessMask kGpuNode = (kReadWrite | bit(Access::ioctl_dev)) & kFileRig
 // PRODUCT.md's example policy, filesystem and gpu sections.
 Policy product_example_policy() {
     Policy p;
-    p.filesystem.read_only = {"/usr", "/lib", "/lib64", "/bin", "/sbin", "/etc", "/proc", "/dev/urandom"};
+    p.filesystem.read_only = {"/usr",  "/lib", "/lib64", "/bin",
+                              "/sbin", "/etc", "/proc",  "/dev/urandom"};
     p.filesystem.read_write = {"/tmp", "/dev/null"};
     p.filesystem.rules.push_back({"/data", bit(Access::read_file) | bit(Access::read_dir) |
                                                bit(Access::write_file) | bit(Access::truncate)});
@@ -65,8 +66,8 @@ TEST_CASE("acceptance: 8-GPU CDI config detected from every source it carries") 
     CHECK(d.vendors == std::vector<std::string>{"nvidia"});
     const std::vector<std::string> nodes = {
         "/dev/nvidia-modeset", "/dev/nvidia-uvm", "/dev/nvidia-uvm-tools", "/dev/nvidia0",
-        "/dev/nvidia1", "/dev/nvidia2", "/dev/nvidia3", "/dev/nvidia4", "/dev/nvidia5",
-        "/dev/nvidia6", "/dev/nvidia7", "/dev/nvidiactl"};
+        "/dev/nvidia1",        "/dev/nvidia2",    "/dev/nvidia3",          "/dev/nvidia4",
+        "/dev/nvidia5",        "/dev/nvidia6",    "/dev/nvidia7",          "/dev/nvidiactl"};
     CHECK(d.device_nodes == nodes);
     // 12 device nodes, the CDI annotation and nvidia-ctk's createContainer hook.
     CHECK(d.evidence.size() == 14);
@@ -94,7 +95,8 @@ TEST_CASE("acceptance: 8-GPU CDI config under the example policy") {
         CHECK(rule(*r, n)->access == kGpuNode);
         CHECK(rule(*r, n)->gpu_device);
     }
-    for (const char* n : {"/dev/nvidiactl", "/dev/nvidia-uvm", "/dev/nvidia-uvm-tools", "/dev/nvidia-modeset"}) {
+    for (const char* n :
+         {"/dev/nvidiactl", "/dev/nvidia-uvm", "/dev/nvidia-uvm-tools", "/dev/nvidia-modeset"}) {
         CAPTURE(n);
         REQUIRE(rule(*r, n));
         CHECK(rule(*r, n)->access == kGpuNode);
@@ -135,12 +137,12 @@ TEST_CASE("rootfs probe: kinds, missing paths, symlinks stay inside the rootfs")
     CHECK(p("/") == NodeKind::directory);
     CHECK(p("/usr") == NodeKind::directory);
     CHECK(p("/usr/lib/libc.so") == NodeKind::regular);
-    CHECK(p("/lib") == NodeKind::symlink);               // the last component is not followed
-    CHECK(p("/lib/libc.so") == NodeKind::regular);       // inner symlinks resolve inside the root
+    CHECK(p("/lib") == NodeKind::symlink);          // the last component is not followed
+    CHECK(p("/lib/libc.so") == NodeKind::regular);  // inner symlinks resolve inside the root
     CHECK(p("/fifo") == NodeKind::fifo);
     CHECK(p("/nope") == NodeKind::missing);
     CHECK(p("/usr/lib/libc.so/x") == NodeKind::missing);  // ENOTDIR
-    CHECK(p("/abs/secret") == NodeKind::missing);          // never reaches the host's file
+    CHECK(p("/abs/secret") == NodeKind::missing);         // never reaches the host's file
     CHECK(p("/rel/secret") == NodeKind::missing);
     CHECK(p("/../../outside/secret") == NodeKind::missing);
 
@@ -162,9 +164,10 @@ TEST_CASE("live /dev listing: nodes beneath /dev, symlinks never followed, bound
     std::filesystem::create_directory_symlink("/dev", root / "dev/hostdev");
     // Character devices need CAP_MKNOD; without it the regular-file and
     // directory cases still run and the char-device checks are skipped.
-    bool can_mknod = ::mknod((root / "dev/nvidia0").c_str(), S_IFCHR | 0600, makedev(195, 0)) == 0 &&
-                     ::mknod((root / "dev/nvidia-caps/nvidia-cap1").c_str(), S_IFCHR | 0600,
-                             makedev(511, 1)) == 0;
+    bool can_mknod =
+        ::mknod((root / "dev/nvidia0").c_str(), S_IFCHR | 0600, makedev(195, 0)) == 0 &&
+        ::mknod((root / "dev/nvidia-caps/nvidia-cap1").c_str(), S_IFCHR | 0600, makedev(511, 1)) ==
+            0;
     if (!can_mknod) MESSAGE("not root: char-device part of the live /dev test not run");
 
     UniqueFd rootfd(::open(root.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
@@ -175,15 +178,16 @@ TEST_CASE("live /dev listing: nodes beneath /dev, symlinks never followed, bound
     for (const auto& n : *live) seen[n.path] = n.type;
     CHECK(seen["/dev/nvidia1"] == 'f');
     CHECK(seen["/dev/nvidia-caps"] == 'd');
-    CHECK(seen.count("/dev/hostdev") == 0);     // a symlink: not listed, not followed
+    CHECK(seen.count("/dev/hostdev") == 0);  // a symlink: not listed, not followed
     CHECK(seen.count("/dev/hostdev/null") == 0);
-    CHECK(seen["/dev/a/b/c/d"] == 'd');          // depth 4
+    CHECK(seen["/dev/a/b/c/d"] == 'd');           // depth 4
     CHECK(seen.count("/dev/a/b/c/d/deep") == 0);  // beyond it
     if (can_mknod) {
         CHECK(seen["/dev/nvidia0"] == 'c');
         CHECK(seen["/dev/nvidia-caps/nvidia-cap1"] == 'c');
         auto d = gpu::detect(oci::Spec{}, GpuDetect::auto_, &*live);
-        CHECK(d.device_nodes == std::vector<std::string>{"/dev/nvidia-caps/nvidia-cap1", "/dev/nvidia0"});
+        CHECK(d.device_nodes ==
+              std::vector<std::string>{"/dev/nvidia-caps/nvidia-cap1", "/dev/nvidia0"});
     }
     auto capped = list_live_dev(rootfd.get(), 4, 3);
     REQUIRE_FALSE(capped);

@@ -156,14 +156,18 @@ TEST_CASE("evidence: CDI annotations naming NVIDIA kinds") {
 }
 
 TEST_CASE("evidence: NVIDIA hooks at prestart, createRuntime, createContainer") {
-    // Shape from corpus configs/nvidia-container-toolkit/bundle-output-with-nvidia-prestart-hook.json:
-    // a relative path.
+    // Shape from corpus
+    // configs/nvidia-container-toolkit/bundle-output-with-nvidia-prestart-hook.json: a relative
+    // path.
     oci::Spec s;
-    s.hooks.prestart.push_back({"nvidia-container-runtime-hook", {"nvidia-container-runtime-hook", "prestart"}, {}, {}});
-    s.hooks.prestart.push_back({"/usr/bin/nvidia-container-toolkit", {"nvidia-container-toolkit", "prestart"}, {}, {}});
+    s.hooks.prestart.push_back(
+        {"nvidia-container-runtime-hook", {"nvidia-container-runtime-hook", "prestart"}, {}, {}});
+    s.hooks.prestart.push_back(
+        {"/usr/bin/nvidia-container-toolkit", {"nvidia-container-toolkit", "prestart"}, {}, {}});
     s.hooks.create_runtime.push_back({"/usr/bin/other", {}, {}, {}});
     s.hooks.create_runtime.push_back({"/usr/bin/nvidia-container-runtime-hook", {}, {}, {}});
-    s.hooks.create_container.push_back({"/usr/bin/nvidia-ctk", {"nvidia-ctk", "hook", "update-ldcache"}, {}, {}});
+    s.hooks.create_container.push_back(
+        {"/usr/bin/nvidia-ctk", {"nvidia-ctk", "hook", "update-ldcache"}, {}, {}});
     s.hooks.poststart.push_back({"/usr/bin/nvidia-ctk", {}, {}, {}});  // not a stage that injects
     auto d = gpu::detect(s, GpuDetect::auto_);
     CHECK(d.gpu);
@@ -177,9 +181,9 @@ TEST_CASE("evidence: NVIDIA hooks at prestart, createRuntime, createContainer") 
 }
 
 TEST_CASE("evidence: the live /dev, character devices only") {
-    std::vector<gpu::LiveNode> live = {
-        {"/dev/nvidia0", 'c'}, {"/dev/nvidiactl", 'c'}, {"/dev/nvidia1", 'f'},
-        {"/dev/nvidia-caps", 'd'}, {"/dev/null", 'c'}, {"/dev/nvidia", 'c'}};
+    std::vector<gpu::LiveNode> live = {{"/dev/nvidia0", 'c'}, {"/dev/nvidiactl", 'c'},
+                                       {"/dev/nvidia1", 'f'}, {"/dev/nvidia-caps", 'd'},
+                                       {"/dev/null", 'c'},    {"/dev/nvidia", 'c'}};
     auto d = gpu::detect(oci::Spec{}, GpuDetect::auto_, &live);
     CHECK(d.gpu);
     REQUIRE(d.evidence.size() == 2);

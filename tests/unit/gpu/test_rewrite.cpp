@@ -112,7 +112,8 @@ TEST_CASE("baseline: added when present, skipped when missing, assumed without a
     // Missing in the rootfs: skipped, with a change saying so.
     CHECK_FALSE(rule(e, "/lib32"));
     REQUIRE(change(e, ChangeAction::skipped, "/lib32"));
-    CHECK(contains(change(e, ChangeAction::skipped, "/lib32")->reason, "not in the container's rootfs"));
+    CHECK(contains(change(e, ChangeAction::skipped, "/lib32")->reason,
+                   "not in the container's rootfs"));
     // The policy's own entries are kept: /etc stays, /dev/null keeps read_file only (noted).
     CHECK(rule(e, "/etc")->origin == "policy read_only");
     CHECK(rule(e, "/dev/null")->access == bit(Access::read_file));
@@ -130,7 +131,8 @@ TEST_CASE("baseline: added when present, skipped when missing, assumed without a
     auto b = must(rewrite(p, mounted, gpu::Detection{}, fake_rootfs({})));
     CHECK(rule(b, "/dev/tty"));
     CHECK(rule(b, "/dev/zero"));
-    CHECK(contains(change(b, ChangeAction::added, "/dev/zero")->reason, "runtime-spec default device"));
+    CHECK(contains(change(b, ChangeAction::added, "/dev/zero")->reason,
+                   "runtime-spec default device"));
     REQUIRE(rule(b, "/dev/shm"));
     CHECK(contains(change(b, ChangeAction::added, "/dev/shm")->reason, "mounted by mounts[0]"));
     CHECK_FALSE(rule(b, "/dev/pts"));
@@ -148,7 +150,8 @@ TEST_CASE("workdir: process.cwd read-write, never a system tree") {
     oci::Spec s;
     s.has_process = true;
     s.cwd = "/workspace/";
-    auto e = must(rewrite(p, s, gpu::Detection{}, fake_rootfs({{"/workspace", NodeKind::directory}})));
+    auto e =
+        must(rewrite(p, s, gpu::Detection{}, fake_rootfs({{"/workspace", NodeKind::directory}})));
     REQUIRE(rule(e, "/workspace"));
     CHECK(rule(e, "/workspace")->access == kReadWrite);
     CHECK(rule(e, "/workspace")->origin == "workdir");
@@ -324,7 +327,8 @@ TEST_CASE("gpu.promotion: reject_unlisted names the path and both fixes") {
 
     // A rule with fewer rights: the fix names the rule.
     Policy pr = bare_policy();
-    pr.filesystem.rules.push_back({"/dev/nvidiactl", bit(Access::read_file) | bit(Access::write_file)});
+    pr.filesystem.rules.push_back(
+        {"/dev/nvidiactl", bit(Access::read_file) | bit(Access::write_file)});
     auto rr = rewrite(pr, s, det, unknown_probe());
     REQUIRE_FALSE(rr);
     CHECK(contains(rr.error().message, "filesystem.rules[0].access"));
@@ -371,7 +375,8 @@ TEST_CASE("explain: text and JSON carry the evidence, rules and changes") {
     CHECK(contains(t, "process.env NVIDIA_VISIBLE_DEVICES=all"));
     CHECK(contains(t, "rw+ioctl_dev"));
     CHECK(contains(t, "ro+write_file"));
-    CHECK(contains(t, "+ /dev/nvidia0 rw+ioctl_dev  gpu nvidia: device node from linux.devices[1]"));
+    CHECK(
+        contains(t, "+ /dev/nvidia0 rw+ioctl_dev  gpu nvidia: device node from linux.devices[1]"));
     CHECK(contains(t, "^ /proc ro -> ro+write_file"));
     CHECK(contains(t, "memfd_create"));
     CHECK(contains(t, "landlock_unavailable=warn"));
@@ -379,14 +384,18 @@ TEST_CASE("explain: text and JSON carry the evidence, rules and changes") {
 
     std::string j = explain_json(e, false);
     CHECK(contains(j, "\"detected\":true"));
-    CHECK(contains(j, "{\"path\":\"/dev/nvidia0\",\"access\":[\"execute\",\"write_file\",\"read_file\",\"truncate\",\"ioctl_dev\"],\"short\":\"rw+ioctl_dev\""));
+    CHECK(contains(j,
+                   "{\"path\":\"/dev/"
+                   "nvidia0\",\"access\":[\"execute\",\"write_file\",\"read_file\",\"truncate\","
+                   "\"ioctl_dev\"],\"short\":\"rw+ioctl_dev\""));
     CHECK(contains(j, "\"origin\":\"linux.devices[1]\""));
     CHECK(contains(j, "\"action\":\"promoted\""));
     CHECK(contains(j, "\"relaxations\":[{\"syscall\":\"memfd_create\""));
     CHECK(contains(j, "\"kinds\":{\"landlock_unavailable\":\"warn\"}"));
     CHECK(contains(explain_json(e, true), "\n  \"gpu\": {"));
 
-    auto none = must(rewrite(bare_policy(), oci::Spec{}, gpu::detect(oci::Spec{}, GpuDetect::auto_), unknown_probe()));
+    auto none = must(rewrite(bare_policy(), oci::Spec{}, gpu::detect(oci::Spec{}, GpuDetect::auto_),
+                             unknown_probe()));
     CHECK(contains(explain_text(none), "GPU: no\n"));
     CHECK(contains(explain_text(none), "evidence: none"));
 }
