@@ -14,6 +14,8 @@
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <sys/un.h>
+#include <sys/ioctl.h>
+#include <termios.h>
 
 #include <atomic>
 #include <optional>
@@ -243,6 +245,37 @@ TEST_CASE("fake /dev/nvidia0: ENXIO when allowed, EACCES when not (root and uid 
         CAPTURE(unpriv);
         nvidia_case(unpriv, true);
         nvidia_case(unpriv, false);
+    }
+}
+
+TEST_CASE("GPU device rules get ioctl_dev: a device ioctl passes only with gpu_device (ABI >= 5)") {
+    if (g_abi < 5) {
+        MESSAGE("Landlock ABI " << g_abi << " < 5: ioctl_dev not handled here");
+        return;
+    }
+    TempDir t;
+    // A node that opens (1:3, like /dev/null), so the ioctl itself is tested:
+    // TCGETS reaches the driver (ENOTTY) only when ioctl_dev is granted.
+    std::string node = t / "fakegpu";
+    REQUIRE(mknod(node.c_str(), S_IFCHR | 0666, makedev(1, 3)) == 0);
+    chmod(node.c_str(), 0666);
+    for (bool gpu : {true, false}) {
+        for (bool unpriv : {false, true}) {
+            CAPTURE(gpu);
+            CAPTURE(unpriv);
+            int rc = in_child([&] {
+                if (unpriv && !osh::test::become_nobody()) return 10;
+                landlock::Request req;
+                req.paths.push_back({node, policy::kReadWrite, gpu});
+                if (!restrict_to(req)) return 12;
+                int fd = open(node.c_str(), O_RDWR | O_CLOEXEC);
+                if (fd < 0) return 100 + errno;
+                struct termios tio;
+                int e = ioctl(fd, TCGETS, &tio) == 0 ? 0 : errno;
+                return e == (gpu ? ENOTTY : EACCES) ? 0 : 150 + e;
+            });
+            CHECK(rc == 0);
+        }
     }
 }
 
