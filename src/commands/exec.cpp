@@ -4,7 +4,8 @@
 // the binary is static, never uses NSS, and reads nothing from the image but
 // CMD. Order (each step's failure has its kind, and every failure goes through
 // fail_step(), the one handler):
-//   1. read + validate the plan             plan_missing (always strict: the modes live in the plan)
+//   1. read + validate the plan             plan_missing (always strict: the modes live in the
+//   plan)
 //   2. switch user/group (if the plan says) privilege_drop
 //   3. prctl(PR_SET_NO_NEW_PRIVS)           no_new_privs
 //   4. Landlock                             landlock_unavailable, landlock_path, landlock_enforce
@@ -20,10 +21,10 @@
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
-#include <algorithm>
 #include <span>
 #include <string>
 #include <vector>
@@ -62,12 +63,12 @@ void write_all(int fd, std::string_view s) {
 }
 
 class Enforcer {
-public:
+  public:
     explicit Enforcer(plan::Plan p) : plan_(std::move(p)) {}
 
     int run(const std::vector<std::string>& argv);
 
-private:
+  private:
     report::Event event(report::Level level, std::string message) const {
         report::Event e;
         e.level = level;
@@ -151,7 +152,8 @@ void Enforcer::open_exec_log() {
     log_fd_.reset(::open(plan_.exec_log_path.c_str(),
                          O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY, 0640));
     if (!log_fd_) {
-        report::Event e = event(report::Level::debug, "exec log " + plan_.exec_log_path + " not writable");
+        report::Event e =
+            event(report::Level::debug, "exec log " + plan_.exec_log_path + " not writable");
         e.err = errno;
         record(std::move(e));
     }
@@ -161,7 +163,8 @@ void Enforcer::flush(bool to_stderr) {
     for (const auto& e : events_) {
         std::string line = report::to_json_line(e) + "\n";
         if (log_fd_) write_all(log_fd_.get(), line);
-        if (to_stderr && (e.level != report::Level::debug || plan_.log_level == report::Level::debug))
+        if (to_stderr &&
+            (e.level != report::Level::debug || plan_.log_level == report::Level::debug))
             write_all(2, line);
     }
     events_.clear();
@@ -169,10 +172,11 @@ void Enforcer::flush(bool to_stderr) {
 
 bool Enforcer::switch_user() {
     if (!plan_.run_as_uid && !plan_.run_as_gid) return true;
-    const std::string lost = "privilege switch to uid " +
-                             (plan_.run_as_uid ? std::to_string(*plan_.run_as_uid) : std::string("(unchanged)")) +
-                             " gid " +
-                             (plan_.run_as_gid ? std::to_string(*plan_.run_as_gid) : std::string("(unchanged)"));
+    const std::string lost =
+        "privilege switch to uid " +
+        (plan_.run_as_uid ? std::to_string(*plan_.run_as_uid) : std::string("(unchanged)")) +
+        " gid " +
+        (plan_.run_as_gid ? std::to_string(*plan_.run_as_gid) : std::string("(unchanged)"));
     if (!failure::should_attempt(plan_.failure, Kind::privilege_drop)) {
         skip_step(Kind::privilege_drop, lost);
         return true;
@@ -185,16 +189,20 @@ bool Enforcer::switch_user() {
     const gid_t gid = plan_.run_as_gid.value_or(egid);
     const bool uid_ok = ruid == uid && euid == uid && suid == uid;
     const bool gid_ok = rgid == gid && egid == gid && sgid == gid;
-    if (uid_ok && gid_ok) return true;  // idempotent: nothing to change, and setgroups needs CAP_SETGID
+    if (uid_ok && gid_ok)
+        return true;  // idempotent: nothing to change, and setgroups needs CAP_SETGID
 
     // Supplementary groups: dropped (the plan carries numbers only).
     if (::setgroups(0, nullptr) != 0)
         return fail_step(Kind::privilege_drop, Error{"setgroups", errno}, lost);
     if (!gid_ok && ::setresgid(gid, gid, gid) != 0)
-        return fail_step(Kind::privilege_drop, Error{"setresgid " + std::to_string(gid), errno}, lost);
+        return fail_step(Kind::privilege_drop, Error{"setresgid " + std::to_string(gid), errno},
+                         lost);
     if (!uid_ok && ::setresuid(uid, uid, uid) != 0)
-        return fail_step(Kind::privilege_drop, Error{"setresuid " + std::to_string(uid), errno}, lost);
-    record(event(report::Level::debug, "switched to uid " + std::to_string(uid) + " gid " + std::to_string(gid)));
+        return fail_step(Kind::privilege_drop, Error{"setresuid " + std::to_string(uid), errno},
+                         lost);
+    record(event(report::Level::debug,
+                 "switched to uid " + std::to_string(uid) + " gid " + std::to_string(gid)));
     return true;
 }
 
@@ -205,7 +213,8 @@ bool Enforcer::set_no_new_privs() {
         return true;
     }
     if (::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0)
-        return fail_step(Kind::no_new_privs, Error{"prctl(PR_SET_NO_NEW_PRIVS)", errno}, "no_new_privs");
+        return fail_step(Kind::no_new_privs, Error{"prctl(PR_SET_NO_NEW_PRIVS)", errno},
+                         "no_new_privs");
     return true;
 }
 
@@ -220,7 +229,8 @@ bool Enforcer::apply_landlock() {
     landlock::AbiInfo abi = landlock::probe();
     landlock_abi_ = abi.abi;
     landlock::Request req;
-    for (const auto& r : plan_.landlock_rules) req.paths.push_back({r.path, r.access, r.gpu_device});
+    for (const auto& r : plan_.landlock_rules)
+        req.paths.push_back({r.path, r.access, r.gpu_device});
     req.compatibility = plan_.landlock_compatibility;
     req.bind_tcp = plan_.bind_tcp;
     req.connect_tcp = plan_.connect_tcp;
@@ -234,13 +244,15 @@ bool Enforcer::apply_landlock() {
     auto out = landlock::enforce(req, abi, on_path);
     if (!out) {
         const auto& ke = out.error();
-        std::string what = ke.kind == Kind::landlock_path ? "landlock (a rule's path failed)" : lost;
+        std::string what =
+            ke.kind == Kind::landlock_path ? "landlock (a rule's path failed)" : lost;
         return fail_step(ke.kind, ke.error, what);
     }
     landlock_applied_ = true;
     for (const auto& u : out->unsupported) {
         // best_effort: rights this kernel cannot enforce (reported, not fatal).
-        report::Event e = event(report::Level::warning, "landlock " + u + ": not enforced on this kernel");
+        report::Event e =
+            event(report::Level::warning, "landlock " + u + ": not enforced on this kernel");
         e.kind = Kind::landlock_unavailable;
         e.decision = "best_effort";
         record(std::move(e));
@@ -266,10 +278,11 @@ bool Enforcer::apply_seccomp() {
         skip_step(Kind::seccomp_enforce, lost);
         return true;
     }
-    auto bpf = seccomp::deserialize(std::span(reinterpret_cast<const uint8_t*>(plan_.seccomp_bpf.data()),
-                                              plan_.seccomp_bpf.size()));
+    auto bpf = seccomp::deserialize(std::span(
+        reinterpret_cast<const uint8_t*>(plan_.seccomp_bpf.data()), plan_.seccomp_bpf.size()));
     if (!bpf) return fail_step(Kind::seccomp_enforce, bpf.error(), lost);
-    if (auto r = seccomp::load(*bpf, 0); !r) return fail_step(Kind::seccomp_enforce, r.error(), lost);
+    if (auto r = seccomp::load(*bpf, 0); !r)
+        return fail_step(Kind::seccomp_enforce, r.error(), lost);
     seccomp_applied_ = true;
     return true;
 }
@@ -298,7 +311,8 @@ int exec_command(const std::vector<std::string>& args) {
             std::string full = (dir.empty() ? std::string(".") : dir) + "/" + cmd;
             ::execve(full.c_str(), argv.data(), environ);
             int e = errno;
-            if (e == EACCES) seen_eacces = true;
+            if (e == EACCES)
+                seen_eacces = true;
             else if (e != ENOENT && e != ENOTDIR && e != ELOOP && e != ENAMETOOLONG) {
                 err = e;  // found but not runnable (ENOEXEC, ETXTBSY, EPERM, ...)
                 break;
@@ -307,8 +321,9 @@ int exec_command(const std::vector<std::string>& args) {
         if (err == ENOENT && seen_eacces) err = EACCES;
     }
     bool not_found = err == ENOENT || err == ENOTDIR;
-    std::string msg = "oci-sandbox-hook exec: " + cmd + ": " +
-                      (not_found ? std::string("command not found") : std::string(std::strerror(err))) + "\n";
+    std::string msg =
+        "oci-sandbox-hook exec: " + cmd + ": " +
+        (not_found ? std::string("command not found") : std::string(std::strerror(err))) + "\n";
     write_all(2, msg);
     return not_found ? kExitNotFound : kExitNotExecutable;
 }
@@ -317,24 +332,28 @@ int Enforcer::run(const std::vector<std::string>& argv) {
     open_exec_log();
     for (const auto& d : plan_.degraded) {
         const bool skipped = plan_.failure.of(d.kind) == Mode::skip;
-        report::Event e = event(skipped ? report::Level::info : report::Level::warning, "from the hook: " + d.what);
+        report::Event e = event(skipped ? report::Level::info : report::Level::warning,
+                                "from the hook: " + d.what);
         e.kind = d.kind;
         e.mode = plan_.failure.of(d.kind);
         e.decision = skipped ? "skipped" : "continue";
         record(std::move(e));
         dropped_.push_back(d.what);
     }
-    if (!switch_user() || !set_no_new_privs() || !apply_landlock() || !apply_seccomp()) return kExitRefused;
+    if (!switch_user() || !set_no_new_privs() || !apply_landlock() || !apply_seccomp())
+        return kExitRefused;
 
     const bool wants_landlock = true;  // every plan carries Landlock rules
-    const bool wants_seccomp = !plan_.seccomp_bpf.empty() ||
-                               std::any_of(plan_.degraded.begin(), plan_.degraded.end(), [](const auto& d) {
-                                   return d.kind == Kind::seccomp_compile || d.kind == Kind::seccomp_enforce;
-                               });
+    const bool wants_seccomp =
+        !plan_.seccomp_bpf.empty() ||
+        std::any_of(plan_.degraded.begin(), plan_.degraded.end(), [](const auto& d) {
+            return d.kind == Kind::seccomp_compile || d.kind == Kind::seccomp_enforce;
+        });
     std::string status = "fully_enforced";
     report::Level level = report::Level::info;
     if (!dropped_.empty()) {
-        bool nothing = (!wants_landlock || !landlock_applied_) && (!wants_seccomp || !seccomp_applied_);
+        bool nothing =
+            (!wants_landlock || !landlock_applied_) && (!wants_seccomp || !seccomp_applied_);
         status = nothing ? "not_enforced" : "partially_enforced";
         level = nothing ? report::Level::error : report::Level::warning;
     }
@@ -344,8 +363,10 @@ int Enforcer::run(const std::vector<std::string>& argv) {
     fin.decision = "exec";
     fin.fields.emplace_back("status", status);
     fin.fields.emplace_back("dropped", dropped);
-    fin.fields.emplace_back("landlock", landlock_applied_ ? "ABI " + std::to_string(landlock_abi_) : "not applied");
-    fin.fields.emplace_back("seccomp", seccomp_applied_ ? "loaded" : (wants_seccomp ? "not loaded" : "none"));
+    fin.fields.emplace_back(
+        "landlock", landlock_applied_ ? "ABI " + std::to_string(landlock_abi_) : "not applied");
+    fin.fields.emplace_back("seccomp",
+                            seccomp_applied_ ? "loaded" : (wants_seccomp ? "not loaded" : "none"));
     record(std::move(fin));
     flush(status != "fully_enforced" || plan_.log_level == report::Level::debug);
     log_fd_.reset();
@@ -354,7 +375,9 @@ int Enforcer::run(const std::vector<std::string>& argv) {
 
 int exec_main(const std::string& plan_dir, const std::vector<std::string>& argv) {
     if (argv.empty()) {
-        write_all(2, "oci-sandbox-hook exec: no command given (usage: exec [--plan DIR] -- CMD ARGS...)\n");
+        write_all(
+            2,
+            "oci-sandbox-hook exec: no command given (usage: exec [--plan DIR] -- CMD ARGS...)\n");
         return kExitRefused;
     }
     auto plan = plan::read_plan(plan_dir);
@@ -380,9 +403,10 @@ int exec_main(const std::string& plan_dir, const std::vector<std::string>& argv)
 }  // namespace
 
 void add_exec(CLI::App& app, int& exit_code) {
-    auto* cmd = app.add_subcommand("exec", "Enforce the container's plan (Landlock, seccomp, no_new_privs, "
-                                           "user), then exec CMD. Exit: CMD's own; 125 refused; 126 not "
-                                           "executable; 127 not found.");
+    auto* cmd = app.add_subcommand("exec",
+                                   "Enforce the container's plan (Landlock, seccomp, no_new_privs, "
+                                   "user), then exec CMD. Exit: CMD's own; 125 refused; 126 not "
+                                   "executable; 127 not found.");
     auto plan_dir = std::make_shared<std::string>(plan::kDefaultPlanDir);
     auto command = std::make_shared<std::vector<std::string>>();
     cmd->add_option("--plan", *plan_dir, "plan directory")->capture_default_str();
@@ -396,8 +420,9 @@ void add_exec(CLI::App& app, int& exit_code) {
         auto sep = std::find(extras.begin(), extras.end(), "--");
         if (sep != extras.end()) extras.erase(sep);
         if (!extras.empty()) {
-            write_all(2, "oci-sandbox-hook exec: unexpected argument \"" + extras.front() +
-                             "\": put the command after --, as in: exec [--plan DIR] -- CMD ARGS...\n");
+            write_all(
+                2, "oci-sandbox-hook exec: unexpected argument \"" + extras.front() +
+                       "\": put the command after --, as in: exec [--plan DIR] -- CMD ARGS...\n");
             exit_code = kExitRefused;
             return;
         }

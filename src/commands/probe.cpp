@@ -49,14 +49,20 @@ ProbeReport gather() {
 
     errno = 0;
     int mode = ::prctl(PR_GET_SECCOMP, 0, 0, 0, 0);
-    if (mode < 0) r.seccomp_mode_err = errno;
-    else r.seccomp_mode = mode;
+    if (mode < 0)
+        r.seccomp_mode_err = errno;
+    else
+        r.seccomp_mode = mode;
 
     r.actions = {
-        {"kill_process", SECCOMP_RET_KILL_PROCESS}, {"kill_thread", SECCOMP_RET_KILL_THREAD},
-        {"trap", SECCOMP_RET_TRAP},                 {"errno", SECCOMP_RET_ERRNO},
-        {"user_notif", SECCOMP_RET_USER_NOTIF},     {"trace", SECCOMP_RET_TRACE},
-        {"log", SECCOMP_RET_LOG},                   {"allow", SECCOMP_RET_ALLOW},
+        {"kill_process", SECCOMP_RET_KILL_PROCESS},
+        {"kill_thread", SECCOMP_RET_KILL_THREAD},
+        {"trap", SECCOMP_RET_TRAP},
+        {"errno", SECCOMP_RET_ERRNO},
+        {"user_notif", SECCOMP_RET_USER_NOTIF},
+        {"trace", SECCOMP_RET_TRACE},
+        {"log", SECCOMP_RET_LOG},
+        {"allow", SECCOMP_RET_ALLOW},
     };
     for (auto& a : r.actions) {
         uint32_t act = a.action;
@@ -65,8 +71,10 @@ ProbeReport gather() {
             r.seccomp_syscall = true;
         } else {
             a.err = errno;
-            if (a.err != EOPNOTSUPP) r.seccomp_err = a.err;  // EOPNOTSUPP: this action only
-            else r.seccomp_syscall = true;
+            if (a.err != EOPNOTSUPP)
+                r.seccomp_err = a.err;  // EOPNOTSUPP: this action only
+            else
+                r.seccomp_syscall = true;
         }
     }
 
@@ -76,7 +84,9 @@ ProbeReport gather() {
         r.release = u.release;
     }
     const scmp_version* v = seccomp_version();
-    if (v) r.libseccomp = std::to_string(v->major) + "." + std::to_string(v->minor) + "." + std::to_string(v->micro);
+    if (v)
+        r.libseccomp = std::to_string(v->major) + "." + std::to_string(v->minor) + "." +
+                       std::to_string(v->micro);
     return r;
 }
 
@@ -86,10 +96,14 @@ std::string errno_text(int err) {
 
 std::string seccomp_mode_name(int m) {
     switch (m) {
-        case 0: return "none";
-        case 1: return "strict";
-        case 2: return "filter";
-        default: return "unknown";
+        case 0:
+            return "none";
+        case 1:
+            return "strict";
+        case 2:
+            return "filter";
+        default:
+            return "unknown";
     }
 }
 
@@ -102,10 +116,12 @@ std::string to_json(const ProbeReport& r) {
                     ",\"description\":" + quote(r.landlock.describe()) + "}";
     s += ",\"seccomp\":{\"available\":" + std::string(r.seccomp_syscall ? "true" : "false");
     s += ",\"errno\":" + std::to_string(r.seccomp_err);
-    s += ",\"current_mode\":" + quote(r.seccomp_mode < 0 ? "unknown" : seccomp_mode_name(r.seccomp_mode));
+    s += ",\"current_mode\":" +
+         quote(r.seccomp_mode < 0 ? "unknown" : seccomp_mode_name(r.seccomp_mode));
     s += ",\"actions\":{";
     for (size_t i = 0; i < r.actions.size(); ++i)
-        s += (i ? "," : "") + quote(r.actions[i].name) + ":" + (r.actions[i].available ? "true" : "false");
+        s += (i ? "," : "") + quote(r.actions[i].name) + ":" +
+             (r.actions[i].available ? "true" : "false");
     s += "}}";
     s += ",\"architecture\":" + quote(r.machine);
     s += ",\"libseccomp\":" + quote(r.libseccomp);
@@ -116,8 +132,10 @@ std::string to_json(const ProbeReport& r) {
 std::string to_text(const ProbeReport& r) {
     std::string s = "landlock:     " + r.landlock.describe() + "\n";
     s += "seccomp:      ";
-    if (r.seccomp_syscall) s += "available";
-    else s += "unavailable: " + errno_text(r.seccomp_err);
+    if (r.seccomp_syscall)
+        s += "available";
+    else
+        s += "unavailable: " + errno_text(r.seccomp_err);
     if (r.seccomp_mode >= 0) s += " (this process: " + seccomp_mode_name(r.seccomp_mode) + ")";
     s += "\nactions:     ";
     for (const auto& a : r.actions) s += std::string(" ") + a.name + (a.available ? "" : "(no)");
@@ -130,8 +148,9 @@ std::string to_text(const ProbeReport& r) {
 }  // namespace
 
 void add_probe(CLI::App& app, int& exit_code) {
-    auto* cmd = app.add_subcommand("probe", "Show this kernel's Landlock ABI, seccomp actions, architecture "
-                                            "and libseccomp version");
+    auto* cmd = app.add_subcommand("probe",
+                                   "Show this kernel's Landlock ABI, seccomp actions, architecture "
+                                   "and libseccomp version");
     auto format = std::make_shared<std::string>("text");
     cmd->add_option("--format", *format, "text or json")
         ->check(CLI::IsMember({"text", "json"}))

@@ -9,11 +9,16 @@ namespace osh::landlock {
 
 std::string_view name(Support s) {
     switch (s) {
-        case Support::available: return "available";
-        case Support::not_implemented: return "not_implemented";
-        case Support::disabled: return "disabled";
-        case Support::blocked: return "blocked";
-        case Support::error: return "error";
+        case Support::available:
+            return "available";
+        case Support::not_implemented:
+            return "not_implemented";
+        case Support::disabled:
+            return "disabled";
+        case Support::blocked:
+            return "blocked";
+        case Support::error:
+            return "error";
     }
     return "error";
 }
@@ -23,14 +28,17 @@ std::string AbiInfo::describe() const {
         case Support::available: {
             std::string s = "Landlock ABI " + std::to_string(abi);
             if (kernel_abi > abi)
-                s += " (kernel reports ABI " + std::to_string(kernel_abi) + ", newer than this build knows)";
+                s += " (kernel reports ABI " + std::to_string(kernel_abi) +
+                     ", newer than this build knows)";
             return s;
         }
         case Support::not_implemented:
-            return "Landlock is not implemented by this kernel (ENOSYS; e.g. gVisor, or a kernel built "
+            return "Landlock is not implemented by this kernel (ENOSYS; e.g. gVisor, or a kernel "
+                   "built "
                    "without CONFIG_SECURITY_LANDLOCK)";
         case Support::disabled:
-            return "Landlock is built in but disabled (EOPNOTSUPP; add landlock to the lsm= boot parameter)";
+            return "Landlock is built in but disabled (EOPNOTSUPP; add landlock to the lsm= boot "
+                   "parameter)";
         case Support::blocked:
             return "Landlock syscalls are refused (EPERM; an outer seccomp profile blocks them)";
         case Support::error:
@@ -50,10 +58,18 @@ AbiInfo classify_probe(long rc, int err) {
     }
     info.err = rc == 0 ? EINVAL : err;  // 0 is not a valid ABI: treat as an error
     switch (info.err) {
-        case ENOSYS: info.support = Support::not_implemented; break;
-        case EOPNOTSUPP: info.support = Support::disabled; break;
-        case EPERM: info.support = Support::blocked; break;
-        default: info.support = Support::error; break;
+        case ENOSYS:
+            info.support = Support::not_implemented;
+            break;
+        case EOPNOTSUPP:
+            info.support = Support::disabled;
+            break;
+        case EPERM:
+            info.support = Support::blocked;
+            break;
+        default:
+            info.support = Support::error;
+            break;
     }
     return info;
 }
@@ -66,10 +82,14 @@ AbiInfo probe() {
 
 int abi_of(policy::Access a) {
     switch (a) {
-        case policy::Access::refer: return 2;
-        case policy::Access::truncate: return 3;
-        case policy::Access::ioctl_dev: return 5;
-        default: return 1;
+        case policy::Access::refer:
+            return 2;
+        case policy::Access::truncate:
+            return 3;
+        case policy::Access::ioctl_dev:
+            return 5;
+        default:
+            return 1;
     }
 }
 
@@ -97,8 +117,12 @@ AbiRights rights_for_abi(int abi) {
     return r;
 }
 
-uint64_t net_bit_bind() { return LANDLOCK_ACCESS_NET_BIND_TCP; }
-uint64_t net_bit_connect() { return LANDLOCK_ACCESS_NET_CONNECT_TCP; }
+uint64_t net_bit_bind() {
+    return LANDLOCK_ACCESS_NET_BIND_TCP;
+}
+uint64_t net_bit_connect() {
+    return LANDLOCK_ACCESS_NET_CONNECT_TCP;
+}
 uint64_t scope_bit(policy::Scope s) {
     return s == policy::Scope::signal ? LANDLOCK_SCOPE_SIGNAL : LANDLOCK_SCOPE_ABSTRACT_UNIX_SOCKET;
 }

@@ -39,32 +39,40 @@ Negotiation negotiate(const Request& req, int abi) {
     }
 
     if (req.bind_tcp) {
-        if (have.net & net_bit_bind()) n.handled_net |= net_bit_bind();
-        else n.unsupported.push_back(needs("bind_tcp", kNetAbi));
+        if (have.net & net_bit_bind())
+            n.handled_net |= net_bit_bind();
+        else
+            n.unsupported.push_back(needs("bind_tcp", kNetAbi));
     }
     if (req.connect_tcp) {
-        if (have.net & net_bit_connect()) n.handled_net |= net_bit_connect();
-        else n.unsupported.push_back(needs("connect_tcp", kNetAbi));
+        if (have.net & net_bit_connect())
+            n.handled_net |= net_bit_connect();
+        else
+            n.unsupported.push_back(needs("connect_tcp", kNetAbi));
     }
     for (policy::Scope s : req.scopes) {
-        if (have.scoped & scope_bit(s)) n.scoped |= scope_bit(s);
-        else n.unsupported.push_back(needs("scope " + std::string(policy::name(s)), kScopeAbi));
+        if (have.scoped & scope_bit(s))
+            n.scoped |= scope_bit(s);
+        else
+            n.unsupported.push_back(needs("scope " + std::string(policy::name(s)), kScopeAbi));
     }
     std::sort(n.unsupported.begin(), n.unsupported.end());
-    n.unsupported.erase(std::unique(n.unsupported.begin(), n.unsupported.end()), n.unsupported.end());
+    n.unsupported.erase(std::unique(n.unsupported.begin(), n.unsupported.end()),
+                        n.unsupported.end());
 
     // Ask the kernel to audit denials of the workload we are about to exec
     // (by default only denials before the next execve are logged).
     if (abi >= kLogFlagsAbi) n.restrict_flags = LANDLOCK_RESTRICT_SELF_LOG_NEW_EXEC_ON;
 
     // The smallest attribute size that carries what we handle.
-    n.attr_size = n.scoped ? uapi::kRulesetAttrSizeV6
+    n.attr_size = n.scoped        ? uapi::kRulesetAttrSizeV6
                   : n.handled_net ? uapi::kRulesetAttrSizeV4
                                   : uapi::kRulesetAttrSizeV1;
     return n;
 }
 
-policy::AccessMask rights_for_node(const PathRule& rule, bool is_directory, policy::AccessMask handled_fs) {
+policy::AccessMask rights_for_node(const PathRule& rule, bool is_directory,
+                                   policy::AccessMask handled_fs) {
     policy::AccessMask m = rule.access;
     if (rule.gpu_device) m |= policy::bit(policy::Access::ioctl_dev);
     if (!is_directory) m &= policy::kFileRights;
@@ -76,8 +84,7 @@ Expected<Outcome, KindError> enforce(const Request& req, const AbiInfo& abi,
     using K = failure::Kind;
     auto kind_fail = [](K k, Error e) { return Unexpected<KindError>{KindError{k, std::move(e)}}; };
 
-    if (!abi.available())
-        return kind_fail(K::landlock_unavailable, Error{abi.describe(), abi.err});
+    if (!abi.available()) return kind_fail(K::landlock_unavailable, Error{abi.describe(), abi.err});
 
     Outcome out;
     out.abi = abi.abi;
@@ -99,8 +106,7 @@ Expected<Outcome, KindError> enforce(const Request& req, const AbiInfo& abi,
     attr.handled_access_net = n.handled_net;
     attr.scoped = n.scoped;
     UniqueFd ruleset(uapi::create_ruleset(&attr, n.attr_size, 0));
-    if (!ruleset)
-        return kind_fail(K::landlock_enforce, Error{"landlock_create_ruleset", errno});
+    if (!ruleset) return kind_fail(K::landlock_enforce, Error{"landlock_create_ruleset", errno});
 
     for (const PathRule& rule : req.paths) {
         // Normal resolution inside the container root (the runtime already
@@ -116,30 +122,35 @@ Expected<Outcome, KindError> enforce(const Request& req, const AbiInfo& abi,
             } else {
                 policy::AccessMask m = rights_for_node(rule, S_ISDIR(st.st_mode), n.handled_fs);
                 if (m == 0) {
-                    out.empty_rules.push_back("landlock rule " + rule.path + ": no right applies to a " +
-                                          (S_ISDIR(st.st_mode) ? "directory" : "non-directory") +
-                                          " (asked " + policy::describe(rule.access) + ")");
+                    out.empty_rules.push_back(
+                        "landlock rule " + rule.path + ": no right applies to a " +
+                        (S_ISDIR(st.st_mode) ? "directory" : "non-directory") + " (asked " +
+                        policy::describe(rule.access) + ")");
                     continue;
                 }
                 struct landlock_path_beneath_attr pb {};
                 pb.allowed_access = m;
                 pb.parent_fd = fd.get();
                 if (uapi::add_rule(ruleset.get(), LANDLOCK_RULE_PATH_BENEATH, &pb, 0) != 0) {
-                    failure = Error{"landlock_add_rule " + rule.path + " (" + policy::describe(m) + ")", errno};
+                    failure = Error{
+                        "landlock_add_rule " + rule.path + " (" + policy::describe(m) + ")", errno};
                 } else {
                     ++out.path_rules;
                     continue;
                 }
             }
         }
-        if (!on_path_failure(rule.path, failure)) return kind_fail(K::landlock_path, std::move(failure));
+        if (!on_path_failure(rule.path, failure))
+            return kind_fail(K::landlock_path, std::move(failure));
     }
     // An empty ruleset denies every handled access everywhere: the workload
     // could not even be executed. Refuse it rather than fail obscurely.
     if (out.path_rules == 0)
-        return kind_fail(K::landlock_enforce, Error{"no filesystem rule could be added: refusing an empty ruleset", 0});
+        return kind_fail(K::landlock_enforce,
+                         Error{"no filesystem rule could be added: refusing an empty ruleset", 0});
 
-    auto add_ports = [&](const std::optional<std::vector<uint16_t>>& ports, uint64_t bit) -> Result<void> {
+    auto add_ports = [&](const std::optional<std::vector<uint16_t>>& ports,
+                         uint64_t bit) -> Result<void> {
         if (!ports || !(n.handled_net & bit)) return {};
         for (uint16_t p : *ports) {
             uapi::NetPortAttr na;
@@ -151,7 +162,8 @@ Expected<Outcome, KindError> enforce(const Request& req, const AbiInfo& abi,
         }
         return {};
     };
-    if (auto r = add_ports(req.bind_tcp, net_bit_bind()); !r) return kind_fail(K::landlock_enforce, r.error());
+    if (auto r = add_ports(req.bind_tcp, net_bit_bind()); !r)
+        return kind_fail(K::landlock_enforce, r.error());
     if (auto r = add_ports(req.connect_tcp, net_bit_connect()); !r)
         return kind_fail(K::landlock_enforce, r.error());
 

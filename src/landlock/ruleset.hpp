@@ -57,7 +57,8 @@ Negotiation negotiate(const Request& req, int abi);
 // everything else (regular files, devices, sockets, FIFOs) only the file
 // rights (policy::kFileRights) — Landlock rejects the others on a non-directory.
 // GPU device rules gain ioctl_dev when it is handled. Masked by `handled_fs`. Pure.
-policy::AccessMask rights_for_node(const PathRule& rule, bool is_directory, policy::AccessMask handled_fs);
+policy::AccessMask rights_for_node(const PathRule& rule, bool is_directory,
+                                   policy::AccessMask handled_fs);
 
 // A failure with its kind (landlock_unavailable, landlock_path, landlock_enforce).
 struct KindError {

@@ -88,7 +88,8 @@ inline int create_ruleset(const void* attr, size_t size, uint32_t flags) {
     return static_cast<int>(::syscall(__NR_landlock_create_ruleset, attr, size, flags));
 }
 inline int add_rule(int ruleset_fd, int rule_type, const void* rule_attr, uint32_t flags) {
-    return static_cast<int>(::syscall(__NR_landlock_add_rule, ruleset_fd, rule_type, rule_attr, flags));
+    return static_cast<int>(
+        ::syscall(__NR_landlock_add_rule, ruleset_fd, rule_type, rule_attr, flags));
 }
 inline int restrict_self(int ruleset_fd, uint32_t flags) {
     return static_cast<int>(::syscall(__NR_landlock_restrict_self, ruleset_fd, flags));

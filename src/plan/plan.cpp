@@ -68,7 +68,9 @@ std::string ports_json(const std::optional<std::vector<uint16_t>>& ports) {
     return s + "]";
 }
 
-std::string opt_id_json(const std::optional<uint32_t>& id) { return id ? std::to_string(*id) : "null"; }
+std::string opt_id_json(const std::optional<uint32_t>& id) {
+    return id ? std::to_string(*id) : "null";
+}
 
 std::string access_json(policy::AccessMask m) {
     std::string s = "[";
@@ -92,7 +94,8 @@ struct Reader {
         return Error{origin + ": " + std::string(ptr) + ": " + std::string(msg), 0};
     }
     // Every member known and every required member present.
-    Result<void> members(const Value& v, std::string_view ptr, std::initializer_list<std::string_view> known) const {
+    Result<void> members(const Value& v, std::string_view ptr,
+                         std::initializer_list<std::string_view> known) const {
         if (!v.IsObject()) return Unexpected<Error>{err(ptr, "expected an object")};
         for (auto it = v.MemberBegin(); it != v.MemberEnd(); ++it) {
             std::string_view k(it->name.GetString(), it->name.GetStringLength());
@@ -142,7 +145,8 @@ Result<Plan> compile(const policy::EffectivePolicy& eff, const CompileOptions& o
         } else if (failure::should_attempt(pol.failure, failure::Kind::seccomp_enforce)) {
             seccomp::FilterSpec spec;
             spec.policy = pol.seccomp;
-            for (const auto& [name, reason] : eff.seccomp_relaxations) spec.relaxations.push_back(name);
+            for (const auto& [name, reason] : eff.seccomp_relaxations)
+                spec.relaxations.push_back(name);
             spec.audit_arch = opts.audit_arch;
             auto bpf = seccomp::compile(spec, opts.bpf_cache_dir, nullptr);
             if (!bpf) {
@@ -158,8 +162,8 @@ Result<Plan> compile(const policy::EffectivePolicy& eff, const CompileOptions& o
         } else {
             // seccomp_enforce == skip: nothing will be loaded, so nothing is
             // compiled; the enforcer reports the skip from this entry.
-            p.degraded.push_back({failure::Kind::seccomp_enforce,
-                                  "seccomp filter not loaded (failure mode skip)"});
+            p.degraded.push_back(
+                {failure::Kind::seccomp_enforce, "seccomp filter not loaded (failure mode skip)"});
         }
     }
     return p;
@@ -172,12 +176,15 @@ std::string serialize(const Plan& p) {
     s += ",\"rules\":[";
     for (size_t i = 0; i < p.landlock_rules.size(); ++i) {
         const auto& r = p.landlock_rules[i];
-        s += std::string(i ? "," : "") + "{\"path\":" + json::quote(r.path) + ",\"access\":" +
-             access_json(r.access) + ",\"gpu_device\":" + (r.gpu_device ? "true" : "false") + "}";
+        s += std::string(i ? "," : "") + "{\"path\":" + json::quote(r.path) +
+             ",\"access\":" + access_json(r.access) +
+             ",\"gpu_device\":" + (r.gpu_device ? "true" : "false") + "}";
     }
-    s += "],\"bind_tcp\":" + ports_json(p.bind_tcp) + ",\"connect_tcp\":" + ports_json(p.connect_tcp);
+    s += "],\"bind_tcp\":" + ports_json(p.bind_tcp) +
+         ",\"connect_tcp\":" + ports_json(p.connect_tcp);
     s += ",\"scope\":[";
-    for (size_t i = 0; i < p.scopes.size(); ++i) s += (i ? "," : "") + json::quote(policy::name(p.scopes[i]));
+    for (size_t i = 0; i < p.scopes.size(); ++i)
+        s += (i ? "," : "") + json::quote(policy::name(p.scopes[i]));
     s += "]}";
     s += ",\"seccomp\":{\"action\":" + json::quote(policy::name(p.seccomp_action)) +
          ",\"audit_arch\":" + std::to_string(p.seccomp_audit_arch) + ",\"bpf\":" +
@@ -185,11 +192,14 @@ std::string serialize(const Plan& p) {
                                           p.seccomp_bpf.size()))) +
          "}";
     s += ",\"process\":{\"no_new_privs\":" + std::string(p.no_new_privs ? "true" : "false") +
-         ",\"run_as_uid\":" + opt_id_json(p.run_as_uid) + ",\"run_as_gid\":" + opt_id_json(p.run_as_gid) + "}";
-    s += ",\"failure\":{\"default\":" + json::quote(failure::name(p.failure.default_mode)) + ",\"kinds\":{";
+         ",\"run_as_uid\":" + opt_id_json(p.run_as_uid) +
+         ",\"run_as_gid\":" + opt_id_json(p.run_as_gid) + "}";
+    s += ",\"failure\":{\"default\":" + json::quote(failure::name(p.failure.default_mode)) +
+         ",\"kinds\":{";
     bool first = true;
     for (const auto& [k, m] : p.failure.kinds) {
-        s += (first ? "" : ",") + json::quote(failure::name(k)) + ":" + json::quote(failure::name(m));
+        s += (first ? "" : ",") + json::quote(failure::name(k)) + ":" +
+             json::quote(failure::name(m));
         first = false;
     }
     s += "}}";
@@ -197,7 +207,8 @@ std::string serialize(const Plan& p) {
          ",\"level\":" + json::quote(report::name(p.log_level)) + "}";
     s += ",\"degraded\":[";
     for (size_t i = 0; i < p.degraded.size(); ++i)
-        s += std::string(i ? "," : "") + "{\"kind\":" + json::quote(failure::name(p.degraded[i].kind)) +
+        s += std::string(i ? "," : "") +
+             "{\"kind\":" + json::quote(failure::name(p.degraded[i].kind)) +
              ",\"what\":" + json::quote(p.degraded[i].what) + "}";
     s += "]}\n";
     s += std::string(kSealPrefix) + sha256::hex_digest(s) + "\n";
@@ -208,52 +219,65 @@ Result<Plan> parse(std::string_view bytes, std::string_view origin_sv) {
     Reader rd{std::string(origin_sv)};
     const std::string origin(origin_sv);
     // The seal: the last line, over every byte before it.
-    if (bytes.empty() || bytes.back() != '\n') return fail(origin + ": truncated (no final newline)");
+    if (bytes.empty() || bytes.back() != '\n')
+        return fail(origin + ": truncated (no final newline)");
     size_t nl = bytes.rfind('\n', bytes.size() - 2);
     if (nl == std::string_view::npos) return fail(origin + ": no checksum line");
     std::string_view body = bytes.substr(0, nl + 1);
     std::string_view seal = bytes.substr(nl + 1, bytes.size() - nl - 2);
-    if (seal.substr(0, kSealPrefix.size()) != kSealPrefix) return fail(origin + ": no checksum line");
+    if (seal.substr(0, kSealPrefix.size()) != kSealPrefix)
+        return fail(origin + ": no checksum line");
     if (seal.substr(kSealPrefix.size()) != sha256::hex_digest(body))
         return fail(origin + ": checksum mismatch (the plan was modified or damaged)");
 
     auto doc = json::parse(body, origin);
     if (!doc) return Unexpected<Error>{doc.error()};
     const Value& d = *doc;
-    auto bad = [&](std::string_view ptr, std::string_view msg) { return Unexpected<Error>{rd.err(ptr, msg)}; };
-    if (auto r = rd.members(d, "/", {"version", "container_id", "landlock", "seccomp", "process", "failure",
-                                      "log", "degraded"});
+    auto bad = [&](std::string_view ptr, std::string_view msg) {
+        return Unexpected<Error>{rd.err(ptr, msg)};
+    };
+    if (auto r = rd.members(d, "/",
+                            {"version", "container_id", "landlock", "seccomp", "process", "failure",
+                             "log", "degraded"});
         !r)
         return Unexpected<Error>{r.error()};
     Plan p;
     if (!at(d, "version").IsInt()) return bad("/version", "expected an integer");
     p.version = at(d, "version").GetInt();
     if (p.version != kPlanVersion)
-        return bad("/version", "unsupported plan version " + std::to_string(p.version) + " (this build reads " +
-                                   std::to_string(kPlanVersion) + ")");
+        return bad("/version", "unsupported plan version " + std::to_string(p.version) +
+                                   " (this build reads " + std::to_string(kPlanVersion) + ")");
     if (!at(d, "container_id").IsString()) return bad("/container_id", "expected a string");
     p.container_id = at(d, "container_id").GetString();
 
     // landlock
     const Value& ll = at(d, "landlock");
-    if (auto r = rd.members(ll, "/landlock", {"compatibility", "rules", "bind_tcp", "connect_tcp", "scope"}); !r)
+    if (auto r = rd.members(ll, "/landlock",
+                            {"compatibility", "rules", "bind_tcp", "connect_tcp", "scope"});
+        !r)
         return Unexpected<Error>{r.error()};
-    if (!at(ll, "compatibility").IsString()) return bad("/landlock/compatibility", "expected a string");
+    if (!at(ll, "compatibility").IsString())
+        return bad("/landlock/compatibility", "expected a string");
     std::string compat = at(ll, "compatibility").GetString();
-    if (compat == "best_effort") p.landlock_compatibility = policy::Compatibility::best_effort;
-    else if (compat == "hard_requirement") p.landlock_compatibility = policy::Compatibility::hard_requirement;
-    else return bad("/landlock/compatibility", "unknown value \"" + compat + "\"");
+    if (compat == "best_effort")
+        p.landlock_compatibility = policy::Compatibility::best_effort;
+    else if (compat == "hard_requirement")
+        p.landlock_compatibility = policy::Compatibility::hard_requirement;
+    else
+        return bad("/landlock/compatibility", "unknown value \"" + compat + "\"");
     const Value& rules = at(ll, "rules");
     if (!rules.IsArray()) return bad("/landlock/rules", "expected an array");
     for (rapidjson::SizeType i = 0; i < rules.Size(); ++i) {
         std::string ptr = "/landlock/rules/" + std::to_string(i);
         const Value& r = rules[i];
-        if (auto m = rd.members(r, ptr, {"path", "access", "gpu_device"}); !m) return Unexpected<Error>{m.error()};
+        if (auto m = rd.members(r, ptr, {"path", "access", "gpu_device"}); !m)
+            return Unexpected<Error>{m.error()};
         LandlockRule rule;
         if (!at(r, "path").IsString()) return bad(ptr + "/path", "expected a string");
         rule.path = at(r, "path").GetString();
         auto norm = path::normalize(rule.path);
-        if (!norm || *norm != rule.path) return bad(ptr + "/path", "not a normalised absolute path");
+        if (!norm || *norm != rule.path)
+            return bad(ptr + "/path", "not a normalised absolute path");
         if (!at(r, "access").IsArray()) return bad(ptr + "/access", "expected an array");
         for (const Value& a : at(r, "access").GetArray()) {
             auto acc = a.IsString() ? policy::parse_access(a.GetString()) : std::nullopt;
@@ -264,14 +288,16 @@ Result<Plan> parse(std::string_view bytes, std::string_view origin_sv) {
         rule.gpu_device = at(r, "gpu_device").GetBool();
         p.landlock_rules.push_back(std::move(rule));
     }
-    auto ports = [&](std::string_view k, std::optional<std::vector<uint16_t>>& out) -> Result<void> {
+    auto ports = [&](std::string_view k,
+                     std::optional<std::vector<uint16_t>>& out) -> Result<void> {
         const Value& v = at(ll, k);
         std::string ptr = "/landlock/" + std::string(k);
         if (v.IsNull()) return {};
         if (!v.IsArray()) return Unexpected<Error>{rd.err(ptr, "expected an array or null")};
         out.emplace();
         for (const Value& e : v.GetArray()) {
-            if (!e.IsUint() || e.GetUint() > 65535) return Unexpected<Error>{rd.err(ptr, "expected ports 0-65535")};
+            if (!e.IsUint() || e.GetUint() > 65535)
+                return Unexpected<Error>{rd.err(ptr, "expected ports 0-65535")};
             out->push_back(uint16_t(e.GetUint()));
         }
         return {};
@@ -281,20 +307,29 @@ Result<Plan> parse(std::string_view bytes, std::string_view origin_sv) {
     if (!at(ll, "scope").IsArray()) return bad("/landlock/scope", "expected an array");
     for (const Value& s : at(ll, "scope").GetArray()) {
         std::string v = s.IsString() ? s.GetString() : "";
-        if (v == "abstract_unix_socket") p.scopes.push_back(policy::Scope::abstract_unix_socket);
-        else if (v == "signal") p.scopes.push_back(policy::Scope::signal);
-        else return bad("/landlock/scope", "unknown scope \"" + v + "\"");
+        if (v == "abstract_unix_socket")
+            p.scopes.push_back(policy::Scope::abstract_unix_socket);
+        else if (v == "signal")
+            p.scopes.push_back(policy::Scope::signal);
+        else
+            return bad("/landlock/scope", "unknown scope \"" + v + "\"");
     }
 
     // seccomp
     const Value& sc = at(d, "seccomp");
-    if (auto r = rd.members(sc, "/seccomp", {"action", "audit_arch", "bpf"}); !r) return Unexpected<Error>{r.error()};
+    if (auto r = rd.members(sc, "/seccomp", {"action", "audit_arch", "bpf"}); !r)
+        return Unexpected<Error>{r.error()};
     std::string action = at(sc, "action").IsString() ? at(sc, "action").GetString() : "";
-    if (action == "errno") p.seccomp_action = policy::SeccompAction::errno_;
-    else if (action == "kill") p.seccomp_action = policy::SeccompAction::kill;
-    else if (action == "log") p.seccomp_action = policy::SeccompAction::log;
-    else return bad("/seccomp/action", "unknown action \"" + action + "\"");
-    if (!at(sc, "audit_arch").IsUint()) return bad("/seccomp/audit_arch", "expected an unsigned integer");
+    if (action == "errno")
+        p.seccomp_action = policy::SeccompAction::errno_;
+    else if (action == "kill")
+        p.seccomp_action = policy::SeccompAction::kill;
+    else if (action == "log")
+        p.seccomp_action = policy::SeccompAction::log;
+    else
+        return bad("/seccomp/action", "unknown action \"" + action + "\"");
+    if (!at(sc, "audit_arch").IsUint())
+        return bad("/seccomp/audit_arch", "expected an unsigned integer");
     p.seccomp_audit_arch = at(sc, "audit_arch").GetUint();
     if (!at(sc, "bpf").IsString()) return bad("/seccomp/bpf", "expected a hex string");
     auto raw = hex_decode(at(sc, "bpf").GetString());
@@ -312,7 +347,8 @@ Result<Plan> parse(std::string_view bytes, std::string_view origin_sv) {
         return Unexpected<Error>{r.error()};
     if (!at(pr, "no_new_privs").IsBool()) return bad("/process/no_new_privs", "expected a boolean");
     p.no_new_privs = at(pr, "no_new_privs").GetBool();
-    for (auto [k, out] : {std::pair{"run_as_uid", &p.run_as_uid}, std::pair{"run_as_gid", &p.run_as_gid}}) {
+    for (auto [k, out] :
+         {std::pair{"run_as_uid", &p.run_as_uid}, std::pair{"run_as_gid", &p.run_as_gid}}) {
         const Value& v = at(pr, k);
         if (v.IsNull()) continue;
         // (uid_t)-1 means "unchanged" to setresuid: never a valid target.
@@ -323,26 +359,31 @@ Result<Plan> parse(std::string_view bytes, std::string_view origin_sv) {
 
     // failure
     const Value& fl = at(d, "failure");
-    if (auto r = rd.members(fl, "/failure", {"default", "kinds"}); !r) return Unexpected<Error>{r.error()};
-    auto mode = at(fl, "default").IsString() ? failure::parse_mode(at(fl, "default").GetString()) : std::nullopt;
+    if (auto r = rd.members(fl, "/failure", {"default", "kinds"}); !r)
+        return Unexpected<Error>{r.error()};
+    auto mode = at(fl, "default").IsString() ? failure::parse_mode(at(fl, "default").GetString())
+                                             : std::nullopt;
     if (!mode) return bad("/failure/default", "expected strict, warn or skip");
     p.failure.default_mode = *mode;
     if (!at(fl, "kinds").IsObject()) return bad("/failure/kinds", "expected an object");
     for (auto it = at(fl, "kinds").MemberBegin(); it != at(fl, "kinds").MemberEnd(); ++it) {
         auto k = failure::parse_kind(it->name.GetString());
         auto m = it->value.IsString() ? failure::parse_mode(it->value.GetString()) : std::nullopt;
-        if (!k || !m) return bad("/failure/kinds", std::string("bad entry \"") + it->name.GetString() + "\"");
+        if (!k || !m)
+            return bad("/failure/kinds", std::string("bad entry \"") + it->name.GetString() + "\"");
         p.failure.kinds[*k] = *m;
     }
 
     // log
     const Value& lg = at(d, "log");
-    if (auto r = rd.members(lg, "/log", {"exec_log_path", "level"}); !r) return Unexpected<Error>{r.error()};
+    if (auto r = rd.members(lg, "/log", {"exec_log_path", "level"}); !r)
+        return Unexpected<Error>{r.error()};
     if (!at(lg, "exec_log_path").IsString()) return bad("/log/exec_log_path", "expected a string");
     p.exec_log_path = at(lg, "exec_log_path").GetString();
     if (!p.exec_log_path.empty() && !path::normalize(p.exec_log_path))
         return bad("/log/exec_log_path", "not an absolute path");
-    auto level = at(lg, "level").IsString() ? report::parse_level(at(lg, "level").GetString()) : std::nullopt;
+    auto level = at(lg, "level").IsString() ? report::parse_level(at(lg, "level").GetString())
+                                            : std::nullopt;
     if (!level) return bad("/log/level", "expected debug, info, warning or error");
     p.log_level = *level;
 
@@ -351,8 +392,10 @@ Result<Plan> parse(std::string_view bytes, std::string_view origin_sv) {
     if (!dg.IsArray()) return bad("/degraded", "expected an array");
     for (rapidjson::SizeType i = 0; i < dg.Size(); ++i) {
         std::string ptr = "/degraded/" + std::to_string(i);
-        if (auto r = rd.members(dg[i], ptr, {"kind", "what"}); !r) return Unexpected<Error>{r.error()};
-        auto k = at(dg[i], "kind").IsString() ? failure::parse_kind(at(dg[i], "kind").GetString()) : std::nullopt;
+        if (auto r = rd.members(dg[i], ptr, {"kind", "what"}); !r)
+            return Unexpected<Error>{r.error()};
+        auto k = at(dg[i], "kind").IsString() ? failure::parse_kind(at(dg[i], "kind").GetString())
+                                              : std::nullopt;
         if (!k || !at(dg[i], "what").IsString()) return bad(ptr, "expected {kind, what}");
         p.degraded.push_back({*k, at(dg[i], "what").GetString()});
     }

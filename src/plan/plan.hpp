@@ -79,7 +79,7 @@ struct Plan {
 
 struct CompileOptions {
     std::string bpf_cache_dir = "/var/cache/oci-sandbox";  // "" disables the cache
-    uint32_t audit_arch = 0;  // 0: the host's (AUDIT_ARCH_X86_64 here)
+    uint32_t audit_arch = 0;                               // 0: the host's (AUDIT_ARCH_X86_64 here)
     std::string exec_log_path;  // in-container file the enforcer appends events to ("" = none)
     std::string container_id;   // copied into the plan (validated by the hook)
     // run_as ids resolved by the hook (from the image's /etc/passwd, /etc/group,

@@ -30,8 +30,8 @@ namespace fs = std::filesystem;
 
 namespace {
 
-std::string g_hook;       // the enforcer binary under test
-std::string g_self;       // this test binary (re-executed as a workload)
+std::string g_hook;  // the enforcer binary under test
+std::string g_self;  // this test binary (re-executed as a workload)
 std::string g_self_dir;
 
 std::string slurp(const std::string& path) {
@@ -41,7 +41,9 @@ std::string slurp(const std::string& path) {
     return ss.str();
 }
 
-bool contains(const std::string& hay, std::string_view needle) { return hay.find(needle) != std::string::npos; }
+bool contains(const std::string& hay, std::string_view needle) {
+    return hay.find(needle) != std::string::npos;
+}
 
 // A realistic plan: the default seccomp profile compiled through plan::compile,
 // the host's system directories read-only, `work` read-write.
@@ -91,12 +93,15 @@ bool install_fault(Fault f, bool kill) {
             break;
         case Fault::seccomp_einval:
             rc |= seccomp_rule_add(ctx, act(EINVAL), SCMP_SYS(seccomp), 0);
-            rc |= seccomp_rule_add(ctx, act(EINVAL), SCMP_SYS(prctl), 1, SCMP_A0(SCMP_CMP_EQ, PR_SET_SECCOMP));
+            rc |= seccomp_rule_add(ctx, act(EINVAL), SCMP_SYS(prctl), 1,
+                                   SCMP_A0(SCMP_CMP_EQ, PR_SET_SECCOMP));
             break;
         case Fault::nnp_eperm:
-            rc |= seccomp_rule_add(ctx, act(EPERM), SCMP_SYS(prctl), 1, SCMP_A0(SCMP_CMP_EQ, PR_SET_NO_NEW_PRIVS));
+            rc |= seccomp_rule_add(ctx, act(EPERM), SCMP_SYS(prctl), 1,
+                                   SCMP_A0(SCMP_CMP_EQ, PR_SET_NO_NEW_PRIVS));
             break;
-        case Fault::none: break;
+        case Fault::none:
+            break;
     }
     if (rc == 0) rc = seccomp_load(ctx);
     seccomp_release(ctx);
@@ -177,7 +182,8 @@ TEST_CASE("plan: round trip, seal, version, unknown fields") {
     CHECK(contains(r3.error().message, "unknown field \"surprise\""));
 }
 
-TEST_CASE("plan compile: warm compile does no libseccomp work; skip and profile none compile nothing") {
+TEST_CASE(
+    "plan compile: warm compile does no libseccomp work; skip and profile none compile nothing") {
     TempDir t;
     policy::EffectivePolicy eff;
     eff.rules.push_back({"/usr", policy::kReadOnly, "test", false});
@@ -222,7 +228,8 @@ TEST_CASE("plan compile: warm compile does no libseccomp work; skip and profile 
 
 // ---------------------------------------------------------------- enforcer
 
-TEST_CASE("exec: fully enforced workload sees Landlock, seccomp, no_new_privs; stderr stays clean") {
+TEST_CASE(
+    "exec: fully enforced workload sees Landlock, seccomp, no_new_privs; stderr stays clean") {
     for (bool unpriv : {false, true}) {
         CAPTURE(unpriv);
         TempDir t;
@@ -321,13 +328,15 @@ TEST_CASE("fault injection: strict refuses (125), warn runs and reports, skip ne
                     CHECK(r.status == 0);
                     CHECK(access(marker.c_str(), F_OK) == 0);
                     CHECK(contains(r.err, "\"level\":\"warning\""));
-                    CHECK(contains(r.err, "\"kind\":\"" + kind + "\",\"mode\":\"warn\",\"decision\":\"continue\""));
+                    CHECK(contains(r.err, "\"kind\":\"" + kind +
+                                              "\",\"mode\":\"warn\",\"decision\":\"continue\""));
                     CHECK(contains(r.err, "\"status\":\"partially_enforced\""));
                     break;
                 case failure::Mode::skip:
                     CHECK(r.status == 0);
                     CHECK(access(marker.c_str(), F_OK) == 0);
-                    CHECK(contains(r.err, "\"kind\":\"" + kind + "\",\"mode\":\"skip\",\"decision\":\"skipped\""));
+                    CHECK(contains(r.err, "\"kind\":\"" + kind +
+                                              "\",\"mode\":\"skip\",\"decision\":\"skipped\""));
                     CHECK(contains(r.err, "\"status\":\"partially_enforced\""));
                     break;
             }
@@ -347,9 +356,12 @@ TEST_CASE("exec: Landlock and seccomp both unavailable under warn is reported as
     int status = in_child([&] {
         int fd = open(errfile.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
         if (fd < 0 || dup2(fd, 2) < 0) return 90;
-        if (!install_fault(Fault::landlock_enosys, false) || !install_fault(Fault::seccomp_einval, false)) return 91;
+        if (!install_fault(Fault::landlock_enosys, false) ||
+            !install_fault(Fault::seccomp_einval, false))
+            return 91;
         std::string plan_dir = t / "plan";
-        execl(g_hook.c_str(), g_hook.c_str(), "exec", "--plan", plan_dir.c_str(), "--", "/bin/true", nullptr);
+        execl(g_hook.c_str(), g_hook.c_str(), "exec", "--plan", plan_dir.c_str(), "--", "/bin/true",
+              nullptr);
         return 92;
     });
     CHECK(status == 0);
@@ -390,10 +402,12 @@ TEST_CASE("exec in a busybox-static chroot with no libc, switching to uid 65534"
     }
     TempDir t;
     std::string root = t / "root";
-    for (const char* d : {"/bin", "/tmp", "/.oci-sandbox/bin", "/.oci-sandbox/plan"}) fs::create_directories(root + d);
+    for (const char* d : {"/bin", "/tmp", "/.oci-sandbox/bin", "/.oci-sandbox/plan"})
+        fs::create_directories(root + d);
     chmod((root + "/tmp").c_str(), 01777);
     fs::copy_file("/bin/busybox", root + "/bin/busybox");
-    for (const char* applet : {"sh", "echo", "id", "cat"}) fs::create_symlink("busybox", root + "/bin/" + applet);
+    for (const char* applet : {"sh", "echo", "id", "cat"})
+        fs::create_symlink("busybox", root + "/bin/" + applet);
     fs::copy_file(g_hook, root + "/.oci-sandbox/bin/oci-sandbox-hook");
     chmod((root + "/.oci-sandbox/bin/oci-sandbox-hook").c_str(), 0755);
     REQUIRE(access((root + "/lib").c_str(), F_OK) != 0);  // no libc anywhere in this root
@@ -446,7 +460,9 @@ int workload_check(const std::string& work, uid_t want_uid) {
     int fd = open((work + "/w").c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
     if (fd < 0) return 15;
     close(fd);
-    if (open("/etc/osh-should-not-exist", O_WRONLY | O_CREAT | O_CLOEXEC, 0644) >= 0 || errno != EACCES) return 16;
+    if (open("/etc/osh-should-not-exist", O_WRONLY | O_CREAT | O_CLOEXEC, 0644) >= 0 ||
+        errno != EACCES)
+        return 16;
     return 0;
 }
 

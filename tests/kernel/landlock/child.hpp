@@ -46,7 +46,7 @@ inline bool become_nobody() {
 // A temp directory removed at scope exit. Under /var/tmp (not a nodev tmpfs),
 // world-searchable so the unprivileged runs can reach it.
 class TempDir {
-public:
+  public:
     TempDir() {
         std::string tmpl = "/var/tmp/osh-kernel-XXXXXX";
         char* p = mkdtemp(tmpl.data());
@@ -64,13 +64,14 @@ public:
     const std::string& path() const { return path_; }
     std::string operator/(const std::string& name) const { return path_ + "/" + name; }
 
-private:
+  private:
     std::string path_;
 };
 
 inline void require_root_or_skip(const char* what) {
     if (geteuid() != 0) {
-        printf("SKIP %s: needs root (mknod, chroot, setuid to 65534, outer seccomp filters)\n", what);
+        printf("SKIP %s: needs root (mknod, chroot, setuid to 65534, outer seccomp filters)\n",
+               what);
         exit(77);
     }
 }

@@ -2,19 +2,19 @@
 // as root and as an unprivileged uid (65534). Pure parts (ABI classification,
 // rights per ABI, negotiation) are checked first, without the kernel.
 #define DOCTEST_CONFIG_IMPLEMENT
-#include <doctest/doctest.h>
 #include <arpa/inet.h>
+#include <doctest/doctest.h>
 #include <fcntl.h>
 #include <grp.h>
 #include <netinet/in.h>
 #include <pthread.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <sys/un.h>
-#include <sys/ioctl.h>
 #include <termios.h>
 
 #include <atomic>
@@ -22,10 +22,10 @@
 #include <vector>
 
 #include "child.hpp"
+#include "gpu/detect.hpp"
 #include "landlock/abi.hpp"
 #include "landlock/ruleset.hpp"
 #include "landlock/uapi.hpp"
-#include "gpu/detect.hpp"
 #include "oci/spec.hpp"
 #include "plan/plan.hpp"
 #include "policy/effective.hpp"
@@ -88,11 +88,13 @@ TEST_CASE("rights per ABI") {
     CHECK((landlock::rights_for_abi(2).fs & bit(Access::truncate)) == 0);
     CHECK((landlock::rights_for_abi(3).fs & bit(Access::truncate)) != 0);
     CHECK(landlock::rights_for_abi(3).net == 0);
-    CHECK(landlock::rights_for_abi(4).net == (LANDLOCK_ACCESS_NET_BIND_TCP | LANDLOCK_ACCESS_NET_CONNECT_TCP));
+    CHECK(landlock::rights_for_abi(4).net ==
+          (LANDLOCK_ACCESS_NET_BIND_TCP | LANDLOCK_ACCESS_NET_CONNECT_TCP));
     CHECK((landlock::rights_for_abi(4).fs & bit(Access::ioctl_dev)) == 0);
     CHECK((landlock::rights_for_abi(5).fs & bit(Access::ioctl_dev)) != 0);
     CHECK(landlock::rights_for_abi(5).scoped == 0);
-    CHECK(landlock::rights_for_abi(6).scoped == (LANDLOCK_SCOPE_ABSTRACT_UNIX_SOCKET | LANDLOCK_SCOPE_SIGNAL));
+    CHECK(landlock::rights_for_abi(6).scoped ==
+          (LANDLOCK_SCOPE_ABSTRACT_UNIX_SOCKET | LANDLOCK_SCOPE_SIGNAL));
     CHECK(landlock::rights_for_abi(6).restrict_flags == 0);
     CHECK(landlock::rights_for_abi(7).restrict_flags != 0);
     CHECK(landlock::rights_for_abi(99).fs == landlock::rights_for_abi(7).fs);
@@ -134,7 +136,8 @@ TEST_CASE("rights for a node: files get file rights, GPU nodes get ioctl_dev whe
     CHECK(landlock::rights_for_node(rw, false, all) == (policy::kReadWrite & policy::kFileRights));
     landlock::PathRule gpu{"/dev/nvidia0", policy::kReadWrite, true};
     CHECK((landlock::rights_for_node(gpu, false, all) & bit(Access::ioctl_dev)) != 0);
-    CHECK((landlock::rights_for_node(gpu, false, landlock::rights_for_abi(4).fs) & bit(Access::ioctl_dev)) == 0);
+    CHECK((landlock::rights_for_node(gpu, false, landlock::rights_for_abi(4).fs) &
+           bit(Access::ioctl_dev)) == 0);
     landlock::PathRule dir_only{"/f", bit(Access::read_dir), false};
     CHECK(landlock::rights_for_node(dir_only, false, all) == 0);
 }
@@ -158,7 +161,9 @@ TEST_CASE("hard_requirement fails when a requested right is unsupported; unavail
     CHECK(none.error().error.err == ENOSYS);
 }
 
-TEST_CASE("missing path: strict aborts with landlock_path, warn leaves the rule out; empty ruleset refused") {
+TEST_CASE(
+    "missing path: strict aborts with landlock_path, warn leaves the rule out; empty ruleset "
+    "refused") {
     TempDir t;
     std::string rw = t / "rw";
     mkdir(rw.c_str(), 0777);
@@ -166,7 +171,8 @@ TEST_CASE("missing path: strict aborts with landlock_path, warn leaves the rule 
         landlock::Request req;
         req.paths.push_back({t / "does-not-exist", policy::kReadOnly, false});
         req.paths.push_back({rw, policy::kReadWrite, false});
-        auto strict = landlock::enforce(req, landlock::probe(), [](const std::string&, const Error&) { return false; });
+        auto strict = landlock::enforce(req, landlock::probe(),
+                                        [](const std::string&, const Error&) { return false; });
         if (strict || strict.error().kind != failure::Kind::landlock_path) return 1;
         if (strict.error().error.err != ENOENT) return 2;
         landlock::Request only_missing;
@@ -175,10 +181,11 @@ TEST_CASE("missing path: strict aborts with landlock_path, warn leaves the rule 
                                        [](const std::string&, const Error&) { return true; });
         if (empty || empty.error().kind != failure::Kind::landlock_enforce) return 3;
         std::vector<std::string> seen;
-        auto warn = landlock::enforce(req, landlock::probe(), [&](const std::string& p, const Error&) {
-            seen.push_back(p);
-            return true;
-        });
+        auto warn =
+            landlock::enforce(req, landlock::probe(), [&](const std::string& p, const Error&) {
+                seen.push_back(p);
+                return true;
+            });
         if (!warn || warn->path_rules != 1 || seen.size() != 1) return 4;
         // Enforced: the rw directory works, the rest of the filesystem is denied.
         if (errno_of_open(rw + "/f", O_CREAT | O_WRONLY) != 0) return 5;
@@ -196,7 +203,11 @@ void ro_rw_case(bool unprivileged) {
     mkdir(ro.c_str(), 0755);
     mkdir(rw.c_str(), 0777);
     chmod(rw.c_str(), 0777);
-    { int fd = open((ro + "/file").c_str(), O_CREAT | O_WRONLY, 0666); close(fd); chmod((ro + "/file").c_str(), 0666); }
+    {
+        int fd = open((ro + "/file").c_str(), O_CREAT | O_WRONLY, 0666);
+        close(fd);
+        chmod((ro + "/file").c_str(), 0666);
+    }
     int rc = in_child([&] {
         if (unprivileged && !osh::test::become_nobody()) return 10;
         // Without Landlock, the read-only file is writable (mode 0666): the
@@ -240,8 +251,12 @@ void nvidia_case(bool unprivileged, bool allowed) {
 
 }  // namespace
 
-TEST_CASE("read-only path gives EACCES on write, read-write path works (root)") { ro_rw_case(false); }
-TEST_CASE("read-only path gives EACCES on write, read-write path works (uid 65534)") { ro_rw_case(true); }
+TEST_CASE("read-only path gives EACCES on write, read-write path works (root)") {
+    ro_rw_case(false);
+}
+TEST_CASE("read-only path gives EACCES on write, read-write path works (uid 65534)") {
+    ro_rw_case(true);
+}
 
 TEST_CASE("fake /dev/nvidia0: ENXIO when allowed, EACCES when not (root and uid 65534)") {
     for (bool unpriv : {false, true}) {
@@ -298,9 +313,10 @@ plan::Plan plan_for_proc(policy::ProcAccess pa) {
     spec.env = {"NVIDIA_VISIBLE_DEVICES=all"};
     gpu::Detection det = gpu::detect(spec, policy::GpuDetect::auto_);
     REQUIRE(det.gpu);
-    auto eff = policy::rewrite(*pol, spec, det, [](const std::string&) -> std::optional<policy::NodeKind> {
-        return std::nullopt;  // no rootfs: assume present
-    });
+    auto eff =
+        policy::rewrite(*pol, spec, det, [](const std::string&) -> std::optional<policy::NodeKind> {
+            return std::nullopt;  // no rootfs: assume present
+        });
     REQUIRE(eff);
     plan::CompileOptions opts;
     opts.bpf_cache_dir = "";
@@ -331,11 +347,13 @@ int rename_other_thread(bool unprivileged, const plan::Plan& p) {
     return in_child([&] {
         if (unprivileged && !osh::test::become_nobody()) return 10;
         landlock::Request req;
-        for (const auto& r : p.landlock_rules) req.paths.push_back({r.path, r.access, r.gpu_device});
+        for (const auto& r : p.landlock_rules)
+            req.paths.push_back({r.path, r.access, r.gpu_device});
         // The plan names GPU nodes this host lacks: left out, as under warn.
         if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) return 11;
-        auto out = landlock::enforce(req, landlock::probe(),
-                                     [](const std::string&, const Error& e) { return e.err == ENOENT; });
+        auto out =
+            landlock::enforce(req, landlock::probe(),
+                              [](const std::string&, const Error& e) { return e.err == ENOENT; });
         if (!out) return 12;
         Sleeper s;
         pthread_t th;
@@ -351,7 +369,8 @@ int rename_other_thread(bool unprivileged, const plan::Plan& p) {
 
 }  // namespace
 
-TEST_CASE("renaming another thread: works with proc_access write_file/read_write, EACCES with none") {
+TEST_CASE(
+    "renaming another thread: works with proc_access write_file/read_write, EACCES with none") {
     for (bool unpriv : {false, true}) {
         CAPTURE(unpriv);
         CHECK(rename_other_thread(unpriv, plan_for_proc(policy::ProcAccess::write_file)) == 0);
@@ -490,10 +509,12 @@ TEST_CASE("Landlock scoping (ABI >= 6): abstract unix sockets and signals outsid
                 if (unpriv && !osh::test::become_nobody()) return 10;
                 landlock::Request req;
                 req.paths.push_back({"/usr", policy::kReadOnly, false});
-                if (scoped) req.scopes = {policy::Scope::abstract_unix_socket, policy::Scope::signal};
+                if (scoped)
+                    req.scopes = {policy::Scope::abstract_unix_socket, policy::Scope::signal};
                 if (!restrict_to(req)) return 12;
                 int s = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-                int ce = connect(s, reinterpret_cast<const sockaddr*>(&addr), alen) == 0 ? 0 : errno;
+                int ce =
+                    connect(s, reinterpret_cast<const sockaddr*>(&addr), alen) == 0 ? 0 : errno;
                 close(s);
                 // As uid 65534 the kill is refused by ordinary permissions too
                 // (EPERM), so the signal check is meaningful as root only.
