@@ -94,6 +94,9 @@ struct CompileOptions {
 // cache) unless the profile is `none` or seccomp_compile / seccomp_enforce is
 // `skip`. A compile failure under `strict` fails; under `warn` the plan has no
 // filter and a Degradation says so. Pure apart from the BPF cache.
+// A failure's message starts with its failure kind: "seccomp_compile: ..." or
+// "privilege_drop: ..." (a run_as name the hook did not resolve). A skipped
+// seccomp step is recorded in `degraded` so the enforcer reports it.
 Result<Plan> compile(const policy::EffectivePolicy& eff, const CompileOptions& opts);
 
 // Writes `<dirfd>/plan.json` atomically (temp file, fsync, rename), mode 0644.
