@@ -443,6 +443,38 @@ TEST_CASE("exec in a busybox-static chroot with no libc, switching to uid 65534"
     CHECK(run_in_root({"nope"}) == 127);
 }
 
+TEST_CASE("probe: JSON report, and Landlock blocked by an outer filter is reported as such") {
+    TempDir t;
+    auto probe = [&](bool block) {
+        std::string outfile = t / "probe.out";
+        int rc = in_child([&] {
+            int fd = open(outfile.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+            if (fd < 0 || dup2(fd, 1) < 0) return 90;
+            if (block) {
+                scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ALLOW);
+                if (!ctx ||
+                    seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), SCMP_SYS(landlock_create_ruleset),
+                                     0) != 0 ||
+                    seccomp_load(ctx) != 0)
+                    return 91;
+            }
+            execl(g_hook.c_str(), g_hook.c_str(), "probe", "--format", "json", nullptr);
+            return 92;
+        });
+        CHECK(rc == 0);
+        return slurp(outfile);
+    };
+    std::string open_kernel = probe(false);
+    CHECK(contains(open_kernel, "\"landlock\":{\"status\":\"available\""));
+    CHECK(contains(open_kernel, "\"kill_process\":true"));
+    CHECK(contains(open_kernel, "\"current_mode\":\"none\""));
+    CHECK(contains(open_kernel, "\"libseccomp\":\"2."));
+    std::string blocked = probe(true);
+    CHECK(contains(blocked, "\"status\":\"blocked\""));
+    CHECK(contains(blocked, "\"errno\":1"));
+    CHECK(contains(blocked, "\"current_mode\":\"filter\""));
+}
+
 // Re-executed by the enforcer as a workload: checks what the sandbox looks like
 // from inside. Exit 0 when everything is as the plan says.
 int workload_check(const std::string& work, uid_t want_uid) {

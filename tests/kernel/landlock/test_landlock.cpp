@@ -8,6 +8,7 @@
 #include <grp.h>
 #include <netinet/in.h>
 #include <pthread.h>
+#include <seccomp.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
@@ -143,6 +144,37 @@ TEST_CASE("pure: rights for a node: files get file rights, GPU nodes get ioctl_d
 }
 
 // ---------------------------------------------------------------- kernel
+
+TEST_CASE("ABI probe under an outer seccomp filter: ENOSYS, EOPNOTSUPP, EPERM are told apart") {
+    const std::pair<int, landlock::Support> cases[] = {
+        {ENOSYS, landlock::Support::not_implemented},
+        {EOPNOTSUPP, landlock::Support::disabled},
+        {EPERM, landlock::Support::blocked},
+    };
+    for (auto [err, want] : cases) {
+        CAPTURE(err);
+        int rc = in_child([&] {
+            scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ALLOW);
+            if (!ctx ||
+                seccomp_rule_add(ctx, SCMP_ACT_ERRNO(uint32_t(err)),
+                                 SCMP_SYS(landlock_create_ruleset), 0) != 0 ||
+                seccomp_load(ctx) != 0)
+                return 10;
+            auto info = landlock::probe();
+            if (info.support != want || info.err != err || info.available()) return 1;
+            // And enforce() reports it as landlock_unavailable, with the errno.
+            landlock::Request req;
+            req.paths.push_back({"/usr", policy::kReadOnly, false});
+            auto out = landlock::enforce(req, info,
+                                         [](const std::string&, const Error&) { return false; });
+            if (out || out.error().kind != failure::Kind::landlock_unavailable ||
+                out.error().error.err != err)
+                return 2;
+            return 0;
+        });
+        CHECK(rc == 0);
+    }
+}
 
 TEST_CASE("hard_requirement fails when a requested right is unsupported; unavailable ABI fails") {
     landlock::Request req;
