@@ -1,0 +1,97 @@
+#!/usr/bin/env python3
+"""The real binary's `explain` on the 8-GPU CDI config (see cdi_apply.py):
+text and JSON agree with the unit tests, a bundle's rootfs is probed without
+leaving it, and bad inputs exit 1 naming the input. Paths come from meson:
+OSH_HOOK_BIN, OSH_GPU8_CONFIG, OSH_TESTDATA."""
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+
+BIN = os.environ["OSH_HOOK_BIN"]
+CONFIG = os.environ["OSH_GPU8_CONFIG"]
+TESTDATA = os.environ["OSH_TESTDATA"]
+DEFAULT_POLICY = os.path.join(TESTDATA, "policy.default.json")
+failures = []
+
+
+def check(cond, what):
+    if not cond:
+        failures.append(what)
+        print("FAIL:", what)
+
+
+def explain(*args):
+    return subprocess.run([BIN, "explain", *args], capture_output=True, text=True)
+
+
+# Text on the 8-GPU config with the shipped default policy.
+r = explain("--config", CONFIG, "--policy", DEFAULT_POLICY)
+check(r.returncode == 0, "explain --config exits 0: " + r.stderr)
+out = r.stdout
+check("GPU: yes (nvidia)" in out, "header says GPU yes")
+for i in range(8):
+    check(f"+ /dev/nvidia{i} rw+ioctl_dev  gpu nvidia: device node from linux.devices[{i + 4}]" in out,
+          f"/dev/nvidia{i} change line")
+for n in ("nvidiactl", "nvidia-uvm", "nvidia-uvm-tools", "nvidia-modeset"):
+    check(any(l.split()[:2] == [f"/dev/{n}", "rw+ioctl_dev"] for l in out.splitlines()),
+          f"/dev/{n} rw+ioctl_dev rule")
+check("^ /proc ro -> ro+write_file" in out, "/proc promoted by write_file")
+check("relaxation: allow memfd_create" in out, "memfd_create relaxation")
+
+# JSON: same content, machine-readable.
+r = explain("--config", CONFIG, "--policy", DEFAULT_POLICY, "--format", "json")
+check(r.returncode == 0, "json exits 0")
+doc = json.loads(r.stdout)
+check(doc["gpu"]["detected"] is True, "json gpu.detected")
+rules = {x["path"]: x for x in doc["filesystem"]}
+for i in range(8):
+    check(rules.get(f"/dev/nvidia{i}", {}).get("short") == "rw+ioctl_dev", f"json /dev/nvidia{i}")
+check("write_file" in rules["/proc"]["access"], "json /proc write_file")
+check(any(c["action"] == "promoted" and c["path"] == "/proc" for c in doc["changes"]),
+      "json /proc promotion")
+
+# A bundle: the rootfs is probed inside the root only.
+tmp = tempfile.mkdtemp(prefix="osh-explain-")
+try:
+    os.makedirs(os.path.join(tmp, "rootfs/usr"))
+    os.makedirs(os.path.join(tmp, "rootfs/etc"))
+    os.symlink("/", os.path.join(tmp, "rootfs/lib32"))  # would exist on the host if followed
+    with open(CONFIG) as f:
+        cfg = json.load(f)
+    cfg["root"] = {"path": "rootfs"}
+    with open(os.path.join(tmp, "config.json"), "w") as f:
+        json.dump(cfg, f)
+    r = explain("--bundle", tmp, "--policy", DEFAULT_POLICY)
+    check(r.returncode == 0, "explain --bundle exits 0: " + r.stderr)
+    check("- /tmp " not in r.stdout, "policy paths are never skipped")
+    check("- /lib32  baseline: not in the container's rootfs" not in r.stdout, "lib32 symlink present")
+    check("+ /lib32 ro" in r.stdout, "lib32 (a symlink in the rootfs) is added")
+finally:
+    shutil.rmtree(tmp)
+
+# A rejected promotion: exit 1, the message names the path and both fixes.
+with open(DEFAULT_POLICY) as f:
+    pol = json.load(f)
+pol["filesystem"]["read_only"].append("/dev/nvidia3")
+with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as f:
+    json.dump(pol, f)
+    rejecting = f.name
+r = explain("--config", CONFIG, "--policy", rejecting)
+os.unlink(rejecting)
+check(r.returncode == 1, "rejected promotion exits 1")
+check("/dev/nvidia3" in r.stderr and "gpu.promotion.allow" in r.stderr
+      and "filesystem.read_write" in r.stderr, "rejection names the path and both fixes: " + r.stderr)
+
+# Invalid inputs name the input.
+r = explain("--config", "/nonexistent/config.json")
+check(r.returncode == 1 and "/nonexistent/config.json" in r.stderr, "missing config")
+r = explain("--config", CONFIG, "--policy", "/nonexistent/policy.json")
+check(r.returncode == 1 and "/nonexistent/policy.json" in r.stderr, "missing policy")
+r = explain()
+check(r.returncode == 2, "no input is a usage error")
+
+print(f"{len(failures)} failure(s)")
+sys.exit(1 if failures else 0)
