@@ -109,10 +109,11 @@ Result<State> parse_state(std::string_view text, std::string_view origin) {
     if (auto* v = rd.member(doc, "root")) {
         auto s = rd.string(*v, "/root");
         if (!s) return unexpected(s.error());
-        if (s->empty() || (*s)[0] != '/')
-            return rd.error("/root", "expected an absolute path, got " + json::quote(*s));
+        if (s->empty()) return rd.error("/root", "expected a non-empty path");
         if (s->find('\0') != std::string::npos) return rd.error("/root", "contains a NUL byte");
-        st.root = std::move(*s);
+        // crun 1.8.1 writes config.json's root.path verbatim ("rootfs"):
+        // relative to the bundle, as in the spec.
+        st.root = (*s)[0] == '/' ? std::move(*s) : st.bundle + "/" + *s;
     }
 
     if (auto* v = rd.member(doc, "annotations")) {

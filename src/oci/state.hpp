@@ -19,7 +19,7 @@ struct State {
     std::string status;                 // creating, created, running, stopped, ...
     int pid = 0;                        // host pid of the container init; 0 when absent
     std::string bundle;                 // absolute path
-    std::optional<std::string> root;    // crun: absolute rootfs path
+    std::optional<std::string> root;    // crun: rootfs path (a relative one is joined to the bundle)
     std::map<std::string, std::string> annotations;
 };
 

@@ -121,7 +121,7 @@ TEST_CASE("state errors name origin and pointer") {
         {R"({"id":"c","bundle":"/b","pid":"1"})", "stdin: /pid: expected an integer"},
         {R"({"id":"c","bundle":"/b","pid":1.5})", "stdin: /pid: expected an integer"},
         {R"({"id":"c","bundle":"/b","status":1})", "stdin: /status: expected a string"},
-        {R"({"id":"c","bundle":"/b","root":"rootfs"})", "stdin: /root: expected an absolute path"},
+        {R"({"id":"c","bundle":"/b","root":""})", "stdin: /root: expected a non-empty path"},
         {R"({"id":"c","bundle":"/b","annotations":{"a/b":1}})",
          "stdin: /annotations/a~1b: expected a string"},
         {R"({"id":"c","bundle":"/b","annotations":[]})", "stdin: /annotations: expected an object"},
@@ -173,4 +173,10 @@ TEST_CASE("container id validation") {
         CHECK(contains(r.error().message, b.why));
         CHECK(r.error().message.size() < 200);  // a 10 KB id never floods a log
     }
+}
+
+TEST_CASE("crun 1.8.1's relative root is joined to the bundle") {
+    auto r = oci::parse_state(R"({"id":"c","bundle":"/b","root":"rootfs"})", "stdin");
+    REQUIRE(r);
+    CHECK(*r->root == "/b/rootfs");
 }
