@@ -171,20 +171,31 @@ bool has_private_netns(const oci::Spec& spec) {
 }
 
 int create_stage(const HookOptions& opts, Reporter& rep, const oci::State& st) {
+    // A refused container leaves nothing behind: every abort below removes
+    // the plan directory (ours only: the owner check), keyed by the plan
+    // mount when we have read it, else by the id (the shim's key).
+    std::string cleanup_key = st.id;
+    auto refuse = [&](int rc) {
+        if (rc != 0) (void)remove_plan_dir(cleanup_key, st.id, opts.run_root);
+        return rc;
+    };
+
     const std::string config_path = st.bundle + "/config.json";
     auto text = file::read_regular(config_path, true);
-    if (!text) return rep.abort(text.error(), "read config.json");
+    if (!text) return refuse(rep.abort(text.error(), "read config.json"));
     auto spec = oci::parse_spec(*text, config_path);
-    if (!spec) return rep.abort(spec.error(), "parse config.json");
-
-    std::string policy_origin;
-    auto pol = load_policy(opts, &*spec, &policy_origin);
-    if (!pol) return rep.abort(pol.error(), "policy");
-    rep.use_policy(*pol);
-    const failure::Modes& modes = pol->failure;
+    if (!spec) return refuse(rep.abort(spec.error(), "parse config.json"));
 
     auto key = plan_key(*spec, opts.run_root);
     if (!key) return rep.abort(key.error(), "plan directory");
+    if (*key) cleanup_key = **key;
+
+    std::string policy_origin;
+    auto pol = load_policy(opts, &*spec, &policy_origin);
+    if (!pol) return refuse(rep.abort(pol.error(), "policy"));
+    rep.use_policy(*pol);
+    const failure::Modes& modes = pol->failure;
+
     if (!*key) {
         bool stop = rep.decide(modes, failure::Kind::plan_missing,
                                "config.json has no oci-sandbox plan mount at " + std::string(kContainerPlanDir) +
@@ -194,12 +205,6 @@ int create_stage(const HookOptions& opts, Reporter& rep, const oci::State& st) {
     }
     auto dir = open_plan_dir(**key, st.id, opts.run_root);
     if (!dir) return rep.abort(dir.error(), "plan directory");
-
-    // From here on a strict failure removes what we wrote.
-    auto refuse = [&](int rc) {
-        if (rc != 0) (void)remove_plan_dir(**key, st.id, opts.run_root);
-        return rc;
-    };
 
     // The rootfs as the container will see it, and its live /dev.
     std::string rootfs = rootfs_path(st, *spec);
