@@ -9,6 +9,7 @@
 #include "failure/failure.hpp"
 #include "gpu/detect.hpp"
 #include "hookrun/rootfs.hpp"
+#include "landlock/abi.hpp"
 #include "oci/spec.hpp"
 #include "oci/state.hpp"
 #include "plan/plan.hpp"
@@ -239,6 +240,20 @@ int create_stage(const HookOptions& opts, Reporter& rep, const oci::State& st) {
         if (rep.decide(modes, failure::Kind::netns,
                        "the container shares the host's network namespace (no \"network\" entry in "
                        "linux.namespaces) and the policy requires a private one"))
+            return refuse(1);
+    }
+
+    // Landlock as the container will meet it (the hook runs under the same
+    // outer sandbox as the runtime): refusing here, at create, is clearer
+    // than the enforcer's 125 later, and a degraded run is logged where the
+    // operator looks. The enforcer decides again inside the container.
+    if (failure::should_attempt(modes, failure::Kind::landlock_unavailable)) {
+        landlock::AbiInfo abi = landlock::probe();
+        if (!abi.available() &&
+            rep.decide(modes, failure::Kind::landlock_unavailable,
+                       "Landlock is unavailable: " + abi.describe() + "; the workload's filesystem, network and IPC "
+                       "rules cannot be enforced",
+                       abi.err))
             return refuse(1);
     }
 
