@@ -33,14 +33,18 @@ with t.Workdir() as w:
     policy_path = t.write_policy(w, pol)
     hooks = os.path.join(w, "hooks.d")
     os.makedirs(hooks)
-    # The same shape as hooks/oci-sandbox-precreate.json, with this build's paths.
-    with open(os.path.join(hooks, "oci-sandbox-precreate.json"), "w") as f:
-        json.dump({"version": "1.0.0",
-                   "hook": {"path": t.binary(),
-                            "args": ["oci-sandbox-hook", "precreate",
-                                     "--hook-arg=--policy", "--hook-arg=" + policy_path]},
-                   "when": {"always": True},
-                   "stages": ["precreate"]}, f)
+    shipped = os.path.join(os.environ["OSH_SOURCE_ROOT"], "hooks")
+
+    def install_hook(name, extra_args=()):
+        """A hooks/ file as shipped, with this build's binary path."""
+        with open(os.path.join(shipped, name)) as f:
+            h = json.load(f)
+        h["hook"]["path"] = t.binary()
+        h["hook"]["args"] += list(extra_args)
+        with open(os.path.join(hooks, name), "w") as f:
+            json.dump(h, f)
+
+    install_hook("oci-sandbox-precreate.json", ["--hook-arg=--policy", "--hook-arg=" + policy_path])
     nofile, nproc = limit(resource.RLIMIT_NOFILE), limit(resource.RLIMIT_NPROC)
     name = t.unique_id("podman")
     cmd = ["podman", "--runtime", "runc", "--cgroup-manager", "cgroupfs", "--hooks-dir", hooks,
@@ -66,5 +70,34 @@ with t.Workdir() as w:
                 break
             time.sleep(0.1)
         t.check(t.plan_dir_gone(keys[0]), "podman: poststop removed /run/oci-sandbox/" + keys[0])
+
+# Guard mode: only the createRuntime+poststop hooks.d file, no spec edit. The
+# hook finds no plan mount (plan_missing, strict by default) and podman
+# refuses the container instead of running it unconfined.
+with t.Workdir() as w:
+    rootfs = os.path.join(w, "rootfs")
+    t.make_rootfs(rootfs)
+    pol = t.default_policy()
+    pol["log"]["path"] = os.path.join(w, "hook.log")
+    policy_path = t.write_policy(w, pol)
+    hooks = os.path.join(w, "hooks.d")
+    os.makedirs(hooks)
+    with open(os.path.join(os.environ["OSH_SOURCE_ROOT"], "hooks", "oci-sandbox-hook.json")) as f:
+        h = json.load(f)
+    h["hook"]["path"] = t.binary()
+    h["hook"]["args"] += ["--policy", policy_path]
+    with open(os.path.join(hooks, "oci-sandbox-hook.json"), "w") as f:
+        json.dump(h, f)
+    name = t.unique_id("podman-guard")
+    try:
+        r = t.run(["podman", "--runtime", "runc", "--cgroup-manager", "cgroupfs", "--hooks-dir", hooks,
+                   "run", "--rm", "--name", name, "--network", "none",
+                   "--ulimit", "nofile=%d:%d" % (nofile, nofile), "--ulimit", "nproc=%d:%d" % (nproc, nproc),
+                   "--rootfs", rootfs, "/bin/echo", "osh-workload-ran"], timeout=180)
+    finally:
+        t.run(["podman", "rm", "-f", "--ignore", name])
+    t.check(r.returncode != 0 and "plan_missing" in r.stderr,
+            "podman guard: an unprepared container is refused (plan_missing)")
+    t.check("osh-workload-ran" not in r.stdout, "podman guard: no workload ran")
 
 t.finish()
