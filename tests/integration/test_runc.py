@@ -83,6 +83,32 @@ with t.Workdir() as w:
     t.check(any(e.get("decision") == "planned" and e.get("gpu") == "true" for e in t.log_events(log)),
             "legacy: the hook saw the node in the live /dev")
 
+    # inject --bundle --id, then plain runc: the same edit without the shim;
+    # a second inject changes nothing.
+    sub = os.path.join(w, "inject")
+    os.makedirs(sub)
+    bundle = t.make_bundle(sub, probe)
+    pol = t.default_policy()
+    pol["log"]["path"] = os.path.join(sub, "hook.log")
+    policy_path = t.write_policy(sub, pol)
+    cid = t.unique_id("inject")
+    inject = [t.binary(), "inject", "--bundle", bundle, "--id", cid, "--hook-arg=--policy", "--hook-arg=" + policy_path]
+    r = t.run(inject)
+    t.check(r.returncode == 0, "inject: exits 0")
+    with open(os.path.join(bundle, "config.json")) as f:
+        first = f.read()
+    r = t.run(inject)
+    with open(os.path.join(bundle, "config.json")) as f:
+        t.check(r.returncode == 0 and f.read() == first, "inject: a second edit changes nothing")
+    runc_root = os.path.join(sub, "runc-root")
+    try:
+        r = t.run(["runc", "--root", runc_root, "run", "--bundle", bundle, cid])
+    finally:
+        t.run(["runc", "--root", runc_root, "delete", "-f", cid])
+    t.check(r.returncode == 0, "inject + runc: exits 0")
+    t.check_confined(t.results(r.stdout), "inject + runc")
+    t.check(t.plan_dir_gone(cid), "inject + runc: poststop removed the plan directory")
+
     r = t.run([t.binary(), "runtime", "--version"],
               env={"OCI_SANDBOX_RUNTIME_CONFIG": t.write_runtime_config(w, "runc", "/nonexistent")})
     t.check(r.returncode == 0 and "runc version" in r.stdout, "other commands pass through to runc untouched")
