@@ -1,1 +1,678 @@
-// Implementation pending (see its issue).
+// The policy document: parse and validate (collecting every problem, not only
+// the first), serialise canonically, and the built-in default.
+#include "policy/document.hpp"
+
+#include <rapidjson/prettywriter.h>
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+
+#include <array>
+#include <limits>
+#include <map>
+#include <set>
+#include <utility>
+
+#include "policy/default_policy_text.hpp"  // generated from testdata/policy.default.json
+#include "util/json.hpp"
+#include "util/path.hpp"
+
+namespace osh::policy {
+
+namespace {
+
+using rapidjson::Value;
+
+// Enum words, in the order they are listed to the user.
+constexpr std::array<std::pair<std::string_view, GpuDetect>, 3> kGpuDetect = {{
+    {"auto", GpuDetect::auto_}, {"always", GpuDetect::always}, {"never", GpuDetect::never}}};
+constexpr std::array<std::pair<std::string_view, ProcAccess>, 3> kProcAccess = {{
+    {"read_write", ProcAccess::read_write}, {"write_file", ProcAccess::write_file},
+    {"none", ProcAccess::none}}};
+constexpr std::array<std::pair<std::string_view, PromotionMode>, 3> kPromotion = {{
+    {"reject_unlisted", PromotionMode::reject_unlisted},
+    {"promote_all", PromotionMode::promote_all},
+    {"reject_all", PromotionMode::reject_all}}};
+constexpr std::array<std::pair<std::string_view, Compatibility>, 2> kCompatibility = {{
+    {"best_effort", Compatibility::best_effort},
+    {"hard_requirement", Compatibility::hard_requirement}}};
+constexpr std::array<std::pair<std::string_view, Scope>, 2> kScope = {{
+    {"abstract_unix_socket", Scope::abstract_unix_socket}, {"signal", Scope::signal}}};
+constexpr std::array<std::pair<std::string_view, SeccompProfile>, 2> kProfile = {{
+    {"default", SeccompProfile::default_}, {"none", SeccompProfile::none}}};
+constexpr std::array<std::pair<std::string_view, SeccompAction>, 3> kAction = {{
+    {"errno", SeccompAction::errno_}, {"kill", SeccompAction::kill}, {"log", SeccompAction::log}}};
+constexpr std::array<std::pair<std::string_view, failure::Mode>, 3> kMode = {{
+    {"strict", failure::Mode::strict}, {"warn", failure::Mode::warn}, {"skip", failure::Mode::skip}}};
+constexpr std::array<std::pair<std::string_view, report::Level>, 4> kLevel = {{
+    {"debug", report::Level::debug}, {"info", report::Level::info},
+    {"warning", report::Level::warning}, {"error", report::Level::error}}};
+
+template <typename E, size_t N>
+std::string_view word_of(const std::array<std::pair<std::string_view, E>, N>& table, E v) {
+    for (const auto& [w, e] : table)
+        if (e == v) return w;
+    return "unknown";
+}
+
+template <typename Range>
+std::string join_words(const Range& words) {
+    std::string out;
+    for (const auto& w : words) {
+        if (!out.empty()) out += ", ";
+        out += w;
+    }
+    return out;
+}
+
+template <typename E, size_t N>
+std::string allowed_words(const std::array<std::pair<std::string_view, E>, N>& table) {
+    std::vector<std::string_view> words;
+    for (const auto& entry : table) words.push_back(entry.first);
+    return join_words(words);
+}
+
+std::string access_words() {
+    std::vector<std::string_view> words;
+    for (int i = 0; i < kAccessCount; ++i) words.push_back(name(static_cast<Access>(i)));
+    return join_words(words);
+}
+
+// "a, b, c" for the rights in `m`, in bit order.
+std::string rights(AccessMask m) {
+    std::vector<std::string_view> words;
+    for (int i = 0; i < kAccessCount; ++i)
+        if (m & bit(static_cast<Access>(i))) words.push_back(name(static_cast<Access>(i)));
+    return join_words(words);
+}
+
+std::string kind_words() {
+    std::vector<std::string_view> words;
+    for (auto k : failure::kAllKinds) words.push_back(failure::name(k));
+    return join_words(words);
+}
+
+std::string_view type_of(const Value& v) {
+    if (v.IsNull()) return "null";
+    if (v.IsBool()) return "a boolean";
+    if (v.IsNumber()) return "a number";
+    if (v.IsString()) return "a string";
+    if (v.IsArray()) return "an array";
+    return "an object";
+}
+
+std::string_view as_view(const Value& v) { return {v.GetString(), v.GetStringLength()}; }
+
+std::string child(const std::string& ptr, std::string_view key) {
+    return ptr + "/" + json::pointer_token(key);
+}
+std::string child(const std::string& ptr, size_t index) { return ptr + "/" + std::to_string(index); }
+
+bool is_syscall_name(std::string_view s) {
+    if (s.empty()) return false;
+    for (char c : s)
+        if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_')) return false;
+    return true;
+}
+
+// ^[a-z_][a-z0-9_-]*[$]?$ (the shadow-utils portable name rule).
+bool is_account_name(std::string_view s) {
+    if (s.empty()) return false;
+    if (s.back() == '$') s.remove_suffix(1);
+    if (s.empty()) return false;
+    if (!((s[0] >= 'a' && s[0] <= 'z') || s[0] == '_')) return false;
+    for (char c : s)
+        if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '-')) return false;
+    return true;
+}
+
+// Walks a document, filling a Policy and collecting every problem.
+class Checker {
+public:
+    explicit Checker(std::string_view file) : file_(file) {}
+
+    std::vector<Problem> problems;
+
+    void report(std::string pointer, std::string message) {
+        problems.push_back(Problem{file_, std::move(pointer), std::move(message)});
+    }
+
+    // Checks that `v` is an object whose fields are all in `allowed` and
+    // appear once; returns the fields by name (first occurrence), or nullopt
+    // when `v` is not an object.
+    std::optional<std::map<std::string, const Value*, std::less<>>> object(
+        const Value& v, const std::string& ptr, std::initializer_list<std::string_view> allowed) {
+        if (!v.IsObject()) {
+            report(ptr, "expected an object, got " + std::string(type_of(v)));
+            return std::nullopt;
+        }
+        std::map<std::string, const Value*, std::less<>> fields;
+        for (auto it = v.MemberBegin(); it != v.MemberEnd(); ++it) {
+            std::string key(as_view(it->name));
+            bool known = false;
+            for (auto a : allowed) known = known || a == key;
+            if (!known) {
+                report(child(ptr, key), "unknown field " + json::quote(key) + "; allowed: " +
+                                            join_words(allowed));
+                continue;
+            }
+            if (!fields.emplace(key, &it->value).second)
+                report(child(ptr, key), "duplicate field " + json::quote(key));
+        }
+        return fields;
+    }
+
+    // Duplicate-key check only (for maps whose keys are data, e.g. failure.kinds).
+    void check_duplicates(const Value& v, const std::string& ptr) {
+        std::set<std::string_view> seen;
+        for (auto it = v.MemberBegin(); it != v.MemberEnd(); ++it)
+            if (!seen.insert(as_view(it->name)).second)
+                report(child(ptr, as_view(it->name)), "duplicate field " + json::quote(as_view(it->name)));
+    }
+
+    void boolean(const Value& v, const std::string& ptr, bool& out) {
+        if (!v.IsBool()) {
+            report(ptr, "expected a boolean (true or false), got " + std::string(type_of(v)));
+            return;
+        }
+        out = v.GetBool();
+    }
+
+    template <typename E, size_t N>
+    std::optional<E> word(const Value& v, const std::string& ptr,
+                          const std::array<std::pair<std::string_view, E>, N>& table) {
+        if (!v.IsString()) {
+            report(ptr, "expected a string (one of: " + allowed_words(table) + "), got " +
+                            std::string(type_of(v)));
+            return std::nullopt;
+        }
+        for (const auto& [w, e] : table)
+            if (w == as_view(v)) return e;
+        report(ptr, "unknown value " + json::quote(as_view(v)) + "; allowed: " + allowed_words(table));
+        return std::nullopt;
+    }
+
+    template <typename E, size_t N>
+    void word(const Value& v, const std::string& ptr,
+              const std::array<std::pair<std::string_view, E>, N>& table, E& out) {
+        if (auto e = word(v, ptr, table)) out = *e;
+    }
+
+    // An array, each element checked by `elem(value, pointer)`. Returns false
+    // when `v` is not an array.
+    template <typename F>
+    bool array(const Value& v, const std::string& ptr, std::string_view what, F&& elem) {
+        if (!v.IsArray()) {
+            report(ptr, "expected an array of " + std::string(what) + ", got " + std::string(type_of(v)));
+            return false;
+        }
+        for (rapidjson::SizeType i = 0; i < v.Size(); ++i) elem(v[i], child(ptr, i));
+        return true;
+    }
+
+    // An absolute, normalised path with no ".." component.
+    std::optional<std::string> abs_path(const Value& v, const std::string& ptr) {
+        if (!v.IsString()) {
+            report(ptr, "expected a string (an absolute path), got " + std::string(type_of(v)));
+            return std::nullopt;
+        }
+        std::string_view s = as_view(v);
+        if (s.empty() || s.front() != '/') {
+            report(ptr, "path " + json::quote(s) + " must be absolute (start with \"/\")");
+            return std::nullopt;
+        }
+        auto n = path::normalize(s);
+        if (!n) {
+            report(ptr, "path " + json::quote(s) +
+                            " must not contain a \"..\" component or a NUL byte; write the path it means");
+            return std::nullopt;
+        }
+        return n;
+    }
+
+    void path_list(const Value& v, const std::string& ptr, std::vector<std::string>& out) {
+        std::vector<std::string> paths;
+        if (!array(v, ptr, "absolute paths", [&](const Value& e, const std::string& p) {
+                if (auto n = abs_path(e, p)) paths.push_back(std::move(*n));
+            }))
+            return;
+        out = std::move(paths);
+    }
+
+    void name_list(const Value& v, const std::string& ptr, std::vector<std::string>& out) {
+        std::vector<std::string> names;
+        if (!array(v, ptr, "syscall names", [&](const Value& e, const std::string& p) {
+                if (!e.IsString()) {
+                    report(p, "expected a string (a syscall name), got " + std::string(type_of(e)));
+                } else if (!is_syscall_name(as_view(e))) {
+                    report(p, "invalid syscall name " + json::quote(as_view(e)) +
+                                  "; a name is made of a-z, 0-9 and _ (e.g. \"ptrace\")");
+                } else {
+                    names.emplace_back(as_view(e));
+                }
+            }))
+            return;
+        out = std::move(names);
+    }
+
+    void port_list(const Value& v, const std::string& ptr, std::optional<std::vector<uint16_t>>& out) {
+        std::vector<uint16_t> ports;
+        if (!array(v, ptr, "TCP ports (integers 0..65535)", [&](const Value& e, const std::string& p) {
+                if (e.IsInt64() && e.GetInt64() >= 0 && e.GetInt64() <= 65535) {
+                    ports.push_back(static_cast<uint16_t>(e.GetInt64()));
+                } else if (e.IsNumber()) {
+                    report(p, "port must be an integer in 0..65535, got " + json::write(e));
+                } else {
+                    report(p, "expected a TCP port (an integer 0..65535), got " + std::string(type_of(e)));
+                }
+            }))
+            return;
+        out = std::move(ports);
+    }
+
+    void id_spec(const Value& v, const std::string& ptr, std::string_view what,
+                 std::optional<IdSpec>& out) {
+        // (uint32_t)-1 is "no change" to setresuid/setresgid, never a real id.
+        constexpr uint64_t kMaxId = std::numeric_limits<uint32_t>::max() - 1;
+        if (v.IsNull()) {
+            out.reset();
+        } else if (v.IsUint64() && v.GetUint64() <= kMaxId) {
+            out = static_cast<uint32_t>(v.GetUint64());
+        } else if (v.IsNumber()) {
+            report(ptr, std::string(what) + " id must be an integer in 0.." + std::to_string(kMaxId) +
+                            ", got " + json::write(v));
+        } else if (v.IsString()) {
+            if (is_account_name(as_view(v))) {
+                out = std::string(as_view(v));
+            } else {
+                report(ptr, "invalid " + std::string(what) + " name " + json::quote(as_view(v)) +
+                                "; a name matches ^[a-z_][a-z0-9_-]*[$]?$ (write a numeric id as a "
+                                "number, without quotes)");
+            }
+        } else {
+            report(ptr, "expected null, a non-negative integer or a " + std::string(what) +
+                            " name, got " + std::string(type_of(v)));
+        }
+    }
+
+    // ---- sections --------------------------------------------------------
+
+    void filesystem(const Value& v, const std::string& ptr, FilesystemPolicy& fs) {
+        auto f = object(v, ptr, {"read_only", "read_write", "rules", "include_workdir", "baseline"});
+        if (!f) return;
+        if (auto it = f->find("read_only"); it != f->end())
+            path_list(*it->second, child(ptr, "read_only"), fs.read_only);
+        if (auto it = f->find("read_write"); it != f->end()) {
+            std::vector<std::string> paths;
+            if (array(*it->second, child(ptr, "read_write"), "absolute paths",
+                      [&](const Value& e, const std::string& p) {
+                          auto n = abs_path(e, p);
+                          if (n && *n == "/")
+                              report(p, "\"/\" cannot be read_write: it would make the whole container "
+                                        "writable; list the directories the workload writes instead");
+                          else if (n)
+                              paths.push_back(std::move(*n));
+                      }))
+                fs.read_write = std::move(paths);
+        }
+        if (auto it = f->find("rules"); it != f->end()) {
+            std::vector<FsRule> rules;
+            if (array(*it->second, child(ptr, "rules"), "rules ({\"path\", \"access\"} objects)",
+                      [&](const Value& e, const std::string& p) {
+                          if (auto r = rule(e, p)) rules.push_back(std::move(*r));
+                      }))
+                fs.rules = std::move(rules);
+        }
+        if (auto it = f->find("include_workdir"); it != f->end())
+            boolean(*it->second, child(ptr, "include_workdir"), fs.include_workdir);
+        if (auto it = f->find("baseline"); it != f->end())
+            boolean(*it->second, child(ptr, "baseline"), fs.baseline);
+    }
+
+    std::optional<FsRule> rule(const Value& v, const std::string& ptr) {
+        auto f = object(v, ptr, {"path", "access"});
+        if (!f) return std::nullopt;
+        FsRule r;
+        bool ok = true;
+        auto p = f->find("path");
+        if (p == f->end()) {
+            report(child(ptr, "path"), "required field \"path\" is missing (an absolute path)");
+            ok = false;
+        } else if (auto n = abs_path(*p->second, child(ptr, "path"))) {
+            r.path = std::move(*n);
+        } else {
+            ok = false;
+        }
+        auto a = f->find("access");
+        std::string ap = child(ptr, "access");
+        if (a == f->end()) {
+            report(ap, "required field \"access\" is missing (a list of: " + access_words() + ")");
+            return std::nullopt;
+        }
+        bool words_ok = true;
+        if (!array(*a->second, ap, "access rights", [&](const Value& e, const std::string& ep) {
+                if (!e.IsString()) {
+                    report(ep, "expected a string (an access right), got " + std::string(type_of(e)));
+                    words_ok = false;
+                } else if (auto acc = parse_access(as_view(e))) {
+                    r.access |= bit(*acc);
+                } else {
+                    report(ep, "unknown value " + json::quote(as_view(e)) + "; allowed: " + access_words());
+                    words_ok = false;
+                }
+            }))
+            return std::nullopt;
+        if (words_ok && a->second->Size() == 0) {
+            report(ap, "a rule must grant at least one right; allowed: " + access_words());
+            return std::nullopt;
+        }
+        if (!ok || !words_ok) return std::nullopt;
+        if (r.path == "/" && (r.access & ~kReadOnly) != 0) {
+            report(ap, "a rule on \"/\" may grant only read-only rights (" + rights(kReadOnly) +
+                           "); refused: " + rights(r.access & ~kReadOnly));
+            return std::nullopt;
+        }
+        return r;
+    }
+
+    void gpu(const Value& v, const std::string& ptr, GpuPolicy& g) {
+        auto f = object(v, ptr, {"detect", "proc_access", "promotion"});
+        if (!f) return;
+        if (auto it = f->find("detect"); it != f->end())
+            word(*it->second, child(ptr, "detect"), kGpuDetect, g.detect);
+        if (auto it = f->find("proc_access"); it != f->end())
+            word(*it->second, child(ptr, "proc_access"), kProcAccess, g.proc_access);
+        if (auto it = f->find("promotion"); it != f->end()) {
+            std::string pp = child(ptr, "promotion");
+            auto pf = object(*it->second, pp, {"mode", "allow"});
+            if (!pf) return;
+            if (auto m = pf->find("mode"); m != pf->end())
+                word(*m->second, child(pp, "mode"), kPromotion, g.promotion);
+            if (auto al = pf->find("allow"); al != pf->end()) {
+                std::vector<std::string> globs;
+                if (array(*al->second, child(pp, "allow"), "absolute paths or globs",
+                          [&](const Value& e, const std::string& ep) {
+                              if (auto n = abs_path(e, ep)) globs.push_back(std::move(*n));
+                          }))
+                    g.allow = std::move(globs);
+            }
+        }
+    }
+
+    void landlock(const Value& v, const std::string& ptr, LandlockPolicy& l) {
+        auto f = object(v, ptr, {"compatibility", "network", "scope"});
+        if (!f) return;
+        if (auto it = f->find("compatibility"); it != f->end())
+            word(*it->second, child(ptr, "compatibility"), kCompatibility, l.compatibility);
+        if (auto it = f->find("network"); it != f->end()) {
+            std::string np = child(ptr, "network");
+            if (auto nf = object(*it->second, np, {"bind_tcp", "connect_tcp"})) {
+                if (auto b = nf->find("bind_tcp"); b != nf->end())
+                    port_list(*b->second, child(np, "bind_tcp"), l.bind_tcp);
+                if (auto c = nf->find("connect_tcp"); c != nf->end())
+                    port_list(*c->second, child(np, "connect_tcp"), l.connect_tcp);
+            }
+        }
+        if (auto it = f->find("scope"); it != f->end()) {
+            std::vector<Scope> scopes;
+            if (array(*it->second, child(ptr, "scope"), "scope words (" + allowed_words(kScope) + ")",
+                      [&](const Value& e, const std::string& ep) {
+                          if (auto s = word(e, ep, kScope)) scopes.push_back(*s);
+                      }))
+                l.scope = std::move(scopes);
+        }
+    }
+
+    void seccomp(const Value& v, const std::string& ptr, SeccompPolicy& s) {
+        auto f = object(v, ptr, {"profile", "deny", "allow", "action", "allow_i386"});
+        if (!f) return;
+        if (auto it = f->find("profile"); it != f->end())
+            word(*it->second, child(ptr, "profile"), kProfile, s.profile);
+        if (auto it = f->find("deny"); it != f->end()) name_list(*it->second, child(ptr, "deny"), s.deny);
+        if (auto it = f->find("allow"); it != f->end()) name_list(*it->second, child(ptr, "allow"), s.allow);
+        if (auto it = f->find("action"); it != f->end())
+            word(*it->second, child(ptr, "action"), kAction, s.action);
+        if (auto it = f->find("allow_i386"); it != f->end())
+            boolean(*it->second, child(ptr, "allow_i386"), s.allow_i386);
+    }
+
+    void process(const Value& v, const std::string& ptr, ProcessPolicy& p) {
+        auto f = object(v, ptr, {"no_new_privs", "run_as_user", "run_as_group"});
+        if (!f) return;
+        if (auto it = f->find("no_new_privs"); it != f->end())
+            boolean(*it->second, child(ptr, "no_new_privs"), p.no_new_privs);
+        if (auto it = f->find("run_as_user"); it != f->end())
+            id_spec(*it->second, child(ptr, "run_as_user"), "user", p.run_as_user);
+        if (auto it = f->find("run_as_group"); it != f->end())
+            id_spec(*it->second, child(ptr, "run_as_group"), "group", p.run_as_group);
+    }
+
+    void network(const Value& v, const std::string& ptr, NetworkPolicy& n) {
+        auto f = object(v, ptr, {"require_private_netns"});
+        if (!f) return;
+        if (auto it = f->find("require_private_netns"); it != f->end())
+            boolean(*it->second, child(ptr, "require_private_netns"), n.require_private_netns);
+    }
+
+    void failure_modes(const Value& v, const std::string& ptr, failure::Modes& m) {
+        auto f = object(v, ptr, {"default", "kinds"});
+        if (!f) return;
+        if (auto it = f->find("default"); it != f->end())
+            word(*it->second, child(ptr, "default"), kMode, m.default_mode);
+        if (auto it = f->find("kinds"); it != f->end()) {
+            std::string kp = child(ptr, "kinds");
+            const Value& kv = *it->second;
+            if (!kv.IsObject()) {
+                report(kp, "expected an object (failure kind -> strict|warn|skip), got " +
+                               std::string(type_of(kv)));
+                return;
+            }
+            check_duplicates(kv, kp);
+            for (auto k = kv.MemberBegin(); k != kv.MemberEnd(); ++k) {
+                std::string ep = child(kp, as_view(k->name));
+                auto kind = failure::parse_kind(as_view(k->name));
+                if (!kind) {
+                    report(ep, "unknown failure kind " + json::quote(as_view(k->name)) +
+                                   "; allowed: " + kind_words());
+                    continue;
+                }
+                if (auto mode = word(k->value, ep, kMode)) m.kinds.emplace(*kind, *mode);
+            }
+        }
+    }
+
+    void log(const Value& v, const std::string& ptr, LogPolicy& l) {
+        auto f = object(v, ptr, {"path", "level"});
+        if (!f) return;
+        if (auto it = f->find("path"); it != f->end()) {
+            if (auto n = abs_path(*it->second, child(ptr, "path"))) {
+                if (*n == "/") report(child(ptr, "path"), "log path must name a file, not \"/\"");
+                else l.path = std::move(*n);
+            }
+        }
+        if (auto it = f->find("level"); it != f->end())
+            word(*it->second, child(ptr, "level"), kLevel, l.level);
+    }
+
+    void document(const Value& v, Policy& p) {
+        auto f = object(v, "", {"version", "filesystem", "gpu", "landlock", "seccomp", "process",
+                                "network", "failure", "log"});
+        if (!f) return;
+        auto ver = f->find("version");
+        if (ver == f->end()) {
+            report("/version", "required field \"version\" is missing; allowed: 1");
+        } else if (!ver->second->IsInt64() || ver->second->GetInt64() != 1) {
+            report("/version", "unsupported version " + json::write(*ver->second) + "; allowed: 1");
+        }
+        if (auto it = f->find("filesystem"); it != f->end()) filesystem(*it->second, "/filesystem", p.filesystem);
+        if (auto it = f->find("gpu"); it != f->end()) gpu(*it->second, "/gpu", p.gpu);
+        if (auto it = f->find("landlock"); it != f->end()) landlock(*it->second, "/landlock", p.landlock);
+        if (auto it = f->find("seccomp"); it != f->end()) seccomp(*it->second, "/seccomp", p.seccomp);
+        if (auto it = f->find("process"); it != f->end()) process(*it->second, "/process", p.process);
+        if (auto it = f->find("network"); it != f->end()) network(*it->second, "/network", p.network);
+        if (auto it = f->find("failure"); it != f->end()) failure_modes(*it->second, "/failure", p.failure);
+        if (auto it = f->find("log"); it != f->end()) log(*it->second, "/log", p.log);
+    }
+
+private:
+    std::string file_;
+};
+
+// ---- serialisation ----------------------------------------------------------
+
+using Alloc = rapidjson::Document::AllocatorType;
+
+Value str(std::string_view s, Alloc& a) {
+    return Value(s.data(), static_cast<rapidjson::SizeType>(s.size()), a);
+}
+
+Value strings(const std::vector<std::string>& v, Alloc& a) {
+    Value arr(rapidjson::kArrayType);
+    for (const auto& s : v) arr.PushBack(str(s, a), a);
+    return arr;
+}
+
+Value ports(const std::vector<uint16_t>& v, Alloc& a) {
+    Value arr(rapidjson::kArrayType);
+    for (auto p : v) arr.PushBack(Value(static_cast<unsigned>(p)), a);
+    return arr;
+}
+
+Value id_value(const std::optional<IdSpec>& id, Alloc& a) {
+    if (!id) return Value(rapidjson::kNullType);
+    if (const auto* n = std::get_if<uint32_t>(&*id)) return Value(static_cast<unsigned>(*n));
+    return str(std::get<std::string>(*id), a);
+}
+
+void add(Value& obj, std::string_view key, Value v, Alloc& a) {
+    obj.AddMember(str(key, a), v, a);
+}
+
+}  // namespace
+
+std::string Problem::to_string() const {
+    if (pointer.empty()) return file + ": " + message;
+    return file + ": " + pointer + ": " + message;
+}
+
+Expected<Policy, std::vector<Problem>> parse_policy(std::string_view text, std::string_view file) {
+    auto doc = json::parse(text, file);
+    if (!doc) {
+        // json::parse names the origin first; a Problem carries it separately.
+        std::string msg = doc.error().message;
+        std::string prefix = std::string(file) + ": ";
+        if (msg.compare(0, prefix.size(), prefix) == 0) msg.erase(0, prefix.size());
+        return unexpected(std::vector<Problem>{Problem{std::string(file), "", std::move(msg)}});
+    }
+    Checker c(file);
+    Policy p;
+    c.document(*doc, p);
+    if (!c.problems.empty()) return unexpected(std::move(c.problems));
+    return p;
+}
+
+std::string_view default_policy_text() { return kDefaultPolicyText; }
+
+std::string to_json(const Policy& p, bool pretty) {
+    rapidjson::Document d(rapidjson::kObjectType);
+    Alloc& a = d.GetAllocator();
+
+    add(d, "version", Value(p.version), a);
+
+    Value fs(rapidjson::kObjectType);
+    add(fs, "read_only", strings(p.filesystem.read_only, a), a);
+    add(fs, "read_write", strings(p.filesystem.read_write, a), a);
+    Value rules(rapidjson::kArrayType);
+    for (const auto& r : p.filesystem.rules) {
+        Value rule(rapidjson::kObjectType);
+        add(rule, "path", str(r.path, a), a);
+        Value acc(rapidjson::kArrayType);
+        for (int i = 0; i < kAccessCount; ++i)
+            if (r.access & bit(static_cast<Access>(i))) acc.PushBack(str(name(static_cast<Access>(i)), a), a);
+        add(rule, "access", std::move(acc), a);
+        rules.PushBack(rule, a);
+    }
+    add(fs, "rules", std::move(rules), a);
+    add(fs, "include_workdir", Value(p.filesystem.include_workdir), a);
+    add(fs, "baseline", Value(p.filesystem.baseline), a);
+    add(d, "filesystem", std::move(fs), a);
+
+    Value gpu(rapidjson::kObjectType);
+    add(gpu, "detect", str(name(p.gpu.detect), a), a);
+    add(gpu, "proc_access", str(name(p.gpu.proc_access), a), a);
+    Value promo(rapidjson::kObjectType);
+    add(promo, "mode", str(name(p.gpu.promotion), a), a);
+    add(promo, "allow", strings(p.gpu.allow, a), a);
+    add(gpu, "promotion", std::move(promo), a);
+    add(d, "gpu", std::move(gpu), a);
+
+    Value ll(rapidjson::kObjectType);
+    add(ll, "compatibility", str(name(p.landlock.compatibility), a), a);
+    if (p.landlock.bind_tcp || p.landlock.connect_tcp) {
+        Value net(rapidjson::kObjectType);
+        if (p.landlock.bind_tcp) add(net, "bind_tcp", ports(*p.landlock.bind_tcp, a), a);
+        if (p.landlock.connect_tcp) add(net, "connect_tcp", ports(*p.landlock.connect_tcp, a), a);
+        add(ll, "network", std::move(net), a);
+    }
+    if (p.landlock.scope) {
+        Value sc(rapidjson::kArrayType);
+        for (auto s : *p.landlock.scope) sc.PushBack(str(name(s), a), a);
+        add(ll, "scope", std::move(sc), a);
+    }
+    add(d, "landlock", std::move(ll), a);
+
+    Value sec(rapidjson::kObjectType);
+    add(sec, "profile", str(name(p.seccomp.profile), a), a);
+    add(sec, "deny", strings(p.seccomp.deny, a), a);
+    add(sec, "allow", strings(p.seccomp.allow, a), a);
+    add(sec, "action", str(name(p.seccomp.action), a), a);
+    add(sec, "allow_i386", Value(p.seccomp.allow_i386), a);
+    add(d, "seccomp", std::move(sec), a);
+
+    Value proc(rapidjson::kObjectType);
+    add(proc, "no_new_privs", Value(p.process.no_new_privs), a);
+    add(proc, "run_as_user", id_value(p.process.run_as_user, a), a);
+    add(proc, "run_as_group", id_value(p.process.run_as_group, a), a);
+    add(d, "process", std::move(proc), a);
+
+    Value net(rapidjson::kObjectType);
+    add(net, "require_private_netns", Value(p.network.require_private_netns), a);
+    add(d, "network", std::move(net), a);
+
+    Value fail(rapidjson::kObjectType);
+    add(fail, "default", str(failure::name(p.failure.default_mode), a), a);
+    Value kinds(rapidjson::kObjectType);
+    for (auto k : failure::kAllKinds) {
+        auto it = p.failure.kinds.find(k);
+        if (it != p.failure.kinds.end()) add(kinds, failure::name(k), str(failure::name(it->second), a), a);
+    }
+    add(fail, "kinds", std::move(kinds), a);
+    add(d, "failure", std::move(fail), a);
+
+    Value log(rapidjson::kObjectType);
+    add(log, "path", str(p.log.path, a), a);
+    add(log, "level", str(word_of(kLevel, p.log.level), a), a);
+    add(d, "log", std::move(log), a);
+
+    rapidjson::StringBuffer buf;
+    if (pretty) {
+        // Lists on one line keep the document short enough to read as a file.
+        rapidjson::PrettyWriter<rapidjson::StringBuffer> w(buf);
+        w.SetIndent(' ', 2);
+        w.SetFormatOptions(rapidjson::kFormatSingleLineArray);
+        d.Accept(w);
+    } else {
+        rapidjson::Writer<rapidjson::StringBuffer> w(buf);
+        d.Accept(w);
+    }
+    return std::string(buf.GetString(), buf.GetSize());
+}
+
+std::string_view name(GpuDetect v) { return word_of(kGpuDetect, v); }
+std::string_view name(ProcAccess v) { return word_of(kProcAccess, v); }
+std::string_view name(PromotionMode v) { return word_of(kPromotion, v); }
+std::string_view name(Compatibility v) { return word_of(kCompatibility, v); }
+std::string_view name(Scope v) { return word_of(kScope, v); }
+std::string_view name(SeccompProfile v) { return word_of(kProfile, v); }
+std::string_view name(SeccompAction v) { return word_of(kAction, v); }
+
+}  // namespace osh::policy
