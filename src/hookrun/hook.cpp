@@ -60,7 +60,7 @@ public:
         return 1;
     }
     int abort(const Error& err, std::string_view context) {
-        return abort(std::string(context) + ": " + err.message, err.err);
+        return abort(std::string(context) + ": " + err.what(), err.err);
     }
 
     // A failure of `kind`: decided by the policy's mode. Returns true when the
@@ -119,7 +119,7 @@ Result<policy::Policy> load_policy(const HookOptions& opts, const oci::Spec* spe
     }
     if (!file.empty()) {
         auto t = file::read_regular(file, true, kMaxPolicyBytes);
-        if (!t) return wrap(t.error(), "policy");
+        if (!t) return unexpected(t.error());
         text = std::move(*t);
     } else {
         auto t = file::read_regular(opts.policy_path, true, kMaxPolicyBytes);
@@ -130,7 +130,7 @@ Result<policy::Policy> load_policy(const HookOptions& opts, const oci::Spec* spe
             file = "built-in default policy";
             text = std::string(policy::default_policy_text());
         } else {
-            return wrap(t.error(), "policy");
+            return unexpected(t.error());
         }
     }
     *origin = file;
