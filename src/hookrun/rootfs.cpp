@@ -100,18 +100,28 @@ Result<UniqueFd> open_in_root(int rootfd, std::string_view container_path, int f
 Result<UniqueFd> open_rootfs(int pid, const std::string& rootfs_path) {
     if (rootfs_path.empty() || rootfs_path.front() != '/')
         return fail("rootfs path " + rootfs_path + " is not absolute");
+    UniqueFd host(::open(rootfs_path.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
+    if (!host) return fail_errno("open rootfs " + rootfs_path, errno);
+    struct stat want {};
+    if (::fstat(host.get(), &want) != 0) return fail_errno("stat rootfs " + rootfs_path, errno);
+    // The view through /proc/<pid>/root is used only when it is the same
+    // directory (device and inode) as the rootfs on the host: a pid from
+    // another pid namespace, or one already reused, must not lend us some
+    // other process's /dev.
+    auto same = [&](int fd) {
+        struct stat st {};
+        return ::fstat(fd, &st) == 0 && st.st_dev == want.st_dev && st.st_ino == want.st_ino;
+    };
     if (pid > 0) {
         std::string proc_root = "/proc/" + std::to_string(pid) + "/root";
         UniqueFd proot(::open(proc_root.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
         if (proot) {
             auto in = open_in_root(proot.get(), rootfs_path, O_PATH | O_DIRECTORY);
-            if (in) return in;
-            if (in.error().err == ENOENT) return proot;  // already pivoted
+            if (in && same(in->get())) return std::move(*in);
+            if (same(proot.get())) return proot;  // the runtime already pivoted
         }
     }
-    UniqueFd fd(::open(rootfs_path.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
-    if (!fd) return fail_errno("open rootfs " + rootfs_path, errno);
-    return fd;
+    return host;
 }
 
 Result<std::vector<gpu::LiveNode>> list_live_dev(int rootfd) {

@@ -21,9 +21,10 @@ Result<UniqueFd> open_in_root(int rootfd, std::string_view container_path, int f
 
 // Opens the container's root directory (O_PATH). With a live pid (the hook's
 // state), through /proc/<pid>/root + the rootfs path, which shows the
-// container's own mounts (its /dev tmpfs, bind mounts) before pivot_root; if
-// the rootfs path is not found there (the runtime already pivoted), the
-// /proc/<pid>/root itself; without a pid, the rootfs path on the host.
+// container's own mounts (its /dev tmpfs) before pivot_root, or
+// /proc/<pid>/root itself once the runtime pivoted; either only when it is
+// the same directory (device, inode) as the rootfs path on the host. Else the
+// rootfs path on the host.
 Result<UniqueFd> open_rootfs(int pid, const std::string& rootfs_path);
 
 // The container's /dev as seen now, without following symlinks and without
