@@ -2,8 +2,8 @@
 // hookrun::run_hook.
 #include <CLI/CLI.hpp>
 
-#include <cstdlib>
 #include <unistd.h>
+#include <cstdlib>
 
 #include "commands/commands.hpp"
 #include "hookrun/hook.hpp"
@@ -11,12 +11,14 @@
 namespace osh::commands {
 
 void add_hook(CLI::App& app, int& exit_code) {
-    auto* cmd = app.add_subcommand("hook", "The OCI hook: createRuntime (or prestart) writes the plan; poststop cleans up");
+    auto* cmd = app.add_subcommand(
+        "hook", "The OCI hook: createRuntime (or prestart) writes the plan; poststop cleans up");
     auto opts = std::make_shared<hookrun::HookOptions>();
     auto policy = std::make_shared<std::string>();
     auto stage = std::make_shared<std::string>();
-    cmd->add_option("--policy", *policy, "Policy file (default: annotation oci-sandbox/policy, "
-                                         "/etc/oci-sandbox/policy.json, built-in)");
+    cmd->add_option("--policy", *policy,
+                    "Policy file (default: annotation oci-sandbox/policy, "
+                    "/etc/oci-sandbox/policy.json, built-in)");
     cmd->add_option("--stage", *stage, "OCI hook stage (default: from the state's status)")
         ->check(CLI::IsMember({"prestart", "createRuntime", "poststop"}));
     cmd->callback([&exit_code, opts, policy, stage] {

@@ -11,15 +11,18 @@
 namespace osh::commands {
 
 void add_inject(CLI::App& app, int& exit_code) {
-    auto* cmd = app.add_subcommand("inject", "Edit a bundle's config.json: our hooks, mounts and the enforcer");
+    auto* cmd = app.add_subcommand(
+        "inject", "Edit a bundle's config.json: our hooks, mounts and the enforcer");
     auto bundle = std::make_shared<std::string>();
     auto id = std::make_shared<std::string>();
     auto hook_binary = std::make_shared<std::string>();
     auto hook_args = std::make_shared<std::vector<std::string>>();
     cmd->add_option("--bundle", *bundle, "Bundle directory (holds config.json)")->required();
     cmd->add_option("--id", *id, "Container id (names the plan directory)");
-    cmd->add_option("--hook-binary", *hook_binary, "Host path of oci-sandbox-hook (default: this binary)");
-    cmd->add_option("--hook-arg", *hook_args, "Extra argument for our hooks (repeatable), e.g. --hook-arg=--policy");
+    cmd->add_option("--hook-binary", *hook_binary,
+                    "Host path of oci-sandbox-hook (default: this binary)");
+    cmd->add_option("--hook-arg", *hook_args,
+                    "Extra argument for our hooks (repeatable), e.g. --hook-arg=--policy");
     cmd->callback([&exit_code, bundle, id, hook_binary, hook_args] {
         auto fail_with = [&](const Error& e) {
             std::cerr << "oci-sandbox-hook inject: " << e.what() << "\n";

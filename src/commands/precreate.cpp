@@ -16,11 +16,14 @@
 namespace osh::commands {
 
 void add_precreate(CLI::App& app, int& exit_code) {
-    auto* cmd = app.add_subcommand("precreate", "podman hooks.d precreate: spec on stdin, edited spec on stdout");
+    auto* cmd = app.add_subcommand(
+        "precreate", "podman hooks.d precreate: spec on stdin, edited spec on stdout");
     auto hook_binary = std::make_shared<std::string>();
     auto hook_args = std::make_shared<std::vector<std::string>>();
-    cmd->add_option("--hook-binary", *hook_binary, "Host path of oci-sandbox-hook (default: this binary)");
-    cmd->add_option("--hook-arg", *hook_args, "Extra argument for our hooks (repeatable), e.g. --hook-arg=--policy");
+    cmd->add_option("--hook-binary", *hook_binary,
+                    "Host path of oci-sandbox-hook (default: this binary)");
+    cmd->add_option("--hook-arg", *hook_args,
+                    "Extra argument for our hooks (repeatable), e.g. --hook-arg=--policy");
     cmd->callback([&exit_code, hook_binary, hook_args] {
         auto fail_with = [&](const Error& e) {
             std::cerr << "oci-sandbox-hook precreate: " << e.what() << "\n";

@@ -40,7 +40,8 @@ int runtime_main(const std::vector<std::string>& args) {
         setup.hook_args = cfg->hook_args;
         std::string bundle = parsed->bundle.empty() ? "." : parsed->bundle;
         auto changed = hookrun::prepare_bundle(bundle, parsed->id, setup);
-        if (!changed) return shim_fail(parsed->command + " " + parsed->id + ": " + changed.error().what());
+        if (!changed)
+            return shim_fail(parsed->command + " " + parsed->id + ": " + changed.error().what());
     }
 
     std::vector<char*> argv;

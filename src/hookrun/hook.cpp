@@ -23,14 +23,14 @@ namespace osh::hookrun {
 
 namespace {
 
-constexpr size_t kMaxStateBytes = 1u << 20;     // the state is a few hundred bytes
+constexpr size_t kMaxStateBytes = 1u << 20;  // the state is a few hundred bytes
 constexpr size_t kMaxPolicyBytes = 1u << 20;
-constexpr size_t kMaxIdDbBytes = 4u << 20;      // /etc/passwd, /etc/group of the image
+constexpr size_t kMaxIdDbBytes = 4u << 20;  // /etc/passwd, /etc/group of the image
 
 // The hook's reporting: JSON lines to the log, a one-line summary on stderr
 // for warnings and errors (runc puts hook stderr into its error message).
 class Reporter {
-public:
+  public:
     explicit Reporter(std::string default_log) : log_(std::move(default_log)) {}
     void use_policy(const policy::Policy& p) { log_ = report::Log(p.log.path, p.log.level); }
     void set(const std::string& id, const std::string& stage) {
@@ -65,7 +65,8 @@ public:
 
     // A failure of `kind`: decided by the policy's mode. Returns true when the
     // hook must abort.
-    bool decide(const failure::Modes& modes, failure::Kind kind, const std::string& message, int err = 0) {
+    bool decide(const failure::Modes& modes, failure::Kind kind, const std::string& message,
+                int err = 0) {
         report::Event e;
         e.kind = kind;
         e.mode = modes.of(kind);
@@ -92,7 +93,7 @@ public:
         return abort;
     }
 
-private:
+  private:
     report::Log log_;
     std::string id_, stage_;
     bool log_warned_ = false;
@@ -106,7 +107,8 @@ struct Inputs {
 
 // Selects and parses the policy: --policy, else the annotation's named
 // policy (which must exist), else the admin default, else the built-in one.
-Result<policy::Policy> load_policy(const HookOptions& opts, const oci::Spec* spec, std::string* origin) {
+Result<policy::Policy> load_policy(const HookOptions& opts, const oci::Spec* spec,
+                                   std::string* origin) {
     std::string text, file;
     if (opts.policy_file) {
         file = *opts.policy_file;
@@ -151,8 +153,8 @@ Result<std::optional<std::string>> plan_key(const oci::Spec& spec, std::string_v
         if (!dest || *dest != kContainerPlanDir) continue;
         auto key = key_from_source(m.source, run_root);
         if (!key)
-            return fail("the mount at " + std::string(kContainerPlanDir) + " has source " + m.source +
-                        ", not a plan directory under " + std::string(run_root));
+            return fail("the mount at " + std::string(kContainerPlanDir) + " has source " +
+                        m.source + ", not a plan directory under " + std::string(run_root));
         return std::optional<std::string>(*key);
     }
     return std::optional<std::string>();
@@ -198,10 +200,11 @@ int create_stage(const HookOptions& opts, Reporter& rep, const oci::State& st) {
     const failure::Modes& modes = pol->failure;
 
     if (!*key) {
-        bool stop = rep.decide(modes, failure::Kind::plan_missing,
-                               "config.json has no oci-sandbox plan mount at " + std::string(kContainerPlanDir) +
-                                   ": the spec edit (oci-sandbox-runtime, precreate or inject) did not run, so "
-                                   "the workload would start unconfined");
+        bool stop = rep.decide(
+            modes, failure::Kind::plan_missing,
+            "config.json has no oci-sandbox plan mount at " + std::string(kContainerPlanDir) +
+                ": the spec edit (oci-sandbox-runtime, precreate or inject) did not run, so "
+                "the workload would start unconfined");
         return stop ? 1 : 0;
     }
     auto dir = open_plan_dir(**key, st.id, opts.run_root);
@@ -231,8 +234,10 @@ int create_stage(const HookOptions& opts, Reporter& rep, const oci::State& st) {
     }
 
     gpu::Detection det = gpu::detect(*spec, pol->gpu.detect, have_live ? &live : nullptr);
-    policy::PathProbe probe = rootfd ? rootfs_probe(rootfd.get())
-                                     : policy::PathProbe([](const std::string&) { return std::optional<policy::NodeKind>(); });
+    policy::PathProbe probe =
+        rootfd ? rootfs_probe(rootfd.get()) : policy::PathProbe([](const std::string&) {
+            return std::optional<policy::NodeKind>();
+        });
     auto eff = policy::rewrite(*pol, *spec, det, probe);
     if (!eff) return refuse(rep.abort(eff.error(), "policy " + policy_origin));
 
@@ -249,11 +254,11 @@ int create_stage(const HookOptions& opts, Reporter& rep, const oci::State& st) {
     // operator looks. The enforcer decides again inside the container.
     if (failure::should_attempt(modes, failure::Kind::landlock_unavailable)) {
         landlock::AbiInfo abi = landlock::probe();
-        if (!abi.available() &&
-            rep.decide(modes, failure::Kind::landlock_unavailable,
-                       "Landlock is unavailable: " + abi.describe() + "; the workload's filesystem, network and IPC "
-                       "rules cannot be enforced",
-                       abi.err))
+        if (!abi.available() && rep.decide(modes, failure::Kind::landlock_unavailable,
+                                           "Landlock is unavailable: " + abi.describe() +
+                                               "; the workload's filesystem, network and IPC "
+                                               "rules cannot be enforced",
+                                           abi.err))
             return refuse(1);
     }
 
@@ -261,8 +266,8 @@ int create_stage(const HookOptions& opts, Reporter& rep, const oci::State& st) {
     copts.container_id = st.id;
     // run_as names come from the image's own /etc/passwd and /etc/group, read
     // inside the rootfs, never through NSS.
-    auto resolve = [&](const std::optional<policy::IdSpec>& want, const char* db, std::optional<uint32_t>* out,
-                       std::optional<policy::IdSpec>* drop) -> bool {
+    auto resolve = [&](const std::optional<policy::IdSpec>& want, const char* db,
+                       std::optional<uint32_t>* out, std::optional<policy::IdSpec>* drop) -> bool {
         if (!want || !std::holds_alternative<std::string>(*want)) return true;
         const std::string& name = std::get<std::string>(*want);
         std::string why;
@@ -270,7 +275,8 @@ int create_stage(const HookOptions& opts, Reporter& rep, const oci::State& st) {
             why = "no rootfs to read " + std::string(db) + " from";
         } else {
             auto dbtext = read_file_in_root(rootfd.get(), db, kMaxIdDbBytes);
-            if (!dbtext) why = dbtext.error().what();
+            if (!dbtext)
+                why = dbtext.error().what();
             else if (auto id = lookup_id(*dbtext, name)) {
                 *out = *id;
                 return true;
@@ -278,13 +284,16 @@ int create_stage(const HookOptions& opts, Reporter& rep, const oci::State& st) {
                 why = "no entry \"" + name + "\" in the image's " + db;
             }
         }
-        if (rep.decide(modes, failure::Kind::privilege_drop, "cannot resolve run_as " + name + ": " + why))
+        if (rep.decide(modes, failure::Kind::privilege_drop,
+                       "cannot resolve run_as " + name + ": " + why))
             return false;
         drop->reset();
         return true;
     };
-    if (!resolve(pol->process.run_as_user, "/etc/passwd", &copts.run_as_uid, &eff->source.process.run_as_user) ||
-        !resolve(pol->process.run_as_group, "/etc/group", &copts.run_as_gid, &eff->source.process.run_as_group))
+    if (!resolve(pol->process.run_as_user, "/etc/passwd", &copts.run_as_uid,
+                 &eff->source.process.run_as_user) ||
+        !resolve(pol->process.run_as_group, "/etc/group", &copts.run_as_gid,
+                 &eff->source.process.run_as_group))
         return refuse(1);
 
     auto compiled = plan::compile(*eff, copts);
@@ -292,15 +301,18 @@ int create_stage(const HookOptions& opts, Reporter& rep, const oci::State& st) {
 
     if (auto ok = file::write_atomic(dir->get(), kOwnerFile, st.id, 0644); !ok)
         return refuse(rep.abort(ok.error(), "write plan"));
-    if (auto ok = file::write_atomic(dir->get(), kEffectivePolicyFile, policy::explain_json(*eff, false) + "\n", 0644);
+    if (auto ok = file::write_atomic(dir->get(), kEffectivePolicyFile,
+                                     policy::explain_json(*eff, false) + "\n", 0644);
         !ok)
         return refuse(rep.abort(ok.error(), "write effective policy"));
-    if (auto ok = plan::write_plan(dir->get(), *compiled); !ok) return refuse(rep.abort(ok.error(), "write plan"));
+    if (auto ok = plan::write_plan(dir->get(), *compiled); !ok)
+        return refuse(rep.abort(ok.error(), "write plan"));
 
     report::Event done;
     done.level = report::Level::info;
     done.decision = "planned";
-    done.message = "plan written to " + plan_dir_path(**key, opts.run_root) + " (policy " + policy_origin + ")";
+    done.message = "plan written to " + plan_dir_path(**key, opts.run_root) + " (policy " +
+                   policy_origin + ")";
     done.fields = {{"gpu", det.gpu ? "true" : "false"}, {"gpu_reason", det.reason}};
     rep.emit(std::move(done));
     return 0;
@@ -368,7 +380,8 @@ int run_hook(const HookOptions& opts, int state_fd) {
         stage = "poststop";
     } else {
         rep.set(st->id, "");
-        return rep.abort("cannot tell the hook stage from status \"" + st->status + "\"; pass --stage");
+        return rep.abort("cannot tell the hook stage from status \"" + st->status +
+                         "\"; pass --stage");
     }
     rep.set(st->id, stage);
     if (stage == "createRuntime" || stage == "prestart") return create_stage(opts, rep, *st);

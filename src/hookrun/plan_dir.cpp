@@ -28,7 +28,8 @@ Result<UniqueFd> open_owned_dir(int dirfd, const std::string& name, const std::s
     if (st.st_uid != ::geteuid())
         return fail(shown + ": owned by uid " + std::to_string(st.st_uid) + ", not by us (uid " +
                     std::to_string(::geteuid()) + ")");
-    if ((st.st_mode & (S_IWGRP | S_IWOTH)) != 0) return fail(shown + ": writable by group or others");
+    if ((st.st_mode & (S_IWGRP | S_IWOTH)) != 0)
+        return fail(shown + ": writable by group or others");
     return fd;
 }
 
@@ -75,7 +76,9 @@ Result<std::string> read_owner(int dirfd) {
 
 }  // namespace
 
-Result<void> validate_key(std::string_view key) { return oci::validate_container_id(key); }
+Result<void> validate_key(std::string_view key) {
+    return oci::validate_container_id(key);
+}
 
 Result<std::string> random_key() {
     unsigned char buf[16];
@@ -99,7 +102,8 @@ Result<std::string> random_key() {
 
 std::optional<std::string> key_from_source(std::string_view source, std::string_view run_root) {
     std::string prefix = std::string(run_root) + "/";
-    if (source.size() <= prefix.size() || source.substr(0, prefix.size()) != prefix) return std::nullopt;
+    if (source.size() <= prefix.size() || source.substr(0, prefix.size()) != prefix)
+        return std::nullopt;
     std::string key(source.substr(prefix.size()));
     while (!key.empty() && key.back() == '/') key.pop_back();
     if (!validate_key(key)) return std::nullopt;
@@ -125,7 +129,8 @@ Result<void> create_plan_dir(std::string_view key, bool* created, std::string_vi
     auto names = entries(dir->get(), shown);
     if (!names) return unexpected(names.error());
     if (!names->empty())
-        return fail(shown + ": already exists and is not empty (another container's plan directory?)");
+        return fail(shown +
+                    ": already exists and is not empty (another container's plan directory?)");
     return {};
 }
 
@@ -145,7 +150,8 @@ Result<UniqueFd> open_plan_dir(std::string_view key, std::optional<std::string_v
             if (!names) return unexpected(names.error());
             if (!names->empty()) return fail(shown + ": not empty and has no owner file; not ours");
         } else if (*owner != *owner_id) {
-            return fail(shown + ": belongs to container " + *owner + ", not " + std::string(*owner_id));
+            return fail(shown + ": belongs to container " + *owner + ", not " +
+                        std::string(*owner_id));
         }
     }
     return std::move(*dir);
@@ -161,7 +167,8 @@ Result<void> remove_plan_dir(std::string_view key, std::optional<std::string_vie
     }
     std::string name(key);
     std::string shown = plan_dir_path(key, run_root);
-    UniqueFd dir(::openat(root->get(), name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+    UniqueFd dir(
+        ::openat(root->get(), name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
     if (!dir) {
         if (errno == ENOENT) return {};
         return fail_errno("open " + shown, errno);
@@ -170,8 +177,8 @@ Result<void> remove_plan_dir(std::string_view key, std::optional<std::string_vie
         auto owner = read_owner(dir.get());
         if (!owner) return wrap(owner.error(), shown);
         if (!owner->empty() && *owner != *owner_id)
-            return fail(shown + ": belongs to container " + *owner + ", not " + std::string(*owner_id) +
-                        "; left in place");
+            return fail(shown + ": belongs to container " + *owner + ", not " +
+                        std::string(*owner_id) + "; left in place");
     }
     auto names = entries(dir.get(), shown);
     if (!names) return unexpected(names.error());

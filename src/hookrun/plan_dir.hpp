@@ -44,7 +44,8 @@ inline std::string plan_dir_path(std::string_view key, std::string_view run_root
 }
 
 // The key named by a bind-mount source "<run_root>/<key>", or nullopt.
-std::optional<std::string> key_from_source(std::string_view source, std::string_view run_root = kRunRoot);
+std::optional<std::string> key_from_source(std::string_view source,
+                                           std::string_view run_root = kRunRoot);
 
 // Creates <run_root> (0711) and <run_root>/<key> (0755, owned by us). An
 // existing key directory is accepted only when it is a real directory (not a

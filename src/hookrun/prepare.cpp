@@ -32,14 +32,16 @@ Result<RuntimeConfig> parse_runtime_config(std::string_view text, std::string_vi
             if (!v.IsString() || v.GetStringLength() == 0)
                 return fail(o + ": /" + key + ": expected a non-empty string");
             std::string s(v.GetString(), v.GetStringLength());
-            if (s.find('\0') != std::string::npos) return fail(o + ": /" + key + ": contains a NUL byte");
+            if (s.find('\0') != std::string::npos)
+                return fail(o + ": /" + key + ": contains a NUL byte");
             if (key == "hook_binary" && s.front() != '/')
                 return fail(o + ": /hook_binary: expected an absolute path");
             (key == "next_runtime" ? cfg.next_runtime : cfg.hook_binary) = std::move(s);
         } else if (key == "hook_args") {
             if (!v.IsArray()) return fail(o + ": /hook_args: expected an array of strings");
             for (rapidjson::SizeType i = 0; i < v.Size(); ++i) {
-                if (!v[i].IsString()) return fail(o + ": /hook_args/" + std::to_string(i) + ": expected a string");
+                if (!v[i].IsString())
+                    return fail(o + ": /hook_args/" + std::to_string(i) + ": expected a string");
                 cfg.hook_args.emplace_back(v[i].GetString(), v[i].GetStringLength());
             }
         } else {
@@ -73,9 +75,10 @@ Result<std::string> self_binary() {
 
 Result<std::string> resolve_runtime(const std::string& name, const std::string& self) {
     auto same_as_self = [&](const std::string& p) {
-        struct stat a {}, b {};
-        return ::stat(p.c_str(), &a) == 0 && ::stat(self.c_str(), &b) == 0 && a.st_dev == b.st_dev &&
-               a.st_ino == b.st_ino;
+        struct stat a {
+        }, b{};
+        return ::stat(p.c_str(), &a) == 0 && ::stat(self.c_str(), &b) == 0 &&
+               a.st_dev == b.st_dev && a.st_ino == b.st_ino;
     };
     std::string found;
     if (name.front() == '/') {
@@ -90,17 +93,21 @@ Result<std::string> resolve_runtime(const std::string& name, const std::string& 
             std::string cand = std::string(dirs.substr(0, colon)) + "/" + name;
             dirs = colon == std::string_view::npos ? std::string_view() : dirs.substr(colon + 1);
             struct stat st {};
-            if (::stat(cand.c_str(), &st) == 0 && S_ISREG(st.st_mode) && ::access(cand.c_str(), X_OK) == 0)
+            if (::stat(cand.c_str(), &st) == 0 && S_ISREG(st.st_mode) &&
+                ::access(cand.c_str(), X_OK) == 0)
                 found = cand;
         }
         if (found.empty()) return fail("next runtime " + name + ": not found in " + kSafePath);
     }
     if (same_as_self(found))
-        return fail("next runtime " + found + " is this shim itself (would loop); set next_runtime to runc, crun or nvidia-container-runtime");
+        return fail("next runtime " + found +
+                    " is this shim itself (would loop); set next_runtime to runc, crun or "
+                    "nvidia-container-runtime");
     return found;
 }
 
-Result<std::string> choose_key(std::string_view spec_text, const std::optional<std::string>& preferred,
+Result<std::string> choose_key(std::string_view spec_text,
+                               const std::optional<std::string>& preferred,
                                std::string_view run_root) {
     auto spec = oci::parse_spec(spec_text, "config.json");
     if (spec) {
@@ -135,7 +142,8 @@ Result<bool> prepare_bundle(const std::string& bundle_dir, const std::optional<s
     auto key = choose_key(*text, id, setup.run_root);
     if (!key) return unexpected(key.error());
     bool created = false;
-    if (auto ok = create_plan_dir(*key, &created, setup.run_root); !ok) return unexpected(ok.error());
+    if (auto ok = create_plan_dir(*key, &created, setup.run_root); !ok)
+        return unexpected(ok.error());
     auto changed = oci::edit_bundle(bundle_dir, edit_params(setup, *key));
     if (!changed && created) (void)remove_plan_dir(*key, std::nullopt, setup.run_root);
     return changed;
@@ -147,16 +155,17 @@ Result<std::string> prepare_spec_text(std::string_view spec_text, const EditSetu
     // Validate the edit before creating anything on the host.
     auto out = oci::edit_spec_text(spec_text, edit_params(setup, *key), "stdin");
     if (!out) return unexpected(out.error());
-    if (auto ok = create_plan_dir(*key, nullptr, setup.run_root); !ok) return unexpected(ok.error());
+    if (auto ok = create_plan_dir(*key, nullptr, setup.run_root); !ok)
+        return unexpected(ok.error());
     return std::move(out->text);
 }
 
 Result<ShimArgs> parse_shim_args(const std::vector<std::string>& args) {
     // Global options of runc and crun that take a separate value.
-    static const std::set<std::string> kGlobalWithValue = {"--root", "--log", "--log-format", "--log-level",
-                                                           "--criu", "--cgroup-manager"};
-    static const std::set<std::string> kCreateWithValue = {"--bundle", "-b", "--console-socket", "--pid-file",
-                                                           "--preserve-fds", "--config", "-f"};
+    static const std::set<std::string> kGlobalWithValue = {
+        "--root", "--log", "--log-format", "--log-level", "--criu", "--cgroup-manager"};
+    static const std::set<std::string> kCreateWithValue = {
+        "--bundle", "-b", "--console-socket", "--pid-file", "--preserve-fds", "--config", "-f"};
     ShimArgs out;
     size_t i = 0;
     for (; i < args.size(); ++i) {
@@ -202,7 +211,8 @@ Result<ShimArgs> parse_shim_args(const std::vector<std::string>& args) {
             value = args[++i];
         }
         if (name == "--config" || name == "-f")
-            return fail(out.command + ": " + name + " (a config file outside the bundle) is not supported by the shim");
+            return fail(out.command + ": " + name +
+                        " (a config file outside the bundle) is not supported by the shim");
         if (name == "--bundle" || name == "-b") out.bundle = value;
     }
     if (positional.empty()) return fail(out.command + ": no container id on the command line");

@@ -18,7 +18,8 @@ inline constexpr const char* kRuntimeConfigPath = "/etc/oci-sandbox/runtime.json
 inline constexpr const char* kRuntimeConfigEnv = "OCI_SANDBOX_RUNTIME_CONFIG";
 // The PATH used to find next_runtime when it is not absolute: fixed, never
 // the caller's.
-inline constexpr const char* kSafePath = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+inline constexpr const char* kSafePath =
+    "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 
 // /etc/oci-sandbox/runtime.json:
 //   {"next_runtime": "runc", "hook_binary": "/usr/bin/oci-sandbox-hook",
@@ -50,7 +51,8 @@ struct EditSetup {
 // The plan key for a spec: the key of an existing plan mount of ours (a
 // second edit reuses it), else `preferred` (the container id), else a random
 // token. `spec_text` may be unparsable: then the edit will report it.
-Result<std::string> choose_key(std::string_view spec_text, const std::optional<std::string>& preferred,
+Result<std::string> choose_key(std::string_view spec_text,
+                               const std::optional<std::string>& preferred,
                                std::string_view run_root);
 
 oci::EditParams edit_params(const EditSetup& setup, const std::string& key);

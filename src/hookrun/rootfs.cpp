@@ -68,15 +68,20 @@ struct DevWalk {
             if (::fstatat(dirfd, n.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) continue;
             std::string p = prefix + "/" + n;
             char t = 'o';
-            if (S_ISCHR(st.st_mode)) t = 'c';
-            else if (S_ISBLK(st.st_mode)) t = 'b';
-            else if (S_ISDIR(st.st_mode)) t = 'd';
-            else if (S_ISREG(st.st_mode)) t = 'f';
+            if (S_ISCHR(st.st_mode))
+                t = 'c';
+            else if (S_ISBLK(st.st_mode))
+                t = 'b';
+            else if (S_ISDIR(st.st_mode))
+                t = 'd';
+            else if (S_ISREG(st.st_mode))
+                t = 'f';
             nodes.push_back(gpu::LiveNode{p, t});
             if (t == 'd' && depth + 1 < kMaxDevDepth && seen <= kMaxDevEntries) {
                 // Only directories are ever opened (O_DIRECTORY), never FIFOs.
-                long sub = sys_openat2(dirfd, n.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW,
-                                       RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS);
+                long sub =
+                    sys_openat2(dirfd, n.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW,
+                                RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS);
                 if (sub >= 0) {
                     UniqueFd subfd(static_cast<int>(sub));
                     walk(subfd.get(), p, depth + 1);
@@ -93,7 +98,8 @@ Result<UniqueFd> open_in_root(int rootfd, std::string_view container_path, int f
     while (!rel.empty() && rel.front() == '/') rel.erase(0, 1);
     if (rel.empty()) rel = ".";
     long fd = sys_openat2(rootfd, rel.c_str(), flags, RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS);
-    if (fd < 0) return fail_errno("open " + std::string(container_path) + " in the container", errno);
+    if (fd < 0)
+        return fail_errno("open " + std::string(container_path) + " in the container", errno);
     return UniqueFd(static_cast<int>(fd));
 }
 
@@ -139,7 +145,8 @@ policy::PathProbe rootfs_probe(int rootfd) {
     return [rootfd](const std::string& container_path) -> std::optional<policy::NodeKind> {
         auto fd = open_in_root(rootfd, container_path, O_PATH);
         if (!fd) {
-            if (fd.error().err == ENOENT || fd.error().err == ENOTDIR) return policy::NodeKind::missing;
+            if (fd.error().err == ENOENT || fd.error().err == ENOTDIR)
+                return policy::NodeKind::missing;
             return std::nullopt;
         }
         struct stat st {};
@@ -152,8 +159,10 @@ Result<std::string> read_file_in_root(int rootfd, std::string_view container_pat
     auto fd = open_in_root(rootfd, container_path, O_RDONLY | O_NONBLOCK | O_NOCTTY);
     if (!fd) return unexpected(fd.error());
     struct stat st {};
-    if (::fstat(fd->get(), &st) != 0) return fail_errno("stat " + std::string(container_path), errno);
-    if (!S_ISREG(st.st_mode)) return fail(std::string(container_path) + " in the container: not a regular file");
+    if (::fstat(fd->get(), &st) != 0)
+        return fail_errno("stat " + std::string(container_path), errno);
+    if (!S_ISREG(st.st_mode))
+        return fail(std::string(container_path) + " in the container: not a regular file");
     return file::read_fd(fd->get(), container_path, limit);
 }
 
@@ -162,7 +171,8 @@ std::optional<uint32_t> lookup_id(std::string_view db, std::string_view name) {
     size_t pos = 0;
     while (pos < db.size()) {
         size_t eol = db.find('\n', pos);
-        std::string_view line = db.substr(pos, eol == std::string_view::npos ? std::string_view::npos : eol - pos);
+        std::string_view line =
+            db.substr(pos, eol == std::string_view::npos ? std::string_view::npos : eol - pos);
         pos = eol == std::string_view::npos ? db.size() : eol + 1;
         // name:password:ID:...
         size_t c1 = line.find(':');
@@ -170,7 +180,8 @@ std::optional<uint32_t> lookup_id(std::string_view db, std::string_view name) {
         size_t c2 = line.find(':', c1 + 1);
         if (c2 == std::string_view::npos) continue;
         size_t c3 = line.find(':', c2 + 1);
-        std::string_view id = line.substr(c2 + 1, c3 == std::string_view::npos ? std::string_view::npos : c3 - c2 - 1);
+        std::string_view id = line.substr(
+            c2 + 1, c3 == std::string_view::npos ? std::string_view::npos : c3 - c2 - 1);
         if (id.empty() || id.size() > 10) continue;
         uint64_t v = 0;
         bool ok = true;

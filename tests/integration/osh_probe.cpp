@@ -20,16 +20,26 @@ namespace {
 
 const char* errname(int e) {
     switch (e) {
-        case 0: return "OK";
-        case EACCES: return "EACCES";
-        case EPERM: return "EPERM";
-        case ENXIO: return "ENXIO";
-        case ENOENT: return "ENOENT";
-        case EROFS: return "EROFS";
-        case ENOSYS: return "ENOSYS";
-        case ENODEV: return "ENODEV";
-        case EINVAL: return "EINVAL";
-        default: return strerror(e);
+        case 0:
+            return "OK";
+        case EACCES:
+            return "EACCES";
+        case EPERM:
+            return "EPERM";
+        case ENXIO:
+            return "ENXIO";
+        case ENOENT:
+            return "ENOENT";
+        case EROFS:
+            return "EROFS";
+        case ENOSYS:
+            return "ENOSYS";
+        case ENODEV:
+            return "ENODEV";
+        case EINVAL:
+            return "EINVAL";
+        default:
+            return strerror(e);
     }
 }
 

@@ -37,25 +37,29 @@ void write_file(const std::string& p, const std::string& text) {
     std::ofstream(p) << text;
 }
 
-const char* kSpec = R"({"ociVersion":"1.0.2","process":{"args":["/bin/sh"],"cwd":"/"},"root":{"path":"rootfs"}})";
+const char* kSpec =
+    R"({"ociVersion":"1.0.2","process":{"args":["/bin/sh"],"cwd":"/"},"root":{"path":"rootfs"}})";
 
 }  // namespace
 
 TEST_CASE("shim args: runc and crun command lines as containerd, docker, podman write them") {
-    auto a = hookrun::parse_shim_args({"--root", "/run/runc", "--log", "/l.json", "--log-format", "json", "create",
-                                       "--bundle", "/b", "--pid-file", "/p", "--console-socket", "/s", "cid1"});
+    auto a = hookrun::parse_shim_args({"--root", "/run/runc", "--log", "/l.json", "--log-format",
+                                       "json", "create", "--bundle", "/b", "--pid-file", "/p",
+                                       "--console-socket", "/s", "cid1"});
     REQUIRE(a);
     CHECK(a->command == "create");
     CHECK(a->bundle == "/b");
     CHECK(a->id == "cid1");
 
-    auto b = hookrun::parse_shim_args({"--cgroup-manager=disabled", "run", "-b", "bun", "--detach", "id2"});
+    auto b = hookrun::parse_shim_args(
+        {"--cgroup-manager=disabled", "run", "-b", "bun", "--detach", "id2"});
     REQUIRE(b);
     CHECK(b->command == "run");
     CHECK(b->bundle == "bun");
     CHECK(b->id == "id2");
 
-    auto c = hookrun::parse_shim_args({"--systemd-cgroup", "run", "--bundle=/x", "--no-pivot", "id3"});
+    auto c =
+        hookrun::parse_shim_args({"--systemd-cgroup", "run", "--bundle=/x", "--no-pivot", "id3"});
     REQUIRE(c);
     CHECK(c->bundle == "/x");
     CHECK(c->id == "id3");
@@ -71,10 +75,11 @@ TEST_CASE("shim args: runc and crun command lines as containerd, docker, podman 
     CHECK(other->command == "delete");
     CHECK(other->id.empty());  // nothing to edit
 
-    CHECK_FALSE(hookrun::parse_shim_args({"create", "--bundle", "/b"}));           // no id
-    CHECK_FALSE(hookrun::parse_shim_args({"create", "--bundle"}));                 // no value
-    CHECK_FALSE(hookrun::parse_shim_args({"run", "../../etc"}));                   // id is a path
-    CHECK_FALSE(hookrun::parse_shim_args({"create", "--config", "/c.json", "x"}));  // config outside the bundle
+    CHECK_FALSE(hookrun::parse_shim_args({"create", "--bundle", "/b"}));  // no id
+    CHECK_FALSE(hookrun::parse_shim_args({"create", "--bundle"}));        // no value
+    CHECK_FALSE(hookrun::parse_shim_args({"run", "../../etc"}));          // id is a path
+    CHECK_FALSE(hookrun::parse_shim_args(
+        {"create", "--config", "/c.json", "x"}));  // config outside the bundle
     auto none = hookrun::parse_shim_args({"--version"});
     REQUIRE(none);
     CHECK(none->command.empty());
@@ -82,7 +87,8 @@ TEST_CASE("shim args: runc and crun command lines as containerd, docker, podman 
 
 TEST_CASE("runtime.json: fields, defaults, unknown fields refused") {
     auto c = hookrun::parse_runtime_config(
-        R"({"next_runtime":"crun","hook_binary":"/usr/bin/oci-sandbox-hook","hook_args":["--policy","/p.json"]})", "rt");
+        R"({"next_runtime":"crun","hook_binary":"/usr/bin/oci-sandbox-hook","hook_args":["--policy","/p.json"]})",
+        "rt");
     REQUIRE(c);
     CHECK(c->next_runtime == "crun");
     CHECK(c->hook_binary == "/usr/bin/oci-sandbox-hook");
@@ -133,7 +139,7 @@ TEST_CASE("plan directory: create, own, refuse another's, remove without followi
     REQUIRE(file::write_atomic(dir->get(), hookrun::kOwnerFile, "c1", 0644));
     CHECK_FALSE(hookrun::create_plan_dir("c1", nullptr, run));
     CHECK(hookrun::open_plan_dir("c1", std::string_view("c1"), run));
-    CHECK_FALSE(hookrun::open_plan_dir("c1", std::string_view("other"), run));   // owned by c1
+    CHECK_FALSE(hookrun::open_plan_dir("c1", std::string_view("other"), run));    // owned by c1
     CHECK_FALSE(hookrun::remove_plan_dir("c1", std::string_view("other"), run));  // left in place
     CHECK(fs::exists(run + "/c1"));
 
@@ -251,7 +257,8 @@ TEST_CASE("live /dev: nodes and directories listed, symlinks never followed") {
 }
 
 TEST_CASE("passwd/group lookups read the image's files, never NSS") {
-    const std::string passwd = "root:x:0:0:root:/root:/bin/sh\nbad:x:notnum:1::/:\napp:x:1000:1000::/home/app:/bin/sh";
+    const std::string passwd =
+        "root:x:0:0:root:/root:/bin/sh\nbad:x:notnum:1::/:\napp:x:1000:1000::/home/app:/bin/sh";
     CHECK(*hookrun::lookup_id(passwd, "root") == 0);
     CHECK(*hookrun::lookup_id(passwd, "app") == 1000);
     CHECK_FALSE(hookrun::lookup_id(passwd, "bad"));
