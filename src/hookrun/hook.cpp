@@ -366,10 +366,10 @@ bool valid_policy_name(std::string_view name) {
 int run_hook(const HookOptions& opts, int state_fd) {
     Reporter rep(opts.default_log);
     auto text = file::read_fd(state_fd, "the OCI state on stdin", kMaxStateBytes);
-    if (!text) return rep.abort(text.error(), "hook");
+    if (!text) return rep.abort(text.error(), "state");
     auto st = oci::parse_state(*text, "stdin");
-    if (!st) return rep.abort(st.error(), "hook");
-    if (auto ok = oci::validate_container_id(st->id); !ok) return rep.abort(ok.error(), "hook");
+    if (!st) return rep.abort(st.error(), "state");
+    if (auto ok = oci::validate_container_id(st->id); !ok) return rep.abort(ok.error(), "state");
 
     std::string stage;
     if (opts.stage) {
