@@ -11,6 +11,8 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import oshtest as t  # noqa: E402
 
 t.need_root_and("runc", "busybox")
+# Hooks run with an empty environment: use a real interpreter, not a shim.
+PYTHON = "/usr/bin/python3" if os.path.exists("/usr/bin/python3") else sys.executable
 
 
 def run_container(workdir, tag, args, gpu=False, devices_allow=(), edit=None, use_name=False):
@@ -73,7 +75,7 @@ with t.Workdir() as w:
 
     def add_legacy_hook(cfg):
         cfg.setdefault("hooks", {}).setdefault("prestart", []).append(
-            {"path": sys.executable, "args": ["python3", hook]})
+            {"path": PYTHON, "args": ["python3", hook]})
 
     r, res, log = run_container(w, "legacy", probe, devices_allow=[(195, 0)], edit=add_legacy_hook)
     t.check(r.returncode == 0, "legacy: runc run exits 0")
