@@ -162,8 +162,27 @@ class Rewriter {
         auto [it, fresh] = listed_.try_emplace(*p, Listed{0, where});
         it->second.access |= access;
         (void)fresh;
+        // A listed path the image does not have grants nothing: without a rule
+        // Landlock denies it, which is the safe direction, so it is logged and
+        // left out rather than failing every image that lacks, say, /lib64.
+        // Paths the runtime creates (devices, mount points) count as present.
+        if (!is_default_device(*p) && !spec_device(*p) && !mount_at_or_below(*p)) {
+            if (auto k = look(*p); k && *k == NodeKind::missing) {
+                changes_.push_back({ChangeAction::skipped, *p, 0, 0,
+                                    origin + ": not in the container's rootfs; nothing to "
+                                             "grant (access to it stays denied)"});
+                return {};
+            }
+        }
         merge(*p, access, origin, false);
         return {};
+    }
+
+    // Whether linux.devices declares `p` (the runtime creates it at start).
+    bool spec_device(const std::string& p) const {
+        for (const auto& d : spec_.devices)
+            if (path::normalize(d.path) == p) return true;
+        return false;
     }
 
     Result<void> add_policy() {

@@ -399,3 +399,25 @@ TEST_CASE("explain: text and JSON carry the evidence, rules and changes") {
     CHECK(contains(explain_text(none), "GPU: no\n"));
     CHECK(contains(explain_text(none), "evidence: none"));
 }
+
+TEST_CASE("policy paths missing from the image grant nothing and are logged, not fatal") {
+    Policy p = bare_policy();
+    p.filesystem.baseline = false;
+    p.filesystem.read_only = {"/usr", "/lib64", "/dev/nvidia0"};
+    p.filesystem.read_write = {"/data"};
+    oci::Spec spec;
+    spec.mounts.push_back({"/data", "bind", "/srv/data", {"rbind"}});
+    spec.devices.push_back({"/dev/nvidia0", "c", 195, 0, std::nullopt});
+    auto probe = fake_rootfs({{"/usr", NodeKind::directory}});
+    auto e = must(rewrite(p, spec, gpu::Detection{}, probe));
+    CHECK(rule(e, "/usr"));
+    CHECK_FALSE(rule(e, "/lib64"));
+    REQUIRE(change(e, ChangeAction::skipped, "/lib64"));
+    CHECK(contains(change(e, ChangeAction::skipped, "/lib64")->reason, "stays denied"));
+    // Mount destinations and declared devices are created by the runtime.
+    CHECK(rule(e, "/data"));
+    CHECK(rule(e, "/dev/nvidia0"));
+    // Without a rootfs nothing is dropped.
+    auto u = must(rewrite(p, spec, gpu::Detection{}, unknown_probe()));
+    CHECK(rule(u, "/lib64"));
+}
