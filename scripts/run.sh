@@ -4,9 +4,14 @@
 #                              fake-GPU container under runc and show what was enforced
 #   bash scripts/run.sh test   install what is missing, build, run the whole test suite
 # Options through the environment: BUILD_DIR (default build), MESON_ARGS.
+# `test` then runs the suite again in an ASan+UBSan build (ASAN_BUILD_DIR,
+# default build-asan; dynamic, since ASan cannot link statically); set
+# OSH_SANITIZERS=0 to leave that step out.
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
+# Debian's tools first: the tests' python3 must be the one python3-yaml is installed for.
+export PATH=/usr/sbin:/usr/bin:/sbin:/bin:$PATH
 build_dir=${BUILD_DIR:-build}
 what=${1:-}
 case "$what" in
@@ -63,6 +68,9 @@ test)
 	set -e
 	# A plain closing line any CI reader understands.
 	python3 scripts/test_summary.py "$build_dir/meson-logs/testlog.json"
+	if [[ ${OSH_SANITIZERS:-1} != 0 ]]; then
+		bash scripts/sanitize.sh "${ASAN_BUILD_DIR:-build-asan}" || rc=1
+	fi
 	exit $rc
 	;;
 esac
