@@ -23,6 +23,9 @@ int main(int argc, char** argv) {
     if (argc > 1 && std::strcmp(argv[1], "runtime") == 0)
         return osh::commands::runtime_main(std::vector<std::string>(argv + 2, argv + argc));
 
+    if (argc > 1 && std::strcmp(argv[1], "exec") == 0)
+        if (auto rc = osh::commands::exec_fast_path(argc, argv)) return *rc;
+
     CLI::App app{
         "oci-sandbox-hook: confine OCI containers with Landlock and seccomp, GPUs included.\n"
         "One binary: the OCI hook, the in-container enforcer, the runtime shim and tools.",

@@ -2,6 +2,7 @@
 // only wires these into CLI11. `exit_code` receives the command's status.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -23,5 +24,14 @@ void add_inject(CLI::App& app, int& exit_code);
 // ours to parse), so it bypasses CLI11. `args` excludes the program name and
 // the "runtime" word.
 int runtime_main(const std::vector<std::string>& args);
+
+// The enforcer proper: read the plan in `plan_dir`, enforce it, exec `command`.
+int exec_main(const std::string& plan_dir, const std::vector<std::string>& command);
+
+// The enforcer runs before every workload: its common forms
+// (`exec [--plan DIR] -- CMD…`) are recognised without building the whole
+// CLI. Returns nullopt for anything else (help, usage errors), which then
+// goes through CLI11.
+std::optional<int> exec_fast_path(int argc, char** argv);
 
 }  // namespace osh::commands

@@ -373,6 +373,8 @@ int Enforcer::run(const std::vector<std::string>& argv) {
     return exec_command(argv);
 }
 
+}  // namespace
+
 int exec_main(const std::string& plan_dir, const std::vector<std::string>& argv) {
     if (argv.empty()) {
         write_all(
@@ -400,8 +402,6 @@ int exec_main(const std::string& plan_dir, const std::vector<std::string>& argv)
     return enforcer.run(argv);
 }
 
-}  // namespace
-
 void add_exec(CLI::App& app, int& exit_code) {
     auto* cmd = app.add_subcommand("exec",
                                    "Enforce the container's plan (Landlock, seccomp, no_new_privs, "
@@ -428,6 +428,21 @@ void add_exec(CLI::App& app, int& exit_code) {
         }
         exit_code = exec_main(*plan_dir, *command);
     });
+}
+
+std::optional<int> exec_fast_path(int argc, char** argv) {
+    // argv: oci-sandbox-hook exec [--plan DIR | --plan=DIR] -- CMD ARGS...
+    std::string plan_dir = plan::kDefaultPlanDir;
+    int i = 2;
+    if (i < argc && std::string_view(argv[i]) == "--plan" && i + 1 < argc) {
+        plan_dir = argv[i + 1];
+        i += 2;
+    } else if (i < argc && std::string_view(argv[i]).starts_with("--plan=")) {
+        plan_dir = argv[i] + 7;
+        i += 1;
+    }
+    if (i >= argc || std::string_view(argv[i]) != "--" || i + 1 >= argc) return std::nullopt;
+    return exec_main(plan_dir, std::vector<std::string>(argv + i + 1, argv + argc));
 }
 
 }  // namespace osh::commands

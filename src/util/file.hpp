@@ -24,7 +24,8 @@ Result<std::string> read_regular(const std::string& path, bool nofollow = false,
                                  size_t limit = kMaxInputBytes);
 
 // Writes `data` to `dir/name` atomically: a temp file in the same directory,
-// fsync, rename over the target, fsync of the directory.
+// renamed over the target (readers see the old or the new file, never a part;
+// not made durable against power loss, see file.cpp).
 Result<void> write_atomic(int dirfd, const std::string& name, std::string_view data, int mode);
 
 }  // namespace osh::file
