@@ -33,6 +33,23 @@ def need_root_and(*tools):
     for var in ("OSH_BINARY", "OSH_PROBE"):
         if not os.environ.get(var):
             skip(var + " is not set (run through meson test)")
+    if not is_static(os.environ["OSH_BINARY"]):
+        skip("the binary is dynamic (a sanitizer build: ASan cannot link statically); "
+             "it cannot run inside the busybox rootfs, which has no libc")
+
+
+def is_static(path):
+    """True when the ELF file has no program interpreter (PT_INTERP)."""
+    import struct
+    with open(path, "rb") as f:
+        hdr = f.read(64)
+        if hdr[:4] != b"\x7fELF" or hdr[4] != 2:
+            return True  # not a 64-bit ELF: let the test itself fail on it
+        phoff, = struct.unpack_from("<Q", hdr, 32)
+        phentsize, phnum = struct.unpack_from("<HH", hdr, 54)
+        f.seek(phoff)
+        ph = f.read(phentsize * phnum)
+    return all(struct.unpack_from("<I", ph, i * phentsize)[0] != 3 for i in range(phnum))
 
 
 def binary():

@@ -123,7 +123,8 @@ ChildResult in_child(const Bpf* bpf, const std::function<void(std::vector<long>&
     ::close(p[0]);
     REQUIRE(::waitpid(pid, &res.status, 0) == pid);
     res.values.resize(buf.size() / sizeof(long));
-    std::memcpy(res.values.data(), buf.data(), res.values.size() * sizeof(long));
+    if (!res.values.empty())  // memcpy from/to null is UB even for 0 bytes
+        std::memcpy(res.values.data(), buf.data(), res.values.size() * sizeof(long));
     return res;
 }
 
