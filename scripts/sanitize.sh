@@ -3,7 +3,8 @@
 # ASan+UBSan build (gcc). Run by `bash scripts/run.sh test` after the normal
 # suite; alone: bash scripts/sanitize.sh [BUILD_DIR]   (default build-asan)
 # The binary is dynamic here (ASan cannot link statically); the fuzz suite is
-# left out (the normal suite's fuzz-smoke already runs the clang fuzz build).
+# left out (the normal suite's fuzz-smoke already runs the clang fuzz build), and
+# so is suite slow (the .deb/.rpm builds package the release binary).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 dir=${1:-build-asan}
@@ -27,7 +28,7 @@ ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
 rc=$?
 cp "$dir/meson-logs/testlog.json" "$dir/meson-logs/testlog-leaks.json"
 ASAN_OPTIONS=detect_leaks=0:abort_on_error=1 \
-	meson test -C "$dir" --print-errorlogs --num-processes 2 --no-suite unit --no-suite packaging --no-suite fuzz
+	meson test -C "$dir" --print-errorlogs --num-processes 2 --no-suite unit --no-suite packaging --no-suite fuzz --no-suite slow
 rc=$((rc | $?))
 set -e
 cat "$dir/meson-logs/testlog-leaks.json" >>"$dir/meson-logs/testlog.json"
