@@ -28,18 +28,11 @@ void add_inject(CLI::App& app, int& exit_code) {
             std::cerr << "oci-sandbox-hook inject: " << e.what() << "\n";
             exit_code = 1;
         };
-        hookrun::EditSetup setup;
-        setup.hook_args = *hook_args;
-        if (hook_binary->empty()) {
-            auto self = hookrun::self_binary();
-            if (!self) return fail_with(self.error());
-            setup.host_binary = *self;
-        } else {
-            setup.host_binary = *hook_binary;
-        }
+        auto setup = hookrun::edit_setup(*hook_binary, *hook_args);
+        if (!setup) return fail_with(setup.error());
         std::optional<std::string> want_id;
         if (!id->empty()) want_id = *id;
-        auto changed = hookrun::prepare_bundle(*bundle, want_id, setup);
+        auto changed = hookrun::prepare_bundle(*bundle, want_id, *setup);
         if (!changed) return fail_with(changed.error());
         exit_code = 0;
     });

@@ -29,18 +29,11 @@ void add_precreate(CLI::App& app, int& exit_code) {
             std::cerr << "oci-sandbox-hook precreate: " << e.what() << "\n";
             exit_code = 1;
         };
-        hookrun::EditSetup setup;
-        setup.hook_args = *hook_args;
-        if (hook_binary->empty()) {
-            auto self = hookrun::self_binary();
-            if (!self) return fail_with(self.error());
-            setup.host_binary = *self;
-        } else {
-            setup.host_binary = *hook_binary;
-        }
+        auto setup = hookrun::edit_setup(*hook_binary, *hook_args);
+        if (!setup) return fail_with(setup.error());
         auto in = file::read_fd(STDIN_FILENO, "the spec on stdin");
         if (!in) return fail_with(in.error());
-        auto out = hookrun::prepare_spec_text(*in, setup);
+        auto out = hookrun::prepare_spec_text(*in, *setup);
         if (!out) return fail_with(out.error());
         std::cout << *out << std::flush;
         if (!std::cout) {

@@ -221,4 +221,17 @@ Result<ShimArgs> parse_shim_args(const std::vector<std::string>& args) {
     return out;
 }
 
+Result<EditSetup> edit_setup(const std::string& hook_binary, std::vector<std::string> hook_args) {
+    EditSetup setup;
+    setup.hook_args = std::move(hook_args);
+    if (!hook_binary.empty()) {
+        setup.host_binary = hook_binary;
+        return setup;
+    }
+    auto self = self_binary();
+    if (!self) return unexpected(self.error());
+    setup.host_binary = *self;
+    return setup;
+}
+
 }  // namespace osh::hookrun

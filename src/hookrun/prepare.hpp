@@ -55,6 +55,10 @@ Result<std::string> choose_key(std::string_view spec_text,
                                const std::optional<std::string>& preferred,
                                std::string_view run_root);
 
+// The setup the spec-edit commands share: our own binary unless
+// `hook_binary` names one, plus extra hook arguments.
+Result<EditSetup> edit_setup(const std::string& hook_binary, std::vector<std::string> hook_args);
+
 oci::EditParams edit_params(const EditSetup& setup, const std::string& key);
 
 // inject / shim: creates the plan directory for `key` and edits the bundle

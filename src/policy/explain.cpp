@@ -7,67 +7,12 @@
 #include <algorithm>
 #include <sstream>
 
+#include "policy/document.hpp"
 #include "policy/effective.hpp"
 
 namespace osh::policy {
 
 namespace {
-
-// Local spellings of the policy's enum words, so explain does not depend on
-// the document parser's object file (they are the document's words).
-std::string_view word(ProcAccess v) {
-    switch (v) {
-        case ProcAccess::read_write:
-            return "read_write";
-        case ProcAccess::write_file:
-            return "write_file";
-        case ProcAccess::none:
-            return "none";
-    }
-    return "?";
-}
-std::string_view word(GpuDetect v) {
-    switch (v) {
-        case GpuDetect::auto_:
-            return "auto";
-        case GpuDetect::always:
-            return "always";
-        case GpuDetect::never:
-            return "never";
-    }
-    return "?";
-}
-std::string_view word(PromotionMode v) {
-    switch (v) {
-        case PromotionMode::reject_unlisted:
-            return "reject_unlisted";
-        case PromotionMode::promote_all:
-            return "promote_all";
-        case PromotionMode::reject_all:
-            return "reject_all";
-    }
-    return "?";
-}
-std::string_view word(Compatibility v) {
-    return v == Compatibility::best_effort ? "best_effort" : "hard_requirement";
-}
-std::string_view word(Scope v) {
-    return v == Scope::abstract_unix_socket ? "abstract_unix_socket" : "signal";
-}
-std::string_view word(SeccompProfile v) {
-    return v == SeccompProfile::default_ ? "default" : "none";
-}
-std::string_view word(SeccompAction v) {
-    switch (v) {
-        case SeccompAction::errno_:
-            return "errno";
-        case SeccompAction::kill:
-            return "kill";
-        case SeccompAction::log:
-            return "log";
-    }
-    return "?";
-}
 
 // "ro", "rw", "rw+ioctl_dev", "ro+write_file", else the full list. The file
 // variants (rights a file can hold) read the same as the directory sets.
@@ -140,8 +85,8 @@ std::string explain_text(const EffectivePolicy& eff) {
     o << "GPU: " << (g.gpu ? "yes" : "no");
     if (!g.vendors.empty()) o << " (" << list_text(g.vendors) << ")";
     o << "\n  why: " << g.reason << "\n";
-    o << "  gpu.detect=" << word(src.gpu.detect) << "  proc_access=" << word(src.gpu.proc_access)
-      << "  promotion=" << word(src.gpu.promotion) << " allow=" << list_text(src.gpu.allow) << "\n";
+    o << "  gpu.detect=" << name(src.gpu.detect) << "  proc_access=" << name(src.gpu.proc_access)
+      << "  promotion=" << name(src.gpu.promotion) << " allow=" << list_text(src.gpu.allow) << "\n";
     if (g.evidence.empty()) {
         o << "  evidence: none\n";
     } else {
@@ -159,7 +104,7 @@ std::string explain_text(const EffectivePolicy& eff) {
         rw = std::max(rw, short_access(r.access).size());
     }
     o << "\nFilesystem (" << eff.rules.size() << " rules; Landlock compatibility "
-      << word(src.landlock.compatibility) << "):\n";
+      << name(src.landlock.compatibility) << "):\n";
     auto pad = [](std::string s, size_t w) {
         if (s.size() < w) s.append(w - s.size(), ' ');
         return s;
@@ -178,12 +123,12 @@ std::string explain_text(const EffectivePolicy& eff) {
         o << "not restricted\n";
     } else {
         std::vector<std::string> s;
-        for (auto v : *ll.scope) s.emplace_back(word(v));
+        for (auto v : *ll.scope) s.emplace_back(name(v));
         o << (s.empty() ? "none" : list_text(s)) << "\n";
     }
 
     const auto& sc = src.seccomp;
-    o << "Seccomp: profile " << word(sc.profile) << ", action " << word(sc.action) << ", deny "
+    o << "Seccomp: profile " << name(sc.profile) << ", action " << name(sc.action) << ", deny "
       << list_text(sc.deny) << ", allow " << list_text(sc.allow) << ", i386 "
       << (sc.allow_i386 ? "allowed" : "refused") << "\n";
     if (eff.seccomp_relaxations.empty()) {
@@ -285,13 +230,13 @@ void write_json(W& w, const EffectivePolicy& eff) {
     w.Key("reason");
     str(w, g.reason);
     w.Key("detect");
-    str(w, word(src.gpu.detect));
+    str(w, name(src.gpu.detect));
     w.Key("proc_access");
-    str(w, word(src.gpu.proc_access));
+    str(w, name(src.gpu.proc_access));
     w.Key("promotion");
     w.StartObject();
     w.Key("mode");
-    str(w, word(src.gpu.promotion));
+    str(w, name(src.gpu.promotion));
     w.Key("allow");
     strings(w, src.gpu.allow);
     w.EndObject();
@@ -339,7 +284,7 @@ void write_json(W& w, const EffectivePolicy& eff) {
     w.Key("landlock");
     w.StartObject();
     w.Key("compatibility");
-    str(w, word(ll.compatibility));
+    str(w, name(ll.compatibility));
     w.Key("bind_tcp");
     ports_json(w, ll.bind_tcp);
     w.Key("connect_tcp");
@@ -349,7 +294,7 @@ void write_json(W& w, const EffectivePolicy& eff) {
         w.Null();
     } else {
         w.StartArray();
-        for (auto s : *ll.scope) str(w, word(s));
+        for (auto s : *ll.scope) str(w, name(s));
         w.EndArray();
     }
     w.EndObject();
@@ -363,9 +308,9 @@ void write_json(W& w, const EffectivePolicy& eff) {
     w.Key("seccomp");
     w.StartObject();
     w.Key("profile");
-    str(w, word(sc.profile));
+    str(w, name(sc.profile));
     w.Key("action");
-    str(w, word(sc.action));
+    str(w, name(sc.action));
     w.Key("deny");
     strings(w, sc.deny);
     w.Key("allow");
