@@ -9,7 +9,7 @@ of the machine:
   - /var/cache/oci-sandbox: an empty directory of ours on the same disk (the
     BPF cache: emptied before every cold hook run, never the host's);
   - /run: a tmpfs, as on any systemd host (/run/oci-sandbox holds the plan
-    directories; on this VM the host's /run is ext4, where every fsync of the
+    directories; on this VM the host's /run is ext4, where writing the
     plan costs milliseconds, reported separately);
   - /dev: a copy of the host's /dev plus fake NVIDIA nodes (no driver), so the
     enforcer can apply the 8-GPU plan on the host as it would in a container.
@@ -378,7 +378,7 @@ def section_hook(a, work, rep, results):
     warm = g8.case("hook createRuntime, warm (BPF cached)")
     cold = g8.case("hook createRuntime, cold (empty BPF cache)", cold=True, cache=cache)
     r = measure([noop, warm, cold], a.rounds)
-    # The same hook writing its plan to this VM's ext4 /run (fsync per file).
+    # The same hook writing its plan to this VM's ext4 /run (disk-backed).
     disk_root = os.path.join(work, "host-run", "oci-sandbox")
     os.makedirs(disk_root, mode=0o711, exist_ok=True)
     disk_dir = os.path.join(disk_root, g8.id)
