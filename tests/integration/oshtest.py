@@ -160,6 +160,27 @@ def write_runtime_config(workdir, next_runtime, policy_path):
     return path
 
 
+
+def prepare_case(workdir, tag, args, next_runtime, gpu=False, devices_allow=(),
+                 edit_config=None, edit_policy=None):
+    """One test container's files under workdir/tag: the bundle (config edited
+    by edit_config), the default policy logging to tag/hook.log (edited by
+    edit_policy) and the shim's runtime config. Returns (sub, bundle, policy
+    path, runtime config path)."""
+    sub = os.path.join(workdir, tag)
+    os.makedirs(sub)
+    bundle = make_bundle(sub, args, gpu=gpu, devices_allow=devices_allow)
+    if edit_config:
+        cfg = read_config(bundle)
+        edit_config(cfg)
+        write_config(bundle, cfg)
+    pol = default_policy()
+    pol["log"]["path"] = os.path.join(sub, "hook.log")
+    if edit_policy:
+        edit_policy(pol)
+    policy_path = write_policy(sub, pol)
+    return sub, bundle, policy_path, write_runtime_config(sub, next_runtime, policy_path)
+
 def run(cmd, env=None, timeout=120, **kw):
     full_env = dict(os.environ)
     full_env.update(env or {})

@@ -19,12 +19,7 @@ WRAP = ["unshare", "-m", "--propagation", "private", "sh", "-c",
 
 def run_container(workdir, tag, args, gpu=False):
     cid = t.unique_id(tag)
-    sub = os.path.join(workdir, tag)
-    os.makedirs(sub)
-    bundle = t.make_bundle(sub, args, gpu=gpu)
-    pol = t.default_policy()
-    pol["log"]["path"] = os.path.join(sub, "hook.log")
-    rtcfg = t.write_runtime_config(sub, "crun", t.write_policy(sub, pol))
+    sub, bundle, _, rtcfg = t.prepare_case(workdir, tag, args, "crun", gpu=gpu)
     crun_root = os.path.join(sub, "crun-root")
     env = {"OCI_SANDBOX_RUNTIME_CONFIG": rtcfg}
     cmd = WRAP + [t.binary(), "runtime", "--cgroup-manager=disabled", "--root", crun_root,

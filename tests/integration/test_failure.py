@@ -23,17 +23,9 @@ MARK = "osh-workload-ran"
 
 def run_container(workdir, tag, edit_policy, edit_config=None, wrap=()):
     cid = t.unique_id(tag)
-    sub = os.path.join(workdir, tag)
-    os.makedirs(sub)
-    bundle = t.make_bundle(sub, ["/bin/sh", "-c", "echo " + MARK + "; /bin/osh-probe write:/etc/osh-x status"])
-    if edit_config:
-        cfg = t.read_config(bundle)
-        edit_config(cfg)
-        t.write_config(bundle, cfg)
-    pol = t.default_policy()
-    pol["log"]["path"] = os.path.join(sub, "hook.log")
-    edit_policy(pol)
-    rtcfg = t.write_runtime_config(sub, "runc", t.write_policy(sub, pol))
+    sub, bundle, _, rtcfg = t.prepare_case(
+        workdir, tag, ["/bin/sh", "-c", "echo " + MARK + "; /bin/osh-probe write:/etc/osh-x status"],
+        "runc", edit_config=edit_config, edit_policy=edit_policy)
     runc_root = os.path.join(sub, "runc-root")
     try:
         r = t.run(list(wrap) + [t.binary(), "runtime", "--root", runc_root, "run", "--bundle", bundle, cid],

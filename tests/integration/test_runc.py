@@ -17,17 +17,8 @@ PYTHON = "/usr/bin/python3" if os.path.exists("/usr/bin/python3") else sys.execu
 
 def run_container(workdir, tag, args, gpu=False, devices_allow=(), edit=None, use_name=False):
     cid = t.unique_id(tag)
-    sub = os.path.join(workdir, tag)
-    os.makedirs(sub)
-    bundle = t.make_bundle(sub, args, gpu=gpu, devices_allow=devices_allow)
-    if edit:
-        cfg = t.read_config(bundle)
-        edit(cfg)
-        t.write_config(bundle, cfg)
-    pol = t.default_policy()
-    pol["log"]["path"] = os.path.join(sub, "hook.log")
-    policy_path = t.write_policy(sub, pol)
-    rtcfg = t.write_runtime_config(sub, "runc", policy_path)
+    sub, bundle, _, rtcfg = t.prepare_case(
+        workdir, tag, args, "runc", gpu=gpu, devices_allow=devices_allow, edit_config=edit)
     runc_root = os.path.join(sub, "runc-root")
     if use_name:
         shim = os.path.join(sub, "oci-sandbox-runtime")
