@@ -46,10 +46,16 @@ install_missing() {
 	apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 }
 
+# The test build compiles the fault-injection switches (src/util/test_point.hpp)
+# that the crash-safety and self-confinement tests drive; the demo's does not.
 build() {
+	local test_hooks=false
+	[[ $what == test ]] && test_hooks=true
 	if [[ ! -f $build_dir/build.ninja ]]; then
 		# shellcheck disable=SC2086
-		meson setup "$build_dir" --werror ${MESON_ARGS:-} >/dev/null
+		meson setup "$build_dir" --werror -Dtest_hooks=$test_hooks ${MESON_ARGS:-} >/dev/null
+	else
+		meson configure "$build_dir" -Dtest_hooks=$test_hooks >/dev/null
 	fi
 	ninja -C "$build_dir"
 }

@@ -10,7 +10,7 @@ cd "$(dirname "$0")/.."
 dir=${1:-build-asan}
 start=$SECONDS
 if [[ ! -f $dir/build.ninja ]]; then
-	meson setup "$dir" --werror -Db_sanitize=address,undefined -Dstatic_binary=false >/dev/null
+	meson setup "$dir" --werror -Dtest_hooks=true -Db_sanitize=address,undefined -Dstatic_binary=false >/dev/null
 fi
 ninja -C "$dir"
 echo "sanitize: build took $((SECONDS - start))s"

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "commands/commands.hpp"
+#include "util/test_point.hpp"
 
 namespace {
 
@@ -18,6 +19,8 @@ std::string basename_of(const char* argv0) {
 }  // namespace
 
 int main(int argc, char** argv) {
+    // Before any command clears the environment (test builds only).
+    osh::test_point::capture_from_env();
     if (argc > 0 && basename_of(argv[0]) == "oci-sandbox-runtime")
         return osh::commands::runtime_main(std::vector<std::string>(argv + 1, argv + argc));
     if (argc > 1 && std::strcmp(argv[1], "runtime") == 0)
