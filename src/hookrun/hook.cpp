@@ -1,13 +1,17 @@
 #include "hookrun/hook.hpp"
 
 #include <fcntl.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstring>
 #include <iostream>
 
 #include "failure/failure.hpp"
 #include "gpu/detect.hpp"
+#include "hookrun/prelude.hpp"
 #include "hookrun/rootfs.hpp"
 #include "landlock/abi.hpp"
 #include "oci/spec.hpp"
@@ -18,6 +22,7 @@
 #include "report/event.hpp"
 #include "util/file.hpp"
 #include "util/path.hpp"
+#include "util/test_point.hpp"
 
 namespace osh::hookrun {
 
@@ -33,6 +38,7 @@ class Reporter {
   public:
     explicit Reporter(std::string default_log) : log_(std::move(default_log)) {}
     void use_policy(const policy::Policy& p) { log_ = report::Log(p.log.path, p.log.level); }
+    const std::string& log_path() const { return log_.path(); }
     void set(const std::string& id, const std::string& stage) {
         id_ = id;
         stage_ = stage;
@@ -173,6 +179,91 @@ bool has_private_netns(const oci::Spec& spec) {
     return false;
 }
 
+#ifdef OSH_TEST_HOOKS
+// Test builds: OSH_TEST_POINT=hook.after_prelude:PATH makes the hook try, once
+// confined, what the prelude must stop: run a program and write outside its
+// state directory. The results go to stderr for tests/integration/test_prelude.py.
+void try_escape_after_prelude() {
+    auto path = test_point::arg("hook.after_prelude");
+    if (!path) return;
+    int exec_err = 0;
+    pid_t child = ::fork();
+    if (child == 0) {
+        char* const argv[] = {const_cast<char*>("/bin/true"), nullptr};
+        char* const envp[] = {nullptr};
+        ::execve("/bin/true", argv, envp);
+        ::_exit(errno == EPERM ? 100 : 101);
+    }
+    int status = 0;
+    if (child > 0 && ::waitpid(child, &status, 0) == child && WIFEXITED(status))
+        exec_err = WEXITSTATUS(status) == 0 ? 0 : WEXITSTATUS(status) == 100 ? EPERM : EINVAL;
+    int fd = ::open(path->c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    int write_err = fd < 0 ? errno : 0;
+    if (fd >= 0) ::close(fd);
+    std::cerr << "test point hook.after_prelude: exec=" << (exec_err ? strerrorname_np(exec_err) : "OK")
+              << " write=" << (write_err ? strerrorname_np(write_err) : "OK") << "\n";
+}
+#endif
+
+// The hook's confinement of itself (prelude.hpp), once its inputs are open:
+// `rules` name the fds it may still use. `abi` is nullopt when the policy
+// skips Landlock (landlock_unavailable: skip), and an unavailable ABI has
+// been reported under landlock_unavailable already: the same cause stops
+// both the workload's and the hook's domain, and is decided once. Returns
+// true when the hook must abort.
+bool install_prelude(Reporter& rep, const failure::Modes& modes,
+                     const std::optional<landlock::AbiInfo>& abi, std::vector<PreludeRule> rules) {
+    using failure::Kind;
+    if (!failure::should_attempt(modes, Kind::hook_prelude)) {
+        rep.decide(modes, Kind::hook_prelude,
+                   "the hook's own confinement (seccomp prelude and Landlock domain) is not installed");
+        return false;
+    }
+    // The log may not exist yet: create it now, while creating is allowed.
+    UniqueFd log;
+    if (!rep.log_path().empty()) {
+        log.reset(::open(rep.log_path().c_str(),
+                         O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0640));
+        if (log) rules.push_back({log.get(), "log " + rep.log_path(), log_rights()});
+    }
+    // The BPF cache (plan::CompileOptions' default), one level, like the compiler makes it.
+    const std::string cache = plan::CompileOptions().bpf_cache_dir;
+    UniqueFd cache_fd;
+    if (!cache.empty()) {
+        ::mkdir(cache.c_str(), 0700);
+        cache_fd.reset(::open(cache.c_str(), O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+        if (cache_fd) rules.push_back({cache_fd.get(), "BPF cache " + cache, cache_rights()});
+    }
+    if (abi && abi->available()) {
+        if (auto ok = install_landlock_prelude(*abi, rules); !ok) {
+            if (rep.decide(modes, Kind::hook_prelude,
+                           "cannot confine the hook with Landlock: " + ok.error().what(),
+                           ok.error().err))
+                return true;
+        }
+    }
+    if (auto ok = install_seccomp_prelude(); !ok) {
+        if (rep.decide(modes, Kind::hook_prelude,
+                       "cannot install the hook's seccomp prelude: " + ok.error().what(),
+                       ok.error().err))
+            return true;
+    }
+    return false;
+}
+
+bool confine_self(Reporter& rep, const failure::Modes& modes,
+                  const std::optional<landlock::AbiInfo>& abi, std::vector<PreludeRule> rules) {
+    bool stop = install_prelude(rep, modes, abi, std::move(rules));
+#ifdef OSH_TEST_HOOKS
+    if (!stop) try_escape_after_prelude();
+#endif
+    return stop;
+}
+
+UniqueFd open_dir_path(const std::string& path) {
+    return UniqueFd(::open(path.c_str(), O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+}
+
 int create_stage(const HookOptions& opts, Reporter& rep, const oci::State& st) {
     // A refused container leaves nothing behind: every abort below removes
     // the plan directory (ours only: the owner check), keyed by the plan
@@ -213,12 +304,43 @@ int create_stage(const HookOptions& opts, Reporter& rep, const oci::State& st) {
     // The rootfs as the container will see it, and its live /dev.
     std::string rootfs = rootfs_path(st, *spec);
     UniqueFd rootfd;
+    std::optional<Error> rootfs_error;
+    if (!rootfs.empty()) {
+        if (auto r = open_rootfs(st.pid, rootfs))
+            rootfd = std::move(*r);
+        else
+            rootfs_error = r.error();
+    }
+
+    // Landlock as the container will meet it (the hook runs under the same
+    // outer sandbox as the runtime): refusing here, at create, is clearer
+    // than the enforcer's 125 later, and a degraded run is logged where the
+    // operator looks. The enforcer decides again inside the container.
+    std::optional<landlock::AbiInfo> abi;
+    if (failure::should_attempt(modes, failure::Kind::landlock_unavailable)) {
+        abi = landlock::probe();
+        if (!abi->available() &&
+            rep.decide(modes, failure::Kind::landlock_unavailable,
+                       "Landlock is unavailable: " + abi->describe() +
+                           "; the workload's filesystem, network and IPC rules (and the hook's "
+                           "own Landlock domain) cannot be enforced",
+                       abi->err))
+            return refuse(1);
+    }
+
+    // Every input is open: from here on the hook reads only the rootfs,
+    // writes only its plan directory, and runs nothing.
+    UniqueFd run_root = open_dir_path(opts.run_root);
+    if (confine_self(rep, modes, abi,
+                     {{rootfd.get(), "rootfs " + rootfs, rootfs_read_rights()},
+                      {dir->get(), "plan directory", plan_dir_rights()},
+                      {run_root.get(), "run root " + opts.run_root, run_root_remove_rights()}}))
+        return refuse(1);
+
     std::vector<gpu::LiveNode> live;
     bool have_live = false;
     if (!rootfs.empty()) {
-        auto r = open_rootfs(st.pid, rootfs);
-        if (r) {
-            rootfd = std::move(*r);
+        if (rootfd) {
             auto l = list_live_dev(rootfd.get());
             if (l) {
                 live = std::move(*l);
@@ -228,7 +350,7 @@ int create_stage(const HookOptions& opts, Reporter& rep, const oci::State& st) {
                 return refuse(1);
             }
         } else if (rep.decide(modes, failure::Kind::gpu_detection,
-                              "cannot open the container's rootfs: " + r.error().what())) {
+                              "cannot open the container's rootfs: " + rootfs_error->what())) {
             return refuse(1);
         }
     }
@@ -245,20 +367,6 @@ int create_stage(const HookOptions& opts, Reporter& rep, const oci::State& st) {
         if (rep.decide(modes, failure::Kind::netns,
                        "the container shares the host's network namespace (no \"network\" entry in "
                        "linux.namespaces) and the policy requires a private one"))
-            return refuse(1);
-    }
-
-    // Landlock as the container will meet it (the hook runs under the same
-    // outer sandbox as the runtime): refusing here, at create, is clearer
-    // than the enforcer's 125 later, and a degraded run is logged where the
-    // operator looks. The enforcer decides again inside the container.
-    if (failure::should_attempt(modes, failure::Kind::landlock_unavailable)) {
-        landlock::AbiInfo abi = landlock::probe();
-        if (!abi.available() && rep.decide(modes, failure::Kind::landlock_unavailable,
-                                           "Landlock is unavailable: " + abi.describe() +
-                                               "; the workload's filesystem, network and IPC "
-                                               "rules cannot be enforced",
-                                           abi.err))
             return refuse(1);
     }
 
@@ -331,7 +439,18 @@ int poststop_stage(const HookOptions& opts, Reporter& rep, const oci::State& st)
         }
     }
     std::string origin;
-    if (auto pol = load_policy(opts, specp, &origin)) rep.use_policy(*pol);
+    failure::Modes modes;
+    if (auto pol = load_policy(opts, specp, &origin)) {
+        rep.use_policy(*pol);
+        modes = pol->failure;
+    }
+    // Landlock's absence was reported at create; here the hook goes without it.
+    std::optional<landlock::AbiInfo> abi;
+    if (failure::should_attempt(modes, failure::Kind::landlock_unavailable)) abi = landlock::probe();
+    UniqueFd run_root = open_dir_path(opts.run_root);
+    if (confine_self(rep, modes, abi,
+                     {{run_root.get(), "run root " + opts.run_root, run_root_remove_rights()}}))
+        return 1;
     if (auto ok = remove_plan_dir(key, st.id, opts.run_root); !ok) {
         report::Event e;
         e.level = report::Level::warning;

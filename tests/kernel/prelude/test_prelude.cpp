@@ -1,0 +1,181 @@
+// The hook's self-confinement (src/hookrun/prelude.hpp). The seccomp program
+// is checked first without the kernel, by running it in a small classic-BPF
+// interpreter; then each part is installed in a forked child (both are
+// irreversible) and what the hook must not do afterwards is tried.
+#include <doctest/doctest.h>
+
+#include <fcntl.h>
+#include <linux/audit.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/ptrace.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <sched.h>
+
+#include <cerrno>
+#include <cstddef>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <set>
+#include <string>
+
+#include "../landlock/child.hpp"
+#include "hookrun/prelude.hpp"
+#include "landlock/abi.hpp"
+#include "util/fd.hpp"
+
+using namespace osh;
+using osh::test::in_child;
+
+namespace {
+
+// Runs a seccomp classic-BPF program (the subset the prelude uses: absolute
+// word loads, jeq/jge on constants, returns) on one syscall.
+uint32_t run_bpf(const seccomp::Bpf& bpf, uint32_t arch, uint32_t nr) {
+    seccomp_data data{};
+    data.arch = arch;
+    data.nr = static_cast<int>(nr);
+    uint32_t acc = 0;
+    for (size_t pc = 0; pc < bpf.insns.size(); ++pc) {
+        const sock_filter& f = bpf.insns[pc];
+        switch (f.code) {
+            case BPF_LD | BPF_W | BPF_ABS:
+                REQUIRE(f.k + 4 <= sizeof data);
+                std::memcpy(&acc, reinterpret_cast<const char*>(&data) + f.k, 4);
+                break;
+            case BPF_JMP | BPF_JEQ | BPF_K:
+                pc += acc == f.k ? f.jt : f.jf;
+                break;
+            case BPF_JMP | BPF_JGE | BPF_K:
+                pc += acc >= f.k ? f.jt : f.jf;
+                break;
+            case BPF_RET | BPF_K:
+                return f.k;
+            default:
+                FAIL("unexpected BPF instruction ", f.code);
+        }
+    }
+    FAIL("fell off the end of the program");
+    return 0;
+}
+
+constexpr uint32_t kEperm = SECCOMP_RET_ERRNO | EPERM;
+
+int errno_of(long rc) { return rc < 0 ? errno : 0; }
+
+}  // namespace
+
+TEST_CASE("pure: the prelude filter refuses each denied call, allows the rest, kills foreign ABIs") {
+    const auto& denied = hookrun::prelude_denied_calls();
+    auto bpf = hookrun::prelude_filter(AUDIT_ARCH_X86_64, denied);
+    for (const auto& d : denied) {
+        INFO(d.name);
+        CHECK(run_bpf(bpf, AUDIT_ARCH_X86_64, static_cast<uint32_t>(d.nr)) == kEperm);
+    }
+    for (long nr : {SYS_read, SYS_write, SYS_openat, SYS_close, SYS_mmap, SYS_renameat,
+                    SYS_unlinkat, SYS_fork, SYS_clone, SYS_getrandom, SYS_exit_group,
+                    SYS_landlock_create_ruleset, SYS_seccomp, SYS_prctl}) {
+        INFO(nr);
+        CHECK(run_bpf(bpf, AUDIT_ARCH_X86_64, static_cast<uint32_t>(nr)) == SECCOMP_RET_ALLOW);
+    }
+    // The i386 ABI's execve (11) is not x86_64's: the whole ABI is killed.
+    CHECK(run_bpf(bpf, AUDIT_ARCH_I386, 11) == SECCOMP_RET_KILL_PROCESS);
+    CHECK(run_bpf(bpf, AUDIT_ARCH_I386, 3) == SECCOMP_RET_KILL_PROCESS);
+    // x32 (nr | 0x40000000) reaches the same kernel code: killed too.
+    CHECK(run_bpf(bpf, AUDIT_ARCH_X86_64, 0x40000000u | SYS_execve) == SECCOMP_RET_KILL_PROCESS);
+    CHECK(run_bpf(bpf, AUDIT_ARCH_X86_64, 0x40000000u | SYS_read) == SECCOMP_RET_KILL_PROCESS);
+}
+
+TEST_CASE("pure: the denied list covers exec, ptrace, mount, module, kexec and bpf") {
+    std::set<std::string> names;
+    for (const auto& d : hookrun::prelude_denied_calls()) names.insert(d.name);
+    for (const char* want : {"execve", "execveat", "ptrace", "mount", "umount2", "pivot_root",
+                             "move_mount", "open_tree", "fsopen", "fsmount", "mount_setattr",
+                             "init_module", "finit_module", "delete_module", "kexec_load",
+                             "kexec_file_load", "bpf"}) {
+        INFO(want);
+        CHECK(names.count(want) == 1);
+    }
+}
+
+TEST_CASE("kernel: after the seccomp prelude, exec, ptrace, mount and bpf fail with EPERM") {
+    int rc = in_child([] {
+        if (!hookrun::install_seccomp_prelude()) return 2;
+        char* const argv[] = {const_cast<char*>("/bin/true"), nullptr};
+        char* const envp[] = {nullptr};
+        if (errno_of(::execve("/bin/true", argv, envp)) != EPERM) return 3;
+        if (errno_of(::syscall(SYS_execveat, AT_FDCWD, "/bin/true", argv, envp, 0)) != EPERM)
+            return 4;
+        if (errno_of(::ptrace(PTRACE_TRACEME, 0, nullptr, nullptr)) != EPERM) return 5;
+        if (errno_of(::mount("none", "/tmp", "tmpfs", 0, nullptr)) != EPERM) return 6;
+        if (errno_of(::syscall(SYS_bpf, 0, nullptr, 0)) != EPERM) return 7;
+        if (errno_of(::syscall(SYS_finit_module, -1, "", 0)) != EPERM) return 8;
+        if (errno_of(::unshare(CLONE_NEWNS)) != EPERM) return 9;
+        // What the hook still needs works.
+        if (::getpid() <= 0) return 10;
+        return 0;
+    });
+    CHECK(rc == 0);
+}
+
+TEST_CASE("kernel: after the Landlock prelude, writes land only in the plan directory") {
+    landlock::AbiInfo abi = landlock::probe();
+    if (!abi.available()) {
+        // Not a pass: the whole executable reports skipped (77), saying why.
+        std::printf("SKIP: Landlock is unavailable here (%s)\n", abi.describe().c_str());
+        std::exit(77);
+    }
+    osh::test::TempDir root;       // stands in for the container's rootfs
+    osh::test::TempDir plan;       // the plan directory
+    osh::test::TempDir elsewhere;  // the host
+    REQUIRE(!root.path().empty());
+    {
+        int fd = ::open((root.path() + "/passwd").c_str(), O_WRONLY | O_CREAT, 0644);
+        REQUIRE(fd >= 0);
+        REQUIRE(::write(fd, "root:x:0:0::/:/bin/sh\n", 22) == 22);
+        ::close(fd);
+    }
+    int rc = in_child([&] {
+        UniqueFd rootfd(::open(root.path().c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
+        UniqueFd planfd(::open(plan.path().c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
+        auto ok = hookrun::install_landlock_prelude(
+            abi, {{rootfd.get(), "rootfs", hookrun::rootfs_read_rights()},
+                  {planfd.get(), "plan", hookrun::plan_dir_rights()}});
+        if (!ok) return 2;
+        // Reading the rootfs works; writing it does not.
+        if (::open((root.path() + "/passwd").c_str(), O_RDONLY) < 0) return 3;
+        if (::open((root.path() + "/passwd").c_str(), O_WRONLY) >= 0 || errno != EACCES) return 4;
+        // The plan directory takes a file, a rename over it and a removal.
+        std::string tmp = plan.path() + "/.plan.json.tmp", dst = plan.path() + "/plan.json";
+        int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL, 0644);
+        if (fd < 0) return 5;
+        ::close(fd);
+        if (::rename(tmp.c_str(), dst.c_str()) != 0) return 6;
+        if (::unlink(dst.c_str()) != 0) return 7;
+        // Anywhere else: refused.
+        if (::open((elsewhere.path() + "/x").c_str(), O_WRONLY | O_CREAT, 0644) >= 0 ||
+            errno != EACCES)
+            return 8;
+        if (::open("/etc/passwd", O_RDONLY) >= 0 || errno != EACCES) return 9;
+        if (::mkdir((elsewhere.path() + "/d").c_str(), 0755) == 0 || errno != EACCES) return 10;
+        return 0;
+    });
+    CHECK(rc == 0);
+    CHECK(!std::filesystem::exists(elsewhere.path() + "/x"));
+}
+
+TEST_CASE("kernel: an unavailable Landlock is an error, not a silent no-op") {
+    landlock::AbiInfo none;
+    none.support = landlock::Support::not_implemented;
+    none.err = ENOSYS;
+    auto r = hookrun::install_landlock_prelude(none, {});
+    REQUIRE(!r);
+    CHECK(r.error().err == ENOSYS);
+}
