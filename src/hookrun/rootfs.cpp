@@ -133,7 +133,20 @@ Result<UniqueFd> open_rootfs(int pid, const std::string& rootfs_path) {
 Result<std::vector<gpu::LiveNode>> list_live_dev(int rootfd) {
     auto dev = open_in_root(rootfd, "/dev", O_RDONLY | O_DIRECTORY | O_NOFOLLOW);
     if (!dev) {
-        if (dev.error().err == ENOENT) return std::vector<gpu::LiveNode>{};
+        int err = dev.error().err;
+        if (err == ENOENT) return std::vector<gpu::LiveNode>{};
+        // O_NOFOLLOW|O_DIRECTORY on a symlink reads "Not a directory": say
+        // what the image made /dev, so the refusal is not a puzzle.
+        if (err == ENOTDIR || err == ELOOP) {
+            struct stat st {};
+            auto at = open_in_root(rootfd, "/dev", O_PATH | O_NOFOLLOW);
+            if (at && ::fstat(at->get(), &st) == 0) {
+                if (S_ISLNK(st.st_mode))
+                    return fail("/dev in the container is a symbolic link (never followed)");
+                if (!S_ISDIR(st.st_mode))
+                    return fail("/dev in the container is not a directory");
+            }
+        }
         return unexpected(dev.error());
     }
     DevWalk w;

@@ -256,6 +256,33 @@ TEST_CASE("live /dev: nodes and directories listed, symlinks never followed") {
     CHECK(probe("/passwd-link") == policy::NodeKind::missing);  // /etc/passwd of the rootfs, absent
 }
 
+TEST_CASE("live /dev: a /dev that is a symlink or a file is refused by name, never followed") {
+    TempDir t;
+    fs::create_directories(t.path + "/host/nvidia0");
+    const std::string links[] = {t.path + "/host", "../../../host"};
+    for (const std::string& target : links) {
+        std::string root = t.path + "/rootfs";
+        fs::remove_all(root);
+        fs::create_directories(root);
+        fs::create_directory_symlink(target, root + "/dev");
+        auto rootfd = hookrun::open_rootfs(0, root);
+        REQUIRE(rootfd);
+        auto nodes = hookrun::list_live_dev(rootfd->get());
+        REQUIRE_FALSE(nodes);
+        CHECK(nodes.error().what().find("/dev in the container is a symbolic link") !=
+              std::string::npos);
+    }
+    std::string root = t.path + "/rootfs-file";
+    fs::create_directories(root);
+    write_file(root + "/dev", "");
+    auto rootfd = hookrun::open_rootfs(0, root);
+    REQUIRE(rootfd);
+    auto nodes = hookrun::list_live_dev(rootfd->get());
+    REQUIRE_FALSE(nodes);
+    CHECK(nodes.error().what().find("/dev in the container is not a directory") !=
+          std::string::npos);
+}
+
 TEST_CASE("passwd/group lookups read the image's files, never NSS") {
     const std::string passwd =
         "root:x:0:0:root:/root:/bin/sh\nbad:x:notnum:1::/:\napp:x:1000:1000::/home/app:/bin/sh";
