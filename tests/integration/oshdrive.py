@@ -1,0 +1,209 @@
+"""Drivers and host-side checks shared by the hostile-image and bad-input
+tests: a container through the shim under runc with the hook step timed
+(`runtime create` alone), the hook driven directly (state on stdin), and
+snapshots of what must not change on the host."""
+import json
+import os
+import subprocess
+import threading
+import time
+
+import oshtest as t
+
+# The hook step must never wait (a FIFO, a huge file): this bounds it.
+HOOK_BUDGET_S = 1.0
+
+
+class Outcome:
+    def __init__(self):
+        self.rc = None          # the shim's / hook's exit status (None: timed out)
+        self.step_s = None      # seconds taken by `runtime create` or by the hook alone
+        self.stdout = ""
+        self.stderr = ""
+        self.effective = None   # the effective policy, read while the plan existed
+        self.events = []
+        self.workload_rc = None
+
+
+def _drain(fd, sink, key):
+    chunks = []
+    with os.fdopen(fd, "rb") as f:
+        while True:
+            b = f.read(65536)
+            if not b:
+                break
+            chunks.append(b)
+    sink[key] = b"".join(chunks).decode(errors="replace")
+
+
+def read_effective(key):
+    p = os.path.join(t.RUN_ROOT, key, "effective-policy.json")
+    try:
+        with open(p) as f:
+            return json.load(f)
+    except (OSError, ValueError):
+        return None
+
+
+def via_runc(sub, bundle, rtcfg, cid, extra_env=None):
+    """`oci-sandbox-hook runtime create` (timed), then `runc start`; the
+    container's stdio are pipes we hold, so EOF on them is its exit."""
+    out = Outcome()
+    runc_root = os.path.join(sub, "runc-root")
+    env = dict(os.environ)
+    env["OCI_SANDBOX_RUNTIME_CONFIG"] = rtcfg
+    env.update(extra_env or {})
+    r_out, w_out = os.pipe()
+    r_err, w_err = os.pipe()
+    sink = {}
+    readers = [threading.Thread(target=_drain, args=(r_out, sink, "out")),
+               threading.Thread(target=_drain, args=(r_err, sink, "err"))]
+    for th in readers:
+        th.start()
+    cmd = [t.binary(), "runtime", "--root", runc_root, "create", "--bundle", bundle, cid]
+    print("$ " + " ".join(cmd))
+    try:
+        t0 = time.monotonic()
+        p = subprocess.Popen(cmd, stdout=w_out, stderr=w_err, stdin=subprocess.DEVNULL, env=env)
+        os.close(w_out)
+        os.close(w_err)
+        try:
+            out.rc = p.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            p.kill()
+            p.wait()
+        out.step_s = time.monotonic() - t0
+        print("  create exit %s in %.3f s" % (out.rc, out.step_s))
+        if out.rc == 0:
+            out.effective = read_effective(cid)
+            s = t.run(["runc", "--root", runc_root, "start", cid], timeout=20)
+            out.workload_rc = s.returncode
+        for th in readers:
+            th.join(timeout=20)
+    finally:
+        t.run(["runc", "--root", runc_root, "delete", "-f", cid], timeout=20)
+        for th in readers:
+            th.join(timeout=20)
+    out.stdout = sink.get("out", "")
+    out.stderr = sink.get("err", "")
+    if out.stdout.strip():
+        print("  stdout: " + out.stdout.strip().replace("\n", "\n          "))
+    if out.stderr.strip():
+        print("  stderr: " + out.stderr.strip().replace("\n", "\n          "))
+    out.events = t.log_events(os.path.join(sub, "hook.log"))
+    return out
+
+
+def state_json(cid, bundle, status="creating", pid=None):
+    return json.dumps({"ociVersion": "1.0.2", "id": cid, "status": status,
+                       "pid": os.getpid() if pid is None else pid, "bundle": bundle})
+
+
+def run_hook(policy_path, stage, state_text, extra_env=None):
+    """The hook alone, state on stdin; returns (CompletedProcess or None, seconds)."""
+    env = dict(os.environ)
+    env.update(extra_env or {})
+    cmd = [t.binary(), "hook", "--policy", policy_path, "--stage", stage]
+    print("$ " + " ".join(cmd) + "  <<< " + (state_text if len(state_text) < 300 else state_text[:300] + "..."))
+    t0 = time.monotonic()
+    try:
+        r = subprocess.run(cmd, input=state_text.encode(), capture_output=True, env=env, timeout=10)
+    except subprocess.TimeoutExpired:
+        print("  TIMED OUT")
+        return None, time.monotonic() - t0
+    dt = time.monotonic() - t0
+    r.stdout = r.stdout.decode(errors="replace")
+    r.stderr = r.stderr.decode(errors="replace")
+    if r.stderr.strip():
+        print("  stderr: " + r.stderr.strip()[:2000].replace("\n", "\n          "))
+    print("  exit %d in %.3f s" % (r.returncode, dt))
+    return r, dt
+
+
+def direct(sub, bundle, policy_path, cid, extra_env=None):
+    """`inject --id` (the shim's key), then the hook at createRuntime timed
+    alone, then poststop: no runtime, so the hook sees the rootfs exactly as
+    the image has it (no tmpfs over /dev, no /proc mount)."""
+    out = Outcome()
+    r = t.run([t.binary(), "inject", "--bundle", bundle, "--id", cid,
+               "--hook-arg=--policy", "--hook-arg=" + policy_path])
+    t.check(r.returncode == 0, cid + ": inject exits 0")
+    r, dt = run_hook(policy_path, "createRuntime", state_json(cid, bundle), extra_env)
+    out.step_s = dt
+    if r is not None:
+        out.rc, out.stdout, out.stderr = r.returncode, r.stdout, r.stderr
+    out.effective = read_effective(cid)
+    run_hook(policy_path, "poststop", state_json(cid, bundle, status="stopped"), extra_env)
+    out.events = t.log_events(os.path.join(sub, "hook.log"))
+    return out
+
+
+def granted_paths(eff):
+    """The paths the effective policy grants anything on (its filesystem
+    entries; skipped and noted paths are not grants)."""
+    return {e.get("path") for e in (eff or {}).get("filesystem", [])}
+
+
+def changes_for(eff, path):
+    return [c for c in (eff or {}).get("changes", []) if c.get("path") == path]
+
+
+def tree_snapshot(root):
+    """Type, size, mtime and content of everything under root (no symlink
+    followed): a host canary."""
+    snap = {}
+    st = os.lstat(root)
+    snap["."] = ("d", st.st_mtime_ns, sorted(os.listdir(root)))
+    for dirpath, dirnames, filenames in os.walk(root):
+        for n in dirnames + filenames:
+            p = os.path.join(dirpath, n)
+            rel = os.path.relpath(p, root)
+            st = os.lstat(p)
+            if os.path.islink(p):
+                snap[rel] = ("l", os.readlink(p))
+            elif os.path.isdir(p):
+                snap[rel] = ("d", st.st_mtime_ns, sorted(os.listdir(p)))
+            elif os.path.isfile(p):
+                with open(p, "rb") as f:
+                    snap[rel] = ("f", st.st_size, st.st_mtime_ns, f.read())
+            else:  # a device node or FIFO: never opened
+                snap[rel] = ("n", st.st_mode, st.st_rdev, st.st_mtime_ns)
+    return snap
+
+
+def host_files_snapshot(paths):
+    out = {}
+    for p in paths:
+        try:
+            st = os.lstat(p)
+            out[p] = (st.st_size, st.st_mtime_ns, st.st_ino)
+        except OSError as e:
+            out[p] = ("missing", e.errno)
+    return out
+
+
+def run_root_entries():
+    try:
+        return set(os.listdir(t.RUN_ROOT))
+    except FileNotFoundError:
+        return set()
+
+
+def deep_chain(base, depth, name="d"):
+    """base/d/d/... depth levels, made through directory fds (the path is far
+    longer than PATH_MAX)."""
+    os.makedirs(base, exist_ok=True)
+    fd = os.open(base, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        for _ in range(depth):
+            os.mkdir(name, dir_fd=fd)
+            nfd = os.open(name, os.O_RDONLY | os.O_DIRECTORY, dir_fd=fd)
+            os.close(fd)
+            fd = nfd
+    finally:
+        os.close(fd)
+
+
+def remove_tree(path):
+    """rm -rf copes with trees deeper than Python's recursion limit."""
+    subprocess.run(["rm", "-rf", "--one-file-system", path], check=False)

@@ -1,0 +1,335 @@
+#!/usr/bin/env python3
+"""Hostile images: rootfses whose paths the hook reads are symlinks onto the
+host, FIFOs, sockets, huge sparse files or very deep directory chains.
+Default policy (with process.run_as_user set to a name, so the image's
+/etc/passwd is read, and a /data rule where a case puts something at /data),
+fake GPU devices where a case is about GPU nodes.
+
+Each case runs as a real container through the shim under runc when runc
+accepts the rootfs, timing `runtime create` (the hook runs inside it). The
+hook is driven directly instead (`inject --id`, then `hook --stage
+createRuntime` with the OCI state on stdin, timed alone, then `hook --stage
+poststop`) where runc refuses the rootfs by itself (a symlinked /proc: "must
+be mounted on ordinary directory", checked here too), where runc would hide
+the hostile file (its tmpfs over /dev), and for a symlinked /dev: runc 1.1.5
+itself follows a rootfs /dev symlink onto the host when it makes /dev/fd,
+/dev/stdin... (seen here: they appeared in the host canary directory), which
+is runc's bug, not the hook's, and would make the canary check meaningless.
+
+For every case:
+- a host canary directory (contents, sizes, mtimes, listing) that the
+  symlinks point at is unchanged, and so are /etc/passwd, /etc/group and
+  /etc/shadow of the host;
+- the hook step finished within a second (it never waits on a FIFO or reads
+  a huge file whole);
+- nothing is left in /run/oci-sandbox/ for the container after delete;
+- the hook either planned, with the hostile path resolved inside the rootfs
+  (never on the host: checked through what it planned), or refused with an
+  error that names the path; a planned container enforces (osh-probe).
+"""
+import os
+import socket
+import stat
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import oshtest as t  # noqa: E402
+import oshdrive as d  # noqa: E402
+
+t.need_root_and("runc", "busybox")
+
+HOST_FILES = ["/etc/passwd", "/etc/group", "/etc/shadow"]
+# A user only the host canary's passwd has: resolving it means the hook read
+# the host file.
+CANARY_USER = "oshcanary"
+CANARY_UID = "4242"
+PROBE = ["/bin/osh-probe"] + t.CONFINED_CHECKS
+
+
+def make_canary(w):
+    """The host side of every symlink: things the hook would use if it ever
+    followed one (a passwd with an extra user, nvidia-persistenced, a GPU
+    character device)."""
+    c = os.path.join(w, "host-canary")
+    os.makedirs(os.path.join(c, "nvidia-persistenced"))
+    os.makedirs(os.path.join(c, "plan"))
+    with open(os.path.join(c, "canary.txt"), "w") as f:
+        f.write("host canary: must never change\n")
+    with open(os.path.join(c, "passwd"), "w") as f:
+        f.write("root:x:0:0:root:/root:/bin/sh\n%s:x:%s:%s::/:/bin/sh\n" % (CANARY_USER, CANARY_UID, CANARY_UID))
+    with open(os.path.join(c, "plan", "keep"), "w") as f:
+        f.write("keep\n")
+    with open(os.path.join(c, "nvidia-persistenced", "socket"), "w") as f:
+        f.write("not a socket\n")
+    os.mknod(os.path.join(c, "nvidia0"), 0o600 | stat.S_IFCHR, os.makedev(195, 0))
+    return c
+
+
+def relative_to_host(link_path, host_target):
+    """A ../../..-style link text that, followed on the host from link_path,
+    reaches host_target (and inside the rootfs clamps at its root)."""
+    return os.path.relpath(host_target, os.path.dirname(link_path))
+
+
+def replace_with_symlink(rootfs, path, target):
+    p = os.path.join(rootfs, path.lstrip("/"))
+    d.remove_tree(p)
+    os.makedirs(os.path.dirname(p), exist_ok=True)
+    os.symlink(target, p)
+
+
+def make_fifo(p):
+    d.remove_tree(p)
+    os.makedirs(os.path.dirname(p), exist_ok=True)
+    os.mkfifo(p)
+
+
+def make_socket(p):
+    d.remove_tree(p)
+    os.makedirs(os.path.dirname(p), exist_ok=True)
+    s = socket.socket(socket.AF_UNIX)
+    s.bind(p)
+    s.close()  # the socket file stays; nobody listens
+
+
+def make_sparse(p, size=100 << 30):
+    d.remove_tree(p)
+    os.makedirs(os.path.dirname(p), exist_ok=True)
+    with open(p, "wb") as f:
+        f.truncate(size)
+
+
+def run_as_canary_user(pol):
+    pol["process"]["run_as_user"] = CANARY_USER
+
+
+def data_rule(pol):
+    pol["filesystem"]["rules"].append(
+        {"path": "/data", "access": ["read_file", "read_dir", "write_file", "truncate"]})
+
+
+def run_case(w, canary, tag, mode, rootfs_edit, expect, gpu=False, edit_policy=None,
+             args=PROBE, edit_config=None):
+    """One hostile rootfs; `expect(outcome, tag)` adds the case's own checks."""
+    print("\n=== " + tag + " (" + mode + ")")
+    cid = t.unique_id("hostile-" + tag)
+    sub, bundle, policy_path, rtcfg = t.prepare_case(
+        w, tag, args, "runc", gpu=gpu, edit_policy=edit_policy, edit_config=edit_config)
+    rootfs = os.path.join(bundle, "rootfs")
+    rootfs_edit(rootfs, canary)
+    before_canary = d.tree_snapshot(canary)
+    before_host = d.host_files_snapshot(HOST_FILES)
+    try:
+        out = d.via_runc(sub, bundle, rtcfg, cid) if mode == "runc" else d.direct(sub, bundle, policy_path, cid)
+        t.check(out.rc is not None, tag + ": the hook step finished (no hang)")
+        t.check(out.step_s is not None and out.step_s < d.HOOK_BUDGET_S,
+                tag + ": the hook step took %.3f s (< %.1f s)" % (out.step_s or -1, d.HOOK_BUDGET_S))
+        t.check(d.tree_snapshot(canary) == before_canary, tag + ": the host canary directory is unchanged")
+        t.check(d.host_files_snapshot(HOST_FILES) == before_host,
+                tag + ": the host's /etc/passwd, /etc/group, /etc/shadow are unchanged")
+        t.check(t.plan_dir_gone(cid), tag + ": nothing left in /run/oci-sandbox/" + cid)
+        planned = any(e.get("decision") == "planned" for e in out.events)
+        if out.rc == 0:
+            t.check(planned, tag + ": exit 0 comes with a planned event")
+        else:
+            t.check(not planned, tag + ": a refusal writes no plan")
+            t.check("NoNewPrivs" not in out.stdout, tag + ": refused: no workload ran")
+        expect(out, tag)
+        return out
+    finally:
+        d.remove_tree(sub)
+
+
+# --- expectations ------------------------------------------------------------
+
+def refused_naming(*needles):
+    def expect(out, tag):
+        t.check(out.rc not in (0, None), tag + ": refused (exit %s)" % out.rc)
+        for n in needles:
+            t.check(n in out.stderr, tag + ": the error names " + repr(n))
+    return expect
+
+
+def runs_confined(extra=None):
+    def expect(out, tag):
+        t.check(out.rc == 0 and out.workload_rc == 0, tag + ": the container was created and started")
+        t.check_confined(t.results(out.stdout), tag)
+        if extra:
+            extra(out, tag)
+    return expect
+
+
+def planned(check=None):
+    def expect(out, tag):
+        t.check(out.rc == 0, tag + ": the hook planned (exit 0)")
+        t.check(bool(out.effective), tag + ": the effective policy was written")
+        if check:
+            check(out.effective or {}, tag)
+    return expect
+
+
+def skipped_not_in_rootfs(path):
+    """`path` exists only on the host: not granted, and the plan says it was
+    skipped because it is not in the container's rootfs."""
+    def check(eff, tag):
+        t.check(path not in d.granted_paths(eff), tag + ": the effective policy does not grant " + path)
+        t.check(any(c.get("action") == "skipped" and "not in the container's rootfs" in c.get("reason", "")
+                    for c in d.changes_for(eff, path)),
+                tag + ": the plan records " + path + " as skipped: not in the container's rootfs")
+    return check
+
+
+def no_gpu_from_live_dev(eff, tag):
+    t.check(eff.get("gpu", {}).get("detected") is False,
+            tag + ": no GPU detected (only character devices in the live /dev count)")
+    t.check("/dev/nvidia0" not in d.granted_paths(eff), tag + ": /dev/nvidia0 is not granted")
+
+
+def bounded_paths(eff, tag):
+    longest = max((len(p) for p in d.granted_paths(eff)), default=0)
+    t.check(longest < 200, tag + ": no granted path from deep in the chain (longest %d chars)" % longest)
+
+
+def never_canary_uid(inner):
+    def expect(out, tag):
+        inner(out, tag)
+        eff = out.effective or {}
+        t.check(CANARY_UID not in str(eff.get("process", "")),
+                tag + ": the host canary's uid " + CANARY_UID + " was never resolved")
+    return expect
+
+
+with t.Workdir() as w:
+    canary = make_canary(w)
+    cpass = os.path.join(canary, "passwd")
+
+    # /etc/passwd onto the host: resolved inside the rootfs, where the target
+    # does not exist, so run_as_user cannot be resolved: privilege_drop.
+    def passwd_abs(rootfs, c):
+        replace_with_symlink(rootfs, "/etc/passwd", cpass)
+
+    def passwd_rel(rootfs, c):
+        link = os.path.join(rootfs, "etc", "passwd")
+        replace_with_symlink(rootfs, "/etc/passwd", relative_to_host(link, cpass))
+
+    def etc_to_host_etc(rootfs, c):
+        replace_with_symlink(rootfs, "/etc", "/etc")
+
+    refuse_passwd = never_canary_uid(refused_naming("privilege_drop", "/etc/passwd"))
+    for tag, edit in (("passwd-abs", passwd_abs), ("passwd-rel", passwd_rel)):
+        run_case(w, canary, tag, "runc", edit, refuse_passwd, edit_policy=run_as_canary_user)
+
+    # /etc -> /etc: a loop inside the rootfs (on the host it would be the
+    # host's /etc, where "daemon" exists).
+    def run_as_daemon(pol):
+        pol["process"]["run_as_user"] = "daemon"
+    run_case(w, canary, "etc-abs", "runc", etc_to_host_etc,
+             refused_naming("privilege_drop", "/etc/passwd"), edit_policy=run_as_daemon)
+
+    # /etc/passwd as a FIFO (no writer: an open without O_NONBLOCK would
+    # hang) and as a 100 GB sparse file (must not be read whole).
+    run_case(w, canary, "passwd-fifo", "runc",
+             lambda r, c: make_fifo(os.path.join(r, "etc", "passwd")),
+             refused_naming("privilege_drop", "/etc/passwd", "not a regular file"),
+             edit_policy=run_as_canary_user)
+    run_case(w, canary, "passwd-sparse", "runc",
+             lambda r, c: make_sparse(os.path.join(r, "etc", "passwd")),
+             refused_naming("privilege_drop", "/etc/passwd", "larger than"),
+             edit_policy=run_as_canary_user)
+
+    # /.oci-sandbox and /.oci-sandbox/plan (where runc mounts our binary and
+    # the plan) pointing at the host canary: runc resolves mount targets
+    # inside the rootfs, the hook never looks there; the container runs
+    # confined and the canary's "plan" directory is untouched.
+    for tag, path, target in (
+            ("ocisandbox-abs", "/.oci-sandbox", canary),
+            ("ocisandbox-rel", "/.oci-sandbox", None),
+            ("plan-abs", "/.oci-sandbox/plan", os.path.join(canary, "plan")),
+            ("plan-rel", "/.oci-sandbox/plan", None)):
+        def edit(rootfs, c, path=path, target=target):
+            link = os.path.join(rootfs, path.lstrip("/"))
+            host = canary if path == "/.oci-sandbox" else os.path.join(canary, "plan")
+            replace_with_symlink(rootfs, path, target or relative_to_host(link, host))
+        run_case(w, canary, tag, "runc", edit, runs_confined())
+
+    # /run onto the host canary, which has nvidia-persistenced (a path the
+    # GPU rules add read-only when it exists): with fake GPU devices, the
+    # hook must not find it (in the rootfs /run/... does not exist).
+    for tag, rel in (("run-abs", False), ("run-rel", True)):
+        def edit(rootfs, c, rel=rel):
+            link = os.path.join(rootfs, "run")
+            replace_with_symlink(rootfs, "/run", relative_to_host(link, canary) if rel else canary)
+        run_case(w, canary, tag, "direct", edit, planned(skipped_not_in_rootfs("/run/nvidia-persistenced")),
+                 gpu=True)
+        run_case(w, canary, tag + "-runc", "runc", edit, runs_confined(), gpu=True)
+
+    # /dev onto the host canary (which holds a char device 195:0 named
+    # nvidia0): the hook lists the live /dev without following links, so it
+    # refuses (gpu.detect auto cannot look at /dev; strict) and says why.
+    for tag, rel in (("dev-abs", False), ("dev-rel", True)):
+        def edit(rootfs, c, rel=rel):
+            link = os.path.join(rootfs, "dev")
+            replace_with_symlink(rootfs, "/dev", relative_to_host(link, canary) if rel else canary)
+        run_case(w, canary, tag, "direct", edit,
+                 refused_naming("gpu_detection", "/dev in the container is a symbolic link"))
+
+    # /proc onto the host (/proc of the host, and the canary): runc refuses
+    # to mount proc there before any hook runs; the hook alone plans (it
+    # never reads the image's /proc: /proc is a mount in the spec).
+    for tag, target in (("proc-abs", "/proc"), ("proc-rel", None)):
+        def edit(rootfs, c, target=target):
+            link = os.path.join(rootfs, "proc")
+            replace_with_symlink(rootfs, "/proc", target or relative_to_host(link, canary))
+        run_case(w, canary, tag + "-runc", "runc", edit, refused_naming("must be mounted on ordinary directory"))
+        run_case(w, canary, tag, "direct", edit, planned())
+
+    # A policy path (/data) that is a FIFO, a unix socket, a 100 GB sparse
+    # file, or a 4096-deep directory chain: planned, the container runs and
+    # enforces; the hook neither waits on the FIFO nor reads the file.
+    def data_edit(kind):
+        def edit(rootfs, c):
+            p = os.path.join(rootfs, "data")
+            if kind == "fifo":
+                make_fifo(p)
+            elif kind == "socket":
+                make_socket(p)
+            elif kind == "sparse":
+                make_sparse(p)
+            else:
+                d.remove_tree(p)
+                d.deep_chain(p, 4096)
+        return edit
+
+    for kind in ("fifo", "socket", "sparse", "deep"):
+        run_case(w, canary, "data-" + kind, "runc", data_edit(kind),
+                 runs_confined(lambda out, tag: t.check("/data" in d.granted_paths(out.effective),
+                                                        tag + ": the policy's /data rule is planned")),
+                 edit_policy=data_rule)
+
+    # /dev/nvidia0 in the image as a FIFO, a socket, a 100 GB sparse file,
+    # and a 4096-deep /dev/nvidia-caps chain, seen by the hook's walk of the
+    # live /dev: none is taken for a GPU node, the walk is bounded. With the
+    # spec naming the node (fake GPU devices), the FIFO changes nothing.
+    def gpu_node_edit(kind):
+        def edit(rootfs, c):
+            p = os.path.join(rootfs, "dev", "nvidia0")
+            if kind == "fifo":
+                make_fifo(p)
+            elif kind == "socket":
+                make_socket(p)
+            elif kind == "sparse":
+                make_sparse(p)
+            else:
+                d.deep_chain(os.path.join(rootfs, "dev", "nvidia-caps"), 4096)
+        return edit
+
+    for kind in ("fifo", "socket", "sparse"):
+        run_case(w, canary, "nvidia0-" + kind, "direct", gpu_node_edit(kind), planned(no_gpu_from_live_dev))
+    run_case(w, canary, "nvidia-caps-deep", "direct", gpu_node_edit("deep"), planned(bounded_paths), gpu=True)
+
+    def gpu_from_spec(eff, tag):
+        t.check(eff.get("gpu", {}).get("detected") is True, tag + ": the GPU named in the spec is detected")
+        t.check("/dev/nvidia0" in d.granted_paths(eff), tag + ": /dev/nvidia0 (named in linux.devices) is granted")
+    run_case(w, canary, "nvidia0-fifo-gpu", "direct", gpu_node_edit("fifo"), planned(gpu_from_spec), gpu=True)
+
+t.finish()
