@@ -182,6 +182,14 @@ def host_files_snapshot(paths):
     return out
 
 
+def stray_entries(before, ours=("hostile", "badinput")):
+    """Entries of /run/oci-sandbox that appeared since `before` and may be
+    ours: everything except the "osh-TAG-..." ids of other tests that may run
+    at the same time (other build directories)."""
+    new = run_root_entries() - before
+    return sorted(n for n in new if not (n.startswith("osh-") and not any(o in n for o in ours)))
+
+
 def run_root_entries():
     try:
         return set(os.listdir(t.RUN_ROOT))

@@ -92,8 +92,8 @@ class NothingCreated:
     def __exit__(self, *exc):
         if exc[0] is not None:
             return False
-        new = d.run_root_entries() - self.run_root
-        t.check(not new, self.label + ": no new entry in /run/oci-sandbox (found %s)" % sorted(new))
+        new = d.stray_entries(self.run_root)
+        t.check(not new, self.label + ": no new entry in /run/oci-sandbox (found %s)" % new)
         if self.bsnap is not None:
             t.check(dir_snapshot(self.bundle) == self.bsnap, self.label + ": the bundle is unchanged")
         clean = log_size(DEFAULT_LOG) == self.log

@@ -57,6 +57,8 @@ def make_canary(w):
         f.write("host canary: must never change\n")
     with open(os.path.join(c, "passwd"), "w") as f:
         f.write("root:x:0:0:root:/root:/bin/sh\n%s:x:%s:%s::/:/bin/sh\n" % (CANARY_USER, CANARY_UID, CANARY_UID))
+    with open(os.path.join(c, "group"), "w") as f:
+        f.write("root:x:0:\n%s:x:%s:\n" % (CANARY_USER, CANARY_UID))
     with open(os.path.join(c, "plan", "keep"), "w") as f:
         f.write("keep\n")
     with open(os.path.join(c, "nvidia-persistenced", "socket"), "w") as f:
@@ -119,6 +121,7 @@ def run_case(w, canary, tag, mode, rootfs_edit, expect, gpu=False, edit_policy=N
     rootfs_edit(rootfs, canary)
     before_canary = d.tree_snapshot(canary)
     before_host = d.host_files_snapshot(HOST_FILES)
+    before_run = d.run_root_entries()
     try:
         out = d.via_runc(sub, bundle, rtcfg, cid) if mode == "runc" else d.direct(sub, bundle, policy_path, cid)
         t.check(out.rc is not None, tag + ": the hook step finished (no hang)")
@@ -128,6 +131,8 @@ def run_case(w, canary, tag, mode, rootfs_edit, expect, gpu=False, edit_policy=N
         t.check(d.host_files_snapshot(HOST_FILES) == before_host,
                 tag + ": the host's /etc/passwd, /etc/group, /etc/shadow are unchanged")
         t.check(t.plan_dir_gone(cid), tag + ": nothing left in /run/oci-sandbox/" + cid)
+        stray = d.stray_entries(before_run)
+        t.check(not stray, tag + ": no other new entry in /run/oci-sandbox (found %s)" % stray)
         planned = any(e.get("decision") == "planned" for e in out.events)
         if out.rc == 0:
             t.check(planned, tag + ": exit 0 comes with a planned event")
@@ -225,6 +230,19 @@ with t.Workdir() as w:
         pol["process"]["run_as_user"] = "daemon"
     run_case(w, canary, "etc-abs", "runc", etc_to_host_etc,
              refused_naming("privilege_drop", "/etc/passwd"), edit_policy=run_as_daemon)
+
+    # /etc/group onto the host canary (run_as_group by name), and an
+    # /etc/passwd that links to itself (a loop).
+    def group_abs(rootfs, c):
+        replace_with_symlink(rootfs, "/etc/group", os.path.join(c, "group"))
+
+    def run_as_canary_group(pol):
+        pol["process"]["run_as_group"] = CANARY_USER
+    run_case(w, canary, "group-abs", "runc", group_abs, refused_naming("privilege_drop", "/etc/group"),
+             edit_policy=run_as_canary_group)
+    run_case(w, canary, "passwd-loop", "runc",
+             lambda r, c: replace_with_symlink(r, "/etc/passwd", "/etc/passwd"),
+             refused_naming("privilege_drop", "/etc/passwd"), edit_policy=run_as_canary_user)
 
     # /etc/passwd as a FIFO (no writer: an open without O_NONBLOCK would
     # hang) and as a 100 GB sparse file (must not be read whole).
@@ -325,6 +343,13 @@ with t.Workdir() as w:
 
     for kind in ("fifo", "socket", "sparse"):
         run_case(w, canary, "nvidia0-" + kind, "direct", gpu_node_edit(kind), planned(no_gpu_from_live_dev))
+    # ... and as symlinks onto the host canary's character device 195:0.
+    for tag, rel in (("nvidia0-symlink-abs", False), ("nvidia0-symlink-rel", True)):
+        def edit(rootfs, c, rel=rel):
+            link = os.path.join(rootfs, "dev", "nvidia0")
+            host = os.path.join(c, "nvidia0")
+            replace_with_symlink(rootfs, "/dev/nvidia0", relative_to_host(link, host) if rel else host)
+        run_case(w, canary, tag, "direct", edit, planned(no_gpu_from_live_dev))
     run_case(w, canary, "nvidia-caps-deep", "direct", gpu_node_edit("deep"), planned(bounded_paths), gpu=True)
 
     def gpu_from_spec(eff, tag):
