@@ -262,7 +262,12 @@ with t.Workdir() as w:
         with open(cfg, "r+b") as f:
             f.truncate(100 << 20)
 
+    def cfg_fifo(cfg, csub):
+        os.unlink(cfg)
+        os.mkfifo(cfg)  # no writer: an open without O_NONBLOCK would hang
+
     config_case("symlink", cfg_symlink, "symbolic link")
+    config_case("fifo", cfg_fifo, "not a regular file")
     config_case("dir", cfg_dir, "not a regular file")
     config_case("huge", cfg_huge, "larger than")
 
@@ -276,6 +281,31 @@ with t.Workdir() as w:
     with NothingCreated("hook plan mount ..", cbundle):
         r, dt = hook(cpol, d.state_json(cid, cbundle))
         refused("hook plan mount ..", r, dt, "/run/oci-sandbox/../../etc")
+
+    # ... while precreate and inject replace such a mount with a fresh plan
+    # directory of theirs (the bad source never becomes a path).
+    r, dt = timed_run([t.binary(), "precreate"], stdin_bytes=json.dumps(cfg).encode())
+    t.check(r is not None and r.returncode == 0, "precreate plan mount ..: exits 0")
+    if r is not None and r.returncode == 0:
+        out = json.loads(r.stdout)
+        key = out.get("annotations", {}).get("oci-sandbox/plan-key", "")
+        srcs = [m["source"] for m in out["mounts"] if m["destination"] == "/.oci-sandbox/plan"]
+        t.check(srcs == [os.path.join(t.RUN_ROOT, key)] and key.startswith("p-"),
+                "precreate plan mount ..: replaced by its own plan directory (%s)" % srcs)
+        if key.startswith("p-"):
+            os.rmdir(os.path.join(t.RUN_ROOT, key))
+    cid = t.unique_id("badinput-mount-inject")
+    r, dt = inject(cbundle, cid, cpol)
+    srcs = [m["source"] for m in t.read_config(cbundle)["mounts"] if m["destination"] == "/.oci-sandbox/plan"]
+    t.check(r is not None and r.returncode == 0 and srcs == [os.path.join(t.RUN_ROOT, cid)],
+            "inject plan mount ..: replaced by /run/oci-sandbox/<id> (%s)" % srcs)
+    r, _ = hook(cpol, d.state_json(cid, cbundle, status="stopped"), stage="poststop")
+    t.check(t.plan_dir_gone(cid), "inject plan mount ..: poststop removed the plan directory")
+
+    # --- the state's bundle is not absolute --------------------------------
+    with NothingCreated("hook bundle relative"):
+        r, dt = hook(policy_path, d.state_json(t.unique_id("badinput-rel"), "bundle"))
+        refused("hook bundle relative", r, dt, "/bundle", "expected an absolute path")
 
     # --- precreate: a 100 MB spec on stdin --------------------------------
     with NothingCreated("precreate 100 MB stdin"):
