@@ -45,6 +45,14 @@ for applet in $("$rootfs/bin/busybox" --list); do
 	[[ -e $rootfs/bin/$applet ]] || ln -s busybox "$rootfs/bin/$applet"
 done
 echo 'root:x:0:0:root:/root:/bin/sh' >"$rootfs/etc/passwd"
+# A dynamic build (the sanitizer job's) runs in here too, as the enforcer:
+# copy in what its loader maps (ldd's paths, symlinks followed).
+if ldd "$bin" >/dev/null 2>&1; then
+	for lib in $(ldd "$bin" | awk '$2 == "=>" && $3 ~ /^\// {print $3} $1 ~ /^\// {print $1}'); do
+		mkdir -p "$rootfs${lib%/*}"
+		cp -L "$lib" "$rootfs$lib"
+	done
+fi
 
 # The container's own checks, each line "what: result".
 cat >"$rootfs/bin/checks" <<'SH'

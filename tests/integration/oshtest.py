@@ -33,9 +33,6 @@ def need_root_and(*tools):
     for var in ("OSH_BINARY", "OSH_PROBE"):
         if not os.environ.get(var):
             skip(var + " is not set (run through meson test)")
-    if not is_static(os.environ["OSH_BINARY"]):
-        skip("the binary is dynamic (a sanitizer build: ASan cannot link statically); "
-             "it cannot run inside the busybox rootfs, which has no libc")
 
 
 def is_static(path):
@@ -50,6 +47,52 @@ def is_static(path):
         f.seek(phoff)
         ph = f.read(phentsize * phnum)
     return all(struct.unpack_from("<I", ph, i * phentsize)[0] != 3 for i in range(phnum))
+
+
+_SHARED_LIBS = {}
+
+
+def shared_libs(path):
+    """The files the dynamic loader maps for `path`, as ldd names them: the
+    interpreter (/lib64/ld-linux-x86-64.so.2) and each DT_NEEDED library at the
+    path it resolved to (/lib/x86_64-linux-gnu/...). Empty for a static
+    binary. Cached: every bundle of a test run needs the same list."""
+    if path in _SHARED_LIBS:
+        return _SHARED_LIBS[path]
+    libs = []
+    if not is_static(path):
+        r = subprocess.run(["ldd", path], capture_output=True, text=True)
+        if r.returncode != 0:
+            raise RuntimeError("ldd %s failed (%d): %s" % (path, r.returncode, r.stderr.strip()))
+        for line in r.stdout.splitlines():
+            # "libasan.so.8 => /lib/x86_64-linux-gnu/libasan.so.8 (0x...)",
+            # "/lib64/ld-linux-x86-64.so.2 (0x...)", "linux-vdso.so.1 (0x...)"
+            line = line.strip()
+            if "=>" in line:
+                target = line.split("=>", 1)[1].strip()
+                if target.startswith("not found"):
+                    raise RuntimeError("ldd %s: %s" % (path, line))
+            else:
+                target = line
+            target = target.split(" (", 1)[0].strip()
+            if target.startswith("/"):
+                libs.append(target)
+    _SHARED_LIBS[path] = libs
+    return libs
+
+
+def copy_shared_libs(binary_path, rootfs):
+    """A dynamic (sanitizer) build of our binary is bind-mounted into the
+    container as the enforcer, and the busybox rootfs has no libc: copy in
+    what the loader maps, at the same paths, so it runs there too. Each path
+    is copied as the file it resolves to (symlinks followed): the loader opens
+    the name, never looks at the link. The default policy lists /lib and
+    /lib64 read-only, but the enforcer maps them before it applies Landlock,
+    and the busybox-static workload needs none of them."""
+    for lib in shared_libs(binary_path):
+        dest = os.path.join(rootfs, lib.lstrip("/"))
+        os.makedirs(os.path.dirname(dest), exist_ok=True)
+        shutil.copy2(lib, dest)
 
 
 def binary():
@@ -92,6 +135,7 @@ def make_rootfs(rootfs):
         if not os.path.lexists(p):
             os.symlink("busybox", p)
     shutil.copy2(os.environ["OSH_PROBE"], os.path.join(rootfs, "bin", "osh-probe"))
+    copy_shared_libs(os.environ["OSH_BINARY"], rootfs)
     with open(os.path.join(rootfs, "etc", "passwd"), "w") as f:
         f.write("root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/:/bin/false\n")
     with open(os.path.join(rootfs, "etc", "group"), "w") as f:
