@@ -2,7 +2,9 @@
 # The sanitizer job: the whole unit, kernel and integration suite again in an
 # ASan+UBSan build (gcc). Run by `bash scripts/run.sh test` after the normal
 # suite; alone: bash scripts/sanitize.sh [BUILD_DIR]   (default build-asan)
-# The binary is dynamic here (ASan cannot link statically); the fuzz suite is
+# The binary is dynamic here (ASan cannot link statically): the integration
+# tests copy the libraries it maps into their busybox rootfs (oshtest.make_rootfs),
+# so it runs in the container as the enforcer too, sanitized. The fuzz suite is
 # left out (the normal suite's fuzz-smoke already runs the clang fuzz build), and
 # so is suite slow (the .deb/.rpm builds package the release binary).
 set -euo pipefail
@@ -18,11 +20,17 @@ echo "sanitize: build took $((SECONDS - start))s"
 export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1:suppressions=$PWD/tests/sanitizers/ubsan.supp
 set +e
 # Leak checks where processes exit unconfined (unit, packaging). The kernel and
-# integration suites run processes that exit inside a Landlock/seccomp domain,
-# where LeakSanitizer cannot read /proc/PID/task or ptrace its threads and
-# turns every exit into "LeakSanitizer has encountered a fatal error": ASan and
-# UBSan stay on there, leak checking is off. The integration tests skip (the
-# binary is dynamic and cannot run in their libc-less busybox rootfs).
+# integration suites run processes that exit confined: the hook always (its
+# seccomp prelude and Landlock domain), the enforcer when it refuses part-way
+# (Landlock on, seccomp failed, or execve failed). At exit
+# LeakSanitizer lists /proc/PID/task (outside the hook's Landlock domain) and
+# ptraces every thread (EPERM under both seccomp filters), so each such exit
+# becomes "LeakSanitizer has encountered a fatal error", status 1: ASan and
+# UBSan stay on there, leak checking is off. The processes that never see this
+# environment (the enforcer in the container gets process.env; a hook run from
+# hooks.d gets the hook entry's env) take the same settings from the defaults
+# compiled into sanitizer builds (src/sanitizer_defaults.cpp), which halt on a
+# UBSan finding too; they have no suppressions file, and need none so far.
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
 	meson test -C "$dir" --print-errorlogs --num-processes 2 --suite unit --suite packaging
 rc=$?
