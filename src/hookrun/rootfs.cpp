@@ -169,14 +169,26 @@ policy::PathProbe rootfs_probe(int rootfd) {
 }
 
 Result<std::string> read_file_in_root(int rootfd, std::string_view container_path, size_t limit) {
-    auto fd = open_in_root(rootfd, container_path, O_RDONLY | O_NONBLOCK | O_NOCTTY);
-    if (!fd) return unexpected(fd.error());
+    // The image decides what is at this path. Opening a device node for
+    // reading already acts on the host's device (a watchdog starts, a tape
+    // rewinds, a GPU initialises), so the path is first opened O_PATH, which
+    // opens nothing, and only a regular file is then reopened to be read:
+    // through /proc/self/fd, the same inode, with no second path lookup to race.
+    auto at = open_in_root(rootfd, container_path, O_PATH);
+    if (!at) return unexpected(at.error());
     struct stat st {};
-    if (::fstat(fd->get(), &st) != 0)
+    if (::fstat(at->get(), &st) != 0)
         return fail_errno("stat " + std::string(container_path), errno);
     if (!S_ISREG(st.st_mode))
         return fail(std::string(container_path) + " in the container: not a regular file");
-    return file::read_fd(fd->get(), container_path, limit);
+    std::string self = "/proc/self/fd/" + std::to_string(at->get());
+    UniqueFd fd(::open(self.c_str(), O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC));
+    if (!fd) return fail_errno("reopen " + std::string(container_path) + " in the container", errno);
+    struct stat again {};
+    if (::fstat(fd.get(), &again) != 0 || again.st_dev != st.st_dev || again.st_ino != st.st_ino ||
+        !S_ISREG(again.st_mode))
+        return fail(std::string(container_path) + " in the container: changed while being opened");
+    return file::read_fd(fd.get(), container_path, limit);
 }
 
 std::optional<uint32_t> lookup_id(std::string_view db, std::string_view name) {

@@ -195,6 +195,13 @@ def bounded_paths(eff, tag):
     t.check(longest < 200, tag + ": no granted path from deep in the chain (longest %d chars)" % longest)
 
 
+def also(*expects):
+    def expect(out, tag):
+        for e in expects:
+            e(out, tag)
+    return expect
+
+
 def never_canary_uid(inner):
     def expect(out, tag):
         inner(out, tag)
@@ -219,6 +226,36 @@ with t.Workdir() as w:
 
     def etc_to_host_etc(rootfs, c):
         replace_with_symlink(rootfs, "/etc", "/etc")
+
+    # Control: the image's own /etc/passwd names the user: resolved (read
+    # after the hook confined itself), and the workload runs as that uid.
+    def passwd_own(rootfs, c):
+        with open(os.path.join(rootfs, "etc", "passwd"), "a") as f:
+            f.write("%s:x:4321:4321::/:/bin/sh\n" % CANARY_USER)
+
+    def runs_as_4321(out, tag):
+        t.check(out.rc == 0 and out.workload_rc == 0, tag + ": the container was created and started")
+        res = t.results(out.stdout)
+        t.check(res.get("uid") == "4321", tag + ": the workload runs as the image's uid 4321")
+        t.check(res.get("NoNewPrivs") == "1" and res.get("Seccomp") == "2", tag + ": and is confined")
+    def can_switch_user(cfg):  # `runc spec` grants neither CAP_SETUID nor CAP_SETGID
+        for k in ("bounding", "effective", "permitted"):
+            cfg["process"]["capabilities"][k] += ["CAP_SETUID", "CAP_SETGID"]
+    run_case(w, canary, "passwd-control", "runc", passwd_own, runs_as_4321, edit_policy=run_as_canary_user,
+             args=["/bin/sh", "-c", "echo uid=$(id -u); /bin/osh-probe status"], edit_config=can_switch_user)
+
+    # A character device (5:0, /dev/tty) at /etc/passwd: never opened (an
+    # open would act on the host's device; this one would fail with ENXIO).
+    def passwd_chardev(rootfs, c):
+        p = os.path.join(rootfs, "etc", "passwd")
+        os.unlink(p)
+        os.mknod(p, 0o644 | stat.S_IFCHR, os.makedev(5, 0))
+
+    def no_device_open(out, tag):
+        t.check("No such device or address" not in out.stderr, tag + ": the device node was never opened")
+    run_case(w, canary, "passwd-chardev", "runc", passwd_chardev,
+             also(refused_naming("privilege_drop", "/etc/passwd", "not a regular file"), no_device_open),
+             edit_policy=run_as_canary_user)
 
     refuse_passwd = never_canary_uid(refused_naming("privilege_drop", "/etc/passwd"))
     for tag, edit in (("passwd-abs", passwd_abs), ("passwd-rel", passwd_rel)):

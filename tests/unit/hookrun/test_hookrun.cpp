@@ -5,6 +5,7 @@
 
 #include <fcntl.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include <cstdlib>
@@ -303,6 +304,33 @@ TEST_CASE("passwd/group lookups read the image's files, never NSS") {
     REQUIRE(text);
     CHECK(*hookrun::lookup_id(*text, "video") == 44);
     CHECK_FALSE(hookrun::read_file_in_root(rootfd->get(), "/etc", 4096));  // not a regular file
+}
+
+TEST_CASE("image files: a device node or FIFO is never opened, only regular files are read") {
+    TempDir t;
+    std::string root = t.path + "/rootfs";
+    fs::create_directories(root + "/etc");
+    REQUIRE(::mkfifo((root + "/etc/group").c_str(), 0644) == 0);  // no writer
+    auto rootfd = hookrun::open_rootfs(0, root);
+    REQUIRE(rootfd);
+    auto fifo = hookrun::read_file_in_root(rootfd->get(), "/etc/group", 4096);
+    REQUIRE_FALSE(fifo);
+    CHECK(fifo.error().what() == "/etc/group in the container: not a regular file");
+    // /dev/tty (5:0): opening it without a controlling terminal fails with
+    // ENXIO, so an error naming ENXIO would mean the device was opened.
+    if (::mknod((root + "/etc/passwd").c_str(), S_IFCHR | 0644, ::makedev(5, 0)) == 0) {
+        auto dev = hookrun::read_file_in_root(rootfd->get(), "/etc/passwd", 4096);
+        REQUIRE_FALSE(dev);
+        CHECK(dev.error().err == 0);
+        CHECK(dev.error().what() == "/etc/passwd in the container: not a regular file");
+    } else {
+        MESSAGE("mknod needs CAP_MKNOD: the device-node half of this test did not run");
+    }
+    write_file(root + "/etc/hosts", "127.0.0.1 localhost\n");
+    auto reg = hookrun::read_file_in_root(rootfd->get(), "/etc/hosts", 4096);
+    REQUIRE(reg);
+    CHECK(*reg == "127.0.0.1 localhost\n");
+    CHECK_FALSE(hookrun::read_file_in_root(rootfd->get(), "/etc/hosts", 4));  // over the cap
 }
 
 TEST_CASE("policy names from the annotation are plain names") {
