@@ -121,6 +121,21 @@ const std::vector<ProfileEntry>& table() {
          {},
          0,
          "opens files by handle, bypassing path checks (the 'shocker' container escape)"},
+        // Host-wide state that is not namespaced. Most of these need a
+        // capability a container rarely has; denying them keeps a container
+        // given one (CAP_SYS_ADMIN, CAP_SYSLOG, ...) from reaching the host.
+        {"syslog",
+         {},
+         0,
+         "reads the host kernel log (kernel addresses, other containers' messages and GPU "
+         "errors); needs no capability where kernel.dmesg_restrict is 0"},
+        {"acct", {}, 0, "switches host-wide process accounting on or off"},
+        {"swapon", {}, 0, "adds host swap space"},
+        {"swapoff", {}, 0, "removes host swap space (memory pressure on the whole host)"},
+        {"settimeofday", {}, 0, "sets the host's clock (time is not namespaced)"},
+        {"clock_settime", {}, 0, "sets the host's clock (time is not namespaced)"},
+        {"iopl", {}, 0, "raw I/O port access: reaches hardware directly (x86)"},
+        {"ioperm", {}, 0, "raw I/O port access: reaches hardware directly (x86)"},
         // Socket families with kernel attack surface and no use in workloads.
         {"socket",
          {int_eq(0, AF_PACKET)},

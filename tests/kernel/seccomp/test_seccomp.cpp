@@ -174,7 +174,15 @@ const std::map<std::string, Call>& harmless_calls() {
         {"add_key", {__NR_add_key, {0, 0, 0, 0, 0}}},
         {"request_key", {__NR_request_key, {0, 0, 0, 0}}},
         {"open_by_handle_at", {__NR_open_by_handle_at, {-1, 0, 0}}},
-        {"clone3", {__NR_clone3, {0, 0}}},  // size 0: EINVAL unfiltered
+        {"syslog", {__NR_syslog, {-1, 0, 0}}},             // unknown action: EINVAL
+        {"acct", {__NR_acct, {1}}},                        // bad pointer: EFAULT
+        {"swapon", {__NR_swapon, {0, 0}}},                 // NULL path: EFAULT
+        {"swapoff", {__NR_swapoff, {0}}},                  // NULL path: EFAULT
+        {"settimeofday", {__NR_settimeofday, {0, 1}}},     // bad tz pointer: EFAULT
+        {"clock_settime", {__NR_clock_settime, {-1, 0}}},  // no such clock
+        {"iopl", {__NR_iopl, {4}}},                        // level > 3: EINVAL
+        {"ioperm", {__NR_ioperm, {-1, 1, 1}}},             // range past the bitmap: EINVAL
+        {"clone3", {__NR_clone3, {0, 0}}},                 // size 0: EINVAL unfiltered
     };
     return m;
 }
