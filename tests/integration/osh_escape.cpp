@@ -43,29 +43,52 @@ namespace {
 
 const char* errname(int e) {
     switch (e) {
-        case 0: return "OK";
-        case EPERM: return "EPERM";
-        case EACCES: return "EACCES";
-        case ENOENT: return "ENOENT";
-        case EROFS: return "EROFS";
-        case ENOSYS: return "ENOSYS";
-        case EINVAL: return "EINVAL";
-        case EBADF: return "EBADF";
-        case EIO: return "EIO";
-        case ENOTTY: return "ENOTTY";
-        case EXDEV: return "EXDEV";
-        case EBUSY: return "EBUSY";
-        case EFAULT: return "EFAULT";
-        case ENOEXEC: return "ENOEXEC";
-        case ETXTBSY: return "ETXTBSY";
-        case ENOTDIR: return "ENOTDIR";
-        case EOPNOTSUPP: return "EOPNOTSUPP";
-        case ENODEV: return "ENODEV";
-        case ENXIO: return "ENXIO";
-        case EEXIST: return "EEXIST";
-        case ESRCH: return "ESRCH";
-        case E2BIG: return "E2BIG";
-        case ENOMEM: return "ENOMEM";
+        case 0:
+            return "OK";
+        case EPERM:
+            return "EPERM";
+        case EACCES:
+            return "EACCES";
+        case ENOENT:
+            return "ENOENT";
+        case EROFS:
+            return "EROFS";
+        case ENOSYS:
+            return "ENOSYS";
+        case EINVAL:
+            return "EINVAL";
+        case EBADF:
+            return "EBADF";
+        case EIO:
+            return "EIO";
+        case ENOTTY:
+            return "ENOTTY";
+        case EXDEV:
+            return "EXDEV";
+        case EBUSY:
+            return "EBUSY";
+        case EFAULT:
+            return "EFAULT";
+        case ENOEXEC:
+            return "ENOEXEC";
+        case ETXTBSY:
+            return "ETXTBSY";
+        case ENOTDIR:
+            return "ENOTDIR";
+        case EOPNOTSUPP:
+            return "EOPNOTSUPP";
+        case ENODEV:
+            return "ENODEV";
+        case ENXIO:
+            return "ENXIO";
+        case EEXIST:
+            return "EEXIST";
+        case ESRCH:
+            return "ESRCH";
+        case E2BIG:
+            return "E2BIG";
+        case ENOMEM:
+            return "ENOMEM";
         default: {
             static char buf[32];
             snprintf(buf, sizeof buf, "ERRNO_%d", e);
@@ -242,7 +265,8 @@ const std::map<std::string, std::function<void()>>& attempts() {
          }},
         {"clone_newuser",
          [] {
-             long p = syscall(SYS_clone, CLONE_NEWUSER | SIGCHLD, nullptr, nullptr, nullptr, nullptr);
+             long p =
+                 syscall(SYS_clone, CLONE_NEWUSER | SIGCHLD, nullptr, nullptr, nullptr, nullptr);
              if (p == 0) _exit(0);
              if (p > 0) waitpid(static_cast<pid_t>(p), nullptr, 0);
              put("clone_newuser", rc(p));
@@ -276,7 +300,10 @@ const std::map<std::string, std::function<void()>>& attempts() {
              put("io_uring_setup", rc(syscall(425, 8, params)));
          }},
         {"userfaultfd",
-         [] { put("userfaultfd", rc(syscall(SYS_userfaultfd, O_CLOEXEC | 1 /* UFFD_USER_MODE_ONLY */))); }},
+         [] {
+             put("userfaultfd",
+                 rc(syscall(SYS_userfaultfd, O_CLOEXEC | 1 /* UFFD_USER_MODE_ONLY */)));
+         }},
         {"perf_event_open",
          [] {
              perf_event_attr a{};
@@ -306,7 +333,8 @@ const std::map<std::string, std::function<void()>>& attempts() {
          }},
         {"add_key",
          [] {
-             put("add_key", rc(syscall(SYS_add_key, "user", "osh-escape", "x", 1, -2 /* PROCESS */)));
+             put("add_key",
+                 rc(syscall(SYS_add_key, "user", "osh-escape", "x", 1, -2 /* PROCESS */)));
          }},
         {"open_by_handle_at",
          [] {
@@ -323,6 +351,14 @@ const std::map<std::string, std::function<void()>>& attempts() {
         {"init_module", [] { put("init_module", rc(syscall(SYS_init_module, nullptr, 0, ""))); }},
         {"finit_module", [] { put("finit_module", rc(syscall(SYS_finit_module, -1, "", 0))); }},
         {"syslog", [] { put("syslog", rc(klogctl(10 /* SIZE_BUFFER */, nullptr, 0))); }},
+        // Host-wide state, with arguments the kernel refuses after its
+        // capability check or before it: nothing changes even unconfined.
+        {"swapoff", [] { put("swapoff", rc(syscall(SYS_swapoff, nullptr))); }},
+        {"acct", [] { put("acct", rc(syscall(SYS_acct, 1))); }},
+        {"settimeofday", [] { put("settimeofday", rc(syscall(SYS_settimeofday, nullptr, 1))); }},
+        {"clock_settime",
+         [] { put("clock_settime", rc(syscall(SYS_clock_settime, -1, nullptr))); }},
+        {"iopl", [] { put("iopl", rc(syscall(SYS_iopl, 4))); }},
         // Terminal injection.
         {"tiocsti_pty", [] { tty_attempt("tiocsti_pty", 0, TIOCSTI); }},
         // The kernel reads only the low 32 bits of the request.
@@ -336,7 +372,8 @@ const std::map<std::string, std::function<void()>>& attempts() {
         // The plan directory and the enforcer (read-only bind mounts).
         {"plan_create",
          [] {
-             put("plan_create", rc(open("/.oci-sandbox/plan/osh-escape", O_WRONLY | O_CREAT | O_CLOEXEC, 0644)));
+             put("plan_create",
+                 rc(open("/.oci-sandbox/plan/osh-escape", O_WRONLY | O_CREAT | O_CLOEXEC, 0644)));
          }},
         {"plan_unlink", [] { put("plan_unlink", rc(unlink("/.oci-sandbox/plan/plan.json"))); }},
         {"plan_rename",
@@ -348,21 +385,30 @@ const std::map<std::string, std::function<void()>>& attempts() {
         {"plan_write",
          [] { put("plan_write", rc(open("/.oci-sandbox/plan/plan.json", O_WRONLY | O_CLOEXEC))); }},
         {"enforcer_write",
-         [] { put("enforcer_write", rc(open("/.oci-sandbox/oci-sandbox-hook", O_WRONLY | O_CLOEXEC))); }},
+         [] {
+             put("enforcer_write",
+                 rc(open("/.oci-sandbox/oci-sandbox-hook", O_WRONLY | O_CLOEXEC)));
+         }},
         // Kernel control files: opened for writing only, never written.
         {"sysrq_trigger",
          [] { put("sysrq_trigger", rc(open("/proc/sysrq-trigger", O_WRONLY | O_CLOEXEC))); }},
         {"core_pattern",
-         [] { put("core_pattern", rc(open("/proc/sys/kernel/core_pattern", O_WRONLY | O_CLOEXEC))); }},
+         [] {
+             put("core_pattern", rc(open("/proc/sys/kernel/core_pattern", O_WRONLY | O_CLOEXEC)));
+         }},
         {"sys_uevent_helper",
-         [] { put("sys_uevent_helper", rc(open("/sys/kernel/uevent_helper", O_WRONLY | O_CLOEXEC))); }},
+         [] {
+             put("sys_uevent_helper", rc(open("/sys/kernel/uevent_helper", O_WRONLY | O_CLOEXEC)));
+         }},
         {"sys_thp",
          [] {
              put("sys_thp",
                  rc(open("/sys/kernel/mm/transparent_hugepage/enabled", O_WRONLY | O_CLOEXEC)));
          }},
         {"sys_create",
-         [] { put("sys_create", rc(open("/sys/osh-escape", O_WRONLY | O_CREAT | O_CLOEXEC, 0644))); }},
+         [] {
+             put("sys_create", rc(open("/sys/osh-escape", O_WRONLY | O_CREAT | O_CLOEXEC, 0644)));
+         }},
         {"mknod_mem",
          [] {
              // /dev/mem's numbers; the device cgroup would still refuse opening it.

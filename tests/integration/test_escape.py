@@ -8,8 +8,9 @@ the GPU parts of the plan are in force too):
 
   confined       through the shim with the default policy; Docker's default
                  capability set (what a typical container gets)
-  confined-caps  the same plus CAP_SYS_ADMIN, CAP_SYS_PTRACE and
-                 CAP_DAC_READ_SEARCH: the capabilities the attempts need, so
+  confined-caps  the same plus CAP_SYS_ADMIN, CAP_SYS_PTRACE,
+                 CAP_DAC_READ_SEARCH and CAP_SYSLOG: the capabilities the
+                 attempts need, so
                  what stops them is our seccomp filter and Landlock domain,
                  not a missing capability
   control        plain runc, no hook, no linux.seccomp, the same capabilities
@@ -36,7 +37,7 @@ if not os.environ.get("OSH_ESCAPE"):
 DOCKER_CAPS = ["CAP_CHOWN", "CAP_DAC_OVERRIDE", "CAP_FSETID", "CAP_FOWNER", "CAP_MKNOD",
                "CAP_NET_RAW", "CAP_SETGID", "CAP_SETUID", "CAP_SETFCAP", "CAP_SETPCAP",
                "CAP_NET_BIND_SERVICE", "CAP_SYS_CHROOT", "CAP_KILL", "CAP_AUDIT_WRITE"]
-EXTRA_CAPS = ["CAP_SYS_ADMIN", "CAP_SYS_PTRACE", "CAP_DAC_READ_SEARCH"]
+EXTRA_CAPS = ["CAP_SYS_ADMIN", "CAP_SYS_PTRACE", "CAP_DAC_READ_SEARCH", "CAP_SYSLOG"]
 
 # What a confined container must answer. EPERM: the default seccomp profile
 # (action errno); ENOSYS: its clone3 entry; EACCES: Landlock; EROFS: the
@@ -74,6 +75,11 @@ EXPECT_CONFINED = {
     "init_module": "EPERM",
     "finit_module": "EPERM",
     "syslog": "EPERM",
+    "swapoff": "EPERM",
+    "acct": "EPERM",
+    "settimeofday": "EPERM",
+    "clock_settime": "EPERM",
+    "iopl": "EPERM",
     # Terminal injection on a pty pair the workload opened itself (the
     # baseline grants /dev/ptmx and /dev/pts with ioctl_dev, so the ioctl is
     # reached): seccomp's TIOCSTI/TIOCLINUX entries, low 32 bits compared.
@@ -118,7 +124,8 @@ ATTEMPTS = ["remount_proc_sys", "remount_plan", "mount_tmpfs_etc", "umount_plan"
             "clone3_newuser", "setns_mnt", "setns_badfd", "ptrace_attach", "ptrace_seize",
             "process_vm_readv", "io_uring_setup", "userfaultfd", "perf_event_open",
             "bpf_prog_load", "keyctl", "add_key", "open_by_handle_at", "kexec_load",
-            "init_module", "finit_module", "syslog", "tiocsti_pty", "tiocsti_highbit",
+            "init_module", "finit_module", "syslog", "swapoff", "acct",
+            "settimeofday", "clock_settime", "iopl", "tiocsti_pty", "tiocsti_highbit",
             "tiocsti_stdin", "tioclinux", "plan_create", "plan_unlink", "plan_rename",
             "plan_chmod", "plan_write", "enforcer_write", "sysrq_trigger", "core_pattern",
             "sys_uevent_helper", "sys_thp", "sys_create", "mknod_mem", "landlock_stack", "seccomp_stack",
@@ -206,10 +213,18 @@ with t.Workdir() as w:
         "add_key": "OK",
         "mknod_mem": "OK",                 # CAP_MKNOD, no Landlock
         "plan_create": "ENOENT",           # no plan directory without the hook
+        "syslog": "OK",                    # CAP_SYSLOG: the log's size, nothing read
+        "swapoff": "EFAULT",               # CAP_SYS_ADMIN: reaches the NULL path
+        "settimeofday": "EFAULT",          # reaches the bad tz pointer
     }
     for name, want in control_expect.items():
         t.check(control.get(name) == want,
                 "control: %s gives %s without our hook (got %s)" % (name, want, control.get(name)))
+    # Reached the kernel without our filter (EINVAL, or ENOSYS where the
+    # kernel is built without it): only the filter answers EPERM.
+    for name in ("clock_settime", "iopl"):
+        t.check(control.get(name) not in (None, "EPERM"),
+                "control: %s reaches the kernel without our hook (got %s)" % (name, control.get(name)))
     # Namespaces: user namespaces are the kernel's to allow; where it does,
     # only our filter refuses them.
     with open("/proc/sys/user/max_user_namespaces") as f:
