@@ -11,6 +11,7 @@
 #include <iostream>
 
 #include "commands/commands.hpp"
+#include "hookrun/plan_dir.hpp"
 #include "hookrun/prepare.hpp"
 
 namespace osh::commands {
@@ -42,6 +43,13 @@ int runtime_main(const std::vector<std::string>& args) {
         auto changed = hookrun::prepare_bundle(bundle, parsed->id, setup);
         if (!changed)
             return shim_fail(parsed->command + " " + parsed->id + ": " + changed.error().what());
+    } else if (parsed->command == "delete" && !args.back().empty() && args.back().front() != '-') {
+        // A create that the runtime refused before running any hook (an
+        // invalid config) left the empty plan directory of the spec edit,
+        // and no poststop runs for it: the delete of the caller's cleanup
+        // removes it. Only an empty directory goes; a hook's plan stays for
+        // poststop.
+        (void)hookrun::remove_unused_plan_dir(args.back());
     }
 
     std::vector<char*> argv;

@@ -192,4 +192,25 @@ Result<void> remove_plan_dir(std::string_view key, std::optional<std::string_vie
     return {};
 }
 
+Result<void> remove_unused_plan_dir(std::string_view key, std::string_view run_root) {
+    if (auto ok = validate_key(key); !ok) return wrap(ok.error(), "plan directory");
+    auto root = open_run_root(run_root, false);
+    if (!root) {
+        if (root.error().err == ENOENT) return {};
+        return unexpected(root.error());
+    }
+    std::string name(key);
+    struct stat st {};
+    if (::fstatat(root->get(), name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) {
+        if (errno == ENOENT) return {};
+        return fail_errno("stat " + plan_dir_path(key, run_root), errno);
+    }
+    // Only a directory of ours (a symlink or another user's entry stays).
+    if (!S_ISDIR(st.st_mode) || st.st_uid != ::geteuid()) return {};
+    if (::unlinkat(root->get(), name.c_str(), AT_REMOVEDIR) != 0 && errno != ENOENT &&
+        errno != ENOTEMPTY && errno != EEXIST)
+        return fail_errno("remove " + plan_dir_path(key, run_root), errno);
+    return {};
+}
+
 }  // namespace osh::hookrun

@@ -66,4 +66,11 @@ Result<UniqueFd> open_plan_dir(std::string_view key, std::optional<std::string_v
 Result<void> remove_plan_dir(std::string_view key, std::optional<std::string_view> owner_id,
                              std::string_view run_root = kRunRoot);
 
+// Removes <run_root>/<key> only if it is empty: made by a spec edit, never
+// written by a hook. That is what a create leaves when the runtime refused
+// the config before running any hook (so no poststop either); the shim calls
+// this on `delete`. rmdir is atomic: a directory a hook wrote stays. A
+// missing or non-empty directory is success.
+Result<void> remove_unused_plan_dir(std::string_view key, std::string_view run_root = kRunRoot);
+
 }  // namespace osh::hookrun

@@ -302,6 +302,23 @@ with t.Workdir() as w:
     r, _ = hook(cpol, d.state_json(cid, cbundle, status="stopped"), stage="poststop")
     t.check(t.plan_dir_gone(cid), "inject plan mount ..: poststop removed the plan directory")
 
+    # --- a config runc itself refuses before any hook runs ------------------
+    # The shim made /run/oci-sandbox/<id>/ for the edit; runc refuses the
+    # config (an unknown namespace) before any hook, so no poststop either:
+    # the caller's cleanup `delete` through the shim removes the empty
+    # directory.
+    def bogus_namespace(cfg):
+        cfg["linux"]["namespaces"].append({"type": "bogus"})
+    rsub, rbundle, rpol, rrt = t.prepare_case(w, "runc-refuses", PROBE, "runc", edit_config=bogus_namespace)
+    cid = t.unique_id("badinput-runc-refuses")
+    r, dt = shim(rbundle, cid, rrt)
+    t.check(r is not None and r.returncode != 0 and "bogus" in r.stderr,
+            "runc refuses the config: create fails with runc's error")
+    env = {"OCI_SANDBOX_RUNTIME_CONFIG": rrt}
+    r, dt = timed_run([t.binary(), "runtime", "--root", os.path.join(rsub, "runc-root"), "delete", "--force", cid],
+                      env=env)
+    t.check(t.plan_dir_gone(cid), "runc refuses the config: the shim's delete removed the unused plan directory")
+
     # --- the state's bundle is not absolute --------------------------------
     with NothingCreated("hook bundle relative"):
         r, dt = hook(policy_path, d.state_json(t.unique_id("badinput-rel"), "bundle"))

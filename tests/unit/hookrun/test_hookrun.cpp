@@ -162,6 +162,31 @@ TEST_CASE("plan directory: create, own, refuse another's, remove without followi
     CHECK_FALSE(hookrun::create_plan_dir("a/b", nullptr, run));
 }
 
+TEST_CASE("plan directory: an unused (empty) one is removed on delete, a planned one stays") {
+    TempDir t;
+    std::string run_root = t.path + "/run";
+    bool created = false;
+    REQUIRE(hookrun::create_plan_dir("ctr-empty", &created, run_root));
+    CHECK(created);
+    CHECK(hookrun::remove_unused_plan_dir("ctr-empty", run_root));
+    CHECK_FALSE(fs::exists(run_root + "/ctr-empty"));
+    CHECK(hookrun::remove_unused_plan_dir("ctr-empty", run_root));  // missing: success
+
+    REQUIRE(hookrun::create_plan_dir("ctr-planned", &created, run_root));
+    write_file(run_root + "/ctr-planned/owner", "ctr-planned");
+    CHECK(hookrun::remove_unused_plan_dir("ctr-planned", run_root));
+    CHECK(fs::exists(run_root + "/ctr-planned/owner"));  // poststop's to remove
+
+    fs::create_directories(t.path + "/elsewhere");
+    fs::create_directory_symlink(t.path + "/elsewhere", run_root + "/ctr-link");
+    CHECK(hookrun::remove_unused_plan_dir("ctr-link", run_root));
+    CHECK(fs::is_symlink(run_root + "/ctr-link"));
+    CHECK(fs::exists(t.path + "/elsewhere"));
+
+    CHECK_FALSE(hookrun::remove_unused_plan_dir("../run", run_root));
+    CHECK(fs::exists(run_root));
+}
+
 TEST_CASE("plan keys: random tokens, and keys read back from a mount source") {
     auto k = hookrun::random_key();
     REQUIRE(k);
