@@ -381,6 +381,22 @@ const std::map<std::string, std::function<void()>>& attempts() {
              put("plan_rename",
                  rc(rename("/.oci-sandbox/plan/plan.json", "/.oci-sandbox/plan/plan.json.old")));
          }},
+        // Over it from outside: the kernel refuses a rename across mounts
+        // (EXDEV) before it looks at the read-only flag.
+        {"plan_rename_over",
+         [] {
+             int fd = open("/tmp/osh-plan.json", O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+             if (fd < 0) return put_setup("plan_rename_over", errno);
+             close(fd);
+             put("plan_rename_over",
+                 rc(rename("/tmp/osh-plan.json", "/.oci-sandbox/plan/plan.json")));
+             unlink("/tmp/osh-plan.json");
+         }},
+        {"plan_link",
+         [] {
+             put("plan_link",
+                 rc(link("/.oci-sandbox/plan/plan.json", "/.oci-sandbox/plan/osh-escape")));
+         }},
         {"plan_chmod", [] { put("plan_chmod", rc(chmod("/.oci-sandbox/plan/plan.json", 0666))); }},
         {"plan_write",
          [] { put("plan_write", rc(open("/.oci-sandbox/plan/plan.json", O_WRONLY | O_CLOEXEC))); }},
