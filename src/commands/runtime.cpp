@@ -13,6 +13,7 @@
 #include "commands/commands.hpp"
 #include "hookrun/plan_dir.hpp"
 #include "hookrun/prepare.hpp"
+#include "util/test_point.hpp"
 
 namespace osh::commands {
 
@@ -43,6 +44,7 @@ int runtime_main(const std::vector<std::string>& args) {
         auto changed = hookrun::prepare_bundle(bundle, parsed->id, setup);
         if (!changed)
             return shim_fail(parsed->command + " " + parsed->id + ": " + changed.error().what());
+        test_point::kill_at("runtime.before_exec");
     } else if (parsed->command == "delete" && !args.back().empty() && args.back().front() != '-') {
         // A create that the runtime refused before running any hook (an
         // invalid config) left the empty plan directory of the spec edit,

@@ -12,6 +12,7 @@
 #include "util/file.hpp"
 #include "util/json.hpp"
 #include "util/path.hpp"
+#include "util/test_point.hpp"
 
 namespace osh::hookrun {
 
@@ -139,11 +140,13 @@ Result<bool> prepare_bundle(const std::string& bundle_dir, const std::optional<s
                             const EditSetup& setup) {
     auto text = file::read_regular(bundle_dir + "/config.json", true);
     if (!text) return unexpected(text.error());
+    test_point::kill_at("prepare.config_read");
     auto key = choose_key(*text, id, setup.run_root);
     if (!key) return unexpected(key.error());
     bool created = false;
     if (auto ok = create_plan_dir(*key, &created, setup.run_root); !ok)
         return unexpected(ok.error());
+    test_point::kill_at("prepare.plan_dir_created");
     auto changed = oci::edit_bundle(bundle_dir, edit_params(setup, *key));
     if (!changed && created) (void)remove_plan_dir(*key, std::nullopt, setup.run_root);
     return changed;

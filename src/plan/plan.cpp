@@ -11,6 +11,7 @@
 #include "util/json.hpp"
 #include "util/path.hpp"
 #include "util/sha256.hpp"
+#include "util/test_point.hpp"
 
 namespace osh::plan {
 
@@ -403,6 +404,7 @@ Result<Plan> parse(std::string_view bytes, std::string_view origin_sv) {
 }
 
 Result<void> write_plan(int dirfd, const Plan& plan) {
+    test_point::kill_at("plan.write_begin");
     if (auto r = file::write_atomic(dirfd, kPlanFileName, serialize(plan), 0644); !r)
         return wrap(r.error(), "write plan");
     return {};

@@ -7,6 +7,8 @@
 #include <cerrno>
 #include <random>
 
+#include "util/test_point.hpp"
+
 namespace osh::file {
 
 Result<std::string> read_fd(int fd, std::string_view what, size_t limit) {
@@ -44,6 +46,7 @@ Result<void> write_atomic(int dirfd, const std::string& name, std::string_view d
     std::string tmp = "." + name + ".tmp." + std::to_string(rd());
     UniqueFd fd(::openat(dirfd, tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, mode));
     if (!fd) return fail_errno("create " + tmp, errno);
+    test_point::kill_at("write_atomic.created", name);
     size_t off = 0;
     while (off < data.size()) {
         ssize_t n = ::write(fd.get(), data.data() + off, data.size() - off);
@@ -66,11 +69,13 @@ Result<void> write_atomic(int dirfd, const std::string& name, std::string_view d
         return fail_errno("chmod " + tmp, e);
     }
     fd.reset();
+    test_point::kill_at("write_atomic.written", name);
     if (::renameat(dirfd, tmp.c_str(), dirfd, name.c_str()) != 0) {
         int e = errno;
         ::unlinkat(dirfd, tmp.c_str(), 0);
         return fail_errno("rename " + tmp + " to " + name, e);
     }
+    test_point::kill_at("write_atomic.renamed", name);
     return {};
 }
 

@@ -27,9 +27,16 @@ void capture_from_env() {
 void kill_at(const char* name) {
     if (!g_set || g_name != name) return;
     // Said on stderr so a test can tell "killed here" from "never got here".
-    static const char msg[] = "oci-sandbox-hook: test point reached, SIGKILL\n";
-    (void)!::write(STDERR_FILENO, msg, sizeof msg - 1);
+    std::string msg = "oci-sandbox-hook: test point reached, SIGKILL at " + g_name +
+                      (g_arg.empty() ? "" : ":" + g_arg) + "\n";
+    (void)!::write(STDERR_FILENO, msg.data(), msg.size());
     ::kill(::getpid(), SIGKILL);
+}
+
+void kill_at(const char* name, std::string_view subject) {
+    if (!g_set || g_name != name) return;
+    if (!g_arg.empty() && g_arg != subject) return;
+    kill_at(name);
 }
 
 std::optional<std::string> arg(const char* name) {
