@@ -1,0 +1,331 @@
+#!/usr/bin/env python3
+"""Crash safety of the spec edit and the plan write (runc, SIGKILL at named
+test points; needs a -Dtest_hooks=true build).
+
+1. The shim (`oci-sandbox-hook runtime create`) killed at every step of its
+   edit (the points listed in src/util/test_point.hpp): config.json is then
+   byte-identical either to the original or to the complete edit (the same
+   edit `inject` makes), never anything else; then the same command without
+   the point on the same bundle succeeds (the edit is idempotent) and the
+   container runs confined.
+2. The same, killing the shim with SIGKILL after a random 0-5 ms, 20 times.
+3. The hook killed inside its plan write, driven directly (state on stdin)
+   and under runc: the plan directory never holds a plan.json the enforcer
+   could take, the enforcer refuses it (125, plan_missing), and no workload
+   starts.
+
+Leftovers: write_atomic writes ".NAME.tmp.<random>" next to NAME and renames
+it over NAME, so a kill between creating and renaming the temp file leaves
+that one file behind (empty, or holding the complete new content). Nothing
+removes it later: in the bundle it is harmless (runtimes read only
+config.json; it is outside the rootfs, so no container sees it; it holds at
+most our own edit of the spec; a later edit picks a fresh random name with
+O_EXCL, so it never collides). In a plan directory the poststop hook's
+cleanup removes every entry. This test asserts exactly that: at most that
+one temp file, and only when killed between create and rename."""
+import json
+import os
+import random
+import shutil
+import signal
+import subprocess
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import oshtest as t  # noqa: E402
+
+if os.environ.get("OSH_TEST_HOOKS") != "1":
+    t.skip("needs a build with -Dtest_hooks=true (OSH_TEST_HOOKS is %r): the SIGKILL test points "
+           "are compiled out" % os.environ.get("OSH_TEST_HOOKS"))
+t.need_root_and("runc", "busybox")
+
+REACHED = "test point reached"
+PLAN_MOUNT = "/.oci-sandbox/plan"
+# (point, what config.json must be after the kill, temp files left in the bundle)
+SHIM_POINTS = [
+    ("prepare.config_read", "original", 0),
+    ("prepare.plan_dir_created", "original", 0),
+    ("write_atomic.created:config.json", "original", 1),
+    ("write_atomic.written:config.json", "original", 1),
+    ("write_atomic.renamed:config.json", "edited", 0),
+    ("runtime.before_exec", "edited", 0),
+]
+# Hook points inside the plan write: killed at any of them, no plan.json.
+HOOK_POINTS = [
+    "write_atomic.written:owner",
+    "write_atomic.written:effective-policy.json",
+    "plan.write_begin",
+    "write_atomic.created:plan.json",
+    "write_atomic.written:plan.json",
+]
+
+
+class Setup:
+    """One rootfs, policy and shim config shared by every case (cases run one
+    after another); each case gets its own bundle directory."""
+
+    def __init__(self, workdir):
+        self.workdir = workdir
+        self.sub, bundle, self.policy, self.rtcfg = t.prepare_case(
+            workdir, "shared", ["/bin/osh-probe"] + t.CONFINED_CHECKS, "runc")
+        self.rootfs = os.path.join(bundle, "rootfs")
+        cfg = t.read_config(bundle)
+        cfg["root"]["path"] = self.rootfs
+        self.original = json.dumps(cfg, indent=2).encode()
+        self.n = 0
+
+    def new_case(self, tag, args=None):
+        self.n += 1
+        d = os.path.join(self.workdir, "%s-%d" % (tag, self.n))
+        bundle = os.path.join(d, "bundle")
+        os.makedirs(bundle)
+        text = self.original
+        if args is not None:
+            cfg = json.loads(text)
+            cfg["process"]["args"] = args
+            text = json.dumps(cfg, indent=2).encode()
+        with open(os.path.join(bundle, "config.json"), "wb") as f:
+            f.write(text)
+        return t.unique_id(tag), d, bundle, text
+
+    def reference_edit(self, case_dir, cid, text):
+        """What a complete edit of `text` for `cid` is: inject on a copy
+        (same binary, same hook args as the shim's runtime config)."""
+        ref = os.path.join(case_dir, "reference")
+        os.makedirs(ref)
+        with open(os.path.join(ref, "config.json"), "wb") as f:
+            f.write(text)
+        existed = os.path.lexists(os.path.join(t.RUN_ROOT, cid))
+        r = subprocess.run([t.binary(), "inject", "--bundle", ref, "--id", cid,
+                            "--hook-arg=--policy", "--hook-arg=" + self.policy],
+                           capture_output=True, text=True)
+        if not existed:
+            os.rmdir(os.path.join(t.RUN_ROOT, cid))  # empty: only inject made it
+        t.check(r.returncode == 0, "reference edit for %s: inject exits 0 (%s)" % (cid, r.stderr.strip()))
+        with open(os.path.join(ref, "config.json"), "rb") as f:
+            out = f.read()
+        shutil.rmtree(ref)
+        return out
+
+
+def read_bytes(path):
+    with open(path, "rb") as f:
+        return f.read()
+
+
+def temps(bundle):
+    return sorted(n for n in os.listdir(bundle) if n != "config.json")
+
+
+def shim(setup, runc_root, cmd, bundle, cid, point=None, **kw):
+    env = {"OCI_SANDBOX_RUNTIME_CONFIG": setup.rtcfg}
+    if point:
+        env["OSH_TEST_POINT"] = point
+    return [t.binary(), "runtime", "--root", runc_root, cmd, "--bundle", bundle, cid], env
+
+
+def rerun_confined(setup, label, cid, bundle, runc_root, reference):
+    """The shim again, without a point, on the same bundle: runs confined,
+    config.json ends as the reference edit, poststop cleans up."""
+    cmd, env = shim(setup, runc_root, "run", bundle, cid)
+    try:
+        r = t.run(cmd, env=env)
+    finally:
+        t.run(["runc", "--root", runc_root, "delete", "-f", cid])
+    t.check(r.returncode == 0, label + ": the shim run without the point exits 0")
+    t.check_confined(t.results(r.stdout), label + ": rerun")
+    t.check(read_bytes(os.path.join(bundle, "config.json")) == reference,
+            label + ": after the rerun config.json is the edit, once (idempotent)")
+    t.check(t.plan_dir_gone(cid), label + ": poststop removed the plan directory")
+
+
+def check_state(label, bundle, original, reference, want=None):
+    """config.json is the original or the edit, byte for byte; temp files
+    only of the documented name, and only while the config is the original.
+    Returns "original" or "edited"."""
+    now = read_bytes(os.path.join(bundle, "config.json"))
+    state = "original" if now == original else "edited" if now == reference else "other"
+    if want:
+        t.check(state == want, "%s: config.json is byte-identical to the %s" % (label, want))
+    else:
+        t.check(state != "other", "%s: config.json is the original or the complete edit (%s)" % (label, state))
+    left = temps(bundle)
+    t.check(all(n.startswith(".config.json.tmp.") for n in left),
+            "%s: nothing in the bundle but config.json and .config.json.tmp.* (%s)" % (label, left))
+    for n in left:
+        body = read_bytes(os.path.join(bundle, n))
+        t.check(body in (b"", reference),
+                "%s: the leftover %s is empty or the complete edit (%d bytes)" % (label, n, len(body)))
+    return state, left
+
+
+def shim_points(setup):
+    for point, want, want_temps in SHIM_POINTS:
+        cid, d, bundle, original = setup.new_case("shim")
+        reference = setup.reference_edit(d, cid, original)
+        runc_root = os.path.join(d, "runc-root")
+        cmd, env = shim(setup, runc_root, "create", bundle, cid, point)
+        r = t.run(cmd, env=env)
+        t.run(["runc", "--root", runc_root, "delete", "-f", cid])
+        t.check(r.returncode == -signal.SIGKILL and REACHED in r.stderr and point in r.stderr,
+                point + ": the shim died by SIGKILL at the point")
+        _, left = check_state(point, bundle, original, reference, want)
+        t.check(len(left) == want_temps, "%s: %d temp file(s) left, as documented" % (point, want_temps))
+        plan_dir = os.path.join(t.RUN_ROOT, cid)
+        if point == "prepare.config_read":
+            t.check(not os.path.lexists(plan_dir), point + ": no plan directory yet")
+        else:
+            t.check(os.path.isdir(plan_dir) and os.listdir(plan_dir) == [],
+                    point + ": the plan directory exists and is empty")
+        rerun_confined(setup, point, cid, bundle, runc_root, reference)
+        t.check(temps(bundle) == left, point + ": the rerun adds no temp file")
+
+    # The ARG filters by file name: the shim writes config.json, not
+    # plan.json, so it is not killed and its edit is complete. runc runs a
+    # hook whose spec has no "env" with runc's own environment (Go's
+    # exec.Cmd with a nil Env), so the point reaches our hook, which dies
+    # inside its plan write: create fails and no plan is left.
+    cid, d, bundle, original = setup.new_case("filter")
+    reference = setup.reference_edit(d, cid, original)
+    runc_root = os.path.join(d, "runc-root")
+    cmd, env = shim(setup, runc_root, "create", bundle, cid, "write_atomic.written:plan.json")
+    r = t.run(cmd, env=env)
+    t.run(["runc", "--root", runc_root, "delete", "-f", cid])
+    t.check(r.returncode == 1 and "error running hook" in r.stderr and "signal: killed" in r.stderr
+            and "SIGKILL at write_atomic.written:plan.json" in r.stderr,
+            "filter: the shim passes write_atomic.written:plan.json; the hook under runc dies there, create fails")
+    check_state("filter", bundle, original, reference, "edited")
+    t.check(t.plan_dir_gone(cid), "filter: runc's poststop on the failed create removed the plan directory")
+
+
+def random_kills(setup, runs=20):
+    seen = {"original": 0, "edited": 0, "other": 0}
+    for i in range(runs):
+        label = "random kill %d" % i
+        cid, d, bundle, original = setup.new_case("rnd")
+        reference = setup.reference_edit(d, cid, original)
+        runc_root = os.path.join(d, "runc-root")
+        cmd, env = shim(setup, runc_root, "create", bundle, cid)
+        full_env = dict(os.environ)
+        full_env.update(env)
+        delay = random.uniform(0, 0.005)
+        p = subprocess.Popen(cmd, env=full_env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        time.sleep(delay)  # the delay is the test's input, not a synchronisation
+        p.kill()
+        _, err = p.communicate()
+        # After the shim execs runc the pid is runc's: the kill may land there.
+        t.check(p.returncode == -signal.SIGKILL, "%s (%.2f ms): the process died by SIGKILL" % (label, delay * 1000))
+        # runc killed mid-create may have left its state; delete -f runs our poststop.
+        t.run(["runc", "--root", runc_root, "delete", "-f", cid])
+        state, left = check_state(label, bundle, original, reference)
+        seen[state] += 1
+        plan_dir = os.path.join(t.RUN_ROOT, cid)
+        if os.path.isdir(plan_dir) and os.listdir(plan_dir):
+            # runc was killed after our hook wrote the plan but before it
+            # saved its state: nothing (runc delete) will run poststop.
+            t.check(False, "%s: plan directory left non-empty: %s" % (label, os.listdir(plan_dir)))
+            shutil.rmtree(plan_dir)
+        rerun_confined(setup, label, cid, bundle, runc_root, reference)
+    print("random kills: config.json left original %(original)d, edited %(edited)d, other %(other)d" % seen)
+
+
+def hook_state(cid, bundle, status="creating"):
+    return json.dumps({"ociVersion": "1.0.2", "id": cid, "status": status,
+                       "pid": os.getpid(), "bundle": bundle})
+
+
+def inject(setup, bundle, cid):
+    r = t.run([t.binary(), "inject", "--bundle", bundle, "--id", cid,
+               "--hook-arg=--policy", "--hook-arg=" + setup.policy])
+    t.check(r.returncode == 0, cid + ": inject exits 0")
+
+
+def enforcer_refuses(label, plan_dir, marker):
+    r = t.run([t.binary(), "exec", "--plan", plan_dir, "--", "/bin/sh", "-c", "echo ran > " + marker])
+    t.check(r.returncode == 125 and "plan_missing" in r.stderr,
+            label + ": the enforcer refuses the leftover plan directory (125, plan_missing)")
+    t.check(not os.path.exists(marker), label + ": the workload did not run")
+
+
+def poststop(setup, label, cid, bundle):
+    r = t.run([t.binary(), "hook", "--policy", setup.policy, "--stage", "poststop"],
+              input=hook_state(cid, bundle, "stopped"))
+    t.check(r.returncode == 0 and t.plan_dir_gone(cid),
+            label + ": the poststop hook removes the leftover plan directory")
+
+
+def hook_points(setup):
+    for point in HOOK_POINTS:
+        label = "hook " + point
+        cid, d, bundle, _ = setup.new_case("hook")
+        inject(setup, bundle, cid)
+        r = t.run([t.binary(), "hook", "--policy", setup.policy, "--stage", "createRuntime"],
+                  input=hook_state(cid, bundle), env={"OSH_TEST_POINT": point})
+        t.check(r.returncode == -signal.SIGKILL and REACHED in r.stderr, label + ": the hook died by SIGKILL at the point")
+        plan_dir = os.path.join(t.RUN_ROOT, cid)
+        names = os.listdir(plan_dir) if os.path.isdir(plan_dir) else None
+        t.check(names is not None and "plan.json" not in names,
+                label + ": the plan directory is there without plan.json (%s)" % names)
+        t.check(all(n in ("owner", "effective-policy.json") or n.startswith(".") and ".tmp." in n
+                    for n in names or []), label + ": only complete files or temp files in it")
+        enforcer_refuses(label, plan_dir, os.path.join(d, "marker"))
+        poststop(setup, label, cid, bundle)
+
+    # Control: killed right after the rename, the plan is complete and the
+    # enforcer takes it (so the refusals above are about the missing plan).
+    label = "hook write_atomic.renamed:plan.json"
+    cid, d, bundle, _ = setup.new_case("hook")
+    inject(setup, bundle, cid)
+    r = t.run([t.binary(), "hook", "--policy", setup.policy, "--stage", "createRuntime"],
+              input=hook_state(cid, bundle), env={"OSH_TEST_POINT": "write_atomic.renamed:plan.json"})
+    t.check(r.returncode == -signal.SIGKILL and REACHED in r.stderr, label + ": the hook died by SIGKILL at the point")
+    plan_dir = os.path.join(t.RUN_ROOT, cid)
+    t.check(os.path.isfile(os.path.join(plan_dir, "plan.json")), label + ": plan.json is complete")
+    r = t.run([t.binary(), "exec", "--plan", plan_dir, "--", "/bin/true"])
+    t.check(r.returncode == 0, label + ": the enforcer accepts the complete plan and runs the command")
+    poststop(setup, label, cid, bundle)
+
+
+def hook_under_runc(setup):
+    for point in ("write_atomic.written:plan.json", "write_atomic.created:plan.json"):
+        label = "runc, hook " + point
+        marker = "/tmp/osh-crash-marker"
+        cid, d, bundle, _ = setup.new_case("runc-hook", ["/bin/sh", "-c", "echo ran > " + marker])
+        host_marker = setup.rootfs + marker
+        if os.path.exists(host_marker):
+            os.unlink(host_marker)
+        inject(setup, bundle, cid)
+        cfg = t.read_config(bundle)
+        ours = [h for h in cfg["hooks"]["createRuntime"] if h["args"][1:2] == ["hook"]]
+        t.check(len(ours) == 1, label + ": one createRuntime hook of ours")
+        ours[0]["env"] = ["OSH_TEST_POINT=" + point]  # runc gives a hook only its spec env
+        t.write_config(bundle, cfg)
+        runc_root = os.path.join(d, "runc-root")
+        try:
+            r = t.run(["runc", "--root", runc_root, "run", "--bundle", bundle, cid])
+        finally:
+            t.run(["runc", "--root", runc_root, "delete", "-f", cid])
+        t.check(r.returncode != 0 and "error running hook" in r.stderr and "signal: killed" in r.stderr,
+                label + ": runc run fails on the killed hook")
+        t.check(not os.path.exists(host_marker), label + ": the workload never started (no marker)")
+        plan_dir = os.path.join(t.RUN_ROOT, cid)
+        if os.path.isdir(plan_dir):
+            t.check("plan.json" not in os.listdir(plan_dir), label + ": no plan.json left")
+            enforcer_refuses(label, plan_dir, os.path.join(d, "marker"))
+            poststop(setup, label, cid, bundle)
+        else:
+            print("  (runc ran the poststop hook on the failed create: the plan directory is gone)")
+        t.check(t.plan_dir_gone(cid), label + ": nothing left in /run/oci-sandbox/" + cid)
+
+
+with t.Workdir() as w:
+    setup = Setup(w)
+    started = time.monotonic()
+    shim_points(setup)
+    random_kills(setup)
+    hook_points(setup)
+    hook_under_runc(setup)
+    print("took %.1f s" % (time.monotonic() - started))
+
+t.finish()
