@@ -342,8 +342,12 @@ const std::map<std::string, std::function<void()>>& attempts() {
              auto* fh = reinterpret_cast<file_handle*>(buf);
              fh->handle_bytes = 128;
              int mount_id;
-             if (name_to_handle_at(AT_FDCWD, "/", fh, &mount_id, 0) < 0)
-                 return put_setup("open_by_handle_at", errno);
+             if (name_to_handle_at(AT_FDCWD, "/", fh, &mount_id, 0) < 0) {
+                 // A filesystem without file handles: a made-up one still
+                 // reaches the kernel (or the filter) with the same call.
+                 fh->handle_bytes = 8;
+                 fh->handle_type = 1;
+             }
              int mfd = open("/", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
              put("open_by_handle_at", rc(open_by_handle_at(mfd, fh, O_RDONLY | O_CLOEXEC)));
          }},
