@@ -1,6 +1,10 @@
 #!/usr/bin/env python3
 """Hostile images: rootfses whose paths the hook reads are symlinks onto the
-host, FIFOs, sockets, huge sparse files or very deep directory chains.
+host (absolute and ../-relative: /etc/passwd, /etc/group, /etc, /dev, /run,
+/proc, /.oci-sandbox, /.oci-sandbox/plan, /data, /dev/nvidia0), FIFOs,
+sockets, character devices, huge sparse files or very deep directory chains.
+A control case (the image's own /etc/passwd) shows that refusals come from
+the hostility, not from the setup.
 Default policy (with process.run_as_user set to a name, so the image's
 /etc/passwd is read, and a /data rule where a case puts something at /data),
 fake GPU devices where a case is about GPU nodes.
@@ -360,6 +364,21 @@ with t.Workdir() as w:
                  runs_confined(lambda out, tag: t.check("/data" in d.granted_paths(out.effective),
                                                         tag + ": the policy's /data rule is planned")),
                  edit_policy=data_rule)
+
+    # The policy's /data as a symlink onto the host canary: resolved inside
+    # the rootfs, where the target does not exist: skipped with that reason,
+    # and the container cannot write through it.
+    for tag, rel in (("data-symlink-abs", False), ("data-symlink-rel", True)):
+        def edit(rootfs, c, rel=rel):
+            link = os.path.join(rootfs, "data")
+            replace_with_symlink(rootfs, "/data", relative_to_host(link, c) if rel else c)
+
+        def through_link(out, tag):
+            skipped_not_in_rootfs("/data")(out.effective or {}, tag)
+            t.check(t.results(out.stdout).get("write:/data/osh-x") not in (None, "OK"),
+                    tag + ": the workload cannot write through /data")
+        run_case(w, canary, tag, "runc", edit, runs_confined(through_link), edit_policy=data_rule,
+                 args=PROBE + ["write:/data/osh-x"])
 
     # /dev/nvidia0 in the image as a FIFO, a socket, a 100 GB sparse file,
     # and a 4096-deep /dev/nvidia-caps chain, seen by the hook's walk of the
