@@ -66,26 +66,13 @@ bool resolves(uint32_t arch, const std::string& name) {
     return seccomp_syscall_resolve_name_arch(arch, name.c_str()) != __NR_SCMP_ERROR;
 }
 
-// Builds the libseccomp filter for `spec` (rules already resolved).
-Result<Ctx> build(const FilterSpec& spec, const std::vector<Rule>& rules) {
-    const uint32_t arch = effective_arch(spec.audit_arch);
-    const uint32_t action = deny_action(spec.policy.action);
-    // Names the policy and the vendors give must exist on the target arch:
-    // a typo must not silently leave a call allowed (or a relaxation unused).
-    auto check = [&](const std::string& name, std::string_view where) -> Result<void> {
-        if (!resolves(arch, name)) {
-            return fail("unknown syscall name \"" + name + "\" in " + std::string(where) +
-                        " (for architecture " + arch_name(arch) + ")");
-        }
-        return {};
-    };
-    for (const auto& n : spec.policy.deny)
-        if (auto r = check(n, "seccomp.deny"); !r) return unexpected(r.error());
-    for (const auto& n : spec.policy.allow)
-        if (auto r = check(n, "seccomp.allow"); !r) return unexpected(r.error());
-    for (const auto& n : spec.relaxations)
-        if (auto r = check(n, "a vendor relaxation"); !r) return unexpected(r.error());
+// A name libseccomp knows for `arch`, or one the profile knows by number.
+bool known(uint32_t arch, const std::string& name) {
+    return resolves(arch, name) || profile_number(name) != 0;
+}
 
+// An empty filter (default allow) with our attributes, for `arch` alone.
+Result<Ctx> new_ctx(uint32_t arch, uint32_t action) {
     Ctx ctx(seccomp_init(SCMP_ACT_ALLOW));
     if (!ctx) return fail_errno("libseccomp: seccomp_init", ENOMEM);
     int rc = 0;
@@ -101,16 +88,22 @@ Result<Ctx> build(const FilterSpec& spec, const std::vector<Rule>& rules) {
         if ((rc = seccomp_arch_remove(ctx.get(), native)) != 0)
             return fail_rc("remove native arch", rc);
     }
-    if (spec.policy.allow_i386 && arch == AUDIT_ARCH_X86_64) {
-        if ((rc = seccomp_arch_add(ctx.get(), SCMP_ARCH_X86)) != 0)
-            return fail_rc("add arch x86", rc);
-    }
+    return Ctx(std::move(ctx));
+}
 
+// Adds the rules to a one-arch filter. Numbers are given as the host's;
+// libseccomp translates them by name for another arch. A profile name the
+// arch lacks is skipped. A call libseccomp does not know (ProfileEntry::number)
+// can be added only to a filter for the host's own arch: libseccomp 2.5.4 has
+// no name to translate it by.
+Result<void> add_rules(void* ctx, uint32_t arch, uint32_t action, const std::vector<Rule>& rules) {
     for (const auto& r : rules) {
-        // Numbers are given as the host's; libseccomp translates them by name
-        // for each arch in the filter. A profile name the target arch lacks is skipped.
-        if (!resolves(arch, r.syscall)) continue;
-        const int nr = seccomp_syscall_resolve_name(r.syscall.c_str());
+        int nr = __NR_SCMP_ERROR;
+        if (resolves(arch, r.syscall)) {
+            nr = seccomp_syscall_resolve_name(r.syscall.c_str());
+        } else if (r.number != 0 && arch == seccomp_arch_native()) {
+            nr = r.number;
+        }
         if (nr == __NR_SCMP_ERROR) continue;
         std::vector<scmp_arg_cmp> cmps;
         for (const auto& c : r.conds) {
@@ -123,11 +116,48 @@ Result<Ctx> build(const FilterSpec& spec, const std::vector<Rule>& rules) {
         const uint32_t act = r.errno_override != 0
                                  ? SCMP_ACT_ERRNO(static_cast<uint32_t>(r.errno_override))
                                  : action;
-        rc = seccomp_rule_add_array(ctx.get(), act, nr, static_cast<unsigned>(cmps.size()),
-                                    cmps.data());
+        const int rc =
+            seccomp_rule_add_array(ctx, act, nr, static_cast<unsigned>(cmps.size()), cmps.data());
         if (rc != 0) return fail_rc("add rule for " + r.syscall, rc);
     }
-    return Ctx(std::move(ctx));
+    return {};
+}
+
+// Builds the libseccomp filter for `spec` (rules already resolved).
+Result<Ctx> build(const FilterSpec& spec, const std::vector<Rule>& rules) {
+    const uint32_t arch = effective_arch(spec.audit_arch);
+    const uint32_t action = deny_action(spec.policy.action);
+    // Names the policy and the vendors give must exist on the target arch:
+    // a typo must not silently leave a call allowed (or a relaxation unused).
+    auto check = [&](const std::string& name, std::string_view where) -> Result<void> {
+        if (!known(arch, name)) {
+            return fail("unknown syscall name \"" + name + "\" in " + std::string(where) +
+                        " (for architecture " + arch_name(arch) + ")");
+        }
+        return {};
+    };
+    for (const auto& n : spec.policy.deny)
+        if (auto r = check(n, "seccomp.deny"); !r) return unexpected(r.error());
+    for (const auto& n : spec.policy.allow)
+        if (auto r = check(n, "seccomp.allow"); !r) return unexpected(r.error());
+    for (const auto& n : spec.relaxations)
+        if (auto r = check(n, "a vendor relaxation"); !r) return unexpected(r.error());
+
+    auto ctx = new_ctx(arch, action);
+    if (!ctx) return unexpected(ctx.error());
+    if (auto r = add_rules(ctx->get(), arch, action, rules); !r) return unexpected(r.error());
+    if (spec.policy.allow_i386 && arch == AUDIT_ARCH_X86_64) {
+        // Built apart and merged, so the x86_64 part keeps the rules known
+        // only by number (libseccomp refuses them in a two-arch filter).
+        auto x86 = new_ctx(AUDIT_ARCH_I386, action);
+        if (!x86) return unexpected(x86.error());
+        if (auto r = add_rules(x86->get(), AUDIT_ARCH_I386, action, rules); !r)
+            return unexpected(r.error());
+        if (int rc = seccomp_merge(ctx->get(), x86->get()); rc != 0)
+            return fail_rc("merge the x86 filter", rc);
+        (void)x86->release();  // seccomp_merge freed it
+    }
+    return std::move(*ctx);
 }
 
 // Runs an export function into a memfd and reads the bytes back (2.5.4 has no
@@ -217,7 +247,7 @@ Result<Bpf> compile(const FilterSpec& spec, const std::string& cache_dir, Compil
         // Profile none: nothing to validate beyond the names, no filter.
         for (const auto* names : {&spec.policy.allow, &spec.relaxations}) {
             for (const auto& n : *names) {
-                if (!resolves(arch, n)) {
+                if (!known(arch, n)) {
                     return fail("seccomp compile: unknown syscall name \"" + n +
                                 "\" (for architecture " + arch_name(arch) + ")");
                 }

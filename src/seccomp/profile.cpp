@@ -21,6 +21,9 @@ constexpr uint64_t kCloneNamespaces = CLONE_NEWNS | CLONE_NEWCGROUP | CLONE_NEWU
                                       CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWNET;
 constexpr uint64_t kUnshareNamespaces = kCloneNamespaces | kCloneNewTime;
 
+// Calls newer than libseccomp 2.5.4's table, by number (see ProfileEntry::number).
+constexpr int kNrOpenTreeAttr = 467;
+
 // int arguments: the kernel reads only the low 32 bits, so compare only those
 // (a plain 64-bit compare is bypassed by setting a high bit).
 constexpr uint64_t kLow32 = 0xffffffffu;
@@ -83,6 +86,12 @@ const std::vector<ProfileEntry>& table() {
         {"fspick", {}, 0, "new mount API: reconfigures an existing mount"},
         {"move_mount", {}, 0, "new mount API: attaches or moves a mount"},
         {"open_tree", {}, 0, "new mount API: clones a mount tree"},
+        {"open_tree_attr",
+         {},
+         0,
+         "new mount API (Linux 6.15): clones a mount tree like open_tree; a clone of /proc "
+         "without its submounts has no read-only /proc/sys",
+         kNrOpenTreeAttr},
         {"pivot_root", {}, 0, "changes the root filesystem"},
         {"chroot", {}, 0, "changes the root directory (with other bugs, a classic escape step)"},
         // Namespaces.
@@ -177,14 +186,14 @@ void expand(const ProfileEntry& e, std::vector<Rule>& out) {
     auto it = std::find_if(e.conds.begin(), e.conds.end(),
                            [](const ArgCond& c) { return c.op == CondOp::any_bit; });
     if (it == e.conds.end()) {
-        out.push_back(
-            Rule{std::string(e.syscall), e.conds, e.errno_override, std::string(e.reason)});
+        out.push_back(Rule{std::string(e.syscall), e.conds, e.errno_override, std::string(e.reason),
+                           e.number});
         return;
     }
     for (int bit = 0; bit < 64; ++bit) {
         const uint64_t b = uint64_t{1} << bit;
         if ((it->mask & b) == 0) continue;
-        Rule r{std::string(e.syscall), e.conds, e.errno_override, std::string(e.reason)};
+        Rule r{std::string(e.syscall), e.conds, e.errno_override, std::string(e.reason), e.number};
         auto& c = r.conds[static_cast<size_t>(it - e.conds.begin())];
         c = ArgCond{c.arg, CondOp::masked_eq, b, b};
         out.push_back(std::move(r));
@@ -195,6 +204,12 @@ void expand(const ProfileEntry& e, std::vector<Rule>& out) {
 
 std::span<const ProfileEntry> default_profile() {
     return table();
+}
+
+int profile_number(std::string_view name) {
+    for (const auto& e : table())
+        if (e.syscall == name && e.number != 0) return e.number;
+    return 0;
 }
 
 uint32_t effective_arch(uint32_t audit_arch) {
@@ -225,7 +240,7 @@ std::vector<Rule> resolve_rules(const FilterSpec& spec) {
         if (unconditional) continue;  // already denied for every call (keeps e.g. clone3's ENOSYS)
         // An outright deny covers the profile's conditional rules for the name.
         std::erase_if(rules, [&](const Rule& r) { return r.syscall == name; });
-        rules.push_back(Rule{name, {}, 0, "policy seccomp.deny"});
+        rules.push_back(Rule{name, {}, 0, "policy seccomp.deny", profile_number(name)});
     }
     const std::set<std::string> allowed(pol.allow.begin(), pol.allow.end());
     std::erase_if(rules, [&](const Rule& r) { return allowed.count(r.syscall) != 0; });
@@ -258,6 +273,7 @@ std::string canonical_source(const FilterSpec& spec) {
             }
         }
         if (r.errno_override != 0) s += " errno=" + std::to_string(r.errno_override);
+        if (r.number != 0) s += " nr=" + std::to_string(r.number);
         s += "\n";
     }
     return s;

@@ -39,12 +39,20 @@ struct ProfileEntry {
     int errno_override =
         0;  // nonzero: always answer with this errno (clone3 -> ENOSYS), whatever the action
     std::string_view reason;
+    // Nonzero: the call's number, for a call newer than libseccomp's table
+    // (Debian 12's 2.5.4 stops at 456). Numbers from 424 on are the same on
+    // x86_64, aarch64 and i386, so one number serves every target we build.
+    int number = 0;
 };
 
 // The built-in default profile (x86_64 semantics; names only, so it is the
 // same table for every architecture: names a given architecture lacks are
 // skipped there).
 std::span<const ProfileEntry> default_profile();
+
+// The profile's number for a call libseccomp may not know by name
+// (ProfileEntry::number); 0 when the profile has none.
+int profile_number(std::string_view name);
 
 // What to compile: the policy's seccomp section, the detected vendors'
 // relaxations, and the target architecture.
@@ -60,6 +68,7 @@ struct Rule {
     std::vector<ArgCond> conds;  // any_bit already expanded
     int errno_override = 0;
     std::string reason;
+    int number = 0;  // see ProfileEntry::number
     bool operator==(const Rule&) const = default;
 };
 

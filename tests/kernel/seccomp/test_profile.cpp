@@ -78,6 +78,7 @@ TEST_CASE("profile: the issue's deny list is all there, each with a reason") {
                           "fspick",
                           "move_mount",
                           "open_tree",
+                          "open_tree_attr",
                           "pivot_root",
                           "chroot",
                           "setns",
@@ -109,9 +110,17 @@ TEST_CASE("profile: the issue's deny list is all there, each with a reason") {
     for (const auto& e : default_profile()) {
         CAPTURE(e.syscall);
         CHECK(e.reason.size() > 10);
-        // Every name exists on x86_64 (a typo here would silently allow the call).
-        CHECK(seccomp_syscall_resolve_name_arch(SCMP_ARCH_X86_64, std::string(e.syscall).c_str()) !=
-              __NR_SCMP_ERROR);
+        // Every name exists on x86_64 (a typo here would silently allow the
+        // call), or carries its number; a libseccomp that knows it agrees.
+        const int nr =
+            seccomp_syscall_resolve_name_arch(SCMP_ARCH_X86_64, std::string(e.syscall).c_str());
+        if (e.number == 0) {
+            CHECK(nr != __NR_SCMP_ERROR);
+        } else {
+            CHECK(e.number >= 424);  // unified numbering: the same on every arch we build
+            CHECK((nr == __NR_SCMP_ERROR || nr == e.number));
+            CHECK(profile_number(e.syscall) == e.number);
+        }
     }
 }
 
@@ -430,6 +439,39 @@ uint32_t run_bpf(const Bpf& bpf, const FakeCall& c) {
 constexpr uint32_t kEperm = SECCOMP_RET_ERRNO | EPERM;
 
 }  // namespace
+
+TEST_CASE("bpf program: a call newer than libseccomp is denied by its number") {
+    constexpr int kOpenTreeAttr = 467;
+    REQUIRE(profile_number("open_tree_attr") == kOpenTreeAttr);
+    const FakeCall call{kOpenTreeAttr, AUDIT_ARCH_X86_64, {}};
+    auto plain = compile(FilterSpec{}, "");
+    REQUIRE(plain.has_value());
+    CHECK(run_bpf(*plain, call) == kEperm);
+    CHECK(run_bpf(*plain, FakeCall{kOpenTreeAttr + 1, AUDIT_ARCH_X86_64, {}}) ==
+          SECCOMP_RET_ALLOW);  // file_getattr: allowed
+    // With i386 the filter is two merged ones: the x86_64 part keeps the number.
+    FilterSpec i386;
+    i386.policy.allow_i386 = true;
+    auto both = compile(i386, "");
+    REQUIRE(both.has_value());
+    CHECK(run_bpf(*both, call) == kEperm);
+    CHECK(run_bpf(*both, FakeCall{61, AUDIT_ARCH_I386, {}}) == kEperm);  // i386 chroot
+    CHECK(run_bpf(*both, FakeCall{20, AUDIT_ARCH_I386, {}}) == SECCOMP_RET_ALLOW);
+    // The policy may name it: deny with profile none, allow with the default.
+    FilterSpec none;
+    none.policy.profile = policy::SeccompProfile::none;
+    none.policy.deny = {"open_tree_attr"};
+    auto denied = compile(none, "");
+    REQUIRE(denied.has_value());
+    CHECK(run_bpf(*denied, call) == kEperm);
+    FilterSpec allow;
+    allow.policy.allow = {"open_tree_attr"};
+    auto allowed = compile(allow, "");
+    REQUIRE(allowed.has_value());
+    CHECK(run_bpf(*allowed, call) == SECCOMP_RET_ALLOW);
+    // The number is part of the source, so of the cache key.
+    CHECK(canonical_source(FilterSpec{}).find("deny open_tree_attr nr=467\n") != std::string::npos);
+}
 
 TEST_CASE("bpf program: i386 and foreign arches get the action unless allow_i386") {
     auto plain = compile(FilterSpec{}, "");

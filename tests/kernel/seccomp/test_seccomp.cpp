@@ -162,6 +162,7 @@ const std::map<std::string, Call>& harmless_calls() {
         {"fspick", {__NR_fspick, {-1, 0, 0}}},
         {"move_mount", {__NR_move_mount, {-1, 0, -1, 0, 0}}},
         {"open_tree", {__NR_open_tree, {-1, 0, 0}}},
+        {"open_tree_attr", {467, {-1, 0, 0, 0, 0}}},  // bad fd; ENOSYS before Linux 6.15
         {"pivot_root", {__NR_pivot_root, {0, 0}}},
         {"chroot", {__NR_chroot, {0}}},
         {"setns", {__NR_setns, {-1, 0}}},
