@@ -219,6 +219,18 @@ void remount_rw(const char* name, const char* path) {
     if (e == 0) mount(nullptr, path, nullptr, MS_REMOUNT | MS_BIND | MS_RDONLY | keep, nullptr);
 }
 
+// Clones the /proc mount alone (no AT_RECURSIVE), then opens core_pattern
+// through the clone for writing (never writes).
+void open_tree_proc(const char* name, long nr) {
+    constexpr unsigned kOpenTreeClone = 1;
+    long fd = syscall(nr, AT_FDCWD, "/proc", kOpenTreeClone | O_CLOEXEC, nullptr, 0);
+    put(name, rc(fd));
+    if (fd < 0) return;
+    std::string n = std::string(name) + "_core_pattern";
+    put(n.c_str(),
+        rc(openat(static_cast<int>(fd), "sys/kernel/core_pattern", O_WRONLY | O_CLOEXEC)));
+}
+
 // TIOCSTI on a terminal we own: a pty pair made here, so the attempt reaches
 // the ioctl (the baseline allows /dev/ptmx and /dev/pts with ioctl_dev).
 int open_pty_slave(int* master) {
@@ -250,6 +262,11 @@ const std::map<std::string, std::function<void()>>& attempts() {
              if (e == 0) umount2("/etc", MNT_DETACH);  // the mount table is shared: undo
          }},
         {"umount_plan", [] { put("umount_plan", rc(umount2("/.oci-sandbox/plan", MNT_DETACH))); }},
+        // A detached copy of /proc without its submounts: runc's read-only
+        // /proc/sys bind is not in it. open_tree is in the profile;
+        // open_tree_attr (6.15, number 467) is newer than libseccomp's table.
+        {"open_tree_proc", [] { open_tree_proc("open_tree_proc", SYS_open_tree); }},
+        {"open_tree_attr_proc", [] { open_tree_proc("open_tree_attr_proc", 467); }},
         {"pivot_root",
          [] { put("pivot_root", rc(syscall(SYS_pivot_root, "/osh-none-a", "/osh-none-b"))); }},
         {"chroot", [] { put("chroot", rc(chroot("/"))); }},

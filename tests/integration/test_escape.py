@@ -51,6 +51,12 @@ EXPECT_CONFINED = {
     "umount_plan": "EPERM",
     "pivot_root": "EPERM",
     "chroot": "EPERM",
+    # A clone of /proc alone, without runc's read-only /proc/sys on top:
+    # open_tree by name, open_tree_attr (Linux 6.15, unknown to libseccomp
+    # 2.5.4) by number. Before the number rule, confined-caps opened
+    # core_pattern for writing through the clone.
+    "open_tree_proc": "EPERM",
+    "open_tree_attr_proc": "EPERM",
     # Namespaces: unshare/clone with CLONE_NEW* bits, setns; clone3 is ENOSYS.
     "unshare_user": "EPERM",
     "unshare_mnt": "EPERM",
@@ -121,17 +127,17 @@ EXPECT_CONFINED = {
     "prctl_stack_unshare_user": "EPERM",
 }
 
-ATTEMPTS = ["remount_proc_sys", "remount_plan", "mount_tmpfs_etc", "umount_plan", "pivot_root",
-            "chroot", "unshare_user", "unshare_mnt", "userns_mount", "clone_newuser",
-            "clone3_newuser", "setns_mnt", "setns_badfd", "ptrace_attach", "ptrace_seize",
-            "process_vm_readv", "io_uring_setup", "userfaultfd", "perf_event_open",
-            "bpf_prog_load", "keyctl", "add_key", "open_by_handle_at", "kexec_load",
-            "init_module", "finit_module", "syslog", "swapoff", "acct", "settimeofday",
-            "clock_settime", "iopl", "tiocsti_pty", "tiocsti_highbit", "tiocsti_stdin",
-            "tioclinux", "plan_create", "plan_unlink", "plan_rename", "plan_rename_over",
-            "plan_link", "plan_chmod", "plan_write", "enforcer_write", "sysrq_trigger",
-            "core_pattern", "sys_uevent_helper", "sys_thp", "sys_create", "mknod_mem",
-            "landlock_stack", "seccomp_stack", "prctl_stack"]
+ATTEMPTS = ["open_tree_proc", "open_tree_attr_proc", "remount_proc_sys", "remount_plan",
+            "mount_tmpfs_etc", "umount_plan", "pivot_root", "chroot", "unshare_user",
+            "unshare_mnt", "userns_mount", "clone_newuser", "clone3_newuser", "setns_mnt",
+            "setns_badfd", "ptrace_attach", "ptrace_seize", "process_vm_readv",
+            "io_uring_setup", "userfaultfd", "perf_event_open", "bpf_prog_load", "keyctl",
+            "add_key", "open_by_handle_at", "kexec_load", "init_module", "finit_module",
+            "syslog", "swapoff", "acct", "settimeofday", "clock_settime", "iopl", "tiocsti_pty",
+            "tiocsti_highbit", "tiocsti_stdin", "tioclinux", "plan_create", "plan_unlink",
+            "plan_rename", "plan_rename_over", "plan_link", "plan_chmod", "plan_write",
+            "enforcer_write", "sysrq_trigger", "core_pattern", "sys_uevent_helper", "sys_thp",
+            "sys_create", "mknod_mem", "landlock_stack", "seccomp_stack", "prctl_stack"]
 ARGS = ["/bin/osh-escape"] + ATTEMPTS
 
 # Present or not depending on the kernel's configuration: EROFS when the file
@@ -219,6 +225,8 @@ with t.Workdir() as w:
         "add_key": "OK",
         "mknod_mem": "OK",                 # CAP_MKNOD, no Landlock
         "plan_create": "ENOENT",           # no plan directory without the hook
+        "open_tree_proc": "OK",            # CAP_SYS_ADMIN: a clone of /proc alone
+        "open_tree_proc_core_pattern": "OK",  # ... where /proc/sys is writable (opened only)
         "syslog": "OK",                    # CAP_SYSLOG: the log's size, nothing read
         "swapoff": "EFAULT",               # CAP_SYS_ADMIN: reaches the NULL path
         "settimeofday": "EFAULT",          # reaches the bad tz pointer
@@ -227,10 +235,10 @@ with t.Workdir() as w:
         t.check(control.get(name) == want,
                 "control: %s gives %s without our hook (got %s)" % (name, want, control.get(name)))
     # Reached the kernel without our filter (EINVAL, or ENOSYS where the
-    # kernel is built without it; open_by_handle_at, the 'shocker' primitive,
+    # kernel is built without it or is older; open_by_handle_at, the 'shocker' primitive,
     # opens "/" by handle with CAP_DAC_READ_SEARCH where the filesystem has
     # file handles): only the filter answers EPERM.
-    for name in ("clock_settime", "iopl", "open_by_handle_at"):
+    for name in ("clock_settime", "iopl", "open_by_handle_at", "open_tree_attr_proc"):
         t.check(control.get(name) not in (None, "EPERM"),
                 "control: %s reaches the kernel without our hook (got %s)" % (name, control.get(name)))
     # Namespaces: user namespaces are the kernel's to allow; where it does,
