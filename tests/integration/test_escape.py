@@ -2,21 +2,22 @@
 """Escape attempts from inside a confined container (issue #5).
 
 osh-escape (tests/integration/osh_escape.cpp) makes one attempt per argument
-and prints name=OK (the attempt worked) or the errno name. It runs three
-times, all under runc with the fake GPU (gpu=True: the three NVIDIA nodes, so
-the GPU parts of the plan are in force too):
+and prints name=OK (the attempt worked) or the errno name. It runs under runc,
+mostly with the fake GPU (gpu=True: the three NVIDIA nodes, so the GPU parts
+of the plan, /proc write included, are in force too):
 
-  confined       through the shim with the default policy; Docker's default
-                 capability set (what a typical container gets)
-  confined-caps  the same plus CAP_SYS_ADMIN, CAP_SYS_PTRACE,
-                 CAP_DAC_READ_SEARCH and CAP_SYSLOG: the capabilities the
-                 attempts need, so
-                 what stops them is our seccomp filter and Landlock domain,
-                 not a missing capability
-  control        plain runc, no hook, no linux.seccomp, the same capabilities
-                 as confined-caps: the same attempts work or fail differently,
-                 so the confined answers are our confinement's doing and not
-                 the environment's
+  confined        through the shim with the default policy; Docker's default
+                  capability set (what a typical container gets)
+  confined-caps   the same plus CAP_SYS_ADMIN, CAP_SYS_PTRACE,
+                  CAP_DAC_READ_SEARCH and CAP_SYSLOG: the capabilities the
+                  attempts need, so what stops them is our seccomp filter and
+                  Landlock domain, not a missing capability
+  confined-nogpu  the first run without the GPU nodes
+  control         plain runc, no hook, no linux.seccomp, the same capabilities
+                  as confined-caps: the same attempts work or fail
+                  differently, so the confined answers are our confinement's
+                  doing and not the environment's
+  no-ro-paths     without runc's read-only /proc/sys (systempaths=unconfined)
 
 Each confined attempt must fail with the exact errno below; the control must
 differ where the test says so.
@@ -200,6 +201,8 @@ with t.Workdir() as w:
     check_confined(confined, "confined")
     caps = run_case(w, "confined-caps", DOCKER_CAPS + EXTRA_CAPS, True)
     check_confined(caps, "confined-caps")
+    # Without the GPU nodes: no GPU grants (no /proc write), same answers.
+    check_confined(run_case(w, "confined-nogpu", DOCKER_CAPS, True, gpu=False), "confined-nogpu")
     control = run_case(w, "control", DOCKER_CAPS + EXTRA_CAPS, False)
 
     print("%-28s %-14s %-14s %s" % ("attempt", "confined", "confined-caps", "control (no hook)"))
