@@ -7,6 +7,7 @@ import os
 import subprocess
 import threading
 import time
+import uuid
 
 import oshtest as t
 
@@ -182,12 +183,21 @@ def host_files_snapshot(paths):
     return out
 
 
-def stray_entries(before, ours=("hostile", "badinput")):
+# In every container id of this run: another run of the same test (from
+# another build directory) must not count as ours.
+RUN_TOKEN = uuid.uuid4().hex[:8]
+
+
+def unique_id(tag):
+    return t.unique_id(tag + "-" + RUN_TOKEN)
+
+
+def stray_entries(before):
     """Entries of /run/oci-sandbox that appeared since `before` and may be
-    ours: everything except the "osh-TAG-..." ids of other tests that may run
-    at the same time (other build directories)."""
+    ours: everything except the "osh-..." ids of other tests and other runs
+    that may go on at the same time (other build directories)."""
     new = run_root_entries() - before
-    return sorted(n for n in new if not (n.startswith("osh-") and not any(o in n for o in ours)))
+    return sorted(n for n in new if not (n.startswith("osh-") and RUN_TOKEN not in n))
 
 
 def run_root_entries():

@@ -228,7 +228,7 @@ with t.Workdir() as w:
     with open(afile, "w") as f:
         f.write("not a bundle\n")
     for label, b in (("missing", missing), ("file", afile)):
-        cid = t.unique_id("badinput-" + label)
+        cid = d.unique_id("badinput-" + label)
         state = d.state_json(cid, b)
         with NothingCreated("hook bundle " + label):
             r, dt = hook(policy_path, state)
@@ -246,7 +246,7 @@ with t.Workdir() as w:
         csub, cbundle, cpol, crt = t.prepare_case(w, "cfg-" + label, PROBE, "runc")
         cfg = os.path.join(cbundle, "config.json")
         make(cfg, csub)
-        cid = t.unique_id("badinput-" + label)
+        cid = d.unique_id("badinput-" + label)
         for entry, call in (("hook", lambda: hook(cpol, d.state_json(cid, cbundle))),
                             ("shim", lambda: shim(cbundle, cid, crt)),
                             ("inject", lambda: inject(cbundle, cid, cpol))):
@@ -298,7 +298,7 @@ with t.Workdir() as w:
     cfg["mounts"].append({"destination": "/.oci-sandbox/plan", "type": "bind",
                           "source": "/run/oci-sandbox/../../etc", "options": ["rbind", "ro"]})
     t.write_config(cbundle, cfg)
-    cid = t.unique_id("badinput-mount")
+    cid = d.unique_id("badinput-mount")
     with NothingCreated("hook plan mount ..", cbundle):
         r, dt = hook(cpol, d.state_json(cid, cbundle))
         refused("hook plan mount ..", r, dt, "/run/oci-sandbox/../../etc")
@@ -315,7 +315,7 @@ with t.Workdir() as w:
                 "precreate plan mount ..: replaced by its own plan directory (%s)" % srcs)
         if key.startswith("p-"):
             os.rmdir(os.path.join(t.RUN_ROOT, key))
-    cid = t.unique_id("badinput-mount-inject")
+    cid = d.unique_id("badinput-mount-inject")
     r, dt = inject(cbundle, cid, cpol)
     srcs = [m["source"] for m in t.read_config(cbundle)["mounts"] if m["destination"] == "/.oci-sandbox/plan"]
     t.check(r is not None and r.returncode == 0 and srcs == [os.path.join(t.RUN_ROOT, cid)],
@@ -331,7 +331,7 @@ with t.Workdir() as w:
     def bogus_namespace(cfg):
         cfg["linux"]["namespaces"].append({"type": "bogus"})
     rsub, rbundle, rpol, rrt = t.prepare_case(w, "runc-refuses", PROBE, "runc", edit_config=bogus_namespace)
-    cid = t.unique_id("badinput-runc-refuses")
+    cid = d.unique_id("badinput-runc-refuses")
     r, dt = shim(rbundle, cid, rrt)
     t.check(r is not None and r.returncode != 0 and "bogus" in r.stderr,
             "runc refuses the config: create fails with runc's error")
@@ -342,7 +342,7 @@ with t.Workdir() as w:
 
     # --- the state's bundle is not absolute --------------------------------
     with NothingCreated("hook bundle relative"):
-        r, dt = hook(policy_path, d.state_json(t.unique_id("badinput-rel"), "bundle"))
+        r, dt = hook(policy_path, d.state_json(d.unique_id("badinput-rel"), "bundle"))
         refused("hook bundle relative", r, dt, "/bundle", "expected an absolute path")
 
     # --- precreate: a 100 MB spec on stdin --------------------------------
@@ -374,7 +374,7 @@ with t.Workdir() as w:
     t.write_config(ebundle, cfg)
 
     # hook, inject and precreate with the variables in their own environment.
-    cid = t.unique_id("badinput-env")
+    cid = d.unique_id("badinput-env")
     r, _ = timed_run([t.binary(), "inject", "--bundle", ebundle, "--id", cid,
                       "--hook-arg=--policy", "--hook-arg=" + epol], env=ld_env)
     t.check(r is not None and r.returncode == 0, "env: inject exits 0 with LD_* set")
@@ -403,7 +403,7 @@ with t.Workdir() as w:
               "library from its own environment are not made")
 
     # The full run through the shim, LD_* in the shim's environment too.
-    cid = t.unique_id("badinput-envrun")
+    cid = d.unique_id("badinput-envrun")
     runc_root = os.path.join(esub, "runc-root")
     try:
         r = t.run([t.binary(), "runtime", "--root", runc_root, "run", "--bundle", ebundle, cid],

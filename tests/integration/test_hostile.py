@@ -118,7 +118,7 @@ def run_case(w, canary, tag, mode, rootfs_edit, expect, gpu=False, edit_policy=N
              args=PROBE, edit_config=None):
     """One hostile rootfs; `expect(outcome, tag)` adds the case's own checks."""
     print("\n=== " + tag + " (" + mode + ")")
-    cid = t.unique_id("hostile-" + tag)
+    cid = d.unique_id("hostile-" + tag)
     sub, bundle, policy_path, rtcfg = t.prepare_case(
         w, tag, args, "runc", gpu=gpu, edit_policy=edit_policy, edit_config=edit_config)
     rootfs = os.path.join(bundle, "rootfs")
