@@ -484,6 +484,12 @@ bool valid_policy_name(std::string_view name) {
 
 int run_hook(const HookOptions& opts, int state_fd) {
     Reporter rep(opts.default_log);
+    // A policy named on the command line names the log from the start, so
+    // even a bad state is reported where the operator looks.
+    if (opts.policy_file) {
+        std::string origin;
+        if (auto pol = load_policy(opts, nullptr, &origin)) rep.use_policy(*pol);
+    }
     auto text = file::read_fd(state_fd, "the OCI state on stdin", kMaxStateBytes);
     if (!text) return rep.abort(text.error(), "state");
     auto st = oci::parse_state(*text, "stdin");
