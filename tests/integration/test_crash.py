@@ -107,7 +107,26 @@ class Setup:
         with open(os.path.join(ref, "config.json"), "rb") as f:
             out = f.read()
         shutil.rmtree(ref)
+        t.check(is_complete_edit(out, cid, self.policy), "reference edit for %s: a complete edit" % cid)
         return out
+
+
+def is_complete_edit(text, cid, policy):
+    """Valid JSON with the enforcer prefix, the plan mount of `cid` and our
+    createRuntime and poststop hooks carrying the policy."""
+    try:
+        cfg = json.loads(text)
+    except ValueError:
+        return False
+    mounts = [m for m in cfg.get("mounts", []) if m.get("destination") == PLAN_MOUNT]
+    hooks = cfg.get("hooks", {})
+
+    def ours(stage):
+        return [h for h in hooks.get(stage, []) if h.get("args", [])[1:2] == ["hook"]
+                and ["--policy", policy] == h["args"][-2:]]
+    return (cfg["process"]["args"][:5] == ["/.oci-sandbox/oci-sandbox-hook", "exec", "--plan", PLAN_MOUNT, "--"]
+            and len(mounts) == 1 and mounts[0].get("source") == os.path.join(t.RUN_ROOT, cid)
+            and len(ours("createRuntime")) == 1 and len(ours("poststop")) == 1)
 
 
 def read_bytes(path):
