@@ -29,15 +29,30 @@ Result<std::string> read_fd(int fd, std::string_view what, size_t limit) {
 }
 
 Result<std::string> read_regular(const std::string& path, bool nofollow, size_t limit) {
-    // O_NONBLOCK: opening a FIFO must never wait for a writer.
-    int flags = O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK | (nofollow ? O_NOFOLLOW : 0);
-    UniqueFd fd(::open(path.c_str(), flags));
-    if (!fd) return fail_errno("open " + path, errno);
+    // The type is checked on an O_PATH fd before anything is opened for
+    // reading: opening a device node can act on the device (a tty, a
+    // watchdog), and a FIFO would wait for a writer.
+    UniqueFd pathfd(::open(path.c_str(), O_PATH | O_CLOEXEC | (nofollow ? O_NOFOLLOW : 0)));
+    if (!pathfd) return fail_errno("open " + path, errno);
     struct stat st {};
-    if (::fstat(fd.get(), &st) != 0) return fail_errno("stat " + path, errno);
+    if (::fstat(pathfd.get(), &st) != 0) return fail_errno("stat " + path, errno);
+    if (S_ISLNK(st.st_mode)) return fail(path + ": is a symbolic link (not followed)");
     if (!S_ISREG(st.st_mode)) return fail(path + ": not a regular file");
     if (static_cast<size_t>(st.st_size) > limit)
         return fail(path + ": larger than " + std::to_string(limit) + " bytes");
+    // Reopen that very inode for reading. Without /proc (early boot, a bare
+    // chroot), reopen by path and make sure it is still the same file.
+    const int flags = O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK;
+    std::string self = "/proc/self/fd/" + std::to_string(pathfd.get());
+    UniqueFd fd(::open(self.c_str(), flags));
+    if (!fd && errno == ENOENT) {
+        fd.reset(::open(path.c_str(), flags | (nofollow ? O_NOFOLLOW : 0)));
+        struct stat again {};
+        if (fd && (::fstat(fd.get(), &again) != 0 || again.st_dev != st.st_dev ||
+                   again.st_ino != st.st_ino))
+            return fail(path + ": replaced while being opened");
+    }
+    if (!fd) return fail_errno("open " + path, errno);
     return read_fd(fd.get(), path, limit);
 }
 

@@ -6,14 +6,11 @@ Ids (`/`, `..`, NUL, 10 KB) through the hook (OCI state on stdin), the shim
 (`runtime create --bundle B ID`) and `inject --id`; bundles that do not exist
 or are not directories; config.json that is a symlink to a valid config
 elsewhere, a directory, a FIFO, a character device, or 100 MB (sparse: a
-size limit must refuse it before reading); a plan mount whose source climbs out of /run/oci-sandbox; a 100 MB
-spec on precreate's stdin. Each must exit 1 with an error on stderr that
+size limit must refuse it before reading); a plan mount whose source
+climbs out of /run/oci-sandbox; a 100 MB spec on precreate's stdin. Each must exit 1 with an error on stderr that
 names the input, create nothing in /run/oci-sandbox, change nothing in the
 bundle, write no log line outside the test directory, and answer quickly.
-Two gaps are known and checked as such (XFAIL; an XPASS fails, so the
-switch below must be flipped with the fix): the hook logs bad input to the
-default log before it reads --policy, and a config.json that is a device
-node is opened before its type is checked.
+A config.json that is a device node is refused without being opened.
 
 Environment. What is claimed, precisely:
 - The container's process.env carrying LD_PRELOAD / LD_LIBRARY_PATH /
@@ -46,13 +43,9 @@ t.need_root_and("runc", "busybox", "gcc")
 
 DEFAULT_LOG = "/var/log/oci-sandbox-hook.log"
 # The hook loads its --policy before it reads the state, so its error about
-# bad input goes to the policy's log.path, never the default log. (Switch
-# semantics as below: True would report such a line as XFAIL.)
-HOOK_LOGS_BAD_INPUT_TO_DEFAULT_LOG = False
-# Known open (reported for src/util/file.cpp read_regular): a config.json that
-# is a character device is opened (O_RDONLY) before its type is checked, so
-# the device's open runs (/dev/tty's gives ENXIO). Same switch semantics.
-CONFIG_DEVICE_NODE_OPENED = True
+# bad input goes to the policy's log.path, never the default log. A
+# config.json that is a device node is refused on its type, checked on an
+# O_PATH fd, without ever being opened (/dev/tty's open would give ENXIO).
 PROBE = ["/bin/osh-probe"] + t.CONFINED_CHECKS
 
 BAD_IDS = [
@@ -88,7 +81,6 @@ class NothingCreated:
 
     def __init__(self, label, bundle=None):
         self.label, self.bundle = label, bundle
-        self.known_log_issue = label.startswith("hook ") and HOOK_LOGS_BAD_INPUT_TO_DEFAULT_LOG
 
     def __enter__(self):
         self.run_root = d.run_root_entries()
@@ -103,14 +95,7 @@ class NothingCreated:
         t.check(not new, self.label + ": no new entry in /run/oci-sandbox (found %s)" % new)
         if self.bsnap is not None:
             t.check(dir_snapshot(self.bundle) == self.bsnap, self.label + ": the bundle is unchanged")
-        clean = log_size(DEFAULT_LOG) == self.log
-        what = self.label + ": no line in " + DEFAULT_LOG
-        if self.known_log_issue:
-            print(("XFAIL " + what + " (known open: the hook logs before reading --policy)") if not clean else
-                  ("XPASS " + what + ": set HOOK_LOGS_BAD_INPUT_TO_DEFAULT_LOG = False"))
-            t.check(not clean, what + " [known open issue still present; XPASS means: update this test]")
-        else:
-            t.check(clean, what)
+        t.check(log_size(DEFAULT_LOG) == self.log, self.label + ": no line in " + DEFAULT_LOG)
         return False
 
 
@@ -279,14 +264,7 @@ with t.Workdir() as w:
 
     config_case("symlink", cfg_symlink, "symbolic link")
     config_case("fifo", cfg_fifo, "not a regular file")
-    if CONFIG_DEVICE_NODE_OPENED:
-        # Until fixed: the error shows the device was opened. XPASS (the
-        # device no longer opened) fails: then set the switch to False.
-        print("XFAIL config chardev: the device node is opened before its type is checked "
-              "(known open, src/util/file.cpp read_regular)")
-        config_case("chardev", cfg_chardev, "No such device or address")
-    else:
-        config_case("chardev", cfg_chardev, "not a regular file")
+    config_case("chardev", cfg_chardev, "not a regular file")
     config_case("dir", cfg_dir, "not a regular file")
     config_case("huge", cfg_huge, "larger than")
 
