@@ -243,6 +243,28 @@ Result<bool> SpecDocument::apply(const EditParams& p) {
                            {"bind", "ro", "nosuid", "nodev", "noexec"}, a),
                at(p.container_plan_dir), a, changed);
 
+    // Host-wide /proc files stay read-only whatever Landlock allows: a GPU
+    // container's /proc gains write_file for CUDA's thread names
+    // (gpu.proc_access), and /proc/sys/kernel/core_pattern or
+    // /proc/sysrq-trigger must not come with it. runc's, podman's and
+    // Docker's default specs list these; a Linux spec without them
+    // (privileged, systempaths=unconfined) gets them here. Nothing is removed;
+    // a spec without a "linux" object (another OS) is left alone.
+    auto linux_it = doc_.FindMember("linux");
+    if (linux_it != doc_.MemberEnd() && linux_it->value.IsObject()) {
+        auto ro = child_container(linux_it->value, "readonlyPaths", rapidjson::kArrayType,
+                                  "/linux/readonlyPaths", o, a, changed);
+        if (!ro) return unexpected(ro.error());
+        for (const char* path : kHostWideProcPaths) {
+            bool present = false;
+            for (const auto& v : (*ro)->GetArray()) present = present || is_string(v, path);
+            if (!present) {
+                (*ro)->PushBack(Value(rapidjson::StringRef(path)), a);
+                changed = true;
+            }
+        }
+    }
+
     if (!p.annotations.empty()) {
         auto ann = child_container(doc_, "annotations", rapidjson::kObjectType, "/annotations", o,
                                    a, changed);

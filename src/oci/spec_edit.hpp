@@ -17,6 +17,11 @@
 
 namespace osh::oci {
 
+// The /proc paths the edit keeps read-only in every container (runc's
+// default linux.readonlyPaths).
+inline constexpr const char* kHostWideProcPaths[] = {"/proc/bus", "/proc/fs", "/proc/irq",
+                                                      "/proc/sys", "/proc/sysrq-trigger"};
+
 struct EditParams {
     // Absolute host path of the static oci-sandbox-hook: the hooks' path and
     // the source of the binary's bind mount.

@@ -17,7 +17,8 @@ of the plan, /proc write included, are in force too):
                   as confined-caps: the same attempts work or fail
                   differently, so the confined answers are our confinement's
                   doing and not the environment's
-  no-ro-paths     without runc's read-only /proc/sys (systempaths=unconfined)
+  no-ro-paths     a spec without runc's read-only /proc paths (systempaths=unconfined),
+                  with and without the GPU nodes: the spec edit restores them
 
 Each confined attempt must fail with the exact errno below; the control must
 differ where the test says so.
@@ -259,24 +260,18 @@ with t.Workdir() as w:
     worked = [n for n in EXPECT_CONFINED if confined.get(n) == "OK" and EXPECT_CONFINED[n] != "OK"]
     t.check(not worked, "confined: no attempt worked (%s)" % ", ".join(worked))
 
-    # Without the runtime's read-only /proc/sys (systempaths=unconfined), what
-    # stops a write to the host's core_pattern (a host escape for real root)
-    # is Landlock alone: /proc is read_only in the default policy.
+    # A spec without the runtime's read-only /proc paths (systempaths=unconfined):
+    # the spec edit puts /proc/sys, /proc/sysrq-trigger, /proc/irq, /proc/bus and
+    # /proc/fs back in linux.readonlyPaths, so the host's core_pattern stays
+    # read-only (EROFS) even with a GPU, where gpu.proc_access=write_file grants
+    # write_file on all of /proc (CUDA renames its threads through
+    # /proc/<pid>/task/<tid>/comm) and Landlock alone would let the open through.
     sysfiles = ["/bin/osh-escape", "core_pattern", "remount_proc_sys"]
-    plain = run_case(w, "no-ro-paths", DOCKER_CAPS, True, args=sysfiles, gpu=False,
-                     runtime_readonly=False)
-    t.check(plain.get("core_pattern") == "EACCES",
-            "no-ro-paths: /proc/sys/kernel/core_pattern cannot be opened for writing (EACCES, "
-            "Landlock) (got %s)" % plain.get("core_pattern"))
-    t.check(plain.get("remount_proc_sys") == "EPERM", "no-ro-paths: remounting /proc/sys fails")
-    # With a GPU, gpu.proc_access=write_file grants write_file on all of /proc
-    # (CUDA renames its threads through /proc/<pid>/task/<tid>/comm), which
-    # covers /proc/sys too: known gap, reported, not asserted here.
-    gpu = run_case(w, "no-ro-paths-gpu", DOCKER_CAPS, True, args=sysfiles, gpu=True,
-                   runtime_readonly=False)
-    if gpu.get("core_pattern") == "OK":
-        print("FINDING: with a GPU and no runtime read-only /proc/sys, the confined workload "
-              "can open /proc/sys/kernel/core_pattern for writing (gpu.proc_access=write_file "
-              "grants all of /proc)")
+    for tag, gpu in (("no-ro-paths", False), ("no-ro-paths-gpu", True)):
+        res = run_case(w, tag, DOCKER_CAPS, True, args=sysfiles, gpu=gpu, runtime_readonly=False)
+        t.check(res.get("core_pattern") == "EROFS",
+                tag + ": /proc/sys/kernel/core_pattern cannot be opened for writing (EROFS: the "
+                "spec edit restored the read-only path) (got %s)" % res.get("core_pattern"))
+        t.check(res.get("remount_proc_sys") == "EPERM", tag + ": remounting /proc/sys fails")
 
 t.finish()

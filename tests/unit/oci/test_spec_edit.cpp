@@ -74,6 +74,25 @@ void undo(Value& e, const Value& orig, rapidjson::Document::AllocatorType& a) {
         restore_container(e, &orig, "hooks", 0);
     }
     restore_container(e, &orig, "mounts", 2);
+    // linux.readonlyPaths: the host-wide /proc paths the original lacked were appended.
+    if (orig.HasMember("linux") && orig["linux"].IsObject()) {
+        const Value& ol = orig["linux"];
+        bool had_ro = ol.HasMember("readonlyPaths") && ol["readonlyPaths"].IsArray();
+        size_t added = 0;
+        for (const char* path : oci::kHostWideProcPaths) {
+            bool present = false;
+            if (had_ro)
+                for (const auto& v : ol["readonlyPaths"].GetArray())
+                    present = present || (v.IsString() && std::string(v.GetString()) == path);
+            if (!present) ++added;
+        }
+        if (had_ro || (ol.HasMember("readonlyPaths") && ol["readonlyPaths"].IsNull()))
+            restore_container(e["linux"], &ol, "readonlyPaths", added);
+        else
+            restore_container(e["linux"], &ol, "readonlyPaths", 0);
+    } else {
+        CHECK_FALSE(e.HasMember("linux"));
+    }
     bool had_ann = orig.HasMember("annotations") && orig["annotations"].IsObject();
     if (had_ann) {
         Value& ann = e["annotations"];
@@ -471,4 +490,24 @@ TEST_CASE("edit_bundle refuses a directory, a FIFO, an oversized file, a missing
         CHECK(r.error().err == ENOENT);
         CHECK(contains(r.error().message, "/nonexistent/osh-bundle"));
     }
+}
+
+TEST_CASE("linux.readonlyPaths: the host-wide /proc paths are added once, others kept") {
+    auto out = oci::edit_spec_text(
+        R"({"process":{"args":["sh"]},"linux":{"readonlyPaths":["/proc/sys","/proc/asound"]}})",
+        params(), "c", oci::SpecFormat::compact);
+    REQUIRE_MESSAGE(out, (out ? "" : out.error().what()));
+    auto d = parse_doc(out->text);
+    std::vector<std::string> ro;
+    for (const auto& v : d["linux"]["readonlyPaths"].GetArray()) ro.emplace_back(v.GetString());
+    CHECK(ro == std::vector<std::string>{"/proc/sys", "/proc/asound", "/proc/bus", "/proc/fs",
+                                         "/proc/irq", "/proc/sysrq-trigger"});
+    auto twice = oci::edit_spec_text(out->text, params(), "c", oci::SpecFormat::compact);
+    REQUIRE(twice);
+    CHECK_FALSE(twice->changed);
+
+    // No "linux" object (another OS, or a fragment): nothing invented.
+    auto other = oci::edit_spec_text(R"({"process":{"args":["sh"]}})", params(), "c");
+    REQUIRE(other);
+    CHECK_FALSE(parse_doc(other->text).HasMember("linux"));
 }
