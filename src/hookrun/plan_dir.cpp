@@ -128,9 +128,16 @@ Result<void> create_plan_dir(std::string_view key, bool* created, std::string_vi
     }
     auto names = entries(dir->get(), shown);
     if (!names) return unexpected(names.error());
-    if (!names->empty())
-        return fail(shown +
-                    ": already exists and is not empty (another container's plan directory?)");
+    if (!names->empty()) {
+        // Another live container's, or a stale one: a runtime killed after our
+        // hook wrote the plan but before it saved its state runs no poststop.
+        auto owner = read_owner(dir->get());
+        std::string whose = owner && !owner->empty() ? "the plan of container " + *owner
+                                                     : "not empty";
+        return fail(shown + ": already exists (" + whose +
+                    "); if no container of that id exists any more (`runc state ID` says so), "
+                    "remove the directory and retry");
+    }
     return {};
 }
 

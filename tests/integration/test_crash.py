@@ -259,8 +259,8 @@ def random_kills(setup, runs=20):
             # wrote the plan and before runc saved its state (seen with kills
             # at 20-30 ms on this machine, never within 5 ms): runc delete
             # knows no such container, so no poststop removes the directory
-            # and a retry of the same id is refused ("already exists and is
-            # not empty") until it is removed. What is left is a complete
+            # and a retry of the same id is refused ("already exists (the
+            # plan of container ID)...", naming the fix) until it is removed. What is left is a complete
             # plan of this container, never a part of one.
             seen["plan left"] += 1
             t.check(names == ["effective-policy.json", "owner", "plan.json"] and

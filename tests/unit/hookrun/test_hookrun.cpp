@@ -138,7 +138,11 @@ TEST_CASE("plan directory: create, own, refuse another's, remove without followi
     auto dir = hookrun::open_plan_dir("c1", std::string_view("c1"), run);
     REQUIRE(dir);
     REQUIRE(file::write_atomic(dir->get(), hookrun::kOwnerFile, "c1", 0644));
-    CHECK_FALSE(hookrun::create_plan_dir("c1", nullptr, run));
+    auto again = hookrun::create_plan_dir("c1", nullptr, run);
+    REQUIRE_FALSE(again);
+    // The message says whose plan it is and what to do with a stale one.
+    CHECK(again.error().message.find("the plan of container c1") != std::string::npos);
+    CHECK(again.error().message.find("remove the directory and retry") != std::string::npos);
     CHECK(hookrun::open_plan_dir("c1", std::string_view("c1"), run));
     CHECK_FALSE(hookrun::open_plan_dir("c1", std::string_view("other"), run));    // owned by c1
     CHECK_FALSE(hookrun::remove_plan_dir("c1", std::string_view("other"), run));  // left in place
