@@ -41,6 +41,13 @@ Result<UniqueFd> open_run_root(std::string_view run_root, bool create) {
 }
 
 // Entry names of a directory, bounded (a plan directory holds a few files).
+// The run root when it exists; an empty fd when it does not.
+Result<UniqueFd> open_run_root_if_any(std::string_view run_root) {
+    auto root = open_run_root(run_root, false);
+    if (!root && root.error().err == ENOENT) return UniqueFd();
+    return root;
+}
+
 Result<std::vector<std::string>> entries(int dirfd, const std::string& shown) {
     int dup = ::openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (dup < 0) return fail_errno("open " + shown, errno);
@@ -167,11 +174,9 @@ Result<UniqueFd> open_plan_dir(std::string_view key, std::optional<std::string_v
 Result<void> remove_plan_dir(std::string_view key, std::optional<std::string_view> owner_id,
                              std::string_view run_root) {
     if (auto ok = validate_key(key); !ok) return wrap(ok.error(), "plan directory");
-    auto root = open_run_root(run_root, false);
-    if (!root) {
-        if (root.error().err == ENOENT) return {};
-        return unexpected(root.error());
-    }
+    auto root = open_run_root_if_any(run_root);
+    if (!root) return unexpected(root.error());
+    if (!*root) return {};  // no run root: nothing to remove
     std::string name(key);
     std::string shown = plan_dir_path(key, run_root);
     UniqueFd dir(
@@ -201,11 +206,9 @@ Result<void> remove_plan_dir(std::string_view key, std::optional<std::string_vie
 
 Result<void> remove_unused_plan_dir(std::string_view key, std::string_view run_root) {
     if (auto ok = validate_key(key); !ok) return wrap(ok.error(), "plan directory");
-    auto root = open_run_root(run_root, false);
-    if (!root) {
-        if (root.error().err == ENOENT) return {};
-        return unexpected(root.error());
-    }
+    auto root = open_run_root_if_any(run_root);
+    if (!root) return unexpected(root.error());
+    if (!*root) return {};  // no run root: nothing to remove
     std::string name(key);
     struct stat st {};
     if (::fstatat(root->get(), name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) {

@@ -100,15 +100,15 @@ def state_json(cid, bundle, status="creating", pid=None):
                        "pid": os.getpid() if pid is None else pid, "bundle": bundle})
 
 
-def run_hook(policy_path, stage, state_text, extra_env=None):
-    """The hook alone, state on stdin; returns (CompletedProcess or None, seconds)."""
-    env = dict(os.environ)
-    env.update(extra_env or {})
-    cmd = [t.binary(), "hook", "--policy", policy_path, "--stage", stage]
-    print("$ " + " ".join(cmd) + "  <<< " + (state_text if len(state_text) < 300 else state_text[:300] + "..."))
+def timed_run(cmd, env=None, stdin_bytes=None, timeout=20):
+    """Runs cmd with env added to ours and stdin_bytes on stdin; returns
+    (CompletedProcess with text stdout/stderr, or None on timeout; seconds)."""
+    full = dict(os.environ)
+    full.update(env or {})
+    print("$ " + " ".join(c if len(c) < 80 else c[:80] + "..." for c in cmd))
     t0 = time.monotonic()
     try:
-        r = subprocess.run(cmd, input=state_text.encode(), capture_output=True, env=env, timeout=10)
+        r = subprocess.run(cmd, input=stdin_bytes, capture_output=True, env=full, timeout=timeout)
     except subprocess.TimeoutExpired:
         print("  TIMED OUT")
         return None, time.monotonic() - t0
@@ -119,6 +119,13 @@ def run_hook(policy_path, stage, state_text, extra_env=None):
         print("  stderr: " + r.stderr.strip()[:2000].replace("\n", "\n          "))
     print("  exit %d in %.3f s" % (r.returncode, dt))
     return r, dt
+
+
+def run_hook(policy_path, stage, state_text, extra_env=None):
+    """The hook alone, state on stdin; returns (CompletedProcess or None, seconds)."""
+    print("  <<< " + (state_text if len(state_text) < 300 else state_text[:300] + "..."))
+    return timed_run([t.binary(), "hook", "--policy", policy_path, "--stage", stage],
+                     env=extra_env, stdin_bytes=state_text.encode(), timeout=10)
 
 
 def direct(sub, bundle, policy_path, cid, extra_env=None):

@@ -33,7 +33,6 @@ import os
 import stat
 import subprocess
 import sys
-import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import oshtest as t  # noqa: E402
@@ -109,24 +108,7 @@ def refused(label, r, dt, *needles):
     t.check(dt < d.HOOK_BUDGET_S, label + ": answered in %.3f s" % dt)
 
 
-def timed_run(cmd, env=None, stdin_bytes=None, label=""):
-    full = dict(os.environ)
-    full.update(env or {})
-    shown = " ".join(c if len(c) < 80 else c[:80] + "..." for c in cmd)
-    print("$ " + shown)
-    t0 = time.monotonic()
-    try:
-        r = subprocess.run(cmd, input=stdin_bytes, capture_output=True, env=full, timeout=20)
-    except subprocess.TimeoutExpired:
-        print("  TIMED OUT")
-        return None, time.monotonic() - t0
-    dt = time.monotonic() - t0
-    r.stdout = r.stdout.decode(errors="replace")
-    r.stderr = r.stderr.decode(errors="replace")
-    if r.stderr.strip():
-        print("  stderr: " + r.stderr.strip()[:1500].replace("\n", "\n          "))
-    print("  exit %d in %.3f s" % (r.returncode, dt))
-    return r, dt
+timed_run = d.timed_run
 
 
 def shim(bundle, cid, rtcfg, env=None):
