@@ -345,19 +345,23 @@ with t.Workdir() as w:
     # A policy path (/data) that is a FIFO, a unix socket, a 100 GB sparse
     # file, or a 4096-deep directory chain: planned, the container runs and
     # enforces; the hook neither waits on the FIFO nor reads the file.
-    def data_edit(kind):
+    def odd_file_edit(kind, rel, deep_rel):
+        """Puts a FIFO, a socket or a sparse file at rel, or (kind "deep") a
+        4096-deep chain at deep_rel, in the rootfs."""
+        makers = {"fifo": make_fifo, "socket": make_socket, "sparse": make_sparse}
+
         def edit(rootfs, c):
-            p = os.path.join(rootfs, "data")
-            if kind == "fifo":
-                make_fifo(p)
-            elif kind == "socket":
-                make_socket(p)
-            elif kind == "sparse":
-                make_sparse(p)
+            if kind in makers:
+                makers[kind](os.path.join(rootfs, rel))
             else:
-                d.remove_tree(p)
+                p = os.path.join(rootfs, deep_rel)
+                if os.path.lexists(p):
+                    d.remove_tree(p)
                 d.deep_chain(p, 4096)
         return edit
+
+    def data_edit(kind):
+        return odd_file_edit(kind, "data", "data")
 
     for kind in ("fifo", "socket", "sparse", "deep"):
         run_case(w, canary, "data-" + kind, "runc", data_edit(kind),
@@ -385,17 +389,7 @@ with t.Workdir() as w:
     # live /dev: none is taken for a GPU node, the walk is bounded. With the
     # spec naming the node (fake GPU devices), the FIFO changes nothing.
     def gpu_node_edit(kind):
-        def edit(rootfs, c):
-            p = os.path.join(rootfs, "dev", "nvidia0")
-            if kind == "fifo":
-                make_fifo(p)
-            elif kind == "socket":
-                make_socket(p)
-            elif kind == "sparse":
-                make_sparse(p)
-            else:
-                d.deep_chain(os.path.join(rootfs, "dev", "nvidia-caps"), 4096)
-        return edit
+        return odd_file_edit(kind, "dev/nvidia0", "dev/nvidia-caps")
 
     for kind in ("fifo", "socket", "sparse"):
         run_case(w, canary, "nvidia0-" + kind, "direct", gpu_node_edit(kind), planned(no_gpu_from_live_dev))
