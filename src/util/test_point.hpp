@@ -27,6 +27,11 @@
 //                              started
 //   runtime.before_exec        shim: the edit is done, the next runtime not
 //                              yet exec'd
+//
+// The switches with an argument (arg()):
+//   hook.after_prelude:PATH    the hook, once confined, tries to run /bin/true
+//                              and to create PATH, and says on stderr what
+//                              happened (tests/integration/test_prelude.py)
 #pragma once
 
 #include <optional>
