@@ -51,11 +51,15 @@ install_missing() {
 build() {
 	local test_hooks=false
 	[[ $what == test ]] && test_hooks=true
+	local out
+	# Quiet unless it fails; then meson's own words (they go to stdout).
 	if [[ ! -f $build_dir/build.ninja ]]; then
 		# shellcheck disable=SC2086
-		meson setup "$build_dir" --werror -Dtest_hooks=$test_hooks ${MESON_ARGS:-} >/dev/null
+		out=$(meson setup "$build_dir" --werror -Dtest_hooks=$test_hooks ${MESON_ARGS:-} 2>&1) ||
+			{ echo "$out" >&2; exit 1; }
 	else
-		meson configure "$build_dir" -Dtest_hooks=$test_hooks >/dev/null
+		out=$(meson configure "$build_dir" -Dtest_hooks=$test_hooks 2>&1) ||
+			{ echo "$out" >&2; exit 1; }
 	fi
 	ninja -C "$build_dir"
 }
