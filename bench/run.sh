@@ -35,7 +35,7 @@ fi
 
 # A release build of the product (an existing build dir is used as it is).
 if [[ ! -f $build_dir/build.ninja ]]; then
-	meson setup "$build_dir" -Dbuildtype=release >/dev/null
+	out=$(meson setup "$build_dir" -Dbuildtype=release 2>&1) || { echo "$out" >&2; exit 1; }
 fi
 ninja -C "$build_dir" src/oci-sandbox-hook
 bin=$build_dir/src/oci-sandbox-hook

@@ -12,7 +12,7 @@ cd "$(dirname "$0")/.."
 dir=${1:-build-asan}
 start=$SECONDS
 if [[ ! -f $dir/build.ninja ]]; then
-	meson setup "$dir" --werror -Dtest_hooks=true -Db_sanitize=address,undefined -Dstatic_binary=false >/dev/null
+	out=$(meson setup "$dir" --werror -Dtest_hooks=true -Db_sanitize=address,undefined -Dstatic_binary=false 2>&1) || { echo "$out" >&2; exit 1; }
 fi
 ninja -C "$dir"
 echo "sanitize: build took $((SECONDS - start))s"
