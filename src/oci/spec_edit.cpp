@@ -8,6 +8,7 @@
 #include "util/fd.hpp"
 #include "util/file.hpp"
 #include "util/json.hpp"
+#include "util/json_exact.hpp"
 
 namespace osh::oci {
 
@@ -137,15 +138,8 @@ Result<SpecDocument> SpecDocument::parse(std::string_view text, std::string_view
     SpecDocument sd;
     sd.origin_ = std::string(origin);
     sd.multiline_ = multiline(text);
-    // Full precision: a rewrite must not move the last digit of a float.
-    sd.doc_.Parse<rapidjson::kParseValidateEncodingFlag | rapidjson::kParseFullPrecisionFlag>(
-        text.data(), text.size());
-    if (sd.doc_.HasParseError()) {
-        // json::parse words the error (origin, offset, line:column).
-        auto again = json::parse(text, origin);
-        if (!again) return unexpected(again.error());
-        return fail(std::string(origin) + ": invalid JSON");
-    }
+    // Exact numbers: a rewrite must not move the last digit of a float.
+    if (auto ok = json::parse_exact(sd.doc_, text, origin); !ok) return unexpected(ok.error());
     if (!sd.doc_.IsObject())
         return fail(std::string(origin) + ": expected an object (the OCI runtime config)");
     return sd;

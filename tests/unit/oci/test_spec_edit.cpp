@@ -511,3 +511,12 @@ TEST_CASE("linux.readonlyPaths: the host-wide /proc paths are added once, others
     REQUIRE(other);
     CHECK_FALSE(parse_doc(other->text).HasMember("linux"));
 }
+
+TEST_CASE("a zero with a large exponent survives an edit as zero (found by fuzz_spec_edit)") {
+    // rapidjson 1.1.0's full-precision parse turned 0e100 into -1.99e146.
+    auto out = oci::edit_spec_text(R"({"process":{"args":["sh"]},"x":[0e44,0e100,0.00000000000000000000000]})",
+                                   params(), "c");
+    REQUIRE_MESSAGE(out, (out ? "" : out.error().what()));
+    auto d = parse_doc(out->text);
+    for (const auto& v : d["x"].GetArray()) CHECK(v.GetDouble() == 0.0);
+}
