@@ -264,7 +264,22 @@ UniqueFd open_dir_path(const std::string& path) {
     return UniqueFd(::open(path.c_str(), O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
 }
 
-int create_stage(const HookOptions& opts, Reporter& rep, const oci::State& st) {
+// The --policy file, read once at the start (it names the log before the
+// state is read); the stages select a policy only without it.
+struct GivenPolicy {
+    std::optional<Result<policy::Policy>> policy;
+    std::string origin;
+};
+
+Result<policy::Policy> select_policy(const HookOptions& opts, const GivenPolicy& given,
+                                     const oci::Spec* spec, std::string* origin) {
+    if (!given.policy) return load_policy(opts, spec, origin);
+    *origin = given.origin;
+    return *given.policy;
+}
+
+int create_stage(const HookOptions& opts, const GivenPolicy& given, Reporter& rep,
+                 const oci::State& st) {
     // A refused container leaves nothing behind: every abort below removes
     // the plan directory (ours only: the owner check), keyed by the plan
     // mount when we have read it, else by the id (the shim's key).
@@ -285,7 +300,7 @@ int create_stage(const HookOptions& opts, Reporter& rep, const oci::State& st) {
     if (*key) cleanup_key = **key;
 
     std::string policy_origin;
-    auto pol = load_policy(opts, &*spec, &policy_origin);
+    auto pol = select_policy(opts, given, &*spec, &policy_origin);
     if (!pol) return refuse(rep.abort(pol.error(), "policy"));
     rep.use_policy(*pol);
     const failure::Modes& modes = pol->failure;
@@ -426,7 +441,8 @@ int create_stage(const HookOptions& opts, Reporter& rep, const oci::State& st) {
     return 0;
 }
 
-int poststop_stage(const HookOptions& opts, Reporter& rep, const oci::State& st) {
+int poststop_stage(const HookOptions& opts, const GivenPolicy& given, Reporter& rep,
+                   const oci::State& st) {
     // The key from config.json when it is still there, else the id (the shim's key).
     std::string key = st.id;
     const oci::Spec* specp = nullptr;
@@ -440,7 +456,7 @@ int poststop_stage(const HookOptions& opts, Reporter& rep, const oci::State& st)
     }
     std::string origin;
     failure::Modes modes;
-    if (auto pol = load_policy(opts, specp, &origin)) {
+    if (auto pol = select_policy(opts, given, specp, &origin)) {
         rep.use_policy(*pol);
         modes = pol->failure;
     }
@@ -486,9 +502,10 @@ int run_hook(const HookOptions& opts, int state_fd) {
     Reporter rep(opts.default_log);
     // A policy named on the command line names the log from the start, so
     // even a bad state is reported where the operator looks.
+    GivenPolicy given;
     if (opts.policy_file) {
-        std::string origin;
-        if (auto pol = load_policy(opts, nullptr, &origin)) rep.use_policy(*pol);
+        given.policy = load_policy(opts, nullptr, &given.origin);
+        if (*given.policy) rep.use_policy(**given.policy);
     }
     auto text = file::read_fd(state_fd, "the OCI state on stdin", kMaxStateBytes);
     if (!text) return rep.abort(text.error(), "state");
@@ -509,8 +526,8 @@ int run_hook(const HookOptions& opts, int state_fd) {
                          "\"; pass --stage");
     }
     rep.set(st->id, stage);
-    if (stage == "createRuntime" || stage == "prestart") return create_stage(opts, rep, *st);
-    if (stage == "poststop") return poststop_stage(opts, rep, *st);
+    if (stage == "createRuntime" || stage == "prestart") return create_stage(opts, given, rep, *st);
+    if (stage == "poststop") return poststop_stage(opts, given, rep, *st);
     return rep.abort("unsupported stage \"" + stage + "\" (createRuntime, prestart or poststop)");
 }
 
