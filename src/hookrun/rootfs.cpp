@@ -181,14 +181,9 @@ Result<std::string> read_file_in_root(int rootfd, std::string_view container_pat
         return fail_errno("stat " + std::string(container_path), errno);
     if (!S_ISREG(st.st_mode))
         return fail(std::string(container_path) + " in the container: not a regular file");
-    std::string self = "/proc/self/fd/" + std::to_string(at->get());
-    UniqueFd fd(::open(self.c_str(), O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC));
-    if (!fd) return fail_errno("reopen " + std::string(container_path) + " in the container", errno);
-    struct stat again {};
-    if (::fstat(fd.get(), &again) != 0 || again.st_dev != st.st_dev || again.st_ino != st.st_ino ||
-        !S_ISREG(again.st_mode))
-        return fail(std::string(container_path) + " in the container: changed while being opened");
-    return file::read_fd(fd.get(), container_path, limit);
+    auto fd = file::reopen_for_reading(at->get(), st, std::string(container_path) + " in the container");
+    if (!fd) return unexpected(fd.error());
+    return file::read_fd(fd->get(), container_path, limit);
 }
 
 std::optional<uint32_t> lookup_id(std::string_view db, std::string_view name) {

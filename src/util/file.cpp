@@ -11,6 +11,19 @@
 
 namespace osh::file {
 
+namespace {
+
+// O_NONBLOCK: a FIFO never waits for a writer; O_NOCTTY: a tty never becomes ours.
+constexpr int kReadFlags = O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK;
+
+bool same_inode(int fd, const struct stat& st) {
+    struct stat again {};
+    return ::fstat(fd, &again) == 0 && again.st_dev == st.st_dev && again.st_ino == st.st_ino &&
+           S_ISREG(again.st_mode);
+}
+
+}  // namespace
+
 Result<std::string> read_fd(int fd, std::string_view what, size_t limit) {
     std::string out;
     char buf[65536];
@@ -40,20 +53,26 @@ Result<std::string> read_regular(const std::string& path, bool nofollow, size_t 
     if (!S_ISREG(st.st_mode)) return fail(path + ": not a regular file");
     if (static_cast<size_t>(st.st_size) > limit)
         return fail(path + ": larger than " + std::to_string(limit) + " bytes");
-    // Reopen that very inode for reading. Without /proc (early boot, a bare
-    // chroot), reopen by path and make sure it is still the same file.
-    const int flags = O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK;
-    std::string self = "/proc/self/fd/" + std::to_string(pathfd.get());
-    UniqueFd fd(::open(self.c_str(), flags));
-    if (!fd && errno == ENOENT) {
-        fd.reset(::open(path.c_str(), flags | (nofollow ? O_NOFOLLOW : 0)));
-        struct stat again {};
-        if (fd && (::fstat(fd.get(), &again) != 0 || again.st_dev != st.st_dev ||
-                   again.st_ino != st.st_ino))
-            return fail(path + ": replaced while being opened");
+    auto fd = reopen_for_reading(pathfd.get(), st, path);
+    if (!fd && fd.error().err == ENOENT) {
+        // No /proc (early boot, a bare chroot): reopen by path and make sure
+        // it is still the same file.
+        UniqueFd again_fd(::open(path.c_str(), kReadFlags | (nofollow ? O_NOFOLLOW : 0)));
+        if (!again_fd) return fail_errno("open " + path, errno);
+        if (!same_inode(again_fd.get(), st)) return fail(path + ": replaced while being opened");
+        return read_fd(again_fd.get(), path, limit);
     }
-    if (!fd) return fail_errno("open " + path, errno);
-    return read_fd(fd.get(), path, limit);
+    if (!fd) return unexpected(fd.error());
+    return read_fd(fd->get(), path, limit);
+}
+
+Result<UniqueFd> reopen_for_reading(int pathfd, const struct stat& st, std::string_view shown) {
+    std::string self = "/proc/self/fd/" + std::to_string(pathfd);
+    UniqueFd fd(::open(self.c_str(), kReadFlags));
+    if (!fd) return fail_errno("reopen " + std::string(shown), errno);
+    if (!same_inode(fd.get(), st))
+        return fail(std::string(shown) + ": changed while being opened");
+    return fd;
 }
 
 Result<void> write_atomic(int dirfd, const std::string& name, std::string_view data, int mode) {

@@ -3,6 +3,8 @@
 // endless stream from exhausting the hook.
 #pragma once
 
+#include <sys/stat.h>
+
 #include <cstddef>
 #include <string>
 #include <string_view>
@@ -20,6 +22,13 @@ Result<std::string> read_fd(int fd, std::string_view what, size_t limit = kMaxIn
 // Opens a regular file (O_NOFOLLOW on the last component is NOT implied;
 // pass `nofollow` for paths that must not be symlinks) and reads it.
 // Refuses directories, FIFOs and devices without blocking on them.
+// Opens for reading the very inode that `pathfd` (an O_PATH fd, already
+// checked to be a regular file: `st` is its fstat) names, through
+// /proc/self/fd: no second path lookup to race, and nothing else is ever
+// opened. The reopened fd is checked to be that inode. Errors carry the
+// errno (ENOENT when /proc is not mounted).
+Result<UniqueFd> reopen_for_reading(int pathfd, const struct stat& st, std::string_view shown);
+
 Result<std::string> read_regular(const std::string& path, bool nofollow = false,
                                  size_t limit = kMaxInputBytes);
 
