@@ -6,7 +6,7 @@
 #include <cstdlib>
 
 #include "commands/commands.hpp"
-#include "hookrun/hook.hpp"
+#include "hook/hook.hpp"
 
 namespace osh::commands {
 

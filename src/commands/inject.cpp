@@ -6,7 +6,7 @@
 #include <iostream>
 
 #include "commands/commands.hpp"
-#include "hookrun/prepare.hpp"
+#include "specedit/prepare.hpp"
 
 namespace osh::commands {
 

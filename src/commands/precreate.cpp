@@ -2,7 +2,7 @@
 // the edited spec goes to stdout. podman gives this stage no container id
 // (checked with podman 4.3.1: only the spec, no id field or annotation), so
 // the plan directory is keyed by a random token recorded in the annotation
-// oci-sandbox/plan-key (see hookrun/plan_dir.hpp).
+// oci-sandbox/plan-key (see plan/plan_dir.hpp).
 #include <CLI/CLI.hpp>
 
 #include <unistd.h>
@@ -10,7 +10,7 @@
 #include <iostream>
 
 #include "commands/commands.hpp"
-#include "hookrun/prepare.hpp"
+#include "specedit/prepare.hpp"
 #include "util/file.hpp"
 
 namespace osh::commands {

@@ -11,8 +11,8 @@
 #include <iostream>
 
 #include "commands/commands.hpp"
-#include "hookrun/plan_dir.hpp"
-#include "hookrun/prepare.hpp"
+#include "plan/plan_dir.hpp"
+#include "specedit/prepare.hpp"
 #include "util/test_point.hpp"
 
 namespace osh::commands {

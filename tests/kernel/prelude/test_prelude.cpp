@@ -1,4 +1,4 @@
-// The hook's self-confinement (src/hookrun/prelude.hpp). The seccomp program
+// The hook's self-confinement (src/hook/prelude.hpp). The seccomp program
 // is checked first without the kernel, by running it in a small classic-BPF
 // interpreter; then each part is installed in a forked child (both are
 // irreversible) and what the hook must not do afterwards is tried.
@@ -27,7 +27,7 @@
 #include <string>
 
 #include "../landlock/child.hpp"
-#include "hookrun/prelude.hpp"
+#include "hook/prelude.hpp"
 #include "landlock/abi.hpp"
 #include "util/fd.hpp"
 

@@ -13,10 +13,10 @@
 #include <fstream>
 #include <string>
 
-#include "hookrun/hook.hpp"
-#include "hookrun/plan_dir.hpp"
-#include "hookrun/prepare.hpp"
-#include "hookrun/rootfs.hpp"
+#include "hook/hook.hpp"
+#include "plan/plan_dir.hpp"
+#include "specedit/prepare.hpp"
+#include "rootfs/rootfs.hpp"
 #include "util/file.hpp"
 
 using namespace osh;

@@ -7,7 +7,7 @@
 #include <optional>
 #include <string>
 
-#include "hookrun/plan_dir.hpp"
+#include "plan/plan_dir.hpp"
 
 namespace osh::hookrun {
 

@@ -1,4 +1,4 @@
-#include "hookrun/plan_dir.hpp"
+#include "plan/plan_dir.hpp"
 
 #include <dirent.h>
 #include <fcntl.h>

@@ -1,4 +1,4 @@
-#include "hookrun/prelude.hpp"
+#include "hook/prelude.hpp"
 
 #include <fcntl.h>
 #include <linux/audit.h>

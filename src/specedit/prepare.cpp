@@ -1,4 +1,4 @@
-#include "hookrun/prepare.hpp"
+#include "specedit/prepare.hpp"
 
 #include <sys/stat.h>
 #include <unistd.h>
@@ -7,7 +7,7 @@
 #include <climits>
 #include <set>
 
-#include "hookrun/plan_dir.hpp"
+#include "plan/plan_dir.hpp"
 #include "oci/spec.hpp"
 #include "util/file.hpp"
 #include "util/json.hpp"

@@ -1,4 +1,4 @@
-#include "hookrun/rootfs.hpp"
+#include "rootfs/rootfs.hpp"
 
 #include <dirent.h>
 #include <fcntl.h>

@@ -1,4 +1,4 @@
-#include "hookrun/hook.hpp"
+#include "hook/hook.hpp"
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -11,8 +11,8 @@
 
 #include "failure/failure.hpp"
 #include "gpu/detect.hpp"
-#include "hookrun/prelude.hpp"
-#include "hookrun/rootfs.hpp"
+#include "hook/prelude.hpp"
+#include "rootfs/rootfs.hpp"
 #include "landlock/abi.hpp"
 #include "oci/spec.hpp"
 #include "oci/state.hpp"
