@@ -1,5 +1,5 @@
 // `hook [--policy FILE] [--stage STAGE]`: the OCI hook. Thin: the work is in
-// hookrun::run_hook.
+// hook::run_hook.
 #include <CLI/CLI.hpp>
 
 #include <unistd.h>
@@ -13,7 +13,7 @@ namespace osh::commands {
 void add_hook(CLI::App& app, int& exit_code) {
     auto* cmd = app.add_subcommand(
         "hook", "The OCI hook: createRuntime (or prestart) writes the plan; poststop cleans up");
-    auto opts = std::make_shared<hookrun::HookOptions>();
+    auto opts = std::make_shared<hook::HookOptions>();
     auto policy = std::make_shared<std::string>();
     auto stage = std::make_shared<std::string>();
     cmd->add_option("--policy", *policy,
@@ -27,7 +27,7 @@ void add_hook(CLI::App& app, int& exit_code) {
         ::clearenv();
         if (!policy->empty()) opts->policy_file = *policy;
         if (!stage->empty()) opts->stage = *stage;
-        exit_code = hookrun::run_hook(*opts, STDIN_FILENO);
+        exit_code = hook::run_hook(*opts, STDIN_FILENO);
     });
 }
 

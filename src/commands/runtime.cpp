@@ -25,23 +25,23 @@ int shim_fail(const std::string& what) {
 }  // namespace
 
 int runtime_main(const std::vector<std::string>& args) {
-    const char* env_path = std::getenv(hookrun::kRuntimeConfigEnv);
-    std::string config_path = env_path && *env_path ? env_path : hookrun::kRuntimeConfigPath;
-    auto cfg = hookrun::load_runtime_config(config_path);
+    const char* env_path = std::getenv(specedit::kRuntimeConfigEnv);
+    std::string config_path = env_path && *env_path ? env_path : specedit::kRuntimeConfigPath;
+    auto cfg = specedit::load_runtime_config(config_path);
     if (!cfg) return shim_fail(cfg.error().what());
-    auto self = hookrun::self_binary();
+    auto self = specedit::self_binary();
     if (!self) return shim_fail(self.error().what());
-    auto next = hookrun::resolve_runtime(cfg->next_runtime, *self);
+    auto next = specedit::resolve_runtime(cfg->next_runtime, *self);
     if (!next) return shim_fail(next.error().what());
 
-    auto parsed = hookrun::parse_shim_args(args);
+    auto parsed = specedit::parse_shim_args(args);
     if (!parsed) return shim_fail(parsed.error().what());
     if (parsed->command == "create" || parsed->command == "run") {
-        hookrun::EditSetup setup;
+        specedit::EditSetup setup;
         setup.host_binary = cfg->hook_binary.empty() ? *self : cfg->hook_binary;
         setup.hook_args = cfg->hook_args;
         std::string bundle = parsed->bundle.empty() ? "." : parsed->bundle;
-        auto changed = hookrun::prepare_bundle(bundle, parsed->id, setup);
+        auto changed = specedit::prepare_bundle(bundle, parsed->id, setup);
         if (!changed)
             return shim_fail(parsed->command + " " + parsed->id + ": " + changed.error().what());
         test_point::kill_at("runtime.before_exec");
@@ -51,7 +51,7 @@ int runtime_main(const std::vector<std::string>& args) {
         // and no poststop runs for it: the delete of the caller's cleanup
         // removes it. Only an empty directory goes; a hook's plan stays for
         // poststop.
-        (void)hookrun::remove_unused_plan_dir(args.back());
+        (void)plan::remove_unused_plan_dir(args.back());
     }
 
     std::vector<char*> argv;

@@ -24,7 +24,7 @@
 #include "util/path.hpp"
 #include "util/test_point.hpp"
 
-namespace osh::hookrun {
+namespace osh::hook {
 
 namespace {
 
@@ -118,10 +118,10 @@ Result<policy::Policy> load_policy(const HookOptions& opts, const oci::Spec* spe
     std::string text, file;
     if (opts.policy_file) {
         file = *opts.policy_file;
-    } else if (spec != nullptr && spec->annotations.count(kPolicyAnnotation)) {
-        const std::string& name = spec->annotations.at(kPolicyAnnotation);
+    } else if (spec != nullptr && spec->annotations.count(plan::kPolicyAnnotation)) {
+        const std::string& name = spec->annotations.at(plan::kPolicyAnnotation);
         if (!valid_policy_name(name))
-            return fail(std::string("annotation ") + kPolicyAnnotation + "=" + name +
+            return fail(std::string("annotation ") + plan::kPolicyAnnotation + "=" + name +
                         ": not a plain policy name (letters, digits, _ . -)");
         file = opts.policies_dir + "/" + name + ".json";
     }
@@ -156,10 +156,10 @@ Result<policy::Policy> load_policy(const HookOptions& opts, const oci::Spec* spe
 Result<std::optional<std::string>> plan_key(const oci::Spec& spec, std::string_view run_root) {
     for (const auto& m : spec.mounts) {
         auto dest = path::normalize(m.destination);
-        if (!dest || *dest != kContainerPlanDir) continue;
-        auto key = key_from_source(m.source, run_root);
+        if (!dest || *dest != plan::kContainerPlanDir) continue;
+        auto key = plan::key_from_source(m.source, run_root);
         if (!key)
-            return fail("the mount at " + std::string(kContainerPlanDir) + " has source " +
+            return fail("the mount at " + std::string(plan::kContainerPlanDir) + " has source " +
                         m.source + ", not a plan directory under " + std::string(run_root));
         return std::optional<std::string>(*key);
     }
@@ -285,7 +285,7 @@ int create_stage(const HookOptions& opts, const GivenPolicy& given, Reporter& re
     // mount when we have read it, else by the id (the shim's key).
     std::string cleanup_key = st.id;
     auto refuse = [&](int rc) {
-        if (rc != 0) (void)remove_plan_dir(cleanup_key, st.id, opts.run_root);
+        if (rc != 0) (void)plan::remove_plan_dir(cleanup_key, st.id, opts.run_root);
         return rc;
     };
 
@@ -308,12 +308,12 @@ int create_stage(const HookOptions& opts, const GivenPolicy& given, Reporter& re
     if (!*key) {
         bool stop = rep.decide(
             modes, failure::Kind::plan_missing,
-            "config.json has no oci-sandbox plan mount at " + std::string(kContainerPlanDir) +
+            "config.json has no oci-sandbox plan mount at " + std::string(plan::kContainerPlanDir) +
                 ": the spec edit (oci-sandbox-runtime, precreate or inject) did not run, so "
                 "the workload would start unconfined");
         return stop ? 1 : 0;
     }
-    auto dir = open_plan_dir(**key, st.id, opts.run_root);
+    auto dir = plan::open_plan_dir(**key, st.id, opts.run_root);
     if (!dir) return rep.abort(dir.error(), "plan directory");
 
     // The rootfs as the container will see it, and its live /dev.
@@ -321,7 +321,7 @@ int create_stage(const HookOptions& opts, const GivenPolicy& given, Reporter& re
     UniqueFd rootfd;
     std::optional<Error> rootfs_error;
     if (!rootfs.empty()) {
-        if (auto r = open_rootfs(st.pid, rootfs))
+        if (auto r = rootfs::open_rootfs(st.pid, rootfs))
             rootfd = std::move(*r);
         else
             rootfs_error = r.error();
@@ -356,7 +356,7 @@ int create_stage(const HookOptions& opts, const GivenPolicy& given, Reporter& re
     bool have_live = false;
     if (!rootfs.empty()) {
         if (rootfd) {
-            auto l = list_live_dev(rootfd.get());
+            auto l = rootfs::list_live_dev(rootfd.get());
             if (l) {
                 live = std::move(*l);
                 have_live = true;
@@ -372,7 +372,7 @@ int create_stage(const HookOptions& opts, const GivenPolicy& given, Reporter& re
 
     gpu::Detection det = gpu::detect(*spec, pol->gpu.detect, have_live ? &live : nullptr);
     policy::PathProbe probe =
-        rootfd ? rootfs_probe(rootfd.get()) : policy::PathProbe([](const std::string&) {
+        rootfd ? rootfs::rootfs_probe(rootfd.get()) : policy::PathProbe([](const std::string&) {
             return std::optional<policy::NodeKind>();
         });
     auto eff = policy::rewrite(*pol, *spec, det, probe);
@@ -397,10 +397,10 @@ int create_stage(const HookOptions& opts, const GivenPolicy& given, Reporter& re
         if (!rootfd) {
             why = "no rootfs to read " + std::string(db) + " from";
         } else {
-            auto dbtext = read_file_in_root(rootfd.get(), db, kMaxIdDbBytes);
+            auto dbtext = rootfs::read_file_in_root(rootfd.get(), db, kMaxIdDbBytes);
             if (!dbtext)
                 why = dbtext.error().what();
-            else if (auto id = lookup_id(*dbtext, name)) {
+            else if (auto id = rootfs::lookup_id(*dbtext, name)) {
                 *out = *id;
                 return true;
             } else {
@@ -422,9 +422,9 @@ int create_stage(const HookOptions& opts, const GivenPolicy& given, Reporter& re
     auto compiled = plan::compile(*eff, copts);
     if (!compiled) return refuse(rep.abort(compiled.error(), "compile plan"));
 
-    if (auto ok = file::write_atomic(dir->get(), kOwnerFile, st.id, 0644); !ok)
+    if (auto ok = file::write_atomic(dir->get(), plan::kOwnerFile, st.id, 0644); !ok)
         return refuse(rep.abort(ok.error(), "write plan"));
-    if (auto ok = file::write_atomic(dir->get(), kEffectivePolicyFile,
+    if (auto ok = file::write_atomic(dir->get(), plan::kEffectivePolicyFile,
                                      policy::explain_json(*eff, false) + "\n", 0644);
         !ok)
         return refuse(rep.abort(ok.error(), "write effective policy"));
@@ -434,7 +434,7 @@ int create_stage(const HookOptions& opts, const GivenPolicy& given, Reporter& re
     report::Event done;
     done.level = report::Level::info;
     done.decision = "planned";
-    done.message = "plan written to " + plan_dir_path(**key, opts.run_root) + " (policy " +
+    done.message = "plan written to " + plan::plan_dir_path(**key, opts.run_root) + " (policy " +
                    policy_origin + ")";
     done.fields = {{"gpu", det.gpu ? "true" : "false"}, {"gpu_reason", det.reason}};
     rep.emit(std::move(done));
@@ -467,7 +467,7 @@ int poststop_stage(const HookOptions& opts, const GivenPolicy& given, Reporter& 
     if (confine_self(rep, modes, abi,
                      {{run_root.get(), "run root " + opts.run_root, run_root_remove_rights()}}))
         return 1;
-    if (auto ok = remove_plan_dir(key, st.id, opts.run_root); !ok) {
+    if (auto ok = plan::remove_plan_dir(key, st.id, opts.run_root); !ok) {
         report::Event e;
         e.level = report::Level::warning;
         e.decision = "continue";
@@ -479,7 +479,7 @@ int poststop_stage(const HookOptions& opts, const GivenPolicy& given, Reporter& 
     report::Event e;
     e.level = report::Level::info;
     e.decision = "cleaned";
-    e.message = "removed " + plan_dir_path(key, opts.run_root);
+    e.message = "removed " + plan::plan_dir_path(key, opts.run_root);
     rep.emit(std::move(e));
     return 0;
 }
@@ -531,4 +531,4 @@ int run_hook(const HookOptions& opts, int state_fd) {
     return rep.abort("unsupported stage \"" + stage + "\" (createRuntime, prestart or poststop)");
 }
 
-}  // namespace osh::hookrun
+}  // namespace osh::hook

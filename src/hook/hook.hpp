@@ -9,12 +9,12 @@
 
 #include "plan/plan_dir.hpp"
 
-namespace osh::hookrun {
+namespace osh::hook {
 
 struct HookOptions {
     std::optional<std::string> policy_file;  // --policy
     std::optional<std::string> stage;        // --stage
-    std::string run_root = kRunRoot;
+    std::string run_root = plan::kRunRoot;
     std::string policy_path = "/etc/oci-sandbox/policy.json";
     std::string policies_dir = "/etc/oci-sandbox/policies.d";
     std::string default_log = "/var/log/oci-sandbox-hook.log";  // until a policy names one
@@ -27,4 +27,4 @@ int run_hook(const HookOptions& opts, int state_fd);
 // A policy name from the oci-sandbox/policy annotation: [A-Za-z0-9][A-Za-z0-9_.-]{0,63}, no "..".
 bool valid_policy_name(std::string_view name);
 
-}  // namespace osh::hookrun
+}  // namespace osh::hook

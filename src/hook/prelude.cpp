@@ -15,7 +15,7 @@
 #include "seccomp/load.hpp"
 #include "util/fd.hpp"
 
-namespace osh::hookrun {
+namespace osh::hook {
 
 namespace {
 
@@ -148,4 +148,4 @@ Result<void> install_landlock_prelude(const landlock::AbiInfo& abi,
     return {};
 }
 
-}  // namespace osh::hookrun
+}  // namespace osh::hook

@@ -19,7 +19,7 @@
 #include "seccomp/bpf.hpp"
 #include "util/result.hpp"
 
-namespace osh::hookrun {
+namespace osh::hook {
 
 // A syscall the prelude refuses.
 struct DeniedCall {
@@ -59,4 +59,4 @@ Result<void> install_seccomp_prelude();
 Result<void> install_landlock_prelude(const landlock::AbiInfo& abi,
                                       const std::vector<PreludeRule>& rules);
 
-}  // namespace osh::hookrun
+}  // namespace osh::hook

@@ -12,7 +12,7 @@
 #include "oci/state.hpp"
 #include "util/file.hpp"
 
-namespace osh::hookrun {
+namespace osh::plan {
 
 namespace {
 
@@ -223,4 +223,4 @@ Result<void> remove_unused_plan_dir(std::string_view key, std::string_view run_r
     return {};
 }
 
-}  // namespace osh::hookrun
+}  // namespace osh::plan

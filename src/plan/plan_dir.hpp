@@ -21,7 +21,7 @@
 #include "util/fd.hpp"
 #include "util/result.hpp"
 
-namespace osh::hookrun {
+namespace osh::plan {
 
 inline constexpr const char* kRunRoot = "/run/oci-sandbox";
 inline constexpr const char* kPlanKeyAnnotation = "oci-sandbox/plan-key";
@@ -73,4 +73,4 @@ Result<void> remove_plan_dir(std::string_view key, std::optional<std::string_vie
 // missing or non-empty directory is success.
 Result<void> remove_unused_plan_dir(std::string_view key, std::string_view run_root = kRunRoot);
 
-}  // namespace osh::hookrun
+}  // namespace osh::plan

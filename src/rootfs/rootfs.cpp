@@ -12,7 +12,7 @@
 
 #include "util/file.hpp"
 
-namespace osh::hookrun {
+namespace osh::rootfs {
 
 namespace {
 
@@ -218,4 +218,4 @@ std::optional<uint32_t> lookup_id(std::string_view db, std::string_view name) {
     return std::nullopt;
 }
 
-}  // namespace osh::hookrun
+}  // namespace osh::rootfs

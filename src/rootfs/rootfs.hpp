@@ -14,7 +14,7 @@
 #include "util/fd.hpp"
 #include "util/result.hpp"
 
-namespace osh::hookrun {
+namespace osh::rootfs {
 
 // openat2 with RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS (EINTR/EAGAIN retried).
 Result<UniqueFd> open_in_root(int rootfd, std::string_view container_path, int flags);
@@ -41,4 +41,4 @@ Result<std::string> read_file_in_root(int rootfd, std::string_view container_pat
 // (uid or gid). Never NSS.
 std::optional<uint32_t> lookup_id(std::string_view db_text, std::string_view name);
 
-}  // namespace osh::hookrun
+}  // namespace osh::rootfs

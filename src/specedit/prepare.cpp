@@ -14,7 +14,7 @@
 #include "util/path.hpp"
 #include "util/test_point.hpp"
 
-namespace osh::hookrun {
+namespace osh::specedit {
 
 namespace {
 constexpr size_t kMaxRuntimeConfigBytes = 64 * 1024;
@@ -114,25 +114,25 @@ Result<std::string> choose_key(std::string_view spec_text,
     if (spec) {
         for (const auto& m : spec->mounts) {
             auto dest = path::normalize(m.destination);
-            if (!dest || *dest != kContainerPlanDir) continue;
-            if (auto key = key_from_source(m.source, run_root)) return *key;
+            if (!dest || *dest != plan::kContainerPlanDir) continue;
+            if (auto key = plan::key_from_source(m.source, run_root)) return *key;
         }
     }
     if (preferred) {
-        if (auto ok = validate_key(*preferred); !ok) return unexpected(ok.error());
+        if (auto ok = plan::validate_key(*preferred); !ok) return unexpected(ok.error());
         return *preferred;
     }
-    return random_key();
+    return plan::random_key();
 }
 
 oci::EditParams edit_params(const EditSetup& setup, const std::string& key) {
     oci::EditParams p;
     p.host_binary = setup.host_binary;
-    p.plan_host_dir = plan_dir_path(key, setup.run_root);
-    p.container_binary = kContainerBinary;
-    p.container_plan_dir = kContainerPlanDir;
+    p.plan_host_dir = plan::plan_dir_path(key, setup.run_root);
+    p.container_binary = plan::kContainerBinary;
+    p.container_plan_dir = plan::kContainerPlanDir;
     p.hook_args = setup.hook_args;
-    p.annotations[kPlanKeyAnnotation] = key;
+    p.annotations[plan::kPlanKeyAnnotation] = key;
     return p;
 }
 
@@ -144,11 +144,11 @@ Result<bool> prepare_bundle(const std::string& bundle_dir, const std::optional<s
     auto key = choose_key(*text, id, setup.run_root);
     if (!key) return unexpected(key.error());
     bool created = false;
-    if (auto ok = create_plan_dir(*key, &created, setup.run_root); !ok)
+    if (auto ok = plan::create_plan_dir(*key, &created, setup.run_root); !ok)
         return unexpected(ok.error());
     test_point::kill_at("prepare.plan_dir_created");
     auto changed = oci::edit_bundle(bundle_dir, edit_params(setup, *key));
-    if (!changed && created) (void)remove_plan_dir(*key, std::nullopt, setup.run_root);
+    if (!changed && created) (void)plan::remove_plan_dir(*key, std::nullopt, setup.run_root);
     return changed;
 }
 
@@ -158,7 +158,7 @@ Result<std::string> prepare_spec_text(std::string_view spec_text, const EditSetu
     // Validate the edit before creating anything on the host.
     auto out = oci::edit_spec_text(spec_text, edit_params(setup, *key), "stdin");
     if (!out) return unexpected(out.error());
-    if (auto ok = create_plan_dir(*key, nullptr, setup.run_root); !ok)
+    if (auto ok = plan::create_plan_dir(*key, nullptr, setup.run_root); !ok)
         return unexpected(ok.error());
     return std::move(out->text);
 }
@@ -220,7 +220,7 @@ Result<ShimArgs> parse_shim_args(const std::vector<std::string>& args) {
     }
     if (positional.empty()) return fail(out.command + ": no container id on the command line");
     out.id = positional.back();
-    if (auto ok = validate_key(out.id); !ok) return wrap(ok.error(), out.command);
+    if (auto ok = plan::validate_key(out.id); !ok) return wrap(ok.error(), out.command);
     return out;
 }
 
@@ -237,4 +237,4 @@ Result<EditSetup> edit_setup(const std::string& hook_binary, std::vector<std::st
     return setup;
 }
 
-}  // namespace osh::hookrun
+}  // namespace osh::specedit

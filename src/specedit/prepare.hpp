@@ -11,7 +11,7 @@
 #include "oci/spec_edit.hpp"
 #include "util/result.hpp"
 
-namespace osh::hookrun {
+namespace osh::specedit {
 
 inline constexpr const char* kRuntimeConfigPath = "/etc/oci-sandbox/runtime.json";
 // Overrides kRuntimeConfigPath for the shim (tests, side-by-side installs).
@@ -78,4 +78,4 @@ struct ShimArgs {
 };
 Result<ShimArgs> parse_shim_args(const std::vector<std::string>& args);
 
-}  // namespace osh::hookrun
+}  // namespace osh::specedit

@@ -73,8 +73,8 @@ int errno_of(long rc) { return rc < 0 ? errno : 0; }
 }  // namespace
 
 TEST_CASE("pure: the prelude filter refuses each denied call, allows the rest, kills foreign ABIs") {
-    const auto& denied = hookrun::prelude_denied_calls();
-    auto bpf = hookrun::prelude_filter(AUDIT_ARCH_X86_64, denied);
+    const auto& denied = hook::prelude_denied_calls();
+    auto bpf = hook::prelude_filter(AUDIT_ARCH_X86_64, denied);
     for (const auto& d : denied) {
         INFO(d.name);
         CHECK(run_bpf(bpf, AUDIT_ARCH_X86_64, static_cast<uint32_t>(d.nr)) == kEperm);
@@ -95,7 +95,7 @@ TEST_CASE("pure: the prelude filter refuses each denied call, allows the rest, k
 
 TEST_CASE("pure: the denied list covers exec, ptrace, mount, module, kexec and bpf") {
     std::set<std::string> names;
-    for (const auto& d : hookrun::prelude_denied_calls()) names.insert(d.name);
+    for (const auto& d : hook::prelude_denied_calls()) names.insert(d.name);
     for (const char* want : {"execve", "execveat", "ptrace", "mount", "umount2", "pivot_root",
                              "move_mount", "open_tree", "fsopen", "fsmount", "mount_setattr",
                              "init_module", "finit_module", "delete_module", "kexec_load",
@@ -107,7 +107,7 @@ TEST_CASE("pure: the denied list covers exec, ptrace, mount, module, kexec and b
 
 TEST_CASE("kernel: after the seccomp prelude, exec, ptrace, mount and bpf fail with EPERM") {
     int rc = in_child([] {
-        if (!hookrun::install_seccomp_prelude()) return 2;
+        if (!hook::install_seccomp_prelude()) return 2;
         char* const argv[] = {const_cast<char*>("/bin/true"), nullptr};
         char* const envp[] = {nullptr};
         if (errno_of(::execve("/bin/true", argv, envp)) != EPERM) return 3;
@@ -145,9 +145,9 @@ TEST_CASE("kernel: after the Landlock prelude, writes land only in the plan dire
     int rc = in_child([&] {
         UniqueFd rootfd(::open(root.path().c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
         UniqueFd planfd(::open(plan.path().c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
-        auto ok = hookrun::install_landlock_prelude(
-            abi, {{rootfd.get(), "rootfs", hookrun::rootfs_read_rights()},
-                  {planfd.get(), "plan", hookrun::plan_dir_rights()}});
+        auto ok = hook::install_landlock_prelude(
+            abi, {{rootfd.get(), "rootfs", hook::rootfs_read_rights()},
+                  {planfd.get(), "plan", hook::plan_dir_rights()}});
         if (!ok) return 2;
         // Reading the rootfs works; writing it does not.
         if (::open((root.path() + "/passwd").c_str(), O_RDONLY) < 0) return 3;
@@ -175,7 +175,7 @@ TEST_CASE("kernel: an unavailable Landlock is an error, not a silent no-op") {
     landlock::AbiInfo none;
     none.support = landlock::Support::not_implemented;
     none.err = ENOSYS;
-    auto r = hookrun::install_landlock_prelude(none, {});
+    auto r = hook::install_landlock_prelude(none, {});
     REQUIRE(!r);
     CHECK(r.error().err == ENOSYS);
 }

@@ -44,7 +44,7 @@ const char* kSpec =
 }  // namespace
 
 TEST_CASE("shim args: runc and crun command lines as containerd, docker, podman write them") {
-    auto a = hookrun::parse_shim_args({"--root", "/run/runc", "--log", "/l.json", "--log-format",
+    auto a = specedit::parse_shim_args({"--root", "/run/runc", "--log", "/l.json", "--log-format",
                                        "json", "create", "--bundle", "/b", "--pid-file", "/p",
                                        "--console-socket", "/s", "cid1"});
     REQUIRE(a);
@@ -52,7 +52,7 @@ TEST_CASE("shim args: runc and crun command lines as containerd, docker, podman 
     CHECK(a->bundle == "/b");
     CHECK(a->id == "cid1");
 
-    auto b = hookrun::parse_shim_args(
+    auto b = specedit::parse_shim_args(
         {"--cgroup-manager=disabled", "run", "-b", "bun", "--detach", "id2"});
     REQUIRE(b);
     CHECK(b->command == "run");
@@ -60,159 +60,159 @@ TEST_CASE("shim args: runc and crun command lines as containerd, docker, podman 
     CHECK(b->id == "id2");
 
     auto c =
-        hookrun::parse_shim_args({"--systemd-cgroup", "run", "--bundle=/x", "--no-pivot", "id3"});
+        specedit::parse_shim_args({"--systemd-cgroup", "run", "--bundle=/x", "--no-pivot", "id3"});
     REQUIRE(c);
     CHECK(c->bundle == "/x");
     CHECK(c->id == "id3");
 
-    auto d = hookrun::parse_shim_args({"--rootless", "true", "create", "id4"});
+    auto d = specedit::parse_shim_args({"--rootless", "true", "create", "id4"});
     REQUIRE(d);
     CHECK(d->command == "create");
     CHECK(d->bundle.empty());  // the current directory
     CHECK(d->id == "id4");
 
-    auto other = hookrun::parse_shim_args({"--root", "/r", "delete", "--force", "x"});
+    auto other = specedit::parse_shim_args({"--root", "/r", "delete", "--force", "x"});
     REQUIRE(other);
     CHECK(other->command == "delete");
     CHECK(other->id.empty());  // nothing to edit
 
-    CHECK_FALSE(hookrun::parse_shim_args({"create", "--bundle", "/b"}));  // no id
-    CHECK_FALSE(hookrun::parse_shim_args({"create", "--bundle"}));        // no value
-    CHECK_FALSE(hookrun::parse_shim_args({"run", "../../etc"}));          // id is a path
-    CHECK_FALSE(hookrun::parse_shim_args(
+    CHECK_FALSE(specedit::parse_shim_args({"create", "--bundle", "/b"}));  // no id
+    CHECK_FALSE(specedit::parse_shim_args({"create", "--bundle"}));        // no value
+    CHECK_FALSE(specedit::parse_shim_args({"run", "../../etc"}));          // id is a path
+    CHECK_FALSE(specedit::parse_shim_args(
         {"create", "--config", "/c.json", "x"}));  // config outside the bundle
-    auto none = hookrun::parse_shim_args({"--version"});
+    auto none = specedit::parse_shim_args({"--version"});
     REQUIRE(none);
     CHECK(none->command.empty());
 }
 
 TEST_CASE("runtime.json: fields, defaults, unknown fields refused") {
-    auto c = hookrun::parse_runtime_config(
+    auto c = specedit::parse_runtime_config(
         R"({"next_runtime":"crun","hook_binary":"/usr/bin/oci-sandbox-hook","hook_args":["--policy","/p.json"]})",
         "rt");
     REQUIRE(c);
     CHECK(c->next_runtime == "crun");
     CHECK(c->hook_binary == "/usr/bin/oci-sandbox-hook");
     CHECK(c->hook_args == std::vector<std::string>{"--policy", "/p.json"});
-    auto d = hookrun::parse_runtime_config("{}", "rt");
+    auto d = specedit::parse_runtime_config("{}", "rt");
     REQUIRE(d);
     CHECK(d->next_runtime == "runc");
-    auto bad = hookrun::parse_runtime_config(R"({"next_runtim":"runc"})", "rt");
+    auto bad = specedit::parse_runtime_config(R"({"next_runtim":"runc"})", "rt");
     REQUIRE_FALSE(bad);
     CHECK(bad.error().message.find("rt: /next_runtim: unknown field") != std::string::npos);
-    CHECK_FALSE(hookrun::parse_runtime_config(R"({"hook_binary":"relative"})", "rt"));
-    CHECK_FALSE(hookrun::parse_runtime_config(R"({"hook_args":[1]})", "rt"));
+    CHECK_FALSE(specedit::parse_runtime_config(R"({"hook_binary":"relative"})", "rt"));
+    CHECK_FALSE(specedit::parse_runtime_config(R"({"hook_args":[1]})", "rt"));
 
     // The shipped file parses.
     const char* src = std::getenv("OSH_SOURCE_ROOT");
     REQUIRE(src != nullptr);
-    auto shipped = hookrun::load_runtime_config(std::string(src) + "/packaging/runtime.json");
+    auto shipped = specedit::load_runtime_config(std::string(src) + "/packaging/runtime.json");
     REQUIRE(shipped);
     CHECK(shipped->next_runtime == "runc");
 }
 
 TEST_CASE("next runtime: found in the fixed PATH; never the shim itself") {
-    auto sh = hookrun::resolve_runtime("sh", "/proc/self/exe");
+    auto sh = specedit::resolve_runtime("sh", "/proc/self/exe");
     REQUIRE(sh);
     CHECK(sh->front() == '/');
-    CHECK_FALSE(hookrun::resolve_runtime("no-such-runtime-osh", "/proc/self/exe"));
-    CHECK_FALSE(hookrun::resolve_runtime("bin/sh", "/proc/self/exe"));
-    auto self = hookrun::self_binary();
+    CHECK_FALSE(specedit::resolve_runtime("no-such-runtime-osh", "/proc/self/exe"));
+    CHECK_FALSE(specedit::resolve_runtime("bin/sh", "/proc/self/exe"));
+    auto self = specedit::self_binary();
     REQUIRE(self);
-    CHECK_FALSE(hookrun::resolve_runtime(*self, *self));
+    CHECK_FALSE(specedit::resolve_runtime(*self, *self));
 }
 
 TEST_CASE("plan directory: create, own, refuse another's, remove without following symlinks") {
     TempDir t;
     std::string run = t.path + "/run";
     bool created = false;
-    REQUIRE(hookrun::create_plan_dir("c1", &created, run));
+    REQUIRE(plan::create_plan_dir("c1", &created, run));
     CHECK(created);
     struct stat st {};
     REQUIRE(::stat((run + "/c1").c_str(), &st) == 0);
     CHECK((st.st_mode & 07777) == 0755);
     // An existing empty directory is accepted (a second edit), a filled one is not.
-    REQUIRE(hookrun::create_plan_dir("c1", &created, run));
+    REQUIRE(plan::create_plan_dir("c1", &created, run));
     CHECK_FALSE(created);
 
-    auto dir = hookrun::open_plan_dir("c1", std::string_view("c1"), run);
+    auto dir = plan::open_plan_dir("c1", std::string_view("c1"), run);
     REQUIRE(dir);
-    REQUIRE(file::write_atomic(dir->get(), hookrun::kOwnerFile, "c1", 0644));
-    auto again = hookrun::create_plan_dir("c1", nullptr, run);
+    REQUIRE(file::write_atomic(dir->get(), plan::kOwnerFile, "c1", 0644));
+    auto again = plan::create_plan_dir("c1", nullptr, run);
     REQUIRE_FALSE(again);
     // The message says whose plan it is and what to do with a stale one.
     CHECK(again.error().message.find("the plan of container c1") != std::string::npos);
     CHECK(again.error().message.find("remove the directory and retry") != std::string::npos);
-    CHECK(hookrun::open_plan_dir("c1", std::string_view("c1"), run));
-    CHECK_FALSE(hookrun::open_plan_dir("c1", std::string_view("other"), run));    // owned by c1
-    CHECK_FALSE(hookrun::remove_plan_dir("c1", std::string_view("other"), run));  // left in place
+    CHECK(plan::open_plan_dir("c1", std::string_view("c1"), run));
+    CHECK_FALSE(plan::open_plan_dir("c1", std::string_view("other"), run));    // owned by c1
+    CHECK_FALSE(plan::remove_plan_dir("c1", std::string_view("other"), run));  // left in place
     CHECK(fs::exists(run + "/c1"));
 
     // A symlink inside is removed as a link; its target survives.
     write_file(t.path + "/victim", "keep");
     fs::create_symlink(t.path + "/victim", run + "/c1/link");
-    REQUIRE(hookrun::remove_plan_dir("c1", std::string_view("c1"), run));
+    REQUIRE(plan::remove_plan_dir("c1", std::string_view("c1"), run));
     CHECK_FALSE(fs::exists(run + "/c1"));
     CHECK(fs::exists(t.path + "/victim"));
-    CHECK(hookrun::remove_plan_dir("c1", std::string_view("c1"), run));  // already gone: fine
+    CHECK(plan::remove_plan_dir("c1", std::string_view("c1"), run));  // already gone: fine
 
     // A symlinked key is never followed.
     fs::create_directory(t.path + "/elsewhere");
     fs::create_directory_symlink(t.path + "/elsewhere", run + "/c2");
-    CHECK_FALSE(hookrun::open_plan_dir("c2", std::nullopt, run));
-    CHECK_FALSE(hookrun::create_plan_dir("c2", nullptr, run));
+    CHECK_FALSE(plan::open_plan_dir("c2", std::nullopt, run));
+    CHECK_FALSE(plan::create_plan_dir("c2", nullptr, run));
 
-    CHECK_FALSE(hookrun::create_plan_dir("..", nullptr, run));
-    CHECK_FALSE(hookrun::create_plan_dir("a/b", nullptr, run));
+    CHECK_FALSE(plan::create_plan_dir("..", nullptr, run));
+    CHECK_FALSE(plan::create_plan_dir("a/b", nullptr, run));
 }
 
 TEST_CASE("plan directory: an unused (empty) one is removed on delete, a planned one stays") {
     TempDir t;
     std::string run_root = t.path + "/run";
     bool created = false;
-    REQUIRE(hookrun::create_plan_dir("ctr-empty", &created, run_root));
+    REQUIRE(plan::create_plan_dir("ctr-empty", &created, run_root));
     CHECK(created);
-    CHECK(hookrun::remove_unused_plan_dir("ctr-empty", run_root));
+    CHECK(plan::remove_unused_plan_dir("ctr-empty", run_root));
     CHECK_FALSE(fs::exists(run_root + "/ctr-empty"));
-    CHECK(hookrun::remove_unused_plan_dir("ctr-empty", run_root));  // missing: success
+    CHECK(plan::remove_unused_plan_dir("ctr-empty", run_root));  // missing: success
 
-    REQUIRE(hookrun::create_plan_dir("ctr-planned", &created, run_root));
+    REQUIRE(plan::create_plan_dir("ctr-planned", &created, run_root));
     write_file(run_root + "/ctr-planned/owner", "ctr-planned");
-    CHECK(hookrun::remove_unused_plan_dir("ctr-planned", run_root));
+    CHECK(plan::remove_unused_plan_dir("ctr-planned", run_root));
     CHECK(fs::exists(run_root + "/ctr-planned/owner"));  // poststop's to remove
 
     fs::create_directories(t.path + "/elsewhere");
     fs::create_directory_symlink(t.path + "/elsewhere", run_root + "/ctr-link");
-    CHECK(hookrun::remove_unused_plan_dir("ctr-link", run_root));
+    CHECK(plan::remove_unused_plan_dir("ctr-link", run_root));
     CHECK(fs::is_symlink(run_root + "/ctr-link"));
     CHECK(fs::exists(t.path + "/elsewhere"));
 
-    CHECK_FALSE(hookrun::remove_unused_plan_dir("../run", run_root));
+    CHECK_FALSE(plan::remove_unused_plan_dir("../run", run_root));
     CHECK(fs::exists(run_root));
 }
 
 TEST_CASE("plan keys: random tokens, and keys read back from a mount source") {
-    auto k = hookrun::random_key();
+    auto k = plan::random_key();
     REQUIRE(k);
     CHECK(k->size() == 34);
     CHECK(k->rfind("p-", 0) == 0);
-    CHECK(hookrun::validate_key(*k));
-    CHECK(*hookrun::key_from_source("/run/oci-sandbox/abc") == "abc");
-    CHECK_FALSE(hookrun::key_from_source("/run/oci-sandbox/"));
-    CHECK_FALSE(hookrun::key_from_source("/run/oci-sandbox/a/b"));
-    CHECK_FALSE(hookrun::key_from_source("/run/oci-sandbox/.."));
-    CHECK_FALSE(hookrun::key_from_source("/tmp/abc"));
+    CHECK(plan::validate_key(*k));
+    CHECK(*plan::key_from_source("/run/oci-sandbox/abc") == "abc");
+    CHECK_FALSE(plan::key_from_source("/run/oci-sandbox/"));
+    CHECK_FALSE(plan::key_from_source("/run/oci-sandbox/a/b"));
+    CHECK_FALSE(plan::key_from_source("/run/oci-sandbox/.."));
+    CHECK_FALSE(plan::key_from_source("/tmp/abc"));
 }
 
 TEST_CASE("precreate: a random key, recorded in the annotation; a second edit reuses it") {
     TempDir t;
-    hookrun::EditSetup setup;
+    specedit::EditSetup setup;
     setup.host_binary = "/usr/bin/oci-sandbox-hook";
     setup.run_root = t.path + "/run";
-    auto once = hookrun::prepare_spec_text(kSpec, setup);
+    auto once = specedit::prepare_spec_text(kSpec, setup);
     REQUIRE(once);
     CHECK(once->find("\"oci-sandbox/plan-key\":\"p-") != std::string::npos);
-    auto twice = hookrun::prepare_spec_text(*once, setup);
+    auto twice = specedit::prepare_spec_text(*once, setup);
     REQUIRE(twice);
     CHECK(*twice == *once);
     int dirs = 0;
@@ -222,31 +222,31 @@ TEST_CASE("precreate: a random key, recorded in the annotation; a second edit re
     // A bad spec creates nothing.
     TempDir u;
     setup.run_root = u.path + "/run";
-    CHECK_FALSE(hookrun::prepare_spec_text(R"({"process":{}})", setup));
+    CHECK_FALSE(specedit::prepare_spec_text(R"({"process":{}})", setup));
     bool left = fs::exists(setup.run_root) && !fs::is_empty(setup.run_root);
     CHECK_FALSE(left);
 }
 
 TEST_CASE("inject: the id keys the plan directory; a failed edit removes it again") {
     TempDir t;
-    hookrun::EditSetup setup;
+    specedit::EditSetup setup;
     setup.host_binary = "/usr/bin/oci-sandbox-hook";
     setup.run_root = t.path + "/run";
     std::string bundle = t.path + "/bundle";
     fs::create_directory(bundle);
     write_file(bundle + "/config.json", kSpec);
-    auto r = hookrun::prepare_bundle(bundle, std::string("ctr-1"), setup);
+    auto r = specedit::prepare_bundle(bundle, std::string("ctr-1"), setup);
     REQUIRE(r);
     CHECK(*r);
     CHECK(fs::is_directory(setup.run_root + "/ctr-1"));
-    auto again = hookrun::prepare_bundle(bundle, std::string("ctr-1"), setup);
+    auto again = specedit::prepare_bundle(bundle, std::string("ctr-1"), setup);
     REQUIRE(again);
     CHECK_FALSE(*again);
 
     std::string bad = t.path + "/bad";
     fs::create_directory(bad);
     write_file(bad + "/config.json", R"({"process":{"args":[]}})");
-    CHECK_FALSE(hookrun::prepare_bundle(bad, std::string("ctr-2"), setup));
+    CHECK_FALSE(specedit::prepare_bundle(bad, std::string("ctr-2"), setup));
     CHECK_FALSE(fs::exists(setup.run_root + "/ctr-2"));
 }
 
@@ -260,9 +260,9 @@ TEST_CASE("live /dev: nodes and directories listed, symlinks never followed") {
     fs::create_directories(t.path + "/outside");
     write_file(t.path + "/outside/nvidia0", "");
     fs::create_directory_symlink("../../outside", root + "/dev/up");
-    auto rootfd = hookrun::open_rootfs(0, root);
+    auto rootfd = rootfs::open_rootfs(0, root);
     REQUIRE(rootfd);
-    auto nodes = hookrun::list_live_dev(rootfd->get());
+    auto nodes = rootfs::list_live_dev(rootfd->get());
     REQUIRE(nodes);
     auto type_of = [&](const std::string& p) {
         for (const auto& n : *nodes)
@@ -280,7 +280,7 @@ TEST_CASE("live /dev: nodes and directories listed, symlinks never followed") {
     // The probe resolves inside the root: an absolute symlink stays in it.
     fs::create_directories(root + "/etc");
     fs::create_symlink("/etc/passwd", root + "/passwd-link");
-    auto probe = hookrun::rootfs_probe(rootfd->get());
+    auto probe = rootfs::rootfs_probe(rootfd->get());
     CHECK(probe("/dev/dri") == policy::NodeKind::directory);
     CHECK(probe("/nope") == policy::NodeKind::missing);
     CHECK(probe("/passwd-link") == policy::NodeKind::missing);  // /etc/passwd of the rootfs, absent
@@ -295,9 +295,9 @@ TEST_CASE("live /dev: a /dev that is a symlink or a file is refused by name, nev
         fs::remove_all(root);
         fs::create_directories(root);
         fs::create_directory_symlink(target, root + "/dev");
-        auto rootfd = hookrun::open_rootfs(0, root);
+        auto rootfd = rootfs::open_rootfs(0, root);
         REQUIRE(rootfd);
-        auto nodes = hookrun::list_live_dev(rootfd->get());
+        auto nodes = rootfs::list_live_dev(rootfd->get());
         REQUIRE_FALSE(nodes);
         CHECK(nodes.error().what().find("/dev in the container is a symbolic link") !=
               std::string::npos);
@@ -305,9 +305,9 @@ TEST_CASE("live /dev: a /dev that is a symlink or a file is refused by name, nev
     std::string root = t.path + "/rootfs-file";
     fs::create_directories(root);
     write_file(root + "/dev", "");
-    auto rootfd = hookrun::open_rootfs(0, root);
+    auto rootfd = rootfs::open_rootfs(0, root);
     REQUIRE(rootfd);
-    auto nodes = hookrun::list_live_dev(rootfd->get());
+    auto nodes = rootfs::list_live_dev(rootfd->get());
     REQUIRE_FALSE(nodes);
     CHECK(nodes.error().what().find("/dev in the container is not a directory") !=
           std::string::npos);
@@ -316,23 +316,23 @@ TEST_CASE("live /dev: a /dev that is a symlink or a file is refused by name, nev
 TEST_CASE("passwd/group lookups read the image's files, never NSS") {
     const std::string passwd =
         "root:x:0:0:root:/root:/bin/sh\nbad:x:notnum:1::/:\napp:x:1000:1000::/home/app:/bin/sh";
-    CHECK(*hookrun::lookup_id(passwd, "root") == 0);
-    CHECK(*hookrun::lookup_id(passwd, "app") == 1000);
-    CHECK_FALSE(hookrun::lookup_id(passwd, "bad"));
-    CHECK_FALSE(hookrun::lookup_id(passwd, "nobody"));
-    CHECK_FALSE(hookrun::lookup_id(passwd, ""));
-    CHECK_FALSE(hookrun::lookup_id("big:x:99999999999:0::/:", "big"));
+    CHECK(*rootfs::lookup_id(passwd, "root") == 0);
+    CHECK(*rootfs::lookup_id(passwd, "app") == 1000);
+    CHECK_FALSE(rootfs::lookup_id(passwd, "bad"));
+    CHECK_FALSE(rootfs::lookup_id(passwd, "nobody"));
+    CHECK_FALSE(rootfs::lookup_id(passwd, ""));
+    CHECK_FALSE(rootfs::lookup_id("big:x:99999999999:0::/:", "big"));
 
     TempDir t;
     fs::create_directories(t.path + "/rootfs/etc");
     write_file(t.path + "/rootfs/etc/group", "video:x:44:\n");
     fs::create_symlink("/etc/group", t.path + "/rootfs/g");
-    auto rootfd = hookrun::open_rootfs(0, t.path + "/rootfs");
+    auto rootfd = rootfs::open_rootfs(0, t.path + "/rootfs");
     REQUIRE(rootfd);
-    auto text = hookrun::read_file_in_root(rootfd->get(), "/g", 4096);  // resolved inside the root
+    auto text = rootfs::read_file_in_root(rootfd->get(), "/g", 4096);  // resolved inside the root
     REQUIRE(text);
-    CHECK(*hookrun::lookup_id(*text, "video") == 44);
-    CHECK_FALSE(hookrun::read_file_in_root(rootfd->get(), "/etc", 4096));  // not a regular file
+    CHECK(*rootfs::lookup_id(*text, "video") == 44);
+    CHECK_FALSE(rootfs::read_file_in_root(rootfd->get(), "/etc", 4096));  // not a regular file
 }
 
 TEST_CASE("image files: a device node or FIFO is never opened, only regular files are read") {
@@ -340,15 +340,15 @@ TEST_CASE("image files: a device node or FIFO is never opened, only regular file
     std::string root = t.path + "/rootfs";
     fs::create_directories(root + "/etc");
     REQUIRE(::mkfifo((root + "/etc/group").c_str(), 0644) == 0);  // no writer
-    auto rootfd = hookrun::open_rootfs(0, root);
+    auto rootfd = rootfs::open_rootfs(0, root);
     REQUIRE(rootfd);
-    auto fifo = hookrun::read_file_in_root(rootfd->get(), "/etc/group", 4096);
+    auto fifo = rootfs::read_file_in_root(rootfd->get(), "/etc/group", 4096);
     REQUIRE_FALSE(fifo);
     CHECK(fifo.error().what() == "/etc/group in the container: not a regular file");
     // /dev/tty (5:0): opening it without a controlling terminal fails with
     // ENXIO, so an error naming ENXIO would mean the device was opened.
     if (::mknod((root + "/etc/passwd").c_str(), S_IFCHR | 0644, ::makedev(5, 0)) == 0) {
-        auto dev = hookrun::read_file_in_root(rootfd->get(), "/etc/passwd", 4096);
+        auto dev = rootfs::read_file_in_root(rootfd->get(), "/etc/passwd", 4096);
         REQUIRE_FALSE(dev);
         CHECK(dev.error().err == 0);
         CHECK(dev.error().what() == "/etc/passwd in the container: not a regular file");
@@ -356,19 +356,19 @@ TEST_CASE("image files: a device node or FIFO is never opened, only regular file
         MESSAGE("mknod needs CAP_MKNOD: the device-node half of this test did not run");
     }
     write_file(root + "/etc/hosts", "127.0.0.1 localhost\n");
-    auto reg = hookrun::read_file_in_root(rootfd->get(), "/etc/hosts", 4096);
+    auto reg = rootfs::read_file_in_root(rootfd->get(), "/etc/hosts", 4096);
     REQUIRE(reg);
     CHECK(*reg == "127.0.0.1 localhost\n");
-    CHECK_FALSE(hookrun::read_file_in_root(rootfd->get(), "/etc/hosts", 4));  // over the cap
+    CHECK_FALSE(rootfs::read_file_in_root(rootfd->get(), "/etc/hosts", 4));  // over the cap
 }
 
 TEST_CASE("policy names from the annotation are plain names") {
-    CHECK(hookrun::valid_policy_name("gpu-notebooks"));
-    CHECK(hookrun::valid_policy_name("ci_v2.1"));
-    CHECK_FALSE(hookrun::valid_policy_name(""));
-    CHECK_FALSE(hookrun::valid_policy_name("../etc/shadow"));
-    CHECK_FALSE(hookrun::valid_policy_name("a/b"));
-    CHECK_FALSE(hookrun::valid_policy_name(".hidden"));
-    CHECK_FALSE(hookrun::valid_policy_name("a..b"));
-    CHECK_FALSE(hookrun::valid_policy_name(std::string(65, 'a')));
+    CHECK(hook::valid_policy_name("gpu-notebooks"));
+    CHECK(hook::valid_policy_name("ci_v2.1"));
+    CHECK_FALSE(hook::valid_policy_name(""));
+    CHECK_FALSE(hook::valid_policy_name("../etc/shadow"));
+    CHECK_FALSE(hook::valid_policy_name("a/b"));
+    CHECK_FALSE(hook::valid_policy_name(".hidden"));
+    CHECK_FALSE(hook::valid_policy_name("a..b"));
+    CHECK_FALSE(hook::valid_policy_name(std::string(65, 'a')));
 }
