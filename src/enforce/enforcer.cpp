@@ -1,0 +1,402 @@
+// The in-container enforcer (`oci-sandbox-hook exec`).
+//
+// Runs as the container's first program, in any image (scratch, busybox):
+// the binary is static, never uses NSS, and reads nothing from the image but
+// CMD. Order (each step's failure has its kind, and every failure goes through
+// fail_step(), the one handler):
+//   1. read + validate the plan             plan_missing (always strict: the modes live in the
+//   plan)
+//   2. switch user/group (if the plan says) privilege_drop
+//   3. prctl(PR_SET_NO_NEW_PRIVS)           no_new_privs
+//   4. Landlock                             landlock_unavailable, landlock_path, landlock_enforce
+//   5. seccomp (precompiled BPF), LAST so the filter never restricts our own setup
+//                                           seccomp_enforce
+//   6. execvp-style PATH search of CMD      127 not found, 126 not executable
+// Events (JSON lines) go to the plan's exec log always, and to stderr only when
+// something was degraded, skipped or refused (or at log level debug), so a
+// fully enforced workload's stderr stays clean.
+#include "enforce/enforcer.hpp"
+
+#include <fcntl.h>
+#include <grp.h>
+#include <sys/prctl.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "failure/failure.hpp"
+#include "landlock/abi.hpp"
+#include "landlock/ruleset.hpp"
+#include "plan/plan.hpp"
+#include "report/event.hpp"
+#include "seccomp/bpf.hpp"
+#include "seccomp/load.hpp"
+#include "util/fd.hpp"
+
+extern char** environ;
+
+namespace osh::enforce {
+
+namespace {
+
+using failure::Kind;
+using failure::Mode;
+
+constexpr const char* kDefaultPath = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+
+class Enforcer {
+  public:
+    explicit Enforcer(plan::Plan p) : plan_(std::move(p)) {}
+
+    int run(const std::vector<std::string>& argv);
+
+  private:
+    report::Event event(report::Level level, std::string message) const {
+        report::Event e;
+        e.level = level;
+        e.component = "exec";
+        e.container_id = plan_.container_id;
+        e.stage = "exec";
+        e.message = std::move(message);
+        return e;
+    }
+    void record(report::Event e) { events_.push_back(std::move(e)); }
+
+    // The one failure handler: returns true to go on (warn, skip), false to
+    // abort (strict; the caller exits 125). `lost` names what is not enforced.
+    bool fail_step(Kind k, const Error& err, const std::string& lost);
+    // A step the plan's mode says not to attempt at all.
+    void skip_step(Kind k, const std::string& lost);
+
+    bool switch_user();
+    bool set_no_new_privs();
+    bool apply_landlock();
+    bool apply_seccomp();
+
+    // Writes the collected events: always to the exec log, to stderr when
+    // `to_stderr`; an abort adds the human summary line.
+    void flush(bool to_stderr);
+    void open_exec_log();
+
+    plan::Plan plan_;
+    std::vector<report::Event> events_;
+    std::vector<std::string> dropped_;
+    UniqueFd log_fd_;
+    bool landlock_applied_ = false;
+    bool seccomp_applied_ = false;
+    int landlock_abi_ = 0;
+};
+
+bool Enforcer::fail_step(Kind k, const Error& err, const std::string& lost) {
+    Mode mode = plan_.failure.of(k);
+    report::Event e = event(report::Level::warning, lost + ": " + err.what());
+    e.kind = k;
+    e.mode = mode;
+    e.err = err.err;
+    switch (failure::on_failure(plan_.failure, k)) {
+        case failure::Decision::abort: {
+            e.level = report::Level::error;
+            e.decision = "abort";
+            e.message = err.what();
+            e.fields.emplace_back("not_enforced", lost);
+            e.fields.emplace_back("fix", std::string(failure::fix_hint(k)));
+            record(e);
+            flush(true);
+            write_all(2, report::to_summary(e) + "\n");
+            return false;
+        }
+        case failure::Decision::continue_degraded:
+            e.decision = "continue";
+            break;
+        case failure::Decision::skipped:
+            e.level = report::Level::info;
+            e.decision = "skipped";
+            break;
+    }
+    record(std::move(e));
+    dropped_.push_back(lost);
+    return true;
+}
+
+void Enforcer::skip_step(Kind k, const std::string& lost) {
+    report::Event e = event(report::Level::info, lost + ": not attempted (failure mode skip)");
+    e.kind = k;
+    e.mode = Mode::skip;
+    e.decision = "skipped";
+    record(std::move(e));
+    dropped_.push_back(lost + " (skipped)");
+}
+
+void Enforcer::open_exec_log() {
+    if (plan_.exec_log_path.empty()) return;
+    // Opened before Landlock so the final event can still be written; never
+    // inherited by the workload.
+    log_fd_.reset(::open(plan_.exec_log_path.c_str(),
+                         O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY, 0640));
+    if (!log_fd_) {
+        report::Event e =
+            event(report::Level::debug, "exec log " + plan_.exec_log_path + " not writable");
+        e.err = errno;
+        record(std::move(e));
+    }
+}
+
+void Enforcer::flush(bool to_stderr) {
+    for (const auto& e : events_) {
+        std::string line = report::to_json_line(e) + "\n";
+        if (log_fd_) write_all(log_fd_.get(), line);
+        if (to_stderr &&
+            (e.level != report::Level::debug || plan_.log_level == report::Level::debug))
+            write_all(2, line);
+    }
+    events_.clear();
+}
+
+bool Enforcer::switch_user() {
+    if (!plan_.run_as_uid && !plan_.run_as_gid) return true;
+    const std::string lost =
+        "privilege switch to uid " +
+        (plan_.run_as_uid ? std::to_string(*plan_.run_as_uid) : std::string("(unchanged)")) +
+        " gid " +
+        (plan_.run_as_gid ? std::to_string(*plan_.run_as_gid) : std::string("(unchanged)"));
+    if (!failure::should_attempt(plan_.failure, Kind::privilege_drop)) {
+        skip_step(Kind::privilege_drop, lost);
+        return true;
+    }
+    uid_t ruid, euid, suid;
+    gid_t rgid, egid, sgid;
+    getresuid(&ruid, &euid, &suid);
+    getresgid(&rgid, &egid, &sgid);
+    const uid_t uid = plan_.run_as_uid.value_or(euid);
+    const gid_t gid = plan_.run_as_gid.value_or(egid);
+    const bool uid_ok = ruid == uid && euid == uid && suid == uid;
+    const bool gid_ok = rgid == gid && egid == gid && sgid == gid;
+    if (uid_ok && gid_ok)
+        return true;  // idempotent: nothing to change, and setgroups needs CAP_SETGID
+
+    // Supplementary groups: dropped (the plan carries numbers only).
+    if (::setgroups(0, nullptr) != 0)
+        return fail_step(Kind::privilege_drop, Error{"setgroups", errno}, lost);
+    if (!gid_ok && ::setresgid(gid, gid, gid) != 0)
+        return fail_step(Kind::privilege_drop, Error{"setresgid " + std::to_string(gid), errno},
+                         lost);
+    if (!uid_ok && ::setresuid(uid, uid, uid) != 0)
+        return fail_step(Kind::privilege_drop, Error{"setresuid " + std::to_string(uid), errno},
+                         lost);
+    record(event(report::Level::debug,
+                 "switched to uid " + std::to_string(uid) + " gid " + std::to_string(gid)));
+    return true;
+}
+
+bool Enforcer::set_no_new_privs() {
+    if (!plan_.no_new_privs) return true;
+    if (!failure::should_attempt(plan_.failure, Kind::no_new_privs)) {
+        skip_step(Kind::no_new_privs, "no_new_privs");
+        return true;
+    }
+    if (::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0)
+        return fail_step(Kind::no_new_privs, Error{"prctl(PR_SET_NO_NEW_PRIVS)", errno},
+                         "no_new_privs");
+    return true;
+}
+
+bool Enforcer::apply_landlock() {
+    const std::string lost = "landlock";
+    for (Kind k : {Kind::landlock_unavailable, Kind::landlock_enforce}) {
+        if (!failure::should_attempt(plan_.failure, k)) {
+            skip_step(k, lost);
+            return true;
+        }
+    }
+    landlock::AbiInfo abi = landlock::probe();
+    landlock_abi_ = abi.abi;
+    landlock::Request req;
+    for (const auto& r : plan_.landlock_rules)
+        req.paths.push_back({r.path, r.access, r.gpu_device});
+    req.compatibility = plan_.landlock_compatibility;
+    req.bind_tcp = plan_.bind_tcp;
+    req.connect_tcp = plan_.connect_tcp;
+    req.scopes = plan_.scopes;
+
+    auto on_path = [this](const std::string& path, const Error& err) {
+        if (plan_.failure.of(Kind::landlock_path) == Mode::strict) return false;
+        // warn/skip: the rule is left out (that path is then denied, not opened up).
+        return fail_step(Kind::landlock_path, err, "landlock rule " + path);
+    };
+    auto out = landlock::enforce(req, abi, on_path);
+    if (!out) {
+        const auto& ke = out.error();
+        std::string what =
+            ke.kind == Kind::landlock_path ? "landlock (a rule's path failed)" : lost;
+        return fail_step(ke.kind, ke.error, what);
+    }
+    landlock_applied_ = true;
+    for (const auto& u : out->unsupported) {
+        // best_effort: rights this kernel cannot enforce (reported, not fatal).
+        report::Event e =
+            event(report::Level::warning, "landlock " + u + ": not enforced on this kernel");
+        e.kind = Kind::landlock_unavailable;
+        e.decision = "best_effort";
+        record(std::move(e));
+        dropped_.push_back("landlock " + u);
+    }
+    for (const auto& r : out->empty_rules) {
+        // Not a loss of protection (the path stays denied), so not "dropped".
+        report::Event e = event(report::Level::info, r);
+        e.kind = Kind::landlock_path;
+        e.decision = "rule left out";
+        record(std::move(e));
+    }
+    record(event(report::Level::debug, "Landlock ABI " + std::to_string(out->abi) + ": " +
+                                           std::to_string(out->path_rules) + " path rules, " +
+                                           std::to_string(out->port_rules) + " port rules"));
+    return true;
+}
+
+bool Enforcer::apply_seccomp() {
+    if (plan_.seccomp_bpf.empty()) return true;  // profile none, or the hook already reported why
+    const std::string lost = "seccomp filter";
+    if (!failure::should_attempt(plan_.failure, Kind::seccomp_enforce)) {
+        skip_step(Kind::seccomp_enforce, lost);
+        return true;
+    }
+    auto bpf = seccomp::deserialize(std::span(
+        reinterpret_cast<const uint8_t*>(plan_.seccomp_bpf.data()), plan_.seccomp_bpf.size()));
+    if (!bpf) return fail_step(Kind::seccomp_enforce, bpf.error(), lost);
+    if (auto r = seccomp::load(*bpf, 0); !r)
+        return fail_step(Kind::seccomp_enforce, r.error(), lost);
+    seccomp_applied_ = true;
+    return true;
+}
+
+// execvp without its /bin/sh fallback: 127 when no PATH entry has CMD, 126
+// when one does but cannot be executed.
+int exec_command(const std::vector<std::string>& args) {
+    std::vector<char*> argv;
+    for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+    argv.push_back(nullptr);
+    const std::string& cmd = args[0];
+    int err = ENOENT;
+    if (cmd.find('/') != std::string::npos) {
+        ::execve(cmd.c_str(), argv.data(), environ);
+        err = errno;
+    } else {
+        const char* env_path = ::getenv("PATH");
+        std::string search = env_path ? env_path : kDefaultPath;
+        bool seen_eacces = false;
+        size_t start = 0;
+        while (start <= search.size()) {
+            size_t end = search.find(':', start);
+            if (end == std::string::npos) end = search.size();
+            std::string dir = search.substr(start, end - start);
+            start = end + 1;
+            std::string full = (dir.empty() ? std::string(".") : dir) + "/" + cmd;
+            ::execve(full.c_str(), argv.data(), environ);
+            int e = errno;
+            if (e == EACCES)
+                seen_eacces = true;
+            else if (e != ENOENT && e != ENOTDIR && e != ELOOP && e != ENAMETOOLONG) {
+                err = e;  // found but not runnable (ENOEXEC, ETXTBSY, EPERM, ...)
+                break;
+            }
+        }
+        if (err == ENOENT && seen_eacces) err = EACCES;
+    }
+    bool not_found = err == ENOENT || err == ENOTDIR;
+    std::string msg =
+        "oci-sandbox-hook exec: " + cmd + ": " +
+        (not_found ? std::string("command not found") : std::string(std::strerror(err))) + "\n";
+    write_all(2, msg);
+    return not_found ? kExitNotFound : kExitNotExecutable;
+}
+
+int Enforcer::run(const std::vector<std::string>& argv) {
+    open_exec_log();
+    for (const auto& d : plan_.degraded) {
+        const bool skipped = plan_.failure.of(d.kind) == Mode::skip;
+        report::Event e = event(skipped ? report::Level::info : report::Level::warning,
+                                "from the hook: " + d.what);
+        e.kind = d.kind;
+        e.mode = plan_.failure.of(d.kind);
+        e.decision = skipped ? "skipped" : "continue";
+        record(std::move(e));
+        dropped_.push_back(d.what);
+    }
+    if (!switch_user() || !set_no_new_privs() || !apply_landlock() || !apply_seccomp())
+        return kExitRefused;
+
+    const bool wants_landlock = true;  // every plan carries Landlock rules
+    const bool wants_seccomp =
+        !plan_.seccomp_bpf.empty() ||
+        std::any_of(plan_.degraded.begin(), plan_.degraded.end(), [](const auto& d) {
+            return d.kind == Kind::seccomp_compile || d.kind == Kind::seccomp_enforce;
+        });
+    std::string status = "fully_enforced";
+    report::Level level = report::Level::info;
+    if (!dropped_.empty()) {
+        bool nothing =
+            (!wants_landlock || !landlock_applied_) && (!wants_seccomp || !seccomp_applied_);
+        status = nothing ? "not_enforced" : "partially_enforced";
+        level = nothing ? report::Level::error : report::Level::warning;
+    }
+    std::string dropped;
+    for (const auto& d : dropped_) dropped += (dropped.empty() ? "" : "; ") + d;
+    report::Event fin = event(level, "sandbox " + status + ", executing " + argv[0]);
+    fin.decision = "exec";
+    fin.fields.emplace_back("status", status);
+    fin.fields.emplace_back("dropped", dropped);
+    fin.fields.emplace_back(
+        "landlock", landlock_applied_ ? "ABI " + std::to_string(landlock_abi_) : "not applied");
+    fin.fields.emplace_back("seccomp",
+                            seccomp_applied_ ? "loaded" : (wants_seccomp ? "not loaded" : "none"));
+    record(std::move(fin));
+    flush(status != "fully_enforced" || plan_.log_level == report::Level::debug);
+    log_fd_.reset();
+    return exec_command(argv);
+}
+
+}  // namespace
+
+void write_all(int fd, std::string_view s) {
+    while (!s.empty()) {
+        ssize_t n = ::write(fd, s.data(), s.size());
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) return;
+        s.remove_prefix(static_cast<size_t>(n));
+    }
+}
+
+int enforce_and_exec(const std::string& plan_dir, const std::vector<std::string>& argv) {
+    if (argv.empty()) {
+        write_all(
+            2,
+            "oci-sandbox-hook exec: no command given (usage: exec [--plan DIR] -- CMD ARGS...)\n");
+        return kExitRefused;
+    }
+    auto plan = plan::read_plan(plan_dir);
+    if (!plan) {
+        // The failure modes live in the plan: without a valid plan nothing
+        // says the administrator allowed running unconfined, so this is strict.
+        report::Event e;
+        e.level = report::Level::error;
+        e.component = "exec";
+        e.stage = "exec";
+        e.kind = Kind::plan_missing;
+        e.mode = Mode::strict;
+        e.decision = "abort";
+        e.err = plan.error().err;
+        e.message = plan.error().what();
+        write_all(2, report::to_json_line(e) + "\n" + report::to_summary(e) + "\n");
+        return kExitRefused;
+    }
+    Enforcer enforcer(std::move(*plan));
+    return enforcer.run(argv);
+}
+
+}  // namespace osh::enforce
