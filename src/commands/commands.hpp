@@ -25,8 +25,10 @@ void add_inject(CLI::App& app, int& exit_code);
 // the "runtime" word.
 int runtime_main(const std::vector<std::string>& args);
 
-// The enforcer proper: read the plan in `plan_dir`, enforce it, exec `command`.
-int exec_main(const std::string& plan_dir, const std::vector<std::string>& command);
+// The enforcer proper: read the plan in `plan_dir` (it must carry `key`),
+// enforce it, exec `command`.
+int exec_main(const std::string& plan_dir, const std::string& key,
+              const std::vector<std::string>& command);
 
 // The enforcer runs before every workload: its common forms
 // (`exec [--plan DIR] -- CMD…`) are recognised without building the whole

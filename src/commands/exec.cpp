@@ -17,8 +17,9 @@ namespace osh::commands {
 using enforce::kExitRefused;
 using enforce::write_all;
 
-int exec_main(const std::string& plan_dir, const std::vector<std::string>& argv) {
-    return enforce::enforce_and_exec(plan_dir, argv);
+int exec_main(const std::string& plan_dir, const std::string& key,
+              const std::vector<std::string>& argv) {
+    return enforce::enforce_and_exec(plan_dir, key, argv);
 }
 
 void add_exec(CLI::App& app, int& exit_code) {
@@ -27,41 +28,55 @@ void add_exec(CLI::App& app, int& exit_code) {
                                    "user), then exec CMD. Exit: CMD's own; 125 refused; 126 not "
                                    "executable; 127 not found.");
     auto plan_dir = std::make_shared<std::string>(plan::kDefaultPlanDir);
+    auto key = std::make_shared<std::string>();
     auto command = std::make_shared<std::vector<std::string>>();
     cmd->add_option("--plan", *plan_dir, "plan directory")->capture_default_str();
+    cmd->add_option("--key", *key,
+                    "the spec edit's key: only a plan carrying it is accepted (the spec edit "
+                    "writes it)");
     cmd->add_option("command", *command, "CMD ARGS... (after --)");
     // CMD ARGS come after `--`, verbatim (CLI11 puts them in `command`; the
     // separator itself shows up in remaining()). Anything else unparsed means
     // CMD's options were given without `--`: refuse rather than guess.
     cmd->allow_extras();
-    cmd->callback([cmd, plan_dir, command, &exit_code] {
+    cmd->callback([cmd, plan_dir, key, command, &exit_code] {
         std::vector<std::string> extras = cmd->remaining();
         auto sep = std::find(extras.begin(), extras.end(), "--");
         if (sep != extras.end()) extras.erase(sep);
         if (!extras.empty()) {
-            write_all(
-                2, "oci-sandbox-hook exec: unexpected argument \"" + extras.front() +
-                       "\": put the command after --, as in: exec [--plan DIR] -- CMD ARGS...\n");
+            write_all(2, "oci-sandbox-hook exec: unexpected argument \"" + extras.front() +
+                             "\": put the command after --, as in: exec [--plan DIR] --key KEY "
+                             "-- CMD ARGS...\n");
             exit_code = kExitRefused;
             return;
         }
-        exit_code = exec_main(*plan_dir, *command);
+        exit_code = exec_main(*plan_dir, *key, *command);
     });
 }
 
 std::optional<int> exec_fast_path(int argc, char** argv) {
-    // argv: oci-sandbox-hook exec [--plan DIR | --plan=DIR] -- CMD ARGS...
+    // argv: oci-sandbox-hook exec [--plan DIR | --plan=DIR] [--key K | --key=K] -- CMD ARGS...
     std::string plan_dir = plan::kDefaultPlanDir;
+    std::string key;
     int i = 2;
-    if (i < argc && std::string_view(argv[i]) == "--plan" && i + 1 < argc) {
-        plan_dir = argv[i + 1];
-        i += 2;
-    } else if (i < argc && std::string_view(argv[i]).starts_with("--plan=")) {
-        plan_dir = argv[i] + 7;
-        i += 1;
+    auto option = [&](std::string_view name, std::string& out) {
+        std::string_view a = i < argc ? std::string_view(argv[i]) : std::string_view();
+        if (a == name && i + 1 < argc) {
+            out = argv[i + 1];
+            i += 2;
+            return true;
+        }
+        if (a.size() > name.size() && a.starts_with(name) && a[name.size()] == '=') {
+            out = std::string(a.substr(name.size() + 1));
+            i += 1;
+            return true;
+        }
+        return false;
+    };
+    while (option("--plan", plan_dir) || option("--key", key)) {
     }
     if (i >= argc || std::string_view(argv[i]) != "--" || i + 1 >= argc) return std::nullopt;
-    return exec_main(plan_dir, std::vector<std::string>(argv + i + 1, argv + argc));
+    return exec_main(plan_dir, key, std::vector<std::string>(argv + i + 1, argv + argc));
 }
 
 }  // namespace osh::commands

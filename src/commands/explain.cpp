@@ -1,122 +1,88 @@
-// explain: a dry run. Reads a spec (and, with --bundle, looks at its rootfs),
-// detects GPUs, rewrites the policy and prints the result with every change
-// and its reason. Touches no kernel state beyond opening files.
-#include <unistd.h>
+// explain: the hook's dry run on a bundle or a config.json (src/hook/dry_run).
+// Prints the detection evidence, the effective policy with every change and
+// its reason, and the verdict. Touches no kernel state beyond opening files.
 #include <CLI/CLI.hpp>
 
 #include <iostream>
 #include <memory>
 
 #include "commands/commands.hpp"
-#include "gpu/detect.hpp"
-#include "oci/spec.hpp"
-#include "policy/document.hpp"
-#include "policy/effective.hpp"
-#include "policy/rootfs_probe.hpp"
-#include "util/file.hpp"
+#include "hook/dry_run.hpp"
 
 namespace osh::commands {
 
 namespace {
 
-constexpr const char* kAdminPolicy = "/etc/oci-sandbox/policy.json";
-
 struct ExplainOptions {
     std::string bundle;
     std::string config;
     std::string policy;
+    std::string policies_dir;
+    std::string proc_devices;
     std::string format = "text";
 };
-
-int fail_with(const std::string& msg) {
-    std::cerr << "oci-sandbox-hook: explain: " << msg << "\n";
-    return 1;
-}
-
-Result<policy::Policy> load_policy(const std::string& explicit_path, std::string& origin) {
-    std::string text;
-    if (!explicit_path.empty() || ::access(kAdminPolicy, F_OK) == 0) {
-        origin = explicit_path.empty() ? kAdminPolicy : explicit_path;
-        auto t = file::read_regular(origin);
-        if (!t) return wrap(t.error(), "policy " + origin);
-        text = std::move(*t);
-    } else {
-        origin = "built-in default policy";
-        text = std::string(policy::default_policy_text());
-    }
-    auto p = policy::parse_policy(text, origin);
-    if (!p) {
-        std::string msg;
-        for (const auto& problem : p.error())
-            msg += (msg.empty() ? "" : "\n  ") + problem.to_string();
-        return fail("invalid policy: " + msg);
-    }
-    return std::move(*p);
-}
 
 int run_explain(const ExplainOptions& o) {
     if (o.bundle.empty() == o.config.empty())
         throw CLI::ValidationError("explain", "give exactly one of --bundle DIR or --config FILE");
-
-    const std::string config_path = o.bundle.empty() ? o.config : o.bundle + "/config.json";
-    auto text = file::read_regular(config_path);
-    if (!text) return fail_with("config " + text.error().what());
-    auto spec = oci::parse_spec(*text, config_path);
-    if (!spec) return fail_with(spec.error().what());
-
-    std::string policy_origin;
-    auto pol = load_policy(o.policy, policy_origin);
-    if (!pol) return fail_with(pol.error().what());
-
-    // With a bundle, the rootfs answers "is this path there?"; with a bare
-    // config nothing can be checked and the log says "assumed present".
-    policy::PathProbe probe = policy::no_rootfs_probe();
-    if (!o.bundle.empty()) {
-        if (spec->root_path.empty()) {
-            std::cerr << "oci-sandbox-hook: explain: " << config_path
-                      << ": no root.path; paths in the rootfs are assumed present\n";
-        } else {
-            std::string rootfs =
-                spec->root_path.front() == '/' ? spec->root_path : o.bundle + "/" + spec->root_path;
-            auto p = policy::open_rootfs_probe(rootfs);
-            if (p)
-                probe = std::move(*p);
-            else
-                std::cerr << "oci-sandbox-hook: explain: " << p.error().what()
-                          << "; paths in the rootfs are assumed present\n";
-        }
+    hook::DryRunInput in;
+    in.config_path = o.bundle.empty() ? o.config : o.bundle + "/config.json";
+    if (!o.bundle.empty()) in.bundle = o.bundle;
+    if (!o.policy.empty()) in.sources.policy_file = o.policy;
+    if (!o.policies_dir.empty()) in.sources.policies_dir = o.policies_dir;
+    if (!o.proc_devices.empty()) in.proc_devices = o.proc_devices;
+    auto run = hook::dry_run(in);
+    if (!run) {
+        std::cerr << "oci-sandbox-hook explain: " << run.error().what() << "\n";
+        return 1;
     }
-
-    auto detection = gpu::detect(*spec, pol->gpu.detect, nullptr);
-    auto eff = policy::rewrite(*pol, *spec, detection, probe);
-    if (!eff) return fail_with(policy_origin + " on " + config_path + ": " + eff.error().what());
-
     if (o.format == "json") {
-        std::cout << policy::explain_json(*eff, true);
+        if (run->effective) {
+            std::cout << policy::explain_json(*run->effective, true, &run->verdict);
+        } else {
+            // Refused before the rewrite: the verdict alone.
+            policy::EffectivePolicy none;
+            std::cout << policy::explain_json(none, true, &run->verdict);
+        }
     } else {
-        std::cout << "Config: " << config_path << "\nPolicy: " << policy_origin << "\n\n"
-                  << policy::explain_text(*eff);
+        std::cout << "Config: " << in.config_path << "\nPolicy: "
+                  << (run->policy_origin.empty() ? "(none could be selected)" : run->policy_origin)
+                  << "\n\n";
+        if (run->effective)
+            std::cout << policy::explain_text(*run->effective, &run->verdict);
+        else
+            std::cout << policy::verdict_text(run->verdict);
     }
     std::cout.flush();
-    return std::cout ? 0 : 1;
+    if (!std::cout) return 1;
+    // 0: the hook would plan it; 1: it would refuse it.
+    return run->verdict.plans ? 0 : 1;
 }
 
 }  // namespace
 
 void add_explain(CLI::App& app, int& exit_code) {
     auto opts = std::make_shared<ExplainOptions>();
-    auto* cmd = app.add_subcommand("explain",
-                                   "Dry run: GPU detection evidence, the effective policy, and "
-                                   "every change made with its reason");
+    auto* cmd = app.add_subcommand(
+        "explain",
+        "Dry run of the hook: GPU detection evidence, the effective policy, every change made "
+        "with its reason, and the verdict (would the hook plan this container, and if not why). "
+        "Exit 0: it would plan it; 1: it would refuse it, or the input is unreadable");
     auto* bundle = cmd->add_option(
         "--bundle", opts->bundle,
-        "OCI bundle directory: reads DIR/config.json and checks paths in its rootfs");
+        "OCI bundle directory: reads DIR/config.json and looks at paths in its rootfs");
     auto* config = cmd->add_option("--config", opts->config,
                                    "a config.json file (no rootfs: paths are assumed present)");
     bundle->excludes(config);
     cmd->add_option("--policy", opts->policy,
-                    std::string("policy file (default: ") + kAdminPolicy +
-                        " if it exists, else the built-in default)");
+                    "the main policy file, as the hook's --policy (default: "
+                    "/etc/oci-sandbox/policy.json if it exists, else the built-in default)");
+    cmd->add_option("--policies-dir", opts->policies_dir,
+                    "named policies, as the hook's --policies-dir (default: "
+                    "/etc/oci-sandbox/policies.d)");
+    cmd->add_option("--proc-devices", opts->proc_devices,
+                    "the /proc/devices of the node the container will run on (default: this "
+                    "host's): accelerator nodes count by their device numbers");
     cmd->add_option("--format", opts->format, "text (default) or json")
         ->check(CLI::IsMember({"text", "json"}));
     cmd->callback([opts, &exit_code] { exit_code = run_explain(*opts); });

@@ -1,8 +1,10 @@
 // The runc-compatible shim (`oci-sandbox-runtime` / `oci-sandbox-hook runtime`).
-// Every argument passes through untouched. On create/run it edits the
-// bundle's config.json (plan directory /run/oci-sandbox/<id>/) first; then it
-// execs the next runtime named in /etc/oci-sandbox/runtime.json (or the file
-// named by $OCI_SANDBOX_RUNTIME_CONFIG).
+// Every argument passes through untouched, except that on create/run it edits
+// the bundle's config.json (plan directory /run/oci-sandbox/<id>/) first, and
+// on exec into a container of ours it puts the enforcer in front of the new
+// process; then it execs the next runtime named in
+// /etc/oci-sandbox/runtime.json (or the file named by
+// $OCI_SANDBOX_RUNTIME_CONFIG).
 #include <unistd.h>
 
 #include <cerrno>
@@ -12,6 +14,7 @@
 
 #include "commands/commands.hpp"
 #include "plan/plan_dir.hpp"
+#include "specedit/exec.hpp"
 #include "specedit/prepare.hpp"
 #include "util/test_point.hpp"
 
@@ -54,10 +57,25 @@ int runtime_main(const std::vector<std::string>& args) {
         (void)plan::remove_unused_plan_dir(args.back());
     }
 
+    std::vector<std::string> final_args = args;
+    if (parsed->command == "exec") {
+        // A container of ours: the new process gets the same enforcer and
+        // plan as the first one, or it does not run at all.
+        auto bundle = specedit::container_bundle(*next, parsed->global, parsed->id);
+        if (!bundle) return shim_fail("exec " + parsed->id + ": " + bundle.error().what());
+        auto params = specedit::exec_params(*bundle, plan::kRunRoot);
+        if (!params) return shim_fail("exec " + parsed->id + ": " + params.error().what());
+        if (*params) {
+            auto confined = specedit::confine_exec(args, *parsed, **params);
+            if (!confined) return shim_fail("exec " + parsed->id + ": " + confined.error().what());
+            final_args = std::move(*confined);
+        }
+    }
+
     std::vector<char*> argv;
-    argv.reserve(args.size() + 2);
+    argv.reserve(final_args.size() + 2);
     argv.push_back(const_cast<char*>(next->c_str()));
-    for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+    for (const auto& a : final_args) argv.push_back(const_cast<char*>(a.c_str()));
     argv.push_back(nullptr);
     ::execv(next->c_str(), argv.data());
     return shim_fail("exec " + *next + ": " + std::strerror(errno));

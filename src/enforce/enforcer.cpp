@@ -4,9 +4,12 @@
 // the binary is static, never uses NSS, and reads nothing from the image but
 // CMD. Order (each step's failure has its kind, and every failure goes through
 // fail_step(), the one handler):
-//   1. read + validate the plan             plan_missing (always strict: the modes live in the
-//   plan)
-//   2. switch user/group (if the plan says) privilege_drop
+//   1. read + validate the plan, and its key against --key
+//                                           plan_missing (always strict: the modes
+//                                           live in the plan)
+//   2. pin the audit login uid (so the workload cannot set it), then switch
+//      user, group and supplementary groups (if the plan says)
+//                                           privilege_drop
 //   3. prctl(PR_SET_NO_NEW_PRIVS)           no_new_privs
 //   4. Landlock                             landlock_unavailable, landlock_path, landlock_enforce
 //   5. seccomp (precompiled BPF), LAST so the filter never restricts our own setup
@@ -14,7 +17,9 @@
 //   6. execvp-style PATH search of CMD      127 not found, 126 not executable
 // Events (JSON lines) go to the plan's exec log always, and to stderr only when
 // something was degraded, skipped or refused (or at log level debug), so a
-// fully enforced workload's stderr stays clean.
+// fully enforced workload's stderr stays clean; whatever is not in force, from
+// the hook or from here, is named in the final event and in a one-line
+// summary on stderr at every log level.
 #include "enforce/enforcer.hpp"
 
 #include <fcntl.h>
@@ -74,6 +79,7 @@ class Enforcer {
     // A step the plan's mode says not to attempt at all.
     void skip_step(Kind k, const std::string& lost);
 
+    bool pin_login_uid();
     bool switch_user();
     bool set_no_new_privs();
     bool apply_landlock();
@@ -158,39 +164,59 @@ void Enforcer::flush(bool to_stderr) {
     events_.clear();
 }
 
+// The audit login uid of a container's processes is usually unset, and an
+// unset login uid may be set once without any capability: a workload that
+// can write /proc (a GPU container can) would then choose the user the
+// host's audit trail names. Setting it here, to the uid the workload runs
+// as, leaves a change to CAP_AUDIT_CONTROL.
+bool Enforcer::pin_login_uid() {
+    UniqueFd fd(::open("/proc/self/loginuid", O_RDWR | O_CLOEXEC | O_NOFOLLOW));
+    if (!fd) return true;  // no audit support (or no /proc): nothing to pin
+    char buf[32] = {};
+    ssize_t n = ::read(fd.get(), buf, sizeof buf - 1);
+    if (n <= 0 || std::string_view(buf, static_cast<size_t>(n)) != "4294967295") return true;
+    uid_t ruid, euid, suid;
+    ::getresuid(&ruid, &euid, &suid);
+    std::string value = std::to_string(plan_.run_as_uid.value_or(euid));
+    if (::pwrite(fd.get(), value.data(), value.size(), 0) != static_cast<ssize_t>(value.size()))
+        return fail_step(Kind::privilege_drop, Error{"pin /proc/self/loginuid to " + value, errno},
+                         "the audit login uid (the workload could set its own)");
+    return true;
+}
+
 bool Enforcer::switch_user() {
     if (!plan_.run_as_uid && !plan_.run_as_gid) return true;
-    const std::string lost =
-        "privilege switch to uid " +
-        (plan_.run_as_uid ? std::to_string(*plan_.run_as_uid) : std::string("(unchanged)")) +
-        " gid " +
-        (plan_.run_as_gid ? std::to_string(*plan_.run_as_gid) : std::string("(unchanged)"));
+    uid_t ruid, euid, suid;
+    gid_t rgid, egid, sgid;
+    ::getresuid(&ruid, &euid, &suid);
+    ::getresgid(&rgid, &egid, &sgid);
+    const uid_t uid = plan_.run_as_uid.value_or(euid);
+    const gid_t gid = plan_.run_as_gid.value_or(egid);
+    const std::string lost = "the switch to uid " + std::to_string(uid) + " gid " +
+                             std::to_string(gid) + " with no supplementary groups";
     if (!failure::should_attempt(plan_.failure, Kind::privilege_drop)) {
         skip_step(Kind::privilege_drop, lost);
         return true;
     }
-    uid_t ruid, euid, suid;
-    gid_t rgid, egid, sgid;
-    getresuid(&ruid, &euid, &suid);
-    getresgid(&rgid, &egid, &sgid);
-    const uid_t uid = plan_.run_as_uid.value_or(euid);
-    const gid_t gid = plan_.run_as_gid.value_or(egid);
-    const bool uid_ok = ruid == uid && euid == uid && suid == uid;
-    const bool gid_ok = rgid == gid && egid == gid && sgid == gid;
-    if (uid_ok && gid_ok)
-        return true;  // idempotent: nothing to change, and setgroups needs CAP_SETGID
-
-    // Supplementary groups: dropped (the plan carries numbers only).
-    if (::setgroups(0, nullptr) != 0)
-        return fail_step(Kind::privilege_drop, Error{"setgroups", errno}, lost);
-    if (!gid_ok && ::setresgid(gid, gid, gid) != 0)
+    // Exactly the planned ids, and no supplementary group (the runtime's
+    // additionalGids, root's group among them, go too). Nothing is taken as
+    // done because it looks done: the result is read back below.
+    if (::getgroups(0, nullptr) != 0 && ::setgroups(0, nullptr) != 0)
+        return fail_step(Kind::privilege_drop, Error{"setgroups(0)", errno}, lost);
+    if ((rgid != gid || egid != gid || sgid != gid) && ::setresgid(gid, gid, gid) != 0)
         return fail_step(Kind::privilege_drop, Error{"setresgid " + std::to_string(gid), errno},
                          lost);
-    if (!uid_ok && ::setresuid(uid, uid, uid) != 0)
+    if ((ruid != uid || euid != uid || suid != uid) && ::setresuid(uid, uid, uid) != 0)
         return fail_step(Kind::privilege_drop, Error{"setresuid " + std::to_string(uid), errno},
                          lost);
-    record(event(report::Level::debug,
-                 "switched to uid " + std::to_string(uid) + " gid " + std::to_string(gid)));
+    ::getresuid(&ruid, &euid, &suid);
+    ::getresgid(&rgid, &egid, &sgid);
+    if (ruid != uid || euid != uid || suid != uid || rgid != gid || egid != gid || sgid != gid ||
+        ::getgroups(0, nullptr) != 0)
+        return fail_step(Kind::privilege_drop,
+                         Error{"the process does not hold exactly the planned ids", 0}, lost);
+    record(event(report::Level::info, "running as uid " + std::to_string(uid) + " gid " +
+                                          std::to_string(gid) + ", no supplementary groups"));
     return true;
 }
 
@@ -218,7 +244,7 @@ bool Enforcer::apply_landlock() {
     landlock_abi_ = abi.abi;
     landlock::Request req;
     for (const auto& r : plan_.landlock_rules)
-        req.paths.push_back({r.path, r.access, r.gpu_device});
+        req.paths.push_back({r.path, r.access, r.gpu_device, r.id});
     req.compatibility = plan_.landlock_compatibility;
     req.bind_tcp = plan_.bind_tcp;
     req.connect_tcp = plan_.connect_tcp;
@@ -328,7 +354,8 @@ int Enforcer::run(const std::vector<std::string>& argv) {
         record(std::move(e));
         dropped_.push_back(d.what);
     }
-    if (!switch_user() || !set_no_new_privs() || !apply_landlock() || !apply_seccomp())
+    if (!pin_login_uid() || !switch_user() || !set_no_new_privs() || !apply_landlock() ||
+        !apply_seccomp())
         return kExitRefused;
 
     const bool wants_landlock = true;  // every plan carries Landlock rules
@@ -357,6 +384,8 @@ int Enforcer::run(const std::vector<std::string>& argv) {
                             seccomp_applied_ ? "loaded" : (wants_seccomp ? "not loaded" : "none"));
     record(std::move(fin));
     flush(status != "fully_enforced" || plan_.log_level == report::Level::debug);
+    if (status != "fully_enforced")
+        write_all(2, "oci-sandbox-hook: sandbox " + status + "; not enforced: " + dropped + "\n");
     log_fd_.reset();
     return exec_command(argv);
 }
@@ -372,7 +401,8 @@ void write_all(int fd, std::string_view s) {
     }
 }
 
-int enforce_and_exec(const std::string& plan_dir, const std::vector<std::string>& argv) {
+int enforce_and_exec(const std::string& plan_dir, const std::string& key,
+                     const std::vector<std::string>& argv) {
     if (argv.empty()) {
         write_all(
             2,
@@ -380,6 +410,13 @@ int enforce_and_exec(const std::string& plan_dir, const std::vector<std::string>
         return kExitRefused;
     }
     auto plan = plan::read_plan(plan_dir);
+    // A valid plan of another container or another edit is no plan for this one.
+    if (plan && (key.empty() || plan->edit_key != key))
+        plan = fail(plan_dir + "/" + plan::kPlanFileName + ": " +
+                    (key.empty() ? std::string("no --key given: the enforcer accepts only the plan "
+                                               "its arguments name")
+                                 : "the plan was made for another spec edit (its key is not " +
+                                       key + ")"));
     if (!plan) {
         // The failure modes live in the plan: without a valid plan nothing
         // says the administrator allowed running unconfined, so this is strict.

@@ -12,9 +12,12 @@ inline constexpr int kExitRefused = 125;
 inline constexpr int kExitNotExecutable = 126;
 inline constexpr int kExitNotFound = 127;
 
-// Reads the plan in `plan_dir`, enforces it and execs `command`. Returns only
-// when the sandbox refused (125) or the command could not be run (126, 127).
-int enforce_and_exec(const std::string& plan_dir, const std::vector<std::string>& command);
+// Reads the plan in `plan_dir`, which must carry `key` (the spec edit's key
+// from the enforcer's own arguments), enforces it and execs `command`.
+// Returns only when the sandbox refused (125) or the command could not be
+// run (126, 127).
+int enforce_and_exec(const std::string& plan_dir, const std::string& key,
+                     const std::vector<std::string>& command);
 
 // write(2) of all of `s` (EINTR retried; a failing fd drops the rest).
 void write_all(int fd, std::string_view s);

@@ -12,12 +12,31 @@ namespace osh::gpu {
 
 namespace {
 
-// The first profile whose device patterns match `p` (already normalised).
-const VendorProfile* vendor_of_node(std::string_view p) {
-    for (const auto& v : vendor_profiles())
-        for (auto pat : v.device_patterns)
-            if (path::glob_match(pat, p)) return &v;
-    return nullptr;
+// Why a device with these numbers is not an accelerator node of `m`, or ""
+// when it is one.
+std::string not_vendor_device(const DeviceMatch& m, uint32_t major, const HostDevices* host) {
+    for (uint32_t want : m.device->majors)
+        if (major == want) return "";
+    std::string allowed;
+    for (uint32_t want : m.device->majors) allowed += (allowed.empty() ? "" : ", ") + std::to_string(want);
+    for (auto name : m.device->major_names) {
+        if (host) {
+            auto it = host->majors.find(name);
+            if (it != host->majors.end())
+                for (uint32_t want : it->second) {
+                    if (major == want) return "";
+                    allowed += (allowed.empty() ? "" : ", ") + std::to_string(want) + " (" +
+                               std::string(name) + ")";
+                }
+        }
+    }
+    std::string names;
+    for (auto name : m.device->major_names) names += (names.empty() ? "" : ", ") + std::string(name);
+    return "major " + std::to_string(major) + " is not a " + std::string(m.vendor->name) +
+           " device number" + (allowed.empty() ? "" : " (" + allowed + ")") +
+           (names.empty() || !allowed.empty() ? ""
+                                              : " (" + names + " is not registered in the host's "
+                                                               "/proc/devices)");
 }
 
 std::string_view basename_of(std::string_view p) {
@@ -91,7 +110,7 @@ void scan_hooks(const std::vector<oci::Hook>& hooks, std::string_view stage,
             out.push_back(
                 {EvidenceSource::prestart_hook, std::string(v.id),
                  "hooks." + std::string(stage) + "[" + std::to_string(i) + "] " + std::string(base),
-                 ""});
+                 "", false, "a hook that may add device nodes: they count once in the live /dev"});
             break;
         }
     }
@@ -126,24 +145,72 @@ std::string_view name(EvidenceSource s) {
     return "unknown";
 }
 
-Detection detect(const oci::Spec& spec, policy::GpuDetect mode,
-                 const std::vector<LiveNode>* live_dev) {
+HostDevices parse_proc_devices(std::string_view text) {
+    // "Character devices:\n  1 mem\n195 nvidia-frontend\n...\n\nBlock devices:\n..."
+    HostDevices out;
+    bool chr = false;
+    size_t pos = 0;
+    while (pos < text.size()) {
+        size_t eol = text.find('\n', pos);
+        std::string_view line = text.substr(pos, eol == std::string_view::npos ? eol : eol - pos);
+        pos = eol == std::string_view::npos ? text.size() : eol + 1;
+        if (line.starts_with("Character devices")) {
+            chr = true;
+            continue;
+        }
+        if (line.starts_with("Block devices")) {
+            chr = false;
+            continue;
+        }
+        if (!chr) continue;
+        std::string t = trim(line);
+        size_t sp = t.find(' ');
+        if (sp == std::string::npos || sp == 0 || sp > 10) continue;
+        uint64_t major = 0;
+        bool ok = true;
+        for (size_t i = 0; i < sp; ++i) {
+            if (t[i] < '0' || t[i] > '9') ok = false;
+            else major = major * 10 + static_cast<uint64_t>(t[i] - '0');
+        }
+        if (!ok || major > UINT32_MAX) continue;
+        out.majors[trim(std::string_view(t).substr(sp + 1))].push_back(static_cast<uint32_t>(major));
+    }
+    return out;
+}
+
+Detection detect(const oci::Spec& spec, policy::GpuDetect mode, const DetectInputs& in) {
     Detection d;
     std::vector<std::string> ignored;  // requests that name no device, for the reason line
 
     for (size_t i = 0; i < spec.devices.size(); ++i) {
-        auto p = path::normalize(spec.devices[i].path);
+        const auto& dev = spec.devices[i];
+        auto p = path::normalize(dev.path);
         if (!p) continue;
-        if (const auto* v = vendor_of_node(*p))
-            d.evidence.push_back({EvidenceSource::linux_devices, std::string(v->id),
-                                  "linux.devices[" + std::to_string(i) + "]", *p});
+        auto m = match_device_path(*p);
+        if (!m.vendor) continue;
+        Evidence e{EvidenceSource::linux_devices, std::string(m.vendor->id),
+                   "linux.devices[" + std::to_string(i) + "]", *p, false, ""};
+        if (dev.type != "c" && dev.type != "u")
+            e.note = "type \"" + dev.type + "\" is not a character device";
+        else if (dev.major < 0 || dev.major > UINT32_MAX)
+            e.note = "no device numbers";
+        else
+            e.note = not_vendor_device(m, static_cast<uint32_t>(dev.major), in.host);
+        e.node = e.note.empty();
+        if (e.node)
+            e.origin += " (char " + std::to_string(dev.major) + ":" + std::to_string(dev.minor) + ")";
+        d.evidence.push_back(std::move(e));
     }
     for (size_t i = 0; i < spec.mounts.size(); ++i) {
         auto p = path::normalize(spec.mounts[i].destination);
         if (!p) continue;
-        if (const auto* v = vendor_of_node(*p))
-            d.evidence.push_back({EvidenceSource::mounts, std::string(v->id),
-                                  "mounts[" + std::to_string(i) + "]", *p});
+        auto m = match_device_path(*p);
+        if (!m.vendor) continue;
+        // What a mount puts there is known only in the live /dev.
+        d.evidence.push_back({EvidenceSource::mounts, std::string(m.vendor->id),
+                              "mounts[" + std::to_string(i) + "]", *p, false,
+                              "a mount at a device path counts only as the character device "
+                              "with the vendor's numbers the live /dev shows there"});
     }
     for (const auto& v : vendor_profiles()) {
         for (auto key : v.visible_devices_env) {
@@ -151,7 +218,8 @@ Detection detect(const oci::Spec& spec, policy::GpuDetect mode,
             if (!value) continue;
             std::string origin = "process.env " + std::string(key) + "=" + *value;
             if (requests_devices(*value))
-                d.evidence.push_back({EvidenceSource::env, std::string(v.id), origin, ""});
+                d.evidence.push_back({EvidenceSource::env, std::string(v.id), origin, "", false,
+                                      "the container's own claim"});
             else
                 ignored.push_back(origin);
         }
@@ -159,54 +227,85 @@ Detection detect(const oci::Spec& spec, policy::GpuDetect mode,
     for (const auto& [key, value] : spec.annotations) {
         if (!has_prefix(key, "cdi.k8s.io/") && !has_prefix(key, "nvidia.cdi.k8s.io/")) continue;
         if (const auto* v = vendor_of_cdi_value(value))
-            d.evidence.push_back(
-                {EvidenceSource::annotation, std::string(v->id), "annotation " + key, ""});
+            d.evidence.push_back({EvidenceSource::annotation, std::string(v->id),
+                                  "annotation " + key, "", false, "the container's own claim"});
     }
     scan_hooks(spec.hooks.prestart, "prestart", d.evidence);
     scan_hooks(spec.hooks.create_runtime, "createRuntime", d.evidence);
     scan_hooks(spec.hooks.create_container, "createContainer", d.evidence);
-    if (live_dev) {
-        for (const auto& node : *live_dev) {
-            if (node.type != 'c') continue;  // GPU nodes are character devices
+    if (in.live) {
+        for (const auto& node : in.live->entries) {
             auto p = path::normalize(node.path);
             if (!p) continue;
-            if (const auto* v = vendor_of_node(*p))
-                d.evidence.push_back(
-                    {EvidenceSource::live_dev, std::string(v->id), "live " + *p, *p});
+            auto m = match_device_path(*p);
+            if (!m.vendor) continue;
+            Evidence e{EvidenceSource::live_dev, std::string(m.vendor->id), "live " + *p, *p,
+                       false, ""};
+            if (node.symlink)
+                e.note = "a symbolic link, not a device (never followed)";
+            else if (node.kind != rootfs::NodeKind::char_device)
+                e.note = "not a character device";
+            else
+                e.note = not_vendor_device(m, node.major, in.host);
+            e.node = e.note.empty();
+            if (e.node)
+                e.origin += " (char " + std::to_string(node.major) + ":" +
+                            std::to_string(node.minor) + ")";
+            d.evidence.push_back(std::move(e));
         }
     }
 
     std::set<std::string> nodes;
     for (const auto& e : d.evidence)
-        if (!e.device_path.empty()) nodes.insert(e.device_path);
+        if (e.node) nodes.insert(e.device_path);
     d.device_nodes.assign(nodes.begin(), nodes.end());
     for (const auto& v : vendor_profiles()) {
         bool seen = std::any_of(d.evidence.begin(), d.evidence.end(),
-                                [&](const Evidence& e) { return e.vendor == v.id; });
+                                [&](const Evidence& e) { return e.node && e.vendor == v.id; });
         if (seen) d.vendors.emplace_back(v.id);
     }
+    const bool claims = std::any_of(d.evidence.begin(), d.evidence.end(),
+                                    [](const Evidence& e) { return !e.node; });
+    std::string claimed;
+    for (const auto& e : d.evidence)
+        if (!e.node) claimed += (claimed.empty() ? "" : ", ") + e.origin;
 
-    const std::string count =
-        std::to_string(d.evidence.size()) + " evidence item" + (d.evidence.size() == 1 ? "" : "s");
+    const std::string count = std::to_string(d.device_nodes.size()) + " accelerator node" +
+                              (d.device_nodes.size() == 1 ? "" : "s");
     switch (mode) {
         case policy::GpuDetect::auto_:
-            d.gpu = !d.evidence.empty();
+            d.gpu = !d.device_nodes.empty();
             if (d.gpu) {
+                std::string first;
+                for (const auto& e : d.evidence)
+                    if (e.node && first.empty()) first = e.origin;
                 d.reason = "gpu.detect=auto: " + count + " (" + join_vendors(d.vendors) +
-                           "), first " + d.evidence.front().origin;
+                           "), first " + first;
+            } else if (claims) {
+                d.reason = "gpu.detect=auto: no accelerator node in the container";
+                d.reason += in.live ? "" : " (no live /dev to look at)";
+                d.reason += "; claimed by " + claimed +
+                            ", which grants nothing by itself (GPU rights need a character "
+                            "device with the vendor's numbers)";
             } else {
                 d.reason =
                     "gpu.detect=auto: no accelerator evidence in linux.devices, mounts, "
                     "process.env, annotations or hooks";
-                d.reason += live_dev ? ", nor in the live /dev" : " (no live /dev to look at)";
+                d.reason += in.live ? ", nor in the live /dev" : " (no live /dev to look at)";
                 for (const auto& o : ignored) d.reason += "; " + o + " requests no device";
             }
             break;
         case policy::GpuDetect::always:
             d.gpu = true;
             if (d.vendors.empty()) {
-                d.vendors.emplace_back("nvidia");
-                d.reason = "gpu.detect=always: no vendor evidence, assuming the NVIDIA profile";
+                for (const auto& v : vendor_profiles()) {
+                    bool seen = std::any_of(d.evidence.begin(), d.evidence.end(),
+                                            [&](const Evidence& e) { return e.vendor == v.id; });
+                    if (seen) d.vendors.emplace_back(v.id);
+                }
+                if (d.vendors.empty()) d.vendors.emplace_back("nvidia");
+                d.reason = "gpu.detect=always: no accelerator node; GPU handling for " +
+                           join_vendors(d.vendors) + " as the policy asks";
             } else {
                 d.reason = "gpu.detect=always: " + count + " (" + join_vendors(d.vendors) + ")";
             }
@@ -214,7 +313,8 @@ Detection detect(const oci::Spec& spec, policy::GpuDetect mode,
         case policy::GpuDetect::never:
             d.gpu = false;
             d.reason =
-                "gpu.detect=never: GPU handling disabled by the policy (" + count + " ignored)";
+                "gpu.detect=never: GPU handling disabled by the policy (" + count + ", " +
+                std::to_string(d.evidence.size()) + " evidence items ignored)";
             break;
     }
     return d;

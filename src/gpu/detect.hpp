@@ -1,13 +1,22 @@
 // GPU detection: a pure function of the spec and, when available, a listing
-// of the container's live /dev taken at hook time.
+// of the container's live /dev taken at hook time and the host's device
+// numbers. Only character devices with the vendor's device numbers are
+// accelerator nodes, and only they grant rights; everything else the
+// container's creator writes (process.env, annotations, hooks, a mount at a
+// device path, a linux.devices entry with other numbers) is a claim: reported,
+// never a right by itself.
 #pragma once
 
+#include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "oci/spec.hpp"
 #include "policy/document.hpp"
+#include "rootfs/facts.hpp"
 
 namespace osh::gpu {
 
@@ -18,24 +27,35 @@ struct Evidence {
     std::string vendor;       // VendorProfile::id
     std::string origin;       // "linux.devices[3]", "process.env NVIDIA_VISIBLE_DEVICES=all", ...
     std::string device_path;  // the node named, "" when the evidence names none (env, annotation)
+    // An accelerator node present in the container: a character device with
+    // the vendor's numbers. False: a claim (see `note`).
+    bool node = false;
+    std::string note;  // for a claim: why it grants nothing ("char 1:3 is not ...")
 };
 
 struct Detection {
     bool gpu = false;                        // the decision, after gpu.detect
-    std::vector<std::string> vendors;        // ids, in profile order, without repeats
-    std::vector<std::string> device_nodes;   // normalised container paths, sorted, unique
+    std::vector<std::string> vendors;        // ids of the nodes' vendors, in profile order
+    std::vector<std::string> device_nodes;   // accelerator nodes: sorted, unique
     std::vector<Evidence> evidence;          // everything seen, in source order
     std::string reason;                      // one line: why gpu is true/false
 };
 
-// A node in the container's /dev as seen at hook time (relative walk under the rootfs).
-struct LiveNode {
-    std::string path;  // container path, "/dev/nvidia0"
-    char type = 'c';   // 'c', 'b', 'd' (dir), 'f' (regular), 'o' (other)
+// The host's character-device majors by driver name (/proc/devices).
+struct HostDevices {
+    std::map<std::string, std::vector<uint32_t>, std::less<>> majors;
+};
+HostDevices parse_proc_devices(std::string_view text);
+
+struct DetectInputs {
+    // The container's /dev at hook time; nullptr when there is none to look at
+    // (explain on a bundle on disk).
+    const rootfs::DevListing* live = nullptr;
+    // The host's dynamic majors; nullptr: only the fixed numbers count.
+    const HostDevices* host = nullptr;
 };
 
-Detection detect(const oci::Spec& spec, policy::GpuDetect mode,
-                 const std::vector<LiveNode>* live_dev = nullptr);
+Detection detect(const oci::Spec& spec, policy::GpuDetect mode, const DetectInputs& in = {});
 
 std::string_view name(EvidenceSource s);
 

@@ -8,9 +8,17 @@
 // - AMD ROCm: corpus configs/rocm-container-toolkit (kfd, dri/renderD128).
 // - Habana Gaudi: corpus configs/habana-container-runtime (hl5, hl_controlD5,
 //   accel/accel5, accel/accel_controlD5).
+// Device numbers: NVIDIA's character major 195 (nvidiaN, nvidiactl,
+// nvidia-modeset) is fixed by the driver (NV_MAJOR_DEVICE_NUMBER); nvidia-uvm,
+// nvidia-caps, nvidia-caps-imex-channels and nvidia-nvswitch get dynamic
+// majors named in /proc/devices. DRM is 226 (DRM_MAJOR), the accel subsystem
+// 261 (ACCEL_MAJOR), misc devices 10 (MISC_MAJOR: nvmap, dxg on some kernels);
+// kfd, habanalabs and Tegra's nodes are dynamic, found by name.
 // Order matters: a node that matches several profiles (a DRM render node is
 // both AMD and DRM) is attributed to the first.
 #include "gpu/vendor.hpp"
+
+#include "util/path.hpp"
 
 namespace osh::gpu {
 
@@ -28,10 +36,14 @@ const std::vector<VendorProfile>& table() {
             .id = "nvidia",
             .name = "NVIDIA",
             // "/dev/nvidia[0-9]*" needs at least one digit: a bare /dev/nvidia is no GPU.
-            .device_patterns = {"/dev/nvidiactl", "/dev/nvidia[0-9]*", "/dev/nvidia-uvm",
-                                "/dev/nvidia-uvm-tools", "/dev/nvidia-modeset",
-                                "/dev/nvidia-caps/*", "/dev/nvidia-caps-imex-channels/*",
-                                "/dev/nvidia-nvswitch*"},
+            .devices = {{"/dev/nvidiactl", {195}, {}},
+                        {"/dev/nvidia[0-9]*", {195}, {}},
+                        {"/dev/nvidia-uvm", {}, {"nvidia-uvm"}},
+                        {"/dev/nvidia-uvm-tools", {}, {"nvidia-uvm"}},
+                        {"/dev/nvidia-modeset", {195}, {}},
+                        {"/dev/nvidia-caps/*", {}, {"nvidia-caps"}},
+                        {"/dev/nvidia-caps-imex-channels/*", {}, {"nvidia-caps-imex-channels"}},
+                        {"/dev/nvidia-nvswitch*", {}, {"nvidia-nvswitch"}}},
             .read_only_companions = {"/run/nvidia-persistenced"},
             .needs_proc_write = true,
             .seccomp_allow = {{"memfd_create", kMemfdReason}},
@@ -47,7 +59,7 @@ const std::vector<VendorProfile>& table() {
             // the Windows host under /usr/lib/wsl.
             .id = "wsl2",
             .name = "NVIDIA on WSL2",
-            .device_patterns = {"/dev/dxg"},
+            .devices = {{"/dev/dxg", {10}, {"dxg", "dxgkrnl"}}},
             .read_only_companions = {"/usr/lib/wsl"},
             .needs_proc_write = true,
             .seccomp_allow = {{"memfd_create", kMemfdReason}},
@@ -58,8 +70,11 @@ const std::vector<VendorProfile>& table() {
         {
             .id = "tegra",
             .name = "NVIDIA Tegra",
-            .device_patterns = {"/dev/nvmap", "/dev/nvhost-*", "/dev/nvgpu/**", "/dev/host1x-fence",
-                                "/dev/nvsciipc"},
+            .devices = {{"/dev/nvmap", {10}, {"nvmap"}},
+                        {"/dev/nvhost-*", {}, {"nvhost", "nvhost-gpu", "nvgpu"}},
+                        {"/dev/nvgpu/**", {}, {"nvgpu"}},
+                        {"/dev/host1x-fence", {}, {"host1x-fence"}},
+                        {"/dev/nvsciipc", {10}, {"nvsciipc"}}},
             .read_only_companions = {},
             .needs_proc_write = true,
             .seccomp_allow = {{"memfd_create", kMemfdReason}},
@@ -70,7 +85,7 @@ const std::vector<VendorProfile>& table() {
         {
             .id = "amd",
             .name = "AMD ROCm",
-            .device_patterns = {"/dev/kfd", "/dev/dri/renderD*"},
+            .devices = {{"/dev/kfd", {}, {"kfd"}}, {"/dev/dri/renderD*", {226}, {}}},
             .read_only_companions = {},
             .needs_proc_write = false,
             .seccomp_allow = {},
@@ -81,7 +96,7 @@ const std::vector<VendorProfile>& table() {
         {
             .id = "habana",
             .name = "Habana Gaudi",
-            .device_patterns = {"/dev/accel/*", "/dev/hl*"},
+            .devices = {{"/dev/accel/*", {261}, {"accel"}}, {"/dev/hl*", {}, {"habanalabs"}}},
             .read_only_companions = {},
             .needs_proc_write = false,
             .seccomp_allow = {},
@@ -92,7 +107,7 @@ const std::vector<VendorProfile>& table() {
         {
             .id = "drm",
             .name = "DRM",
-            .device_patterns = {"/dev/dri/*"},
+            .devices = {{"/dev/dri/*", {226}, {}}},
             .read_only_companions = {},
             .needs_proc_write = false,
             .seccomp_allow = {},
@@ -114,6 +129,13 @@ const VendorProfile* find_vendor(std::string_view id) {
     for (const auto& v : table())
         if (v.id == id) return &v;
     return nullptr;
+}
+
+DeviceMatch match_device_path(std::string_view p) {
+    for (const auto& v : table())
+        for (const auto& d : v.devices)
+            if (path::glob_match(d.pattern, p)) return {&v, &d};
+    return {};
 }
 
 }  // namespace osh::gpu

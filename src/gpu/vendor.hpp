@@ -2,6 +2,7 @@
 // table entry in vendor.cpp.
 #pragma once
 
+#include <cstdint>
 #include <span>
 #include <string>
 #include <string_view>
@@ -9,11 +10,21 @@
 
 namespace osh::gpu {
 
+// A kind of accelerator node: where it lives and which device numbers make
+// it the vendor's. Only a character device with one of these majors is an
+// accelerator node; a file, directory or mount at the path is nothing.
+struct DeviceClass {
+    std::string_view pattern;  // path::glob_match; a bare "/dev/nvidia" matches none
+    // Majors fixed by the kernel or the driver (NVIDIA's 195, DRM's 226).
+    std::vector<uint32_t> majors;
+    // Names in the host's /proc/devices whose (dynamic) major counts too.
+    std::vector<std::string_view> major_names;
+};
+
 struct VendorProfile {
     std::string_view id;    // "nvidia", "wsl2", "tegra", "amd", "habana", "drm"
     std::string_view name;  // "NVIDIA"
-    // Device node globs (path::glob_match). A bare "/dev/nvidia" matches none.
-    std::vector<std::string_view> device_patterns;
+    std::vector<DeviceClass> devices;
     // Paths the workload needs read-only when a device of this vendor is present.
     std::vector<std::string_view> read_only_companions;
     // Whether the vendor's user-space library writes /proc/<pid>/task/<tid>/comm
@@ -33,5 +44,12 @@ struct VendorProfile {
 
 std::span<const VendorProfile> vendor_profiles();
 const VendorProfile* find_vendor(std::string_view id);
+
+// The first profile and device class whose pattern matches `path` (normalised).
+struct DeviceMatch {
+    const VendorProfile* vendor = nullptr;
+    const DeviceClass* device = nullptr;
+};
+DeviceMatch match_device_path(std::string_view path);
 
 }  // namespace osh::gpu

@@ -5,20 +5,28 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <iostream>
+#include <variant>
 
 #include "failure/failure.hpp"
 #include "gpu/detect.hpp"
+#include "hook/checks.hpp"
 #include "hook/prelude.hpp"
-#include "rootfs/rootfs.hpp"
+#include "rootfs/dev.hpp"
+#include "rootfs/iddb.hpp"
+#include "rootfs/open.hpp"
+#include "rootfs/resolve.hpp"
 #include "landlock/abi.hpp"
 #include "oci/spec.hpp"
+#include "oci/spec_edit.hpp"
 #include "oci/state.hpp"
 #include "plan/plan.hpp"
 #include "policy/document.hpp"
 #include "policy/effective.hpp"
+#include "policy/select.hpp"
 #include "report/event.hpp"
 #include "util/file.hpp"
 #include "util/path.hpp"
@@ -29,11 +37,14 @@ namespace osh::hook {
 namespace {
 
 constexpr size_t kMaxStateBytes = 1u << 20;  // the state is a few hundred bytes
-constexpr size_t kMaxPolicyBytes = 1u << 20;
-constexpr size_t kMaxIdDbBytes = 4u << 20;  // /etc/passwd, /etc/group of the image
+constexpr size_t kMaxProcDevicesBytes = 64u << 10;
+
+using failure::Kind;
 
 // The hook's reporting: JSON lines to the log, a one-line summary on stderr
 // for warnings and errors (runc puts hook stderr into its error message).
+// Every protection a decision leaves out is collected for the plan, so the
+// enforcer's final status names it.
 class Reporter {
   public:
     explicit Reporter(std::string default_log) : log_(std::move(default_log)) {}
@@ -55,7 +66,8 @@ class Reporter {
         }
     }
 
-    // A failure that is not a policy-decided kind (bad input): always strict.
+    // A failure that is not a policy-decided kind (bad input, a broken proof):
+    // always strict.
     int abort(const std::string& message, int err = 0) {
         report::Event e;
         e.level = report::Level::error;
@@ -69,102 +81,62 @@ class Reporter {
         return abort(std::string(context) + ": " + err.what(), err.err);
     }
 
-    // A failure of `kind`: decided by the policy's mode. Returns true when the
-    // hook must abort.
-    bool decide(const failure::Modes& modes, failure::Kind kind, const std::string& message,
-                int err = 0) {
+    // A failure of `kind`, decided by the policy's mode. `lost` names the
+    // protection that is not in force when the run goes on. Returns true
+    // when the hook must abort.
+    bool decide(const failure::Modes& modes, Kind kind, const std::string& message,
+                const std::string& lost, int err = 0) {
         report::Event e;
         e.kind = kind;
         e.mode = modes.of(kind);
         e.err = err;
-        switch (failure::on_failure(modes, kind)) {
+        const auto d = failure::on_failure(modes, kind);
+        switch (d) {
             case failure::Decision::abort:
                 e.level = report::Level::error;
                 e.decision = "abort";
                 e.message = message;
+                e.fields.emplace_back("fix", std::string(failure::fix_hint(kind)));
                 break;
             case failure::Decision::continue_degraded:
                 e.level = report::Level::warning;
                 e.decision = "continue";
-                e.message = message + "; continuing without this protection";
+                e.message = message + "; continuing without " + lost;
+                e.fields.emplace_back("not_enforced", lost);
                 break;
             case failure::Decision::skipped:
                 e.level = report::Level::info;
                 e.decision = "skipped";
                 e.message = message + "; skipped by policy";
+                e.fields.emplace_back("not_enforced", lost);
                 break;
         }
-        bool abort = e.decision == "abort";
+        if (d != failure::Decision::abort) degraded_.push_back({kind, lost + ": " + message});
         emit(std::move(e));
-        return abort;
+        return d == failure::Decision::abort;
     }
+
+    // A step the policy says not to attempt (mode skip): recorded, never silent.
+    void skipped(Kind kind, const std::string& lost) {
+        report::Event e;
+        e.level = report::Level::info;
+        e.kind = kind;
+        e.mode = failure::Mode::skip;
+        e.decision = "skipped";
+        e.message = lost + ": not attempted (failure mode skip)";
+        e.fields.emplace_back("not_enforced", lost);
+        degraded_.push_back({kind, lost + " (skipped by policy)"});
+        emit(std::move(e));
+    }
+
+    const std::vector<plan::Degradation>& degraded() const { return degraded_; }
 
   private:
     report::Log log_;
     std::string id_, stage_;
     bool log_warned_ = false;
+    std::vector<plan::Degradation> degraded_;
 };
-
-struct Inputs {
-    oci::State state;
-    std::string bundle_config_text;
-    std::optional<oci::Spec> spec;
-};
-
-// Selects and parses the policy: --policy, else the annotation's named
-// policy (which must exist), else the admin default, else the built-in one.
-Result<policy::Policy> load_policy(const HookOptions& opts, const oci::Spec* spec,
-                                   std::string* origin) {
-    std::string text, file;
-    if (opts.policy_file) {
-        file = *opts.policy_file;
-    } else if (spec != nullptr && spec->annotations.count(plan::kPolicyAnnotation)) {
-        const std::string& name = spec->annotations.at(plan::kPolicyAnnotation);
-        if (!valid_policy_name(name))
-            return fail(std::string("annotation ") + plan::kPolicyAnnotation + "=" + name +
-                        ": not a plain policy name (letters, digits, _ . -)");
-        file = opts.policies_dir + "/" + name + ".json";
-    }
-    if (!file.empty()) {
-        auto t = file::read_regular(file, true, kMaxPolicyBytes);
-        if (!t) return unexpected(t.error());
-        text = std::move(*t);
-    } else {
-        auto t = file::read_regular(opts.policy_path, true, kMaxPolicyBytes);
-        if (t) {
-            file = opts.policy_path;
-            text = std::move(*t);
-        } else if (t.error().err == ENOENT) {
-            file = "built-in default policy";
-            text = std::string(policy::default_policy_text());
-        } else {
-            return unexpected(t.error());
-        }
-    }
-    *origin = file;
-    auto p = policy::parse_policy(text, file);
-    if (!p) {
-        std::string msg = "invalid policy";
-        for (const auto& prob : p.error()) msg += "; " + prob.to_string();
-        return fail(msg);
-    }
-    return std::move(*p);
-}
-
-// The plan key from our bind mount at /.oci-sandbox/plan, or nullopt when
-// the spec was not prepared by the spec edit.
-Result<std::optional<std::string>> plan_key(const oci::Spec& spec, std::string_view run_root) {
-    for (const auto& m : spec.mounts) {
-        auto dest = path::normalize(m.destination);
-        if (!dest || *dest != plan::kContainerPlanDir) continue;
-        auto key = plan::key_from_source(m.source, run_root);
-        if (!key)
-            return fail("the mount at " + std::string(plan::kContainerPlanDir) + " has source " +
-                        m.source + ", not a plan directory under " + std::string(run_root));
-        return std::optional<std::string>(*key);
-    }
-    return std::optional<std::string>();
-}
 
 std::string rootfs_path(const oci::State& st, const oci::Spec& spec) {
     if (st.root && !st.root->empty()) return *st.root;
@@ -173,10 +145,65 @@ std::string rootfs_path(const oci::State& st, const oci::Spec& spec) {
     return st.bundle + "/" + spec.root_path;
 }
 
-bool has_private_netns(const oci::Spec& spec) {
-    for (const auto& ns : spec.namespaces)
-        if (ns.type == "network") return true;  // new, or joined by path (Kubernetes pods)
-    return false;
+// The identity an object is, for the proof below.
+std::optional<rootfs::ObjectId> identity(int fd) {
+    struct stat st {};
+    if (::fstat(fd, &st) != 0) return std::nullopt;
+    return rootfs::ObjectId{static_cast<uint64_t>(st.st_dev), static_cast<uint64_t>(st.st_ino)};
+}
+
+// The proof that what the container will run as its enforcer is our binary
+// and what it will read as its plan is this plan directory: both opened in
+// the container's own mount namespace (every mount is in place at
+// createRuntime), refusing any symlink, and compared by device and inode.
+Result<void> prove_ours(int rootfd, const rootfs::ObjectId& binary, int plan_dirfd) {
+    auto bin = rootfs::open_exact(rootfd, plan::kContainerBinary);
+    if (!bin) return wrap(bin.error(), "the container's enforcer");
+    if (identity(bin->get()) != binary)
+        return fail(std::string("the container's ") + plan::kContainerBinary +
+                    " is not this oci-sandbox-hook (another file is mounted or placed there)");
+    auto dir = rootfs::open_exact(rootfd, plan::kContainerPlanDir);
+    if (!dir) return wrap(dir.error(), "the container's plan directory");
+    auto want = identity(plan_dirfd);
+    if (!want || identity(dir->get()) != want)
+        return fail(std::string("the container's ") + plan::kContainerPlanDir +
+                    " is not this container's plan directory (another directory is mounted or "
+                    "placed there)");
+    return {};
+}
+
+// Without a live view (an outer sandbox such as gVisor mounts inside its
+// own kernel) the hook proves the same on the image: no mount destination,
+// resolved through the image's symlinks as the runtime resolves it, lands
+// at, above or below our mount points, and none lies beneath a bind mount
+// (whose host content could hold symlinks the image does not show).
+Result<void> prove_on_image(int rootfd, const oci::Spec& spec, const std::string& run_root) {
+    const std::string area = "/.oci-sandbox";
+    std::vector<std::string> binds;
+    for (size_t i = 0; i < spec.mounts.size(); ++i) {
+        const auto& m = spec.mounts[i];
+        const std::string lex = path::lexical(m.destination);
+        const bool ours = (lex == plan::kContainerBinary || lex == plan::kContainerPlanDir) &&
+                          (lex != plan::kContainerPlanDir || plan::key_from_source(m.source, run_root));
+        if (ours) continue;
+        auto f = rootfs::resolve(rootfd, lex);
+        if (!f) return wrap(f.error(), "mounts[" + std::to_string(i) + "]");
+        const std::string& dest = f->resolved;
+        if (!ours && (path::is_within(dest, area) || path::is_within(area, dest)))
+            return fail("mounts[" + std::to_string(i) + "] " + m.destination + " resolves to " +
+                        dest + ", at, above or below the sandbox's own mounts under " + area);
+        for (const auto& b : binds)
+            if (path::is_within(dest, b) && dest != b)
+                return fail("mounts[" + std::to_string(i) + "] " + m.destination +
+                            " lies beneath the bind mount at " + b +
+                            ", which this hook cannot see into without a live view of the "
+                            "container");
+        const bool bind = m.type == "bind" ||
+                          std::find(m.options.begin(), m.options.end(), "bind") != m.options.end() ||
+                          std::find(m.options.begin(), m.options.end(), "rbind") != m.options.end();
+        if (bind && !ours) binds.push_back(dest);
+    }
+    return {};
 }
 
 #ifdef OSH_TEST_HOOKS
@@ -213,10 +240,9 @@ void try_escape_after_prelude() {
 // true when the hook must abort.
 bool install_prelude(Reporter& rep, const failure::Modes& modes,
                      const std::optional<landlock::AbiInfo>& abi, std::vector<PreludeRule> rules) {
-    using failure::Kind;
     if (!failure::should_attempt(modes, Kind::hook_prelude)) {
-        rep.decide(modes, Kind::hook_prelude,
-                   "the hook's own confinement (seccomp prelude and Landlock domain) is not installed");
+        rep.skipped(Kind::hook_prelude,
+                    "the hook's own confinement (seccomp prelude and Landlock domain)");
         return false;
     }
     // The log may not exist yet: create it now, while creating is allowed.
@@ -238,14 +264,14 @@ bool install_prelude(Reporter& rep, const failure::Modes& modes,
         if (auto ok = install_landlock_prelude(*abi, rules); !ok) {
             if (rep.decide(modes, Kind::hook_prelude,
                            "cannot confine the hook with Landlock: " + ok.error().what(),
-                           ok.error().err))
+                           "the hook's own Landlock domain", ok.error().err))
                 return true;
         }
     }
     if (auto ok = install_seccomp_prelude(); !ok) {
         if (rep.decide(modes, Kind::hook_prelude,
                        "cannot install the hook's seccomp prelude: " + ok.error().what(),
-                       ok.error().err))
+                       "the hook's own seccomp prelude", ok.error().err))
             return true;
     }
     return false;
@@ -264,84 +290,115 @@ UniqueFd open_dir_path(const std::string& path) {
     return UniqueFd(::open(path.c_str(), O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
 }
 
-// The --policy file, read once at the start (it names the log before the
-// state is read); the stages select a policy only without it.
-struct GivenPolicy {
-    std::optional<Result<policy::Policy>> policy;
-    std::string origin;
-};
-
-Result<policy::Policy> select_policy(const HookOptions& opts, const GivenPolicy& given,
-                                     const oci::Spec* spec, std::string* origin) {
-    if (!given.policy) return load_policy(opts, spec, origin);
-    *origin = given.origin;
-    return *given.policy;
+// Landlock as the container will meet it (the hook runs under the same
+// outer sandbox as the runtime, gVisor aside): refusing here, at create, is
+// clearer than the enforcer's 125 later. nullopt: not attempted (skip) or
+// unavailable under warn. Returns false when the hook must abort.
+bool probe_landlock(Reporter& rep, const failure::Modes& modes,
+                    std::optional<landlock::AbiInfo>& abi) {
+    if (!failure::should_attempt(modes, Kind::landlock_unavailable)) {
+        rep.skipped(Kind::landlock_unavailable, "Landlock (filesystem, network and IPC rules)");
+        return true;
+    }
+    abi = landlock::probe();
+    if (abi->available()) return true;
+    return !rep.decide(modes, Kind::landlock_unavailable,
+                       "Landlock is unavailable: " + abi->describe(),
+                       "Landlock (filesystem, network and IPC rules, and the hook's own domain)",
+                       abi->err);
 }
 
-int create_stage(const HookOptions& opts, const GivenPolicy& given, Reporter& rep,
+int create_stage(const HookOptions& opts, const policy::SelectedPolicy* given, Reporter& rep,
                  const oci::State& st) {
     // A refused container leaves nothing behind: every abort below removes
     // the plan directory (ours only: the owner check), keyed by the plan
-    // mount when we have read it, else by the id (the shim's key).
-    std::string cleanup_key = st.id;
+    // mount when we have read it.
+    std::optional<std::string> cleanup_key;
     auto refuse = [&](int rc) {
-        if (rc != 0) (void)plan::remove_plan_dir(cleanup_key, st.id, opts.run_root);
+        if (rc != 0 && cleanup_key) (void)plan::remove_plan_dir(*cleanup_key, st.id, opts.run_root);
         return rc;
     };
 
     const std::string config_path = st.bundle + "/config.json";
     auto text = file::read_regular(config_path, true);
-    if (!text) return refuse(rep.abort(text.error(), "read config.json"));
+    if (!text) return rep.abort(text.error(), "read config.json");
     auto spec = oci::parse_spec(*text, config_path);
-    if (!spec) return refuse(rep.abort(spec.error(), "parse config.json"));
+    if (!spec) return rep.abort(spec.error(), "parse config.json");
 
-    auto key = plan_key(*spec, opts.run_root);
-    if (!key) return rep.abort(key.error(), "plan directory");
-    if (*key) cleanup_key = **key;
+    auto pol = policy::select_policy(opts.sources, spec->annotations, given);
+    if (!pol) return rep.abort(pol.error(), "policy");
+    rep.use_policy(pol->policy);
+    const failure::Modes& modes = pol->policy.failure;
 
-    std::string policy_origin;
-    auto pol = select_policy(opts, given, &*spec, &policy_origin);
-    if (!pol) return refuse(rep.abort(pol.error(), "policy"));
-    rep.use_policy(*pol);
-    const failure::Modes& modes = pol->failure;
-
-    if (!*key) {
+    // The spec edit's marks: the plan mount and the enforcer in front of the
+    // command, with its edit key.
+    std::optional<std::string> dir_key;
+    for (const auto& m : spec->mounts)
+        if (path::lexical(m.destination) == plan::kContainerPlanDir)
+            dir_key = plan::key_from_source(m.source, opts.run_root).value_or("");
+    auto wrapped = oci::wrapped_by_enforcer(spec->args, plan::kContainerBinary);
+    if (!dir_key && !wrapped) {
         bool stop = rep.decide(
-            modes, failure::Kind::plan_missing,
+            modes, Kind::plan_missing,
             "config.json has no oci-sandbox plan mount at " + std::string(plan::kContainerPlanDir) +
                 ": the spec edit (oci-sandbox-runtime, precreate or inject) did not run, so "
-                "the workload would start unconfined");
+                "the workload would start unconfined",
+            "the whole sandbox");
         return stop ? 1 : 0;
     }
-    auto dir = plan::open_plan_dir(**key, st.id, opts.run_root);
-    if (!dir) return rep.abort(dir.error(), "plan directory");
+    if (!dir_key || dir_key->empty() || !wrapped || wrapped->plan_dir != plan::kContainerPlanDir ||
+        !plan::validate_edit_key(wrapped->edit_key))
+        return rep.abort("config.json: the spec edit's marks are incomplete or not ours (the plan "
+                         "mount at " + std::string(plan::kContainerPlanDir) +
+                         " from a plan directory under " + opts.run_root +
+                         ", and process.args starting with " + plan::kContainerBinary +
+                         " exec --plan " + plan::kContainerPlanDir + " --key KEY --); run the "
+                         "spec edit again");
+    const std::string& edit_key = wrapped->edit_key;
 
-    // The rootfs as the container will see it, and its live /dev.
+    plan::Owner owner{st.id, st.pid, plan::process_start_time(st.pid)};
+    auto dir = plan::open_plan_dir(*dir_key, edit_key, owner, opts.run_root);
+    if (!dir) return rep.abort(dir.error(), "plan directory");
+    cleanup_key = *dir_key;
+
+    // The rootfs as the container sees it, with its mounts in place.
     std::string rootfs = rootfs_path(st, *spec);
     UniqueFd rootfd;
+    bool live = false;
     std::optional<Error> rootfs_error;
-    if (!rootfs.empty()) {
-        if (auto r = rootfs::open_rootfs(st.pid, rootfs))
-            rootfd = std::move(*r);
-        else
-            rootfs_error = r.error();
+    if (rootfs.empty()) {
+        rootfs_error = Error{"config.json has no root.path", 0};
+    } else if (auto r = rootfs::open_rootfs(st.pid, rootfs, &live)) {
+        rootfd = std::move(*r);
+    } else {
+        rootfs_error = r.error();
     }
 
-    // Landlock as the container will meet it (the hook runs under the same
-    // outer sandbox as the runtime): refusing here, at create, is clearer
-    // than the enforcer's 125 later, and a degraded run is logged where the
-    // operator looks. The enforcer decides again inside the container.
-    std::optional<landlock::AbiInfo> abi;
-    if (failure::should_attempt(modes, failure::Kind::landlock_unavailable)) {
-        abi = landlock::probe();
-        if (!abi->available() &&
-            rep.decide(modes, failure::Kind::landlock_unavailable,
-                       "Landlock is unavailable: " + abi->describe() +
-                           "; the workload's filesystem, network and IPC rules (and the hook's "
-                           "own Landlock domain) cannot be enforced",
-                       abi->err))
-            return refuse(1);
+    // The proof that the enforcer and its plan are ours. No mode waives it.
+    struct stat self {};
+    if (::stat("/proc/self/exe", &self) != 0)
+        return refuse(rep.abort("cannot stat this binary (/proc/self/exe)", errno));
+    if (!rootfd)
+        return refuse(rep.abort("cannot open the container's rootfs to prove what it will run: " +
+                                rootfs_error->what(), rootfs_error->err));
+    if (live) {
+        if (auto ok = prove_ours(rootfd.get(),
+                                 {static_cast<uint64_t>(self.st_dev), static_cast<uint64_t>(self.st_ino)},
+                                 dir->get());
+            !ok)
+            return refuse(rep.abort(ok.error(), "refused: the enforcer or its plan is not ours"));
+    } else if (auto ok = prove_on_image(rootfd.get(), *spec, opts.run_root); !ok) {
+        return refuse(rep.abort(ok.error(), "refused: the sandbox's mounts could be shadowed"));
     }
+
+    std::optional<landlock::AbiInfo> abi;
+    if (!probe_landlock(rep, modes, abi)) return refuse(1);
+
+    // Host facts the confined hook cannot read any more.
+    gpu::HostDevices host_devices;
+    if (auto t = file::read_regular("/proc/devices", false, kMaxProcDevicesBytes))
+        host_devices = gpu::parse_proc_devices(*t);
+    const NetnsVerdict netns = netns_verdict(*spec);
 
     // Every input is open: from here on the hook reads only the rootfs,
     // writes only its plan directory, and runs nothing.
@@ -352,77 +409,60 @@ int create_stage(const HookOptions& opts, const GivenPolicy& given, Reporter& re
                       {run_root.get(), "run root " + opts.run_root, run_root_remove_rights()}}))
         return refuse(1);
 
-    std::vector<gpu::LiveNode> live;
-    bool have_live = false;
-    if (!rootfs.empty()) {
-        if (rootfd) {
-            auto l = rootfs::list_live_dev(rootfd.get());
-            if (l) {
-                live = std::move(*l);
-                have_live = true;
-            } else if (rep.decide(modes, failure::Kind::gpu_detection,
-                                  "cannot list the container's /dev: " + l.error().what())) {
+    std::optional<rootfs::DevListing> dev;
+    if (auto l = rootfs::list_dev(rootfd.get())) {
+        dev = std::move(*l);
+        for (const auto& problem : dev->problems)
+            if (rep.decide(modes, Kind::gpu_detection,
+                           "part of the container's /dev could not be looked at: " + problem,
+                           "GPU evidence from that part of /dev"))
                 return refuse(1);
-            }
-        } else if (rep.decide(modes, failure::Kind::gpu_detection,
-                              "cannot open the container's rootfs: " + rootfs_error->what())) {
-            return refuse(1);
-        }
+    } else if (rep.decide(modes, Kind::gpu_detection,
+                          "cannot list the container's /dev: " + l.error().what(),
+                          "GPU evidence from the live /dev")) {
+        return refuse(1);
     }
 
-    gpu::Detection det = gpu::detect(*spec, pol->gpu.detect, have_live ? &live : nullptr);
-    policy::PathProbe probe =
-        rootfd ? rootfs::rootfs_probe(rootfd.get()) : policy::PathProbe([](const std::string&) {
-            return std::optional<policy::NodeKind>();
-        });
-    auto eff = policy::rewrite(*pol, *spec, det, probe);
-    if (!eff) return refuse(rep.abort(eff.error(), "policy " + policy_origin));
+    gpu::DetectInputs din;
+    din.live = dev ? &*dev : nullptr;
+    din.host = &host_devices;
+    gpu::Detection det = gpu::detect(*spec, pol->policy.gpu.detect, din);
+    auto eff = policy::rewrite(pol->policy, *spec, det, rootfs::probe_at(rootfd.get()));
+    if (!eff) return refuse(rep.abort(eff.error(), "policy " + pol->origin));
 
-    if (pol->network.require_private_netns && !has_private_netns(*spec)) {
-        if (rep.decide(modes, failure::Kind::netns,
-                       "the container shares the host's network namespace (no \"network\" entry in "
-                       "linux.namespaces) and the policy requires a private one"))
+    for (const auto& pf : eff->path_failures)
+        if (rep.decide(modes, Kind::landlock_path, pf.message,
+                       "the Landlock rule on " + pf.path + " (that path stays denied)"))
+            return refuse(1);
+
+    if (pol->policy.network.require_private_netns && !netns.private_ns) {
+        if (rep.decide(modes, Kind::netns,
+                       netns.why + ", and the policy requires a private one",
+                       "a private network namespace"))
             return refuse(1);
     }
 
     plan::CompileOptions copts;
     copts.container_id = st.id;
-    // run_as names come from the image's own /etc/passwd and /etc/group, read
-    // inside the rootfs, never through NSS.
-    auto resolve = [&](const std::optional<policy::IdSpec>& want, const char* db,
-                       std::optional<uint32_t>* out, std::optional<policy::IdSpec>* drop) -> bool {
-        if (!want || !std::holds_alternative<std::string>(*want)) return true;
-        const std::string& name = std::get<std::string>(*want);
-        std::string why;
-        if (!rootfd) {
-            why = "no rootfs to read " + std::string(db) + " from";
-        } else {
-            auto dbtext = rootfs::read_file_in_root(rootfd.get(), db, kMaxIdDbBytes);
-            if (!dbtext)
-                why = dbtext.error().what();
-            else if (auto id = rootfs::lookup_id(*dbtext, name)) {
-                *out = *id;
-                return true;
-            } else {
-                why = "no entry \"" + name + "\" in the image's " + db;
-            }
-        }
-        if (rep.decide(modes, failure::Kind::privilege_drop,
-                       "cannot resolve run_as " + name + ": " + why))
-            return false;
-        drop->reset();
-        return true;
-    };
-    if (!resolve(pol->process.run_as_user, "/etc/passwd", &copts.run_as_uid,
-                 &eff->source.process.run_as_user) ||
-        !resolve(pol->process.run_as_group, "/etc/group", &copts.run_as_gid,
-                 &eff->source.process.run_as_group))
-        return refuse(1);
+    copts.edit_key = edit_key;
+    if (auto ids = plan_ids(pol->policy.process, rootfd.get())) {
+        copts.run_as_uid = ids->uid;
+        copts.run_as_gid = ids->gid;
+    } else {
+        if (rep.decide(modes, Kind::privilege_drop, ids.error().what(),
+                       "the switch to the policy's run_as user and group"))
+            return refuse(1);
+        eff->source.process.run_as_user.reset();
+        eff->source.process.run_as_group.reset();
+    }
 
     auto compiled = plan::compile(*eff, copts);
     if (!compiled) return refuse(rep.abort(compiled.error(), "compile plan"));
+    for (const auto& d : compiled->degraded)  // the compiler's own (seccomp) decisions
+        rep.decide(modes, d.kind, d.what, "the seccomp filter");
+    compiled->degraded = rep.degraded();
 
-    if (auto ok = file::write_atomic(dir->get(), plan::kOwnerFile, st.id, 0644); !ok)
+    if (auto ok = plan::write_owner(dir->get(), owner); !ok)
         return refuse(rep.abort(ok.error(), "write plan"));
     if (auto ok = file::write_atomic(dir->get(), plan::kEffectivePolicyFile,
                                      policy::explain_json(*eff, false) + "\n", 0644);
@@ -432,37 +472,46 @@ int create_stage(const HookOptions& opts, const GivenPolicy& given, Reporter& re
         return refuse(rep.abort(ok.error(), "write plan"));
 
     report::Event done;
-    done.level = report::Level::info;
+    std::string dropped;
+    for (const auto& d : compiled->degraded) dropped += (dropped.empty() ? "" : "; ") + d.what;
+    done.level = dropped.empty() ? report::Level::info : report::Level::warning;
     done.decision = "planned";
-    done.message = "plan written to " + plan::plan_dir_path(**key, opts.run_root) + " (policy " +
-                   policy_origin + ")";
-    done.fields = {{"gpu", det.gpu ? "true" : "false"}, {"gpu_reason", det.reason}};
+    done.message = "plan written to " + plan::plan_dir_path(*dir_key, opts.run_root) + " (policy " +
+                   pol->origin + (pol->selected_by ? ", " + *pol->selected_by : "") + ")" +
+                   (dropped.empty() ? "" : "; not enforced: " + dropped);
+    done.fields = {{"gpu", det.gpu ? "true" : "false"},
+                   {"gpu_reason", det.reason},
+                   {"status", dropped.empty() ? "fully_enforced" : "partially_enforced"},
+                   {"dropped", dropped},
+                   {"rootfs_view", live ? "live" : "bundle (no live view of the container)"}};
     rep.emit(std::move(done));
     return 0;
 }
 
-int poststop_stage(const HookOptions& opts, const GivenPolicy& given, Reporter& rep,
+int poststop_stage(const HookOptions& opts, const policy::SelectedPolicy* given, Reporter& rep,
                    const oci::State& st) {
-    // The key from config.json when it is still there, else the id (the shim's key).
+    // The key from config.json when it is still there, else the id (the
+    // shim's key). Whatever the state says of the pid (gVisor reports -1,
+    // crun 0): the container is stopped.
     std::string key = st.id;
-    const oci::Spec* specp = nullptr;
-    std::optional<oci::Spec> spec;
-    if (auto text = file::read_regular(st.bundle + "/config.json", true)) {
-        if (auto s = oci::parse_spec(*text, "config.json")) {
-            spec = std::move(*s);
-            specp = &*spec;
-            if (auto k = plan_key(*spec, opts.run_root); k && *k) key = **k;
-        }
-    }
-    std::string origin;
     failure::Modes modes;
-    if (auto pol = select_policy(opts, given, specp, &origin)) {
-        rep.use_policy(*pol);
-        modes = pol->failure;
+    if (auto text = file::read_regular(st.bundle + "/config.json", true)) {
+        if (auto spec = oci::parse_spec(*text, "config.json")) {
+            for (const auto& m : spec->mounts)
+                if (path::lexical(m.destination) == plan::kContainerPlanDir)
+                    if (auto k = plan::key_from_source(m.source, opts.run_root)) key = *k;
+            if (auto pol = policy::select_policy(opts.sources, spec->annotations, given)) {
+                rep.use_policy(pol->policy);
+                modes = pol->policy.failure;
+            }
+        }
+    } else if (given) {
+        rep.use_policy(given->policy);
+        modes = given->policy.failure;
     }
     // Landlock's absence was reported at create; here the hook goes without it.
     std::optional<landlock::AbiInfo> abi;
-    if (failure::should_attempt(modes, failure::Kind::landlock_unavailable)) abi = landlock::probe();
+    if (failure::should_attempt(modes, Kind::landlock_unavailable)) abi = landlock::probe();
     UniqueFd run_root = open_dir_path(opts.run_root);
     if (confine_self(rep, modes, abi,
                      {{run_root.get(), "run root " + opts.run_root, run_root_remove_rights()}}))
@@ -486,26 +535,16 @@ int poststop_stage(const HookOptions& opts, const GivenPolicy& given, Reporter& 
 
 }  // namespace
 
-bool valid_policy_name(std::string_view name) {
-    if (name.empty() || name.size() > 64 || name.find("..") != std::string_view::npos) return false;
-    for (size_t i = 0; i < name.size(); ++i) {
-        char c = name[i];
-        bool alnum = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
-        if (alnum) continue;
-        if (i > 0 && (c == '_' || c == '.' || c == '-')) continue;
-        return false;
-    }
-    return true;
-}
-
 int run_hook(const HookOptions& opts, int state_fd) {
     Reporter rep(opts.default_log);
     // A policy named on the command line names the log from the start, so
     // even a bad state is reported where the operator looks.
-    GivenPolicy given;
-    if (opts.policy_file) {
-        given.policy = load_policy(opts, nullptr, &given.origin);
-        if (*given.policy) rep.use_policy(**given.policy);
+    std::optional<policy::SelectedPolicy> given;
+    if (opts.sources.policy_file) {
+        auto p = policy::main_policy(opts.sources);
+        if (!p) return rep.abort(p.error(), "policy");
+        given = std::move(*p);
+        rep.use_policy(given->policy);
     }
     auto text = file::read_fd(state_fd, "the OCI state on stdin", kMaxStateBytes);
     if (!text) return rep.abort(text.error(), "state");
@@ -526,8 +565,9 @@ int run_hook(const HookOptions& opts, int state_fd) {
                          "\"; pass --stage");
     }
     rep.set(st->id, stage);
-    if (stage == "createRuntime" || stage == "prestart") return create_stage(opts, given, rep, *st);
-    if (stage == "poststop") return poststop_stage(opts, given, rep, *st);
+    const policy::SelectedPolicy* g = given ? &*given : nullptr;
+    if (stage == "createRuntime" || stage == "prestart") return create_stage(opts, g, rep, *st);
+    if (stage == "poststop") return poststop_stage(opts, g, rep, *st);
     return rep.abort("unsupported stage \"" + stage + "\" (createRuntime, prestart or poststop)");
 }
 

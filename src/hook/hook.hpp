@@ -8,23 +8,20 @@
 #include <string>
 
 #include "plan/plan_dir.hpp"
+#include "policy/select.hpp"
+#include "report/event.hpp"
 
 namespace osh::hook {
 
 struct HookOptions {
-    std::optional<std::string> policy_file;  // --policy
-    std::optional<std::string> stage;        // --stage
+    policy::PolicySources sources;     // --policy, --policies-dir
+    std::optional<std::string> stage;  // --stage
     std::string run_root = plan::kRunRoot;
-    std::string policy_path = "/etc/oci-sandbox/policy.json";
-    std::string policies_dir = "/etc/oci-sandbox/policies.d";
-    std::string default_log = "/var/log/oci-sandbox-hook.log";  // until a policy names one
+    std::string default_log = report::kDefaultLogPath;  // until a policy names one
 };
 
 // Runs the hook with the OCI state read from `state_fd`. Returns the exit
 // status: 0 done or tolerated, 1 strict failure (no plan left behind).
 int run_hook(const HookOptions& opts, int state_fd);
-
-// A policy name from the oci-sandbox/policy annotation: [A-Za-z0-9][A-Za-z0-9_.-]{0,63}, no "..".
-bool valid_policy_name(std::string_view name);
 
 }  // namespace osh::hook

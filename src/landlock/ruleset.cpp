@@ -7,6 +7,7 @@
 #include <cerrno>
 
 #include "landlock/uapi.hpp"
+#include "rootfs/open.hpp"
 #include "util/fd.hpp"
 
 namespace osh::landlock {
@@ -108,17 +109,27 @@ Expected<Outcome, KindError> enforce(const Request& req, const AbiInfo& abi,
     UniqueFd ruleset(uapi::create_ruleset(&attr, n.attr_size, 0));
     if (!ruleset) return kind_fail(K::landlock_enforce, Error{"landlock_create_ruleset", errno});
 
+    // The container's root (the runtime already pivoted into it).
+    UniqueFd root(::open("/", O_PATH | O_DIRECTORY | O_CLOEXEC));
+    if (!root) return kind_fail(K::landlock_enforce, Error{"open /", errno});
     for (const PathRule& rule : req.paths) {
-        // Normal resolution inside the container root (the runtime already
-        // pivoted into it): symlinks in the image resolve within it.
-        UniqueFd fd(::open(rule.path.c_str(), O_PATH | O_CLOEXEC));
+        auto opened = rootfs::open_exact(root.get(), rule.path);
+        UniqueFd fd = opened ? std::move(*opened) : UniqueFd();
         Error failure;
         if (!fd) {
-            failure = Error{"open " + rule.path, errno};
+            failure = opened.error();
         } else {
             struct stat st {};
             if (::fstat(fd.get(), &st) != 0) {
                 failure = Error{"fstat " + rule.path, errno};
+            } else if (rule.id && (static_cast<uint64_t>(st.st_dev) != rule.id->dev ||
+                                   static_cast<uint64_t>(st.st_ino) != rule.id->ino)) {
+                failure = Error{rule.path + " is not the object the hook judged (device:inode " +
+                                    std::to_string(rule.id->dev) + ":" +
+                                    std::to_string(rule.id->ino) + ", found " +
+                                    std::to_string(st.st_dev) + ":" + std::to_string(st.st_ino) +
+                                    ")",
+                                0};
             } else {
                 policy::AccessMask m = rights_for_node(rule, S_ISDIR(st.st_mode), n.handled_fs);
                 if (m == 0) {

@@ -2,9 +2,10 @@
 //
 // Pure part: negotiate() decides what the ruleset handles on a given ABI and
 // what the request loses there; rights_for_node() decides what one opened
-// path is granted. Kernel part: enforce() opens each path (O_PATH), decides
-// file vs directory with fstat on that fd, adds the rules and restricts the
-// calling thread.
+// path is granted. Kernel part: enforce() opens each path (O_PATH, refusing
+// any symlink on the way: a rule names its object's own path), checks it is
+// the object the hook judged, decides file vs directory with fstat on that
+// fd, adds the rules and restricts the calling thread.
 #pragma once
 
 #include <sys/types.h>
@@ -19,14 +20,18 @@
 #include "landlock/abi.hpp"
 #include "policy/access.hpp"
 #include "policy/document.hpp"
+#include "rootfs/facts.hpp"
 #include "util/result.hpp"
 
 namespace osh::landlock {
 
 struct PathRule {
-    std::string path;
+    std::string path;  // absolute, with no symlink in it
     policy::AccessMask access = 0;
     bool gpu_device = false;  // gets ioctl_dev where the ABI handles it
+    // The object the rule is for; a different one at the path is a path
+    // failure. nullopt: whatever is there (not judged beforehand).
+    std::optional<rootfs::ObjectId> id;
 };
 
 struct Request {

@@ -9,6 +9,7 @@
 #include "util/file.hpp"
 #include "util/json.hpp"
 #include "util/json_exact.hpp"
+#include "util/path.hpp"
 
 namespace osh::oci {
 
@@ -107,6 +108,46 @@ Value mount_value(const std::string& dest, const std::string& source,
     return m;
 }
 
+// Puts the enforcer prefix in front of `process.args` (a command already
+// wrapped by an enforcer invocation is rewrapped with this one's). `ptr` is
+// the JSON Pointer of the process object for errors.
+Result<bool> wrap_command(Value& process, const EditParams& p, const std::string& ptr,
+                          const std::string& o, Alloc& a) {
+    if (!process.IsObject()) return fail(o + ": " + ptr + ": expected an object");
+    auto args_it = process.FindMember("args");
+    if (args_it == process.MemberEnd() || args_it->value.IsNull())
+        return fail(o + ": " + ptr + "/args: missing (no command to run under the sandbox)");
+    Value& args = args_it->value;
+    if (!args.IsArray()) return fail(o + ": " + ptr + "/args: expected an array of strings");
+    for (rapidjson::SizeType i = 0; i < args.Size(); ++i)
+        if (!args[i].IsString())
+            return fail(o + ": " + ptr + "/args/" + std::to_string(i) + ": expected a string");
+    if (args.Empty())
+        return fail(o + ": " + ptr + "/args: empty (no command to run under the sandbox)");
+
+    const std::vector<std::string> prefix = enforcer_prefix(p);
+    rapidjson::SizeType cmd_start = 0;  // index of the wrapped command
+    if (args.Size() >= 2 && is_string(args[0], p.container_binary) && is_string(args[1], "exec")) {
+        // Already wrapped: find the end of our options.
+        rapidjson::SizeType dash = 2;
+        while (dash < args.Size() && !is_string(args[dash], "--")) ++dash;
+        if (dash == args.Size())
+            return fail(o + ": " + ptr + "/args: starts with " + json::quote(p.container_binary) +
+                        " exec but has no \"--\" before the command");
+        cmd_start = dash + 1;
+    }
+    if (cmd_start >= args.Size())
+        return fail(o + ": " + ptr + "/args: the enforcer wraps no command (nothing after \"--\")");
+    bool prefix_ok = cmd_start == prefix.size();
+    for (size_t i = 0; prefix_ok && i < prefix.size(); ++i)
+        prefix_ok = is_string(args[static_cast<rapidjson::SizeType>(i)], prefix[i]);
+    if (prefix_ok) return false;
+    Value wrapped = string_array(prefix, a);
+    for (rapidjson::SizeType i = cmd_start; i < args.Size(); ++i) wrapped.PushBack(args[i], a);
+    args = wrapped;
+    return true;
+}
+
 bool multiline(std::string_view text) {
     size_t last = text.find_last_not_of(" \t\r\n");
     return last != std::string_view::npos &&
@@ -131,7 +172,25 @@ Result<void> validate_edit_params(const EditParams& p) {
     if (p.container_binary == p.container_plan_dir)
         return fail("spec edit: the container binary and plan directory must differ (both " +
                     json::quote(p.container_binary) + ")");
+    if (p.edit_key.empty() || p.edit_key.find_first_of(" \t\n/") != std::string::npos)
+        return fail("spec edit: no edit key");
     return {};
+}
+
+std::vector<std::string> enforcer_prefix(const EditParams& p) {
+    return {p.container_binary, "exec", "--plan", p.container_plan_dir, "--key", p.edit_key, "--"};
+}
+
+std::optional<WrappedCommand> wrapped_by_enforcer(const std::vector<std::string>& args,
+                                                  std::string_view container_binary) {
+    if (args.size() < 2 || args[0] != container_binary || args[1] != "exec") return std::nullopt;
+    WrappedCommand w;
+    for (size_t i = 2; i < args.size(); ++i) {
+        if (args[i] == "--") return w;
+        if (i + 1 < args.size() && args[i] == "--plan") w.plan_dir = args[++i];
+        else if (i + 1 < args.size() && args[i] == "--key") w.edit_key = args[++i];
+    }
+    return std::nullopt;  // no "--": not a wrapped command
 }
 
 Result<SpecDocument> SpecDocument::parse(std::string_view text, std::string_view origin) {
@@ -158,45 +217,13 @@ Result<bool> SpecDocument::apply(const EditParams& p) {
     const std::string& o = origin_;
     bool changed = false;
 
-    // process.args: there must be a command to wrap.
     auto proc = doc_.FindMember("process");
     if (proc == doc_.MemberEnd() || proc->value.IsNull())
         return fail(o + ": /process: missing (no command to run under the sandbox)");
-    if (!proc->value.IsObject()) return fail(o + ": /process: expected an object");
-    auto args_it = proc->value.FindMember("args");
-    if (args_it == proc->value.MemberEnd() || args_it->value.IsNull())
-        return fail(o + ": /process/args: missing (no command to run under the sandbox)");
-    Value& args = args_it->value;
-    if (!args.IsArray()) return fail(o + ": /process/args: expected an array of strings");
-    for (rapidjson::SizeType i = 0; i < args.Size(); ++i)
-        if (!args[i].IsString())
-            return fail(o + ": /process/args/" + std::to_string(i) + ": expected a string");
-    if (args.Empty())
-        return fail(o + ": /process/args: empty (no command to run under the sandbox)");
-
-    const std::vector<std::string> prefix = {p.container_binary, "exec", "--plan",
-                                             p.container_plan_dir, "--"};
-    rapidjson::SizeType cmd_start = 0;  // index of the wrapped command
-    if (args.Size() >= 2 && is_string(args[0], p.container_binary) && is_string(args[1], "exec")) {
-        // Already wrapped: find the end of our options.
-        rapidjson::SizeType dash = 2;
-        while (dash < args.Size() && !is_string(args[dash], "--")) ++dash;
-        if (dash == args.Size())
-            return fail(o + ": /process/args: starts with " + json::quote(p.container_binary) +
-                        " exec but has no \"--\" before the command");
-        cmd_start = dash + 1;
-    }
-    if (cmd_start >= args.Size())
-        return fail(o + ": /process/args: the enforcer wraps no command (nothing after \"--\")");
-    bool prefix_ok = cmd_start == prefix.size();
-    for (size_t i = 0; prefix_ok && i < prefix.size(); ++i)
-        prefix_ok = is_string(args[static_cast<rapidjson::SizeType>(i)], prefix[i]);
-    if (!prefix_ok) {
-        Value wrapped = string_array(prefix, a);
-        for (rapidjson::SizeType i = cmd_start; i < args.Size(); ++i) wrapped.PushBack(args[i], a);
-        args = wrapped;
-        changed = true;
-    }
+    if (auto w = wrap_command(proc->value, p, "/process", o, a); !w)
+        return unexpected(w.error());
+    else
+        changed = *w || changed;
 
     // Hooks: ours run after any existing ones (NVIDIA's prestart/createRuntime
     // hooks first, so the devices they add are there when we look).
@@ -219,23 +246,72 @@ Result<bool> SpecDocument::apply(const EditParams& p) {
         place_once(**arr, hook_value(p, stage, a), ours, a, changed);
     }
 
-    // Mounts: appended at the end, after everything they could be shadowed by.
+    // Mounts: ours last, after everything they could be shadowed by, and
+    // nothing else at, above or below them. Destinations are compared as
+    // the runtime resolves them lexically ("//", "/./", "..", a missing
+    // leading or a trailing "/"); an image symlink leading onto them is
+    // caught by the hook, which proves what the container will run.
     auto mounts = child_container(doc_, "mounts", rapidjson::kArrayType, "/mounts", o, a, changed);
     if (!mounts) return unexpected(mounts.error());
-    auto at = [](const std::string& dest) {
-        return [&dest](const Value& m) {
-            if (!m.IsObject()) return false;
-            auto d = m.FindMember("destination");
-            return d != m.MemberEnd() && is_string(d->value, dest);
+    {
+        Value& arr = **mounts;
+        Value before(arr, a);  // to tell whether anything moved
+        const std::vector<std::string> points = {path::lexical(p.container_binary),
+                                                 path::lexical(p.container_plan_dir)};
+        auto parent = [](const std::string& q) {
+            size_t slash = q.find_last_of('/');
+            return slash == 0 ? std::string("/") : q.substr(0, slash);
         };
-    };
-    place_once(**mounts,
-               mount_value(p.container_binary, p.host_binary, {"bind", "ro", "nosuid", "nodev"}, a),
-               at(p.container_binary), a, changed);
-    place_once(**mounts,
-               mount_value(p.container_plan_dir, p.plan_host_dir,
-                           {"bind", "ro", "nosuid", "nodev", "noexec"}, a),
-               at(p.container_plan_dir), a, changed);
+        auto conflicts = [&](const std::string& dest) -> std::string {
+            for (const auto& pt : points) {
+                if (path::is_within(dest, pt) || path::is_within(pt, dest)) return pt;
+                const std::string up = parent(pt);
+                if (up != "/" && path::is_within(dest, up)) return up;
+            }
+            return "";
+        };
+        const std::string plan_prefix =
+            p.plan_run_root.empty() ? std::string() : path::lexical(p.plan_run_root) + "/";
+        auto field = [](const Value& m, const char* k) -> std::string {
+            auto it = m.FindMember(k);
+            if (it == m.MemberEnd() || !it->value.IsString()) return "";
+            return std::string(it->value.GetString(), it->value.GetStringLength());
+        };
+        rapidjson::SizeType idx = 0;
+        for (auto it = arr.Begin(); it != arr.End(); ++idx) {
+            if (!it->IsObject()) {
+                ++it;
+                continue;
+            }
+            const std::string raw = field(*it, "destination");
+            const std::string dest = path::lexical(raw);
+            const std::string source = field(*it, "source");
+            const bool our_binary = dest == path::lexical(p.container_binary) &&
+                                    source == p.host_binary;
+            const bool our_plan = dest == path::lexical(p.container_plan_dir) &&
+                                  !plan_prefix.empty() && source.starts_with(plan_prefix) &&
+                                  source.size() > plan_prefix.size() &&
+                                  source.find('/', plan_prefix.size()) == std::string::npos;
+            if (our_binary || our_plan) {
+                it = arr.Erase(it);
+                continue;
+            }
+            if (auto hit = conflicts(dest); !hit.empty())
+                return fail(o + ": /mounts/" + std::to_string(idx) + ": destination " +
+                            json::quote(raw) + (raw == dest ? "" : " (" + dest + ")") +
+                            " is at, above or below the sandbox's own mount " + hit +
+                            " (the enforcer and its plan): it could shadow them, so the "
+                            "container is refused; remove that mount");
+            ++it;
+        }
+        arr.PushBack(mount_value(p.container_binary, p.host_binary,
+                                 {"bind", "ro", "nosuid", "nodev"}, a),
+                     a);
+        arr.PushBack(mount_value(p.container_plan_dir, p.plan_host_dir,
+                                 {"bind", "ro", "nosuid", "nodev", "noexec"}, a),
+                     a);
+        if (arr != before) changed = true;
+    }
 
     // Host-wide /proc files stay read-only whatever Landlock allows: a GPU
     // container's /proc gains write_file for CUDA's thread names
@@ -276,6 +352,19 @@ Result<bool> SpecDocument::apply(const EditParams& p) {
         }
     }
     return changed;
+}
+
+Result<EditOutcome> edit_process_text(std::string_view process_json, const EditParams& params,
+                                      std::string_view origin) {
+    if (auto ok = validate_edit_params(params); !ok) return unexpected(ok.error());
+    rapidjson::Document doc;
+    if (auto ok = json::parse_exact(doc, process_json, origin); !ok) return unexpected(ok.error());
+    auto changed = wrap_command(doc, params, "", std::string(origin), doc.GetAllocator());
+    if (!changed) return unexpected(changed.error());
+    if (!*changed) return EditOutcome{std::string(process_json), false};
+    std::string out = json::write(doc, multiline(process_json));
+    if (multiline(process_json)) out += '\n';
+    return EditOutcome{std::move(out), true};
 }
 
 Result<EditOutcome> edit_spec_text(std::string_view config_json, const EditParams& params,

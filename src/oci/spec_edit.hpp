@@ -9,6 +9,7 @@
 #include <rapidjson/document.h>
 
 #include <map>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -17,10 +18,12 @@
 
 namespace osh::oci {
 
-// The /proc paths the edit keeps read-only in every container (runc's
-// default linux.readonlyPaths).
-inline constexpr const char* kHostWideProcPaths[] = {"/proc/bus", "/proc/fs", "/proc/irq",
-                                                      "/proc/sys", "/proc/sysrq-trigger"};
+// The /proc paths the edit keeps read-only in every container: runc's
+// default linux.readonlyPaths, and /proc/pressure (a PSI trigger written
+// there acts host-wide, and the runtimes leave it writable).
+inline constexpr const char* kHostWideProcPaths[] = {"/proc/bus",      "/proc/fs",
+                                                      "/proc/irq",      "/proc/pressure",
+                                                      "/proc/sys",      "/proc/sysrq-trigger"};
 
 struct EditParams {
     // Absolute host path of the static oci-sandbox-hook: the hooks' path and
@@ -28,6 +31,11 @@ struct EditParams {
     std::string host_binary;
     // Absolute host directory of this container's plan, bound read-only.
     std::string plan_host_dir;
+    // The host directory holding every plan directory: a mount at our plan
+    // point from beneath it is an earlier edit of ours, replaced, not a conflict.
+    std::string plan_run_root;
+    // The spec edit's random key: the enforcer accepts only a plan carrying it.
+    std::string edit_key;
     // Where both appear inside the container.
     std::string container_binary = "/.oci-sandbox/oci-sandbox-hook";
     std::string container_plan_dir = "/.oci-sandbox/plan";
@@ -73,8 +81,27 @@ class SpecDocument {
 };
 
 // Checks that the params can produce a sane edit (absolute paths, no NUL,
-// distinct container destinations).
+// distinct container destinations, an edit key).
 Result<void> validate_edit_params(const EditParams& params);
+
+// What the enforcer's invocation puts in front of a command:
+// BINARY exec --plan PLAN_DIR --key EDIT_KEY --
+std::vector<std::string> enforcer_prefix(const EditParams& params);
+
+// The enforcer invocation found at the start of a process's args, when the
+// command is already wrapped by one of ours.
+struct WrappedCommand {
+    std::string plan_dir;  // --plan
+    std::string edit_key;  // --key ("" when absent)
+};
+std::optional<WrappedCommand> wrapped_by_enforcer(const std::vector<std::string>& args,
+                                                  std::string_view container_binary);
+
+// Edits the process object of `runtime exec --process FILE` (runc's and
+// crun's format: the spec's `process`): its args get the enforcer prefix,
+// every other field is kept. Idempotent.
+Result<EditOutcome> edit_process_text(std::string_view process_json, const EditParams& params,
+                                      std::string_view origin);
 
 // Edits config.json text. When nothing changes, `text` is the input itself.
 Result<EditOutcome> edit_spec_text(std::string_view config_json, const EditParams& params,

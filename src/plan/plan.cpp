@@ -120,7 +120,9 @@ Result<Plan> compile(const policy::EffectivePolicy& eff, const CompileOptions& o
     const policy::Policy& pol = eff.source;
     Plan p;
     p.container_id = opts.container_id;
-    for (const auto& r : eff.rules) p.landlock_rules.push_back({r.path, r.access, r.gpu_device});
+    p.edit_key = opts.edit_key;
+    for (const auto& r : eff.rules)
+        p.landlock_rules.push_back({r.path, r.access, r.gpu_device, r.id});
     p.landlock_compatibility = pol.landlock.compatibility;
     p.bind_tcp = pol.landlock.bind_tcp;
     p.connect_tcp = pol.landlock.connect_tcp;
@@ -173,13 +175,17 @@ Result<Plan> compile(const policy::EffectivePolicy& eff, const CompileOptions& o
 std::string serialize(const Plan& p) {
     std::string s = "{\"version\":" + std::to_string(p.version);
     s += ",\"container_id\":" + json::quote(p.container_id);
+    s += ",\"edit_key\":" + json::quote(p.edit_key);
     s += ",\"landlock\":{\"compatibility\":" + json::quote(policy::name(p.landlock_compatibility));
     s += ",\"rules\":[";
     for (size_t i = 0; i < p.landlock_rules.size(); ++i) {
         const auto& r = p.landlock_rules[i];
         s += std::string(i ? "," : "") + "{\"path\":" + json::quote(r.path) +
              ",\"access\":" + access_json(r.access) +
-             ",\"gpu_device\":" + (r.gpu_device ? "true" : "false") + "}";
+             ",\"gpu_device\":" + (r.gpu_device ? "true" : "false") + ",\"object\":" +
+             (r.id ? "[" + std::to_string(r.id->dev) + "," + std::to_string(r.id->ino) + "]"
+                   : std::string("null")) +
+             "}";
     }
     s += "],\"bind_tcp\":" + ports_json(p.bind_tcp) +
          ",\"connect_tcp\":" + ports_json(p.connect_tcp);
@@ -238,8 +244,8 @@ Result<Plan> parse(std::string_view bytes, std::string_view origin_sv) {
         return Unexpected<Error>{rd.err(ptr, msg)};
     };
     if (auto r = rd.members(d, "/",
-                            {"version", "container_id", "landlock", "seccomp", "process", "failure",
-                             "log", "degraded"});
+                            {"version", "container_id", "edit_key", "landlock", "seccomp", "process",
+                             "failure", "log", "degraded"});
         !r)
         return Unexpected<Error>{r.error()};
     Plan p;
@@ -250,6 +256,8 @@ Result<Plan> parse(std::string_view bytes, std::string_view origin_sv) {
                                    " (this build reads " + std::to_string(kPlanVersion) + ")");
     if (!at(d, "container_id").IsString()) return bad("/container_id", "expected a string");
     p.container_id = at(d, "container_id").GetString();
+    if (!at(d, "edit_key").IsString()) return bad("/edit_key", "expected a string");
+    p.edit_key = at(d, "edit_key").GetString();
 
     // landlock
     const Value& ll = at(d, "landlock");
@@ -271,7 +279,7 @@ Result<Plan> parse(std::string_view bytes, std::string_view origin_sv) {
     for (rapidjson::SizeType i = 0; i < rules.Size(); ++i) {
         std::string ptr = "/landlock/rules/" + std::to_string(i);
         const Value& r = rules[i];
-        if (auto m = rd.members(r, ptr, {"path", "access", "gpu_device"}); !m)
+        if (auto m = rd.members(r, ptr, {"path", "access", "gpu_device", "object"}); !m)
             return Unexpected<Error>{m.error()};
         LandlockRule rule;
         if (!at(r, "path").IsString()) return bad(ptr + "/path", "expected a string");
@@ -287,6 +295,12 @@ Result<Plan> parse(std::string_view bytes, std::string_view origin_sv) {
         }
         if (!at(r, "gpu_device").IsBool()) return bad(ptr + "/gpu_device", "expected a boolean");
         rule.gpu_device = at(r, "gpu_device").GetBool();
+        const Value& obj = at(r, "object");
+        if (!obj.IsNull()) {
+            if (!obj.IsArray() || obj.Size() != 2 || !obj[0].IsUint64() || !obj[1].IsUint64())
+                return bad(ptr + "/object", "expected [device, inode] or null");
+            rule.id = rootfs::ObjectId{obj[0].GetUint64(), obj[1].GetUint64()};
+        }
         p.landlock_rules.push_back(std::move(rule));
     }
     auto ports = [&](std::string_view k,

@@ -4,9 +4,6 @@
 // reads it inside the container, validates it, and applies it. Versioned;
 // an incomplete or tampered plan is rejected (failure kind plan_missing).
 //
-// The Plan struct's fields are owned by the enforcement work (issue 3); the
-// three functions below are the contract the hook (issue 4) relies on.
-//
 // On disk: one file, `<plan dir>/plan.json`: a JSON document followed by a
 // last line "sha256:<hex of every byte before that line>\n". One file, written
 // with file::write_atomic, so a reader sees the old plan or the new one, never
@@ -25,11 +22,12 @@
 #include "policy/document.hpp"
 #include "policy/effective.hpp"
 #include "report/event.hpp"
+#include "rootfs/facts.hpp"
 #include "util/result.hpp"
 
 namespace osh::plan {
 
-inline constexpr int kPlanVersion = 1;
+inline constexpr int kPlanVersion = 2;
 inline constexpr const char* kPlanFileName = "plan.json";
 inline constexpr const char* kDefaultPlanDir = "/.oci-sandbox/plan";  // inside the container
 
@@ -37,9 +35,11 @@ inline constexpr const char* kDefaultPlanDir = "/.oci-sandbox/plan";  // inside 
 // mask to file rights when the opened path is not a directory, and to what
 // the kernel's ABI handles.
 struct LandlockRule {
-    std::string path;  // absolute container path
+    std::string path;  // absolute container path with no symlink in it (the enforcer refuses any)
     policy::AccessMask access = 0;
     bool gpu_device = false;  // gets ioctl_dev where the ABI handles it (CUDA is all ioctls)
+    // The object the hook judged: the enforcer applies the rule only to it.
+    std::optional<rootfs::ObjectId> id;
 };
 
 // Something the hook already knows is not enforced (e.g. seccomp compile
@@ -52,6 +52,9 @@ struct Degradation {
 struct Plan {
     int version = kPlanVersion;
     std::string container_id;
+    // The spec edit's key: the enforcer accepts only a plan carrying the key
+    // its own arguments name.
+    std::string edit_key;
 
     // Landlock.
     std::vector<LandlockRule> landlock_rules;
@@ -68,7 +71,10 @@ struct Plan {
 
     // Process.
     bool no_new_privs = true;
-    std::optional<uint32_t> run_as_uid;  // numbers only: the enforcer never uses NSS
+    // Numbers only: the enforcer never uses NSS. When either is set the
+    // workload also ends with no supplementary groups (the runtime's
+    // additionalGids included).
+    std::optional<uint32_t> run_as_uid;
     std::optional<uint32_t> run_as_gid;
 
     failure::Modes failure;
@@ -82,6 +88,7 @@ struct CompileOptions {
     uint32_t audit_arch = 0;                               // 0: the host's (AUDIT_ARCH_X86_64 here)
     std::string exec_log_path;  // in-container file the enforcer appends events to ("" = none)
     std::string container_id;   // copied into the plan (validated by the hook)
+    std::string edit_key;       // copied into the plan
     // run_as ids resolved by the hook (from the image's /etc/passwd, /etc/group,
     // never NSS). Used when the policy names a user/group; a numeric IdSpec in
     // the policy needs no resolution. A name with no resolved id fails compile.

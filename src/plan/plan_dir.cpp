@@ -2,11 +2,14 @@
 
 #include <dirent.h>
 #include <fcntl.h>
+#include <sys/file.h>
 #include <sys/random.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstring>
+#include <ctime>
 #include <vector>
 
 #include "oci/state.hpp"
@@ -17,6 +20,7 @@ namespace osh::plan {
 namespace {
 
 constexpr size_t kMaxOwnerBytes = 512;
+constexpr size_t kMaxSweepEntries = 4096;
 
 // Opens a directory without following a symlink in its last component and
 // checks that we own it and that nobody else can write it.
@@ -68,30 +72,42 @@ Result<std::vector<std::string>> entries(int dirfd, const std::string& shown) {
     return out;
 }
 
-// The owner file's content, "" when absent.
-Result<std::string> read_owner(int dirfd) {
-    UniqueFd fd(::openat(dirfd, kOwnerFile, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC));
+// A small regular file of the directory, "" when absent.
+Result<std::string> read_small(int dirfd, const char* name) {
+    UniqueFd fd(::openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC));
     if (!fd) {
         if (errno == ENOENT) return std::string();
-        return fail_errno(std::string("open ") + kOwnerFile, errno);
+        return fail_errno(std::string("open ") + name, errno);
     }
     struct stat st {};
     if (::fstat(fd.get(), &st) != 0 || !S_ISREG(st.st_mode))
-        return fail(std::string(kOwnerFile) + ": not a regular file");
-    return file::read_fd(fd.get(), kOwnerFile, kMaxOwnerBytes);
+        return fail(std::string(name) + ": not a regular file");
+    return file::read_fd(fd.get(), name, kMaxOwnerBytes);
 }
 
-}  // namespace
-
-Result<void> validate_key(std::string_view key) {
-    return oci::validate_container_id(key);
+std::optional<Owner> parse_owner(std::string_view text) {
+    if (text.empty()) return std::nullopt;
+    Owner o;
+    size_t nl = text.find('\n');
+    o.id = std::string(text.substr(0, nl));
+    if (nl != std::string_view::npos) {
+        std::string rest(text.substr(nl + 1));
+        unsigned long long start = 0;
+        int pid = 0;
+        if (std::sscanf(rest.c_str(), "%d %llu", &pid, &start) == 2) {
+            o.pid = pid;
+            o.start = start;
+        }
+    }
+    return o;
 }
 
-Result<std::string> random_key() {
-    unsigned char buf[16];
+Result<std::string> hex_token(size_t bytes) {
+    unsigned char buf[32];
+    if (bytes > sizeof buf) bytes = sizeof buf;
     size_t got = 0;
-    while (got < sizeof buf) {
-        ssize_t n = ::getrandom(buf + got, sizeof buf - got, 0);
+    while (got < bytes) {
+        ssize_t n = ::getrandom(buf + got, bytes - got, 0);
         if (n < 0) {
             if (errno == EINTR) continue;
             return fail_errno("getrandom", errno);
@@ -99,12 +115,69 @@ Result<std::string> random_key() {
         got += static_cast<size_t>(n);
     }
     static constexpr char kHex[] = "0123456789abcdef";
-    std::string key = "p-";
-    for (unsigned char c : buf) {
-        key += kHex[c >> 4];
-        key += kHex[c & 15];
+    std::string out;
+    for (size_t i = 0; i < bytes; ++i) {
+        out += kHex[buf[i] >> 4];
+        out += kHex[buf[i] & 15];
     }
-    return key;
+    return out;
+}
+
+// Removes the entries of an open plan directory, then the directory.
+Result<void> remove_dir_at(int rootfd, int dirfd, const std::string& name, const std::string& shown) {
+    auto names = entries(dirfd, shown);
+    if (!names) return unexpected(names.error());
+    for (const auto& n : *names) {
+        // unlinkat never follows a symlink; a directory fails with EISDIR.
+        if (::unlinkat(dirfd, n.c_str(), 0) != 0 && errno != ENOENT)
+            return fail_errno("remove " + shown + "/" + n, errno);
+    }
+    if (::unlinkat(rootfd, name.c_str(), AT_REMOVEDIR) != 0 && errno != ENOENT)
+        return fail_errno("remove " + shown, errno);
+    return {};
+}
+
+}  // namespace
+
+unsigned long long process_start_time(int pid) {
+    if (pid <= 0) return 0;
+    std::string path = "/proc/" + std::to_string(pid) + "/stat";
+    UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+    if (!fd) return 0;
+    auto text = file::read_fd(fd.get(), path, 4096);
+    if (!text) return 0;
+    // "pid (comm) state ppid ...": comm may hold spaces and ')', so count
+    // fields after the last ')'. starttime is field 22.
+    size_t rp = text->rfind(')');
+    if (rp == std::string::npos) return 0;
+    const char* p = text->c_str() + rp + 1;
+    for (int field = 2; field < 22; ++field) {
+        p = std::strchr(p + 1, ' ');
+        if (!p) return 0;
+    }
+    return std::strtoull(p + 1, nullptr, 10);
+}
+
+Result<void> validate_edit_key(std::string_view k) {
+    if (k.size() != 32) return fail("edit key: expected 32 hex digits");
+    for (char c : k)
+        if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f')))
+            return fail("edit key: expected 32 lower-case hex digits");
+    return {};
+}
+
+Result<std::string> random_edit_key() {
+    return hex_token(16);
+}
+
+Result<void> validate_key(std::string_view key) {
+    return oci::validate_container_id(key);
+}
+
+Result<std::string> random_key() {
+    auto t = hex_token(16);
+    if (!t) return unexpected(t.error());
+    return "p-" + *t;
 }
 
 std::optional<std::string> key_from_source(std::string_view source, std::string_view run_root) {
@@ -117,9 +190,11 @@ std::optional<std::string> key_from_source(std::string_view source, std::string_
     return key;
 }
 
-Result<void> create_plan_dir(std::string_view key, bool* created, std::string_view run_root) {
+Result<void> create_plan_dir(std::string_view key, std::string_view edit_key, bool* created,
+                             std::string_view run_root) {
     if (created) *created = false;
     if (auto ok = validate_key(key); !ok) return wrap(ok.error(), "plan directory");
+    if (auto ok = validate_edit_key(edit_key); !ok) return wrap(ok.error(), "plan directory");
     auto root = open_run_root(run_root, true);
     if (!root) return unexpected(root.error());
     std::string name(key);
@@ -128,45 +203,79 @@ Result<void> create_plan_dir(std::string_view key, bool* created, std::string_vi
     if (!made && errno != EEXIST) return fail_errno("create " + shown, errno);
     auto dir = open_owned_dir(root->get(), name, shown);
     if (!dir) return unexpected(dir.error());
-    if (made) {
-        if (::fchmod(dir->get(), 0755) != 0) return fail_errno("chmod " + shown, errno);
-        if (created) *created = true;
+    if (made && ::fchmod(dir->get(), 0755) != 0) return fail_errno("chmod " + shown, errno);
+    auto bound = read_small(dir->get(), kEditFile);
+    if (!bound) return wrap(bound.error(), shown);
+    if (bound->empty()) {
+        // Ours and new (or made by a spec edit killed before it wrote the
+        // key): bind it to this edit, unless something else is in it.
+        auto names = entries(dir->get(), shown);
+        if (!names) return unexpected(names.error());
+        if (!names->empty()) {
+            auto owner = parse_owner(read_small(dir->get(), kOwnerFile).value_or(""));
+            return fail(shown + ": already exists (" +
+                        (owner ? "the plan of container " + owner->id : std::string("not empty")) +
+                        "); if no container of that id exists any more (`runc state ID` says so), "
+                        "remove the directory and retry");
+        }
+        // O_EXCL: of two edits racing for the directory, one binds it.
+        UniqueFd f(::openat(dir->get(), kEditFile,
+                            O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644));
+        if (!f) {
+            if (errno == EEXIST)
+                return fail(shown + ": bound to another spec edit made at the same time");
+            return fail_errno("create " + shown + "/" + kEditFile, errno);
+        }
+        std::string line = std::string(edit_key) + "\n";
+        if (::write(f.get(), line.data(), line.size()) != static_cast<ssize_t>(line.size()))
+            return fail_errno("write " + shown + "/" + kEditFile, errno);
+        if (created) *created = made;
         return {};
     }
-    auto names = entries(dir->get(), shown);
-    if (!names) return unexpected(names.error());
-    if (!names->empty()) {
-        // Another live container's, or a stale one: a runtime killed after our
-        // hook wrote the plan but before it saved its state runs no poststop.
-        auto owner = read_owner(dir->get());
-        std::string whose = owner && !owner->empty() ? "the plan of container " + *owner
-                                                     : "not empty";
-        return fail(shown + ": already exists (" + whose +
-                    "); if no container of that id exists any more (`runc state ID` says so), "
-                    "remove the directory and retry");
+    if (*bound != std::string(edit_key) + "\n") {
+        auto owner = parse_owner(read_small(dir->get(), kOwnerFile).value_or(""));
+        return fail(shown + ": already bound to another spec edit" +
+                    (owner ? " (the plan of container " + owner->id + ")" : std::string()) +
+                    "; a plan directory belongs to one container: use another container id, or "
+                    "remove the directory if no container of that id exists any more");
     }
-    return {};
+    return {};  // the same bundle edited again
 }
 
-Result<UniqueFd> open_plan_dir(std::string_view key, std::optional<std::string_view> owner_id,
-                               std::string_view run_root) {
+Result<void> write_owner(int dirfd, const Owner& owner) {
+    std::string text = owner.id + "\n" + std::to_string(owner.pid) + " " +
+                       std::to_string(owner.start) + "\n";
+    return file::write_atomic(dirfd, kOwnerFile, text, 0644);
+}
+
+Result<UniqueFd> open_plan_dir(std::string_view key, std::string_view edit_key,
+                               const Owner& owner, std::string_view run_root) {
     if (auto ok = validate_key(key); !ok) return wrap(ok.error(), "plan directory");
     auto root = open_run_root(run_root, false);
     if (!root) return unexpected(root.error());
     std::string shown = plan_dir_path(key, run_root);
     auto dir = open_owned_dir(root->get(), std::string(key), shown);
     if (!dir) return unexpected(dir.error());
-    if (owner_id) {
-        auto owner = read_owner(dir->get());
-        if (!owner) return wrap(owner.error(), shown);
-        if (owner->empty()) {
-            auto names = entries(dir->get(), shown);
-            if (!names) return unexpected(names.error());
-            if (!names->empty()) return fail(shown + ": not empty and has no owner file; not ours");
-        } else if (*owner != *owner_id) {
-            return fail(shown + ": belongs to container " + *owner + ", not " +
-                        std::string(*owner_id));
-        }
+    // Shared: hook runs of other containers never wait on each other; an
+    // orphan sweep (exclusive, non-blocking) passes this one by.
+    if (::flock(dir->get(), LOCK_SH) != 0) return fail_errno("lock " + shown, errno);
+    auto bound = read_small(dir->get(), kEditFile);
+    if (!bound) return wrap(bound.error(), shown);
+    if (*bound != std::string(edit_key) + "\n")
+        return fail(shown + (bound->empty() ? ": made by no spec edit of ours"
+                                            : ": bound to another spec edit, not to the one "
+                                              "this container's enforcer names") +
+                    "; refusing to plan into it");
+    auto existing = read_small(dir->get(), kOwnerFile);
+    if (!existing) return wrap(existing.error(), shown);
+    if (auto o = parse_owner(*existing)) {
+        if (o->id != owner.id)
+            return fail(shown + ": belongs to container " + o->id + ", not " + owner.id);
+        if (o->pid != owner.pid || o->start != owner.start)
+            return fail(shown + ": already planned for another creation of container " + o->id +
+                        " (pid " + std::to_string(o->pid) +
+                        "); a plan directory serves one container: remove it if that container "
+                        "is gone");
     }
     return std::move(*dir);
 }
@@ -186,22 +295,14 @@ Result<void> remove_plan_dir(std::string_view key, std::optional<std::string_vie
         return fail_errno("open " + shown, errno);
     }
     if (owner_id) {
-        auto owner = read_owner(dir.get());
-        if (!owner) return wrap(owner.error(), shown);
-        if (!owner->empty() && *owner != *owner_id)
-            return fail(shown + ": belongs to container " + *owner + ", not " +
+        auto text = read_small(dir.get(), kOwnerFile);
+        if (!text) return wrap(text.error(), shown);
+        auto owner = parse_owner(*text);
+        if (owner && owner->id != *owner_id)
+            return fail(shown + ": belongs to container " + owner->id + ", not " +
                         std::string(*owner_id) + "; left in place");
     }
-    auto names = entries(dir.get(), shown);
-    if (!names) return unexpected(names.error());
-    for (const auto& n : *names) {
-        // unlinkat never follows a symlink; a directory fails with EISDIR.
-        if (::unlinkat(dir.get(), n.c_str(), 0) != 0 && errno != ENOENT)
-            return fail_errno("remove " + shown + "/" + n, errno);
-    }
-    if (::unlinkat(root->get(), name.c_str(), AT_REMOVEDIR) != 0 && errno != ENOENT)
-        return fail_errno("remove " + shown, errno);
-    return {};
+    return remove_dir_at(root->get(), dir.get(), name, shown);
 }
 
 Result<void> remove_unused_plan_dir(std::string_view key, std::string_view run_root) {
@@ -217,10 +318,78 @@ Result<void> remove_unused_plan_dir(std::string_view key, std::string_view run_r
     }
     // Only a directory of ours (a symlink or another user's entry stays).
     if (!S_ISDIR(st.st_mode) || st.st_uid != ::geteuid()) return {};
-    if (::unlinkat(root->get(), name.c_str(), AT_REMOVEDIR) != 0 && errno != ENOENT &&
-        errno != ENOTEMPTY && errno != EEXIST)
-        return fail_errno("remove " + plan_dir_path(key, run_root), errno);
-    return {};
+    const std::string shown = plan_dir_path(key, run_root);
+    UniqueFd dir(
+        ::openat(root->get(), name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+    if (!dir) return errno == ENOENT ? Result<void>{} : fail_errno("open " + shown, errno);
+    // A hook that is writing holds a shared lock: leave the directory to it.
+    if (::flock(dir.get(), LOCK_EX | LOCK_NB) != 0) return {};
+    auto names = entries(dir.get(), shown);
+    if (!names) return unexpected(names.error());
+    for (const auto& n : *names)
+        if (n != kEditFile) return {};  // a hook wrote here: poststop removes it
+    return remove_dir_at(root->get(), dir.get(), name, shown);
+}
+
+SweepReport sweep_orphans(std::string_view run_root) {
+    SweepReport rep;
+    auto root = open_run_root_if_any(run_root);
+    if (!root) {
+        rep.problems.push_back(root.error().what());
+        return rep;
+    }
+    if (!*root) return rep;
+    int dup = ::openat(root->get(), ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dup < 0) return rep;
+    DIR* d = ::fdopendir(dup);
+    if (d == nullptr) {
+        ::close(dup);
+        return rep;
+    }
+    std::vector<std::string> names;
+    while (struct dirent* de = ::readdir(d)) {
+        std::string n = de->d_name;
+        if (n == "." || n == "..") continue;
+        if (names.size() >= kMaxSweepEntries) break;
+        names.push_back(std::move(n));
+    }
+    ::closedir(d);
+    const time_t now = ::time(nullptr);
+    for (const auto& name : names) {
+        if (!validate_key(name)) continue;
+        const std::string shown = plan_dir_path(name, run_root);
+        UniqueFd dir(::openat(root->get(), name.c_str(),
+                              O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+        if (!dir) continue;
+        struct stat st {};
+        if (::fstat(dir.get(), &st) != 0 || st.st_uid != ::geteuid()) continue;
+        if (::flock(dir.get(), LOCK_EX | LOCK_NB) != 0) continue;  // a hook is at work
+        auto text = read_small(dir.get(), kOwnerFile);
+        if (!text) continue;
+        std::string why;
+        if (auto owner = parse_owner(*text)) {
+            // A container's plan is needed while its process runs (exec);
+            // once that pid is gone (or reused: another start time) the
+            // container is stopped, and a new start plans again.
+            if (owner->pid <= 0 || owner->start == 0) continue;
+            if (process_start_time(owner->pid) == owner->start) continue;
+            why = "container " + owner->id + " is gone (pid " + std::to_string(owner->pid) +
+                  " no longer runs) and no poststop removed its plan";
+        } else {
+            struct stat est {};
+            const time_t made = ::fstatat(dir.get(), kEditFile, &est, AT_SYMLINK_NOFOLLOW) == 0
+                                    ? est.st_mtime
+                                    : st.st_mtime;
+            if (now - made < kUnusedEditSeconds) continue;
+            why = "a spec edit " + std::to_string((now - made) / 60) +
+                  " minutes old that no container used";
+        }
+        if (auto ok = remove_dir_at(root->get(), dir.get(), name, shown); !ok)
+            rep.problems.push_back(ok.error().what());
+        else
+            rep.removed.push_back(shown + ": " + why);
+    }
+    return rep;
 }
 
 }  // namespace osh::plan

@@ -12,11 +12,20 @@
 // the spec: no id, nothing unique), recorded in the annotation
 // oci-sandbox/plan-key. The hook takes the key from the bind mount's source in
 // config.json, the ground truth of what the container sees.
+//
+// A directory belongs to exactly one spec edit and one container: the edit
+// writes its random edit key (also in the enforcer's arguments) into the
+// `edit` file when it creates the directory, a second edit with another key
+// is refused, and the hook writes the `owner` file (container id, pid and the
+// pid's start time) once. Directories whose container is gone (its pid no
+// longer runs) or that no container ever used (an edit older than an hour
+// with no hook run) are orphans: the next spec edit removes them.
 #pragma once
 
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "util/fd.hpp"
 #include "util/result.hpp"
@@ -28,10 +37,16 @@ inline constexpr const char* kPlanKeyAnnotation = "oci-sandbox/plan-key";
 inline constexpr const char* kPolicyAnnotation = "oci-sandbox/policy";
 inline constexpr const char* kContainerBinary = "/.oci-sandbox/oci-sandbox-hook";
 inline constexpr const char* kContainerPlanDir = "/.oci-sandbox/plan";
-// Written by the hook into the plan directory: the id of the container that
-// owns it, so poststop never removes another container's directory.
+inline constexpr const char* kEnforcerKeyOption = "--key";
+// Written by the spec edit: its edit key.
+inline constexpr const char* kEditFile = "edit";
+// Written by the hook: "ID\nPID STARTTIME\n" of the container that owns the
+// directory, so poststop never removes another container's directory and an
+// orphan is recognised by its dead pid.
 inline constexpr const char* kOwnerFile = "owner";
 inline constexpr const char* kEffectivePolicyFile = "effective-policy.json";
+// An edit that no container used within this time is an orphan.
+inline constexpr long kUnusedEditSeconds = 3600;
 
 // A key is a valid container id (oci::validate_container_id's rules).
 Result<void> validate_key(std::string_view key);
@@ -47,17 +62,46 @@ inline std::string plan_dir_path(std::string_view key, std::string_view run_root
 std::optional<std::string> key_from_source(std::string_view source,
                                            std::string_view run_root = kRunRoot);
 
-// Creates <run_root> (0711) and <run_root>/<key> (0755, owned by us). An
-// existing key directory is accepted only when it is a real directory (not a
-// symlink), owned by our euid and empty; `created` says whether we made it.
-Result<void> create_plan_dir(std::string_view key, bool* created = nullptr,
-                             std::string_view run_root = kRunRoot);
+// An edit key: 32 lower-case hex digits.
+Result<void> validate_edit_key(std::string_view edit_key);
+// A fresh edit key from getrandom().
+Result<std::string> random_edit_key();
 
-// Opens an existing plan directory for writing into it: no symlink anywhere
-// below run_root, owned by our euid. When `owner_id` is set, the directory
-// must be empty or already owned (owner file) by that id.
-Result<UniqueFd> open_plan_dir(std::string_view key, std::optional<std::string_view> owner_id,
-                               std::string_view run_root = kRunRoot);
+// Creates <run_root> (0711) and <run_root>/<key> (0755, owned by us) bound to
+// `edit_key`. An existing directory is accepted only when it is a real
+// directory (not a symlink) owned by our euid and bound to the same edit key
+// (the same bundle edited again); `created` says whether we made it.
+Result<void> create_plan_dir(std::string_view key, std::string_view edit_key,
+                             bool* created = nullptr, std::string_view run_root = kRunRoot);
+
+// The container a hook run plans for.
+struct Owner {
+    std::string id;
+    int pid = 0;                 // the container's pid at createRuntime (0: unknown)
+    unsigned long long start = 0;  // its start time in clock ticks since boot (0: unknown)
+};
+// The start time of `pid` (field 22 of /proc/PID/stat), 0 when unknown.
+unsigned long long process_start_time(int pid);
+
+// Opens an existing plan directory for the hook to write into: no symlink
+// anywhere below run_root, owned by our euid, bound to `edit_key`, and not
+// yet owned by another container (nor by another creation of this one: a
+// second create for the same directory is refused). Holds a shared lock on
+// the directory while the fd lives, so no orphan sweep removes it meanwhile.
+Result<UniqueFd> open_plan_dir(std::string_view key, std::string_view edit_key,
+                               const Owner& owner, std::string_view run_root = kRunRoot);
+
+// Writes the owner file into an open plan directory.
+Result<void> write_owner(int dirfd, const Owner& owner);
+
+// What an orphan sweep removed ("<dir>: reason").
+struct SweepReport {
+    std::vector<std::string> removed;
+    std::vector<std::string> problems;
+};
+// Removes orphaned plan directories under run_root (see above). Bounded;
+// never one a hook holds locked, another user's, or a symlink.
+SweepReport sweep_orphans(std::string_view run_root = kRunRoot);
 
 // Removes <run_root>/<key>: unlinks its entries (never following symlinks;
 // a subdirectory refuses the removal), then the directory. When `owner_id` is

@@ -254,6 +254,23 @@ public:
         out = std::move(names);
     }
 
+    void policy_names(const Value& v, const std::string& ptr, std::vector<std::string>& out) {
+        std::vector<std::string> names;
+        if (!array(v, ptr, "policy names", [&](const Value& e, const std::string& p) {
+                if (!e.IsString()) {
+                    report(p, "expected a string (a policy name), got " + std::string(type_of(e)));
+                } else if (!valid_policy_name(as_view(e))) {
+                    report(p, "invalid policy name " + json::quote(as_view(e)) +
+                                  "; a name is [A-Za-z0-9][A-Za-z0-9_.-]{0,63}, the file "
+                                  "policies.d/NAME.json");
+                } else {
+                    names.emplace_back(as_view(e));
+                }
+            }))
+            return;
+        out = std::move(names);
+    }
+
     void port_list(const Value& v, const std::string& ptr, std::optional<std::vector<uint16_t>>& out) {
         std::vector<uint16_t> ports;
         if (!array(v, ptr, "TCP ports (integers 0..65535)", [&](const Value& e, const std::string& p) {
@@ -494,8 +511,8 @@ public:
     }
 
     void document(const Value& v, Policy& p) {
-        auto f = object(v, "", {"version", "filesystem", "gpu", "landlock", "seccomp", "process",
-                                "network", "failure", "log"});
+        auto f = object(v, "", {"version", "selectable", "filesystem", "gpu", "landlock", "seccomp",
+                                "process", "network", "failure", "log"});
         if (!f) return;
         auto ver = f->find("version");
         if (ver == f->end()) {
@@ -503,6 +520,8 @@ public:
         } else if (!ver->second->IsInt64() || ver->second->GetInt64() != 1) {
             report("/version", "unsupported version " + json::write(*ver->second) + "; allowed: 1");
         }
+        if (auto it = f->find("selectable"); it != f->end())
+            policy_names(*it->second, "/selectable", p.selectable);
         if (auto it = f->find("filesystem"); it != f->end()) filesystem(*it->second, "/filesystem", p.filesystem);
         if (auto it = f->find("gpu"); it != f->end()) gpu(*it->second, "/gpu", p.gpu);
         if (auto it = f->find("landlock"); it != f->end()) landlock(*it->second, "/landlock", p.landlock);
@@ -577,6 +596,7 @@ std::string to_json(const Policy& p, bool pretty) {
     Alloc& a = d.GetAllocator();
 
     add(d, "version", Value(p.version), a);
+    add(d, "selectable", strings(p.selectable, a), a);
 
     Value fs(rapidjson::kObjectType);
     add(fs, "read_only", strings(p.filesystem.read_only, a), a);
@@ -665,6 +685,18 @@ std::string to_json(const Policy& p, bool pretty) {
         d.Accept(w);
     }
     return std::string(buf.GetString(), buf.GetSize());
+}
+
+bool valid_policy_name(std::string_view name) {
+    if (name.empty() || name.size() > 64 || name.find("..") != std::string_view::npos) return false;
+    for (size_t i = 0; i < name.size(); ++i) {
+        char c = name[i];
+        bool alnum = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+        if (alnum) continue;
+        if (i > 0 && (c == '_' || c == '.' || c == '-')) continue;
+        return false;
+    }
+    return true;
 }
 
 std::string_view name(GpuDetect v) { return word_of(kGpuDetect, v); }

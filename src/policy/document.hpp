@@ -82,12 +82,15 @@ struct NetworkPolicy {
 };
 
 struct LogPolicy {
-    std::string path = "/var/log/oci-sandbox-hook.log";
+    std::string path = report::kDefaultLogPath;
     report::Level level = report::Level::info;
 };
 
 struct Policy {
     int version = 1;
+    // Named policies (policies.d/NAME.json) that the annotation
+    // oci-sandbox/policy may select; read from the main policy only.
+    std::vector<std::string> selectable;
     FilesystemPolicy filesystem;
     GpuPolicy gpu;
     LandlockPolicy landlock;
@@ -109,6 +112,9 @@ struct Problem {
 // Parses and validates a policy. On failure, every problem found is returned
 // (not only the first), so `check-policy` can list them all.
 Expected<Policy, std::vector<Problem>> parse_policy(std::string_view text, std::string_view file);
+
+// A named policy's name: [A-Za-z0-9][A-Za-z0-9_.-]{0,63}, no "..".
+bool valid_policy_name(std::string_view name);
 
 // The built-in default policy's text (the same bytes as testdata/policy.default.json).
 std::string_view default_policy_text();

@@ -1,6 +1,8 @@
 // The effective policy: the administrator's policy rewritten for this
-// container (baseline, workdir, GPU needs), with a change log saying why.
-// Pure: the container's filesystem is consulted only through `PathProbe`.
+// container (baseline, workdir, GPU needs), with a change log saying why,
+// and every rule bound to the object its path resolves to inside the
+// container. Pure: the container's filesystem is consulted only through a
+// rootfs::PathProbe.
 #pragma once
 
 #include <functional>
@@ -11,21 +13,36 @@
 #include "gpu/detect.hpp"
 #include "oci/spec.hpp"
 #include "policy/document.hpp"
+#include "rootfs/facts.hpp"
+#include "rootfs/resolve.hpp"
 
 namespace osh::policy {
 
-enum class NodeKind { missing, directory, regular, char_device, block_device, socket, fifo, symlink, other };
-
-// Answers "what is at this container path?" without following symlinks out of
-// the rootfs. Returns nullopt when unknown (no rootfs available, e.g. explain
-// --config): the rewrite then assumes present and says so in the log.
-using PathProbe = std::function<std::optional<NodeKind>(const std::string& container_path)>;
+using rootfs::NodeKind;
+// Answers "what is this container path, resolved inside the root?"; nullopt
+// when unknown (no rootfs available, e.g. explain --config): the rewrite then
+// assumes present and says so in the log.
+using rootfs::PathProbe;
 
 struct EffectiveRule {
-    std::string path;       // normalised container path
+    // The object's own container path: no symlink in it (the enforcer opens
+    // it refusing any symlink).
+    std::string path;
     AccessMask access = 0;
     std::string origin;     // "policy read_only", "baseline", "gpu nvidia", "workdir", ...
     bool gpu_device = false;
+    // The object the hook judged (device, inode); nullopt when the path was
+    // not there to look at (created later by the runtime, or no rootfs).
+    std::optional<rootfs::ObjectId> id;
+};
+
+// A rule that cannot be applied as written: its path leads through a
+// symlink onto something the policy does not grant by its own path. Never
+// widened; the caller decides by failure kind landlock_path (strict: refuse
+// the container; warn/skip: run without the rule, which denies that path).
+struct PathFailure {
+    std::string path;     // as the rule names it
+    std::string message;  // names the link, its target and the rights missing there
 };
 
 enum class ChangeAction { added, promoted, skipped, rejected, note };
@@ -45,6 +62,7 @@ struct EffectivePolicy {
     // (name, reason); seccomp/ applies them after policy deny/allow.
     std::vector<std::pair<std::string, std::string>> seccomp_relaxations;
     std::vector<Change> changes;
+    std::vector<PathFailure> path_failures;
     gpu::Detection gpu;
 };
 
@@ -53,9 +71,27 @@ struct EffectivePolicy {
 Result<EffectivePolicy> rewrite(const Policy& policy, const oci::Spec& spec,
                                 const gpu::Detection& detection, const PathProbe& probe);
 
-// Readable text for operators and JSON for tools.
-std::string explain_text(const EffectivePolicy& eff);
-std::string explain_json(const EffectivePolicy& eff, bool pretty = true);
+// What the hook would do with a container: plan it (with what not in force)
+// or refuse it, and why. Made by the dry run (`explain`).
+struct VerdictItem {
+    std::optional<failure::Kind> kind;  // nullopt: a refusal no mode can waive
+    failure::Mode mode = failure::Mode::strict;
+    failure::Decision decision = failure::Decision::abort;
+    std::string message;
+    std::string lost;  // the protection not in force when the run goes on
+};
+struct Verdict {
+    bool plans = true;
+    std::string status;  // fully_enforced, partially_enforced, not_enforced; "" when refused
+    std::vector<VerdictItem> items;
+    std::vector<std::string> unchecked;  // what a dry run cannot see ("the live /dev")
+};
+
+// Readable text for operators and JSON for tools; the verdict when given.
+std::string explain_text(const EffectivePolicy& eff, const Verdict* verdict = nullptr);
+std::string explain_json(const EffectivePolicy& eff, bool pretty = true,
+                         const Verdict* verdict = nullptr);
+std::string verdict_text(const Verdict& v);
 
 std::string_view name(ChangeAction a);
 

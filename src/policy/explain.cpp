@@ -77,7 +77,28 @@ std::string list_text(const std::vector<std::string>& v) {
 
 }  // namespace
 
-std::string explain_text(const EffectivePolicy& eff) {
+std::string verdict_text(const Verdict& v) {
+    std::ostringstream o;
+    if (!v.plans) {
+        o << "Verdict: the hook would REFUSE this container.\n";
+    } else {
+        o << "Verdict: the hook would plan this container: " << v.status << ".\n";
+    }
+    for (const auto& it : v.items) {
+        o << "  " << (it.kind ? std::string(failure::name(*it.kind)) : std::string("refused")) << " ("
+          << (it.kind ? std::string(failure::name(it.mode)) : std::string("always strict"))
+          << "): " << it.message << "\n";
+        if (it.decision == failure::Decision::abort) {
+            if (it.kind) o << "    fix: " << failure::fix_hint(*it.kind) << "\n";
+        } else {
+            o << "    not enforced: " << it.lost << "\n";
+        }
+    }
+    for (const auto& u : v.unchecked) o << "  not checked by a dry run: " << u << "\n";
+    return o.str();
+}
+
+std::string explain_text(const EffectivePolicy& eff, const Verdict* verdict) {
     std::ostringstream o;
     const auto& g = eff.gpu;
     const auto& src = eff.source;
@@ -94,7 +115,12 @@ std::string explain_text(const EffectivePolicy& eff) {
         for (const auto& e : g.evidence) {
             o << "    " << e.origin;
             if (!e.device_path.empty()) o << "  " << e.device_path;
-            o << "  (" << e.vendor << ")\n";
+            o << "  (" << e.vendor << ")";
+            if (e.node)
+                o << "  accelerator node";
+            else
+                o << "  claim: " << e.note;
+            o << "\n";
         }
     }
 
@@ -167,6 +193,7 @@ std::string explain_text(const EffectivePolicy& eff) {
         }
         o << c.reason << "\n";
     }
+    if (verdict) o << "\n" << verdict_text(*verdict);
     return o.str();
 }
 
@@ -217,7 +244,44 @@ void strings(W& w, const std::vector<std::string>& v) {
 }
 
 template <typename W>
-void write_json(W& w, const EffectivePolicy& eff) {
+void write_verdict(W& w, const Verdict& v) {
+    w.StartObject();
+    w.Key("plans");
+    w.Bool(v.plans);
+    w.Key("status");
+    if (v.status.empty())
+        w.Null();
+    else
+        str(w, v.status);
+    w.Key("findings");
+    w.StartArray();
+    for (const auto& it : v.items) {
+        w.StartObject();
+        w.Key("kind");
+        if (it.kind)
+            str(w, failure::name(*it.kind));
+        else
+            w.Null();
+        w.Key("mode");
+        str(w, failure::name(it.mode));
+        w.Key("decision");
+        str(w, it.decision == failure::Decision::abort              ? "abort"
+               : it.decision == failure::Decision::continue_degraded ? "continue"
+                                                                     : "skipped");
+        w.Key("message");
+        str(w, it.message);
+        w.Key("not_enforced");
+        str(w, it.lost);
+        w.EndObject();
+    }
+    w.EndArray();
+    w.Key("unchecked");
+    strings(w, v.unchecked);
+    w.EndObject();
+}
+
+template <typename W>
+void write_json(W& w, const EffectivePolicy& eff, const Verdict* verdict) {
     const auto& g = eff.gpu;
     const auto& src = eff.source;
     w.StartObject();
@@ -257,6 +321,10 @@ void write_json(W& w, const EffectivePolicy& eff) {
             w.Null();
         else
             str(w, e.device_path);
+        w.Key("accelerator_node");
+        w.Bool(e.node);
+        w.Key("note");
+        str(w, e.note);
         w.EndObject();
     }
     w.EndArray();
@@ -373,20 +441,24 @@ void write_json(W& w, const EffectivePolicy& eff) {
         w.EndObject();
     }
     w.EndArray();
+    if (verdict) {
+        w.Key("verdict");
+        write_verdict(w, *verdict);
+    }
     w.EndObject();
 }
 
 }  // namespace
 
-std::string explain_json(const EffectivePolicy& eff, bool pretty) {
+std::string explain_json(const EffectivePolicy& eff, bool pretty, const Verdict* verdict) {
     rapidjson::StringBuffer buf;
     if (pretty) {
         rapidjson::PrettyWriter<rapidjson::StringBuffer> w(buf);
         w.SetIndent(' ', 2);
-        write_json(w, eff);
+        write_json(w, eff, verdict);
     } else {
         rapidjson::Writer<rapidjson::StringBuffer> w(buf);
-        write_json(w, eff);
+        write_json(w, eff, verdict);
     }
     std::string out(buf.GetString(), buf.GetSize());
     if (pretty) out += "\n";

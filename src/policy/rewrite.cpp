@@ -13,6 +13,14 @@
 // Each entry is added only when the rootfs has it (or when nothing can be
 // checked, which the log says). A path the policy lists itself is never
 // changed by the baseline or the workdir: the administrator's word wins.
+//
+// Symlinks: every rule is bound to the object its path resolves to inside
+// the container. A rule whose path goes through a symlink applies only when
+// the policy already grants the target, by the target's own path (or a
+// directory above it), at least the same rights (merged-usr's /bin ->
+// usr/bin under a read-only /usr); otherwise it is a path failure, never a
+// wider right (/tmp -> / must not make the root writable). The workdir is
+// judged by the directory it resolves to.
 #include <algorithm>
 #include <map>
 #include <set>
@@ -75,10 +83,7 @@ bool is_default_device(std::string_view p) {
     return false;
 }
 
-bool is_file_kind(NodeKind k) {
-    return k == NodeKind::regular || k == NodeKind::char_device || k == NodeKind::block_device ||
-           k == NodeKind::socket || k == NodeKind::fifo;
-}
+using rootfs::is_file_kind;
 
 std::string quoted(std::string_view s) {
     return "\"" + std::string(s) + "\"";
@@ -94,6 +99,18 @@ struct Entry {
     std::vector<std::string> origins;
     bool gpu_device = false;
 };
+
+std::string join_origins(const std::vector<std::string>& origins) {
+    std::string out;
+    for (const auto& o : origins) out += (out.empty() ? "" : " + ") + o;
+    return out;
+}
+
+std::string join_links(const std::vector<std::string>& links) {
+    std::string out;
+    for (const auto& l : links) out += (out.empty() ? "" : ", then ") + l;
+    return out;
+}
 
 class Rewriter {
   public:
@@ -117,14 +134,7 @@ class Rewriter {
         }
         EffectivePolicy eff;
         eff.source = policy_;
-        for (auto& [p, e] : entries_) {
-            std::string origin;
-            for (const auto& o : e.origins) {
-                if (!origin.empty()) origin += " + ";
-                origin += o;
-            }
-            eff.rules.push_back({p, e.access, std::move(origin), e.gpu_device});
-        }
+        bind_to_objects(eff);
         eff.seccomp_relaxations = std::move(relaxations_);
         eff.changes = std::move(changes_);
         eff.gpu = det_;
@@ -141,6 +151,7 @@ class Rewriter {
     std::vector<Change> changes_;
     std::vector<std::string> rejections_;
     std::vector<std::pair<std::string, std::string>> relaxations_;
+    mutable std::map<std::string, std::optional<rootfs::PathFact>> facts_;
 
     void note(std::string path, std::string reason) {
         changes_.push_back({ChangeAction::note, std::move(path), 0, 0, std::move(reason)});
@@ -167,7 +178,7 @@ class Rewriter {
         // left out rather than failing every image that lacks, say, /lib64.
         // Paths the runtime creates (devices, mount points) count as present.
         if (!is_default_device(*p) && !spec_device(*p) && !mount_at_or_below(*p)) {
-            if (auto k = look(*p); k && *k == NodeKind::missing) {
+            if (auto f = look(*p); f && f->kind == NodeKind::missing) {
                 changes_.push_back({ChangeAction::skipped, *p, 0, 0,
                                     origin + ": not in the container's rootfs; nothing to "
                                              "grant (access to it stays denied)"});
@@ -203,11 +214,78 @@ class Rewriter {
         return {};
     }
 
-    // What is at `p` in the container: present (with its kind), missing, or
-    // unknown (no probe answer).
-    std::optional<NodeKind> look(const std::string& p) const {
-        if (!probe_) return std::nullopt;
-        return probe_(p);
+    // What `p` resolves to in the container: present (with its kind),
+    // missing, or unknown (no probe answer). Asked once per path.
+    const std::optional<rootfs::PathFact>& look(const std::string& p) const {
+        auto it = facts_.find(p);
+        if (it == facts_.end())
+            it = facts_.emplace(p, probe_ ? probe_(p) : std::nullopt).first;
+        return it->second;
+    }
+
+    // The rights rules that name their object directly (no symlink on the
+    // way, or nothing known) give `target`, Landlock-style: a rule on a
+    // directory covers everything beneath it.
+    AccessMask granted_by_own_path(const std::string& target) const {
+        AccessMask m = 0;
+        for (const auto& [p, e] : entries_) {
+            const auto& f = look(p);
+            if (f && f->through_link()) continue;
+            const std::string& anchor = f ? f->resolved : p;
+            if (path::is_within(target, anchor)) m |= e.access;
+        }
+        return m;
+    }
+
+    // Turns the entries (keyed by the path as written) into rules on the
+    // objects those paths resolve to.
+    void bind_to_objects(EffectivePolicy& eff) {
+        std::map<std::string, EffectiveRule> out;
+        auto put = [&](const std::string& path, AccessMask access, const std::string& origin,
+                       bool gpu, const std::optional<rootfs::ObjectId>& id) {
+            auto [it, fresh] = out.try_emplace(path, EffectiveRule{path, 0, "", false, id});
+            EffectiveRule& r = it->second;
+            r.access |= access;
+            r.origin += (r.origin.empty() ? "" : " + ") + origin;
+            r.gpu_device = r.gpu_device || gpu;
+            if (!r.id) r.id = id;
+        };
+        for (const auto& [p, e] : entries_) {
+            const std::string origin = join_origins(e.origins);
+            const auto& f = look(p);
+            if (!f) {  // nothing known: the enforcer opens the path refusing symlinks
+                put(p, e.access, origin, e.gpu_device, std::nullopt);
+                continue;
+            }
+            if (!f->through_link()) {
+                put(f->resolved, e.access, origin, e.gpu_device, f->id);
+                continue;
+            }
+            const bool file = is_file_kind(f->kind);
+            AccessMask want = e.access | (e.gpu_device ? bit(Access::ioctl_dev) : 0);
+            if (file) want &= kFileRights;
+            AccessMask have = granted_by_own_path(f->resolved);
+            AccessMask missing = want & ~have;
+            const std::string via = join_links(f->links);
+            if (missing == 0) {
+                changes_.push_back({ChangeAction::note, p, e.access, e.access,
+                                    origin + ": " + p + " resolves through the image's symlink " +
+                                        via + " to " + f->resolved +
+                                        ", which the policy already grants " +
+                                        describe(want) + " by its own path"});
+                continue;
+            }
+            std::string msg = origin + " rule on " + p + " (" + describe(e.access) +
+                              "): the path goes through the image's symlink " + via + " to " +
+                              f->resolved + ", which the policy does not grant " +
+                              describe(missing) +
+                              " by its own path; a symlink never carries a right. Fix: list " +
+                              quoted(f->resolved) +
+                              " in the policy with the rights it should have, or remove the rule";
+            changes_.push_back({ChangeAction::rejected, p, 0, e.access, msg});
+            eff.path_failures.push_back({p, std::move(msg)});
+        }
+        for (auto& [p, r] : out) eff.rules.push_back(std::move(r));
     }
 
     // The first mount that puts something at or beneath `p` ("mounts[4]"):
@@ -235,7 +313,9 @@ class Rewriter {
         }
         std::string reason = origin + ": " + why;
         std::optional<NodeKind> kind;
-        if (is_default_device(p)) {
+        if (const auto& f = look(p); f && f->kind != NodeKind::missing) {
+            kind = f->kind;
+        } else if (is_default_device(p)) {
             // Present at hook time; in a bundle on disk /dev is still empty.
             kind = NodeKind::char_device;
             reason += " (a runtime-spec default device: the runtime creates it)";
@@ -244,8 +324,8 @@ class Rewriter {
             // known here, and the enforcer drops directory rights on a file.
             kind = NodeKind::other;
             reason += " (mounted by " + *m + ")";
-        } else {
-            kind = look(p);
+        } else if (f) {
+            kind = NodeKind::missing;
         }
         if (!kind) {
             reason += " (not checked: no rootfs to look at; assumed present)";
@@ -258,9 +338,9 @@ class Rewriter {
             reason += " (not in the rootfs yet: the runtime creates it)";
         } else if (is_file_kind(*kind)) {
             access &= kFileRights;
-        } else if (*kind == NodeKind::symlink) {
-            reason += " (a symlink in the rootfs: resolved inside the container)";
         }
+        if (const auto& f = look(p); f && f->through_link())
+            reason += " (through the image's symlink " + join_links(f->links) + ")";
         AccessMask before = entries_.count(p) ? entries_[p].access : 0;
         if ((access & ~before) == 0) return;
         changes_.push_back({before ? ChangeAction::promoted : ChangeAction::added, p, before,
@@ -281,16 +361,36 @@ class Rewriter {
                                 "workdir: process.cwd is not an absolute path without \"..\""});
             return;
         }
-        if (workdir_refused(*cwd)) {
+        // Judged by what it resolves to, never by its spelling.
+        std::string target = *cwd;
+        std::string via;
+        if (const auto& f = look(*cwd); f && f->through_link()) {
+            target = f->resolved;
+            via = " (process.cwd " + *cwd + " resolves to " + target +
+                  " through the image's symlink " + join_links(f->links) + ")";
+        }
+        if (workdir_refused(target)) {
             changes_.push_back({ChangeAction::skipped, *cwd, 0, 0,
-                                "workdir: process.cwd " + *cwd +
+                                "workdir: " + target + via +
                                     " is or contains a system directory; read-write there "
                                     "would undo the sandbox (list a narrower path yourself)"});
             return;
         }
-        add_convenience(*cwd, kReadWrite, "workdir",
+        for (const auto& [lp, l] : listed_) {
+            const auto& lf = look(lp);
+            const std::string& anchor = lf && !lf->through_link() ? lf->resolved : lp;
+            if (path::is_within(target, anchor) && !(l.access & bit(Access::write_file))) {
+                changes_.push_back({ChangeAction::skipped, *cwd, 0, 0,
+                                    "workdir: " + target + via + " is within " + anchor +
+                                        ", which the policy lists in " + l.where + " (" +
+                                        describe(l.access) +
+                                        "); the workdir rule never widens it"});
+                return;
+            }
+        }
+        add_convenience(target, kReadWrite, "workdir",
                         "process.cwd, where the workload starts and writes its files "
-                        "(filesystem.include_workdir)",
+                        "(filesystem.include_workdir)" + via,
                         true);
     }
 
@@ -375,10 +475,8 @@ class Rewriter {
                 vendor = e.vendor;
                 return e.origin;
             }
-        vendor.clear();
-        for (const auto& v : gpu::vendor_profiles())
-            for (auto pat : v.device_patterns)
-                if (vendor.empty() && path::glob_match(pat, node)) vendor = v.id;
+        auto m = gpu::match_device_path(node);
+        vendor = m.vendor ? std::string(m.vendor->id) : "";
         return "the detection";
     }
 
@@ -412,17 +510,17 @@ class Rewriter {
                     grant_gpu(p, kReadOnly, origin, reason + " (mounted by " + *m + ")", false);
                     continue;
                 }
-                auto kind = look(p);
-                if (!kind) {
+                const auto& f = look(p);
+                if (!f) {
                     grant_gpu(p, kReadOnly, origin,
                               reason + " (not checked: no rootfs to look at; assumed present)",
                               false);
-                } else if (*kind == NodeKind::missing) {
+                } else if (f->kind == NodeKind::missing) {
                     changes_.push_back({ChangeAction::skipped, p, 0, 0,
                                         reason + ": not in the container's rootfs"});
                 } else {
-                    grant_gpu(p, is_file_kind(*kind) ? kReadOnly & kFileRights : kReadOnly, origin,
-                              reason, false);
+                    grant_gpu(p, is_file_kind(f->kind) ? kReadOnly & kFileRights : kReadOnly,
+                              origin, reason, false);
                 }
             }
         }

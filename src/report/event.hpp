@@ -10,6 +10,9 @@
 
 namespace osh::report {
 
+// Where events go until a policy names another log.
+inline constexpr const char* kDefaultLogPath = "/var/log/oci-sandbox-hook.log";
+
 enum class Level { debug, info, warning, error };
 std::string_view name(Level l);
 std::optional<Level> parse_level(std::string_view s);

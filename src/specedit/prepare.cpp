@@ -9,6 +9,7 @@
 
 #include "plan/plan_dir.hpp"
 #include "oci/spec.hpp"
+#include "report/event.hpp"
 #include "util/file.hpp"
 #include "util/json.hpp"
 #include "util/path.hpp"
@@ -107,58 +108,107 @@ Result<std::string> resolve_runtime(const std::string& name, const std::string& 
     return found;
 }
 
-Result<std::string> choose_key(std::string_view spec_text,
-                               const std::optional<std::string>& preferred,
-                               std::string_view run_root) {
-    auto spec = oci::parse_spec(spec_text, "config.json");
-    if (spec) {
-        for (const auto& m : spec->mounts) {
-            auto dest = path::normalize(m.destination);
-            if (!dest || *dest != plan::kContainerPlanDir) continue;
-            if (auto key = plan::key_from_source(m.source, run_root)) return *key;
-        }
-    }
-    if (preferred) {
+Result<PlanKeys> choose_keys(std::string_view spec_text,
+                             const std::optional<std::string>& preferred,
+                             std::string_view run_root) {
+    if (preferred)
         if (auto ok = plan::validate_key(*preferred); !ok) return unexpected(ok.error());
-        return *preferred;
+    PlanKeys keys;
+    // An earlier edit of ours: its plan mount and its enforcer's key.
+    std::optional<std::string> old_dir, old_edit;
+    if (auto spec = oci::parse_spec(spec_text, "config.json")) {
+        for (const auto& m : spec->mounts) {
+            if (path::lexical(m.destination) != plan::kContainerPlanDir) continue;
+            if (auto key = plan::key_from_source(m.source, run_root)) old_dir = *key;
+        }
+        if (auto w = oci::wrapped_by_enforcer(spec->args, plan::kContainerBinary);
+            w && plan::validate_edit_key(w->edit_key))
+            old_edit = w->edit_key;
     }
-    return plan::random_key();
+    if (old_dir && old_edit && (!preferred || *preferred == *old_dir)) {
+        keys.dir_key = *old_dir;
+        keys.edit_key = *old_edit;
+        return keys;
+    }
+    if (old_dir && preferred && *preferred != *old_dir) keys.replaced_dir_key = old_dir;
+    if (preferred) {
+        keys.dir_key = *preferred;
+    } else if (old_dir) {
+        keys.dir_key = *old_dir;
+    } else {
+        auto k = plan::random_key();
+        if (!k) return unexpected(k.error());
+        keys.dir_key = *k;
+    }
+    auto e = plan::random_edit_key();
+    if (!e) return unexpected(e.error());
+    keys.edit_key = *e;
+    return keys;
 }
 
-oci::EditParams edit_params(const EditSetup& setup, const std::string& key) {
+oci::EditParams edit_params(const EditSetup& setup, const PlanKeys& keys) {
     oci::EditParams p;
     p.host_binary = setup.host_binary;
-    p.plan_host_dir = plan::plan_dir_path(key, setup.run_root);
+    p.plan_host_dir = plan::plan_dir_path(keys.dir_key, setup.run_root);
+    p.plan_run_root = setup.run_root;
+    p.edit_key = keys.edit_key;
     p.container_binary = plan::kContainerBinary;
     p.container_plan_dir = plan::kContainerPlanDir;
     p.hook_args = setup.hook_args;
-    p.annotations[plan::kPlanKeyAnnotation] = key;
+    p.annotations[plan::kPlanKeyAnnotation] = keys.dir_key;
     return p;
 }
+
+namespace {
+
+// Orphaned plan directories go at every edit; each removal is logged.
+void sweep(std::string_view run_root) {
+    auto rep = plan::sweep_orphans(run_root);
+    report::Log log(report::kDefaultLogPath);
+    for (const auto& r : rep.removed) {
+        report::Event e;
+        e.level = report::Level::info;
+        e.component = "spec-edit";
+        e.decision = "orphan removed";
+        e.message = "removed orphaned plan directory " + r;
+        (void)log.append(e);
+    }
+}
+
+}  // namespace
 
 Result<bool> prepare_bundle(const std::string& bundle_dir, const std::optional<std::string>& id,
                             const EditSetup& setup) {
     auto text = file::read_regular(bundle_dir + "/config.json", true);
     if (!text) return unexpected(text.error());
     test_point::kill_at("prepare.config_read");
-    auto key = choose_key(*text, id, setup.run_root);
-    if (!key) return unexpected(key.error());
+    auto keys = choose_keys(*text, id, setup.run_root);
+    if (!keys) return unexpected(keys.error());
+    sweep(setup.run_root);
     bool created = false;
-    if (auto ok = plan::create_plan_dir(*key, &created, setup.run_root); !ok)
+    if (auto ok = plan::create_plan_dir(keys->dir_key, keys->edit_key, &created, setup.run_root);
+        !ok)
         return unexpected(ok.error());
     test_point::kill_at("prepare.plan_dir_created");
-    auto changed = oci::edit_bundle(bundle_dir, edit_params(setup, *key));
-    if (!changed && created) (void)plan::remove_plan_dir(*key, std::nullopt, setup.run_root);
+    auto changed = oci::edit_bundle(bundle_dir, edit_params(setup, *keys));
+    if (!changed) {
+        if (created) (void)plan::remove_plan_dir(keys->dir_key, std::nullopt, setup.run_root);
+        return changed;
+    }
+    if (keys->replaced_dir_key)
+        (void)plan::remove_unused_plan_dir(*keys->replaced_dir_key, setup.run_root);
     return changed;
 }
 
 Result<std::string> prepare_spec_text(std::string_view spec_text, const EditSetup& setup) {
-    auto key = choose_key(spec_text, std::nullopt, setup.run_root);
-    if (!key) return unexpected(key.error());
+    auto keys = choose_keys(spec_text, std::nullopt, setup.run_root);
+    if (!keys) return unexpected(keys.error());
     // Validate the edit before creating anything on the host.
-    auto out = oci::edit_spec_text(spec_text, edit_params(setup, *key), "stdin");
+    auto out = oci::edit_spec_text(spec_text, edit_params(setup, *keys), "stdin");
     if (!out) return unexpected(out.error());
-    if (auto ok = plan::create_plan_dir(*key, nullptr, setup.run_root); !ok)
+    sweep(setup.run_root);
+    if (auto ok = plan::create_plan_dir(keys->dir_key, keys->edit_key, nullptr, setup.run_root);
+        !ok)
         return unexpected(ok.error());
     return std::move(out->text);
 }
@@ -169,6 +219,11 @@ Result<ShimArgs> parse_shim_args(const std::vector<std::string>& args) {
         "--root", "--log", "--log-format", "--log-level", "--criu", "--cgroup-manager"};
     static const std::set<std::string> kCreateWithValue = {
         "--bundle", "-b", "--console-socket", "--pid-file", "--preserve-fds", "--config", "-f"};
+    // runc exec / crun exec options that take a value.
+    static const std::set<std::string> kExecWithValue = {
+        "--console-socket", "--cwd", "--env", "-e", "--user", "-u", "--additional-gids", "-g",
+        "--process", "-p", "--pid-file", "--process-label", "--apparmor", "--cap", "-c",
+        "--preserve-fds", "--cgroup"};
     ShimArgs out;
     size_t i = 0;
     for (; i < args.size(); ++i) {
@@ -178,16 +233,47 @@ Result<ShimArgs> parse_shim_args(const std::vector<std::string>& args) {
             break;
         }
         if (a.empty() || a.front() != '-') break;
+        out.global.push_back(a);
         if (a.find('=') != std::string::npos) continue;
-        if (kGlobalWithValue.count(a)) {
-            ++i;
+        if (kGlobalWithValue.count(a) && i + 1 < args.size()) {
+            out.global.push_back(args[++i]);
         } else if (a == "--rootless" && i + 1 < args.size() &&
                    (args[i + 1] == "true" || args[i + 1] == "false" || args[i + 1] == "auto")) {
-            ++i;
+            out.global.push_back(args[++i]);
         }
     }
     if (i >= args.size()) return out;
     out.command = args[i++];
+    if (out.command == "exec") {
+        for (; i < args.size(); ++i) {
+            const std::string& a = args[i];
+            if (a == "--") {
+                ++i;
+                break;
+            }
+            if (a.empty() || a.front() != '-' || a == "-") break;
+            std::string name = a, value;
+            bool has_value = false;
+            if (size_t eq = a.find('='); eq != std::string::npos && a.starts_with("--")) {
+                name = a.substr(0, eq);
+                value = a.substr(eq + 1);
+                has_value = true;
+            }
+            if (!kExecWithValue.count(name)) continue;  // a boolean flag
+            if (!has_value) {
+                if (i + 1 >= args.size()) return fail("exec: " + name + " needs a value");
+                value = args[++i];
+            }
+            if (name == "--process" || name == "-p") out.process_file = value;
+        }
+        if (i >= args.size()) return fail("exec: no container id on the command line");
+        out.id = args[i];
+        out.id_index = i;
+        if (auto ok = plan::validate_key(out.id); !ok) return wrap(ok.error(), "exec");
+        if (out.process_file.empty() && i + 1 >= args.size())
+            return fail("exec " + out.id + ": no command (and no --process file)");
+        return out;
+    }
     if (out.command != "create" && out.command != "run") return out;
     std::vector<std::string> positional;
     bool options_done = false;

@@ -48,18 +48,28 @@ struct EditSetup {
     std::string run_root = "/run/oci-sandbox";
 };
 
-// The plan key for a spec: the key of an existing plan mount of ours (a
-// second edit reuses it), else `preferred` (the container id), else a random
-// token. `spec_text` may be unparsable: then the edit will report it.
-Result<std::string> choose_key(std::string_view spec_text,
-                               const std::optional<std::string>& preferred,
-                               std::string_view run_root);
+// The keys of one spec edit: the plan directory's name and the edit key.
+struct PlanKeys {
+    std::string dir_key;
+    std::string edit_key;
+    // The directory of an earlier edit of this spec for another container
+    // (`inject --id Y` on a bundle edited for X): removed once unused.
+    std::optional<std::string> replaced_dir_key;
+};
+
+// The keys for a spec: those of an earlier edit of ours (the same bundle
+// edited again keeps them) unless `preferred` (the container id) names
+// another directory; else `preferred`, else a random token, with a fresh edit
+// key. `spec_text` may be unparsable: then the edit will report it.
+Result<PlanKeys> choose_keys(std::string_view spec_text,
+                             const std::optional<std::string>& preferred,
+                             std::string_view run_root);
 
 // The setup the spec-edit commands share: our own binary unless
 // `hook_binary` names one, plus extra hook arguments.
 Result<EditSetup> edit_setup(const std::string& hook_binary, std::vector<std::string> hook_args);
 
-oci::EditParams edit_params(const EditSetup& setup, const std::string& key);
+oci::EditParams edit_params(const EditSetup& setup, const PlanKeys& keys);
 
 // inject / shim: creates the plan directory for `key` and edits the bundle
 // atomically; a directory created here is removed again if the edit fails.
@@ -69,12 +79,16 @@ Result<bool> prepare_bundle(const std::string& bundle_dir, const std::optional<s
 // precreate: the edited spec text.
 Result<std::string> prepare_spec_text(std::string_view spec_text, const EditSetup& setup);
 
-// The parts of a runc-style command line the shim needs. Only create/run
-// are edited; everything else passes through.
+// The parts of a runc-style command line the shim needs. create/run and
+// exec are edited; everything else passes through.
 struct ShimArgs {
-    std::string command;  // "create", "run", "delete", ... ("" when none)
+    std::string command;  // "create", "run", "exec", "delete", ... ("" when none)
+    std::vector<std::string> global;  // the global options before the command
     std::string bundle;   // --bundle/-b value, "" = current directory
-    std::string id;       // the last positional argument of create/run
+    std::string id;       // create/run: the last positional argument; exec: the first
+    // exec only:
+    std::string process_file;  // --process/-p FILE ("" = the command is inline)
+    size_t id_index = 0;       // index of the id in the argument list
 };
 Result<ShimArgs> parse_shim_args(const std::vector<std::string>& args);
 

@@ -24,6 +24,29 @@ std::optional<std::string> normalize(std::string_view p) {
     return out;
 }
 
+std::string lexical(std::string_view p) {
+    std::vector<std::string_view> parts;
+    size_t i = 0;
+    while (i < p.size()) {
+        size_t j = p.find('/', i);
+        if (j == std::string_view::npos) j = p.size();
+        std::string_view comp = p.substr(i, j - i);
+        i = j + 1;
+        if (comp.empty() || comp == ".") continue;
+        if (comp == "..") {
+            if (!parts.empty()) parts.pop_back();
+            continue;
+        }
+        parts.push_back(comp);
+    }
+    std::string out;
+    for (auto c : parts) {
+        out += '/';
+        out += c;
+    }
+    return out.empty() ? "/" : out;
+}
+
 bool is_within(std::string_view p, std::string_view dir) {
     if (dir == "/") return !p.empty() && p.front() == '/';
     if (p.size() < dir.size() || p.substr(0, dir.size()) != dir) return false;

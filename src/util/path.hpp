@@ -13,6 +13,12 @@ namespace osh::path {
 // comparisons honest).
 std::optional<std::string> normalize(std::string_view p);
 
+// What a runtime makes of a mount destination before it looks at the
+// rootfs: "/" prefixed when relative, "//" and "/./" collapsed, ".."
+// resolved lexically and clamped at the root, no trailing "/". Always an
+// absolute path ("/" at least).
+std::string lexical(std::string_view p);
+
 // True when `p` equals `dir` or lies beneath it ("/dev/nvidia0" under "/dev").
 bool is_within(std::string_view p, std::string_view dir);
 

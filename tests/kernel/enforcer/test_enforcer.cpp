@@ -41,6 +41,9 @@ std::string slurp(const std::string& path) {
     return ss.str();
 }
 
+// The spec edit's key the test plans carry (the enforcer's --key).
+const std::string kKey(32, 'e');
+
 bool contains(const std::string& hay, std::string_view needle) {
     return hay.find(needle) != std::string::npos;
 }
@@ -58,6 +61,7 @@ plan::Plan make_plan(const std::string& work, failure::Modes modes = {}) {
     plan::CompileOptions opts;
     opts.bpf_cache_dir = "";
     opts.container_id = "test-container";
+    opts.edit_key = kKey;
     auto p = plan::compile(eff, opts);
     REQUIRE(p);
     const bool seccomp_wanted = failure::should_attempt(modes, failure::Kind::seccomp_compile) &&
@@ -123,7 +127,7 @@ Run run_exec(const TempDir& t, const std::string& plan_dir, const std::vector<st
         int fd = open(errfile.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
         if (fd < 0 || dup2(fd, 2) < 0) return 90;
         if (!install_fault(fault, kill)) return 91;
-        std::vector<std::string> args = {g_hook, "exec", "--plan", plan_dir, "--"};
+        std::vector<std::string> args = {g_hook, "exec", "--plan", plan_dir, "--key", kKey, "--"};
         args.insert(args.end(), argv.begin(), argv.end());
         std::vector<char*> cargs;
         for (auto& a : args) cargs.push_back(a.data());
@@ -171,10 +175,10 @@ TEST_CASE("plan: round trip, seal, version, unknown fields") {
     };
     std::string body = bytes.substr(0, bytes.rfind("sha256:"));
     std::string v2 = body;
-    v2.replace(v2.find("\"version\":1"), 11, "\"version\":2");
+    v2.replace(v2.find("\"version\":2"), 11, "\"version\":3");
     auto r2 = plan::parse(reseal(v2), "mem");
     REQUIRE_FALSE(r2);
-    CHECK(contains(r2.error().message, "unsupported plan version 2"));
+    CHECK(contains(r2.error().message, "unsupported plan version 3"));
     std::string extra = body;
     extra.insert(1, "\"surprise\":true,");
     auto r3 = plan::parse(reseal(extra), "mem");
@@ -360,8 +364,8 @@ TEST_CASE("exec: Landlock and seccomp both unavailable under warn is reported as
             !install_fault(Fault::seccomp_einval, false))
             return 91;
         std::string plan_dir = t / "plan";
-        execl(g_hook.c_str(), g_hook.c_str(), "exec", "--plan", plan_dir.c_str(), "--", "/bin/true",
-              nullptr);
+        execl(g_hook.c_str(), g_hook.c_str(), "exec", "--plan", plan_dir.c_str(), "--key",
+              kKey.c_str(), "--", "/bin/true", nullptr);
         return 92;
     });
     CHECK(status == 0);
@@ -423,6 +427,7 @@ TEST_CASE("exec in a busybox-static chroot with no libc, switching to uid 65534"
     eff.rules.push_back({"/tmp", policy::kReadWrite, "image", false});
     plan::CompileOptions opts;
     opts.bpf_cache_dir = "";
+    opts.edit_key = kKey;
     auto p = plan::compile(eff, opts);
     REQUIRE(p);
     p->run_as_uid = p->run_as_gid = 65534;
@@ -432,7 +437,8 @@ TEST_CASE("exec in a busybox-static chroot with no libc, switching to uid 65534"
         return in_child([&] {
             if (chroot(root.c_str()) != 0 || chdir("/") != 0) return 90;
             setenv("PATH", "/bin", 1);
-            std::vector<std::string> args = {"/.oci-sandbox/bin/oci-sandbox-hook", "exec", "--"};
+            std::vector<std::string> args = {"/.oci-sandbox/bin/oci-sandbox-hook", "exec", "--key",
+                                             kKey, "--"};
             args.insert(args.end(), cmd.begin(), cmd.end());
             std::vector<char*> cargs;
             for (auto& a : args) cargs.push_back(a.data());

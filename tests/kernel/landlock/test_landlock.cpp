@@ -332,8 +332,8 @@ TEST_CASE("GPU device rules get ioctl_dev: a device ioctl passes only with gpu_d
 namespace {
 
 // The plan the real pipeline produces for a GPU container: the built-in
-// default policy with the given gpu.proc_access, GPU detection from
-// NVIDIA_VISIBLE_DEVICES=all, policy::rewrite, plan::compile.
+// default policy with the given gpu.proc_access, GPU detection from a
+// /dev/nvidia0 (195:0) in linux.devices, policy::rewrite, plan::compile.
 plan::Plan plan_for_proc(policy::ProcAccess pa) {
     auto pol = policy::parse_policy(policy::default_policy_text(), "built-in default");
     REQUIRE(pol);
@@ -342,13 +342,10 @@ plan::Plan plan_for_proc(policy::ProcAccess pa) {
     oci::Spec spec;
     spec.has_process = true;
     spec.cwd = "/";
-    spec.env = {"NVIDIA_VISIBLE_DEVICES=all"};
+    spec.devices.push_back({"/dev/nvidia0", "c", 195, 0, std::nullopt});
     gpu::Detection det = gpu::detect(spec, policy::GpuDetect::auto_);
     REQUIRE(det.gpu);
-    auto eff =
-        policy::rewrite(*pol, spec, det, [](const std::string&) -> std::optional<policy::NodeKind> {
-            return std::nullopt;  // no rootfs: assume present
-        });
+    auto eff = policy::rewrite(*pol, spec, det, rootfs::no_rootfs());  // no rootfs: assume present
     REQUIRE(eff);
     plan::CompileOptions opts;
     opts.bpf_cache_dir = "";

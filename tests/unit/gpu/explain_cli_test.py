@@ -23,8 +23,16 @@ def check(cond, what):
         print("FAIL:", what)
 
 
+# The node the 8-GPU config is for: NVIDIA's driver loaded, nvidia-uvm at
+# major 510 (as cdi_apply.py numbers it).
+NODE_DEVICES = tempfile.NamedTemporaryFile("w", suffix=".devices", delete=False)
+NODE_DEVICES.write("Character devices:\n  1 mem\n195 nvidia-frontend\n510 nvidia-uvm\n\nBlock devices:\n")
+NODE_DEVICES.close()
+
+
 def explain(*args):
-    return subprocess.run([BIN, "explain", *args], capture_output=True, text=True)
+    return subprocess.run([BIN, "explain", "--proc-devices", NODE_DEVICES.name, *args],
+                          capture_output=True, text=True)
 
 
 # Text on the 8-GPU config with the shipped default policy.
@@ -33,13 +41,19 @@ check(r.returncode == 0, "explain --config exits 0: " + r.stderr)
 out = r.stdout
 check("GPU: yes (nvidia)" in out, "header says GPU yes")
 for i in range(8):
-    check(f"+ /dev/nvidia{i} rw+ioctl_dev  gpu nvidia: device node from linux.devices[{i + 4}]" in out,
+    check(f"+ /dev/nvidia{i} rw+ioctl_dev  gpu nvidia: device node from linux.devices[{i + 4}] (char 195:{i})" in out,
           f"/dev/nvidia{i} change line")
 for n in ("nvidiactl", "nvidia-uvm", "nvidia-uvm-tools", "nvidia-modeset"):
     check(any(l.split()[:2] == [f"/dev/{n}", "rw+ioctl_dev"] for l in out.splitlines()),
           f"/dev/{n} rw+ioctl_dev rule")
 check("^ /proc ro -> ro+write_file" in out, "/proc promoted by write_file")
 check("relaxation: allow memfd_create" in out, "memfd_create relaxation")
+check("Verdict: the hook would plan this container" in out, "verdict: planned")
+
+# On a node without NVIDIA's uvm driver registered, its nodes are claims.
+r = subprocess.run([BIN, "explain", "--config", CONFIG, "--policy", DEFAULT_POLICY,
+                    "--proc-devices", "/dev/null"], capture_output=True, text=True)
+check("not registered in the host's /proc/devices" in r.stdout, "uvm without its driver is a claim: " + r.stdout)
 
 # JSON: same content, machine-readable.
 r = explain("--config", CONFIG, "--policy", DEFAULT_POLICY, "--format", "json")
@@ -58,19 +72,25 @@ tmp = tempfile.mkdtemp(prefix="osh-explain-")
 try:
     os.makedirs(os.path.join(tmp, "rootfs/usr"))
     os.makedirs(os.path.join(tmp, "rootfs/etc"))
-    os.symlink("/", os.path.join(tmp, "rootfs/lib32"))  # would exist on the host if followed
+    os.symlink("/", os.path.join(tmp, "rootfs/lib32"))  # lib32 -> /: never carries a right
     with open(CONFIG) as f:
         cfg = json.load(f)
     cfg["root"] = {"path": "rootfs"}
     with open(os.path.join(tmp, "config.json"), "w") as f:
         json.dump(cfg, f)
     r = explain("--bundle", tmp, "--policy", DEFAULT_POLICY)
-    check(r.returncode == 0, "explain --bundle exits 0: " + r.stderr)
     # A policy path the image lacks grants nothing (denied), and explain says so.
     check(any(l.strip().startswith("- /tmp ") and "stays denied" in l for l in r.stdout.splitlines()),
           "a policy path missing from the rootfs is shown as skipped: " + r.stdout)
-    check("- /lib32  baseline: not in the container's rootfs" not in r.stdout, "lib32 symlink present")
-    check("+ /lib32 ro" in r.stdout, "lib32 (a symlink in the rootfs) is added")
+    # The baseline's /lib32 -> / would put a right on the root: a
+    # landlock_path failure, strict by default, so the verdict is a refusal.
+    check("x /lib32" in r.stdout and "/lib32 -> /" in r.stdout, "lib32 -> / rejected: " + r.stdout)
+    check("Verdict: the hook would REFUSE this container" in r.stdout
+          and "landlock_path (strict)" in r.stdout, "verdict names landlock_path: " + r.stdout)
+    check(r.returncode == 1, "explain exits 1 when the hook would refuse")
+    os.unlink(os.path.join(tmp, "rootfs/lib32"))
+    r = explain("--bundle", tmp, "--policy", DEFAULT_POLICY)
+    check(r.returncode == 0, "explain --bundle exits 0 once nothing is refused: " + r.stdout)
 finally:
     shutil.rmtree(tmp)
 
@@ -84,16 +104,18 @@ with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as f:
 r = explain("--config", CONFIG, "--policy", rejecting)
 os.unlink(rejecting)
 check(r.returncode == 1, "rejected promotion exits 1")
-check("/dev/nvidia3" in r.stderr and "gpu.promotion.allow" in r.stderr
-      and "filesystem.read_write" in r.stderr, "rejection names the path and both fixes: " + r.stderr)
+check("/dev/nvidia3" in r.stdout and "gpu.promotion.allow" in r.stdout
+      and "filesystem.read_write" in r.stdout and "REFUSE" in r.stdout,
+      "rejection names the path and both fixes: " + r.stdout)
 
 # Invalid inputs name the input.
 r = explain("--config", "/nonexistent/config.json")
 check(r.returncode == 1 and "/nonexistent/config.json" in r.stderr, "missing config")
 r = explain("--config", CONFIG, "--policy", "/nonexistent/policy.json")
-check(r.returncode == 1 and "/nonexistent/policy.json" in r.stderr, "missing policy")
+check(r.returncode == 1 and "/nonexistent/policy.json" in r.stdout, "missing policy: " + r.stdout)
 r = explain()
 check(r.returncode == 2, "no input is a usage error")
 
+os.unlink(NODE_DEVICES.name)
 print(f"{len(failures)} failure(s)")
 sys.exit(1 if failures else 0)

@@ -6,6 +6,7 @@
 
 #include "gpu/detect.hpp"
 #include "gpu/vendor.hpp"
+#include "rootfs/facts.hpp"
 #include "util/path.hpp"
 
 using namespace osh;
@@ -14,11 +15,37 @@ using policy::GpuDetect;
 
 namespace {
 
+// A host with every vendor's driver loaded: the dynamic majors its
+// /proc/devices would name.
+const gpu::HostDevices& loaded_host() {
+    static const gpu::HostDevices host = gpu::parse_proc_devices(
+        "Character devices:\n  1 mem\n 10 misc\n195 nvidia-frontend\n226 drm\n"
+        "235 nvidia-caps-imex-channels\n236 nvidia-nvswitch\n237 nvidia-caps\n"
+        "238 nvidia-uvm\n239 nvhost\n240 nvgpu\n241 host1x-fence\n242 kfd\n"
+        "243 habanalabs\n261 accel\n\nBlock devices:\n  8 sd\n238 notachar\n");
+    return host;
+}
+
+// The major a real node of this path has on loaded_host().
+int64_t real_major(std::string_view p) {
+    auto m = gpu::match_device_path(p);
+    if (!m.device) return 1;
+    if (!m.device->majors.empty()) return m.device->majors.front();
+    auto it = loaded_host().majors.find(m.device->major_names.front());
+    return it == loaded_host().majors.end() ? 1 : it->second.front();
+}
+
 oci::Spec with_devices(std::initializer_list<const char*> paths) {
     oci::Spec s;
     s.has_linux = true;
-    for (const char* p : paths) s.devices.push_back({p, "c", 195, 0, std::nullopt});
+    for (const char* p : paths) s.devices.push_back({p, "c", real_major(p), 0, std::nullopt});
     return s;
+}
+
+gpu::DetectInputs on_loaded_host() {
+    gpu::DetectInputs in;
+    in.host = &loaded_host();
+    return in;
 }
 
 bool has_origin(const gpu::Detection& d, std::string_view origin) {
@@ -68,9 +95,10 @@ TEST_CASE("each vendor profile claims its device nodes") {
     };
     for (const auto& c : cases) {
         CAPTURE(c.node);
-        auto d = gpu::detect(with_devices({c.node}), GpuDetect::auto_);
+        auto d = gpu::detect(with_devices({c.node}), GpuDetect::auto_, on_loaded_host());
         REQUIRE(d.evidence.size() == 1);
         CHECK(d.gpu);
+        CHECK(d.evidence[0].node);
         CHECK(d.evidence[0].vendor == c.vendor);
         CHECK(d.evidence[0].device_path == c.node);
         CHECK(d.vendors == std::vector<std::string>{c.vendor});
@@ -83,19 +111,61 @@ TEST_CASE("each vendor profile claims its device nodes") {
     CHECK(gpu::vendor_profiles().size() == 6);
 }
 
-TEST_CASE("evidence: linux.devices and mounts carry their index") {
+TEST_CASE("evidence: linux.devices and mounts carry their index; a mount is only a claim") {
     oci::Spec s = with_devices({"/dev/null", "/dev/zero", "/dev/tty", "/dev/nvidia3"});
     for (int i = 0; i < 5; ++i) s.mounts.push_back({"/mnt/" + std::to_string(i), "bind", "/x", {}});
     s.mounts.push_back({"/dev/nvidiactl", "bind", "/dev/nvidiactl", {"bind"}});
     auto d = gpu::detect(s, GpuDetect::auto_);
     REQUIRE(d.evidence.size() == 2);
-    CHECK(d.evidence[0].origin == "linux.devices[3]");
+    CHECK(d.evidence[0].origin == "linux.devices[3] (char 195:0)");
     CHECK(d.evidence[0].source == EvidenceSource::linux_devices);
+    CHECK(d.evidence[0].node);
     CHECK(d.evidence[1].origin == "mounts[5]");
     CHECK(d.evidence[1].source == EvidenceSource::mounts);
-    CHECK(d.device_nodes == std::vector<std::string>{"/dev/nvidia3", "/dev/nvidiactl"});
+    // What a mount puts at a device path is known only in the live /dev.
+    CHECK_FALSE(d.evidence[1].node);
+    CHECK(d.device_nodes == std::vector<std::string>{"/dev/nvidia3"});
     CHECK(d.reason.find("gpu.detect=auto") != std::string::npos);
     CHECK(d.reason.find("linux.devices[3]") != std::string::npos);
+}
+
+TEST_CASE("accelerator nodes: only character devices with the vendor's numbers") {
+    // /dev/nvidia0 with /dev/null's numbers, a block device, a bare name.
+    oci::Spec s;
+    s.devices.push_back({"/dev/nvidia0", "c", 1, 3, std::nullopt});
+    s.devices.push_back({"/dev/nvidia1", "b", 195, 1, std::nullopt});
+    s.devices.push_back({"/dev/nvidia2", "c", -1, -1, std::nullopt});
+    auto d = gpu::detect(s, GpuDetect::auto_, on_loaded_host());
+    CHECK_FALSE(d.gpu);
+    CHECK(d.device_nodes.empty());
+    REQUIRE(d.evidence.size() == 3);
+    CHECK(d.evidence[0].note.find("major 1 is not a NVIDIA device number") != std::string::npos);
+    CHECK(d.evidence[1].note.find("not a character device") != std::string::npos);
+    CHECK(d.evidence[2].note == "no device numbers");
+    // A dynamic major counts only as the host registers it.
+    oci::Spec uvm = with_devices({"/dev/nvidia-uvm"});
+    CHECK(gpu::detect(uvm, GpuDetect::auto_, on_loaded_host()).gpu);
+    auto bare = gpu::detect(uvm, GpuDetect::auto_);  // no host numbers given
+    CHECK_FALSE(bare.gpu);
+    CHECK(bare.evidence[0].note.find("not registered in the host's /proc/devices") !=
+          std::string::npos);
+    gpu::HostDevices other = gpu::parse_proc_devices("Character devices:\n238 nvidia-uvm\n");
+    gpu::DetectInputs in;
+    in.host = &other;
+    oci::Spec wrong;
+    wrong.devices.push_back({"/dev/nvidia-uvm", "c", 239, 0, std::nullopt});
+    CHECK_FALSE(gpu::detect(wrong, GpuDetect::auto_, in).gpu);
+}
+
+TEST_CASE("/proc/devices: the character section only") {
+    auto h = gpu::parse_proc_devices(
+        "Character devices:\n  1 mem\n195 nvidia-frontend\n238 nvidia-uvm\n\nBlock devices:\n"
+        "259 blkext\n238 nvidia-uvm-fake\n");
+    CHECK(h.majors.at("nvidia-uvm") == std::vector<uint32_t>{238});
+    CHECK(h.majors.at("mem") == std::vector<uint32_t>{1});
+    CHECK(h.majors.count("blkext") == 0);
+    CHECK(h.majors.count("nvidia-uvm-fake") == 0);
+    CHECK(gpu::parse_proc_devices("garbage\n\x01\n").majors.empty());
 }
 
 TEST_CASE("evidence: visible-devices environment variables") {
@@ -104,18 +174,26 @@ TEST_CASE("evidence: visible-devices environment variables") {
         s.env = {"PATH=/bin", "NVIDIA_VISIBLE_DEVICES=" + v};
         auto d = gpu::detect(s, GpuDetect::auto_);
         CAPTURE(v);
-        CHECK(d.gpu);
+        // The container's own claim: reported, no GPU without a node.
+        CHECK_FALSE(d.gpu);
+        CHECK(d.reason.find("grants nothing by itself") != std::string::npos);
         REQUIRE(d.evidence.size() == 1);
+        CHECK_FALSE(d.evidence[0].node);
         CHECK(d.evidence[0].origin == "process.env NVIDIA_VISIBLE_DEVICES=" + v);
         CHECK(d.evidence[0].source == EvidenceSource::env);
         CHECK(d.evidence[0].device_path.empty());
     }
     oci::Spec amd;
     amd.env = {"AMD_VISIBLE_DEVICES=0,1,2"};
-    CHECK(gpu::detect(amd, GpuDetect::auto_).vendors == std::vector<std::string>{"amd"});
+    CHECK(gpu::detect(amd, GpuDetect::auto_).evidence.at(0).vendor == "amd");
+    CHECK(gpu::detect(amd, GpuDetect::always).vendors == std::vector<std::string>{"amd"});
     oci::Spec hab;
     hab.env = {"HABANA_VISIBLE_DEVICES=5"};
-    CHECK(gpu::detect(hab, GpuDetect::auto_).vendors == std::vector<std::string>{"habana"});
+    CHECK(gpu::detect(hab, GpuDetect::auto_).evidence.at(0).vendor == "habana");
+    // The claim with a real node: the node decides.
+    oci::Spec both = with_devices({"/dev/nvidia0"});
+    both.env = {"NVIDIA_VISIBLE_DEVICES=all"};
+    CHECK(gpu::detect(both, GpuDetect::auto_).gpu);
 }
 
 TEST_CASE("NVIDIA_VISIBLE_DEVICES none, void and empty request nothing") {
@@ -143,7 +221,7 @@ TEST_CASE("evidence: CDI annotations naming NVIDIA kinds") {
     s.annotations["cdi.k8s.io/other"] = "vendor.com/device=foo";
     s.annotations["io.kubernetes.cri.container-type"] = "nvidia.com/gpu=0";
     auto d = gpu::detect(s, GpuDetect::auto_);
-    CHECK(d.gpu);
+    CHECK_FALSE(d.gpu);  // annotations are claims
     REQUIRE(d.evidence.size() == 2);
     CHECK(has_origin(d, "annotation cdi.k8s.io/foo"));
     CHECK(has_origin(d, "annotation nvidia.cdi.k8s.io/bar"));
@@ -152,7 +230,7 @@ TEST_CASE("evidence: CDI annotations naming NVIDIA kinds") {
     oci::Spec none;
     none.annotations["cdi.k8s.io/x"] = "vendor.com/device=foo";
     none.annotations["cdi.k8s.io/y"] = "nvidia.com/gpu";  // no "=name": not a device name
-    CHECK_FALSE(gpu::detect(none, GpuDetect::auto_).gpu);
+    CHECK(gpu::detect(none, GpuDetect::auto_).evidence.empty());
 }
 
 TEST_CASE("evidence: NVIDIA hooks at prestart, createRuntime, createContainer") {
@@ -170,7 +248,7 @@ TEST_CASE("evidence: NVIDIA hooks at prestart, createRuntime, createContainer") 
         {"/usr/bin/nvidia-ctk", {"nvidia-ctk", "hook", "update-ldcache"}, {}, {}});
     s.hooks.poststart.push_back({"/usr/bin/nvidia-ctk", {}, {}, {}});  // not a stage that injects
     auto d = gpu::detect(s, GpuDetect::auto_);
-    CHECK(d.gpu);
+    CHECK_FALSE(d.gpu);  // the nodes such a hook adds count once they are in the live /dev
     REQUIRE(d.evidence.size() == 4);
     CHECK(d.evidence[0].origin == "hooks.prestart[0] nvidia-container-runtime-hook");
     CHECK(d.evidence[1].origin == "hooks.prestart[1] nvidia-container-toolkit");
@@ -180,15 +258,30 @@ TEST_CASE("evidence: NVIDIA hooks at prestart, createRuntime, createContainer") 
     CHECK(d.device_nodes.empty());
 }
 
-TEST_CASE("evidence: the live /dev, character devices only") {
-    std::vector<gpu::LiveNode> live = {{"/dev/nvidia0", 'c'}, {"/dev/nvidiactl", 'c'},
-                                       {"/dev/nvidia1", 'f'}, {"/dev/nvidia-caps", 'd'},
-                                       {"/dev/null", 'c'},    {"/dev/nvidia", 'c'}};
-    auto d = gpu::detect(oci::Spec{}, GpuDetect::auto_, &live);
+TEST_CASE("evidence: the live /dev, character devices with the vendor's numbers only") {
+    using rootfs::NodeKind;
+    rootfs::DevListing live;
+    live.entries = {{"/dev/nvidia0", NodeKind::char_device, false, 195, 0},
+                    {"/dev/nvidiactl", NodeKind::char_device, false, 195, 255},
+                    {"/dev/nvidia1", NodeKind::regular, false, 0, 0},
+                    {"/dev/nvidia2", NodeKind::other, true, 0, 0},  // a symlink
+                    {"/dev/nvidia3", NodeKind::char_device, false, 1, 3},
+                    {"/dev/nvidia-caps", NodeKind::directory, false, 0, 0},
+                    {"/dev/nvidia-caps/rt", NodeKind::directory, false, 0, 0},  // a volume
+                    {"/dev/null", NodeKind::char_device, false, 1, 3},
+                    {"/dev/nvidia", NodeKind::char_device, false, 195, 0}};
+    gpu::DetectInputs in = on_loaded_host();
+    in.live = &live;
+    auto d = gpu::detect(oci::Spec{}, GpuDetect::auto_, in);
     CHECK(d.gpu);
-    REQUIRE(d.evidence.size() == 2);
-    CHECK(d.evidence[0].origin == "live /dev/nvidia0");
+    REQUIRE(d.evidence.size() == 6);
+    CHECK(d.evidence[0].origin == "live /dev/nvidia0 (char 195:0)");
     CHECK(d.evidence[0].source == EvidenceSource::live_dev);
+    CHECK(d.evidence[2].note == "not a character device");
+    CHECK(d.evidence[3].note.find("symbolic link") != std::string::npos);
+    CHECK(d.evidence[4].note.find("major 1") != std::string::npos);
+    CHECK(d.evidence[5].device_path == "/dev/nvidia-caps/rt");
+    CHECK_FALSE(d.evidence[5].node);
     CHECK(d.device_nodes == std::vector<std::string>{"/dev/nvidia0", "/dev/nvidiactl"});
     CHECK(gpu::name(EvidenceSource::live_dev) == "live /dev");
 }
@@ -203,9 +296,9 @@ TEST_CASE("gpu.detect: auto, always, never") {
     auto al = gpu::detect(empty, GpuDetect::always);
     CHECK(al.gpu);
     CHECK(al.vendors == std::vector<std::string>{"nvidia"});
-    CHECK(al.reason.find("assuming the NVIDIA profile") != std::string::npos);
+    CHECK(al.reason.find("as the policy asks") != std::string::npos);
 
-    auto amd = gpu::detect(with_devices({"/dev/kfd"}), GpuDetect::always);
+    auto amd = gpu::detect(with_devices({"/dev/kfd"}), GpuDetect::always, on_loaded_host());
     CHECK(amd.vendors == std::vector<std::string>{"amd"});
 
     auto n = gpu::detect(with_devices({"/dev/nvidia0"}), GpuDetect::never);

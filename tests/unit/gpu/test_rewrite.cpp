@@ -32,16 +32,28 @@ oci::Spec gpu_spec() {
     return s;
 }
 
-// A probe over a fake rootfs: listed paths exist with their kind.
-PathProbe fake_rootfs(std::map<std::string, NodeKind> present) {
-    return [present](const std::string& p) -> std::optional<NodeKind> {
-        auto it = present.find(p);
-        return it == present.end() ? NodeKind::missing : it->second;
+// A probe over a fake rootfs: listed paths exist with their kind; `links`
+// maps a path to where it resolves through a symlink (the target's kind
+// from `present`).
+PathProbe fake_rootfs(std::map<std::string, NodeKind> present,
+                      std::map<std::string, std::string> links = {}) {
+    return [present, links](const std::string& p) -> std::optional<rootfs::PathFact> {
+        rootfs::PathFact f;
+        f.path = p;
+        f.resolved = p;
+        if (auto l = links.find(p); l != links.end()) {
+            f.resolved = l->second;
+            f.links.push_back(p + " -> " + l->second);
+        }
+        auto it = present.find(f.resolved);
+        f.kind = it == present.end() ? NodeKind::missing : it->second;
+        if (f.kind != NodeKind::missing) f.id = rootfs::ObjectId{1, std::hash<std::string>{}(f.resolved)};
+        return f;
     };
 }
 
 PathProbe unknown_probe() {
-    return [](const std::string&) -> std::optional<NodeKind> { return std::nullopt; };
+    return rootfs::no_rootfs();
 }
 
 const EffectiveRule* rule(const EffectivePolicy& e, std::string_view path) {
@@ -94,18 +106,24 @@ TEST_CASE("baseline: added when present, skipped when missing, assumed without a
     p.filesystem.read_only = {"/etc"};
     p.filesystem.rules.push_back({"/dev/null", bit(Access::read_file)});
     auto probe = fake_rootfs({{"/usr", NodeKind::directory},
-                              {"/lib", NodeKind::symlink},
+                              {"/usr/lib", NodeKind::directory},
                               {"/etc", NodeKind::directory},
                               {"/dev/null", NodeKind::char_device},
                               {"/dev/urandom", NodeKind::char_device},
                               {"/tmp", NodeKind::directory},
-                              {"/dev/pts", NodeKind::directory}});
+                              {"/dev/pts", NodeKind::directory}},
+                             {{"/lib", "/usr/lib"}});
     auto e = must(rewrite(p, oci::Spec{}, gpu::Detection{}, probe));
     REQUIRE(rule(e, "/usr"));
     CHECK(rule(e, "/usr")->access == kReadOnly);
     CHECK(rule(e, "/usr")->origin == "baseline");
-    CHECK(rule(e, "/lib"));
+    CHECK(rule(e, "/usr")->id.has_value());
+    // merged-usr: /lib -> usr/lib is covered by /usr's own rule; nothing is
+    // added for the link itself.
+    CHECK_FALSE(rule(e, "/lib"));
     CHECK(contains(change(e, ChangeAction::added, "/lib")->reason, "symlink"));
+    CHECK(contains(change(e, ChangeAction::note, "/lib")->reason, "already grants"));
+    CHECK(e.path_failures.empty());
     CHECK(rule(e, "/dev/urandom")->access == (kReadWrite & kFileRights));
     CHECK(rule(e, "/tmp")->access == kReadWrite);
     CHECK(rule(e, "/dev/pts")->access == (kReadWrite | bit(Access::ioctl_dev)));
@@ -187,7 +205,7 @@ TEST_CASE("gpu: device nodes rw+ioctl_dev with their evidence, companions, secco
     CHECK(rule(e, "/dev/nvidia0")->gpu_device);
     CHECK(rule(e, "/dev/nvidia0")->origin == "gpu nvidia");
     CHECK(change(e, ChangeAction::added, "/dev/nvidia0")->reason ==
-          "gpu nvidia: device node from linux.devices[1]");
+          "gpu nvidia: device node from linux.devices[1] (char 195:0)");
     CHECK(rule(e, "/dev/nvidiactl")->access == kGpuNode);
     // Rights that make no sense on a file are not given to device nodes.
     CHECK((rule(e, "/dev/nvidia0")->access & ~kFileRights) == 0);
@@ -224,13 +242,16 @@ TEST_CASE("gpu: device nodes rw+ioctl_dev with their evidence, companions, secco
     CHECK(n.seccomp_relaxations.empty());
 }
 
-TEST_CASE("gpu: a legacy hook without nodes yet leaves a note") {
+TEST_CASE("gpu: a legacy hook without nodes yet grants nothing; its nodes count in the live /dev") {
     oci::Spec s;
     s.hooks.prestart.push_back({"nvidia-container-runtime-hook", {}, {}, {}});
     auto det = gpu::detect(s, GpuDetect::auto_);
+    CHECK_FALSE(det.gpu);
+    CHECK(contains(det.reason, "no live /dev to look at"));
+    CHECK(contains(det.reason, "nvidia-container-runtime-hook"));
     auto e = must(rewrite(bare_policy(), s, det, unknown_probe()));
-    REQUIRE(change(e, ChangeAction::note, ""));
-    CHECK(contains(change(e, ChangeAction::note, "")->reason, "live /dev"));
+    CHECK(e.rules.empty());
+    CHECK(e.seccomp_relaxations.empty());
 }
 
 TEST_CASE("gpu.proc_access: read_write, write_file, none") {
@@ -276,7 +297,12 @@ TEST_CASE("gpu.proc_access: read_write, write_file, none") {
     // A vendor whose library does not write /proc: /proc untouched, no note.
     oci::Spec amd;
     amd.devices.push_back({"/dev/kfd", "c", 236, 0, std::nullopt});
-    auto am = must(rewrite(wf, amd, gpu::detect(amd, GpuDetect::auto_), unknown_probe()));
+    gpu::HostDevices kfd_host = gpu::parse_proc_devices("Character devices:\n236 kfd\n");
+    gpu::DetectInputs kfd_in;
+    kfd_in.host = &kfd_host;
+    auto amd_det = gpu::detect(amd, GpuDetect::auto_, kfd_in);
+    REQUIRE(amd_det.gpu);
+    auto am = must(rewrite(wf, amd, amd_det, unknown_probe()));
     CHECK(rule(am, "/proc")->access == kReadOnly);
     CHECK_FALSE(change(am, ChangeAction::note, "/proc"));
     CHECK(am.seccomp_relaxations.empty());
@@ -371,12 +397,13 @@ TEST_CASE("explain: text and JSON carry the evidence, rules and changes") {
     auto e = must(rewrite(p, s, det, unknown_probe()));
     std::string t = explain_text(e);
     CHECK(contains(t, "GPU: yes (nvidia)"));
-    CHECK(contains(t, "linux.devices[1]  /dev/nvidia0  (nvidia)"));
+    CHECK(contains(t, "linux.devices[1] (char 195:0)  /dev/nvidia0  (nvidia)  accelerator node"));
+    CHECK(contains(t, "process.env NVIDIA_VISIBLE_DEVICES=all  (nvidia)  claim: the container's own claim"));
     CHECK(contains(t, "process.env NVIDIA_VISIBLE_DEVICES=all"));
     CHECK(contains(t, "rw+ioctl_dev"));
     CHECK(contains(t, "ro+write_file"));
     CHECK(
-        contains(t, "+ /dev/nvidia0 rw+ioctl_dev  gpu nvidia: device node from linux.devices[1]"));
+        contains(t, "+ /dev/nvidia0 rw+ioctl_dev  gpu nvidia: device node from linux.devices[1] (char 195:0)"));
     CHECK(contains(t, "^ /proc ro -> ro+write_file"));
     CHECK(contains(t, "memfd_create"));
     CHECK(contains(t, "landlock_unavailable=warn"));
@@ -388,7 +415,8 @@ TEST_CASE("explain: text and JSON carry the evidence, rules and changes") {
                    "{\"path\":\"/dev/"
                    "nvidia0\",\"access\":[\"execute\",\"write_file\",\"read_file\",\"truncate\","
                    "\"ioctl_dev\"],\"short\":\"rw+ioctl_dev\""));
-    CHECK(contains(j, "\"origin\":\"linux.devices[1]\""));
+    CHECK(contains(j, "\"origin\":\"linux.devices[1] (char 195:0)\""));
+    CHECK(contains(j, "\"accelerator_node\":true"));
     CHECK(contains(j, "\"action\":\"promoted\""));
     CHECK(contains(j, "\"relaxations\":[{\"syscall\":\"memfd_create\""));
     CHECK(contains(j, "\"kinds\":{\"landlock_unavailable\":\"warn\"}"));
@@ -420,4 +448,78 @@ TEST_CASE("policy paths missing from the image grant nothing and are logged, not
     // Without a rootfs nothing is dropped.
     auto u = must(rewrite(p, spec, gpu::Detection{}, unknown_probe()));
     CHECK(rule(u, "/lib64"));
+}
+
+TEST_CASE("symlinks: a right never follows an image symlink onto a target the policy does not grant") {
+    Policy p = bare_policy();
+    p.filesystem.read_only = {"/usr", "/etc", "/bin"};
+    p.filesystem.read_write = {"/tmp"};
+    p.filesystem.rules.push_back({"/data", kReadWrite});
+    const std::map<std::string, NodeKind> present = {{"/", NodeKind::directory},
+                                                     {"/usr", NodeKind::directory},
+                                                     {"/usr/bin", NodeKind::directory},
+                                                     {"/etc", NodeKind::directory}};
+    // /tmp -> /, /data -> /etc, /bin -> usr/bin (merged-usr).
+    auto e = must(rewrite(p, oci::Spec{}, gpu::Detection{},
+                          fake_rootfs(present, {{"/tmp", "/"}, {"/data", "/etc"}, {"/bin", "/usr/bin"}})));
+    CHECK_FALSE(rule(e, "/"));
+    CHECK_FALSE(rule(e, "/tmp"));
+    CHECK(rule(e, "/etc")->access == kReadOnly);  // not widened by /data
+    CHECK_FALSE(rule(e, "/bin"));                 // covered by /usr: nothing to add
+    REQUIRE(e.path_failures.size() == 2);
+    CHECK(e.path_failures[0].path == "/data");
+    CHECK(contains(e.path_failures[0].message, "/data -> /etc"));
+    CHECK(contains(e.path_failures[0].message, "write_file"));
+    CHECK(e.path_failures[1].path == "/tmp");
+    CHECK(contains(e.path_failures[1].message, "/tmp -> /"));
+    CHECK(change(e, ChangeAction::rejected, "/tmp"));
+
+    // The same rights by the target's own path: the link may carry them.
+    Policy q = p;
+    q.filesystem.read_write.push_back("/etc");
+    q.filesystem.read_only = {"/usr", "/bin"};
+    auto f = must(rewrite(q, oci::Spec{}, gpu::Detection{},
+                          fake_rootfs(present, {{"/data", "/etc"}})));
+    CHECK(f.path_failures.empty());
+    CHECK(rule(f, "/etc")->access == kReadWrite);
+    CHECK_FALSE(rule(f, "/data"));
+
+    // A file target keeps only file rights in the comparison.
+    Policy r = bare_policy();
+    r.filesystem.read_write = {"/dev/null", "/nul"};
+    auto g = must(rewrite(r, oci::Spec{}, gpu::Detection{},
+                          fake_rootfs({{"/dev/null", NodeKind::char_device}}, {{"/nul", "/dev/null"}})));
+    CHECK(g.path_failures.empty());
+}
+
+TEST_CASE("workdir: judged by what it resolves to") {
+    Policy p = bare_policy();
+    p.filesystem.include_workdir = true;
+    p.filesystem.read_only = {"/data"};
+    oci::Spec s;
+    s.has_process = true;
+    const std::map<std::string, NodeKind> present = {{"/", NodeKind::directory},
+                                                     {"/srv/app", NodeKind::directory},
+                                                     {"/data/x", NodeKind::directory},
+                                                     {"/etc", NodeKind::directory}};
+    const std::map<std::string, std::string> links = {
+        {"/app", "/"}, {"/work", "/etc"}, {"/w", "/srv/app"}, {"/d", "/data/x"}};
+    for (std::string cwd : {"/app", "/work", "/d"}) {
+        CAPTURE(cwd);
+        s.cwd = cwd;
+        auto e = must(rewrite(p, s, gpu::Detection{}, fake_rootfs(present, links)));
+        CHECK(e.rules.size() == 0 + (rule(e, "/data") ? 1 : 0));
+        REQUIRE(change(e, ChangeAction::skipped, cwd));
+        CHECK(contains(change(e, ChangeAction::skipped, cwd)->reason, "resolves to"));
+    }
+    s.cwd = "/w";
+    auto e = must(rewrite(p, s, gpu::Detection{}, fake_rootfs(present, links)));
+    REQUIRE(rule(e, "/srv/app"));
+    CHECK(rule(e, "/srv/app")->access == kReadWrite);
+    CHECK_FALSE(rule(e, "/w"));
+    // Beneath a path the policy lists read-only: never widened.
+    s.cwd = "/data/x";
+    auto d = must(rewrite(p, s, gpu::Detection{}, fake_rootfs(present, links)));
+    CHECK(rule(d, "/data/x") == nullptr);
+    CHECK(contains(change(d, ChangeAction::skipped, "/data/x")->reason, "filesystem.read_only"));
 }

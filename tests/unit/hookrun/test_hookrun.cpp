@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include <cstdlib>
+#include <ctime>
 #include <filesystem>
 #include <fstream>
 #include <string>
@@ -16,7 +17,7 @@
 #include "hook/hook.hpp"
 #include "plan/plan_dir.hpp"
 #include "specedit/prepare.hpp"
-#include "rootfs/rootfs.hpp"
+#include "policy/document.hpp"
 #include "util/file.hpp"
 
 using namespace osh;
@@ -122,29 +123,39 @@ TEST_CASE("next runtime: found in the fixed PATH; never the shim itself") {
     CHECK_FALSE(specedit::resolve_runtime(*self, *self));
 }
 
-TEST_CASE("plan directory: create, own, refuse another's, remove without following symlinks") {
+const std::string kEdit = std::string(32, 'a');
+const std::string kOtherEdit = std::string(32, 'b');
+
+TEST_CASE("plan directory: bound to one edit and one container; removed without following symlinks") {
     TempDir t;
     std::string run = t.path + "/run";
     bool created = false;
-    REQUIRE(plan::create_plan_dir("c1", &created, run));
+    REQUIRE(plan::create_plan_dir("c1", kEdit, &created, run));
     CHECK(created);
     struct stat st {};
     REQUIRE(::stat((run + "/c1").c_str(), &st) == 0);
     CHECK((st.st_mode & 07777) == 0755);
-    // An existing empty directory is accepted (a second edit), a filled one is not.
-    REQUIRE(plan::create_plan_dir("c1", &created, run));
+    // The same edit again (the same bundle edited twice) is accepted ...
+    REQUIRE(plan::create_plan_dir("c1", kEdit, &created, run));
     CHECK_FALSE(created);
+    // ... another edit for the same directory is not (two runtime roots, one id).
+    auto other = plan::create_plan_dir("c1", kOtherEdit, nullptr, run);
+    REQUIRE_FALSE(other);
+    CHECK(other.error().message.find("already bound to another spec edit") != std::string::npos);
 
-    auto dir = plan::open_plan_dir("c1", std::string_view("c1"), run);
-    REQUIRE(dir);
-    REQUIRE(file::write_atomic(dir->get(), plan::kOwnerFile, "c1", 0644));
-    auto again = plan::create_plan_dir("c1", nullptr, run);
-    REQUIRE_FALSE(again);
-    // The message says whose plan it is and what to do with a stale one.
-    CHECK(again.error().message.find("the plan of container c1") != std::string::npos);
-    CHECK(again.error().message.find("remove the directory and retry") != std::string::npos);
-    CHECK(plan::open_plan_dir("c1", std::string_view("c1"), run));
-    CHECK_FALSE(plan::open_plan_dir("c1", std::string_view("other"), run));    // owned by c1
+    const plan::Owner owner{"c1", 4242, 77};
+    CHECK_FALSE(plan::open_plan_dir("c1", kOtherEdit, owner, run));  // not this edit's
+    {
+        auto dir = plan::open_plan_dir("c1", kEdit, owner, run);
+        REQUIRE(dir);
+        REQUIRE(plan::write_owner(dir->get(), owner));
+    }
+    // The same creation again (a hook registered twice) is accepted; another is not.
+    CHECK(plan::open_plan_dir("c1", kEdit, owner, run));
+    auto second = plan::open_plan_dir("c1", kEdit, plan::Owner{"c1", 4243, 78}, run);
+    REQUIRE_FALSE(second);
+    CHECK(second.error().message.find("already planned for another creation") != std::string::npos);
+    CHECK_FALSE(plan::open_plan_dir("c1", kEdit, plan::Owner{"other", 4242, 77}, run));
     CHECK_FALSE(plan::remove_plan_dir("c1", std::string_view("other"), run));  // left in place
     CHECK(fs::exists(run + "/c1"));
 
@@ -159,25 +170,26 @@ TEST_CASE("plan directory: create, own, refuse another's, remove without followi
     // A symlinked key is never followed.
     fs::create_directory(t.path + "/elsewhere");
     fs::create_directory_symlink(t.path + "/elsewhere", run + "/c2");
-    CHECK_FALSE(plan::open_plan_dir("c2", std::nullopt, run));
-    CHECK_FALSE(plan::create_plan_dir("c2", nullptr, run));
+    CHECK_FALSE(plan::open_plan_dir("c2", kEdit, owner, run));
+    CHECK_FALSE(plan::create_plan_dir("c2", kEdit, nullptr, run));
 
-    CHECK_FALSE(plan::create_plan_dir("..", nullptr, run));
-    CHECK_FALSE(plan::create_plan_dir("a/b", nullptr, run));
+    CHECK_FALSE(plan::create_plan_dir("..", kEdit, nullptr, run));
+    CHECK_FALSE(plan::create_plan_dir("a/b", kEdit, nullptr, run));
+    CHECK_FALSE(plan::create_plan_dir("c3", "not-a-key", nullptr, run));
 }
 
-TEST_CASE("plan directory: an unused (empty) one is removed on delete, a planned one stays") {
+TEST_CASE("plan directory: an unused one is removed on delete, a planned one stays") {
     TempDir t;
     std::string run_root = t.path + "/run";
     bool created = false;
-    REQUIRE(plan::create_plan_dir("ctr-empty", &created, run_root));
+    REQUIRE(plan::create_plan_dir("ctr-empty", kEdit, &created, run_root));
     CHECK(created);
     CHECK(plan::remove_unused_plan_dir("ctr-empty", run_root));
     CHECK_FALSE(fs::exists(run_root + "/ctr-empty"));
     CHECK(plan::remove_unused_plan_dir("ctr-empty", run_root));  // missing: success
 
-    REQUIRE(plan::create_plan_dir("ctr-planned", &created, run_root));
-    write_file(run_root + "/ctr-planned/owner", "ctr-planned");
+    REQUIRE(plan::create_plan_dir("ctr-planned", kEdit, &created, run_root));
+    write_file(run_root + "/ctr-planned/owner", "ctr-planned\n1 1\n");
     CHECK(plan::remove_unused_plan_dir("ctr-planned", run_root));
     CHECK(fs::exists(run_root + "/ctr-planned/owner"));  // poststop's to remove
 
@@ -189,6 +201,38 @@ TEST_CASE("plan directory: an unused (empty) one is removed on delete, a planned
 
     CHECK_FALSE(plan::remove_unused_plan_dir("../run", run_root));
     CHECK(fs::exists(run_root));
+}
+
+TEST_CASE("plan directory: orphans are swept, never one in use") {
+    TempDir t;
+    std::string run = t.path + "/run";
+    // A container whose pid is gone, one that still runs (this process), an
+    // edit an hour old that no container used, and a fresh edit.
+    for (const char* k : {"gone", "alive", "stale", "fresh"}) REQUIRE(plan::create_plan_dir(k, kEdit, nullptr, run));
+    write_file(run + "/gone/owner", "gone\n999999999 12345\n");
+    write_file(run + "/alive/owner",
+               "alive\n" + std::to_string(::getpid()) + " " +
+                   std::to_string(plan::process_start_time(::getpid())) + "\n");
+    struct timespec old[2] = {{::time(nullptr) - 2 * plan::kUnusedEditSeconds, 0},
+                              {::time(nullptr) - 2 * plan::kUnusedEditSeconds, 0}};
+    REQUIRE(::utimensat(AT_FDCWD, (run + "/stale/edit").c_str(), old, 0) == 0);
+    // A hook at work on a stale-looking directory holds its lock: left alone.
+    REQUIRE(plan::create_plan_dir("busy", kEdit, nullptr, run));
+    REQUIRE(::utimensat(AT_FDCWD, (run + "/busy/edit").c_str(), old, 0) == 0);
+    auto busy = plan::open_plan_dir("busy", kEdit, plan::Owner{"busy", 1, 1}, run);
+    REQUIRE(busy);
+
+    CHECK(plan::process_start_time(::getpid()) > 0);
+    auto rep = plan::sweep_orphans(run);
+    CHECK(rep.removed.size() == 2);
+    CHECK_FALSE(fs::exists(run + "/gone"));
+    CHECK_FALSE(fs::exists(run + "/stale"));
+    CHECK(fs::exists(run + "/alive"));
+    CHECK(fs::exists(run + "/fresh"));
+    CHECK(fs::exists(run + "/busy"));
+    bool named = false;
+    for (const auto& r : rep.removed) named = named || r.find("pid 999999999 no longer runs") != std::string::npos;
+    CHECK(named);
 }
 
 TEST_CASE("plan keys: random tokens, and keys read back from a mount source") {
@@ -243,6 +287,18 @@ TEST_CASE("inject: the id keys the plan directory; a failed edit removes it agai
     REQUIRE(again);
     CHECK_FALSE(*again);
 
+    // The same bundle edited for another id re-keys cleanly: a new
+    // directory and edit key, the old unused directory gone.
+    auto rekey = specedit::prepare_bundle(bundle, std::string("ctr-9"), setup);
+    REQUIRE(rekey);
+    CHECK(*rekey);
+    CHECK(fs::is_directory(setup.run_root + "/ctr-9"));
+    CHECK_FALSE(fs::exists(setup.run_root + "/ctr-1"));
+    std::ifstream cfg(bundle + "/config.json");
+    std::string text((std::istreambuf_iterator<char>(cfg)), std::istreambuf_iterator<char>());
+    CHECK(text.find("/ctr-9") != std::string::npos);
+    CHECK(text.find("/ctr-1") == std::string::npos);
+
     std::string bad = t.path + "/bad";
     fs::create_directory(bad);
     write_file(bad + "/config.json", R"({"process":{"args":[]}})");
@@ -250,125 +306,13 @@ TEST_CASE("inject: the id keys the plan directory; a failed edit removes it agai
     CHECK_FALSE(fs::exists(setup.run_root + "/ctr-2"));
 }
 
-TEST_CASE("live /dev: nodes and directories listed, symlinks never followed") {
-    TempDir t;
-    std::string root = t.path + "/rootfs";
-    fs::create_directories(root + "/dev/dri");
-    write_file(root + "/dev/regular", "");
-    ::mkfifo((root + "/dev/fifo").c_str(), 0600);  // must not block the walk
-    fs::create_directory_symlink("/etc", root + "/dev/escape");
-    fs::create_directories(t.path + "/outside");
-    write_file(t.path + "/outside/nvidia0", "");
-    fs::create_directory_symlink("../../outside", root + "/dev/up");
-    auto rootfd = rootfs::open_rootfs(0, root);
-    REQUIRE(rootfd);
-    auto nodes = rootfs::list_live_dev(rootfd->get());
-    REQUIRE(nodes);
-    auto type_of = [&](const std::string& p) {
-        for (const auto& n : *nodes)
-            if (n.path == p) return n.type;
-        return '-';
-    };
-    CHECK(type_of("/dev/dri") == 'd');
-    CHECK(type_of("/dev/regular") == 'f');
-    CHECK(type_of("/dev/fifo") == 'o');
-    CHECK(type_of("/dev/escape") == 'o');
-    CHECK(type_of("/dev/up") == 'o');
-    CHECK(type_of("/dev/up/nvidia0") == '-');
-    for (const auto& n : *nodes) CHECK(n.path.rfind("/dev/escape/", 0) != 0);
-
-    // The probe resolves inside the root: an absolute symlink stays in it.
-    fs::create_directories(root + "/etc");
-    fs::create_symlink("/etc/passwd", root + "/passwd-link");
-    auto probe = rootfs::rootfs_probe(rootfd->get());
-    CHECK(probe("/dev/dri") == policy::NodeKind::directory);
-    CHECK(probe("/nope") == policy::NodeKind::missing);
-    CHECK(probe("/passwd-link") == policy::NodeKind::missing);  // /etc/passwd of the rootfs, absent
-}
-
-TEST_CASE("live /dev: a /dev that is a symlink or a file is refused by name, never followed") {
-    TempDir t;
-    fs::create_directories(t.path + "/host/nvidia0");
-    const std::string links[] = {t.path + "/host", "../../../host"};
-    for (const std::string& target : links) {
-        std::string root = t.path + "/rootfs";
-        fs::remove_all(root);
-        fs::create_directories(root);
-        fs::create_directory_symlink(target, root + "/dev");
-        auto rootfd = rootfs::open_rootfs(0, root);
-        REQUIRE(rootfd);
-        auto nodes = rootfs::list_live_dev(rootfd->get());
-        REQUIRE_FALSE(nodes);
-        CHECK(nodes.error().what().find("/dev in the container is a symbolic link") !=
-              std::string::npos);
-    }
-    std::string root = t.path + "/rootfs-file";
-    fs::create_directories(root);
-    write_file(root + "/dev", "");
-    auto rootfd = rootfs::open_rootfs(0, root);
-    REQUIRE(rootfd);
-    auto nodes = rootfs::list_live_dev(rootfd->get());
-    REQUIRE_FALSE(nodes);
-    CHECK(nodes.error().what().find("/dev in the container is not a directory") !=
-          std::string::npos);
-}
-
-TEST_CASE("passwd/group lookups read the image's files, never NSS") {
-    const std::string passwd =
-        "root:x:0:0:root:/root:/bin/sh\nbad:x:notnum:1::/:\napp:x:1000:1000::/home/app:/bin/sh";
-    CHECK(*rootfs::lookup_id(passwd, "root") == 0);
-    CHECK(*rootfs::lookup_id(passwd, "app") == 1000);
-    CHECK_FALSE(rootfs::lookup_id(passwd, "bad"));
-    CHECK_FALSE(rootfs::lookup_id(passwd, "nobody"));
-    CHECK_FALSE(rootfs::lookup_id(passwd, ""));
-    CHECK_FALSE(rootfs::lookup_id("big:x:99999999999:0::/:", "big"));
-
-    TempDir t;
-    fs::create_directories(t.path + "/rootfs/etc");
-    write_file(t.path + "/rootfs/etc/group", "video:x:44:\n");
-    fs::create_symlink("/etc/group", t.path + "/rootfs/g");
-    auto rootfd = rootfs::open_rootfs(0, t.path + "/rootfs");
-    REQUIRE(rootfd);
-    auto text = rootfs::read_file_in_root(rootfd->get(), "/g", 4096);  // resolved inside the root
-    REQUIRE(text);
-    CHECK(*rootfs::lookup_id(*text, "video") == 44);
-    CHECK_FALSE(rootfs::read_file_in_root(rootfd->get(), "/etc", 4096));  // not a regular file
-}
-
-TEST_CASE("image files: a device node or FIFO is never opened, only regular files are read") {
-    TempDir t;
-    std::string root = t.path + "/rootfs";
-    fs::create_directories(root + "/etc");
-    REQUIRE(::mkfifo((root + "/etc/group").c_str(), 0644) == 0);  // no writer
-    auto rootfd = rootfs::open_rootfs(0, root);
-    REQUIRE(rootfd);
-    auto fifo = rootfs::read_file_in_root(rootfd->get(), "/etc/group", 4096);
-    REQUIRE_FALSE(fifo);
-    CHECK(fifo.error().what() == "/etc/group in the container: not a regular file");
-    // /dev/tty (5:0): opening it without a controlling terminal fails with
-    // ENXIO, so an error naming ENXIO would mean the device was opened.
-    if (::mknod((root + "/etc/passwd").c_str(), S_IFCHR | 0644, ::makedev(5, 0)) == 0) {
-        auto dev = rootfs::read_file_in_root(rootfd->get(), "/etc/passwd", 4096);
-        REQUIRE_FALSE(dev);
-        CHECK(dev.error().err == 0);
-        CHECK(dev.error().what() == "/etc/passwd in the container: not a regular file");
-    } else {
-        MESSAGE("mknod needs CAP_MKNOD: the device-node half of this test did not run");
-    }
-    write_file(root + "/etc/hosts", "127.0.0.1 localhost\n");
-    auto reg = rootfs::read_file_in_root(rootfd->get(), "/etc/hosts", 4096);
-    REQUIRE(reg);
-    CHECK(*reg == "127.0.0.1 localhost\n");
-    CHECK_FALSE(rootfs::read_file_in_root(rootfd->get(), "/etc/hosts", 4));  // over the cap
-}
-
 TEST_CASE("policy names from the annotation are plain names") {
-    CHECK(hook::valid_policy_name("gpu-notebooks"));
-    CHECK(hook::valid_policy_name("ci_v2.1"));
-    CHECK_FALSE(hook::valid_policy_name(""));
-    CHECK_FALSE(hook::valid_policy_name("../etc/shadow"));
-    CHECK_FALSE(hook::valid_policy_name("a/b"));
-    CHECK_FALSE(hook::valid_policy_name(".hidden"));
-    CHECK_FALSE(hook::valid_policy_name("a..b"));
-    CHECK_FALSE(hook::valid_policy_name(std::string(65, 'a')));
+    CHECK(policy::valid_policy_name("gpu-notebooks"));
+    CHECK(policy::valid_policy_name("ci_v2.1"));
+    CHECK_FALSE(policy::valid_policy_name(""));
+    CHECK_FALSE(policy::valid_policy_name("../etc/shadow"));
+    CHECK_FALSE(policy::valid_policy_name("a/b"));
+    CHECK_FALSE(policy::valid_policy_name(".hidden"));
+    CHECK_FALSE(policy::valid_policy_name("a..b"));
+    CHECK_FALSE(policy::valid_policy_name(std::string(65, 'a')));
 }

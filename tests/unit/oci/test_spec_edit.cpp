@@ -24,6 +24,8 @@ oci::EditParams params() {
     oci::EditParams p;
     p.host_binary = "/usr/libexec/oci-sandbox/oci-sandbox-hook";
     p.plan_host_dir = "/run/oci-sandbox/c1";
+    p.plan_run_root = "/run/oci-sandbox";
+    p.edit_key = std::string(32, 'a');
     p.hook_args = {"--policy", "/etc/oci-sandbox/policy.json"};
     p.annotations = {{"oci-sandbox/plan", "c1"}};
     return p;
@@ -45,8 +47,8 @@ rapidjson::Document parse_doc(const std::string& text) {
 // (same keys, same order, same values) to the original.
 void undo(Value& e, const Value& orig, rapidjson::Document::AllocatorType& a) {
     Value& args = e["process"]["args"];
-    REQUIRE(args.Size() > 5);
-    args.Erase(args.Begin(), args.Begin() + 5);
+    REQUIRE(args.Size() > 7);
+    args.Erase(args.Begin(), args.Begin() + 7);
 
     auto restore_container = [&](Value& parent, const Value* orig_parent, const char* key,
                                  size_t pop) {
@@ -188,11 +190,11 @@ TEST_CASE("edit of every corpus config: only our additions, everything else kept
         // The edited spec as the hook will read it.
         auto after = oci::parse_spec(out->text, "edited");
         REQUIRE_MESSAGE(after, (after ? "" : after.error().what()));
-        REQUIRE(after->args.size() == spec->args.size() + 5);
-        CHECK(std::vector<std::string>(after->args.begin(), after->args.begin() + 5) ==
+        REQUIRE(after->args.size() == spec->args.size() + 7);
+        CHECK(std::vector<std::string>(after->args.begin(), after->args.begin() + 7) ==
               std::vector<std::string>{"/.oci-sandbox/oci-sandbox-hook", "exec", "--plan",
-                                       "/.oci-sandbox/plan", "--"});
-        CHECK(std::vector<std::string>(after->args.begin() + 5, after->args.end()) == spec->args);
+                                       "/.oci-sandbox/plan", "--key", p.edit_key, "--"});
+        CHECK(std::vector<std::string>(after->args.begin() + 7, after->args.end()) == spec->args);
         REQUIRE(after->hooks.create_runtime.size() == spec->hooks.create_runtime.size() + 1);
         CHECK(after->hooks.create_runtime.back().path == p.host_binary);
         CHECK(after->hooks.create_runtime.back().args ==
@@ -281,7 +283,7 @@ TEST_CASE("changed params update our entries in place; never duplicated") {
 
     p.hook_args = {"--policy", "/etc/other.json"};
     p.plan_host_dir = "/run/oci-sandbox/c2";
-    p.container_plan_dir = "/.oci-sandbox/plan2";
+    p.edit_key = std::string(32, 'b');
     p.annotations = {{"oci-sandbox/plan", "c2"}};
     auto second = oci::edit_spec_text(first->text, p, "c");
     REQUIRE_MESSAGE(second, (second ? "" : second.error().what()));
@@ -291,10 +293,16 @@ TEST_CASE("changed params update our entries in place; never duplicated") {
     CHECK(s->hooks.create_runtime.size() == 3);
     CHECK(s->hooks.create_runtime.back().args.back() == "/etc/other.json");
     CHECK(s->hooks.poststop.size() == 2);
-    // The old plan mount stays (another destination); the args are re-wrapped, not double-wrapped.
-    CHECK(s->args.at(3) == "/.oci-sandbox/plan2");
-    CHECK(s->args.at(4) == "--");
-    CHECK(s->args.at(5) == "sh");
+    // The old plan mount (ours: from beneath the run root) is replaced; the
+    // args are re-wrapped with the new key, not double-wrapped.
+    CHECK(s->args.at(3) == "/.oci-sandbox/plan");
+    CHECK(s->args.at(5) == std::string(32, 'b'));
+    CHECK(s->args.at(6) == "--");
+    CHECK(s->args.at(7) == "sh");
+    CHECK(std::count_if(s->mounts.begin(), s->mounts.end(), [](const oci::Mount& m) {
+              return m.destination == "/.oci-sandbox/plan";
+          }) == 1);
+    CHECK(s->mounts.back().source == "/run/oci-sandbox/c2");
     CHECK(std::count(s->args.begin(), s->args.end(), "exec") == 1);
     CHECK(s->annotations.at("oci-sandbox/plan") == "c2");
 
@@ -385,8 +393,8 @@ TEST_CASE("numbers, escapes and unicode survive an edit") {
     CHECK(contains(out->text, "-9223372036854775808"));
     CHECK(contains(out->text, "0.1"));
     CHECK(contains(out->text, "3.141592653589793"));
-    CHECK(e["process"]["args"][6] == orig["process"]["args"][1]);
-    CHECK(e["process"]["args"][6].GetStringLength() == 5);  // é (2) NUL " backslash
+    CHECK(e["process"]["args"][8] == orig["process"]["args"][1]);
+    CHECK(e["process"]["args"][8].GetStringLength() == 5);  // é (2) NUL " backslash
     CHECK(e.MemberCount() ==
           orig.MemberCount() + 3);  // duplicate keys kept; +hooks +mounts +annotations
 }
@@ -501,7 +509,7 @@ TEST_CASE("linux.readonlyPaths: the host-wide /proc paths are added once, others
     std::vector<std::string> ro;
     for (const auto& v : d["linux"]["readonlyPaths"].GetArray()) ro.emplace_back(v.GetString());
     CHECK(ro == std::vector<std::string>{"/proc/sys", "/proc/asound", "/proc/bus", "/proc/fs",
-                                         "/proc/irq", "/proc/sysrq-trigger"});
+                                         "/proc/irq", "/proc/pressure", "/proc/sysrq-trigger"});
     auto twice = oci::edit_spec_text(out->text, params(), "c", oci::SpecFormat::compact);
     REQUIRE(twice);
     CHECK_FALSE(twice->changed);
@@ -519,4 +527,94 @@ TEST_CASE("a zero with a large exponent survives an edit as zero (found by fuzz_
     REQUIRE_MESSAGE(out, (out ? "" : out.error().what()));
     auto d = parse_doc(out->text);
     for (const auto& v : d["x"].GetArray()) CHECK(v.GetDouble() == 0.0);
+}
+
+TEST_CASE("mounts: nothing at, above or below ours, in any spelling; ours last") {
+    const std::string head = R"({"process":{"args":["sh"]},"mounts":[)";
+    struct Case {
+        const char* mount;
+        bool refused;
+    };
+    const Case cases[] = {
+        {R"({"destination":"/.oci-sandbox/oci-sandbox-hook","type":"bind","source":"/tmp/fake"})", true},
+        {R"({"destination":"/.oci-sandbox","type":"bind","source":"/tmp/dir"})", true},
+        {R"({"destination":"//.oci-sandbox/","type":"bind","source":"/tmp/dir"})", true},
+        {R"({"destination":"/.oci-sandbox/./plan/","type":"bind","source":"/tmp/dir"})", true},
+        {R"({"destination":"/.oci-sandbox/x/../plan","type":"bind","source":"/tmp/dir"})", true},
+        {R"({"destination":"/x/../../.oci-sandbox/plan","type":"bind","source":"/tmp/dir"})", true},
+        {R"({"destination":".oci-sandbox/plan","type":"bind","source":"/tmp/dir"})", true},
+        {R"({"destination":"/.oci-sandbox/plan/sub","type":"bind","source":"/tmp/dir"})", true},
+        {R"({"destination":"/.oci-sandbox/other","type":"bind","source":"/tmp/dir"})", true},
+        {R"({"destination":"/","type":"bind","source":"/"})", true},
+        // A plan mount not from beneath the run root is a decoy, not ours.
+        {R"({"destination":"/.oci-sandbox/plan","type":"bind","source":"/tmp/plan"})", true},
+        {R"({"destination":"/.oci-sandboxes","type":"bind","source":"/tmp/dir"})", false},
+        {R"({"destination":"/data","type":"bind","source":"/tmp/dir"})", false},
+    };
+    for (const auto& c : cases) {
+        CAPTURE(c.mount);
+        auto out = oci::edit_spec_text(head + c.mount + "]}", params(), "c");
+        CHECK(out.has_value() != c.refused);
+        if (!out) CHECK(contains(out.error().message, "/mounts/0"));
+    }
+    // Ours go last, after a mount that was there before; a second edit keeps them there.
+    auto out = oci::edit_spec_text(head + R"({"destination":"/data","type":"bind","source":"/x"}]})",
+                                   params(), "c");
+    REQUIRE(out);
+    auto s = oci::parse_spec(out->text, "edited");
+    REQUIRE(s);
+    REQUIRE(s->mounts.size() == 3);
+    CHECK(s->mounts[1].destination == "/.oci-sandbox/oci-sandbox-hook");
+    CHECK(s->mounts[2].destination == "/.oci-sandbox/plan");
+    // A mount added after our edit (another tool) moves ours last again.
+    auto d = parse_doc(out->text);
+    rapidjson::Value extra(rapidjson::kObjectType);
+    extra.AddMember("destination", "/late", d.GetAllocator());
+    extra.AddMember("type", "tmpfs", d.GetAllocator());
+    d["mounts"].PushBack(extra, d.GetAllocator());
+    auto again = oci::edit_spec_text(json::write(d), params(), "c");
+    REQUIRE(again);
+    CHECK(again->changed);
+    auto s2 = oci::parse_spec(again->text, "edited");
+    REQUIRE(s2);
+    CHECK(s2->mounts.back().destination == "/.oci-sandbox/plan");
+    CHECK(s2->mounts[1].destination == "/late");
+}
+
+TEST_CASE("exec --process: the enforcer in front of the command, every other field kept") {
+    const std::string proc =
+        R"({"terminal":true,"user":{"uid":1000,"gid":1000,"additionalGids":[0]},"args":["sh","-c","id"],)"
+        R"("env":["A=1"],"cwd":"/w","capabilities":{"bounding":["CAP_KILL"]},"x-unknown":[1.50]})";
+    auto out = oci::edit_process_text(proc, params(), "process.json");
+    REQUIRE_MESSAGE(out, (out ? "" : out.error().what()));
+    CHECK(out->changed);
+    auto d = parse_doc(out->text);
+    REQUIRE(d["args"].Size() == 10);
+    CHECK(std::string(d["args"][0].GetString()) == "/.oci-sandbox/oci-sandbox-hook");
+    CHECK(std::string(d["args"][5].GetString()) == std::string(32, 'a'));
+    CHECK(std::string(d["args"][7].GetString()) == "sh");
+    CHECK(d["user"]["uid"].GetInt() == 1000);
+    CHECK(d["cwd"] == "/w");
+    CHECK(d["terminal"].GetBool());
+    CHECK(contains(out->text, "1.5"));
+    auto twice = oci::edit_process_text(out->text, params(), "process.json");
+    REQUIRE(twice);
+    CHECK_FALSE(twice->changed);
+    // A process already wrapped with another key is rewrapped with ours.
+    auto p2 = params();
+    p2.edit_key = std::string(32, 'c');
+    auto re = oci::edit_process_text(out->text, p2, "process.json");
+    REQUIRE(re);
+    auto d2 = parse_doc(re->text);
+    CHECK(d2["args"].Size() == 10);
+    CHECK(std::string(d2["args"][5].GetString()) == std::string(32, 'c'));
+    CHECK_FALSE(oci::edit_process_text(R"({"args":[]})", params(), "p"));
+    CHECK_FALSE(oci::edit_process_text(R"({"cwd":"/"})", params(), "p"));
+    auto w = oci::wrapped_by_enforcer({"/.oci-sandbox/oci-sandbox-hook", "exec", "--plan", "/p",
+                                       "--key", "k", "--", "sh"},
+                                      "/.oci-sandbox/oci-sandbox-hook");
+    REQUIRE(w);
+    CHECK(w->plan_dir == "/p");
+    CHECK(w->edit_key == "k");
+    CHECK_FALSE(oci::wrapped_by_enforcer({"sh"}, "/.oci-sandbox/oci-sandbox-hook"));
 }

@@ -280,7 +280,7 @@ TEST_CASE("version is required and must be 1") {
 
 TEST_CASE("unknown fields anywhere are errors listing the allowed fields") {
     expect_one(doc("\"extra\": 1"), "/extra",
-               {"unknown field \"extra\"", "allowed: version, filesystem, gpu, landlock, seccomp, "
+               {"unknown field \"extra\"", "allowed: version, selectable, filesystem, gpu, landlock, seccomp, "
                                            "process, network, failure, log"});
     expect_one(doc("\"filesystem\": {\"readonly\": []}"), "/filesystem/readonly",
                {"unknown field \"readonly\"", "allowed: read_only, read_write, rules, include_workdir, baseline"});

@@ -1,0 +1,35 @@
+// Checks the hook makes before it plans, shared with `explain` so the dry
+// run reaches the same verdict: the network namespace, and the run_as ids
+// read from the image.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "oci/spec.hpp"
+#include "policy/document.hpp"
+#include "util/result.hpp"
+
+namespace osh::hook {
+
+// Whether the container gets a network namespace of its own: a new one, or
+// one joined by path that is not the host's (the hook and explain run in
+// the host's). Docker's --network host passes the host's namespace by path.
+struct NetnsVerdict {
+    bool private_ns = false;
+    std::string why;
+};
+NetnsVerdict netns_verdict(const oci::Spec& spec);
+
+// The run_as ids, resolved from the image's own /etc/passwd and /etc/group
+// (never NSS) under `rootfd` (-1: no rootfs). A name is the image's claim:
+// one that maps to uid or gid 0 would make "run as nobody" run as root, so
+// it fails (failure kind privilege_drop); only the number 0 in the policy
+// asks for root. A user named without a group gets its primary group.
+struct PlannedIds {
+    std::optional<uint32_t> uid, gid;
+};
+Result<PlannedIds> plan_ids(const policy::ProcessPolicy& proc, int rootfd);
+
+}  // namespace osh::hook

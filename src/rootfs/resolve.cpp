@@ -1,0 +1,175 @@
+#include "rootfs/resolve.hpp"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <deque>
+#include <vector>
+
+#include "rootfs/open.hpp"
+#include "util/fd.hpp"
+
+namespace osh::rootfs {
+
+namespace {
+
+constexpr int kMaxLinks = 40;  // the kernel's own limit (MAXSYMLINKS)
+
+NodeKind kind_of(mode_t m) {
+    switch (m & S_IFMT) {
+        case S_IFDIR:
+            return NodeKind::directory;
+        case S_IFREG:
+            return NodeKind::regular;
+        case S_IFCHR:
+            return NodeKind::char_device;
+        case S_IFBLK:
+            return NodeKind::block_device;
+        case S_IFSOCK:
+            return NodeKind::socket;
+        case S_IFIFO:
+            return NodeKind::fifo;
+        default:
+            return NodeKind::other;
+    }
+}
+
+void split_into(std::string_view p, std::deque<std::string>& out, bool front) {
+    std::vector<std::string> parts;
+    size_t i = 0;
+    while (i < p.size()) {
+        size_t j = p.find('/', i);
+        if (j == std::string_view::npos) j = p.size();
+        if (j > i) parts.emplace_back(p.substr(i, j - i));
+        i = j + 1;
+    }
+    if (front)
+        out.insert(out.begin(), parts.begin(), parts.end());
+    else
+        out.insert(out.end(), parts.begin(), parts.end());
+}
+
+std::string join(const std::vector<std::string>& parts) {
+    if (parts.empty()) return "/";
+    std::string s;
+    for (const auto& p : parts) s += "/" + p;
+    return s;
+}
+
+}  // namespace
+
+Result<PathFact> resolve(int rootfd, std::string_view container_path) {
+    PathFact fact;
+    fact.path = std::string(container_path);
+    std::vector<std::string> done;  // resolved components: no symlink among them
+    std::deque<std::string> todo;
+    split_into(container_path, todo, false);
+    UniqueFd cur(::fcntl(rootfd, F_DUPFD_CLOEXEC, 0));
+    if (!cur) return fail_errno("dup root fd", errno);
+    int links = 0;
+
+    auto reopen_done = [&]() -> Result<void> {
+        auto fd = open_exact(rootfd, join(done));
+        if (!fd) return unexpected(fd.error());
+        cur = std::move(*fd);
+        return {};
+    };
+    // Nothing at `done` + `name` (+ the rest, lexically).
+    auto missing = [&](const std::string& name) {
+        std::vector<std::string> rest = done;
+        rest.push_back(name);
+        for (const auto& c : todo) {
+            if (c == ".")
+                continue;
+            else if (c == "..") {
+                if (!rest.empty()) rest.pop_back();
+            } else {
+                rest.push_back(c);
+            }
+        }
+        fact.resolved = join(rest);
+        fact.kind = NodeKind::missing;
+        return fact;
+    };
+
+    while (!todo.empty()) {
+        std::string c = std::move(todo.front());
+        todo.pop_front();
+        if (c == ".") continue;
+        if (c == "..") {
+            if (!done.empty()) {
+                done.pop_back();
+                if (auto r = reopen_done(); !r) return unexpected(r.error());
+            }
+            continue;
+        }
+        struct stat st {};
+        if (::fstatat(cur.get(), c.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) {
+            if (errno == ENOENT || errno == ENOTDIR) return missing(c);
+            return fail_errno("stat " + join(done) + (done.empty() ? "" : "/") + c +
+                                  " in the container",
+                              errno);
+        }
+        if (S_ISLNK(st.st_mode)) {
+            if (++links > kMaxLinks)
+                return fail_errno("resolve " + fact.path + " in the container", ELOOP);
+            char buf[4096];
+            ssize_t n = ::readlinkat(cur.get(), c.c_str(), buf, sizeof buf);
+            if (n < 0) return fail_errno("readlink " + join(done) + "/" + c, errno);
+            if (static_cast<size_t>(n) >= sizeof buf)
+                return fail_errno("readlink " + join(done) + "/" + c, ENAMETOOLONG);
+            std::string target(buf, static_cast<size_t>(n));
+            std::string link = join(done) + (done.empty() ? "" : "/") + c;
+            fact.links.push_back(link + " -> " + target);
+            if (!target.empty() && target.front() == '/') {
+                done.clear();
+                if (auto r = reopen_done(); !r) return unexpected(r.error());
+            }
+            split_into(target, todo, true);
+            continue;
+        }
+        done.push_back(c);
+        if (!todo.empty()) {
+            if (!S_ISDIR(st.st_mode)) {
+                done.pop_back();
+                return missing(c);
+            }
+            UniqueFd next(
+                ::openat(cur.get(), c.c_str(), O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+            if (!next) return fail_errno("open " + join(done) + " in the container", errno);
+            cur = std::move(next);
+            continue;
+        }
+        fact.kind = kind_of(st.st_mode);
+        fact.id = ObjectId{static_cast<uint64_t>(st.st_dev), static_cast<uint64_t>(st.st_ino)};
+        if (S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode)) {
+            fact.major = ::major(st.st_rdev);
+            fact.minor = ::minor(st.st_rdev);
+        }
+    }
+    fact.resolved = join(done);
+    if (done.empty()) {  // the root itself
+        struct stat st {};
+        if (::fstat(rootfd, &st) != 0) return fail_errno("stat the container's root", errno);
+        fact.kind = NodeKind::directory;
+        fact.id = ObjectId{static_cast<uint64_t>(st.st_dev), static_cast<uint64_t>(st.st_ino)};
+    }
+    return fact;
+}
+
+PathProbe probe_at(int rootfd) {
+    return [rootfd](const std::string& p) -> std::optional<PathFact> {
+        auto f = resolve(rootfd, p);
+        if (!f) return std::nullopt;
+        return std::move(*f);
+    };
+}
+
+PathProbe no_rootfs() {
+    return [](const std::string&) -> std::optional<PathFact> { return std::nullopt; };
+}
+
+}  // namespace osh::rootfs

@@ -1,0 +1,35 @@
+// The one resolver of container paths, used by the hook and `explain`: a path
+// a rule names is resolved inside the container's root, one component at a
+// time, so every symlink on the way is seen and named (the policy decides
+// whether a right may follow it) and none leads out of the root.
+#pragma once
+
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "rootfs/facts.hpp"
+#include "util/result.hpp"
+
+namespace osh::rootfs {
+
+// Resolves `container_path` (absolute) under `rootfd` (an O_PATH directory
+// fd of the container's root). Symlinks are followed as the kernel would
+// inside the container (absolute targets from the root, ".." clamped at
+// it), at most 40 of them (ELOOP). A path that leads to nothing is a fact
+// (kind missing, `resolved` naming where it would be), not an error; an
+// error is a lookup the hook could not make (EACCES, ELOOP, ...).
+Result<PathFact> resolve(int rootfd, std::string_view container_path);
+
+// Facts for the policy rewrite: nullopt when nothing can be known (no rootfs
+// to look at, or the lookup failed: the caller says "unknown").
+using PathProbe = std::function<std::optional<PathFact>(const std::string& container_path)>;
+
+// A probe over a root fd that must outlive it.
+PathProbe probe_at(int rootfd);
+
+// A probe that knows nothing (`explain --config`, no rootfs).
+PathProbe no_rootfs();
+
+}  // namespace osh::rootfs
