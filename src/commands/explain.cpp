@@ -29,7 +29,7 @@ struct ExplainOptions {
 };
 
 int fail_with(const std::string& msg) {
-    std::cerr << "oci-sandbox-hook: explain: " << msg << "\n";
+    std::cerr << "oci-sandbox-hook explain: " << msg << "\n";
     return 1;
 }
 
@@ -73,7 +73,7 @@ int run_explain(const ExplainOptions& o) {
     policy::PathProbe probe = policy::no_rootfs_probe();
     if (!o.bundle.empty()) {
         if (spec->root_path.empty()) {
-            std::cerr << "oci-sandbox-hook: explain: " << config_path
+            std::cerr << "oci-sandbox-hook explain: " << config_path
                       << ": no root.path; paths in the rootfs are assumed present\n";
         } else {
             std::string rootfs =
@@ -82,7 +82,7 @@ int run_explain(const ExplainOptions& o) {
             if (p)
                 probe = std::move(*p);
             else
-                std::cerr << "oci-sandbox-hook: explain: " << p.error().what()
+                std::cerr << "oci-sandbox-hook explain: " << p.error().what()
                           << "; paths in the rootfs are assumed present\n";
         }
     }

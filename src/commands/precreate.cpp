@@ -12,6 +12,7 @@
 #include "commands/commands.hpp"
 #include "hookrun/prepare.hpp"
 #include "util/file.hpp"
+#include "util/userns.hpp"
 
 namespace osh::commands {
 
@@ -33,6 +34,16 @@ void add_precreate(CLI::App& app, int& exit_code) {
         if (!setup) return fail_with(setup.error());
         auto in = file::read_fd(STDIN_FILENO, "the spec on stdin");
         if (!in) return fail_with(in.error());
+        // Rootless podman reads the same containers.conf.d drop-in as root
+        // podman, but runs its hooks in a user namespace where root is an
+        // unprivileged user: no plan directory can be made there. Rootless
+        // engines are not supported yet, so their containers pass unchanged
+        // (as without oci-sandbox-hook) instead of failing every rootless run.
+        if (!userns::running_as_host_root()) {
+            std::cout << *in << std::flush;
+            exit_code = std::cout ? 0 : 1;
+            return;
+        }
         auto out = hookrun::prepare_spec_text(*in, *setup);
         if (!out) return fail_with(out.error());
         std::cout << *out << std::flush;
