@@ -114,7 +114,7 @@ Result<std::string> dropin_text(const Main& m, const Options& o) {
                         " outside its tables; write that setting under a [" + toml::join_key(plugin) +
                         "...] header so setup can copy it");
         if (toml::starts_with(s.table, ours)) continue;
-        if (s.header && s.table == plus(runtimes, {default_rt})) default_declared = true;
+        if (s.header && toml::starts_with(s.table, plus(runtimes, {default_rt}))) default_declared = true;
         if (s.header && s.table == containerd_path) containerd_table = true;
         if (s.header) copy += "\n";
         for (size_t l = s.first_line; l < s.end_line; ++l) {

@@ -103,9 +103,11 @@ Result<Plan> plan_docker(const Options& o) {
     if (before->has_value()) {
         auto old_doc = load(path, *before);
         if (old_doc && *old_doc == *doc) after = *before;
-    } else if (doc->ObjectEmpty()) {
-        after = std::nullopt;
     }
+    // Nothing left (a file setup created, or one that held only our runtime):
+    // dockerd reads a missing daemon.json as an empty one.
+    if (o.remove && doc->ObjectEmpty()) after = std::nullopt;
+    if (!before->has_value() && doc->ObjectEmpty()) after = std::nullopt;
     plan.files.push_back({path, *before, after});
     return plan;
 }
