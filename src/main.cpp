@@ -2,11 +2,13 @@
 // its name (oci-sandbox-runtime) or on the first argument.
 #include <CLI/CLI.hpp>
 
+#include <cstdio>
 #include <cstring>
 #include <string>
 #include <vector>
 
 #include "commands/commands.hpp"
+#include "util/suggest.hpp"
 #include "util/test_point.hpp"
 
 namespace {
@@ -38,7 +40,18 @@ int main(int argc, char** argv) {
     app.footer(
         "Also: oci-sandbox-hook runtime ARGS... (or the name oci-sandbox-runtime): a runc-compatible\n"
         "shim that edits the bundle on create/run and execs the next runtime.\n"
-        "Policy: /etc/oci-sandbox/policy.json; docs: /usr/share/doc/oci-sandbox-hook/");
+        "Start: oci-sandbox-hook setup ENGINE, then oci-sandbox-hook doctor.\n"
+        "Policy: /etc/oci-sandbox/policy.json. Manuals: man oci-sandbox-hook, man 5 oci-sandbox-policy;\n"
+        "docs: /usr/share/doc/oci-sandbox-hook/");
+    // Usage errors name the command: "oci-sandbox-hook COMMAND: what".
+    app.failure_message([](const CLI::App* a, const CLI::Error& e) {
+        std::string who = "oci-sandbox-hook";
+        for (const auto* sub : a->get_subcommands()) {
+            who += " " + sub->get_name();
+            break;
+        }
+        return who + ": " + e.what() + "\nRun '" + who + " --help' for more information.\n";
+    });
 
     int exit_code = 0;
     osh::commands::add_hook(app, exit_code);
@@ -48,6 +61,23 @@ int main(int argc, char** argv) {
     osh::commands::add_explain(app, exit_code);
     osh::commands::add_check_policy(app, exit_code);
     osh::commands::add_probe(app, exit_code);
+    osh::commands::add_setup(app, exit_code);
+    osh::commands::add_doctor(app, exit_code);
+
+    // An unknown command gets a suggestion, not CLI11's "A subcommand is required".
+    if (argc > 1 && argv[1][0] != '-') {
+        std::vector<std::string> names = {"runtime"};
+        for (const auto* sub : app.get_subcommands([](CLI::App*) { return true; })) names.push_back(sub->get_name());
+        bool known = false;
+        for (const auto& n : names) known = known || n == argv[1];
+        if (!known) {
+            std::string list;
+            for (const auto& n : names) list += (list.empty() ? "" : ", ") + n;
+            std::fprintf(stderr, "oci-sandbox-hook: unknown command \"%s\"%s\nCommands: %s. Run 'oci-sandbox-hook --help'.\n",
+                         argv[1], osh::suggest::did_you_mean(argv[1], names).c_str(), list.c_str());
+            return 2;
+        }
+    }
 
     try {
         app.parse(argc, argv);

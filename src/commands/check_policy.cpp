@@ -8,12 +8,14 @@
 #include <vector>
 
 #include "commands/commands.hpp"
-#include "policy/document.hpp"
+#include "doctor/policy_check.hpp"
 #include "util/file.hpp"
 
 namespace osh::commands {
 
 namespace {
+
+constexpr const char* kPrefix = "oci-sandbox-hook check-policy: ";
 
 // Validates one file; prints "FILE: ok" (stdout) or every problem (stderr).
 bool check_one(const std::string& arg) {
@@ -22,12 +24,12 @@ bool check_one(const std::string& arg) {
     // The hook reads its policy with the same bounded reader.
     auto text = from_stdin ? file::read_fd(STDIN_FILENO, "stdin") : file::read_regular(arg);
     if (!text) {
-        std::cerr << label << ": cannot read: " << text.error().what() << "\n";
+        std::cerr << kPrefix << label << ": cannot read: " << text.error().what() << "\n";
         return false;
     }
-    auto policy = policy::parse_policy(*text, label);
-    if (!policy) {
-        for (const auto& p : policy.error()) std::cerr << p.to_string() << "\n";
+    auto problems = doctor::check_policy_text(*text, label);
+    if (!problems.empty()) {
+        for (const auto& p : problems) std::cerr << kPrefix << p.to_string() << "\n";
         return false;
     }
     std::cout << label << ": ok\n";
@@ -39,16 +41,18 @@ bool check_one(const std::string& arg) {
 void add_check_policy(CLI::App& app, int& exit_code) {
     auto* cmd = app.add_subcommand("check-policy", "Validate policy documents (JSON, \"version\": 1)");
     cmd->description(
-        "Validate policy documents (JSON, \"version\": 1) exactly as the hook reads them.\n"
+        "Validate policy documents (JSON, \"version\": 1) exactly as the hook reads them, and\n"
+        "for what would fail when a container is created: syscall names are resolved by\n"
+        "libseccomp for this node's architecture (with a did-you-mean), globs are checked.\n"
         "Prints \"FILE: ok\" on stdout for each valid file; for an invalid one, every problem\n"
-        "found, one a line on stderr, as \"FILE: /json/pointer: message\" (the message says\n"
-        "what is allowed). Unknown fields and unknown words are errors.\n"
+        "found, one a line on stderr, as \"oci-sandbox-hook check-policy: FILE: /json/pointer:\n"
+        "message\" (the message says what is allowed). Unknown fields and words are errors.\n"
         "Exit status: 0 all valid, 1 any invalid or unreadable, 2 usage.");
     cmd->footer(
         "Examples:\n"
         "  oci-sandbox-hook check-policy /etc/oci-sandbox/policy.json /etc/oci-sandbox/policies.d/*.json\n"
         "  generate-policy | oci-sandbox-hook check-policy -\n"
-        "Reference: docs/policy.md\n");
+        "Reference: man 5 oci-sandbox-policy; /usr/share/doc/oci-sandbox-hook/policy.md\n");
     auto files = std::make_shared<std::vector<std::string>>();
     cmd->add_option("FILE", *files, "policy files to check (\"-\" reads stdin)")->required();
     cmd->callback([files, &exit_code] {

@@ -19,6 +19,8 @@ void add_exec(CLI::App& app, int& exit_code);
 void add_hook(CLI::App& app, int& exit_code);
 void add_precreate(CLI::App& app, int& exit_code);
 void add_inject(CLI::App& app, int& exit_code);
+void add_setup(CLI::App& app, int& exit_code);
+void add_doctor(CLI::App& app, int& exit_code);
 
 // The runc-compatible shim takes its arguments verbatim (runc's flags are not
 // ours to parse), so it bypasses CLI11. `args` excludes the program name and

@@ -12,6 +12,7 @@
 #include "commands/commands.hpp"
 #include "specedit/prepare.hpp"
 #include "util/file.hpp"
+#include "util/userns.hpp"
 
 namespace osh::commands {
 

@@ -16,18 +16,50 @@
 #include "plan/plan_dir.hpp"
 #include "specedit/exec.hpp"
 #include "specedit/prepare.hpp"
+#include "report/event.hpp"
 #include "util/test_point.hpp"
 
 namespace osh::commands {
 
 namespace {
-int shim_fail(const std::string& what) {
+
+// A failure before the next runtime runs: on stderr (the engine shows it)
+// and as an event in the log, where the hook's events are (the engine may
+// drop stderr).
+int shim_fail(const std::string& what, const std::string& id = "") {
     std::cerr << "oci-sandbox-runtime: " << what << "\n";
+    report::Event e;
+    e.level = report::Level::error;
+    e.component = "runtime";
+    e.container_id = id;
+    e.decision = "abort";
+    e.message = what;
+    (void)report::Log(report::kDefaultLogPath).append(e);
     return 1;
 }
+
+bool only(const std::vector<std::string>& args, std::initializer_list<const char*> words) {
+    if (args.size() != 1) return false;
+    for (const char* w : words)
+        if (args[0] == w) return true;
+    return false;
+}
+
 }  // namespace
 
 int runtime_main(const std::vector<std::string>& args) {
+    // --version / --help: ours first, then the next runtime's (exec'd below).
+    const bool version = only(args, {"--version", "-v", "version"});
+    const bool help = only(args, {"--help", "-h", "help"});
+    if (version) std::cout << "oci-sandbox-runtime (oci-sandbox-hook " << OSH_VERSION << ")\n";
+    if (help)
+        std::cout << "oci-sandbox-runtime (oci-sandbox-hook " << OSH_VERSION
+                  << "): a runc-compatible shim. On create and run it edits the bundle's\n"
+                     "config.json (our hooks, mounts and the enforcer), then it execs the next runtime\n"
+                     "named in /etc/oci-sandbox/runtime.json ($OCI_SANDBOX_RUNTIME_CONFIG), with every\n"
+                     "argument unchanged. See man oci-sandbox-runtime. The next runtime's help follows.\n\n";
+    if (version || help) std::cout << std::flush;
+
     const char* env_path = std::getenv(specedit::kRuntimeConfigEnv);
     std::string config_path = env_path && *env_path ? env_path : specedit::kRuntimeConfigPath;
     auto cfg = specedit::load_runtime_config(config_path);
@@ -36,6 +68,7 @@ int runtime_main(const std::vector<std::string>& args) {
     if (!self) return shim_fail(self.error().what());
     auto next = specedit::resolve_runtime(cfg->next_runtime, *self);
     if (!next) return shim_fail(next.error().what());
+    if (version) std::cout << "next runtime: " << *next << "\n" << std::flush;
 
     auto parsed = specedit::parse_shim_args(args);
     if (!parsed) return shim_fail(parsed.error().what());
@@ -46,7 +79,7 @@ int runtime_main(const std::vector<std::string>& args) {
         std::string bundle = parsed->bundle.empty() ? "." : parsed->bundle;
         auto changed = specedit::prepare_bundle(bundle, parsed->id, setup);
         if (!changed)
-            return shim_fail(parsed->command + " " + parsed->id + ": " + changed.error().what());
+            return shim_fail(parsed->command + " " + parsed->id + ": " + changed.error().what(), parsed->id);
         test_point::kill_at("runtime.before_exec");
     } else if (parsed->command == "delete" && !args.back().empty() && args.back().front() != '-') {
         // A create that the runtime refused before running any hook (an
@@ -62,12 +95,13 @@ int runtime_main(const std::vector<std::string>& args) {
         // A container of ours: the new process gets the same enforcer and
         // plan as the first one, or it does not run at all.
         auto bundle = specedit::container_bundle(*next, parsed->global, parsed->id);
-        if (!bundle) return shim_fail("exec " + parsed->id + ": " + bundle.error().what());
+        if (!bundle) return shim_fail("exec " + parsed->id + ": " + bundle.error().what(), parsed->id);
         auto params = specedit::exec_params(*bundle, plan::kRunRoot);
-        if (!params) return shim_fail("exec " + parsed->id + ": " + params.error().what());
+        if (!params) return shim_fail("exec " + parsed->id + ": " + params.error().what(), parsed->id);
         if (*params) {
             auto confined = specedit::confine_exec(args, *parsed, **params);
-            if (!confined) return shim_fail("exec " + parsed->id + ": " + confined.error().what());
+            if (!confined)
+                return shim_fail("exec " + parsed->id + ": " + confined.error().what(), parsed->id);
             final_args = std::move(*confined);
         }
     }
@@ -78,7 +112,7 @@ int runtime_main(const std::vector<std::string>& args) {
     for (const auto& a : final_args) argv.push_back(const_cast<char*>(a.c_str()));
     argv.push_back(nullptr);
     ::execv(next->c_str(), argv.data());
-    return shim_fail("exec " + *next + ": " + std::strerror(errno));
+    return shim_fail("exec " + *next + ": " + std::strerror(errno), parsed->id);
 }
 
 }  // namespace osh::commands

@@ -116,4 +116,23 @@ bool match(std::string_view pat, std::string_view s) {
 
 bool glob_match(std::string_view pattern, std::string_view p) { return match(pattern, p); }
 
+bool has_glob(std::string_view p) { return p.find_first_of("*?[") != std::string_view::npos; }
+
+std::optional<std::string> glob_problem(std::string_view pat) {
+    for (size_t i = 0; i < pat.size(); ++i) {
+        if (pat.substr(i, 3) == "***") return std::string("\"***\" at offset ") + std::to_string(i) +
+                                                  ": write \"**\" (any depth) or \"*\" (one component)";
+        if (pat[i] != '[') continue;
+        size_t j = i + 1;
+        if (j < pat.size() && (pat[j] == '!' || pat[j] == '^')) ++j;
+        if (j < pat.size() && pat[j] == ']') ++j;  // a leading "]" is a member
+        while (j < pat.size() && pat[j] != ']') ++j;
+        if (j >= pat.size() || pat[j] != ']')
+            return std::string("unterminated \"[\" class at offset ") + std::to_string(i) +
+                   " (it would match a literal \"[\"; close the class with \"]\")";
+        i = j;
+    }
+    return std::nullopt;
+}
+
 }  // namespace osh::path

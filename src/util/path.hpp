@@ -26,4 +26,11 @@ bool is_within(std::string_view p, std::string_view dir);
 // "**" does; "[...]" classes are supported.
 bool glob_match(std::string_view pattern, std::string_view p);
 
+// True when `p` holds a glob metacharacter ("*", "?" or "[").
+bool has_glob(std::string_view p);
+
+// Why `pattern` is not a glob glob_match reads as written (an unterminated
+// "[" class matches a literal "["; "***" is "**" then "*"), or nullopt.
+std::optional<std::string> glob_problem(std::string_view pattern);
+
 }  // namespace osh::path

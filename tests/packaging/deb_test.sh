@@ -58,7 +58,8 @@ ok "lintian: no errors"
 # 4. Contents.
 dpkg-deb -c "$DEB" | awk '{print $6}' | sed 's|^\./|/|; s|/$||' | grep -v '^/$' | sort > "$W/deb-files.txt"
 for f in /usr/bin/oci-sandbox-hook /usr/bin/oci-sandbox-runtime \
-         /usr/share/containers/oci/hooks.d/oci-sandbox-precreate.json \
+         /usr/share/oci-sandbox-hook/podman-hooks.d/oci-sandbox-precreate.json \
+         /etc/logrotate.d/oci-sandbox-hook /usr/share/bash-completion/completions/oci-sandbox-runtime \
          /etc/oci-sandbox/policy.json /etc/oci-sandbox/runtime.json /etc/oci-sandbox/policies.d \
          /usr/share/man/man8/oci-sandbox-hook.8.gz /usr/share/man/man5/oci-sandbox-policy.5.gz \
          /usr/share/bash-completion/completions/oci-sandbox-hook \
@@ -67,18 +68,35 @@ for f in /usr/bin/oci-sandbox-hook /usr/bin/oci-sandbox-runtime \
 done
 ok "the .deb has the documented layout"
 dpkg-deb -I "$DEB" conffiles > "$W/conffiles.txt"
-diff <(sort "$W/conffiles.txt") <(printf '/etc/oci-sandbox/policy.json\n/etc/oci-sandbox/runtime.json\n') \
+diff <(sort "$W/conffiles.txt") <(printf '/etc/logrotate.d/oci-sandbox-hook\n/etc/oci-sandbox/policy.json\n/etc/oci-sandbox/runtime.json\n') \
     || fail "conffiles differ"
-ok "conffiles: /etc/oci-sandbox/policy.json, runtime.json"
+ok "conffiles: /etc/logrotate.d/oci-sandbox-hook, /etc/oci-sandbox/policy.json, runtime.json"
+# Nothing active for any engine: no file where docker, containerd, CRI-O,
+# podman, NRI or CDI read configuration or hooks.
+active=$(grep -E '^/(etc/(docker|containerd|crio|containers|cdi|nri)|usr/share/containers|var/run/cdi|run/cdi)(/|$)' "$W/deb-files.txt" || true)
+[ -z "$active" ] || fail "the .deb installs into an engine's configuration: $active"
+ok "the .deb installs nothing an engine reads"
 
 # The probe goes into the container's rootfs only (never on PATH).
 g++ -std=c++20 -O2 -static -pthread -o "$W/osh-probe" "$SRC/tests/integration/osh_probe.cpp"
 
+# Root and rootless podman run before the install (the baseline: if rootless
+# podman cannot run here at all, the script says why and the rootless checks
+# are skipped).
+RL_USER=osh-pkg-rootless
+bash "$SRC/tests/packaging/podman_runs.sh" before "$W" "$RL_USER" || fail "podman before install"
+
 # 5. Install; from here on, always purge on exit.
-cleanup() { dpkg --purge $PKG >/dev/null 2>&1 || true; }
+cleanup() {
+    rm -f /etc/containers/containers.conf.d/50-oci-sandbox.conf
+    dpkg --purge $PKG >/dev/null 2>&1 || true
+    bash "$SRC/tests/packaging/podman_runs.sh" cleanup "$W" "$RL_USER" >/dev/null 2>&1 || true
+}
 trap cleanup EXIT
 dpkg -i "$DEB" || fail "dpkg -i"
 ok "dpkg -i $(basename "$DEB")"
+bash "$SRC/tests/packaging/podman_runs.sh" check "$W" "$RL_USER" || fail "podman after install"
+ok "after dpkg -i: root and rootless podman still run"
 file -L /usr/bin/oci-sandbox-hook | grep -q 'statically linked' || fail "/usr/bin/oci-sandbox-hook is not static"
 ok "/usr/bin/oci-sandbox-hook is static"
 [ "$(readlink -f /usr/bin/oci-sandbox-runtime)" = /usr/bin/oci-sandbox-hook ] || fail "oci-sandbox-runtime link"
@@ -86,11 +104,18 @@ man -w oci-sandbox-hook >/dev/null && man -w 5 oci-sandbox-policy >/dev/null && 
     || fail "man pages not found by man -w"
 ok "man -w finds oci-sandbox-hook(8), oci-sandbox-policy(5), oci-sandbox-runtime(8)"
 
-# 6. End to end against the installed files, PATH without the build tree.
+# 6. Wire podman with the installed binary (setup podman), end to end
+#    against the installed files, PATH without the build tree; rootless
+#    podman still runs with the drop-in in place; then unwire.
+oci-sandbox-hook setup podman || fail "oci-sandbox-hook setup podman"
+bash "$SRC/tests/packaging/podman_runs.sh" check "$W" "$RL_USER" || fail "podman after setup podman"
+ok "after setup podman: root and rootless podman still run"
 env -i PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin HOME=/root \
     OSH_PROBE="$W/osh-probe" OSH_BUILD_ROOT="$SRC" \
     python3 "$SRC/tests/packaging/installed_podman.py" || fail "end to end against the installed package"
 ok "podman end to end against the installed package"
+oci-sandbox-hook setup podman --remove || fail "setup podman --remove"
+[ ! -e /etc/containers/containers.conf.d/50-oci-sandbox.conf ] || fail "setup podman --remove left the drop-in"
 
 # 7. Remove: only conffiles (and directories they live in) may stay.
 dpkg -r $PKG || fail "dpkg -r"
@@ -112,4 +137,7 @@ for c in $(cat "$W/conffiles.txt"); do [ ! -e "$c" ] || fail "$c left after purg
 ! dpkg -S /usr/bin/oci-sandbox-hook >/dev/null 2>&1 || fail "dpkg -S still knows the binary"
 trap - EXIT
 ok "dpkg --purge: the conffiles are gone"
+bash "$SRC/tests/packaging/podman_runs.sh" check "$W" "$RL_USER" || fail "podman after purge"
+ok "after dpkg --purge: root and rootless podman still run"
+bash "$SRC/tests/packaging/podman_runs.sh" cleanup "$W" "$RL_USER"
 echo "all checks passed ($W)"

@@ -56,6 +56,12 @@ for name in DOCS:
     for link in re.findall(r"\]\(([^)#:]+)(?:#[^)]*)?\)", text):
         check(os.path.exists(os.path.join(SRC, "docs", link)), "%s: link %s resolves" % (name, link))
 
+with open(os.path.join(SRC, "docs", "install.md")) as f:
+    install = f.read()
+for step in ("dpkg -i", "oci-sandbox-hook setup ", "oci-sandbox-hook doctor"):
+    check(step in install, "install.md has the step: " + step)
+check("/usr/share/containers/oci/hooks.d/oci-sandbox-precreate.json" not in install,
+      "install.md installs nothing active into a directory CRI-O reads")
 with open(os.path.join(SRC, "src", "failure", "failure.hpp")) as f:
     enum = re.search(r"enum class Kind \{(.*?)\};", f.read(), re.S).group(1)
 kinds = re.findall(r"(\w+),", enum)

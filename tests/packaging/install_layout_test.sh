@@ -30,7 +30,9 @@ fi
 ok "$bindir/oci-sandbox-runtime -> oci-sandbox-hook"
 [ "$("$D$bindir/oci-sandbox-runtime" --version 2>&1 | head -1)" != "" ] || true
 
-for f in "$datadir/containers/oci/hooks.d/oci-sandbox-precreate.json" \
+[ ! -e "$D$datadir/containers" ] || fail "something is installed under $datadir/containers (an engine reads it)"
+ok "nothing installed where an engine reads hooks or configuration"
+for f in "$datadir/oci-sandbox-hook/podman-hooks.d/oci-sandbox-precreate.json" \
          "$datadir/oci-sandbox-hook/hooks.d/oci-sandbox-hook.json" \
          "$datadir/oci-sandbox-hook/cdi/cdi-oci-sandbox.json"; do
     [ -f "$D$f" ] || fail "$f not installed"
@@ -42,6 +44,7 @@ done
 for f in "$confdir/policy.json" "$confdir/runtime.json" \
          "$datadir/man/man8/oci-sandbox-hook.8" "$datadir/man/man5/oci-sandbox-policy.5" \
          "$datadir/bash-completion/completions/oci-sandbox-hook" \
+         "$(dirname "$confdir")/logrotate.d/oci-sandbox-hook" \
          "$datadir/oci-sandbox-hook/kubernetes/runtimeclass.yaml" \
          "$datadir/oci-sandbox-hook/kubernetes/containerd-config.toml" \
          "$datadir/oci-sandbox-hook/nvidia/config.toml" \
@@ -51,6 +54,7 @@ for f in "$confdir/policy.json" "$confdir/runtime.json" \
 done
 [ -d "$D$confdir/policies.d" ] || fail "$confdir/policies.d not installed"
 [ "$(readlink "$D$datadir/man/man8/oci-sandbox-runtime.8")" = oci-sandbox-hook.8 ] || fail "oci-sandbox-runtime.8 link"
+[ "$(readlink "$D$datadir/bash-completion/completions/oci-sandbox-runtime")" = oci-sandbox-hook ] || fail "oci-sandbox-runtime completion link"
 ok "policy, runtime.json, policies.d/, man pages, completion, examples, docs installed"
 "$D$bin" check-policy "$D$confdir/policy.json" || fail "installed policy invalid"
 ok "the installed policy is valid"

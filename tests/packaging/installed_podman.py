@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
 """End to end against the INSTALLED package only (run by deb_test.sh after
-`dpkg -i`): /usr/bin/oci-sandbox-hook, the podman precreate file as installed
-in /usr/share/containers/oci/hooks.d/, /etc/oci-sandbox/policy.json and
+`dpkg -i` and `oci-sandbox-hook setup podman`): /usr/bin/oci-sandbox-hook,
+the podman precreate file as installed in the podman-only
+/usr/share/oci-sandbox-hook/podman-hooks.d/ and wired by setup's
+containers.conf.d drop-in, /etc/oci-sandbox/policy.json and
 runtime.json, the oci-sandbox-runtime link. No file of the build tree is used
 except the static probe copied INTO the container's rootfs (OSH_PROBE); PATH
 has no build directory.
@@ -19,7 +21,8 @@ import oshtest as t  # noqa: E402
 
 BIN = "/usr/bin/oci-sandbox-hook"
 SHIM = "/usr/bin/oci-sandbox-runtime"
-HOOKS_D = "/usr/share/containers/oci/hooks.d"
+HOOKS_D = "/usr/share/oci-sandbox-hook/podman-hooks.d"
+DROPIN = "/etc/containers/containers.conf.d/50-oci-sandbox.conf"
 LOG = "/var/log/oci-sandbox-hook.log"
 
 os.environ["OSH_BINARY"] = BIN
@@ -32,6 +35,9 @@ with open(os.path.join(HOOKS_D, "oci-sandbox-precreate.json")) as f:
     hook = json.load(f)
 t.check(hook["hook"]["path"] == BIN and os.access(BIN, os.X_OK),
         "the installed hooks.d file names the installed binary")
+t.check(os.path.exists(DROPIN), "setup podman wrote " + DROPIN)
+r = t.run([BIN, "doctor"])
+t.check("podman: wired" in r.stdout, "doctor sees podman wired: " + r.stdout[-300:])
 r = t.run([BIN, "check-policy", "/etc/oci-sandbox/policy.json"])
 t.check(r.returncode == 0, "the installed policy is valid")
 r = t.run([BIN, "probe"])
@@ -70,12 +76,13 @@ def podman(label, global_args, rootfs, args):
         t.run(["podman", "rm", "-f", "--ignore", name])
 
 
-# 1. podman + the installed precreate hook, installed policy (no --policy).
+# 1. podman as setup wired it (the drop-in's hooks_dir, no --hooks-dir), the
+#    installed precreate hook and policy (no --policy).
 with t.Workdir() as w:
     rootfs = os.path.join(w, "rootfs")
     t.make_rootfs(rootfs)
     off = log_offset()
-    r = podman("pkg-precreate", ["--runtime", "runc", "--hooks-dir", HOOKS_D], rootfs,
+    r = podman("pkg-precreate", ["--runtime", "runc"], rootfs,
                ["/bin/osh-probe"] + t.CONFINED_CHECKS)
     t.check(r.returncode == 0, "installed precreate: podman run exits 0")
     t.check_confined(t.results(r.stdout), "installed precreate")

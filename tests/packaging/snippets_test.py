@@ -46,7 +46,7 @@ cfg = tomllib.loads(toml_k8s)
 h = cfg["plugins"]["io.containerd.grpc.v1.cri"]["containerd"]["runtimes"]["oci-sandbox"]
 check(h["options"]["BinaryName"] == "/usr/bin/oci-sandbox-runtime", "containerd handler runs the installed shim")
 doc_toml = blocks("integrations/containerd-kubernetes.md", "toml")
-check(any(strip_comments(b) == strip_comments(toml_k8s) for b in doc_toml),
+check(any(strip_comments(b) == strip_comments(toml_k8s) for b in doc_toml) and len(doc_toml) >= 2,
       "containerd-config.toml equals the block in docs/integrations/containerd-kubernetes.md")
 rc = yaml.safe_load(read("packaging", "kubernetes", "runtimeclass.yaml"))
 check(rc["kind"] == "RuntimeClass" and rc["handler"] == "oci-sandbox", "RuntimeClass handler oci-sandbox")
@@ -57,11 +57,20 @@ check(rc in doc_yaml, "runtimeclass.yaml equals the RuntimeClass in the docs")
 nv = tomllib.loads(read("packaging", "nvidia", "config.toml"))
 check(nv["nvidia-container-runtime"]["runtimes"][0] == "oci-sandbox-runtime",
       "nvidia config.toml puts oci-sandbox-runtime first")
-doc_nv = [tomllib.loads(b) for b in blocks("integrations/nvidia-container-toolkit.md", "toml")]
-check(nv in doc_nv, "nvidia/config.toml equals the block in docs/integrations/nvidia-container-toolkit.md")
+nv_doc = read("docs", "integrations", "nvidia-container-toolkit.md")
+want = "nvidia-container-runtime.runtimes='%s'" % json.dumps(nv["nvidia-container-runtime"]["runtimes"], separators=(",", ":"))
+check(want in nv_doc and "nvidia-ctk config --in-place --set" in nv_doc,
+      "the docs set nvidia/config.toml's runtimes with nvidia-ctk config --in-place --set")
+check(not blocks("integrations/nvidia-container-toolkit.md", "toml"),
+      "the NVIDIA page has no TOML block to paste into NVIDIA's config.toml")
+check("/usr/local/nvidia/toolkit/nvidia-container-runtime" in nv_doc, "the NVIDIA page covers GPU Operator layouts")
+check(h.get("pod_annotations") == ["oci-sandbox/policy"], "containerd handler passes the oci-sandbox/policy pod annotation")
+check("runc" in cfg["plugins"]["io.containerd.grpc.v1.cri"]["containerd"]["runtimes"], "containerd snippet declares runc beside ours")
 rj = json.loads(read("packaging", "nvidia", "runtime.json"))
 doc_json = [json.loads(b) for b in blocks("integrations/nvidia-container-toolkit.md", "json")]
 check(rj in doc_json, "nvidia/runtime.json equals order 1 in the docs")
+cdi = json.loads(read("hooks", "cdi-oci-sandbox.json"))
+check(all(d.get("containerEdits") for d in cdi["devices"]), "our CDI spec's devices have non-empty containerEdits")
 
 # hooks/ files as the docs quote them.
 for doc, name in [("integrations/podman.md", "oci-sandbox-precreate.json"),

@@ -1,0 +1,55 @@
+// `doctor`: is this node ready to confine containers, and if not, what to
+// fix. Each check is one line: the kernel (Landlock, seccomp), every policy
+// file, runtime.json and its next runtime, /run/oci-sandbox, the hooks files
+// each engine would load, and which engines are wired to the shim.
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace osh::doctor {
+
+enum class Status { ok, info, warn, fail };
+
+struct Check {
+    std::string area;  // "kernel", "policy", "runtime", "run-dir", "hooks", "engine"
+    Status status = Status::ok;
+    std::string message;
+    std::string fix;  // what to do, when not ok
+};
+
+struct Options {
+    // A prefix for every host path below and for the engines' configuration
+    // (tests; default: this node).
+    std::string root;
+    std::string policy_path = "/etc/oci-sandbox/policy.json";
+    std::string policies_dir = "/etc/oci-sandbox/policies.d";
+    std::string runtime_config = "/etc/oci-sandbox/runtime.json";
+    std::string run_root = "/run/oci-sandbox";
+    std::string podman_hooks_dir = "/usr/share/oci-sandbox-hook/podman-hooks.d";
+    // Where NVIDIA's GPU Operator installs the toolkit (not on any PATH).
+    std::string gpu_operator_toolkit = "/usr/local/nvidia/toolkit";
+};
+
+struct Report {
+    std::vector<Check> checks;
+    bool ready() const;
+};
+
+Report run(const Options& o);
+
+std::string to_text(const Report& r);
+std::string to_json(const Report& r);
+
+// Per area (kernel.cpp, files.cpp, hooks.cpp).
+void check_kernel(const Options& o, Report& r);
+void check_policies(const Options& o, Report& r);
+void check_runtime(const Options& o, Report& r);
+void check_run_dir(const Options& o, Report& r);
+void check_hooks(const Options& o, Report& r);
+void check_engines(const Options& o, Report& r);
+
+// o.root + path.
+std::string rooted(const Options& o, const std::string& path);
+
+}  // namespace osh::doctor

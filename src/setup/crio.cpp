@@ -1,0 +1,106 @@
+// CRI-O: a drop-in crio.conf.d/50-oci-sandbox.conf beside crio.conf (CRI-O
+// reads the directory whether or not crio.conf exists and merges it key by
+// key), declaring the runtime handler "oci-sandbox". crio.conf is never
+// touched.
+#include <dirent.h>
+
+#include <algorithm>
+
+#include "setup/engines.hpp"
+#include "setup/toml_text.hpp"
+
+namespace osh::setup {
+
+namespace {
+
+constexpr const char* kConfig = "/etc/crio/crio.conf";
+
+struct Paths {
+    std::string config, dropin_dir, dropin;
+};
+
+Paths paths_of(const Options& o) {
+    Paths p;
+    p.config = o.config.empty() ? under_root(o, kConfig) : o.config;
+    auto slash = p.config.rfind('/');
+    p.dropin_dir = (slash == std::string::npos ? std::string(".") : p.config.substr(0, slash)) + "/crio.conf.d";
+    p.dropin = p.dropin_dir + "/50-oci-sandbox.conf";
+    return p;
+}
+
+std::string dropin_text(const Options& o) {
+    std::string out = "# " + std::string(kOwnedMarker) + "\n";
+    out += "# The CRI-O runtime handler \"" + o.runtime_name +
+           "\" (RuntimeClass handler) runs the oci-sandbox-hook\n"
+           "# shim, which edits the spec and execs the runtime named in\n"
+           "# /etc/oci-sandbox/runtime.json.\n";
+    if (o.set_as_default) out += "[crio.runtime]\ndefault_runtime = " + toml::quote(o.runtime_name) + "\n\n";
+    out += "[crio.runtime.runtimes." + toml::join_key({o.runtime_name}) + "]\n";
+    out += "runtime_path = " + toml::quote(o.runtime_path) + "\n";
+    out += "runtime_type = \"oci\"\n";
+    out += "runtime_root = \"/run/oci-sandbox-runc\"\n";
+    return out;
+}
+
+std::vector<std::string> conf_files(const std::string& dir) {
+    std::vector<std::string> out;
+    if (DIR* d = ::opendir(dir.c_str())) {
+        while (auto* e = ::readdir(d)) {
+            std::string n = e->d_name;
+            if (n.size() > 5 && n.substr(n.size() - 5) == ".conf") out.push_back(dir + "/" + n);
+        }
+        ::closedir(d);
+    }
+    std::sort(out.begin(), out.end());
+    return out;
+}
+
+}  // namespace
+
+Result<Plan> plan_crio(const Options& o) {
+    const Paths p = paths_of(o);
+    auto old = read_optional(p.dropin);
+    if (!old) return unexpected(old.error());
+    if (*old && old->value().find(kOwnedMarker) == std::string::npos)
+        return fail(p.dropin + " was not written by oci-sandbox-hook setup; not touching it");
+    Plan plan;
+    std::optional<std::string> after;
+    if (!o.remove) after = dropin_text(o);
+    plan.files.push_back({p.dropin, *old, after});
+    plan.notes.push_back(o.remove ? "restart CRI-O (systemctl restart crio)"
+                                  : "restart CRI-O (systemctl restart crio); Kubernetes: a RuntimeClass with handler \"" +
+                                        o.runtime_name + "\"");
+    return plan;
+}
+
+Result<Wiring> wiring_crio(const Options& o) {
+    Wiring w;
+    const Paths p = paths_of(o);
+    auto files = conf_files(p.dropin_dir);
+    files.insert(files.begin(), p.config);
+    for (const auto& f : files) {
+        auto t = read_optional(f);
+        if (!t) return unexpected(t.error());
+        if (!*t) continue;
+        w.config_found = true;
+        auto doc = toml::scan(**t);
+        if (!doc) continue;
+        for (const auto& s : doc->statements) {
+            if (s.header || s.key != toml::KeyPath{"runtime_path"} || s.table.size() != 4 ||
+                !toml::starts_with(s.table, {"crio", "runtime", "runtimes"}))
+                continue;
+            auto v = toml::as_string(s.value);
+            if (v && v->size() >= 19 && v->substr(v->size() - 19) == "oci-sandbox-runtime") {
+                w.wired = true;
+                w.where = f;
+                w.detail = "runtime handler \"" + s.table[3] + "\"";
+            }
+        }
+        if (const auto* d = toml::find_key(*doc, {"crio", "runtime", "default_runtime"}))
+            w.is_default = toml::as_string(d->value) == o.runtime_name;
+    }
+    if (!w.config_found && !files.empty()) w.where = p.config;
+    return w;
+}
+
+}  // namespace osh::setup

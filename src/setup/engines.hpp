@@ -1,0 +1,56 @@
+// The four engines `setup` wires, each in its own file, each in the form the
+// engine reads without help: Docker merges daemon.json; containerd, CRI-O and
+// podman get a drop-in file we own entirely (containerd's listed in
+// config.toml's `imports`).
+#pragma once
+
+#include <array>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "setup/change.hpp"
+#include "util/result.hpp"
+
+namespace osh::setup {
+
+enum class Engine { docker, containerd, crio, podman };
+inline constexpr std::array kAllEngines = {Engine::docker, Engine::containerd, Engine::crio,
+                                           Engine::podman};
+
+std::string_view name(Engine e);
+std::optional<Engine> parse_engine(std::string_view s);
+
+// Is the engine wired to our shim (and is it the engine's default)?
+struct Wiring {
+    bool config_found = false;  // the engine's configuration exists on this node
+    bool wired = false;
+    bool is_default = false;
+    std::string where;   // the file that wires it
+    std::string detail;  // e.g. a stale containerd copy
+};
+
+// The changes for `setup ENGINE` (o.remove: `setup ENGINE --remove`).
+Result<Plan> plan(Engine e, const Options& o);
+Result<Wiring> wiring(Engine e, const Options& o);
+
+// Per engine (docker.cpp, containerd.cpp, crio.cpp, podman.cpp).
+Result<Plan> plan_docker(const Options& o);
+Result<Wiring> wiring_docker(const Options& o);
+Result<Plan> plan_containerd(const Options& o);
+Result<Wiring> wiring_containerd(const Options& o);
+Result<Plan> plan_crio(const Options& o);
+Result<Wiring> wiring_crio(const Options& o);
+Result<Plan> plan_podman(const Options& o);
+Result<Wiring> wiring_podman(const Options& o);
+
+// podman's [engine] hooks_dir in force (the directories as configured, not
+// under o.root).
+Result<std::vector<std::string>> podman_hooks_dirs(const Options& o);
+
+// The file that header comments in our drop-ins name, so an operator who
+// finds one knows where it came from.
+inline constexpr const char* kOwnedMarker =
+    "Written by `oci-sandbox-hook setup`; `oci-sandbox-hook setup ENGINE --remove` removes it.";
+
+}  // namespace osh::setup

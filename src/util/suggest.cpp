@@ -1,0 +1,41 @@
+#include "util/suggest.hpp"
+
+#include <algorithm>
+
+namespace osh::suggest {
+
+size_t distance(std::string_view a, std::string_view b) {
+    std::vector<size_t> row(b.size() + 1);
+    for (size_t j = 0; j <= b.size(); ++j) row[j] = j;
+    for (size_t i = 1; i <= a.size(); ++i) {
+        size_t diag = row[0];
+        row[0] = i;
+        for (size_t j = 1; j <= b.size(); ++j) {
+            const size_t up = row[j];
+            row[j] = std::min({row[j] + 1, row[j - 1] + 1, diag + (a[i - 1] == b[j - 1] ? 0 : 1)});
+            diag = up;
+        }
+    }
+    return row[b.size()];
+}
+
+std::optional<std::string> closest(std::string_view word, const std::vector<std::string>& candidates) {
+    const size_t limit = std::clamp<size_t>(word.size() / 3, 1, 3);
+    std::optional<std::string> best;
+    size_t best_d = limit + 1;
+    for (const auto& c : candidates) {
+        const size_t d = distance(word, c);
+        if (d < best_d) {
+            best_d = d;
+            best = c;
+        }
+    }
+    return best;
+}
+
+std::string did_you_mean(std::string_view word, const std::vector<std::string>& candidates) {
+    auto c = closest(word, candidates);
+    return c ? "; did you mean \"" + *c + "\"?" : "";
+}
+
+}  // namespace osh::suggest

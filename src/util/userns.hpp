@@ -1,0 +1,16 @@
+// Whether this process's user namespace maps uid 0 to the host's uid 0, i.e.
+// whether "root" here is the real root. Rootless engines (rootless podman)
+// run hooks in a user namespace where uid 0 is an unprivileged user.
+#pragma once
+
+#include <string_view>
+
+namespace osh::userns {
+
+// Parses /proc/self/uid_map text ("inside outside count" lines).
+bool maps_host_root(std::string_view uid_map);
+
+// Reads /proc/self/uid_map; true when it cannot be read (no user namespaces).
+bool running_as_host_root();
+
+}  // namespace osh::userns
