@@ -96,7 +96,7 @@ int runtime_main(const std::vector<std::string>& args) {
         // plan as the first one, or it does not run at all.
         auto bundle = specedit::container_bundle(*next, parsed->global, parsed->id);
         if (!bundle) return shim_fail("exec " + parsed->id + ": " + bundle.error().what(), parsed->id);
-        auto params = specedit::exec_params(*bundle, plan::kRunRoot);
+        auto params = specedit::exec_params(*bundle, plan::default_run_root());
         if (!params) return shim_fail("exec " + parsed->id + ": " + params.error().what(), parsed->id);
         if (*params) {
             auto confined = specedit::confine_exec(args, *parsed, **params);

@@ -47,8 +47,14 @@ using failure::Kind;
 // enforcer's final status names it.
 class Reporter {
   public:
-    explicit Reporter(std::string default_log) : log_(std::move(default_log)) {}
-    void use_policy(const policy::Policy& p) { log_ = report::Log(p.log.path, p.log.level); }
+    explicit Reporter(std::string default_log)
+        : default_(default_log), log_(std::move(default_log)) {}
+    // The policy's log, except that the default log path stands for
+    // whatever default this run has (a rootless engine's is its own).
+    void use_policy(const policy::Policy& p) {
+        log_ = report::Log(p.log.path == report::kDefaultLogPath ? default_ : p.log.path,
+                           p.log.level);
+    }
     const std::string& log_path() const { return log_.path(); }
     void set(const std::string& id, const std::string& stage) {
         id_ = id;
@@ -132,6 +138,7 @@ class Reporter {
     const std::vector<plan::Degradation>& degraded() const { return degraded_; }
 
   private:
+    std::string default_;
     report::Log log_;
     std::string id_, stage_;
     bool log_warned_ = false;

@@ -83,11 +83,12 @@ Result<State> parse_state(std::string_view text, std::string_view origin) {
     }
 
     // crun reports pid 0 in stages that run in the container's namespaces
-    // before its init exists; absent means the same.
+    // before its init exists; absent means the same. gVisor (runsc) reports
+    // -1 once its sandbox is gone (poststop): no process, like 0.
     if (auto* v = rd.member(doc, "pid")) {
-        if (!v->IsInt() || v->GetInt() < 0)
-            return rd.error("/pid", "expected an integer from 0 to " + std::to_string(INT_MAX));
-        st.pid = v->GetInt();
+        if (!v->IsInt() || v->GetInt() < -1)
+            return rd.error("/pid", "expected an integer from -1 to " + std::to_string(INT_MAX));
+        st.pid = v->GetInt() < 0 ? 0 : v->GetInt();
     }
 
     // `bundlePath` is the pre-1.0 spelling (runc before 1.0.0-rc5).

@@ -17,7 +17,7 @@ struct State {
     std::string oci_version;
     std::string id;
     std::string status;                 // creating, created, running, stopped, ...
-    int pid = 0;                        // host pid of the container init; 0 when absent
+    int pid = 0;                        // host pid of the container init; 0 when absent (or -1)
     std::string bundle;                 // absolute path
     std::optional<std::string> root;    // crun: rootfs path (a relative one is joined to the bundle)
     std::map<std::string, std::string> annotations;

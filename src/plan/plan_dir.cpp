@@ -8,12 +8,14 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 #include <ctime>
 #include <vector>
 
 #include "oci/state.hpp"
 #include "util/file.hpp"
+#include "util/userns.hpp"
 
 namespace osh::plan {
 
@@ -138,6 +140,15 @@ Result<void> remove_dir_at(int rootfd, int dirfd, const std::string& name, const
 }
 
 }  // namespace
+
+std::string default_run_root() {
+    if (userns::is_host_root()) return kRunRoot;
+    const char* xdg = std::getenv("XDG_RUNTIME_DIR");
+    if (xdg && xdg[0] == '/') return std::string(xdg) + "/oci-sandbox";
+    auto map = file::read_regular("/proc/self/uid_map");
+    unsigned long uid = map ? userns::host_uid_of(*map, ::geteuid()) : ::geteuid();
+    return "/run/user/" + std::to_string(uid) + "/oci-sandbox";
+}
 
 unsigned long long process_start_time(int pid) {
     if (pid <= 0) return 0;

@@ -155,6 +155,11 @@ oci::EditParams edit_params(const EditSetup& setup, const PlanKeys& keys) {
     p.container_binary = plan::kContainerBinary;
     p.container_plan_dir = plan::kContainerPlanDir;
     p.hook_args = setup.hook_args;
+    // A rootless engine's hooks keep their plans where the edit put them.
+    if (setup.run_root != plan::kRunRoot) {
+        p.hook_args.push_back("--run-root");
+        p.hook_args.push_back(setup.run_root);
+    }
     p.annotations[plan::kPlanKeyAnnotation] = keys.dir_key;
     return p;
 }

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "oci/spec_edit.hpp"
+#include "plan/plan_dir.hpp"
 #include "util/result.hpp"
 
 namespace osh::specedit {
@@ -45,7 +46,7 @@ Result<std::string> resolve_runtime(const std::string& name, const std::string& 
 struct EditSetup {
     std::string host_binary;
     std::vector<std::string> hook_args;
-    std::string run_root = "/run/oci-sandbox";
+    std::string run_root = plan::default_run_root();
 };
 
 // The keys of one spec edit: the plan directory's name and the edit key.

@@ -117,7 +117,7 @@ TEST_CASE("state errors name origin and pointer") {
         {R"({"id":"c","bundle":7})", "stdin: /bundle: expected a string"},
         {R"({"id":5,"bundle":"/b"})", "stdin: /id: expected a string"},
         {R"({"id":"../x","bundle":"/b"})", "stdin: /id: container id"},
-        {R"({"id":"c","bundle":"/b","pid":-1})", "stdin: /pid: expected an integer"},
+        {R"({"id":"c","bundle":"/b","pid":-2})", "stdin: /pid: expected an integer"},
         {R"({"id":"c","bundle":"/b","pid":"1"})", "stdin: /pid: expected an integer"},
         {R"({"id":"c","bundle":"/b","pid":1.5})", "stdin: /pid: expected an integer"},
         {R"({"id":"c","bundle":"/b","status":1})", "stdin: /status: expected a string"},
@@ -179,4 +179,11 @@ TEST_CASE("crun 1.8.1's relative root is joined to the bundle") {
     auto r = oci::parse_state(R"({"id":"c","bundle":"/b","root":"rootfs"})", "stdin");
     REQUIRE(r);
     CHECK(*r->root == "/b/rootfs");
+}
+
+TEST_CASE("state: gVisor's pid -1 after its sandbox is gone reads as no process") {
+    auto st = oci::parse_state(R"({"ociVersion":"1.0.2","id":"c","status":"stopped","pid":-1,"bundle":"/b"})", "stdin");
+    REQUIRE(st);
+    CHECK(st->pid == 0);
+    CHECK(st->status == "stopped");
 }
