@@ -65,11 +65,14 @@ class Enforcer {
     report::Event event(report::Level level, std::string message) const {
         report::Event e;
         e.level = level;
+        e.message = std::move(message);
+        stamp(e);
+        return e;
+    }
+    void stamp(report::Event& e) const {
         e.component = "exec";
         e.container_id = plan_.container_id;
         e.stage = "exec";
-        e.message = std::move(message);
-        return e;
     }
     void record(report::Event e) { events_.push_back(std::move(e)); }
 
@@ -100,30 +103,15 @@ class Enforcer {
 };
 
 bool Enforcer::fail_step(Kind k, const Error& err, const std::string& lost) {
-    Mode mode = plan_.failure.of(k);
-    report::Event e = event(report::Level::warning, lost + ": " + err.what());
-    e.kind = k;
-    e.mode = mode;
-    e.err = err.err;
-    switch (failure::on_failure(plan_.failure, k)) {
-        case failure::Decision::abort: {
-            e.level = report::Level::error;
-            e.decision = "abort";
-            e.message = err.what();
-            e.fields.emplace_back("not_enforced", lost);
-            e.fields.emplace_back("fix", std::string(failure::fix_hint(k)));
-            record(e);
-            flush(true);
-            write_all(2, report::to_summary(e) + "\n");
-            return false;
-        }
-        case failure::Decision::continue_degraded:
-            e.decision = "continue";
-            break;
-        case failure::Decision::skipped:
-            e.level = report::Level::info;
-            e.decision = "skipped";
-            break;
+    const auto j = failure::judge(plan_.failure, k);
+    report::Event e = report::failure_event(j, err.what(), lost, err.err);
+    stamp(e);
+    if (j.decision == failure::Decision::abort) {
+        e.fields.emplace_back("not_enforced", lost);
+        record(e);
+        flush(true);
+        write_all(2, report::to_summary(e) + "\n");
+        return false;
     }
     record(std::move(e));
     dropped_.push_back(lost);
@@ -131,10 +119,9 @@ bool Enforcer::fail_step(Kind k, const Error& err, const std::string& lost) {
 }
 
 void Enforcer::skip_step(Kind k, const std::string& lost) {
-    report::Event e = event(report::Level::info, lost + ": not attempted (failure mode skip)");
-    e.kind = k;
-    e.mode = Mode::skip;
-    e.decision = "skipped";
+    const failure::Judgement j{k, Mode::skip, failure::Decision::skipped};
+    report::Event e = report::failure_event(j, lost + ": not attempted (failure mode skip)", lost);
+    stamp(e);
     record(std::move(e));
     dropped_.push_back(lost + " (skipped)");
 }
@@ -350,7 +337,8 @@ int Enforcer::run(const std::vector<std::string>& argv) {
                                 "from the hook: " + d.what);
         e.kind = d.kind;
         e.mode = plan_.failure.of(d.kind);
-        e.decision = skipped ? "skipped" : "continue";
+        e.decision = std::string(failure::name(skipped ? failure::Decision::skipped
+                                                       : failure::Decision::continue_degraded));
         record(std::move(e));
         dropped_.push_back(d.what);
     }

@@ -28,6 +28,15 @@ std::string_view name(Mode m) {
     return "unknown";
 }
 
+std::string_view name(Decision d) {
+    switch (d) {
+        case Decision::abort: return "abort";
+        case Decision::continue_degraded: return "continue";
+        case Decision::skipped: return "skipped";
+    }
+    return "unknown";
+}
+
 std::optional<Kind> parse_kind(std::string_view s) {
     for (Kind k : kAllKinds)
         if (name(k) == s) return k;
@@ -48,7 +57,9 @@ std::string_view fix_hint(Kind k) {
             return "enable Landlock (lsm= boot parameter, CONFIG_SECURITY_LANDLOCK) or set "
                    "failure.kinds.landlock_unavailable to warn/skip where an outer sandbox is the boundary";
         case Kind::landlock_path:
-            return "create the path in the image or remove it from the policy";
+            return "the path is not what the hook judged, or leads through a symlink onto "
+                   "something the policy does not grant: list the target with the rights it "
+                   "needs, fix the image, or remove the rule";
         case Kind::landlock_enforce:
             return "check that the kernel supports the requested rights (oci-sandbox-hook probe)";
         case Kind::seccomp_compile:

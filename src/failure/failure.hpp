@@ -49,7 +49,8 @@ struct Modes {
 // What a step should do before it is attempted.
 inline bool should_attempt(const Modes& m, Kind k) { return m.of(k) != Mode::skip; }
 
-// The decision after a step failed: abort (strict) or carry on (warn).
+// The decision after a step failed: abort (strict) or carry on (warn), or
+// that it was not attempted (skip).
 enum class Decision { abort, continue_degraded, skipped };
 inline Decision on_failure(const Modes& m, Kind k) {
     switch (m.of(k)) {
@@ -59,6 +60,17 @@ inline Decision on_failure(const Modes& m, Kind k) {
     }
     return Decision::abort;
 }
+// "abort", "continue", "skipped": the events' word for it.
+std::string_view name(Decision d);
+
+// The one judge of a step that failed, or that the policy says not to
+// attempt: the hook, the enforcer and the dry run all ask it.
+struct Judgement {
+    Kind kind;
+    Mode mode;
+    Decision decision;
+};
+inline Judgement judge(const Modes& m, Kind k) { return {k, m.of(k), on_failure(m, k)}; }
 
 // A one-line fix suggestion for the operator, per kind.
 std::string_view fix_hint(Kind k);

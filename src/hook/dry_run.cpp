@@ -35,9 +35,9 @@ struct Judge {
     }
     // Decided by the policy's mode, as the hook decides it.
     void finding(Kind k, std::string message, std::string lost) {
-        auto d = failure::on_failure(modes, k);
-        if (d == failure::Decision::abort) v.plans = false;
-        v.items.push_back({k, modes.of(k), d, std::move(message), std::move(lost)});
+        const auto j = failure::judge(modes, k);
+        if (j.decision == failure::Decision::abort) v.plans = false;
+        v.items.push_back({k, j.mode, j.decision, std::move(message), std::move(lost)});
     }
 };
 

@@ -92,47 +92,17 @@ class Reporter {
     // when the hook must abort.
     bool decide(const failure::Modes& modes, Kind kind, const std::string& message,
                 const std::string& lost, int err = 0) {
-        report::Event e;
-        e.kind = kind;
-        e.mode = modes.of(kind);
-        e.err = err;
-        const auto d = failure::on_failure(modes, kind);
-        switch (d) {
-            case failure::Decision::abort:
-                e.level = report::Level::error;
-                e.decision = "abort";
-                e.message = message;
-                e.fields.emplace_back("fix", std::string(failure::fix_hint(kind)));
-                break;
-            case failure::Decision::continue_degraded:
-                e.level = report::Level::warning;
-                e.decision = "continue";
-                e.message = message + "; continuing without " + lost;
-                e.fields.emplace_back("not_enforced", lost);
-                break;
-            case failure::Decision::skipped:
-                e.level = report::Level::info;
-                e.decision = "skipped";
-                e.message = message + "; skipped by policy";
-                e.fields.emplace_back("not_enforced", lost);
-                break;
-        }
-        if (d != failure::Decision::abort) degraded_.push_back({kind, lost + ": " + message});
-        emit(std::move(e));
-        return d == failure::Decision::abort;
+        const auto j = failure::judge(modes, kind);
+        if (j.decision != failure::Decision::abort) degraded_.push_back({kind, lost + ": " + message});
+        emit(report::failure_event(j, message, lost, err));
+        return j.decision == failure::Decision::abort;
     }
 
     // A step the policy says not to attempt (mode skip): recorded, never silent.
     void skipped(Kind kind, const std::string& lost) {
-        report::Event e;
-        e.level = report::Level::info;
-        e.kind = kind;
-        e.mode = failure::Mode::skip;
-        e.decision = "skipped";
-        e.message = lost + ": not attempted (failure mode skip)";
-        e.fields.emplace_back("not_enforced", lost);
+        const failure::Judgement j{kind, failure::Mode::skip, failure::Decision::skipped};
         degraded_.push_back({kind, lost + " (skipped by policy)"});
-        emit(std::move(e));
+        emit(report::failure_event(j, lost + ": not attempted (failure mode skip)", lost));
     }
 
     const std::vector<plan::Degradation>& degraded() const { return degraded_; }

@@ -265,9 +265,7 @@ void write_verdict(W& w, const Verdict& v) {
         w.Key("mode");
         str(w, failure::name(it.mode));
         w.Key("decision");
-        str(w, it.decision == failure::Decision::abort              ? "abort"
-               : it.decision == failure::Decision::continue_degraded ? "continue"
-                                                                     : "skipped");
+        str(w, failure::name(it.decision));
         w.Key("message");
         str(w, it.message);
         w.Key("not_enforced");

@@ -86,4 +86,31 @@ bool Log::append(const Event& e) const {
     return ::write(fd.get(), line.data(), line.size()) == static_cast<ssize_t>(line.size());
 }
 
+Event failure_event(const failure::Judgement& j, const std::string& message,
+                    const std::string& lost, int err) {
+    Event e;
+    e.kind = j.kind;
+    e.mode = j.mode;
+    e.err = err;
+    e.decision = std::string(failure::name(j.decision));
+    switch (j.decision) {
+        case failure::Decision::abort:
+            e.level = Level::error;
+            e.message = message;
+            e.fields.emplace_back("fix", std::string(failure::fix_hint(j.kind)));
+            break;
+        case failure::Decision::continue_degraded:
+            e.level = Level::warning;
+            e.message = message + "; continuing without " + lost;
+            e.fields.emplace_back("not_enforced", lost);
+            break;
+        case failure::Decision::skipped:
+            e.level = Level::info;
+            e.message = message + "; skipped by policy";
+            e.fields.emplace_back("not_enforced", lost);
+            break;
+    }
+    return e;
+}
+
 }  // namespace osh::report

@@ -31,6 +31,12 @@ struct Event {
     std::vector<std::pair<std::string, std::string>> fields;
 };
 
+// The event of a judged failure (failure::judge): level, mode, decision and
+// message from the judgement; `lost` names the protection not in force when
+// the run goes on (field not_enforced), and an abort carries the fix.
+Event failure_event(const failure::Judgement& j, const std::string& message,
+                    const std::string& lost, int err = 0);
+
 // One JSON line (no trailing newline), with an RFC 3339 UTC timestamp.
 std::string to_json_line(const Event& e);
 
