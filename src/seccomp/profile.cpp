@@ -241,7 +241,7 @@ std::vector<AllowEntry> conditional_entries() {
         {"personality", "processes", {int_eq(0, 0x8)}, "persona PER_LINUX32 (0x8)"},
         {"personality", "processes", {int_eq(0, 0x20000)}, "persona UNAME26 (0x20000)"},
         {"personality", "processes", {int_eq(0, 0x20008)},
-         "persona UNAME26 | PER_LINUX32 (0x20008)"},
+         "persona UNAME26 + PER_LINUX32 (0x20008)"},
         {"personality", "processes", {int_eq(0, 0xffffffff)},
          "persona 0xffffffff (query); other personas (ADDR_NO_RANDOMIZE, READ_IMPLIES_EXEC) "
          "weaken exploit mitigations"},
