@@ -409,8 +409,8 @@ void write_json(W& w, const EffectivePolicy& eff) {
     w.EndArray();
     w.Key("refused_first");
     w.StartArray();
-    for (const auto* r : allow_list ? seccomp_refused_first()
-                                    : std::vector<const seccomp::Refusal*>{}) {
+    for (const auto* r :
+         allow_list ? seccomp_refused_first() : std::vector<const seccomp::Refusal*>{}) {
         w.StartObject();
         w.Key("syscall");
         str(w, r->syscall);

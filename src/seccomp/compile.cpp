@@ -137,9 +137,10 @@ Result<void> add_rules(void* ctx, uint32_t arch, const std::vector<Rule>& rules,
         }
         if (nr == __NR_SCMP_ERROR) continue;
         std::vector<scmp_arg_cmp> cmps;
-        for (const auto& c : r.conds) cmps.push_back(SCMP_CMP(c.arg, SCMP_CMP_MASKED_EQ, c.mask, c.value));
-        const int rc = seccomp_rule_add_array(ctx, answer(r), nr, static_cast<unsigned>(cmps.size()),
-                                              cmps.data());
+        for (const auto& c : r.conds)
+            cmps.push_back(SCMP_CMP(c.arg, SCMP_CMP_MASKED_EQ, c.mask, c.value));
+        const int rc = seccomp_rule_add_array(ctx, answer(r), nr,
+                                              static_cast<unsigned>(cmps.size()), cmps.data());
         if (rc != 0) return fail_rc("add rule for " + r.syscall, rc);
     }
     return {};
@@ -173,7 +174,8 @@ Result<Ctx> build_part(const FilterSpec& spec, uint32_t fallback, const std::vec
 // typo must not silently leave a call allowed (or a relaxation unused).
 Result<void> check_names(const FilterSpec& spec) {
     const uint32_t arch = effective_arch(spec.audit_arch);
-    auto check = [&](const std::vector<std::string>& names, std::string_view where) -> Result<void> {
+    auto check = [&](const std::vector<std::string>& names,
+                     std::string_view where) -> Result<void> {
         for (const auto& name : names) {
             if (!known(arch, name)) {
                 return fail("unknown syscall name \"" + name + "\" in " + std::string(where) +

@@ -51,7 +51,8 @@ std::vector<sock_filter> newer_calls_prologue(std::span<const ArchHorizon> arche
     return out;
 }
 
-std::vector<sock_filter> chain(std::span<const sock_filter> first, std::span<const sock_filter> then) {
+std::vector<sock_filter> chain(std::span<const sock_filter> first,
+                               std::span<const sock_filter> then) {
     std::vector<sock_filter> out(first.begin(), first.end());
     for (size_t i = 0; i < out.size(); ++i) {
         auto& f = out[i];

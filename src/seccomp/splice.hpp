@@ -28,6 +28,7 @@ std::vector<sock_filter> newer_calls_prologue(std::span<const ArchHorizon> arche
 
 // `first` with each of its `return ALLOW` turned into a jump to the start of
 // `then`, followed by `then`: a call `first` allows is decided by `then`.
-std::vector<sock_filter> chain(std::span<const sock_filter> first, std::span<const sock_filter> then);
+std::vector<sock_filter> chain(std::span<const sock_filter> first,
+                               std::span<const sock_filter> then);
 
 }  // namespace osh::seccomp

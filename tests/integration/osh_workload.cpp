@@ -6,6 +6,7 @@
 //   osh-workload            every check
 //   osh-workload NAME...    the named ones
 #include <fcntl.h>
+#include <linux/futex.h>
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>
 #include <netinet/in.h>
@@ -34,13 +35,12 @@
 #include <sys/syscall.h>
 #include <sys/sysinfo.h>
 #include <sys/time.h>
-#include <sys/times.h>
 #include <sys/timerfd.h>
+#include <sys/times.h>
 #include <sys/uio.h>
 #include <sys/un.h>
 #include <sys/utsname.h>
 #include <sys/wait.h>
-#include <linux/futex.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -64,19 +64,19 @@ const char* errname(int e) {
 // Each check returns 0 or the errno of the first call that failed, whose
 // line is kept in g_line for the report.
 int g_line = 0;
-#define TRY(expr)                  \
-    do {                           \
-        if ((expr) < 0) {          \
-            g_line = __LINE__;     \
-            return errno;          \
-        }                          \
+#define TRY(expr)              \
+    do {                       \
+        if ((expr) < 0) {      \
+            g_line = __LINE__; \
+            return errno;      \
+        }                      \
     } while (0)
-#define WANT(cond)                 \
-    do {                           \
-        if (!(cond)) {             \
-            g_line = __LINE__;     \
-            return EPROTO;         \
-        }                          \
+#define WANT(cond)             \
+    do {                       \
+        if (!(cond)) {         \
+            g_line = __LINE__; \
+            return EPROTO;     \
+        }                      \
     } while (0)
 
 int files() {

@@ -40,8 +40,9 @@ enum class As { current, nobody };
 
 // Runs `probe` in a forked child under `bpf` (nullptr: no filter). The child
 // writes its values to a pipe and exits 0; exit 3 means the filter failed to load.
-inline ChildResult in_child(const seccomp::Bpf* bpf, const std::function<void(std::vector<long>&)>& probe,
-                     As as = As::current) {
+inline ChildResult in_child(const seccomp::Bpf* bpf,
+                            const std::function<void(std::vector<long>&)>& probe,
+                            As as = As::current) {
     int p[2];
     REQUIRE(::pipe2(p, O_CLOEXEC) == 0);
     pid_t pid = ::fork();

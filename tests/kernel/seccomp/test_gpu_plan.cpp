@@ -41,10 +41,9 @@ plan::Plan gpu8_plan() {
     REQUIRE(pol.has_value());
     const auto detection = gpu::detect(*spec, pol->gpu.detect);
     REQUIRE(detection.gpu);
-    auto eff = policy::rewrite(*pol, *spec, detection,
-                               [](const std::string&) -> std::optional<policy::NodeKind> {
-                                   return std::nullopt;
-                               });
+    auto eff = policy::rewrite(
+        *pol, *spec, detection,
+        [](const std::string&) -> std::optional<policy::NodeKind> { return std::nullopt; });
     REQUIRE_MESSAGE(eff, eff.error().what());
     plan::CompileOptions opts;
     opts.bpf_cache_dir = "";
@@ -90,7 +89,7 @@ TEST_SUITE("kernel") {
             int null = ::open("/dev/null", O_RDWR | O_CLOEXEC);
             termios t{};
             v.push_back(sc(__NR_ioctl, null, TCGETS, reinterpret_cast<long>(&t)));  // 2
-            v.push_back(sc(__NR_ioctl, null, 0xc020462a, 0));                      // 3
+            v.push_back(sc(__NR_ioctl, null, 0xc020462a, 0));                       // 3
             ::close(null);
             pthread_t th;
             void* ret = nullptr;
@@ -100,9 +99,9 @@ TEST_SUITE("kernel") {
             v.push_back(sc(__NR_get_mempolicy, 0, reinterpret_cast<long>(&mask), 64, 0, 0));  // 5
             int ldisc = 0;
             v.push_back(sc(__NR_ioctl, 0, TIOCSETD, reinterpret_cast<long>(&ldisc)));  // 6
-            v.push_back(sc(__NR_reboot, 0, 0, 0, 0));                                 // 7
-            v.push_back(sc(seccomp::newest_known_number() + 1, 0, 0, 0, 0, 0, 0));    // 8
-            v.push_back(sc(__NR_clone3, 0, 0));                                       // 9
+            v.push_back(sc(__NR_reboot, 0, 0, 0, 0));                                  // 7
+            v.push_back(sc(seccomp::newest_known_number() + 1, 0, 0, 0, 0, 0, 0));     // 8
+            v.push_back(sc(__NR_clone3, 0, 0));                                        // 9
         });
         REQUIRE(r.exited_ok());
         REQUIRE(r.values.size() == 10);

@@ -124,7 +124,8 @@ TEST_CASE("profile: every name is a real call somewhere, every entry says why") 
     for (const auto& n : newer_calls()) {
         CAPTURE(n.name);
         CHECK(n.number >= 424);  // unified numbering: the same on every arch we build
-        const int nr = seccomp_syscall_resolve_name_arch(SCMP_ARCH_X86_64, std::string(n.name).c_str());
+        const int nr =
+            seccomp_syscall_resolve_name_arch(SCMP_ARCH_X86_64, std::string(n.name).c_str());
         CHECK((nr == __NR_SCMP_ERROR || nr == n.number));
         CHECK(profile_number(n.name) == n.number);
     }
@@ -151,20 +152,48 @@ TEST_CASE("profile: nothing is both allowed and refused outright; the newest num
 TEST_CASE("profile: the deliberate refusals are all there, each with a reason") {
     const auto refused = refused_names();
     const auto allowed = allowed_names();
-    for (const char* n : {"ptrace",         "process_vm_readv",  "process_vm_writev",
-                          "pidfd_getfd",    "bpf",               "perf_event_open",
-                          "userfaultfd",    "io_uring_setup",    "io_uring_enter",
-                          "io_uring_register", "mount",          "umount2",
-                          "mount_setattr",  "fsopen",            "fsconfig",
-                          "fsmount",        "fspick",            "move_mount",
-                          "open_tree",      "open_tree_attr",    "pivot_root",
-                          "chroot",         "setns",             "init_module",
-                          "finit_module",   "delete_module",     "kexec_load",
-                          "kexec_file_load", "keyctl",           "add_key",
-                          "request_key",    "open_by_handle_at", "syslog",
-                          "acct",           "swapon",            "swapoff",
-                          "settimeofday",   "clock_settime",     "adjtimex",
-                          "clock_adjtime",  "iopl",              "ioperm",
+    for (const char* n : {"ptrace",
+                          "process_vm_readv",
+                          "process_vm_writev",
+                          "pidfd_getfd",
+                          "bpf",
+                          "perf_event_open",
+                          "userfaultfd",
+                          "io_uring_setup",
+                          "io_uring_enter",
+                          "io_uring_register",
+                          "mount",
+                          "umount2",
+                          "mount_setattr",
+                          "fsopen",
+                          "fsconfig",
+                          "fsmount",
+                          "fspick",
+                          "move_mount",
+                          "open_tree",
+                          "open_tree_attr",
+                          "pivot_root",
+                          "chroot",
+                          "setns",
+                          "init_module",
+                          "finit_module",
+                          "delete_module",
+                          "kexec_load",
+                          "kexec_file_load",
+                          "keyctl",
+                          "add_key",
+                          "request_key",
+                          "open_by_handle_at",
+                          "syslog",
+                          "acct",
+                          "swapon",
+                          "swapoff",
+                          "settimeofday",
+                          "clock_settime",
+                          "adjtimex",
+                          "clock_adjtime",
+                          "iopl",
+                          "ioperm",
                           "clone3"}) {
         CAPTURE(n);
         CHECK(refused.count(n) == 1);
@@ -179,25 +208,84 @@ TEST_CASE("profile: the deliberate refusals are all there, each with a reason") 
         CHECK(r.conds[0].mask == 0xffffffffu);
         tty.insert(r.conds[0].value);
     }
-    CHECK(tty == std::set<uint64_t>{0x5412 /* TIOCSTI */, 0x541c /* TIOCLINUX */,
-                                     0x5423 /* TIOCSETD */});
+    CHECK(tty ==
+          std::set<uint64_t>{0x5412 /* TIOCSTI */, 0x541c /* TIOCLINUX */, 0x5423 /* TIOCSETD */});
 }
 
 TEST_CASE("profile: what GPUs, runtimes, busybox and static glibc programs need is allowed") {
     const auto plain = unconditionally_allowed();
-    for (const char* n :
-         {"memfd_create", "mmap", "mremap", "munmap", "mprotect", "madvise", "ioctl", "openat",
-          "read", "write", "close", "fstat", "newfstatat", "statx", "getdents64", "execve",
-          "exit_group", "wait4", "futex", "rseq", "set_robust_list", "set_tid_address",
-          "arch_prctl", "prlimit64", "getrandom", "epoll_create1", "epoll_ctl", "epoll_pwait",
-          "eventfd2", "signalfd4", "inotify_init1", "inotify_add_watch", "timerfd_create",
-          "timer_create", "clock_nanosleep", "rt_sigaction", "rt_sigprocmask", "sigaltstack",
-          "pipe2", "dup3", "sched_getaffinity", "sched_setaffinity", "sysinfo", "uname",
-          "get_mempolicy", "set_mempolicy", "mbind", "move_pages", "seccomp",
-          "landlock_create_ruleset", "landlock_add_rule", "landlock_restrict_self", "prctl",
-          "connect", "bind", "listen", "accept4", "sendmsg", "recvmsg", "socketpair", "shmget",
-          "semget", "setresuid", "setgroups", "capget", "fchmodat2", "map_shadow_stack",
-          "futex_waitv", "close_range", "pidfd_open", "membarrier", "copy_file_range"}) {
+    for (const char* n : {"memfd_create",
+                          "mmap",
+                          "mremap",
+                          "munmap",
+                          "mprotect",
+                          "madvise",
+                          "ioctl",
+                          "openat",
+                          "read",
+                          "write",
+                          "close",
+                          "fstat",
+                          "newfstatat",
+                          "statx",
+                          "getdents64",
+                          "execve",
+                          "exit_group",
+                          "wait4",
+                          "futex",
+                          "rseq",
+                          "set_robust_list",
+                          "set_tid_address",
+                          "arch_prctl",
+                          "prlimit64",
+                          "getrandom",
+                          "epoll_create1",
+                          "epoll_ctl",
+                          "epoll_pwait",
+                          "eventfd2",
+                          "signalfd4",
+                          "inotify_init1",
+                          "inotify_add_watch",
+                          "timerfd_create",
+                          "timer_create",
+                          "clock_nanosleep",
+                          "rt_sigaction",
+                          "rt_sigprocmask",
+                          "sigaltstack",
+                          "pipe2",
+                          "dup3",
+                          "sched_getaffinity",
+                          "sched_setaffinity",
+                          "sysinfo",
+                          "uname",
+                          "get_mempolicy",
+                          "set_mempolicy",
+                          "mbind",
+                          "move_pages",
+                          "seccomp",
+                          "landlock_create_ruleset",
+                          "landlock_add_rule",
+                          "landlock_restrict_self",
+                          "prctl",
+                          "connect",
+                          "bind",
+                          "listen",
+                          "accept4",
+                          "sendmsg",
+                          "recvmsg",
+                          "socketpair",
+                          "shmget",
+                          "semget",
+                          "setresuid",
+                          "setgroups",
+                          "capget",
+                          "fchmodat2",
+                          "map_shadow_stack",
+                          "futex_waitv",
+                          "close_range",
+                          "pidfd_open",
+                          "membarrier",
+                          "copy_file_range"}) {
         CAPTURE(n);
         CHECK(plain.count(n) == 1);
     }
@@ -231,9 +319,9 @@ TEST_CASE("profile: Docker's default allow-list is covered, except what is left 
     REQUIRE(docker.size() > 300);
     // Left out, with the reason docs/seccomp.md gives.
     const std::set<std::string> left_out = {
-        "adjtimex", "clock_adjtime", "clock_adjtime64",  // refused: the host's clock
-        "fanotify_mark",                                  // useless without fanotify_init
-        "socketcall",   // i386: its socket() hides the domain; subcalls are allowed one by one
+        "adjtimex",      "clock_adjtime", "clock_adjtime64",  // refused: the host's clock
+        "fanotify_mark",                                      // useless without fanotify_init
+        "socketcall",     // i386: its socket() hides the domain; subcalls are allowed one by one
         "riscv_hwprobe",  // no riscv64 build
         "uretprobe",      // x86_64 number below 424, unknown to libseccomp 2.5.4: see docs
     };
@@ -653,7 +741,8 @@ TEST_CASE("bpf program: unlisted calls get the action, calls above the newest ge
     // Every name the allow-list allows without conditions is allowed.
     for (const auto& e : allow_list()) {
         if (!e.conds.empty()) continue;
-        const int nr = seccomp_syscall_resolve_name_arch(SCMP_ARCH_X86_64, std::string(e.syscall).c_str());
+        const int nr =
+            seccomp_syscall_resolve_name_arch(SCMP_ARCH_X86_64, std::string(e.syscall).c_str());
         const int numbered = profile_number(e.syscall);
         if (nr < 0 && numbered == 0) continue;  // not an x86_64 call
         CAPTURE(e.syscall);
@@ -680,10 +769,10 @@ TEST_CASE("bpf program: unlisted calls get the action, calls above the newest ge
 TEST_CASE("bpf program: allowed calls without conditions are constant (the kernel caches them)") {
     for (const auto& [label, spec] :
          {std::pair{std::string("default"), FilterSpec{}}, std::pair{std::string("i386 too"), [] {
-                                                             FilterSpec s;
-                                                             s.policy.allow_i386 = true;
-                                                             return s;
-                                                         }()}}) {
+                                                                         FilterSpec s;
+                                                                         s.policy.allow_i386 = true;
+                                                                         return s;
+                                                                     }()}}) {
         CAPTURE(label);
         const Bpf bpf = compiled(spec);
         int constant = 0, argument = 0;
@@ -714,11 +803,11 @@ TEST_CASE("bpf program: allowed calls without conditions are constant (the kerne
 
 TEST_CASE("bpf program: i386 and foreign arches get the action unless allow_i386") {
     const Bpf plain = compiled(FilterSpec{});
-    CHECK(call(plain, 20, {}, AUDIT_ARCH_I386) == kEperm);     // getpid
-    CHECK(call(plain, 470, {}, AUDIT_ARCH_I386) == kEperm);    // a refused ABI, not ENOSYS
+    CHECK(call(plain, 20, {}, AUDIT_ARCH_I386) == kEperm);   // getpid
+    CHECK(call(plain, 470, {}, AUDIT_ARCH_I386) == kEperm);  // a refused ABI, not ENOSYS
     CHECK(call(plain, 39, {}, AUDIT_ARCH_AARCH64) == kEperm);
-    CHECK(call(plain, 161) == kEperm);                          // chroot
-    CHECK(call(plain, 435) == kEnosys);                         // clone3
+    CHECK(call(plain, 161) == kEperm);   // chroot
+    CHECK(call(plain, 435) == kEnosys);  // clone3
 
     FilterSpec spec;
     spec.policy.allow_i386 = true;
@@ -731,12 +820,12 @@ TEST_CASE("bpf program: i386 and foreign arches get the action unless allow_i386
     CHECK(i(26) == kEperm);             // ptrace
     CHECK(i(88) == kEperm);             // reboot: unlisted
     CHECK(i(470) == kEnosys);           // above the newest
-    CHECK(i(457) == kEperm);            // statmount: numbered calls are x86_64-only (libseccomp 2.5.4)
+    CHECK(i(457) == kEperm);  // statmount: numbered calls are x86_64-only (libseccomp 2.5.4)
     CHECK(i(359, {AF_PACKET}) == kEperm);  // socket
     CHECK(i(359, {AF_INET}) == SECCOMP_RET_ALLOW);
-    CHECK(i(102, {1}) == kEperm);               // socketcall(SYS_SOCKET): domain unreadable
-    CHECK(i(102, {3}) == SECCOMP_RET_ALLOW);    // socketcall(SYS_CONNECT)
-    CHECK(i(54, {0, 0x5412}) == kEperm);        // ioctl TIOCSTI
+    CHECK(i(102, {1}) == kEperm);             // socketcall(SYS_SOCKET): domain unreadable
+    CHECK(i(102, {3}) == SECCOMP_RET_ALLOW);  // socketcall(SYS_CONNECT)
+    CHECK(i(54, {0, 0x5412}) == kEperm);      // ioctl TIOCSTI
     CHECK(i(54, {0, 0x5401}) == SECCOMP_RET_ALLOW);
     CHECK(i(120, {0x10000000 | 17}) == kEperm);  // clone(CLONE_NEWUSER)
     CHECK(i(120, {17}) == SECCOMP_RET_ALLOW);
@@ -777,26 +866,26 @@ TEST_CASE("bpf program: argument conditions compare what the kernel reads") {
     }
     CHECK(c(41, {AF_NETLINK, 3, 0}) == SECCOMP_RET_ALLOW);
     CHECK(c(41, {AF_NETLINK, 3, (1ull << 32)}) == SECCOMP_RET_ALLOW);  // protocol reads 0
-    CHECK(c(41, {AF_NETLINK, 3, 9}) == kEperm);                         // NETLINK_AUDIT
-    CHECK(c(41, {AF_NETLINK, 3, 15}) == kEperm);                        // NETLINK_KOBJECT_UEVENT
+    CHECK(c(41, {AF_NETLINK, 3, 9}) == kEperm);                        // NETLINK_AUDIT
+    CHECK(c(41, {AF_NETLINK, 3, 15}) == kEperm);                       // NETLINK_KOBJECT_UEVENT
     // ioctl: terminal requests refused first, low 32 bits compared.
     for (uint64_t req : {0x5412ull, 0x541cull, 0x5423ull}) {
         CAPTURE(req);
         CHECK(c(16, {0, req, 0}) == kEperm);
         CHECK(c(16, {0, (1ull << 40) | req, 0}) == kEperm);
     }
-    CHECK(c(16, {0, 0x5401, 0}) == SECCOMP_RET_ALLOW);        // TCGETS
-    CHECK(c(16, {3, 0xc020462a, 0}) == SECCOMP_RET_ALLOW);    // an NVIDIA request
+    CHECK(c(16, {0, 0x5401, 0}) == SECCOMP_RET_ALLOW);      // TCGETS
+    CHECK(c(16, {3, 0xc020462a, 0}) == SECCOMP_RET_ALLOW);  // an NVIDIA request
     CHECK(c(16, {3, 0xffffffffc020462aull, 0}) == SECCOMP_RET_ALLOW);
     // unshare / clone namespace flags.
-    CHECK(c(272, {0}) == SECCOMP_RET_ALLOW);            // unshare(0)
-    CHECK(c(272, {0x400}) == SECCOMP_RET_ALLOW);        // unshare(CLONE_FILES)
-    CHECK(c(272, {0x10000000}) == kEperm);              // CLONE_NEWUSER
-    CHECK(c(272, {0x80}) == kEperm);                    // CLONE_NEWTIME
-    CHECK(c(56, {0x80 | 17}) == SECCOMP_RET_ALLOW);     // clone: 0x80 is in the signal byte
-    CHECK(c(56, {0x003d0f00}) == SECCOMP_RET_ALLOW);    // glibc's pthread_create flags
-    CHECK(c(56, {0x40000000 | 17}) == kEperm);          // clone(CLONE_NEWNET)
-    CHECK(c(56, {0x00020000 | 17}) == kEperm);          // clone(CLONE_NEWNS)
+    CHECK(c(272, {0}) == SECCOMP_RET_ALLOW);          // unshare(0)
+    CHECK(c(272, {0x400}) == SECCOMP_RET_ALLOW);      // unshare(CLONE_FILES)
+    CHECK(c(272, {0x10000000}) == kEperm);            // CLONE_NEWUSER
+    CHECK(c(272, {0x80}) == kEperm);                  // CLONE_NEWTIME
+    CHECK(c(56, {0x80 | 17}) == SECCOMP_RET_ALLOW);   // clone: 0x80 is in the signal byte
+    CHECK(c(56, {0x003d0f00}) == SECCOMP_RET_ALLOW);  // glibc's pthread_create flags
+    CHECK(c(56, {0x40000000 | 17}) == kEperm);        // clone(CLONE_NEWNET)
+    CHECK(c(56, {0x00020000 | 17}) == kEperm);        // clone(CLONE_NEWNS)
     // personality: Docker's five values, low 32 bits compared.
     for (uint64_t p : {0x0ull, 0x8ull, 0x20000ull, 0x20008ull, 0xffffffffull, ~0ull}) {
         CAPTURE(p);
@@ -812,10 +901,10 @@ TEST_CASE("bpf program: policy allow and deny on top of the allow-list") {
     spec.policy.deny = {"kcmp", "getcwd"};
     spec.relaxations = {"memfd_create", "getcwd"};
     const Bpf b = compiled(spec);
-    CHECK(call(b, 101) == SECCOMP_RET_ALLOW);                         // ptrace: allowed
-    CHECK(call(b, 312) == kEperm);                                    // kcmp: deny wins
-    CHECK(call(b, 79) == kEperm);                                     // getcwd: deny beats relaxation
-    CHECK(call(b, 319) == SECCOMP_RET_ALLOW);                         // memfd_create
+    CHECK(call(b, 101) == SECCOMP_RET_ALLOW);  // ptrace: allowed
+    CHECK(call(b, 312) == kEperm);             // kcmp: deny wins
+    CHECK(call(b, 79) == kEperm);              // getcwd: deny beats relaxation
+    CHECK(call(b, 319) == SECCOMP_RET_ALLOW);  // memfd_create
     CHECK(call(b, x86_64_nr("open_tree_attr")) == SECCOMP_RET_ALLOW);  // by number
     CHECK(call(b, 110) == SECCOMP_RET_ALLOW);
 

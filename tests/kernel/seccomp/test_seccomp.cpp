@@ -139,12 +139,12 @@ std::vector<std::string> unconditional_refusals() {
 // arguments: unfiltered, each fails otherwise than EPERM as root.
 const std::map<std::string, Call>& unlisted_calls() {
     static const std::map<std::string, Call> m = {
-        {"reboot", {__NR_reboot, {0, 0, 0, 0}}},              // bad magic: EINVAL
-        {"kcmp", {__NR_kcmp, {-1, -1, 0, 0, 0}}},             // no such pid: ESRCH
-        {"sethostname", {__NR_sethostname, {0, -1}}},         // bad length: EINVAL
-        {"quotactl", {__NR_quotactl, {0, 0, 0, 0}}},          // no device: EFAULT/EINVAL
-        {"fanotify_init", {__NR_fanotify_init, {-1, 0}}},    // bad flags: EINVAL
-        {"lsm_set_self_attr", {460, {0, 0, 0, -1}}},          // bad flags: EINVAL
+        {"reboot", {__NR_reboot, {0, 0, 0, 0}}},                        // bad magic: EINVAL
+        {"kcmp", {__NR_kcmp, {-1, -1, 0, 0, 0}}},                       // no such pid: ESRCH
+        {"sethostname", {__NR_sethostname, {0, -1}}},                   // bad length: EINVAL
+        {"quotactl", {__NR_quotactl, {0, 0, 0, 0}}},                    // no device: EFAULT/EINVAL
+        {"fanotify_init", {__NR_fanotify_init, {-1, 0}}},               // bad flags: EINVAL
+        {"lsm_set_self_attr", {460, {0, 0, 0, -1}}},                    // bad flags: EINVAL
         {"process_madvise", {__NR_process_madvise, {-1, 0, 0, 0, 0}}},  // bad pidfd: EBADF
     };
     return m;
@@ -203,9 +203,8 @@ TEST_SUITE("kernel") {
         std::vector<std::string> names;
         for (const auto& [n, c] : unlisted_calls()) names.push_back(n);
         const Bpf bpf = compiled(FilterSpec{});
-        auto filtered = in_child(&bpf, [&](std::vector<long>& v) {
-            v = call_all(names, unlisted_calls());
-        });
+        auto filtered =
+            in_child(&bpf, [&](std::vector<long>& v) { v = call_all(names, unlisted_calls()); });
         REQUIRE(filtered.exited_ok());
         REQUIRE(filtered.values.size() == names.size());
         for (size_t i = 0; i < names.size(); ++i) {
@@ -213,8 +212,8 @@ TEST_SUITE("kernel") {
             CHECK(filtered.values[i] == -EPERM);
         }
         if (::geteuid() == 0) {
-            auto control =
-                in_child(nullptr, [&](std::vector<long>& v) { v = call_all(names, unlisted_calls()); });
+            auto control = in_child(
+                nullptr, [&](std::vector<long>& v) { v = call_all(names, unlisted_calls()); });
             REQUIRE(control.exited_ok());
             REQUIRE(control.values.size() == names.size());
             for (size_t i = 0; i < names.size(); ++i) {
@@ -321,10 +320,10 @@ TEST_SUITE("kernel") {
             v.push_back(sock(AF_UNIX, SOCK_STREAM, 0));              // 7
             // The kernel reads int arguments' low 32 bits: a high bit must not slip past.
             v.push_back(sock((1L << 32) | AF_PACKET, SOCK_RAW, 0));  // 8
-            v.push_back(
-                sock(AF_NETLINK, SOCK_RAW, (1L << 32) | NETLINK_ROUTE));  // 9: the kernel reads ROUTE
-            v.push_back(sock(AF_INET6, SOCK_DGRAM, 0));                   // 10
-            v.push_back(sock(AF_KEY, SOCK_RAW, 2));                       // 11: not listed
+            v.push_back(sock(AF_NETLINK, SOCK_RAW,
+                             (1L << 32) | NETLINK_ROUTE));  // 9: the kernel reads ROUTE
+            v.push_back(sock(AF_INET6, SOCK_DGRAM, 0));     // 10
+            v.push_back(sock(AF_KEY, SOCK_RAW, 2));         // 11: not listed
             v.push_back(sock(AF_NETLINK, SOCK_RAW, NETLINK_KOBJECT_UEVENT));  // 12
         });
         REQUIRE(r.exited_ok());
@@ -373,11 +372,11 @@ TEST_SUITE("kernel") {
             uint32_t act = SECCOMP_RET_LOG;
             v.push_back(
                 sc(__NR_seccomp, SECCOMP_GET_ACTION_AVAIL, 0, reinterpret_cast<long>(&act)));  // 7
-            v.push_back(sc(__NR_landlock_create_ruleset, 0, 0, 1));  // 8: ABI
-            int ldisc = 0;                                            // N_TTY
+            v.push_back(sc(__NR_landlock_create_ruleset, 0, 0, 1));                     // 8: ABI
+            int ldisc = 0;                                                              // N_TTY
             v.push_back(sc(__NR_ioctl, -1, TIOCSETD, reinterpret_cast<long>(&ldisc)));  // 9
             v.push_back(sc(__NR_ioctl, -1, (1L << 32) | TIOCSETD,
-                           reinterpret_cast<long>(&ldisc)));                             // 10
+                           reinterpret_cast<long>(&ldisc)));                            // 10
             v.push_back(sc(__NR_ioctl, -1, TIOCGETD, reinterpret_cast<long>(&ldisc)));  // 11
         });
         REQUIRE(r.exited_ok());
