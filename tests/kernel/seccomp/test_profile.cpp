@@ -798,6 +798,19 @@ TEST_CASE("bpf program: allowed calls without conditions are constant (the kerne
                   kNotConstant);
         }
         CHECK(argument == 5);
+        // ... and every x86_64 call allowed without conditions is one of the
+        // constant ones, but those refused first under conditions (ioctl).
+        std::set<std::string_view> refused_first;
+        for (const auto& r : refusals())
+            if (!r.conds.empty()) refused_first.insert(r.syscall);
+        std::set<int> plain;
+        for (const auto& e : allow_list())
+            if (e.conds.empty() && refused_first.count(e.syscall) == 0 &&
+                (seccomp_syscall_resolve_name_arch(SCMP_ARCH_X86_64,
+                                                   std::string(e.syscall).c_str()) >= 0 ||
+                 profile_number(e.syscall) != 0))
+                plain.insert(x86_64_nr(e.syscall));
+        CHECK(constant == static_cast<int>(plain.size()));
     }
 }
 
