@@ -41,9 +41,9 @@ plan::Plan gpu8_plan() {
     REQUIRE(pol.has_value());
     const auto detection = gpu::detect(*spec, pol->gpu.detect);
     REQUIRE(detection.gpu);
-    auto eff = policy::rewrite(
-        *pol, *spec, detection,
-        [](const std::string&) -> std::optional<policy::NodeKind> { return std::nullopt; });
+    // No rootfs to look at (as explain --config).
+    auto eff =
+        policy::rewrite(*pol, *spec, detection, [](const std::string&) { return std::nullopt; });
     REQUIRE_MESSAGE(eff, eff.error().what());
     plan::CompileOptions opts;
     opts.bpf_cache_dir = "";
