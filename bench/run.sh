@@ -5,7 +5,8 @@
 #   bash bench/run.sh [BUILD_DIR]     (default build-bench, a release build)
 # Prints the table and writes docs/benchmarks.md. Takes 5-10 minutes on 2 cores.
 # BENCH_QUICK=1 runs a few rounds of everything (a smoke check, ~1 minute;
-# docs/benchmarks.md is then not written).
+# docs/benchmarks.md is then not written). BENCH_ONLY=seccomp runs the
+# seccomp per-call section alone (full rounds, ~1 minute; not written either).
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
@@ -52,6 +53,10 @@ out=docs/benchmarks.md
 quick=()
 if [[ -n ${BENCH_QUICK:-} ]]; then
 	quick=(--quick)
+	out=
+fi
+if [[ -n ${BENCH_ONLY:-} ]]; then
+	quick+=(--only "$BENCH_ONLY")
 	out=
 fi
 export OSH_CORPUS=${OSH_CORPUS:-$(cd .. && pwd)/shared/corpus}

@@ -58,8 +58,8 @@ enum class SeccompAction { errno_, kill, log };
 
 struct SeccompPolicy {
     SeccompProfile profile = SeccompProfile::default_;
-    std::vector<std::string> deny;   // syscall names added to the profile's deny list
-    std::vector<std::string> allow;  // syscall names taken out of it
+    std::vector<std::string> deny;   // syscall names refused (wins over allow)
+    std::vector<std::string> allow;  // syscall names added to the profile's allow-list
     SeccompAction action = SeccompAction::errno_;
     // x86_64 only: whether i386 (int 0x80 / 32-bit) calls are allowed through
     // the filter. x32 calls are always refused. An addition to PRODUCT.md's

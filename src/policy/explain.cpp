@@ -5,10 +5,12 @@
 #include <rapidjson/writer.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <sstream>
 
 #include "policy/document.hpp"
 #include "policy/effective.hpp"
+#include "seccomp/profile.hpp"
 
 namespace osh::policy {
 
@@ -66,6 +68,39 @@ std::string id_text(const std::optional<IdSpec>& id) {
     if (!id) return "unchanged";
     if (const auto* n = std::get_if<uint32_t>(&*id)) return std::to_string(*n);
     return std::get<std::string>(*id);
+}
+
+// The default seccomp profile's groups: unconditional calls and, apart, the
+// calls allowed only under conditions.
+struct SeccompGroup {
+    std::string_view name, reason;
+    std::vector<std::string> calls;
+    std::vector<const seccomp::AllowEntry*> conditional;
+};
+
+std::vector<SeccompGroup> seccomp_groups() {
+    std::vector<SeccompGroup> out;
+    for (const auto& g : seccomp::allow_groups()) {
+        SeccompGroup v{g.name, g.reason, {}, {}};
+        for (const auto& e : seccomp::allow_list()) {
+            if (e.group != g.name) continue;
+            if (e.conds.empty()) {
+                v.calls.emplace_back(e.syscall);
+            } else {
+                v.conditional.push_back(&e);
+            }
+        }
+        out.push_back(std::move(v));
+    }
+    return out;
+}
+
+// The profile's refusals checked before the allow-list (conditions or an errno of their own).
+std::vector<const seccomp::Refusal*> seccomp_refused_first() {
+    std::vector<const seccomp::Refusal*> out;
+    for (const auto& r : seccomp::refusals())
+        if (!r.conds.empty() || r.errno_override != 0) out.push_back(&r);
+    return out;
 }
 
 std::string list_text(const std::vector<std::string>& v) {
@@ -157,6 +192,28 @@ std::string explain_text(const EffectivePolicy& eff, const Verdict* verdict) {
     o << "Seccomp: profile " << name(sc.profile) << ", action " << name(sc.action) << ", deny "
       << list_text(sc.deny) << ", allow " << list_text(sc.allow) << ", i386 "
       << (sc.allow_i386 ? "allowed" : "refused") << "\n";
+    if (sc.profile == SeccompProfile::default_) {
+        o << "  allow-list: a call it does not name gets the action; a call numbered above "
+          << seccomp::newest_known_number() << " gets ENOSYS\n";
+        for (const auto& group : seccomp_groups()) {
+            o << "  allow " << group.name << " (" << group.calls.size();
+            std::vector<std::string> cond;
+            for (const auto* e : group.conditional)
+                if (std::find(cond.begin(), cond.end(), e->syscall) == cond.end())
+                    cond.emplace_back(e->syscall);
+            if (!cond.empty()) o << ", and with conditions: " << list_text(cond);
+            o << "): " << group.reason << "\n";
+        }
+        for (const auto* r : seccomp_refused_first()) {
+            o << "  refuse first: " << r->syscall << ", "
+              << (r->condition.empty() ? "always" : r->condition);
+            if (r->errno_override != 0)
+                o << ", answered "
+                  << (r->errno_override == ENOSYS ? std::string("ENOSYS")
+                                                  : "errno " + std::to_string(r->errno_override));
+            o << "\n";
+        }
+    }
     if (eff.seccomp_relaxations.empty()) {
         o << "  relaxations: none\n";
     } else {
@@ -383,6 +440,59 @@ void write_json(W& w, const EffectivePolicy& eff, const Verdict* verdict) {
     strings(w, sc.allow);
     w.Key("allow_i386");
     w.Bool(sc.allow_i386);
+    const bool allow_list = sc.profile == SeccompProfile::default_;
+    w.Key("allow_list");
+    w.Bool(allow_list);
+    w.Key("enosys_above");
+    if (allow_list) {
+        w.Int(seccomp::newest_known_number());
+    } else {
+        w.Null();
+    }
+    w.Key("groups");
+    w.StartArray();
+    for (const auto& group : allow_list ? seccomp_groups() : std::vector<SeccompGroup>{}) {
+        w.StartObject();
+        w.Key("name");
+        str(w, group.name);
+        w.Key("reason");
+        str(w, group.reason);
+        w.Key("syscalls");
+        strings(w, group.calls);
+        w.Key("conditional");
+        w.StartArray();
+        for (const auto* e : group.conditional) {
+            w.StartObject();
+            w.Key("syscall");
+            str(w, e->syscall);
+            w.Key("condition");
+            str(w, e->condition);
+            w.EndObject();
+        }
+        w.EndArray();
+        w.EndObject();
+    }
+    w.EndArray();
+    w.Key("refused_first");
+    w.StartArray();
+    for (const auto* r :
+         allow_list ? seccomp_refused_first() : std::vector<const seccomp::Refusal*>{}) {
+        w.StartObject();
+        w.Key("syscall");
+        str(w, r->syscall);
+        w.Key("condition");
+        str(w, r->condition);
+        w.Key("errno");
+        if (r->errno_override != 0) {
+            w.Int(r->errno_override);
+        } else {
+            w.Null();
+        }
+        w.Key("reason");
+        str(w, r->reason);
+        w.EndObject();
+    }
+    w.EndArray();
     w.Key("relaxations");
     w.StartArray();
     for (const auto& [sys, why] : eff.seccomp_relaxations) {

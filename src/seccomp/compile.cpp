@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cerrno>
 #include <cstdio>
@@ -14,7 +15,10 @@
 #include <memory>
 #include <optional>
 #include <string_view>
+#include <utility>
+#include <vector>
 
+#include "seccomp/splice.hpp"
 #include "util/fd.hpp"
 #include "util/file.hpp"
 #include "util/sha256.hpp"
@@ -62,8 +66,14 @@ std::string arch_name(uint32_t arch) {
     }
 }
 
+// libseccomp's number for `name` on `arch`: a real one (>= 0), a pseudo number
+// (< 0) for a name the arch lacks or multiplexes, or __NR_SCMP_ERROR.
+int arch_number(uint32_t arch, const std::string& name) {
+    return seccomp_syscall_resolve_name_arch(arch, name.c_str());
+}
+
 bool resolves(uint32_t arch, const std::string& name) {
-    return seccomp_syscall_resolve_name_arch(arch, name.c_str()) != __NR_SCMP_ERROR;
+    return arch_number(arch, name) != __NR_SCMP_ERROR;
 }
 
 // A name libseccomp knows for `arch`, or one the profile knows by number.
@@ -71,12 +81,32 @@ bool known(uint32_t arch, const std::string& name) {
     return resolves(arch, name) || profile_number(name) != 0;
 }
 
-// An empty filter (default allow) with our attributes, for `arch` alone.
-Result<Ctx> new_ctx(uint32_t arch, uint32_t action) {
-    Ctx ctx(seccomp_init(SCMP_ACT_ALLOW));
+// The architectures a filter for `spec` accepts.
+std::vector<uint32_t> filter_arches(const FilterSpec& spec) {
+    const uint32_t arch = effective_arch(spec.audit_arch);
+    if (spec.policy.allow_i386 && arch == AUDIT_ARCH_X86_64) return {arch, AUDIT_ARCH_I386};
+    return {arch};
+}
+
+// The highest call number known on `arch`: the profile's newest call, or a
+// higher one the policy names (a libseccomp newer than the profile).
+uint32_t highest_known(const FilterSpec& spec, uint32_t arch) {
+    int top = newest_known_number();
+    auto see = [&](const std::string& name) { top = std::max(top, arch_number(arch, name)); };
+    for (const auto* names : {&spec.policy.allow, &spec.policy.deny, &spec.relaxations})
+        for (const auto& n : *names) see(n);
+    for (const auto& e : allow_list()) see(std::string(e.syscall));
+    for (const auto& r : refusals()) see(std::string(r.syscall));
+    return static_cast<uint32_t>(top);
+}
+
+// An empty filter for `arch` alone: `fallback` for calls no rule matches,
+// the policy's action for calls from any other ABI.
+Result<Ctx> new_ctx(uint32_t arch, uint32_t fallback, uint32_t action) {
+    Ctx ctx(seccomp_init(fallback));
     if (!ctx) return fail_errno("libseccomp: seccomp_init", ENOMEM);
     int rc = 0;
-    // Calls from any other ABI (x32, i386 unless allowed, anything else) get the deny action.
+    // Calls from any other ABI (x32, i386 unless allowed, anything else) get the action.
     if ((rc = seccomp_attr_set(ctx.get(), SCMP_FLTATR_ACT_BADARCH, action)) != 0)
         return fail_rc("set bad-arch action", rc);
     if ((rc = seccomp_attr_set(ctx.get(), SCMP_FLTATR_CTL_OPTIMIZE, 2)) != 0)
@@ -91,12 +121,13 @@ Result<Ctx> new_ctx(uint32_t arch, uint32_t action) {
     return Ctx(std::move(ctx));
 }
 
-// Adds the rules to a one-arch filter. Numbers are given as the host's;
-// libseccomp translates them by name for another arch. A profile name the
-// arch lacks is skipped. A call libseccomp does not know (ProfileEntry::number)
-// can be added only to a filter for the host's own arch: libseccomp 2.5.4 has
-// no name to translate it by.
-Result<void> add_rules(void* ctx, uint32_t arch, uint32_t action, const std::vector<Rule>& rules) {
+// Adds the rules to a one-arch filter, each answering `answer(rule)`. Numbers
+// are given as the host's; libseccomp translates them by name for another
+// arch (a name the arch lacks is skipped). A call libseccomp does not know
+// (NewerCall) can be added only to a filter for the host's own arch:
+// libseccomp 2.5.4 has no name to translate it by.
+template <typename Answer>
+Result<void> add_rules(void* ctx, uint32_t arch, const std::vector<Rule>& rules, Answer answer) {
     for (const auto& r : rules) {
         int nr = __NR_SCMP_ERROR;
         if (resolves(arch, r.syscall)) {
@@ -106,58 +137,83 @@ Result<void> add_rules(void* ctx, uint32_t arch, uint32_t action, const std::vec
         }
         if (nr == __NR_SCMP_ERROR) continue;
         std::vector<scmp_arg_cmp> cmps;
-        for (const auto& c : r.conds) {
-            if (c.op == CondOp::ne) {
-                cmps.push_back(SCMP_CMP(c.arg, SCMP_CMP_NE, c.value));
-            } else {
-                cmps.push_back(SCMP_CMP(c.arg, SCMP_CMP_MASKED_EQ, c.mask, c.value));
-            }
-        }
-        const uint32_t act = r.errno_override != 0
-                                 ? SCMP_ACT_ERRNO(static_cast<uint32_t>(r.errno_override))
-                                 : action;
-        const int rc =
-            seccomp_rule_add_array(ctx, act, nr, static_cast<unsigned>(cmps.size()), cmps.data());
+        for (const auto& c : r.conds)
+            cmps.push_back(SCMP_CMP(c.arg, SCMP_CMP_MASKED_EQ, c.mask, c.value));
+        const int rc = seccomp_rule_add_array(ctx, answer(r), nr,
+                                              static_cast<unsigned>(cmps.size()), cmps.data());
         if (rc != 0) return fail_rc("add rule for " + r.syscall, rc);
     }
     return {};
 }
 
-// Builds the libseccomp filter for `spec` (rules already resolved).
-Result<Ctx> build(const FilterSpec& spec, const std::vector<Rule>& rules) {
-    const uint32_t arch = effective_arch(spec.audit_arch);
+// One part of the filter for `spec`'s architectures: `fallback` when no rule
+// matches, `answer(rule)` when one does.
+template <typename Answer>
+Result<Ctx> build_part(const FilterSpec& spec, uint32_t fallback, const std::vector<Rule>& rules,
+                       Answer answer) {
     const uint32_t action = deny_action(spec.policy.action);
-    // Names the policy and the vendors give must exist on the target arch:
-    // a typo must not silently leave a call allowed (or a relaxation unused).
-    auto check = [&](const std::string& name, std::string_view where) -> Result<void> {
-        if (!known(arch, name)) {
-            return fail("unknown syscall name \"" + name + "\" in " + std::string(where) +
-                        " (for architecture " + arch_name(arch) + ")");
-        }
-        return {};
-    };
-    for (const auto& n : spec.policy.deny)
-        if (auto r = check(n, "seccomp.deny"); !r) return unexpected(r.error());
-    for (const auto& n : spec.policy.allow)
-        if (auto r = check(n, "seccomp.allow"); !r) return unexpected(r.error());
-    for (const auto& n : spec.relaxations)
-        if (auto r = check(n, "a vendor relaxation"); !r) return unexpected(r.error());
-
-    auto ctx = new_ctx(arch, action);
+    const auto arches = filter_arches(spec);
+    auto ctx = new_ctx(arches[0], fallback, action);
     if (!ctx) return unexpected(ctx.error());
-    if (auto r = add_rules(ctx->get(), arch, action, rules); !r) return unexpected(r.error());
-    if (spec.policy.allow_i386 && arch == AUDIT_ARCH_X86_64) {
+    if (auto r = add_rules(ctx->get(), arches[0], rules, answer); !r) return unexpected(r.error());
+    if (arches.size() > 1) {
         // Built apart and merged, so the x86_64 part keeps the rules known
         // only by number (libseccomp refuses them in a two-arch filter).
-        auto x86 = new_ctx(AUDIT_ARCH_I386, action);
+        auto x86 = new_ctx(arches[1], fallback, action);
         if (!x86) return unexpected(x86.error());
-        if (auto r = add_rules(x86->get(), AUDIT_ARCH_I386, action, rules); !r)
+        if (auto r = add_rules(x86->get(), arches[1], rules, answer); !r)
             return unexpected(r.error());
         if (int rc = seccomp_merge(ctx->get(), x86->get()); rc != 0)
             return fail_rc("merge the x86 filter", rc);
         (void)x86->release();  // seccomp_merge freed it
     }
     return std::move(*ctx);
+}
+
+// Names the policy and the vendors give must exist on the target arch: a
+// typo must not silently leave a call allowed (or a relaxation unused).
+Result<void> check_names(const FilterSpec& spec) {
+    const uint32_t arch = effective_arch(spec.audit_arch);
+    auto check = [&](const std::vector<std::string>& names,
+                     std::string_view where) -> Result<void> {
+        for (const auto& name : names) {
+            if (!known(arch, name)) {
+                return fail("unknown syscall name \"" + name + "\" in " + std::string(where) +
+                            " (for architecture " + arch_name(arch) + ")");
+            }
+        }
+        return {};
+    };
+    if (auto r = check(spec.policy.deny, "seccomp.deny"); !r) return r;
+    if (auto r = check(spec.policy.allow, "seccomp.allow"); !r) return r;
+    return check(spec.relaxations, "a vendor relaxation");
+}
+
+// The two libseccomp filters for `spec`: the refusals (empty when there are
+// none) and the allow-list (empty unless the profile is default).
+struct Parts {
+    Ctx refused;
+    Ctx allowed;
+};
+
+Result<Parts> build(const FilterSpec& spec, const ResolvedFilter& f) {
+    if (auto r = check_names(spec); !r) return unexpected(r.error());
+    const uint32_t action = deny_action(spec.policy.action);
+    Parts parts;
+    if (!f.refused.empty()) {
+        auto ctx = build_part(spec, SCMP_ACT_ALLOW, f.refused, [&](const Rule& r) {
+            return r.errno_override != 0 ? SCMP_ACT_ERRNO(static_cast<uint32_t>(r.errno_override))
+                                         : action;
+        });
+        if (!ctx) return unexpected(ctx.error());
+        parts.refused = std::move(*ctx);
+    }
+    if (f.allow_list) {
+        auto ctx = build_part(spec, action, f.allowed, [](const Rule&) { return SCMP_ACT_ALLOW; });
+        if (!ctx) return unexpected(ctx.error());
+        parts.allowed = std::move(*ctx);
+    }
+    return parts;
 }
 
 // Runs an export function into a memfd and reads the bytes back (2.5.4 has no
@@ -169,6 +225,19 @@ Result<std::string> export_to_string(void* ctx, int (*fn)(const scmp_filter_ctx,
     if (int rc = fn(ctx, fd.get()); rc != 0) return fail_rc(what, rc);
     if (::lseek(fd.get(), 0, SEEK_SET) != 0) return fail_errno("seek seccomp export", errno);
     return file::read_fd(fd.get(), what);
+}
+
+// A libseccomp filter as classic BPF instructions.
+Result<std::vector<sock_filter>> exported_bpf(void* ctx) {
+    auto raw = export_to_string(ctx, seccomp_export_bpf, "seccomp_export_bpf");
+    if (!raw) return unexpected(raw.error());
+    if (raw->empty() || raw->size() % sizeof(sock_filter) != 0) {
+        return fail("libseccomp exported " + std::to_string(raw->size()) +
+                    " bytes, not a BPF program");
+    }
+    std::vector<sock_filter> insns(raw->size() / sizeof(sock_filter));
+    std::memcpy(insns.data(), raw->data(), raw->size());
+    return insns;
 }
 
 std::string cache_name(const std::string& key) {
@@ -242,17 +311,10 @@ Result<Bpf> compile(const FilterSpec& spec, const std::string& cache_dir, Compil
     CompileStats& st = stats ? *stats : local;
     st = CompileStats{};
     const uint32_t arch = effective_arch(spec.audit_arch);
-    const auto rules = resolve_rules(spec);
-    if (rules.empty() && spec.policy.profile == policy::SeccompProfile::none) {
-        // Profile none: nothing to validate beyond the names, no filter.
-        for (const auto* names : {&spec.policy.allow, &spec.relaxations}) {
-            for (const auto& n : *names) {
-                if (!known(arch, n)) {
-                    return fail("seccomp compile: unknown syscall name \"" + n +
-                                "\" (for architecture " + arch_name(arch) + ")");
-                }
-            }
-        }
+    const ResolvedFilter f = resolve(spec);
+    if (!f.allow_list && f.refused.empty()) {
+        // Profile none with nothing denied: nothing to check but the names, no filter.
+        if (auto r = check_names(spec); !r) return wrap(r.error(), "seccomp compile");
         return Bpf{{}, arch};
     }
     std::string key;
@@ -263,29 +325,53 @@ Result<Bpf> compile(const FilterSpec& spec, const std::string& cache_dir, Compil
             return std::move(*hit);
         }
     }
-    auto ctx = build(spec, rules);
-    if (!ctx) return wrap(ctx.error(), "seccomp compile");
-    auto raw = export_to_string(ctx->get(), seccomp_export_bpf, "seccomp_export_bpf");
-    if (!raw) return wrap(raw.error(), "seccomp compile");
+    auto parts = build(spec, f);
+    if (!parts) return wrap(parts.error(), "seccomp compile");
+    std::vector<sock_filter> refused, allowed;
+    if (parts->refused) {
+        auto insns = exported_bpf(parts->refused.get());
+        if (!insns) return wrap(insns.error(), "seccomp compile");
+        refused = std::move(*insns);
+    }
+    if (parts->allowed) {
+        auto insns = exported_bpf(parts->allowed.get());
+        if (!insns) return wrap(insns.error(), "seccomp compile");
+        allowed = std::move(*insns);
+    }
     ++g_compiles;
     ++st.libseccomp_compiles;
-    if (raw->empty() || raw->size() % sizeof(sock_filter) != 0 ||
-        raw->size() / sizeof(sock_filter) > BPF_MAXINSNS) {
-        return fail("seccomp compile: libseccomp exported " + std::to_string(raw->size()) +
-                    " bytes, not a valid BPF program");
-    }
     Bpf bpf;
     bpf.audit_arch = arch;
-    bpf.insns.resize(raw->size() / sizeof(sock_filter));
-    std::memcpy(bpf.insns.data(), raw->data(), raw->size());
+    if (f.allow_list) {
+        std::vector<ArchHorizon> horizons;
+        for (uint32_t a : filter_arches(spec)) horizons.push_back({a, highest_known(spec, a)});
+        bpf.insns = newer_calls_prologue(horizons);
+        const auto rest = refused.empty() ? allowed : chain(refused, allowed);
+        bpf.insns.insert(bpf.insns.end(), rest.begin(), rest.end());
+    } else {
+        bpf.insns = std::move(refused);
+    }
+    if (bpf.insns.size() > BPF_MAXINSNS) {
+        return fail("seccomp compile: the filter has " + std::to_string(bpf.insns.size()) +
+                    " instructions, more than the kernel's " + std::to_string(BPF_MAXINSNS));
+    }
     if (!cache_dir.empty()) cache_write(cache_dir, key, bpf);
     return bpf;
 }
 
 Result<std::string> export_pfc(const FilterSpec& spec) {
-    auto ctx = build(spec, resolve_rules(spec));
-    if (!ctx) return wrap(ctx.error(), "seccomp export");
-    return export_to_string(ctx->get(), seccomp_export_pfc, "seccomp_export_pfc");
+    auto parts = build(spec, resolve(spec));
+    if (!parts) return wrap(parts.error(), "seccomp export");
+    std::string out;
+    const std::pair<void*, const char*> shown[] = {{parts->refused.get(), "refused first"},
+                                                   {parts->allowed.get(), "then the allow-list"}};
+    for (const auto& [ctx, title] : shown) {
+        if (!ctx) continue;
+        auto pfc = export_to_string(ctx, seccomp_export_pfc, "seccomp_export_pfc");
+        if (!pfc) return unexpected(pfc.error());
+        out += std::string("# ") + title + "\n" + *pfc;
+    }
+    return out;
 }
 
 }  // namespace osh::seccomp

@@ -20,11 +20,19 @@ struct CompileStats {
     int libseccomp_compiles = 0;
 };
 
-// Builds the filter: default action ALLOW; each rule -> the policy's action
-// (errno: ERRNO(EPERM), kill: KILL_PROCESS, log: LOG) or its errno override;
-// binary-tree optimisation; only `spec.audit_arch` (plus i386 on x86_64 when
-// policy.allow_i386) is accepted, other arches (and x32 numbers on x86_64) get
-// the deny action.
+// Builds the filter for resolve(spec), in order:
+//   1. (default profile) a prologue answering ENOSYS for calls numbered above
+//      the newest call the profile knows (splice.hpp);
+//   2. the refusals: a libseccomp filter whose rules answer the policy's
+//      action (errno: ERRNO(EPERM), kill: KILL_PROCESS, log: LOG) or their
+//      own errno, and whose "allow" goes on to part 3;
+//   3. (default profile) the allow-list: a libseccomp filter allowing its
+//      rules and answering the action to everything else.
+// Profile `none` is part 2 alone, allowing what it does not refuse. Each
+// libseccomp part uses the binary-tree optimisation, so an allowed call
+// without conditions is a constant decision the kernel caches. Only
+// `spec.audit_arch` (plus i386 on x86_64 when policy.allow_i386) is
+// accepted; other arches (and x32 numbers on x86_64) get the action.
 // An unknown syscall name fails, naming it (the caller maps this to
 // failure kind seccomp_compile). Profile `none` with nothing denied yields an
 // empty Bpf: no filter to load.
@@ -42,8 +50,8 @@ std::string cache_key(const FilterSpec& spec);
 // "2.5.4"
 std::string libseccomp_version();
 
-// libseccomp's human-readable dump of the filter (seccomp_export_pfc), for
-// debugging and tests.
+// libseccomp's human-readable dump of parts 2 and 3 (seccomp_export_pfc),
+// each under a "# ..." title, for debugging and tests.
 Result<std::string> export_pfc(const FilterSpec& spec);
 
 }  // namespace osh::seccomp

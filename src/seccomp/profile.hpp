@@ -1,9 +1,15 @@
-// The default seccomp deny-list profile, as data, and the resolution of a
-// policy (profile + seccomp.deny + seccomp.allow + vendor relaxations) into
-// the final list of rules the compiler turns into BPF.
+// The default seccomp profile, as data, and the resolution of a policy
+// (profile + seccomp.allow + vendor relaxations - seccomp.deny) into the rules
+// the compiler turns into BPF.
 //
-// Pure: no libseccomp and no kernel state here. Each entry carries the reason
-// it is denied; docs/seccomp.md lists them (a test keeps the two in sync).
+// The default profile is an allow-list that fails closed: a call it does not
+// name gets the policy's action, and a call numbered above every call it
+// knows gets ENOSYS (a kernel newer than the list; programs fall back, as
+// under runc). Each allowed call belongs to a group that says why; each call
+// refused on purpose carries its reason. docs/seccomp.md lists both (a test
+// keeps them in sync).
+//
+// Pure: no libseccomp and no kernel state here.
 #pragma once
 
 #include <cstdint>
@@ -16,43 +22,63 @@
 
 namespace osh::seccomp {
 
-// One argument test. A rule holds when all its conditions hold.
-enum class CondOp : uint8_t {
-    masked_eq,  // (arg & mask) == value
-    ne,         // arg != value (all 64 bits: a stray high bit makes the call denied, never allowed)
-    any_bit,    // (arg & mask) != 0: expanded into one masked_eq rule per bit of mask
-};
-
+// One argument test: (arg & mask) == value, on all 64 bits. Integer
+// arguments use a mask of 0xffffffff: the kernel reads only their low half,
+// so a stray high bit must not change the answer.
 struct ArgCond {
     unsigned arg = 0;  // 0..5
-    CondOp op = CondOp::masked_eq;
-    uint64_t mask = 0;   // masked_eq / any_bit
-    uint64_t value = 0;  // masked_eq / ne
+    uint64_t mask = 0;
+    uint64_t value = 0;
     bool operator==(const ArgCond&) const = default;
 };
 
-// A profile entry. Several entries may name the same syscall: they are
-// alternatives (any of them denies the call).
-struct ProfileEntry {
-    std::string_view syscall;
-    std::vector<ArgCond> conds;  // empty: every call of this syscall
-    int errno_override =
-        0;  // nonzero: always answer with this errno (clone3 -> ENOSYS), whatever the action
+// Why a group of calls is allowed.
+struct AllowGroup {
+    std::string_view name;
     std::string_view reason;
-    // Nonzero: the call's number, for a call newer than libseccomp's table
-    // (Debian 12's 2.5.4 stops at 456). Numbers from 424 on are the same on
-    // x86_64, aarch64 and i386, so one number serves every target we build.
-    int number = 0;
 };
 
-// The built-in default profile (x86_64 semantics; names only, so it is the
-// same table for every architecture: names a given architecture lacks are
-// skipped there).
-std::span<const ProfileEntry> default_profile();
+// One way a call is allowed: every condition must hold (none: every call).
+// Several entries for one call are alternatives.
+struct AllowEntry {
+    std::string_view syscall;
+    std::string_view group;
+    std::vector<ArgCond> conds;
+    std::string_view condition;  // the conditions in words ("" when none)
+};
 
-// The profile's number for a call libseccomp may not know by name
-// (ProfileEntry::number); 0 when the profile has none.
+// A call the profile refuses on purpose, and why. With conditions, or with
+// its own errno, it becomes a rule checked before the allow-list (ioctl's
+// terminal requests, clone3's ENOSYS); otherwise the allow-list simply does
+// not name it.
+struct Refusal {
+    std::string_view syscall;
+    std::vector<ArgCond> conds;  // empty: every call
+    int errno_override = 0;      // nonzero: this errno whatever the action (clone3 -> ENOSYS)
+    std::string_view reason;
+    std::string_view condition;  // the conditions in words ("" when none)
+};
+
+// A call newer than libseccomp's table (Debian 12's 2.5.4 stops at 456),
+// known here by number. Numbers from 424 on are the same on x86_64, aarch64
+// and i386, so one number serves every target we build.
+struct NewerCall {
+    std::string_view name;
+    int number;
+    std::string_view linux_version;
+};
+
+std::span<const AllowGroup> allow_groups();
+std::span<const AllowEntry> allow_list();
+std::span<const Refusal> refusals();
+std::span<const NewerCall> newer_calls();
+
+// The number of a call libseccomp may not know by name; 0 when not listed.
 int profile_number(std::string_view name);
+
+// The highest call number the profile knows (its newest call): calls above
+// it get ENOSYS under the default profile.
+int newest_known_number();
 
 // What to compile: the policy's seccomp section, the detected vendors'
 // relaxations, and the target architecture.
@@ -65,22 +91,37 @@ struct FilterSpec {
 // One rule of the final filter.
 struct Rule {
     std::string syscall;
-    std::vector<ArgCond> conds;  // any_bit already expanded
-    int errno_override = 0;
-    std::string reason;
-    int number = 0;  // see ProfileEntry::number
+    std::vector<ArgCond> conds;
+    int errno_override = 0;  // refused rules: this errno instead of the action
+    std::string why;         // the group, the refusal's reason, or the policy field
+    int number = 0;          // see NewerCall
     bool operator==(const Rule&) const = default;
 };
 
-// Applies the policy to the profile:
-//   profile (default | none)  +  seccomp.deny (plain entries)  -  seccomp.allow (by name)
-//   -  relaxations (by name; they never remove a name the policy's deny lists)
-// Order is stable (profile order, then deny order). Does not check that names
-// exist: compile() does, per architecture.
-std::vector<Rule> resolve_rules(const FilterSpec& spec);
+// The filter to build, in two parts checked in order: `refused` (each
+// matching call gets the action or its errno; anything else goes on), then,
+// for the default profile, the allow-list (`allowed`; anything it does not
+// allow gets the action, anything above the newest known number ENOSYS).
+struct ResolvedFilter {
+    bool allow_list = false;  // profile default
+    std::vector<Rule> refused;
+    std::vector<Rule> allowed;
+    bool operator==(const ResolvedFilter&) const = default;
+};
 
-// The canonical filter source: one line per rule, then the action and the
-// architectures. Hashed for the BPF cache key; also handy in `explain`.
+// Applies the policy to the profile:
+//   default:  the allow-list  +  seccomp.allow  +  relaxations  -  seccomp.deny
+//             (allow and relaxations make a call allowed without conditions
+//             and drop the profile's refusals of it; deny wins over both)
+//   none:     no allow-list; seccomp.deny refused (allow and relaxations
+//             have nothing to add to)
+// Order is stable (table order, then policy order). Does not check that names
+// exist: compile() does, per architecture.
+ResolvedFilter resolve(const FilterSpec& spec);
+
+// The canonical filter source: the resolved rules, the action and the
+// architectures, and every name the profile knows. Hashed for the BPF cache
+// key; also handy in tests.
 std::string canonical_source(const FilterSpec& spec);
 
 // The native audit arch (AUDIT_ARCH_X86_64 on x86_64) when `audit_arch` is 0.

@@ -341,6 +341,16 @@ const std::map<std::string, std::function<void()>>& attempts() {
              put("tiocsti_stdin", rc(ioctl(0, TIOCSTI, &c)));
          }},
         {"tioclinux", [] { tty_attempt("tioclinux", 0, TIOCLINUX); }},
+        // N_TTY, the discipline a pty already has: unconfined it succeeds and
+        // loads nothing; any other number may autoload a module.
+        {"tiocsetd_pty",
+         [] {
+             int master;
+             int slave = open_pty_slave(&master);
+             if (slave < 0) return put_setup("tiocsetd_pty", errno);
+             int ldisc = 0;
+             put("tiocsetd_pty", rc(syscall(SYS_ioctl, slave, TIOCSETD, &ldisc)));
+         }},
         // The plan directory and the enforcer (read-only bind mounts).
         {"plan_create",
          [] {

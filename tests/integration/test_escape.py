@@ -42,7 +42,8 @@ DOCKER_CAPS = ["CAP_CHOWN", "CAP_DAC_OVERRIDE", "CAP_FSETID", "CAP_FOWNER", "CAP
 EXTRA_CAPS = ["CAP_SYS_ADMIN", "CAP_SYS_PTRACE", "CAP_DAC_READ_SEARCH", "CAP_SYSLOG"]
 
 # What a confined container must answer. EPERM: the default seccomp profile
-# (action errno); ENOSYS: its clone3 entry; EACCES: Landlock; EROFS: the
+# (action errno: a refusal, or a call its allow-list does not name); ENOSYS:
+# its clone3 entry; EACCES: Landlock; EROFS: the
 # read-only bind mounts (the plan directory, runc's readonly paths, /sys).
 EXPECT_CONFINED = {
     # Mount table: seccomp denies mount/umount2/pivot_root/chroot outright
@@ -95,6 +96,8 @@ EXPECT_CONFINED = {
     "tiocsti_highbit": "EPERM",
     "tiocsti_stdin": "EPERM",
     "tioclinux": "EPERM",
+    # A line-discipline change (an unloaded discipline autoloads its module).
+    "tiocsetd_pty": "EPERM",
     # The plan directory and the enforcer binary are read-only bind mounts.
     "plan_create": "EROFS",
     "plan_unlink": "EROFS",
@@ -136,7 +139,7 @@ ATTEMPTS = ["open_tree_proc", "open_tree_attr_proc", "remount_proc_sys", "remoun
             "io_uring_setup", "userfaultfd", "perf_event_open", "bpf_prog_load", "keyctl",
             "add_key", "open_by_handle_at", "kexec_load", "init_module", "finit_module",
             "syslog", "swapoff", "acct", "settimeofday", "clock_settime", "iopl", "tiocsti_pty",
-            "tiocsti_highbit", "tiocsti_stdin", "tioclinux", "plan_create", "plan_unlink",
+            "tiocsti_highbit", "tiocsti_stdin", "tioclinux", "tiocsetd_pty", "plan_create", "plan_unlink",
             "plan_rename", "plan_rename_over", "plan_link", "plan_chmod", "plan_write",
             "enforcer_write", "sysrq_trigger", "core_pattern", "sys_uevent_helper", "sys_thp",
             "sys_create", "mknod_mem", "landlock_stack", "seccomp_stack", "prctl_stack"]
@@ -218,6 +221,7 @@ with t.Workdir() as w:
         "setns_badfd": "EBADF",            # reaches the kernel
         "tiocsti_stdin": "ENOTTY",         # reaches the kernel (stdin is /dev/null)
         "tioclinux": "ENOTTY",             # reaches the tty layer (only a VT knows it)
+        "tiocsetd_pty": "OK",              # N_TTY again: nothing loaded
         "pivot_root": "ENOENT",            # reaches path lookup
         "mount_tmpfs_etc": "OK",           # CAP_SYS_ADMIN, no filter, no Landlock
         "remount_proc_sys": "OK",

@@ -33,11 +33,13 @@
 #include <string>
 #include <vector>
 
+#include "child.hpp"
 #include "seccomp/compile.hpp"
 #include "seccomp/load.hpp"
 
 using namespace osh;
 using namespace osh::seccomp;
+using namespace osh::seccomp_test;
 
 namespace {
 
@@ -52,12 +54,6 @@ namespace {
 #endif
 constexpr unsigned long kCloneNewTime = 0x80;
 
-// -errno on failure, the result otherwise.
-long sc(long nr, long a = 0, long b = 0, long c = 0, long d = 0, long e = 0, long f = 0) {
-    long r = ::syscall(nr, a, b, c, d, e, f);
-    return r == -1 ? -errno : r;
-}
-
 #if defined(__x86_64__)
 // An i386 system call through int $0x80 from 64-bit code (i386 numbers).
 long int80(long nr, long b = 0) {
@@ -69,64 +65,6 @@ long int80(long nr, long b = 0) {
     return ret;  // -errno on failure (the raw kernel convention)
 }
 #endif
-
-struct ChildResult {
-    int status = 0;
-    std::vector<long> values;
-    bool exited_ok() const { return WIFEXITED(status) && WEXITSTATUS(status) == 0; }
-    bool killed_by(int sig) const { return WIFSIGNALED(status) && WTERMSIG(status) == sig; }
-};
-
-enum class As { current, nobody };
-
-// Runs `probe` in a forked child under `bpf` (nullptr: no filter). The child
-// writes its values to a pipe and exits 0; exit 3 means the filter failed to load.
-ChildResult in_child(const Bpf* bpf, const std::function<void(std::vector<long>&)>& probe,
-                     As as = As::current) {
-    int p[2];
-    REQUIRE(::pipe2(p, O_CLOEXEC) == 0);
-    pid_t pid = ::fork();
-    REQUIRE(pid >= 0);
-    if (pid == 0) {
-        ::close(p[0]);
-        // doctest's crash handlers must not report from the child: the parent
-        // judges how the child ended.
-        for (int sig : {SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGABRT, SIGSYS}) ::signal(sig, SIG_DFL);
-        if (as == As::nobody &&
-            (::setgroups(0, nullptr) != 0 || ::setgid(65534) != 0 || ::setuid(65534) != 0))
-            ::_exit(4);
-        if (bpf) {
-            if (::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) ::_exit(3);
-            auto r = load(*bpf);
-            if (!r) {
-                std::fprintf(stderr, "child: %s\n", r.error().what().c_str());
-                ::_exit(3);
-            }
-        }
-        std::vector<long> v;
-        probe(v);
-        const char* data = reinterpret_cast<const char*>(v.data());
-        size_t len = v.size() * sizeof(long), off = 0;
-        while (off < len) {
-            ssize_t n = ::write(p[1], data + off, len - off);
-            if (n <= 0) ::_exit(5);
-            off += static_cast<size_t>(n);
-        }
-        ::_exit(0);
-    }
-    ::close(p[1]);
-    ChildResult res;
-    std::vector<char> buf;
-    char tmp[4096];
-    ssize_t n;
-    while ((n = ::read(p[0], tmp, sizeof tmp)) > 0) buf.insert(buf.end(), tmp, tmp + n);
-    ::close(p[0]);
-    REQUIRE(::waitpid(pid, &res.status, 0) == pid);
-    res.values.resize(buf.size() / sizeof(long));
-    if (!res.values.empty())  // memcpy from/to null is UB even for 0 bytes
-        std::memcpy(res.values.data(), buf.data(), res.values.size() * sizeof(long));
-    return res;
-}
 
 Bpf compiled(const FilterSpec& spec) {
     auto r = compile(spec, "");
@@ -181,6 +119,8 @@ const std::map<std::string, Call>& harmless_calls() {
         {"swapoff", {__NR_swapoff, {0}}},                  // NULL path: EFAULT
         {"settimeofday", {__NR_settimeofday, {0, 1}}},     // bad tz pointer: EFAULT
         {"clock_settime", {__NR_clock_settime, {-1, 0}}},  // no such clock
+        {"adjtimex", {__NR_adjtimex, {0}}},                // NULL buffer: EFAULT
+        {"clock_adjtime", {__NR_clock_adjtime, {-1, 0}}},  // no such clock
         {"iopl", {__NR_iopl, {4}}},                        // level > 3: EINVAL
         {"ioperm", {__NR_ioperm, {-1, 1, 1}}},             // range past the bitmap: EINVAL
         {"clone3", {__NR_clone3, {0, 0}}},                 // size 0: EINVAL unfiltered
@@ -188,17 +128,33 @@ const std::map<std::string, Call>& harmless_calls() {
     return m;
 }
 
-std::vector<std::string> unconditional_entries() {
+std::vector<std::string> unconditional_refusals() {
     std::vector<std::string> out;
-    for (const auto& e : default_profile())
-        if (e.conds.empty()) out.emplace_back(e.syscall);
+    for (const auto& r : refusals())
+        if (r.conds.empty()) out.emplace_back(r.syscall);
     return out;
 }
 
-std::vector<long> call_all(const std::vector<std::string>& names) {
+// Calls the allow-list does not name (and no refusal either), with harmless
+// arguments: unfiltered, each fails otherwise than EPERM as root.
+const std::map<std::string, Call>& unlisted_calls() {
+    static const std::map<std::string, Call> m = {
+        {"reboot", {__NR_reboot, {0, 0, 0, 0}}},                        // bad magic: EINVAL
+        {"kcmp", {__NR_kcmp, {-1, -1, 0, 0, 0}}},                       // no such pid: ESRCH
+        {"sethostname", {__NR_sethostname, {0, -1}}},                   // bad length: EINVAL
+        {"quotactl", {__NR_quotactl, {0, 0, 0, 0}}},                    // no device: EFAULT/EINVAL
+        {"fanotify_init", {__NR_fanotify_init, {-1, 0}}},               // bad flags: EINVAL
+        {"lsm_set_self_attr", {460, {0, 0, 0, -1}}},                    // bad flags: EINVAL
+        {"process_madvise", {__NR_process_madvise, {-1, 0, 0, 0, 0}}},  // bad pidfd: EBADF
+    };
+    return m;
+}
+
+std::vector<long> call_all(const std::vector<std::string>& names,
+                           const std::map<std::string, Call>& table = harmless_calls()) {
     std::vector<long> v;
     for (const auto& n : names) {
-        const auto& c = harmless_calls().at(n);
+        const auto& c = table.at(n);
         v.push_back(sc(c.nr, c.a[0], c.a[1], c.a[2], c.a[3], c.a[4], c.a[5]));
     }
     return v;
@@ -211,8 +167,8 @@ void* thread_fn(void*) {
 }  // namespace
 
 TEST_SUITE("kernel") {
-    TEST_CASE("kernel: each unconditionally denied syscall gives EPERM, clone3 ENOSYS") {
-        const auto names = unconditional_entries();
+    TEST_CASE("kernel: each call refused outright gives EPERM, clone3 ENOSYS") {
+        const auto names = unconditional_refusals();
         for (const auto& n : names) {
             CAPTURE(n);
             REQUIRE_MESSAGE(harmless_calls().count(n) == 1,
@@ -240,6 +196,64 @@ TEST_SUITE("kernel") {
             MESSAGE(
                 "not root: the unfiltered control run (which tells filter EPERM from kernel EPERM) "
                 "needs root");
+        }
+    }
+
+    TEST_CASE("kernel: a call the allow-list does not name gets the action") {
+        std::vector<std::string> names;
+        for (const auto& [n, c] : unlisted_calls()) names.push_back(n);
+        const Bpf bpf = compiled(FilterSpec{});
+        auto filtered =
+            in_child(&bpf, [&](std::vector<long>& v) { v = call_all(names, unlisted_calls()); });
+        REQUIRE(filtered.exited_ok());
+        REQUIRE(filtered.values.size() == names.size());
+        for (size_t i = 0; i < names.size(); ++i) {
+            CAPTURE(names[i]);
+            CHECK(filtered.values[i] == -EPERM);
+        }
+        if (::geteuid() == 0) {
+            auto control = in_child(
+                nullptr, [&](std::vector<long>& v) { v = call_all(names, unlisted_calls()); });
+            REQUIRE(control.exited_ok());
+            REQUIRE(control.values.size() == names.size());
+            for (size_t i = 0; i < names.size(); ++i) {
+                CAPTURE(names[i]);
+                CHECK(control.values[i] != -EPERM);
+            }
+        } else {
+            MESSAGE("not root: the unfiltered control run needs root");
+        }
+        // Under action kill, the first one kills.
+        FilterSpec kill;
+        kill.policy.action = policy::SeccompAction::kill;
+        const Bpf kbpf = compiled(kill);
+        auto k = in_child(&kbpf, [](std::vector<long>& v) {
+            v.push_back(sc(__NR_getppid) > 0);
+            v.push_back(sc(__NR_reboot, 0, 0, 0, 0));
+        });
+        CHECK(k.killed_by(SIGSYS));
+    }
+
+    TEST_CASE("kernel: a call numbered above the newest the profile knows gets ENOSYS") {
+        const long newest = newest_known_number();
+        const long above[] = {newest + 1, newest + 40, 1000, 0x3ffffff0};
+        for (auto action : {policy::SeccompAction::errno_, policy::SeccompAction::kill}) {
+            FilterSpec spec;
+            spec.policy.action = action;
+            CAPTURE(policy::name(action));
+            const Bpf bpf = compiled(spec);
+            auto r = in_child(&bpf, [&](std::vector<long>& v) {
+                for (long nr : above) v.push_back(sc(nr, -1, 0, 0, 0, 0, 0));
+                v.push_back(sc(newest, -1, 0, 0, 0, 0, 0));  // file_setattr: allowed, EBADF/EINVAL
+            });
+            // Under kill, an answer at all (not SIGSYS) shows the filter chose ENOSYS.
+            REQUIRE(r.exited_ok());
+            REQUIRE(r.values.size() == 5);
+            for (size_t i = 0; i < 4; ++i) {
+                CAPTURE(above[i]);
+                CHECK(r.values[i] == -ENOSYS);
+            }
+            CHECK(r.values[4] != -EPERM);
         }
     }
 
@@ -306,12 +320,16 @@ TEST_SUITE("kernel") {
             v.push_back(sock(AF_UNIX, SOCK_STREAM, 0));              // 7
             // The kernel reads int arguments' low 32 bits: a high bit must not slip past.
             v.push_back(sock((1L << 32) | AF_PACKET, SOCK_RAW, 0));  // 8
-            v.push_back(
-                sock(AF_NETLINK, SOCK_RAW, (1L << 32) | NETLINK_ROUTE));  // 9: denied (fail-safe)
-            v.push_back(sock(AF_INET6, SOCK_DGRAM, 0));                   // 10
+            v.push_back(sock(AF_NETLINK, SOCK_RAW,
+                             (1L << 32) | NETLINK_ROUTE));  // 9: the kernel reads ROUTE
+            v.push_back(sock(AF_INET6, SOCK_DGRAM, 0));     // 10
+            v.push_back(sock(AF_KEY, SOCK_RAW, 2));         // 11: not listed
+            v.push_back(sock(AF_NETLINK, SOCK_RAW, NETLINK_KOBJECT_UEVENT));  // 12
         });
         REQUIRE(r.exited_ok());
-        REQUIRE(r.values.size() == 11);
+        REQUIRE(r.values.size() == 13);
+        CHECK(r.values[11] == -EPERM);
+        CHECK(r.values[12] == -EPERM);
         CHECK(r.values[0] == -EPERM);
         CHECK(r.values[1] == 0);
         CHECK(r.values[2] == 0);
@@ -321,13 +339,13 @@ TEST_SUITE("kernel") {
         CHECK(r.values[6] == -EPERM);
         CHECK(r.values[7] == 0);
         CHECK(r.values[8] == -EPERM);
-        CHECK(r.values[9] == -EPERM);
+        CHECK(r.values[9] == 0);
         CHECK(r.values[10] != -EPERM);  // no IPv6 in some sandboxes: EAFNOSUPPORT is fine
     }
 
     TEST_CASE(
-        "kernel: ioctl TIOCSTI/TIOCLINUX denied, other ioctls, memfd, mmap, seccomp, landlock "
-        "allowed") {
+        "kernel: ioctl TIOCSTI/TIOCLINUX/TIOCSETD denied, other ioctls, memfd, mmap, seccomp, "
+        "landlock allowed") {
         const Bpf bpf = compiled(FilterSpec{});
         auto r = in_child(&bpf, [](std::vector<long>& v) {
             char c = 'x';
@@ -354,10 +372,18 @@ TEST_SUITE("kernel") {
             uint32_t act = SECCOMP_RET_LOG;
             v.push_back(
                 sc(__NR_seccomp, SECCOMP_GET_ACTION_AVAIL, 0, reinterpret_cast<long>(&act)));  // 7
-            v.push_back(sc(__NR_landlock_create_ruleset, 0, 0, 1));  // 8: ABI
+            v.push_back(sc(__NR_landlock_create_ruleset, 0, 0, 1));                     // 8: ABI
+            int ldisc = 0;                                                              // N_TTY
+            v.push_back(sc(__NR_ioctl, -1, TIOCSETD, reinterpret_cast<long>(&ldisc)));  // 9
+            v.push_back(sc(__NR_ioctl, -1, (1L << 32) | TIOCSETD,
+                           reinterpret_cast<long>(&ldisc)));                            // 10
+            v.push_back(sc(__NR_ioctl, -1, TIOCGETD, reinterpret_cast<long>(&ldisc)));  // 11
         });
         REQUIRE(r.exited_ok());
-        REQUIRE(r.values.size() == 9);
+        REQUIRE(r.values.size() == 12);
+        CHECK(r.values[9] == -EPERM);
+        CHECK(r.values[10] == -EPERM);
+        CHECK(r.values[11] == -EBADF);
         CHECK(r.values[0] == -EPERM);
         CHECK(r.values[1] == -EPERM);
         CHECK(r.values[2] == -EPERM);
@@ -408,12 +434,16 @@ TEST_SUITE("kernel") {
             v.push_back(::getpid());
             v.push_back(int80(61, 0));                // i386 chroot(NULL): denied by the same rule
             v.push_back(sc(__X32_SYSCALL_BIT | 39));  // x32 still refused
+            v.push_back(int80(1000));                 // above the newest known: ENOSYS
+            v.push_back(int80(88));                   // reboot: unlisted
         });
         REQUIRE(a.exited_ok());
-        REQUIRE(a.values.size() == 4);
+        REQUIRE(a.values.size() == 6);
         CHECK(a.values[0] == a.values[1]);
         CHECK(a.values[2] == -EPERM);
         CHECK(a.values[3] == -EPERM);
+        CHECK(a.values[4] == -ENOSYS);
+        CHECK(a.values[5] == -EPERM);
     }
 #endif
 
@@ -448,20 +478,28 @@ TEST_SUITE("kernel") {
 
     TEST_CASE("kernel: policy deny/allow change what the loaded filter does") {
         FilterSpec spec;
-        spec.policy.deny = {"getcwd"};
-        spec.policy.allow = {"chroot"};
+        spec.policy.deny = {"getcwd", "kcmp"};
+        spec.policy.allow = {"chroot", "kcmp", "reboot"};
+        spec.relaxations = {"getcwd", "memfd_create"};
         const Bpf bpf = compiled(spec);
         auto r = in_child(&bpf, [](std::vector<long>& v) {
             char buf[256];
             v.push_back(sc(__NR_getcwd, reinterpret_cast<long>(buf), sizeof buf));
             v.push_back(sc(__NR_chroot, 0));
             v.push_back(sc(__NR_ptrace, -1, 0, 0, 0));
+            v.push_back(sc(__NR_kcmp, -1, -1, 0, 0, 0));
+            v.push_back(sc(__NR_reboot, 0, 0, 0, 0));
+            long m = sc(__NR_memfd_create, reinterpret_cast<long>("x"), MFD_CLOEXEC);
+            v.push_back(m >= 0);
         });
         REQUIRE(r.exited_ok());
-        REQUIRE(r.values.size() == 3);
-        CHECK(r.values[0] == -EPERM);
-        CHECK(r.values[1] == -EFAULT);
+        REQUIRE(r.values.size() == 6);
+        CHECK(r.values[0] == -EPERM);   // denied, a relaxation notwithstanding
+        CHECK(r.values[1] == -EFAULT);  // allowed: the kernel answers
         CHECK(r.values[2] == -EPERM);
+        CHECK(r.values[3] == -EPERM);   // deny wins over allow
+        CHECK(r.values[4] == -EINVAL);  // allowed, bad magic
+        CHECK(r.values[5] == 1);
     }
 
     TEST_CASE("kernel: an unprivileged uid loads the filter under no_new_privs") {

@@ -46,6 +46,14 @@ for i in range(8):
 for n in ("nvidiactl", "nvidia-uvm", "nvidia-uvm-tools", "nvidia-modeset"):
     check(any(l.split()[:2] == [f"/dev/{n}", "rw+ioctl_dev"] for l in out.splitlines()),
           f"/dev/{n} rw+ioctl_dev rule")
+check("  allow-list: a call it does not name gets the action; a call numbered above 469 gets ENOSYS"
+      in out, "the seccomp allow-list and its ENOSYS number")
+check(any(l.startswith("  allow memory (") and "memfd_create" in l for l in out.splitlines()),
+      "the memory group and why")
+check("  allow processes (44, and with conditions: clone,unshare,personality)" in out,
+      "conditional calls named with their group")
+check("  refuse first: ioctl, request (arg 1) == TIOCSETD (0x5423)" in out, "TIOCSETD refused first")
+check("  refuse first: clone3, always, answered ENOSYS" in out, "clone3 ENOSYS")
 check("^ /proc ro -> ro+write_file" in out, "/proc promoted by write_file")
 check("relaxation: allow memfd_create" in out, "memfd_create relaxation")
 check("Verdict: the hook would plan this container" in out, "verdict: planned")
@@ -66,6 +74,13 @@ for i in range(8):
 check("write_file" in rules["/proc"]["access"], "json /proc write_file")
 check(any(c["action"] == "promoted" and c["path"] == "/proc" for c in doc["changes"]),
       "json /proc promotion")
+sc = doc["seccomp"]
+check(sc["allow_list"] is True and sc["enosys_above"] == 469, "json seccomp allow_list / enosys_above")
+groups = {g["name"]: g for g in sc["groups"]}
+check("memfd_create" in groups.get("memory", {}).get("syscalls", []), "json memory group has memfd_create")
+check(any(c["syscall"] == "socket" for c in groups.get("sockets", {}).get("conditional", [])),
+      "json socket is conditional")
+check(any(r["syscall"] == "clone3" and r["errno"] == 38 for r in sc["refused_first"]), "json clone3 ENOSYS")
 
 # A bundle: the rootfs is probed inside the root only.
 tmp = tempfile.mkdtemp(prefix="osh-explain-")
