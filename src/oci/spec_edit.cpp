@@ -8,7 +8,6 @@
 #include "util/fd.hpp"
 #include "util/file.hpp"
 #include "util/json.hpp"
-#include "util/json_exact.hpp"
 
 namespace osh::oci {
 
@@ -138,8 +137,11 @@ Result<SpecDocument> SpecDocument::parse(std::string_view text, std::string_view
     SpecDocument sd;
     sd.origin_ = std::string(origin);
     sd.multiline_ = multiline(text);
-    // Exact numbers: a rewrite must not move the last digit of a float.
-    if (auto ok = json::parse_exact(sd.doc_, text, origin); !ok) return unexpected(ok.error());
+    // The checked parse keeps numbers exact: a rewrite must not move the last
+    // digit of a float.
+    auto doc = json::parse(text, origin);
+    if (!doc) return unexpected(doc.error());
+    sd.doc_.Swap(*doc);
     if (!sd.doc_.IsObject())
         return fail(std::string(origin) + ": expected an object (the OCI runtime config)");
     return sd;
