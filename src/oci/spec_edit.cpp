@@ -5,6 +5,7 @@
 
 #include <cerrno>
 
+#include "oci/spec.hpp"
 #include "util/fd.hpp"
 #include "util/file.hpp"
 #include "util/json.hpp"
@@ -130,6 +131,17 @@ Result<void> validate_edit_params(const EditParams& p) {
     if (p.container_binary == p.container_plan_dir)
         return fail("spec edit: the container binary and plan directory must differ (both " +
                     json::quote(p.container_binary) + ")");
+    // config.json is UTF-8: nothing the edit adds may make it invalid.
+    std::vector<std::string_view> texts = {p.host_binary, p.plan_host_dir, p.container_binary,
+                                           p.container_plan_dir};
+    texts.insert(texts.end(), p.hook_args.begin(), p.hook_args.end());
+    for (const auto& [key, value] : p.annotations) {
+        texts.push_back(key);
+        texts.push_back(value);
+    }
+    for (std::string_view t : texts)
+        if (!json::valid_utf8(t))
+            return fail("spec edit: " + json::quote(t) + " is not valid UTF-8");
     return {};
 }
 
@@ -144,6 +156,9 @@ Result<SpecDocument> SpecDocument::parse(std::string_view text, std::string_view
     sd.doc_.Swap(*doc);
     if (!sd.doc_.IsObject())
         return fail(std::string(origin) + ": expected an object (the OCI runtime config)");
+    // What the hook will refuse is refused here already: a field it reads in
+    // another letter case or of the wrong type.
+    if (auto spec = read_spec(sd.doc_, origin); !spec) return unexpected(spec.error());
     return sd;
 }
 
