@@ -6,6 +6,9 @@
 
 #include <cmath>
 #include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <string>
 
 #include "util/json.hpp"
@@ -192,4 +195,29 @@ TEST_CASE("valid_utf8") {
     CHECK_FALSE(json::valid_utf8("\xed\xb0\x80"));    // U+DC00, a surrogate
     CHECK_FALSE(json::valid_utf8("\xf4\x90\x80\x80"));  // above U+10FFFF
     CHECK_FALSE(json::valid_utf8("\xf0\x8f\xbf\xbf"));  // overlong
+}
+
+TEST_CASE("the fuzz seeds of each refused case are refused") {
+    const char* src = std::getenv("OSH_SOURCE_ROOT");
+    REQUIRE_MESSAGE(src != nullptr, "OSH_SOURCE_ROOT is not set (run through meson test)");
+    size_t seen = 0;
+    for (const auto& e : std::filesystem::recursive_directory_iterator(std::string(src) + "/tests/fuzz/seeds")) {
+        std::string name = e.path().filename().string();
+        bool refused_case = false;
+        for (const char* prefix : {"regress-duplicate-", "regress-case-variant-", "regress-deep-",
+                                   "regress-lone-surrogate-"})
+            refused_case = refused_case || starts_with(name, prefix);
+        if (!e.is_regular_file() || !refused_case) continue;
+        CAPTURE(e.path().string());
+        std::ifstream in(e.path(), std::ios::binary);
+        std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+        auto d = json::parse(text, name);
+        REQUIRE_FALSE(d);
+        CHECK((contains(d.error().message, "duplicate member") ||
+               contains(d.error().message, "differ only in letter case") ||
+               contains(d.error().message, "nested deeper than 64") ||
+               contains(d.error().message, "lone UTF-16 surrogate")));
+        ++seen;
+    }
+    CHECK(seen >= 15);
 }
