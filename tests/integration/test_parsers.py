@@ -13,11 +13,14 @@ Through the shim under runc, `precreate`, `inject` and the hook:
   stack of the root-run shim (SIGSEGV): a clear error, exit 1, no signal;
 - a valid config.json with `"cwd": "/w\\udc00"`, which the shim once wrote
   back as invalid UTF-8 so that the hook refused it and the container could
-  never start: refused clearly at read, nothing written; the same escape in a
-  policy path is refused by the hook and by check-policy.
+  never start. runc and crun are first shown to read it differently (U+FFFD,
+  the raw surrogate bytes); then it is refused clearly at read, nothing
+  written; the same escape in a policy path is refused by the hook and by
+  check-policy.
 """
 import json
 import os
+import shutil
 import subprocess
 import sys
 
@@ -28,6 +31,9 @@ import oshdrive as d  # noqa: E402
 t.need_root_and("runc", "busybox")
 
 PROBE = ["/bin/osh-probe"] + t.CONFINED_CHECKS
+# crun as in test_crun.py: a private mount namespace with cgroup2 mounted.
+CRUN_WRAP = ["unshare", "-m", "--propagation", "private", "sh", "-c",
+             'mount -t cgroup2 none /sys/fs/cgroup && exec "$@"', "sh"]
 # What the second `process` runs: it leaves a marker in the rootfs and prints
 # the seccomp mode it runs under.
 EVIL = ["/bin/sh", "-c", "echo unconfined > /osh-evil-ran; grep Seccomp: /proc/self/status"]
@@ -147,6 +153,30 @@ with t.Workdir() as w:
     refused("deep state", r, "stdin: /" + "0/" * 63 + "0: nested deeper than 64")
 
     # --- a lone surrogate escape ----------------------------------------------
+    # The premise: runtimes read it differently. runc (Go) reads U+FFFD, crun
+    # (yajl) the surrogate's bytes ED B0 80: each chdirs into another directory.
+    sub, bundle, _, _ = t.prepare_case(w, "runtimes-disagree", ["/bin/sh", "-c", "pwd | od -An -tx1"], "runc")
+    for name in (b"w\xed\xb0\x80", b"w\xef\xbf\xbd"):
+        os.makedirs(os.path.join(bundle.encode(), b"rootfs", name))
+    cfg = t.read_config(bundle)
+    cfg["process"]["cwd"] = "/w\udc00"
+    t.write_config(bundle, cfg)
+    seen = {}
+    for rt, pre, glob in (("runc", [], []), ("crun", CRUN_WRAP, ["--cgroup-manager=disabled"])):
+        if not shutil.which(rt):
+            print("NOTE: %s is not installed: its reading of \\udc00 is not shown" % rt)
+            continue
+        root, cid = os.path.join(sub, "root-" + rt), d.unique_id("parsers-" + rt)
+        try:
+            r = t.run(pre + [rt] + glob + ["--root", root, "run", "--bundle", bundle, cid], timeout=30)
+        finally:
+            t.run(pre + [rt] + glob + ["--root", root, "delete", "-f", cid])
+        seen[rt] = r.stdout.split()
+    t.check(seen.get("runc") == ["2f", "77", "ef", "bf", "bd", "0a"], "runc reads \\udc00 as U+FFFD (EF BF BD)")
+    if "crun" in seen:
+        t.check(seen["crun"] == ["2f", "77", "ed", "b0", "80", "0a"],
+                "crun reads \\udc00 as the bytes ED B0 80 (not UTF-8): the runtimes disagree")
+
     lone = dict(base)
     lone["process"] = dict(base["process"], cwd="/w\udc00")
     lone_text = json.dumps(lone, indent=2)  # ensure_ascii: written as \udc00
