@@ -34,11 +34,18 @@ Value string_array(const std::vector<std::string>& items, Alloc& a) {
 }
 
 // Ensures `obj[key]` is a container of `type`, creating it at the end (or
-// replacing a null); a member of another type is an error naming `ptr`.
+// replacing a null); a member of another type is an error naming `ptr`, and
+// so is one spelled in another letter case (Go would read it as `key`, and
+// the one added here beside it).
 Result<Value*> child_container(Value& obj, const char* key, rapidjson::Type type,
                                const std::string& ptr, std::string_view origin, Alloc& a,
                                bool& changed) {
     auto it = obj.FindMember(key);
+    for (auto m = obj.MemberBegin(); it == obj.MemberEnd() && m != obj.MemberEnd(); ++m)
+        if (json::same_go_field({m->name.GetString(), m->name.GetStringLength()}, key))
+            return fail(std::string(origin) + ": " + ptr + ": spelled " +
+                        json::quote({m->name.GetString(), m->name.GetStringLength()}) +
+                        " (Go's decoder, in runc and containerd, reads it as " + json::quote(key) + ")");
     if (it == obj.MemberEnd()) {
         obj.AddMember(Value(key, a), Value(type), a);
         changed = true;

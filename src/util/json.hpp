@@ -17,8 +17,10 @@ namespace osh::json {
 // The deepest nesting of arrays and objects parse() accepts. The deepest real
 // input in the corpus (the runtime-spec JSON schemas) nests 10, a config.json
 // 6; Go's decoder (runc, containerd) accepts 10000. The bound also caps the
-// recursion of rapidjson's parser and writer, which overflow the stack on
-// 200,000 '[' otherwise.
+// recursion of rapidjson's parser (checked as each array or object opens,
+// before it recurses), its writer and its value comparison, which overflow
+// the stack on 200,000 '[' otherwise. Freeing a document does not recurse:
+// its MemoryPoolAllocator frees no value one by one.
 inline constexpr size_t kMaxDepth = 64;
 
 // Parses `text` so that we read exactly what an OCI runtime reads, or refuses

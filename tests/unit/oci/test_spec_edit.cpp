@@ -423,6 +423,13 @@ TEST_CASE("the edit reads exactly what runc reads, or refuses; it never writes i
         CHECK(r.error().message == doc.error().message);
     }
 
+    // A field only the edit reads (the hook's reader has none for it).
+    auto ro = oci::edit_spec_text(R"({"process":{"args":["sh"]},"linux":{"ReadonlyPaths":[]}})", params(), "c");
+    REQUIRE_FALSE(ro);
+    CHECK(ro.error().message ==
+          "c: /linux/readonlyPaths: spelled \"ReadonlyPaths\" (Go's decoder, in runc and containerd, reads it "
+          "as \"readonlyPaths\")");
+
     // Whatever the edit adds is valid UTF-8 too.
     for (auto bad : {std::string("/opt/\xff/oci-sandbox-hook"), std::string("/opt/\xed\xb0\x80/h")}) {
         auto p = params();
