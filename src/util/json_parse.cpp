@@ -40,28 +40,34 @@ using rapidjson::SizeType;
 // beyond it, a hash map keeps the check linear.
 constexpr size_t kLinearMembers = 16;
 
-// A member name as Go's encoding/json matches it to a struct field (its
+// Member names as Go's encoding/json matches them to a struct field (its
 // foldName): ASCII letters in one case, and the two non-ASCII runes whose
 // case folding reaches an ASCII letter (U+212A KELVIN SIGN: k, U+017F LATIN
 // SMALL LETTER LONG S: s). OCI field names are ASCII, so no other rune can
 // reach a field; names that differ in other runes stay apart.
+// fold_next returns the folded byte at `i` of `name` and steps past it.
+char fold_next(std::string_view name, size_t& i) {
+    unsigned char c = static_cast<unsigned char>(name[i]);
+    if (c >= 'A' && c <= 'Z') {
+        ++i;
+        return static_cast<char>(c - 'A' + 'a');
+    }
+    if (c == 0xE2 && name.substr(i, 3) == "\xE2\x84\xAA") {
+        i += 3;
+        return 'k';
+    }
+    if (c == 0xC5 && name.substr(i, 2) == "\xC5\xBF") {
+        i += 2;
+        return 's';
+    }
+    ++i;
+    return static_cast<char>(c);
+}
+
 std::string go_field_fold(std::string_view name) {
     std::string out;
     out.reserve(name.size());
-    for (size_t i = 0; i < name.size(); ++i) {
-        unsigned char c = static_cast<unsigned char>(name[i]);
-        if (c >= 'A' && c <= 'Z') {
-            out += static_cast<char>(c - 'A' + 'a');
-        } else if (c == 0xE2 && name.substr(i, 3) == "\xE2\x84\xAA") {
-            out += 'k';
-            i += 2;
-        } else if (c == 0xC5 && name.substr(i, 2) == "\xC5\xBF") {
-            out += 's';
-            i += 1;
-        } else {
-            out += static_cast<char>(c);
-        }
-    }
+    for (size_t i = 0; i < name.size();) out += fold_next(name, i);
     return out;
 }
 
@@ -265,7 +271,10 @@ std::string location(std::string_view text, size_t off) {
 }  // namespace
 
 bool same_go_field(std::string_view a, std::string_view b) {
-    return a == b || go_field_fold(a) == go_field_fold(b);
+    size_t i = 0, j = 0;
+    while (i < a.size() && j < b.size())
+        if (fold_next(a, i) != fold_next(b, j)) return false;
+    return i == a.size() && j == b.size();
 }
 
 Expected<rapidjson::Document, ParseProblem> parse_parts(std::string_view text) {
