@@ -22,6 +22,7 @@
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <optional>
 #include <string>
 #include <unordered_map>
@@ -64,19 +65,14 @@ char fold_next(std::string_view name, size_t& i) {
     return static_cast<char>(c);
 }
 
-std::string go_field_fold(std::string_view name) {
-    std::string out;
-    out.reserve(name.size());
-    for (size_t i = 0; i < name.size();) out += fold_next(name, i);
-    return out;
-}
-
 // Where rapidjson left a \uDC00-\uDFFF escape that had no leading surrogate
 // (it encodes it as ED B0..BF xx, invalid UTF-8). The input's raw bytes are
 // validated, so only an escape can produce one. npos when none.
 size_t lone_surrogate(std::string_view s) {
-    for (size_t i = s.find('\xED'); i != std::string_view::npos; i = s.find('\xED', i + 1))
-        if (i + 1 < s.size() && static_cast<unsigned char>(s[i + 1]) >= 0xA0) return i;
+    // A plain loop: most strings are short and ASCII, where memchr's call
+    // costs more than the scan.
+    for (size_t i = 0; i + 1 < s.size(); ++i)
+        if (s[i] == '\xED' && static_cast<unsigned char>(s[i + 1]) >= 0xA0) return i;
     return std::string_view::npos;
 }
 
@@ -101,20 +97,46 @@ std::string with_escapes(std::string_view s) {
     return out;
 }
 
+// Member names as seen, kept in one buffer reserved up front so that views
+// into it stay valid: a name and its folded form are never longer than the
+// name's text in the input (quotes included), so twice the input's size
+// always suffices and no name costs an allocation of its own.
+class NameArena {
+  public:
+    explicit NameArena(size_t input_size) { bytes_.reserve(2 * input_size + 2); }
+
+    // Whether `n` more bytes of name and fold fit without moving the buffer
+    // (always, by the bound above).
+    bool room_for(size_t n) const { return bytes_.size() + 2 * n <= bytes_.capacity(); }
+    std::string_view keep(std::string_view name) {
+        size_t at = bytes_.size();
+        bytes_.append(name);
+        return {bytes_.data() + at, name.size()};
+    }
+    std::string_view keep_folded(std::string_view name) {
+        size_t at = bytes_.size();
+        for (size_t i = 0; i < name.size();) bytes_ += fold_next(name, i);
+        return {bytes_.data() + at, bytes_.size() - at};
+    }
+
+  private:
+    std::string bytes_;
+};
+
 // One open array or object.
 struct Frame {
     bool object = false;
-    size_t count = 0;  // elements or members so far
-    std::string key;   // the current member's name (objects)
+    size_t count = 0;      // elements or members so far
+    std::string_view key;  // the current member's name as written (objects)
     // The members so far, folded name to name as written: a list while
     // short, then a hash map.
-    std::vector<std::pair<std::string, std::string>> names;
-    std::unordered_map<std::string, std::string> name_map;
+    std::vector<std::pair<std::string_view, std::string_view>> names;
+    std::unordered_map<std::string_view, std::string_view> name_map;
 
     void open(bool is_object) {
         object = is_object;
         count = 0;
-        key.clear();
+        key = {};
         names.clear();
         if (!name_map.empty()) name_map = {};  // drops a big table instead of clearing it
     }
@@ -123,7 +145,7 @@ struct Frame {
 // Checks every SAX event, then forwards it to the document.
 class CheckedHandler {
   public:
-    explicit CheckedHandler(rapidjson::Document& doc) : doc_(doc) {}
+    CheckedHandler(rapidjson::Document& doc, size_t input_size) : doc_(doc), arena_(input_size) {}
 
     // Set when a check refused the input: the pointer and what is wrong.
     std::string problem_pointer;
@@ -158,13 +180,14 @@ class CheckedHandler {
     bool Key(const char* s, SizeType n, bool copy) {
         std::string_view name(s, n);
         Frame& f = frames_[depth_ - 1];
-        f.key.assign(name);
         ++f.count;
         if (size_t at = lone_surrogate(name); at != std::string_view::npos) {
-            f.key = with_escapes(name);  // the error stays valid UTF-8
+            f.key = escaped_ = with_escapes(name);  // the error stays valid UTF-8
             return refuse(pointer(depth_), "member name: " + surrogate_message(name, at));
         }
-        if (auto clash = earlier_member(f, name))
+        if (!arena_.room_for(n)) return refuse(pointer(depth_ - 1), "member names longer than the input");
+        f.key = arena_.keep(name);
+        if (auto clash = earlier_member(f, f.key, arena_.keep_folded(name)))
             return refuse(pointer(depth_), *clash);
         return doc_.Key(s, n, copy);
     }
@@ -172,26 +195,47 @@ class CheckedHandler {
     // `s` has passed rapidjson's number grammar: -?int(.frac)?([eE][+-]?exp)?
     bool RawNumber(const char* s, SizeType n, bool) {
         if (!value()) return false;
-        std::string text(s, n);
-        bool integer = text.find_first_of(".eE") == std::string::npos;
+        const std::string_view text(s, n);
+        bool negative = text[0] == '-';
+        bool integer = true;
+        for (char c : text) integer = integer && c != '.' && c != 'e' && c != 'E';
+        // Up to 18 digits always fit in 64 bits: summed here, exactly.
+        if (integer && n - negative <= 18) {
+            uint64_t v = 0;
+            for (char c : text.substr(negative)) v = v * 10 + static_cast<uint64_t>(c - '0');
+            return negative ? doc_.Int64(-static_cast<int64_t>(v)) : doc_.Uint64(v);
+        }
+        // NUL-terminated for strto*: on the stack unless absurdly long.
+        char buf[64];
+        std::string long_text;
+        const char* z = buf;
+        if (n < sizeof buf) {
+            std::memcpy(buf, s, n);
+            buf[n] = '\0';
+        } else {
+            long_text.assign(text);
+            z = long_text.c_str();
+        }
         if (integer) {
             errno = 0;
-            if (text[0] == '-') {
-                long long v = std::strtoll(text.c_str(), nullptr, 10);
+            if (negative) {
+                long long v = std::strtoll(z, nullptr, 10);
                 if (errno == 0) return doc_.Int64(v);
             } else {
-                unsigned long long v = std::strtoull(text.c_str(), nullptr, 10);
+                unsigned long long v = std::strtoull(z, nullptr, 10);
                 if (errno == 0) return doc_.Uint64(v);
             }
             // Too long for 64 bits: a double, as rapidjson does.
         }
-        double d = std::strtod(text.c_str(), nullptr);
+        double d = std::strtod(z, nullptr);
         if (!std::isfinite(d)) return refuse(pointer(depth_), "a number beyond the range of a double");
         return doc_.Double(d);
     }
 
   private:
     rapidjson::Document& doc_;
+    NameArena arena_;
+    std::string escaped_;  // a refused name, for the error's pointer
     std::vector<Frame> frames_;  // frames_[0, depth_) are open; never shrinks
     size_t depth_ = 0;
 
@@ -211,20 +255,18 @@ class CheckedHandler {
         return true;
     }
 
-    // Why `name` cannot join the members of `f`, if it cannot.
-    static std::optional<std::string> earlier_member(Frame& f, std::string_view name) {
-        std::string folded = go_field_fold(name);
-        const std::string* earlier = nullptr;
+    // Why `name` (folded: `folded`) cannot join the members of `f`, if it cannot.
+    static std::optional<std::string> earlier_member(Frame& f, std::string_view name,
+                                                     std::string_view folded) {
+        std::optional<std::string_view> earlier;
         if (f.name_map.empty() && f.names.size() < kLinearMembers) {
             for (const auto& [fold, written] : f.names)
-                if (fold == folded) earlier = &written;
-            if (!earlier) f.names.emplace_back(std::move(folded), name);
+                if (fold == folded) earlier = written;
+            if (!earlier) f.names.emplace_back(folded, name);
         } else {
-            if (f.name_map.empty())
-                for (auto& [fold, written] : f.names)
-                    f.name_map.emplace(std::move(fold), std::move(written));
-            auto [it, inserted] = f.name_map.emplace(std::move(folded), name);
-            if (!inserted) earlier = &it->second;
+            if (f.name_map.empty()) f.name_map.insert(f.names.begin(), f.names.end());
+            auto [it, inserted] = f.name_map.emplace(folded, name);
+            if (!inserted) earlier = it->second;
         }
         if (!earlier) return std::nullopt;
         if (*earlier == name) return "duplicate member " + quote(name);
@@ -279,7 +321,7 @@ bool same_go_field(std::string_view a, std::string_view b) {
 
 Expected<rapidjson::Document, ParseProblem> parse_parts(std::string_view text) {
     rapidjson::Document doc;
-    CheckedHandler handler(doc);
+    CheckedHandler handler(doc, text.size());
     rapidjson::ParseResult result;
     auto generate = [&](rapidjson::Document&) {
         rapidjson::MemoryStream ms(text.data(), text.size());
