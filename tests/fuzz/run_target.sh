@@ -54,5 +54,8 @@ export UBSAN_OPTIONS=${UBSAN_OPTIONS:-halt_on_error=1:print_stacktrace=1}
 # Known UB in a third-party header (see the file); everything else halts.
 [[ $UBSAN_OPTIONS == *suppressions=* ]] || UBSAN_OPTIONS+=:suppressions=$src/tests/sanitizers/ubsan.supp
 echo "fuzz $target: ${secs}s over ${dirs[*]}"
-exec "$bin" -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 -max_len=262144 \
-	-dict="$here/json.dict" -print_final_stats=1 -artifact_prefix="$artifacts/" "$@" "$work" "${dirs[@]}"
+# Not exec: the EXIT trap must still remove the scratch corpus afterwards.
+rc=0
+"$bin" -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 -max_len=262144 \
+	-dict="$here/json.dict" -print_final_stats=1 -artifact_prefix="$artifacts/" "$@" "$work" "${dirs[@]}" || rc=$?
+exit $rc
