@@ -10,9 +10,10 @@
 // full-precision strtod returns garbage for a zero with a large exponent or
 // more than 22 zero decimals (0e44, 0.00000000000000000000000:
 // Tencent/rapidjson#1249, #1441, found by fuzz_spec_edit), and its normal one
-// can miss the last bit. Numbers are read as text and converted by glibc
-// (strtoll, strtoull, correctly rounded strtod, like Go's strconv), to the
-// same types rapidjson would pick; the spec editor writes them back unchanged.
+// can miss the last bit. Numbers are read as text: integers of up to 18
+// digits are summed in place, the rest converted by glibc (strtoll, strtoull,
+// correctly rounded strtod, like Go's strconv), to the same types rapidjson
+// would pick; the spec editor writes them back unchanged.
 #include <rapidjson/error/en.h>
 #include <rapidjson/memorystream.h>
 #include <rapidjson/reader.h>
