@@ -23,7 +23,8 @@ namespace {
 double micros_per_call(const std::function<void()>& f, int calls) {
     auto start = std::chrono::steady_clock::now();
     for (int i = 0; i < calls; ++i) f();
-    return std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - start).count() /
+    return std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - start)
+               .count() /
            calls;
 }
 
@@ -45,12 +46,15 @@ int main(int argc, char** argv) {
                  d.Parse<rapidjson::kParseValidateEncodingFlag>(text.data(), text.size());
                  ok = ok && !d.HasParseError();
              }},
-            {"json::parse (checked)", [&] { ok = ok && osh::json::parse(text, "config.json").has_value(); }},
-            {"oci::parse_spec", [&] { ok = ok && osh::oci::parse_spec(text, "config.json").has_value(); }},
+            {"json::parse (checked)",
+             [&] { ok = ok && osh::json::parse(text, "config.json").has_value(); }},
+            {"oci::parse_spec",
+             [&] { ok = ok && osh::oci::parse_spec(text, "config.json").has_value(); }},
         };
         std::vector<std::vector<double>> times(runs.size());
         for (int r = 0; r < kRounds; ++r)
-            for (size_t i = 0; i < runs.size(); ++i) times[i].push_back(micros_per_call(runs[i].second, calls));
+            for (size_t i = 0; i < runs.size(); ++i)
+                times[i].push_back(micros_per_call(runs[i].second, calls));
         std::printf("%s (%zu bytes)%s\n", argv[a], text.size(), ok ? "" : "  [a parse FAILED]");
         double base = 0;
         for (size_t i = 0; i < runs.size(); ++i) {

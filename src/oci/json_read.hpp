@@ -40,8 +40,8 @@ class Reader {
     // exact lookup would see nothing.
     Result<const rapidjson::Value*> member(const rapidjson::Value& obj, const std::string& ptr,
                                            std::string_view key) const {
-        auto it = obj.FindMember(
-            rapidjson::Value(rapidjson::StringRef(key.data(), static_cast<rapidjson::SizeType>(key.size()))));
+        auto it = obj.FindMember(rapidjson::Value(
+            rapidjson::StringRef(key.data(), static_cast<rapidjson::SizeType>(key.size()))));
         if (it != obj.MemberEnd()) return it->value.IsNull() ? nullptr : &it->value;
         for (auto m = obj.MemberBegin(); m != obj.MemberEnd(); ++m) {
             std::string_view name(m->name.GetString(), m->name.GetStringLength());
@@ -59,7 +59,8 @@ class Reader {
     // it is present; leaves `out` alone otherwise.
     template <typename T, typename Out>
     Result<void> optional(const rapidjson::Value& obj, const std::string& ptr, std::string_view key,
-                          Result<T> (Reader::*read)(const rapidjson::Value&, const std::string&) const,
+                          Result<T> (Reader::*read)(const rapidjson::Value&, const std::string&)
+                              const,
                           Out& out) const {
         auto v = member(obj, ptr, key);
         if (!v) return unexpected(v.error());

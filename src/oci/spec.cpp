@@ -58,7 +58,9 @@ Result<const Value*> required(const Reader& rd, const Value& obj, const std::str
                               std::string_view key, std::string_view what) {
     auto v = rd.member(obj, ptr, key);
     if (!v) return unexpected(v.error());
-    if (!*v) return rd.error(Reader::child(ptr, key), "missing (required for " + std::string(what) + ")");
+    if (!*v)
+        return rd.error(Reader::child(ptr, key),
+                        "missing (required for " + std::string(what) + ")");
     return *v;
 }
 

@@ -45,7 +45,8 @@ Result<Value*> child_container(Value& obj, const char* key, rapidjson::Type type
         if (json::same_go_field({m->name.GetString(), m->name.GetStringLength()}, key))
             return fail(std::string(origin) + ": " + ptr + ": spelled " +
                         json::quote({m->name.GetString(), m->name.GetStringLength()}) +
-                        " (Go's decoder, in runc and containerd, reads it as " + json::quote(key) + ")");
+                        " (Go's decoder, in runc and containerd, reads it as " + json::quote(key) +
+                        ")");
     if (it == obj.MemberEnd()) {
         obj.AddMember(Value(key, a), Value(type), a);
         changed = true;

@@ -546,8 +546,8 @@ std::string Problem::to_string() const {
 Expected<Policy, std::vector<Problem>> parse_policy(std::string_view text, std::string_view file) {
     auto doc = json::parse_parts(text);
     if (!doc)
-        return unexpected(std::vector<Problem>{
-            Problem{std::string(file), std::move(doc.error().pointer), std::move(doc.error().message)}});
+        return unexpected(std::vector<Problem>{Problem{
+            std::string(file), std::move(doc.error().pointer), std::move(doc.error().message)}});
     Checker c(file);
     Policy p;
     c.document(*doc, p);

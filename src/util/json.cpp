@@ -40,8 +40,11 @@ bool valid_utf8(std::string_view s) {
     auto byte = [&](size_t i) { return static_cast<unsigned char>(s[i]); };
     for (size_t i = 0; i < s.size();) {
         unsigned char c = byte(i);
-        size_t len = c < 0x80 ? 1 : (c >= 0xC2 && c <= 0xDF) ? 2 : (c >= 0xE0 && c <= 0xEF) ? 3
-                               : (c >= 0xF0 && c <= 0xF4) ? 4 : 0;
+        size_t len = c < 0x80                   ? 1
+                     : (c >= 0xC2 && c <= 0xDF) ? 2
+                     : (c >= 0xE0 && c <= 0xEF) ? 3
+                     : (c >= 0xF0 && c <= 0xF4) ? 4
+                                                : 0;
         if (len == 0 || i + len > s.size()) return false;
         for (size_t k = 1; k < len; ++k)
             if ((byte(i + k) & 0xC0) != 0x80) return false;

@@ -186,7 +186,8 @@ class CheckedHandler {
             f.key = escaped_ = with_escapes(name);  // the error stays valid UTF-8
             return refuse(pointer(depth_), "member name: " + surrogate_message(name, at));
         }
-        if (!arena_.room_for(n)) return refuse(pointer(depth_ - 1), "member names longer than the input");
+        if (!arena_.room_for(n))
+            return refuse(pointer(depth_ - 1), "member names longer than the input");
         f.key = arena_.keep(name);
         if (auto clash = earlier_member(f, f.key, arena_.keep_folded(name)))
             return refuse(pointer(depth_), *clash);
@@ -229,14 +230,15 @@ class CheckedHandler {
             // Too long for 64 bits: a double, as rapidjson does.
         }
         double d = std::strtod(z, nullptr);
-        if (!std::isfinite(d)) return refuse(pointer(depth_), "a number beyond the range of a double");
+        if (!std::isfinite(d))
+            return refuse(pointer(depth_), "a number beyond the range of a double");
         return doc_.Double(d);
     }
 
   private:
     rapidjson::Document& doc_;
     NameArena arena_;
-    std::string escaped_;  // a refused name, for the error's pointer
+    std::string escaped_;        // a refused name, for the error's pointer
     std::vector<Frame> frames_;  // frames_[0, depth_) are open; never shrinks
     size_t depth_ = 0;
 
@@ -335,17 +337,19 @@ Expected<rapidjson::Document, ParseProblem> parse_parts(std::string_view text) {
     doc.Populate(generate);
     if (!result.IsError()) return doc;
     if (!handler.problem.empty())
-        return Unexpected<ParseProblem>{{std::move(handler.problem_pointer),
-                                         handler.problem + " at " + location(text, result.Offset())}};
-    return Unexpected<ParseProblem>{{"", "invalid JSON at " + location(text, result.Offset()) + ": " +
-                                             rapidjson::GetParseError_En(result.Code())}};
+        return Unexpected<ParseProblem>{
+            {std::move(handler.problem_pointer),
+             handler.problem + " at " + location(text, result.Offset())}};
+    return Unexpected<ParseProblem>{{"", "invalid JSON at " + location(text, result.Offset()) +
+                                             ": " + rapidjson::GetParseError_En(result.Code())}};
 }
 
 Result<rapidjson::Document> parse(std::string_view text, std::string_view origin) {
     auto doc = parse_parts(text);
     if (doc) return std::move(*doc);
     const ParseProblem& p = doc.error();
-    return fail(std::string(origin) + ": " + (p.pointer.empty() ? "" : p.pointer + ": ") + p.message);
+    return fail(std::string(origin) + ": " + (p.pointer.empty() ? "" : p.pointer + ": ") +
+                p.message);
 }
 
 }  // namespace osh::json
