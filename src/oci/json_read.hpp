@@ -1,6 +1,7 @@
 // Typed reads of RapidJSON values that name the JSON Pointer of a bad field.
 // Internal to src/oci: the state and spec parsers share one error wording
-// ("<origin>: /linux/devices/3/path: expected a string").
+// ("<origin>: /linux/devices/3/path: expected a string") and one member
+// lookup that matches what Go's decoder reads.
 #pragma once
 
 #include <rapidjson/document.h>
@@ -32,12 +33,42 @@ class Reader {
         return ptr + "/" + std::to_string(index);
     }
 
-    // The member `key` of `obj`, or nullptr when absent or null (Go encoders
-    // write `null` for empty slices and maps: treat it as absent).
-    static const rapidjson::Value* member(const rapidjson::Value& obj, const char* key) {
-        auto it = obj.FindMember(key);
-        if (it == obj.MemberEnd() || it->value.IsNull()) return nullptr;
-        return &it->value;
+    // The member `key` of the object `obj` at `ptr`, or nullptr when absent
+    // or null (Go encoders write `null` for empty slices and maps: treat it as
+    // absent). A member whose name differs from `key` only in letter case is
+    // refused: Go's decoder (runc, containerd) reads it as `key`, where an
+    // exact lookup would see nothing.
+    Result<const rapidjson::Value*> member(const rapidjson::Value& obj, const std::string& ptr,
+                                           std::string_view key) const {
+        auto it = obj.FindMember(rapidjson::Value(
+            rapidjson::StringRef(key.data(), static_cast<rapidjson::SizeType>(key.size()))));
+        if (it != obj.MemberEnd()) return it->value.IsNull() ? nullptr : &it->value;
+        for (auto m = obj.MemberBegin(); m != obj.MemberEnd(); ++m) {
+            std::string_view name(m->name.GetString(), m->name.GetStringLength());
+            if (json::same_go_field(name, key))
+                return error(child(ptr, name), "differs from " + json::quote(key) +
+                                                   " only in letter case (Go's decoder, in runc "
+                                                   "and containerd, reads it as " +
+                                                   json::quote(key) + "); spell it " +
+                                                   json::quote(key));
+        }
+        return nullptr;
+    }
+
+    // Reads the member `key` of `obj` (at `ptr`) with `read` into `out` when
+    // it is present; leaves `out` alone otherwise.
+    template <typename T, typename Out>
+    Result<void> optional(const rapidjson::Value& obj, const std::string& ptr, std::string_view key,
+                          Result<T> (Reader::*read)(const rapidjson::Value&, const std::string&)
+                              const,
+                          Out& out) const {
+        auto v = member(obj, ptr, key);
+        if (!v) return unexpected(v.error());
+        if (!*v) return {};
+        auto r = (this->*read)(**v, child(ptr, key));
+        if (!r) return unexpected(r.error());
+        out = std::move(*r);
+        return {};
     }
 
     Result<void> expect_object(const rapidjson::Value& v, const std::string& ptr) const {

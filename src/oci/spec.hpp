@@ -3,6 +3,8 @@
 // fileMode, 170 devices, unknown fields).
 #pragma once
 
+#include <rapidjson/document.h>
+
 #include <cstdint>
 #include <map>
 #include <optional>
@@ -67,8 +69,14 @@ struct Spec {
     std::optional<std::string> env_value(std::string_view key) const;
 };
 
-// Parses config.json text. Unknown fields are ignored; a field of the wrong
-// type among those we read is an error naming its JSON Pointer.
+// Parses config.json text (json::parse: what runc would read differently is
+// refused). Unknown fields are ignored; a field of the wrong type among those
+// we read, or spelled in another letter case, is an error naming its JSON
+// Pointer.
 Result<Spec> parse_spec(std::string_view text, std::string_view origin);
+
+// The same read of a parsed document (the spec editor checks its input with
+// it, so the edit and the hook accept the same configs).
+Result<Spec> read_spec(const rapidjson::Value& doc, std::string_view origin);
 
 }  // namespace osh::oci

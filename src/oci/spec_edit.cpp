@@ -5,10 +5,10 @@
 
 #include <cerrno>
 
+#include "oci/spec.hpp"
 #include "util/fd.hpp"
 #include "util/file.hpp"
 #include "util/json.hpp"
-#include "util/json_exact.hpp"
 #include "util/path.hpp"
 
 namespace osh::oci {
@@ -35,11 +35,19 @@ Value string_array(const std::vector<std::string>& items, Alloc& a) {
 }
 
 // Ensures `obj[key]` is a container of `type`, creating it at the end (or
-// replacing a null); a member of another type is an error naming `ptr`.
+// replacing a null); a member of another type is an error naming `ptr`, and
+// so is one spelled in another letter case (Go would read it as `key`, and
+// the one added here beside it).
 Result<Value*> child_container(Value& obj, const char* key, rapidjson::Type type,
                                const std::string& ptr, std::string_view origin, Alloc& a,
                                bool& changed) {
     auto it = obj.FindMember(key);
+    for (auto m = obj.MemberBegin(); it == obj.MemberEnd() && m != obj.MemberEnd(); ++m)
+        if (json::same_go_field({m->name.GetString(), m->name.GetStringLength()}, key))
+            return fail(std::string(origin) + ": " + ptr + ": spelled " +
+                        json::quote({m->name.GetString(), m->name.GetStringLength()}) +
+                        " (Go's decoder, in runc and containerd, reads it as " + json::quote(key) +
+                        ")");
     if (it == obj.MemberEnd()) {
         obj.AddMember(Value(key, a), Value(type), a);
         changed = true;
@@ -172,6 +180,17 @@ Result<void> validate_edit_params(const EditParams& p) {
     if (p.container_binary == p.container_plan_dir)
         return fail("spec edit: the container binary and plan directory must differ (both " +
                     json::quote(p.container_binary) + ")");
+    // config.json is UTF-8: nothing the edit adds may make it invalid.
+    std::vector<std::string_view> texts = {p.host_binary, p.plan_host_dir, p.container_binary,
+                                           p.container_plan_dir};
+    texts.insert(texts.end(), p.hook_args.begin(), p.hook_args.end());
+    for (const auto& [key, value] : p.annotations) {
+        texts.push_back(key);
+        texts.push_back(value);
+    }
+    for (std::string_view t : texts)
+        if (!json::valid_utf8(t))
+            return fail("spec edit: " + json::quote(t) + " is not valid UTF-8");
     if (p.edit_key.empty() || p.edit_key.find_first_of(" \t\n/") != std::string::npos)
         return fail("spec edit: no edit key");
     return {};
@@ -197,10 +216,16 @@ Result<SpecDocument> SpecDocument::parse(std::string_view text, std::string_view
     SpecDocument sd;
     sd.origin_ = std::string(origin);
     sd.multiline_ = multiline(text);
-    // Exact numbers: a rewrite must not move the last digit of a float.
-    if (auto ok = json::parse_exact(sd.doc_, text, origin); !ok) return unexpected(ok.error());
+    // The checked parse keeps numbers exact: a rewrite must not move the last
+    // digit of a float.
+    auto doc = json::parse(text, origin);
+    if (!doc) return unexpected(doc.error());
+    sd.doc_.Swap(*doc);
     if (!sd.doc_.IsObject())
         return fail(std::string(origin) + ": expected an object (the OCI runtime config)");
+    // What the hook will refuse is refused here already: a field it reads in
+    // another letter case or of the wrong type.
+    if (auto spec = read_spec(sd.doc_, origin); !spec) return unexpected(spec.error());
     return sd;
 }
 
@@ -357,8 +382,10 @@ Result<bool> SpecDocument::apply(const EditParams& p) {
 Result<EditOutcome> edit_process_text(std::string_view process_json, const EditParams& params,
                                       std::string_view origin) {
     if (auto ok = validate_edit_params(params); !ok) return unexpected(ok.error());
+    auto parsed = json::parse(process_json, origin);
+    if (!parsed) return unexpected(parsed.error());
     rapidjson::Document doc;
-    if (auto ok = json::parse_exact(doc, process_json, origin); !ok) return unexpected(ok.error());
+    doc.Swap(*parsed);
     auto changed = wrap_command(doc, params, "", std::string(origin), doc.GetAllocator());
     if (!changed) return unexpected(changed.error());
     if (!*changed) return EditOutcome{std::string(process_json), false};

@@ -63,52 +63,52 @@ Result<State> parse_state(std::string_view text, std::string_view origin) {
     if (!doc.IsObject()) return rd.error("", "expected an object (the OCI state)");
 
     State st;
-    if (auto* v = rd.member(doc, "ociVersion")) {
-        auto s = rd.string(*v, "/ociVersion");
-        if (!s) return unexpected(s.error());
-        st.oci_version = std::move(*s);
-    }
+    if (auto ok = rd.optional(doc, "", "ociVersion", &detail::Reader::string, st.oci_version); !ok)
+        return unexpected(ok.error());
 
-    auto* id = rd.member(doc, "id");
-    if (!id) return rd.error("/id", "missing (the container id is required)");
-    auto ids = rd.string(*id, "/id");
+    auto id = rd.member(doc, "", "id");
+    if (!id) return unexpected(id.error());
+    if (!*id) return rd.error("/id", "missing (the container id is required)");
+    auto ids = rd.string(**id, "/id");
     if (!ids) return unexpected(ids.error());
     if (auto ok = validate_container_id(*ids); !ok) return rd.error("/id", ok.error().message);
     st.id = std::move(*ids);
 
-    if (auto* v = rd.member(doc, "status")) {
-        auto s = rd.string(*v, "/status");
-        if (!s) return unexpected(s.error());
-        st.status = std::move(*s);
-    }
+    if (auto ok = rd.optional(doc, "", "status", &detail::Reader::string, st.status); !ok)
+        return unexpected(ok.error());
 
     // crun reports pid 0 in stages that run in the container's namespaces
     // before its init exists; absent means the same. gVisor (runsc) reports
     // -1 once its sandbox is gone (poststop): no process, like 0.
-    if (auto* v = rd.member(doc, "pid")) {
+    auto pid = rd.member(doc, "", "pid");
+    if (!pid) return unexpected(pid.error());
+    if (const rapidjson::Value* v = *pid) {
         if (!v->IsInt() || v->GetInt() < -1)
             return rd.error("/pid", "expected an integer from -1 to " + std::to_string(INT_MAX));
         st.pid = v->GetInt() < 0 ? 0 : v->GetInt();
     }
 
     // `bundlePath` is the pre-1.0 spelling (runc before 1.0.0-rc5).
-    const char* bundle_key = "bundle";
-    const rapidjson::Value* bundle = rd.member(doc, "bundle");
-    if (!bundle) {
-        bundle = rd.member(doc, "bundlePath");
+    std::string bundle_key = "bundle";
+    auto bundle = rd.member(doc, "", "bundle");
+    if (bundle && !*bundle) {
+        bundle = rd.member(doc, "", "bundlePath");
         bundle_key = "bundlePath";
     }
-    std::string bundle_ptr = std::string("/") + bundle_key;
-    if (!bundle) return rd.error("/bundle", "missing (the bundle directory is required)");
-    auto bs = rd.string(*bundle, bundle_ptr);
+    if (!bundle) return unexpected(bundle.error());
+    std::string bundle_ptr = "/" + bundle_key;
+    if (!*bundle) return rd.error("/bundle", "missing (the bundle directory is required)");
+    auto bs = rd.string(**bundle, bundle_ptr);
     if (!bs) return unexpected(bs.error());
     if (bs->empty() || (*bs)[0] != '/')
         return rd.error(bundle_ptr, "expected an absolute path, got " + json::quote(*bs));
     if (bs->find('\0') != std::string::npos) return rd.error(bundle_ptr, "contains a NUL byte");
     st.bundle = std::move(*bs);
 
-    if (auto* v = rd.member(doc, "root")) {
-        auto s = rd.string(*v, "/root");
+    auto root = rd.member(doc, "", "root");
+    if (!root) return unexpected(root.error());
+    if (*root) {
+        auto s = rd.string(**root, "/root");
         if (!s) return unexpected(s.error());
         if (s->empty()) return rd.error("/root", "expected a non-empty path");
         if (s->find('\0') != std::string::npos) return rd.error("/root", "contains a NUL byte");
@@ -117,11 +117,9 @@ Result<State> parse_state(std::string_view text, std::string_view origin) {
         st.root = (*s)[0] == '/' ? std::move(*s) : st.bundle + "/" + *s;
     }
 
-    if (auto* v = rd.member(doc, "annotations")) {
-        auto m = rd.string_map(*v, "/annotations");
-        if (!m) return unexpected(m.error());
-        st.annotations = std::move(*m);
-    }
+    if (auto ok = rd.optional(doc, "", "annotations", &detail::Reader::string_map, st.annotations);
+        !ok)
+        return unexpected(ok.error());
     return st;
 }
 

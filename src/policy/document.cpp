@@ -9,7 +9,6 @@
 #include <array>
 #include <limits>
 #include <map>
-#include <set>
 #include <utility>
 
 #include "policy/default_policy_text.hpp"  // generated from testdata/policy.default.json
@@ -136,9 +135,9 @@ public:
         problems.push_back(Problem{file_, std::move(pointer), std::move(message)});
     }
 
-    // Checks that `v` is an object whose fields are all in `allowed` and
-    // appear once; returns the fields by name (first occurrence), or nullopt
-    // when `v` is not an object.
+    // Checks that `v` is an object whose fields are all in `allowed` (each
+    // appears once: json::parse refuses duplicates); returns the fields by
+    // name, or nullopt when `v` is not an object.
     std::optional<std::map<std::string, const Value*, std::less<>>> object(
         const Value& v, const std::string& ptr, std::initializer_list<std::string_view> allowed) {
         if (!v.IsObject()) {
@@ -155,18 +154,9 @@ public:
                                             join_words(allowed));
                 continue;
             }
-            if (!fields.emplace(key, &it->value).second)
-                report(child(ptr, key), "duplicate field " + json::quote(key));
+            fields.emplace(key, &it->value);  // json::parse refused duplicates
         }
         return fields;
-    }
-
-    // Duplicate-key check only (for maps whose keys are data, e.g. failure.kinds).
-    void check_duplicates(const Value& v, const std::string& ptr) {
-        std::set<std::string_view> seen;
-        for (auto it = v.MemberBegin(); it != v.MemberEnd(); ++it)
-            if (!seen.insert(as_view(it->name)).second)
-                report(child(ptr, as_view(it->name)), "duplicate field " + json::quote(as_view(it->name)));
     }
 
     void boolean(const Value& v, const std::string& ptr, bool& out) {
@@ -483,7 +473,6 @@ public:
                                std::string(type_of(kv)));
                 return;
             }
-            check_duplicates(kv, kp);
             for (auto k = kv.MemberBegin(); k != kv.MemberEnd(); ++k) {
                 std::string ep = child(kp, as_view(k->name));
                 auto kind = failure::parse_kind(as_view(k->name));
@@ -574,14 +563,10 @@ std::string Problem::to_string() const {
 }
 
 Expected<Policy, std::vector<Problem>> parse_policy(std::string_view text, std::string_view file) {
-    auto doc = json::parse(text, file);
-    if (!doc) {
-        // json::parse names the origin first; a Problem carries it separately.
-        std::string msg = doc.error().message;
-        std::string prefix = std::string(file) + ": ";
-        if (msg.compare(0, prefix.size(), prefix) == 0) msg.erase(0, prefix.size());
-        return unexpected(std::vector<Problem>{Problem{std::string(file), "", std::move(msg)}});
-    }
+    auto doc = json::parse_parts(text);
+    if (!doc)
+        return unexpected(std::vector<Problem>{Problem{
+            std::string(file), std::move(doc.error().pointer), std::move(doc.error().message)}});
     Checker c(file);
     Policy p;
     c.document(*doc, p);

@@ -1,30 +1,10 @@
 #include "util/json.hpp"
 
-#include <rapidjson/error/en.h>
 #include <rapidjson/prettywriter.h>
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
-#include <algorithm>
-
 namespace osh::json {
-
-Result<rapidjson::Document> parse(std::string_view text, std::string_view origin) {
-    rapidjson::Document doc;
-    // kParseStopWhenDoneFlag is deliberately not set: trailing garbage is an error.
-    doc.Parse<rapidjson::kParseValidateEncodingFlag>(text.data(), text.size());
-    if (doc.HasParseError()) {
-        size_t off = doc.GetErrorOffset();
-        size_t clamped = std::min(off, text.size());
-        size_t line = 1 + static_cast<size_t>(std::count(text.begin(), text.begin() + clamped, '\n'));
-        size_t bol = text.rfind('\n', clamped == 0 ? 0 : clamped - 1);
-        size_t col = (bol == std::string_view::npos || clamped == 0) ? clamped + 1 : clamped - bol;
-        return fail(std::string(origin) + ": invalid JSON at offset " + std::to_string(off) +
-                    " (line " + std::to_string(line) + ", column " + std::to_string(col) +
-                    "): " + rapidjson::GetParseError_En(doc.GetParseError()));
-    }
-    return doc;
-}
 
 std::string write(const rapidjson::Value& v, bool pretty) {
     rapidjson::StringBuffer buf;
@@ -54,6 +34,28 @@ std::string quote(std::string_view s) {
     rapidjson::Writer<rapidjson::StringBuffer> w(buf);
     w.String(s.data(), static_cast<rapidjson::SizeType>(s.size()));
     return std::string(buf.GetString(), buf.GetSize());
+}
+
+bool valid_utf8(std::string_view s) {
+    auto byte = [&](size_t i) { return static_cast<unsigned char>(s[i]); };
+    for (size_t i = 0; i < s.size();) {
+        unsigned char c = byte(i);
+        size_t len = c < 0x80                   ? 1
+                     : (c >= 0xC2 && c <= 0xDF) ? 2
+                     : (c >= 0xE0 && c <= 0xEF) ? 3
+                     : (c >= 0xF0 && c <= 0xF4) ? 4
+                                                : 0;
+        if (len == 0 || i + len > s.size()) return false;
+        for (size_t k = 1; k < len; ++k)
+            if ((byte(i + k) & 0xC0) != 0x80) return false;
+        // Overlong forms, surrogates and code points above U+10FFFF (RFC 3629).
+        if (len == 3 && ((c == 0xE0 && byte(i + 1) < 0xA0) || (c == 0xED && byte(i + 1) >= 0xA0)))
+            return false;
+        if (len == 4 && ((c == 0xF0 && byte(i + 1) < 0x90) || (c == 0xF4 && byte(i + 1) >= 0x90)))
+            return false;
+        i += len;
+    }
+    return true;
 }
 
 }  // namespace osh::json

@@ -1,24 +1,57 @@
-// RapidJSON helpers shared by every parser: parse with a located error, and
-// small typed readers that report the JSON Pointer of a bad field.
+// RapidJSON helpers shared by every parser: the one checked parse, and small
+// writers. Every JSON input (config.json, the OCI state, policies, plans,
+// runtime.json) becomes a document through parse(), so none can skip its
+// checks.
 #pragma once
 
 #include <rapidjson/document.h>
 
-#include <cstdint>
-#include <optional>
+#include <cstddef>
 #include <string>
 #include <string_view>
-#include <vector>
 
 #include "util/result.hpp"
 
 namespace osh::json {
 
-// Parses `text`; on failure the error names `origin` (a file name or
-// "stdin"), the byte offset and, where it helps, line:column.
+// The deepest nesting of arrays and objects parse() accepts. The deepest real
+// input in the corpus (the runtime-spec JSON schemas) nests 10, a config.json
+// 6; Go's decoder (runc, containerd) accepts 10000. The bound also caps the
+// recursion of rapidjson's parser (checked as each array or object opens,
+// before it recurses), its writer and its value comparison, which overflow
+// the stack on 200,000 '[' otherwise. Freeing a document does not recurse:
+// its MemoryPoolAllocator frees no value one by one.
+inline constexpr size_t kMaxDepth = 64;
+
+// Parses `text` so that we read exactly what an OCI runtime reads, or refuses
+// it. Besides the grammar (no trailing garbage) and UTF-8, it refuses:
+//   - a duplicate member in any object, and two members whose names differ
+//     only in letter case: Go's decoder (runc, containerd) matches member
+//     names to fields case-insensitively and keeps the last, where a reader
+//     of the first would see another document;
+//   - nesting deeper than kMaxDepth;
+//   - a \uDC00-\uDFFF escape without its leading surrogate: no UTF-8 text can
+//     hold it (rapidjson would keep it as invalid UTF-8, Go's decoder reads
+//     U+FFFD, yajl in crun the raw bytes), so it cannot be written back;
+//   - a number beyond a double's range.
+// Numbers are converted by glibc (see json_parse.cpp). Errors name `origin`
+// (a file name or "stdin"), the JSON Pointer where that applies, the byte
+// offset and line:column. Cost: one pass, no recursion beyond kMaxDepth, no
+// allocation per member name; 1.2-1.5x the instructions of rapidjson's own
+// DOM parse of a config.json (docs/security.md has the figures).
 Result<rapidjson::Document> parse(std::string_view text, std::string_view origin);
 
-// Serialises a value compactly or indented.
+// The same parse, its error in parts for a reader that reports them apart
+// (the policy's problems): the JSON Pointer ("" for a grammar error, which
+// has none) and the rest, without an origin.
+struct ParseProblem {
+    std::string pointer;
+    std::string message;
+};
+Expected<rapidjson::Document, ParseProblem> parse_parts(std::string_view text);
+
+// Serialises a value compactly or indented. A document from parse() holds
+// only valid UTF-8, so its text is valid UTF-8.
 std::string write(const rapidjson::Value& v, bool pretty = false);
 
 // JSON Pointer escaping of one token ("a/b" -> "a~1b").
@@ -26,5 +59,14 @@ std::string pointer_token(std::string_view token);
 
 // A JSON string literal for `s` (quotes and escapes included).
 std::string quote(std::string_view s);
+
+// Whether Go's encoding/json (runc, containerd) decodes members named `a` and
+// `b` into the same struct field: equal but for the case of ASCII letters,
+// U+212A KELVIN SIGN counting as k and U+017F LATIN SMALL LETTER LONG S as s.
+// (OCI field names are ASCII, so no other rune can reach a field.)
+bool same_go_field(std::string_view a, std::string_view b);
+
+// Whether `s` is valid UTF-8 (no surrogates, no overlong forms).
+bool valid_utf8(std::string_view s);
 
 }  // namespace osh::json

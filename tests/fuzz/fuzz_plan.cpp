@@ -2,7 +2,7 @@
 // container). Each input is tried twice: as the whole file (seal included, so
 // damaged seals are exercised), and as the JSON body with a correct seal
 // appended (so the fuzzer reaches field validation). A plan that parses
-// round-trips through serialize.
+// round-trips through serialize, as valid UTF-8.
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -10,6 +10,7 @@
 
 #include "fuzz_common.hpp"
 #include "plan/plan.hpp"
+#include "util/json.hpp"
 #include "util/sha256.hpp"
 
 namespace {
@@ -18,6 +19,7 @@ void check(std::string_view bytes) {
     auto plan = osh::plan::parse(bytes, "plan.json");
     if (!plan) return;
     const std::string again = osh::plan::serialize(*plan);
+    osh::fuzz::require(osh::json::valid_utf8(again), "serialized plan is not valid UTF-8", again);
     auto reparsed = osh::plan::parse(again, "serialized");
     osh::fuzz::require(reparsed.has_value(), "serialized plan does not parse",
                        reparsed ? std::string_view(again) : std::string_view(reparsed.error().message));

@@ -1,5 +1,6 @@
 // libFuzzer target: the policy document. A policy that parses round-trips:
-// its canonical JSON parses again to the same canonical JSON.
+// its canonical JSON is valid UTF-8 and parses again to the same canonical
+// JSON.
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -7,6 +8,7 @@
 
 #include "fuzz_common.hpp"
 #include "policy/document.hpp"
+#include "util/json.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     using namespace osh::policy;
@@ -17,6 +19,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         return 0;
     }
     const std::string canon = to_json(*pol);
+    osh::fuzz::require(osh::json::valid_utf8(canon), "canonical policy is not valid UTF-8", canon);
     auto again = parse_policy(canon, "canonical");
     if (!again) {
         std::string why = canon;

@@ -3,7 +3,8 @@
 //     whenever the input itself passed parse_spec);
 //   - the edit is idempotent: editing the output reports changed=false and
 //     returns the output byte for byte;
-//   - an unchanged edit returns the input byte for byte.
+//   - an unchanged edit returns the input byte for byte;
+//   - the output is valid UTF-8.
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -12,6 +13,7 @@
 #include "fuzz_common.hpp"
 #include "oci/spec.hpp"
 #include "oci/spec_edit.hpp"
+#include "util/json.hpp"
 
 namespace {
 
@@ -38,6 +40,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     if (!first) return 0;
     const std::string& out = first->text;
     if (!first->changed) osh::fuzz::require(out == text, "unchanged edit altered the text", out);
+    osh::fuzz::require(osh::json::valid_utf8(out), "the edit wrote invalid UTF-8", out);
 
     auto doc = SpecDocument::parse(out, "edited");
     osh::fuzz::require(doc.has_value(), "edited config does not parse as a document",

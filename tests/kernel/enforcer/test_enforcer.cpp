@@ -184,6 +184,22 @@ TEST_CASE("plan: round trip, seal, version, unknown fields") {
     auto r3 = plan::parse(reseal(extra), "mem");
     REQUIRE_FALSE(r3);
     CHECK(contains(r3.error().message, "unknown field \"surprise\""));
+
+    // The checked parse: a duplicate (the first would be read, a later one
+    // ignored), a lone surrogate escape, deep nesting; each correctly sealed.
+    std::string dup = body;
+    dup.insert(1, "\"version\":1,");
+    auto r4 = plan::parse(reseal(dup), "mem");
+    REQUIRE_FALSE(r4);
+    CHECK(contains(r4.error().message, "mem: /version: duplicate member \"version\""));
+    std::string lone = body;
+    lone.replace(lone.find("\"container_id\":\"test-container\""), 31, "\"container_id\":\"test\\udc00\"");
+    auto r5 = plan::parse(reseal(lone), "mem");
+    REQUIRE_FALSE(r5);
+    CHECK(contains(r5.error().message, "mem: /container_id: the escape \\udc00 is a lone UTF-16 surrogate"));
+    auto r6 = plan::parse(reseal("{\"x\":" + std::string(200000, '[') + "\n"), "mem");
+    REQUIRE_FALSE(r6);
+    CHECK(contains(r6.error().message, "nested deeper than 64"));
 }
 
 TEST_CASE(

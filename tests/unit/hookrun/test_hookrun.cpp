@@ -103,6 +103,16 @@ TEST_CASE("runtime.json: fields, defaults, unknown fields refused") {
     CHECK(bad.error().message.find("rt: /next_runtim: unknown field") != std::string::npos);
     CHECK_FALSE(specedit::parse_runtime_config(R"({"hook_binary":"relative"})", "rt"));
     CHECK_FALSE(specedit::parse_runtime_config(R"({"hook_args":[1]})", "rt"));
+    // The checked parse: duplicates, depth, lone surrogates.
+    auto dup = specedit::parse_runtime_config(R"({"next_runtime":"crun","next_runtime":"runc"})", "rt");
+    REQUIRE_FALSE(dup);
+    CHECK(dup.error().message.find("rt: /next_runtime: duplicate member \"next_runtime\"") == 0);
+    auto deep = specedit::parse_runtime_config("{\"hook_args\":" + std::string(200000, '['), "rt");
+    REQUIRE_FALSE(deep);
+    CHECK(deep.error().message.find("nested deeper than 64") != std::string::npos);
+    auto lone = specedit::parse_runtime_config(R"({"hook_args":["--policy","/p\udc00.json"]})", "rt");
+    REQUIRE_FALSE(lone);
+    CHECK(lone.error().message.find("rt: /hook_args/1: the escape \\udc00 is a lone") == 0);
 
     // The shipped file parses.
     const char* src = std::getenv("OSH_SOURCE_ROOT");

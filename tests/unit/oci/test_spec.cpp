@@ -5,6 +5,7 @@
 
 #include "corpus.hpp"
 #include "oci/spec.hpp"
+#include "util/json.hpp"
 
 using namespace osh;
 using osh_test::contains;
@@ -265,4 +266,81 @@ TEST_CASE("env_value: first entry wins, exact key, no '=' ignored") {
     CHECK_FALSE(s.env_value("NVIDIA_VISIBLE_DEVICES").has_value());
     CHECK_FALSE(s.env_value("MISSING").has_value());
     CHECK_FALSE(s.env_value("").has_value());
+}
+
+TEST_CASE("config.json is read exactly as runc reads it, or refused") {
+    struct Case {
+        std::string text;
+        std::string has;
+    };
+    const Case cases[] = {
+        // runc (Go) keeps the last `process`: it would run the unwrapped one.
+        {R"({"process":{"args":["/osh","exec","--","sh"]},"process":{"args":["sh"]}})",
+         "config.json: /process: duplicate member \"process\" at offset "},
+        {R"({"process":{"args":["sh"],"cwd":"/","args":["evil"]}})",
+         "config.json: /process/args: duplicate member \"args\""},
+        {R"({"linux":{"readonlyPaths":["/proc/sys"],"readonlyPaths":[]}})",
+         "config.json: /linux/readonlyPaths: duplicate member"},
+        {R"({"process":{"args":["sh"]},"Process":{"args":["evil"]}})",
+         "config.json: /Process: member \"Process\" and the earlier \"process\" differ only in letter case"},
+        // One spelling only: Go reads it as the field; an exact lookup would not.
+        {R"({"Process":{"args":["sh"]}})",
+         "config.json: /Process: differs from \"process\" only in letter case (Go's decoder, in runc "
+         "and containerd, reads it as \"process\"); spell it \"process\""},
+        {R"({"linux":{"Devices":[]}})", "config.json: /linux/Devices: differs from \"devices\""},
+        {R"({"mounts":[{"destination":"/a","SOURCE":"/x"}]})",
+         "config.json: /mounts/0/SOURCE: differs from \"source\""},
+        {R"({"hooks":{"createruntime":[]}})", "config.json: /hooks/createruntime: differs from \"createRuntime\""},
+        {R"({"process":{"cwd":"/w\udc00"}})",
+         "config.json: /process/cwd: the escape \\udc00 is a lone UTF-16 surrogate"},
+        {"{\"annotations\":{\"a\":\"\\udfff\"}}", "config.json: /annotations/a: the escape \\udfff"},
+    };
+    for (const auto& c : cases) {
+        CAPTURE(c.text);
+        auto r = oci::parse_spec(c.text, "config.json");
+        REQUIRE_FALSE(r);
+        CAPTURE(r.error().message);
+        CHECK(contains(r.error().message, c.has));
+    }
+    // Annotations are a map in Go too: their names are data, matched exactly.
+    auto ok = oci::parse_spec(R"({"annotations":{"Process":"x","ROOT":"y"}})", "config.json");
+    CHECK_MESSAGE(ok, (ok ? "" : ok.error().what()));
+}
+
+TEST_CASE("config.json nesting: bounded, 200,000 '[' is an error and no stack overflow") {
+    std::string deep = R"({"process":{"args":["sh"]},"x":)" + std::string(200000, '[');
+    auto r = oci::parse_spec(deep, "config.json");
+    REQUIRE_FALSE(r);
+    CHECK(contains(r.error().message, "config.json: /x/0/0/"));
+    CHECK(contains(r.error().message, ": nested deeper than 64 arrays and objects at offset "));
+    auto bare = oci::parse_spec(std::string(200000, '['), "config.json");
+    REQUIRE_FALSE(bare);
+    CHECK(contains(bare.error().message, "nested deeper than 64"));
+}
+
+TEST_CASE("the checks refuse no real input: every valid corpus JSON file parses") {
+    // Not only configs: no real file has a duplicate, a case variant, a lone
+    // surrogate or nesting near the bound (the deepest, a JSON schema, nests 10).
+    const std::set<std::string> invalid = {
+        "cdi/cncf-cdi/bad-empty.json",
+        "configs/rancher-os/bad-ntp.spec-with-comments.json",
+        "configs/runtime-spec/bad-invalid-json.json",
+        "hooks.d/containers-common-docs/0.1.0-legacy-osystemd-hook.json",
+        "hooks.d/containers-common-docs/1.0.0-oci-umount.json",
+        "state/runtime-spec/bad-invalid-json.json",
+    };
+    size_t parsed = 0;
+    for (const auto& rel : osh_test::corpus_files("")) {
+        if (!rel.ends_with(".json")) continue;
+        CAPTURE(rel);
+        auto r = json::parse(osh_test::corpus_text(rel), rel);
+        if (invalid.count(rel)) {
+            REQUIRE_FALSE(r);
+            CHECK(contains(r.error().message, rel + ": invalid JSON at offset "));
+        } else {
+            CHECK_MESSAGE(r, (r ? "" : r.error().what()));
+            ++parsed;
+        }
+    }
+    CHECK(parsed >= 90);
 }

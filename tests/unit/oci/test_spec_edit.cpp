@@ -383,7 +383,7 @@ TEST_CASE(
 TEST_CASE("numbers, escapes and unicode survive an edit") {
     std::string text =
         R"({"process":{"args":["sh","\u00e9\u0000\"\\"]},"x":{"f":0.1,"big":18446744073709551615,"neg":-9223372036854775808,)"
-        R"("e":1e-300,"pi":3.141592653589793,"s":"\ud83d\ude00"},"dup":1,"dup":2})";
+        R"("e":1e-300,"pi":3.141592653589793,"s":"\ud83d\ude00"}})";
     auto out = oci::edit_spec_text(text, params(), "c");
     REQUIRE_MESSAGE(out, (out ? "" : out.error().what()));
     auto orig = parse_doc(text);
@@ -395,8 +395,63 @@ TEST_CASE("numbers, escapes and unicode survive an edit") {
     CHECK(contains(out->text, "3.141592653589793"));
     CHECK(e["process"]["args"][8] == orig["process"]["args"][1]);
     CHECK(e["process"]["args"][8].GetStringLength() == 5);  // é (2) NUL " backslash
-    CHECK(e.MemberCount() ==
-          orig.MemberCount() + 3);  // duplicate keys kept; +hooks +mounts +annotations
+    CHECK(e.MemberCount() == orig.MemberCount() + 3);  // +hooks +mounts +annotations
+    CHECK(json::valid_utf8(out->text));
+}
+
+TEST_CASE("the edit reads exactly what runc reads, or refuses; it never writes invalid UTF-8") {
+    struct Case {
+        std::string text;
+        std::string has;
+    };
+    const Case cases[] = {
+        // runc (Go) keeps the last `process` and would run it unwrapped.
+        {R"({"process":{"args":["sh"]},"process":{"args":["evil"]}})",
+         "c: /process: duplicate member \"process\" at offset 36 (line 1, column 37)"},
+        {R"({"process":{"args":["sh"],"args":["evil"]}})", "c: /process/args: duplicate member \"args\""},
+        {R"({"process":{"args":["sh"]},"Process":{"args":["evil"]}})",
+         "c: /Process: member \"Process\" and the earlier \"process\" differ only in letter case"},
+        {R"({"process":{"args":["sh"]},"Linux":{"readonlyPaths":[]}})",
+         "c: /Linux: differs from \"linux\" only in letter case"},
+        {R"({"process":{"Args":["evil"],"args":["sh"]}})", "c: /process/args: member \"args\" and the earlier \"Args\""},
+        {R"({"process":{"args":["sh"]},"x":)" + std::string(200000, '['), "c: /x/0/0/0/0/0/0/0/0/0/0/0/0/0/0/0"},
+        {R"({"process":{"args":["sh"],"cwd":"/w\udc00"}})",
+         "c: /process/cwd: the escape \\udc00 is a lone UTF-16 surrogate, not a character (it cannot be "
+         "written back as UTF-8) at offset 42"},
+        {R"({"process":{"args":["sh"]},"x":{"\udfffy":1}})", "c: /x/\\udfffy: member name: the escape \\udfff"},
+    };
+    for (const auto& c : cases) {
+        CAPTURE(c.text.substr(0, 120));
+        auto doc = oci::SpecDocument::parse(c.text, "c");
+        REQUIRE_FALSE(doc);
+        CAPTURE(doc.error().message);
+        CHECK(contains(doc.error().message, c.has));
+        auto r = oci::edit_spec_text(c.text, params(), "c");
+        REQUIRE_FALSE(r);
+        CHECK(r.error().message == doc.error().message);
+    }
+
+    // A field only the edit reads (the hook's reader has none for it).
+    auto ro = oci::edit_spec_text(R"({"process":{"args":["sh"]},"linux":{"ReadonlyPaths":[]}})", params(), "c");
+    REQUIRE_FALSE(ro);
+    CHECK(ro.error().message ==
+          "c: /linux/readonlyPaths: spelled \"ReadonlyPaths\" (Go's decoder, in runc and containerd, reads it "
+          "as \"readonlyPaths\")");
+
+    // Whatever the edit adds is valid UTF-8 too.
+    for (auto bad : {std::string("/opt/\xff/oci-sandbox-hook"), std::string("/opt/\xed\xb0\x80/h")}) {
+        auto p = params();
+        p.host_binary = bad;
+        auto r = oci::edit_spec_text(R"({"process":{"args":["sh"]}})", p, "c");
+        REQUIRE_FALSE(r);
+        CHECK(contains(r.error().message, "is not valid UTF-8"));
+        p = params();
+        p.hook_args.push_back(bad);
+        CHECK_FALSE(oci::edit_spec_text(R"({"process":{"args":["sh"]}})", p, "c"));
+        p = params();
+        p.annotations["k"] = bad;
+        CHECK_FALSE(oci::edit_spec_text(R"({"process":{"args":["sh"]}})", p, "c"));
+    }
 }
 
 TEST_CASE("edit_bundle: atomic rewrite keeps the mode; second run is a no-op") {

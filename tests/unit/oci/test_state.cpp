@@ -127,6 +127,16 @@ TEST_CASE("state errors name origin and pointer") {
         {R"({"id":"c","bundle":"/b","annotations":[]})", "stdin: /annotations: expected an object"},
         {R"([])", "stdin: /: expected an object"},
         {"", "stdin: invalid JSON at offset 0"},
+        // Read exactly as a Go runtime reads it, or refused.
+        {R"({"id":"c","bundle":"/b","bundle":"/other"})", "stdin: /bundle: duplicate member \"bundle\""},
+        {R"({"id":"c","bundle":"/b","annotations":{"k":"1","k":"2"}})",
+         "stdin: /annotations/k: duplicate member \"k\""},
+        {R"({"id":"c","Bundle":"/b"})",
+         "stdin: /Bundle: differs from \"bundle\" only in letter case (Go's decoder"},
+        {R"({"id":"c","bundle":"/b","ROOT":"/r"})", "stdin: /ROOT: differs from \"root\" only"},
+        {R"({"id":"c","bundle":"/b\udc00"})", "stdin: /bundle: the escape \\udc00 is a lone UTF-16 surrogate"},
+        {R"({"id":"c","bundle":"/b","x":[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]})",
+         "stdin: /x/0/0/0/0/0/0/0/0/0/0/0/0/0/0/0/0/0/0/0/0/0/0/0/0/0/0/0/0/0/0/0/0/0/0/0/0/0/0/0/0/0/0/0/0/0/0/0/0/0/0/0/0/0/0/0/0/0/0/0/0/0/0/0: nested deeper than 64"},
     };
     for (const auto& c : cases) {
         CAPTURE(c.text);
@@ -135,6 +145,12 @@ TEST_CASE("state errors name origin and pointer") {
         CAPTURE(r.error().message);
         CHECK(contains(r.error().message, c.has));
     }
+}
+
+TEST_CASE("state: 200,000 '[' is refused, not a stack overflow") {
+    auto r = oci::parse_state(std::string(200000, '['), "stdin");
+    REQUIRE_FALSE(r);
+    CHECK(contains(r.error().message, "nested deeper than 64 arrays and objects"));
 }
 
 TEST_CASE("container id validation") {

@@ -304,15 +304,29 @@ TEST_CASE("unknown fields anywhere are errors listing the allowed fields") {
     expect_one(doc("\"a/b~c\": 1"), "/a~1b~0c", {"unknown field \"a/b~c\""});
 }
 
-TEST_CASE("duplicate keys are errors") {
+TEST_CASE("duplicate keys are errors, named by their JSON Pointer") {
     auto ps = problems_of("{\"version\": 1, \"version\": 1}");
     REQUIRE(ps.size() == 1);
     CHECK(ps[0].pointer == "/version");
-    CHECK(ps[0].message.find("duplicate field \"version\"") != std::string::npos);
+    CHECK(ps[0].message.find("duplicate member \"version\" at offset 24") != std::string::npos);
+    CHECK(ps[0].to_string().rfind("p.json: /version: duplicate member \"version\"", 0) == 0);
     expect_one(doc("\"gpu\": {\"detect\": \"auto\", \"detect\": \"never\"}"), "/gpu/detect",
-               {"duplicate field \"detect\""});
+               {"duplicate member \"detect\""});
     expect_one(doc("\"failure\": {\"kinds\": {\"netns\": \"warn\", \"netns\": \"skip\"}}"),
-               "/failure/kinds/netns", {"duplicate field \"netns\""});
+               "/failure/kinds/netns", {"duplicate member \"netns\""});
+    // Names that differ only in letter case, as everywhere.
+    expect_one(doc("\"log\": {\"level\": \"info\", \"Level\": \"debug\"}"), "/log/Level",
+               {"differ only in letter case"});
+}
+
+TEST_CASE("a path with a lone surrogate escape, and deep nesting, are refused at read") {
+    // Such a path could not be written into the plan as UTF-8.
+    expect_one(doc("\"filesystem\": {\"read_only\": [\"/usr\", \"/data\\udc00\"]}"), "/filesystem/read_only/1",
+               {"the escape \\udc00 is a lone UTF-16 surrogate"});
+    auto deep = problems_of("{\"version\": 1, \"x\": " + std::string(200000, '['));
+    REQUIRE(deep.size() == 1);
+    CHECK(deep[0].pointer.rfind("/x/0/0/", 0) == 0);
+    CHECK(deep[0].message.find("nested deeper than 64 arrays and objects") != std::string::npos);
 }
 
 TEST_CASE("every problem is reported, not only the first") {
