@@ -112,6 +112,14 @@ std::string list_text(const std::vector<std::string>& v) {
 
 }  // namespace
 
+namespace {
+// What no dry run can see: which wiring the engine uses for `exec`.
+constexpr const char* kExecNote =
+    "a process started with `runtime exec` (docker/kubectl/podman exec) is confined only "
+    "when the engine calls oci-sandbox-runtime (the shim); with hooks.d or precreate wiring "
+    "alone the runtime runs no hook for exec and such a process runs unconfined";
+}  // namespace
+
 std::string verdict_text(const Verdict& v) {
     std::ostringstream o;
     if (!v.plans) {
@@ -130,6 +138,7 @@ std::string verdict_text(const Verdict& v) {
         }
     }
     for (const auto& u : v.unchecked) o << "  not checked by a dry run: " << u << "\n";
+    o << "  exec: " << kExecNote << "\n";
     return o.str();
 }
 
@@ -332,6 +341,8 @@ void write_verdict(W& w, const Verdict& v) {
     w.EndArray();
     w.Key("unchecked");
     strings(w, v.unchecked);
+    w.Key("exec");
+    str(w, kExecNote);
     w.EndObject();
 }
 
