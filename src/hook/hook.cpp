@@ -152,6 +152,14 @@ std::optional<rootfs::ObjectId> identity(int fd) {
     return rootfs::ObjectId{static_cast<uint64_t>(st.st_dev), static_cast<uint64_t>(st.st_ino)};
 }
 
+// What the proof found instead, for its message: open_exact opens a final
+// symlink as the link itself, which is never ours.
+std::string found_instead(int fd) {
+    struct stat st {};
+    if (::fstat(fd, &st) == 0 && S_ISLNK(st.st_mode)) return "a symbolic link in the image";
+    return "something else is mounted or placed there";
+}
+
 // The proof that what the container will run as its enforcer is our binary
 // and what it will read as its plan is this plan directory: both opened in
 // the container's own mount namespace (every mount is in place at
@@ -161,14 +169,13 @@ Result<void> prove_ours(int rootfd, const rootfs::ObjectId& binary, int plan_dir
     if (!bin) return wrap(bin.error(), "the container's enforcer");
     if (identity(bin->get()) != binary)
         return fail(std::string("the container's ") + plan::kContainerBinary +
-                    " is not this oci-sandbox-hook (another file is mounted or placed there)");
+                    " is not this oci-sandbox-hook (" + found_instead(bin->get()) + ")");
     auto dir = rootfs::open_exact(rootfd, plan::kContainerPlanDir);
     if (!dir) return wrap(dir.error(), "the container's plan directory");
     auto want = identity(plan_dirfd);
     if (!want || identity(dir->get()) != want)
         return fail(std::string("the container's ") + plan::kContainerPlanDir +
-                    " is not this container's plan directory (another directory is mounted or "
-                    "placed there)");
+                    " is not this container's plan directory (" + found_instead(dir->get()) + ")");
     return {};
 }
 

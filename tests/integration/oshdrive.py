@@ -122,21 +122,106 @@ def timed_run(cmd, env=None, stdin_bytes=None, timeout=20):
 
 
 def run_hook(policy_path, stage, state_text, extra_env=None):
-    """The hook alone, state on stdin; returns (CompletedProcess or None, seconds)."""
+    """The hook alone, state on stdin; returns (CompletedProcess or None, seconds).
+    For the stages that need no view of the container (poststop)."""
     print("  <<< " + (state_text if len(state_text) < 300 else state_text[:300] + "..."))
     return timed_run([t.binary(), "hook", "--policy", policy_path, "--stage", stage],
                      env=extra_env, stdin_bytes=state_text.encode(), timeout=10)
 
 
+CONTAINER_BINARY = "/.oci-sandbox/oci-sandbox-hook"
+CONTAINER_PLAN_DIR = "/.oci-sandbox/plan"
+
+# The runtime's part, simulated: in a mount namespace of its own, bind our
+# binary and the plan directory onto their mount points in the rootfs
+# ($1..$4 pairs of source and target, a target "" for a mount left out),
+# export the hook's extra environment ($5: a count, then NAME=VALUE words;
+# exported only now, so that mount and bash load nothing of it), and exec
+# the hook with the state on stdin, its pid that of this namespace's process:
+# the hook itself once exec'd, $$.
+_RUNTIME_SCRIPT = r"""
+set -e
+if [ -n "$3" ]; then mount --bind "$1" "$3"; fi
+if [ -n "$4" ]; then mount --bind "$2" "$4"; fi
+head=$5 tail=$6 n=$7
+shift 7
+while [ "$n" -gt 0 ]; do export "$1"; shift; n=$((n - 1)); done
+exec "$@" <<< "$head$$$tail"
+"""
+
+
+def _rootfs_of(bundle, cfg):
+    root = cfg.get("root", {}).get("path", "rootfs")
+    return root if root.startswith("/") else os.path.join(bundle, root)
+
+
+def _mount_source(cfg, dest):
+    """The source of the last mount at `dest` (the spec edit places ours last)."""
+    srcs = [m.get("source", "") for m in cfg.get("mounts", [])
+            if os.path.normpath("/" + m.get("destination", "").lstrip("/")) == dest]
+    return srcs[-1] if srcs else None
+
+
+def mount_point(rootfs, dest, directory):
+    """The host path of the mount point for `dest` in the rootfs, made when
+    missing, as runc makes it (inside the root); None where runc would not
+    mount there as given: a component of the path is a symlink (runc would
+    resolve it inside the root, and the hook must then refuse what it sees),
+    or something of the wrong type is already there."""
+    parts = dest.strip("/").split("/")
+    p = rootfs
+    for i, part in enumerate(parts):
+        p = os.path.join(p, part)
+        last = i == len(parts) - 1
+        if os.path.islink(p):
+            print("  (runtime simulation: %s is a symlink in the image; no mount at %s)" % (p, dest))
+            return None
+        if not os.path.lexists(p):
+            if last and not directory:
+                with open(p, "x"):
+                    pass
+            else:
+                os.mkdir(p, 0o755)
+        want_dir = directory or not last
+        if os.path.isdir(p) != want_dir:
+            print("  (runtime simulation: %s is not a %s; no mount at %s)"
+                  % (p, "directory" if want_dir else "file", dest))
+            return None
+    return p
+
+
+def hook_in_runtime(policy_path, cid, bundle, extra_env=None, hook_args=None):
+    """The createRuntime hook as a runtime runs it: in the container's mount
+    namespace, our binary and its plan directory (the sources the edited
+    config.json names) bind-mounted into the rootfs, the state's pid a
+    process of that namespace. Returns (CompletedProcess or None, seconds)."""
+    cfg = t.read_config(bundle)
+    rootfs = _rootfs_of(bundle, cfg)
+    args = []
+    for dest, directory in ((CONTAINER_BINARY, False), (CONTAINER_PLAN_DIR, True)):
+        src = _mount_source(cfg, dest)
+        target = mount_point(rootfs, dest, directory) if src else None
+        args.append((src or "", target or ""))
+    state = json.loads(state_json(cid, bundle, pid=0))
+    head, tail = json.dumps(state).split('"pid": 0')
+    env = ["%s=%s" % kv for kv in (extra_env or {}).items()]
+    hook = [t.binary(), "hook"] + (hook_args or ["--policy", policy_path]) + ["--stage", "createRuntime"]
+    cmd = (["unshare", "-m", "--propagation", "private", "bash", "-c", _RUNTIME_SCRIPT, "runtime",
+            args[0][0], args[1][0], args[0][1], args[1][1], head + '"pid": ', tail, str(len(env))]
+           + env + hook)
+    return timed_run(cmd, timeout=10)
+
+
 def direct(sub, bundle, policy_path, cid, extra_env=None):
     """`inject --id` (the shim's key), then the hook at createRuntime timed
-    alone, then poststop: no runtime, so the hook sees the rootfs exactly as
-    the image has it (no tmpfs over /dev, no /proc mount)."""
+    alone (the runtime's mounts simulated: hook_in_runtime), then poststop:
+    no runtime, so the hook sees the rootfs exactly as the image has it (no
+    tmpfs over /dev, no /proc mount)."""
     out = Outcome()
     r = t.run([t.binary(), "inject", "--bundle", bundle, "--id", cid,
                "--hook-arg=--policy", "--hook-arg=" + policy_path])
     t.check(r.returncode == 0, cid + ": inject exits 0")
-    r, dt = run_hook(policy_path, "createRuntime", state_json(cid, bundle), extra_env)
+    r, dt = hook_in_runtime(policy_path, cid, bundle, extra_env)
     out.step_s = dt
     if r is not None:
         out.rc, out.stdout, out.stderr = r.returncode, r.stdout, r.stderr
@@ -199,12 +284,20 @@ def unique_id(tag):
     return t.unique_id(tag + "-" + RUN_TOKEN)
 
 
+def _foreign(name):
+    """An entry another test may make at the same time (other build
+    directories): an "osh-..." id of another run, or a 64-hex engine id
+    (podman's containers). Ours are "osh-...-RUN_TOKEN-..." or "p-..." keys."""
+    if name.startswith("osh-"):
+        return RUN_TOKEN not in name
+    return len(name) == 64 and all(c in "0123456789abcdef" for c in name)
+
+
 def stray_entries(before):
     """Entries of /run/oci-sandbox that appeared since `before` and may be
-    ours: everything except the "osh-..." ids of other tests and other runs
-    that may go on at the same time (other build directories)."""
+    ours."""
     new = run_root_entries() - before
-    return sorted(n for n in new if not (n.startswith("osh-") and RUN_TOKEN not in n))
+    return sorted(n for n in new if not _foreign(n))
 
 
 def run_root_entries():
