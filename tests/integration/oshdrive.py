@@ -212,6 +212,108 @@ def hook_in_runtime(policy_path, cid, bundle, extra_env=None, hook_args=None):
     return timed_run(cmd, timeout=10)
 
 
+# A container as runc makes it, simulated, for a run of the hook followed by
+# the enforcer: in a mount namespace of its own, our binary and the plan
+# directory bind-mounted (the plan read-only) onto their mount points in the
+# rootfs, /proc mounted there, a tmpfs on /dev with the runtime-spec's
+# default devices (bound from the host's, as runc does in a user namespace)
+# and the spec's /dev/pts and /dev/shm. Then, when a hook command is given,
+# the createRuntime hook runs with the state's pid this process (the
+# container's init to be, as runc's hook sees it), its extra environment
+# exported for it alone, its exit status and output written to OUT; and the
+# same process becomes the container's first process: chroot into the
+# rootfs, exec the command (the enforcer).
+# $1 binary, $2 plan dir, $3 $4 their mount points, $5 rootfs, $6 OUT,
+# $7 $8 the state's text around the pid, $9 count of NAME=VALUE words, the
+# words, the count of the hook's words, the hook's words, the command.
+_CONTAINER_SCRIPT = r"""
+set -e
+bin=$1 plan=$2 bin_at=$3 plan_at=$4 root=$5 out=$6 head=$7 tail=$8 nenv=$9
+shift 9
+env_words=("${@:1:nenv}")
+shift "$nenv"
+nhook=$1
+shift
+hook=("${@:1:nhook}")
+shift "$nhook"
+mount --bind "$bin" "$bin_at"
+mount --bind "$plan" "$plan_at"
+mount -o remount,bind,ro "$plan_at"
+mount -t proc proc "$root/proc"
+mount -t tmpfs -o mode=755,nosuid tmpfs "$root/dev"
+for n in null zero full random urandom tty ptmx; do
+    : > "$root/dev/$n"
+    mount --bind "/dev/$n" "$root/dev/$n"
+done
+mkdir "$root/dev/pts" "$root/dev/shm"
+mount -t devpts -o newinstance,ptmxmode=0666 devpts "$root/dev/pts"
+mount -t tmpfs -o mode=1777,nosuid,nodev shm "$root/dev/shm"
+if [ "$nhook" -gt 0 ]; then
+    set +e
+    (for kv in "${env_words[@]}"; do export "$kv"; done
+     exec "${hook[@]}" <<< "$head$$$tail") >"$out/hook.stdout" 2>"$out/hook.stderr"
+    echo $? > "$out/hook.rc"
+    set -e
+fi
+exec chroot "$root" "$@"
+"""
+
+
+def _in_container(bundle, cid, key, args, hook=None, hook_env=None, out="", timeout=20):
+    cfg = t.read_config(bundle)
+    rootfs = _rootfs_of(bundle, cfg)
+    targets = [mount_point(rootfs, CONTAINER_BINARY, False), mount_point(rootfs, CONTAINER_PLAN_DIR, True)]
+    srcs = [_mount_source(cfg, CONTAINER_BINARY), _mount_source(cfg, CONTAINER_PLAN_DIR)]
+    if None in targets or None in srcs:
+        raise RuntimeError("%s: no place for the runtime's mounts in %s" % (cid, rootfs))
+    state = json.loads(state_json(cid, bundle, pid=0))
+    head, tail = json.dumps(state).split('"pid": 0')
+    env = ["%s=%s" % kv for kv in (hook_env or {}).items()]
+    hook = list(hook or [])
+    cmd = (["unshare", "-m", "--propagation", "private", "bash", "-c", _CONTAINER_SCRIPT, "container",
+            srcs[0], srcs[1], targets[0], targets[1], rootfs, out, head + '"pid": ', tail, str(len(env))]
+           + env + [str(len(hook))] + hook
+           + [CONTAINER_BINARY, "exec", "--plan", CONTAINER_PLAN_DIR, "--key", key, "--"] + list(args))
+    return t.run(cmd, timeout=timeout)
+
+
+def enforcer_in_container(bundle, cid, key, args, timeout=20):
+    """`oci-sandbox-hook exec --plan /.oci-sandbox/plan --key KEY -- ARGS`
+    inside the bundle's rootfs, with the mounts the runtime makes (the
+    sources the edited config.json names): the enforcer checks each rule's
+    object against what the hook judged, so it must see the container's
+    files, not the host's. Returns a CompletedProcess (text)."""
+    return _in_container(bundle, cid, key, args, timeout=timeout)
+
+
+class ContainerRun:
+    def __init__(self):
+        self.hook_rc = None
+        self.hook_stderr = ""
+        self.enforcer = None  # CompletedProcess: the enforcer and the command
+
+
+def hook_then_enforcer(policy_path, cid, bundle, key, args, out_dir, hook_env=None, timeout=20):
+    """The createRuntime hook, then the enforcer running ARGS, in one
+    simulated container (the hook sees what the enforcer will see: /proc and
+    /dev as the runtime mounts them). The enforcer runs whatever the hook
+    left, even when the hook failed or was killed."""
+    os.makedirs(out_dir, exist_ok=True)
+    hook = [t.binary(), "hook", "--policy", policy_path, "--stage", "createRuntime"]
+    res = ContainerRun()
+    res.enforcer = _in_container(bundle, cid, key, args, hook=hook, hook_env=hook_env, out=out_dir,
+                                 timeout=timeout)
+    try:
+        with open(os.path.join(out_dir, "hook.rc")) as f:
+            res.hook_rc = int(f.read().strip())
+        with open(os.path.join(out_dir, "hook.stderr"), errors="replace") as f:
+            res.hook_stderr = f.read()
+    except (OSError, ValueError):
+        pass
+    print("  hook exit %s, stderr: %s" % (res.hook_rc, res.hook_stderr.strip()[:1000]))
+    return res
+
+
 def direct(sub, bundle, policy_path, cid, extra_env=None):
     """`inject --id` (the shim's key), then the hook at createRuntime timed
     alone (the runtime's mounts simulated: hook_in_runtime), then poststop:
