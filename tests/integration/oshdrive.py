@@ -386,7 +386,7 @@ def unique_id(tag):
     return t.unique_id(tag + "-" + RUN_TOKEN)
 
 
-def _foreign(name):
+def foreign_entry(name):
     """An entry another test may make at the same time (other build
     directories): an "osh-..." id of another run, or a 64-hex engine id
     (podman's containers). Ours are "osh-...-RUN_TOKEN-..." or "p-..." keys."""
@@ -399,7 +399,7 @@ def stray_entries(before):
     """Entries of /run/oci-sandbox that appeared since `before` and may be
     ours."""
     new = run_root_entries() - before
-    return sorted(n for n in new if not _foreign(n))
+    return sorted(n for n in new if not foreign_entry(n))
 
 
 def run_root_entries():
