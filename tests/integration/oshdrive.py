@@ -1,7 +1,11 @@
-"""Drivers and host-side checks shared by the hostile-image and bad-input
-tests: a container through the shim under runc with the hook step timed
-(`runtime create` alone), the hook driven directly (state on stdin), and
-snapshots of what must not change on the host."""
+"""Drivers and host-side checks shared by the hostile-image, bad-input and
+crash tests: a container through the shim under runc with the hook step
+timed (`runtime create` alone); the hook driven directly (state on stdin)
+as a runtime runs it: in a mount namespace of its own where the runtime's
+two bind mounts (our binary, the plan directory) are in place and the
+state's pid is that namespace's process, so that the hook's proof of what
+the container will run can hold; the same with the enforcer following in a
+chroot; and snapshots of what must not change on the host."""
 import json
 import os
 import subprocess
