@@ -122,11 +122,25 @@ std::string rootfs_path(const oci::State& st, const oci::Spec& spec) {
     return st.bundle + "/" + spec.root_path;
 }
 
+// A path from config.json in a message: its start only when it is long.
+std::string shown(const std::string& text) {
+    constexpr size_t kShown = 256;
+    return text.size() > kShown ? text.substr(0, kShown) + "..." : text;
+}
+
 // The identity an object is, for the proof below.
 std::optional<rootfs::ObjectId> identity(int fd) {
     struct stat st {};
     if (::fstat(fd, &st) != 0) return std::nullopt;
     return rootfs::ObjectId{static_cast<uint64_t>(st.st_dev), static_cast<uint64_t>(st.st_ino)};
+}
+
+// What the proof found instead, for its message: open_exact opens a final
+// symlink as the link itself, which is never ours.
+std::string found_instead(int fd) {
+    struct stat st {};
+    if (::fstat(fd, &st) == 0 && S_ISLNK(st.st_mode)) return "a symbolic link in the image";
+    return "something else is mounted or placed there";
 }
 
 // The proof that what the container will run as its enforcer is our binary
@@ -138,14 +152,13 @@ Result<void> prove_ours(int rootfd, const rootfs::ObjectId& binary, int plan_dir
     if (!bin) return wrap(bin.error(), "the container's enforcer");
     if (identity(bin->get()) != binary)
         return fail(std::string("the container's ") + plan::kContainerBinary +
-                    " is not this oci-sandbox-hook (another file is mounted or placed there)");
+                    " is not this oci-sandbox-hook (" + found_instead(bin->get()) + ")");
     auto dir = rootfs::open_exact(rootfd, plan::kContainerPlanDir);
     if (!dir) return wrap(dir.error(), "the container's plan directory");
     auto want = identity(plan_dirfd);
     if (!want || identity(dir->get()) != want)
         return fail(std::string("the container's ") + plan::kContainerPlanDir +
-                    " is not this container's plan directory (another directory is mounted or "
-                    "placed there)");
+                    " is not this container's plan directory (" + found_instead(dir->get()) + ")");
     return {};
 }
 
@@ -310,9 +323,12 @@ int create_stage(const HookOptions& opts, const policy::SelectedPolicy* given, R
     // The spec edit's marks: the plan mount and the enforcer in front of the
     // command, with its edit key.
     std::optional<std::string> dir_key;
+    std::string plan_source;
     for (const auto& m : spec->mounts)
-        if (path::lexical(m.destination) == plan::kContainerPlanDir)
+        if (path::lexical(m.destination) == plan::kContainerPlanDir) {
             dir_key = plan::key_from_source(m.source, opts.run_root).value_or("");
+            plan_source = m.source;
+        }
     auto wrapped = oci::wrapped_by_enforcer(spec->args, plan::kContainerBinary);
     if (!dir_key && !wrapped) {
         bool stop = rep.decide(
@@ -325,8 +341,12 @@ int create_stage(const HookOptions& opts, const policy::SelectedPolicy* given, R
     }
     if (!dir_key || dir_key->empty() || !wrapped || wrapped->plan_dir != plan::kContainerPlanDir ||
         !plan::validate_edit_key(wrapped->edit_key))
-        return rep.abort("config.json: the spec edit's marks are incomplete or not ours (the plan "
-                         "mount at " + std::string(plan::kContainerPlanDir) +
+        return rep.abort("config.json: the spec edit's marks are incomplete or not ours (" +
+                         (dir_key && dir_key->empty()
+                              ? "the plan mount's source " + shown(plan_source) +
+                                    " is not a plan directory; expected "
+                              : std::string()) +
+                         "the plan mount at " + std::string(plan::kContainerPlanDir) +
                          " from a plan directory under " + opts.run_root +
                          ", and process.args starting with " + plan::kContainerBinary +
                          " exec --plan " + plan::kContainerPlanDir + " --key KEY --); run the "

@@ -10,26 +10,97 @@
 # script takes its no-GPU path: it builds every case's plan against fake
 # device nodes (proving the plan path works), records that no GPU was found,
 # and exits 77 (skipped).
+#
+# Each case is a container as a runtime makes it, in a mount namespace of
+# its own (nothing of it is seen on the host): its rootfs mirrors this
+# machine's root (each top-level directory bind-mounted, each top-level
+# symlink copied, a fresh /proc, a tmpfs /tmp holding the probe's
+# directory), our binary and the plan directory bind-mounted at
+# /.oci-sandbox, the hook run at createRuntime with the state's pid this
+# namespace's process, which then becomes the enforcer (chroot into the
+# rootfs): the hook proves what the container will run and judges the very
+# objects the enforcer opens.
 set -uo pipefail
 
 bin=$(readlink -f "${1:?binary}")
 probe=$(readlink -f "${2:?probe}")
 report=${3:?report}
 work=$(mktemp -d /tmp/osh-gpu.XXXXXX)
-trap 'rm -rf "$work"' EXIT
+# --one-file-system: the rootfs's mount points are empty directories on the
+# host (the mounts live only in each case's namespace); never cross into one.
+trap 'rm -rf --one-file-system "$work"' EXIT
 probe_dir=$(dirname "$probe")
+rootfs=$work/rootfs
 
+# A GPU is there when its driver is: a /dev/nvidiactl with NVIDIA's major
+# (195) alone may be a fake node another test left behind.
 have_gpu=0
-[[ -c /dev/nvidiactl ]] && have_gpu=1
+if [[ -c /dev/nvidiactl && -e /proc/driver/nvidia/version ]] &&
+	(($(stat -c '0x%t' /dev/nvidiactl) == 195)); then
+	have_gpu=1
+fi
 
 # The device nodes the cases grant: the machine's own, or fakes (no GPU).
+# A fake carries the numbers the hook takes for an accelerator node: 195 for
+# nvidiaN and nvidiactl; nvidia-uvm only under the major this host's
+# /proc/devices registers for it (none without its driver: then no fake).
 devroot=/dev
 if ((have_gpu == 0)); then
 	devroot=$work/fakedev
 	mkdir -p "$devroot"
-	mknod "$devroot/nvidia0" c 195 0 && mknod "$devroot/nvidiactl" c 195 255 && mknod "$devroot/nvidia-uvm" c 511 0 ||
+	mknod "$devroot/nvidia0" c 195 0 && mknod "$devroot/nvidiactl" c 195 255 ||
 		{ echo "run_validation: cannot mknod fake devices (need root)"; exit 77; }
+	uvm_major=$(awk '$2 == "nvidia-uvm" { print $1 }' /proc/devices)
+	if [[ -n $uvm_major ]]; then
+		mknod "$devroot/nvidia-uvm" c "$uvm_major" 0 || exit 77
+	fi
 fi
+
+# The rootfs's mount points, made once on the host (empty directories, the
+# top-level symlinks as they are).
+mkdir -p "$rootfs"
+for e in /*; do
+	n=${e#/}
+	case $n in proc | tmp | .oci-sandbox) continue ;; esac
+	if [[ -L $e ]]; then
+		ln -s "$(readlink "$e")" "$rootfs/$n"
+	elif [[ -d $e ]]; then
+		mkdir "$rootfs/$n"
+	fi
+done
+mkdir -p "$rootfs/proc" "$rootfs/tmp" "$rootfs/.oci-sandbox/plan"
+: >"$rootfs/.oci-sandbox/oci-sandbox-hook"
+
+# in_container CASE PLANDIR KEY OUT [CMD...]: runs in a new mount namespace
+# (unshare below). Mounts the rootfs, runs the hook and explain for CASE
+# (their output under OUT), then, with a CMD, becomes the container's first
+# process: the enforcer running CMD.
+in_container() {
+	local c=$1 plan_dir=$2 key=$3 out=$4 e n
+	shift 4
+	set -e
+	for e in /*; do
+		n=${e#/}
+		case $n in proc | tmp | .oci-sandbox) continue ;; esac
+		[[ -d $e && ! -L $e ]] && mount --rbind "$e" "$rootfs/$n"
+	done
+	mount -t proc proc "$rootfs/proc"
+	mount -t tmpfs -o mode=1777 tmpfs "$rootfs/tmp"
+	mkdir -p "$rootfs$probe_dir"
+	mount --bind "$probe_dir" "$rootfs$probe_dir"
+	mount --bind "$bin" "$rootfs/.oci-sandbox/oci-sandbox-hook"
+	mount --bind "$plan_dir" "$rootfs/.oci-sandbox/plan"
+	mount -o remount,bind,ro "$rootfs/.oci-sandbox/plan"
+	set +e
+	printf '{"ociVersion":"1.0.2","id":"osh-gpu-%s","status":"creating","pid":%d,"bundle":"%s"}' "$c" $$ "$work/bundle-$c" |
+		"$bin" hook --policy "$work/policy-$c.json" --stage createRuntime >"$out/hook.out" 2>&1
+	echo $? >"$out/hook.rc"
+	"$bin" explain --bundle "$work/bundle-$c" --policy "$work/policy-$c.json" >"$out/explain.txt" 2>&1
+	if (($# > 0)) && [[ $(cat "$out/hook.rc") == 0 ]]; then
+		exec chroot "$rootfs" /.oci-sandbox/oci-sandbox-hook exec --plan /.oci-sandbox/plan --key "$key" -- "$@"
+	fi
+	exit 0
+}
 
 # linux.devices entries for every NVIDIA node present.
 devices_json() {
@@ -66,21 +137,31 @@ policy_for() {
 JSON
 }
 
-# plan CASE: a bundle whose rootfs is this machine's /, edited like the shim
-# would, and the real hook run at createRuntime. Prints the plan directory.
-plan() {
+# bundle CASE: a bundle whose rootfs mirrors this machine's root, edited
+# like the shim would (inject). Prints the enforcer's edit key.
+bundle() {
 	local c=$1 b=$work/bundle-$1 id=osh-gpu-$1
 	mkdir -p "$b"
 	policy_for "$c" >"$work/policy-$c.json"
 	cat >"$b/config.json" <<JSON
-{"ociVersion": "1.0.2", "root": {"path": "/"},
+{"ociVersion": "1.0.2", "root": {"path": "$rootfs"},
  "process": {"args": ["$probe"], "cwd": "/", "env": ["PATH=/usr/bin:/bin"]},
  "linux": {"devices": $(devices_json), "namespaces": [{"type": "mount"}]}}
 JSON
 	"$bin" inject --bundle "$b" --id "$id" >/dev/null || return 1
-	printf '{"ociVersion":"1.0.2","id":"%s","status":"creating","pid":%d,"bundle":"%s"}' "$id" $$ "$b" |
-		"$bin" hook --policy "$work/policy-$c.json" --stage createRuntime || return 1
-	echo "/run/oci-sandbox/$id"
+	tr -d ' \n' <"$b/config.json" | grep -o '"--key","[0-9a-f]\{32\}"' | grep -o '[0-9a-f]\{32\}'
+}
+
+# run_case CASE OUT [CMD...]: the case's container (in_container), in a
+# mount namespace of its own.
+run_case() {
+	local c=$1 out=$2 key
+	shift 2
+	key=$(bundle "$c") || return 1
+	mkdir -p "$out"
+	unshare -m --propagation private bash -c \
+		"$(declare -p bin probe_dir rootfs work); $(declare -f in_container); in_container \"\$@\"" \
+		container "$c" "/run/oci-sandbox/osh-gpu-$c" "$key" "$out" "$@"
 }
 
 poststop() {
@@ -99,19 +180,23 @@ for c in "${cases[@]}"; do
 	fi
 	pc=$c
 	[[ $c == nvidia_smi ]] && pc=default
-	dir=$(plan "$pc") || { result[$c]="plan failed"; failed=1; continue; }
+	o=$work/out-$c
+	cmd=()
 	if ((have_gpu)); then
-		if [[ $c == nvidia_smi ]]; then
-			out=$("$bin" exec --plan "$dir" -- nvidia-smi -L 2>&1)
-		else
-			out=$("$bin" exec --plan "$dir" -- "$probe" 2>&1)
-		fi
-		result[$c]="exit $?: $(tr '\n' ' ' <<<"$out")"
-	else
-		result[$c]="plan built ($(ls "$dir" | tr '\n' ' ')); not run: no GPU"
+		cmd=("$probe")
+		[[ $c == nvidia_smi ]] && cmd=(nvidia-smi -L)
 	fi
-	explain=$("$bin" explain --bundle "$work/bundle-$pc" --policy "$work/policy-$pc.json" 2>&1 | grep -E '^ *(\+ )?/proc |304' | head -3 | tr -s ' \n' ' ')
-	result[$c-explain]=$explain
+	out=$(run_case "$pc" "$o" "${cmd[@]}" 2>&1)
+	rc=$?
+	if [[ $(cat "$o/hook.rc" 2>/dev/null) != 0 ]]; then
+		result[$c]="plan failed: $(tr '\n' ' ' <"$o/hook.out" 2>/dev/null) $(tr '\n' ' ' <<<"$out")"
+		failed=1
+	elif ((have_gpu)); then
+		result[$c]="exit $rc: $(tr '\n' ' ' <<<"$out")"
+	else
+		result[$c]="plan built ($(ls "/run/oci-sandbox/osh-gpu-$pc" | tr '\n' ' ')); not run: no GPU"
+	fi
+	result[$c-explain]=$(grep -E '^ *(\+ )?/proc |304' "$o/explain.txt" 2>/dev/null | head -3 | tr -s ' \n' ' ')
 	poststop "$pc" || true
 done
 

@@ -4,7 +4,9 @@ each with its own policy (its runtime config's hook_args --policy) that
 allows writes to its own /data/cN only. Every workload writes its own
 directory (OK) and its neighbour's (EACCES) and then waits on stdin, so
 while all 20 run at the same time the test reads each one's plan directory:
-its owner and effective policy are its own, no plan crosses containers.
+its owner (id, the container's pid as runc reports it, and that process's
+start time), its edit key (the one in its own config.json) and its
+effective policy are its own, no plan crosses containers.
 Then all exit 0; after `runc delete` of all, nothing of this test is left in
 /run/oci-sandbox and no stray file in the bundles."""
 import json
@@ -16,6 +18,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import oshtest as t  # noqa: E402
+import oshdrive as drive  # noqa: E402
 
 t.need_root_and("runc", "busybox")
 
@@ -72,13 +75,30 @@ class Container:
 def plan_view(c):
     """What the host sees in the container's plan directory while it runs."""
     d = os.path.join(t.RUN_ROOT, c.cid)
-    with open(os.path.join(d, "owner")) as f:
-        owner = f.read()
-    with open(os.path.join(d, "effective-policy.json")) as f:
-        eff = f.read()
-    with open(os.path.join(d, "plan.json")) as f:
-        plan = f.read()
-    return owner, eff, plan
+    out = []
+    for name in ("owner", "edit", "effective-policy.json", "plan.json"):
+        with open(os.path.join(d, name)) as f:
+            out.append(f.read())
+    return out
+
+
+def start_time(pid):
+    """Field 22 of /proc/PID/stat (fields counted after the comm's ')')."""
+    with open("/proc/%d/stat" % pid) as f:
+        text = f.read()
+    return text[text.rfind(")") + 2:].split()[19]
+
+
+def expected_owner(c):
+    """"ID\nPID STARTTIME\n" for the container's process as runc knows it."""
+    r = subprocess.run(["runc", "--root", c.runc_root, "state", c.cid], capture_output=True, text=True)
+    pid = json.loads(r.stdout)["pid"] if r.returncode == 0 else 0
+    return "%s\n%d %s\n" % (c.cid, pid, start_time(pid) if pid else "?")
+
+
+def enforcer_key(c):
+    args = t.read_config(c.bundle)["process"]["args"]
+    return args[args.index("--key") + 1] if "--key" in args else None
 
 
 with t.Workdir() as w:
@@ -106,11 +126,16 @@ with t.Workdir() as w:
             t.check(res.get("write:/data/c%d/other" % c.other) == "EACCES",
                     "c%d: write to c%d's directory fails with EACCES" % (c.n, c.other))
             try:
-                owner, eff, plan = plan_view(c)
+                owner, edit, eff, plan = plan_view(c)
             except OSError as e:
                 t.check(False, "c%d: plan directory readable while it runs (%s)" % (c.n, e))
                 continue
-            t.check(owner == c.cid, "c%d: the plan directory's owner is this container" % c.n)
+            want = expected_owner(c)
+            t.check(owner == want, "c%d: the plan directory's owner is this container, its running process "
+                    "(%r, want %r)" % (c.n, owner, want))
+            key = enforcer_key(c)
+            t.check(key is not None and edit == key + "\n",
+                    "c%d: the plan directory is bound to the edit key of its own config.json" % c.n)
             mine = "/data/c%d" % c.n
             others = [k for k in range(N) if k != c.n and '"/data/c%d"' % k in eff]
             t.check('"%s"' % mine in eff and not others,
@@ -137,7 +162,9 @@ with t.Workdir() as w:
         deleted = [t.run(["runc", "--root", c.runc_root, "delete", "-f", c.cid]) for c in cs]
 
     t.check(all(r.returncode == 0 for r in deleted), "runc delete of all %d exits 0" % N)
+    # Other tests (other build directories) may create entries meanwhile.
     left = set(os.listdir(t.RUN_ROOT)) - before if os.path.isdir(t.RUN_ROOT) else set()
+    left = {n for n in left if not drive.foreign_entry(n)}
     ours = [c.cid for c in cs if os.path.lexists(os.path.join(t.RUN_ROOT, c.cid))]
     t.check(not ours and not left, "nothing of this test left in /run/oci-sandbox (%s)" % sorted(left | set(ours)))
     for c in cs:

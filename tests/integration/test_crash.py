@@ -5,14 +5,20 @@ test points; needs a -Dtest_hooks=true build).
 1. The shim (`oci-sandbox-hook runtime create`) killed at every step of its
    edit (the points listed in src/util/test_point.hpp): config.json is then
    byte-identical either to the original or to the complete edit (the same
-   edit `inject` makes), never anything else; then the same command without
-   the point on the same bundle succeeds (the edit is idempotent) and the
-   container runs confined.
+   edit `inject` makes, with the edit key the plan directory's `edit` file
+   holds), never anything else. The plan directory, once made, holds only
+   `edit`. Killed before config.json was replaced, a retry of the same id is
+   refused (the directory is bound to the killed edit's key) until the
+   caller's cleanup `delete` through the shim, as an engine does after a
+   failed create, removes the unused directory; then the same command
+   without the point on the same bundle succeeds (an edited bundle keeps
+   its keys: the edit is idempotent) and the container runs confined.
 2. The same, killing the shim with SIGKILL after a random 0-5 ms, 20 times.
-3. The hook killed inside its plan write, driven directly (state on stdin)
-   and under runc: the plan directory never holds a plan.json the enforcer
-   could take, the enforcer refuses it (125, plan_missing), and no workload
-   starts.
+3. The hook killed inside its plan write, driven directly (state on stdin,
+   the runtime's mounts simulated in a mount namespace: oshdrive) and under
+   runc: the plan directory never holds a plan.json the enforcer could take,
+   the enforcer refuses it even with the right --key (125, plan_missing),
+   and no workload starts.
 
 Leftovers: write_atomic writes ".NAME.tmp.<random>" next to NAME and renames
 it over NAME, so a kill between creating and renaming the temp file leaves
@@ -27,6 +33,7 @@ one temp file, and only when killed between create and rename."""
 import json
 import os
 import random
+import re
 import shutil
 import signal
 import subprocess
@@ -35,6 +42,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import oshtest as t  # noqa: E402
+import oshdrive as drive  # noqa: E402
 
 if os.environ.get("OSH_TEST_HOOKS") != "1":
     t.skip("needs a build with -Dtest_hooks=true (OSH_TEST_HOOKS is %r): the SIGKILL test points "
@@ -43,6 +51,7 @@ t.need_root_and("runc", "busybox")
 
 REACHED = "test point reached"
 PLAN_MOUNT = "/.oci-sandbox/plan"
+EDIT_KEY = re.compile(r"[0-9a-f]{32}")
 # (point, what config.json must be after the kill, temp files left in the bundle)
 SHIM_POINTS = [
     ("prepare.config_read", "original", 0),
@@ -92,23 +101,65 @@ class Setup:
 
     def reference_edit(self, case_dir, cid, text):
         """What a complete edit of `text` for `cid` is: inject on a copy
-        (same binary, same hook args as the shim's runtime config)."""
+        (same binary, same hook args as the shim's runtime config). Every
+        edit has a fresh random edit key: the result is a Reference, which
+        gives the edit for a given key."""
         ref = os.path.join(case_dir, "reference")
         os.makedirs(ref)
         with open(os.path.join(ref, "config.json"), "wb") as f:
             f.write(text)
-        existed = os.path.lexists(os.path.join(t.RUN_ROOT, cid))
+        plan_dir = os.path.join(t.RUN_ROOT, cid)
+        t.check(not os.path.lexists(plan_dir), "reference edit for %s: no plan directory yet" % cid)
         r = subprocess.run([t.binary(), "inject", "--bundle", ref, "--id", cid,
                             "--hook-arg=--policy", "--hook-arg=" + self.policy],
                            capture_output=True, text=True)
-        if not existed:
-            os.rmdir(os.path.join(t.RUN_ROOT, cid))  # empty: only inject made it
+        # Only inject made it, and bound it to its own key: gone, so that the
+        # shim's edit can bind it.
+        if os.path.isdir(plan_dir):
+            t.check(os.listdir(plan_dir) == ["edit"], "reference edit for %s: the plan directory holds only edit" % cid)
+            shutil.rmtree(plan_dir)
         t.check(r.returncode == 0, "reference edit for %s: inject exits 0 (%s)" % (cid, r.stderr.strip()))
         with open(os.path.join(ref, "config.json"), "rb") as f:
             out = f.read()
         shutil.rmtree(ref)
         t.check(is_complete_edit(out, cid, self.policy), "reference edit for %s: a complete edit" % cid)
-        return out
+        return Reference(out)
+
+
+class Reference:
+    """A complete edit, byte for byte, but for its edit key."""
+
+    def __init__(self, text):
+        self.text = text
+        self.key = edit_key_of(text) or ""
+        t.check(text.count(self.key.encode()) == 1, "the reference edit holds its edit key once")
+
+    def with_key(self, key):
+        return self.text.replace(self.key.encode(), key.encode()) if key else None
+
+
+def edit_key_of(text):
+    """The --key the enforcer prefix of an edited config.json carries."""
+    try:
+        args = json.loads(text)["process"]["args"]
+    except (ValueError, KeyError, TypeError):
+        return None
+    if args[4:5] == ["--key"] and len(args) > 5 and EDIT_KEY.fullmatch(args[5]):
+        return args[5]
+    return None
+
+
+def bundle_key(bundle):
+    return edit_key_of(read_bytes(os.path.join(bundle, "config.json"))) or "0" * 32
+
+
+def bound_key(cid):
+    """The edit key in the plan directory's `edit` file, or None."""
+    try:
+        text = read_bytes(os.path.join(t.RUN_ROOT, cid, "edit")).decode()
+    except OSError:
+        return None
+    return text[:-1] if text.endswith("\n") and EDIT_KEY.fullmatch(text[:-1]) else None
 
 
 def is_complete_edit(text, cid, policy):
@@ -124,7 +175,9 @@ def is_complete_edit(text, cid, policy):
     def ours(stage):
         return [h for h in hooks.get(stage, []) if h.get("args", [])[1:2] == ["hook"]
                 and ["--policy", policy] == h["args"][-2:]]
-    return (cfg["process"]["args"][:5] == ["/.oci-sandbox/oci-sandbox-hook", "exec", "--plan", PLAN_MOUNT, "--"]
+    args = cfg["process"]["args"]
+    return (args[:5] == ["/.oci-sandbox/oci-sandbox-hook", "exec", "--plan", PLAN_MOUNT, "--key"]
+            and len(args) > 6 and EDIT_KEY.fullmatch(args[5]) and args[6] == "--"
             and len(mounts) == 1 and mounts[0].get("source") == os.path.join(t.RUN_ROOT, cid)
             and len(ours("createRuntime")) == 1 and len(ours("poststop")) == 1)
 
@@ -145,9 +198,18 @@ def shim(setup, runc_root, cmd, bundle, cid, point=None, **kw):
     return [t.binary(), "runtime", "--root", runc_root, cmd, "--bundle", bundle, cid], env
 
 
+def shim_delete(setup, runc_root, cid):
+    """The caller's cleanup after a failed create, through the shim (as an
+    engine calls its runtime): it removes a plan directory no hook wrote."""
+    env = {"OCI_SANDBOX_RUNTIME_CONFIG": setup.rtcfg}
+    return t.run([t.binary(), "runtime", "--root", runc_root, "delete", "-f", cid], env=env)
+
+
 def rerun_confined(setup, label, cid, bundle, runc_root, reference):
     """The shim again, without a point, on the same bundle: runs confined,
-    config.json ends as the reference edit, poststop cleans up."""
+    config.json ends as the reference edit (with the key it already had, if
+    it was edited before), poststop cleans up."""
+    key_before = edit_key_of(read_bytes(os.path.join(bundle, "config.json")))
     cmd, env = shim(setup, runc_root, "run", bundle, cid)
     try:
         r = t.run(cmd, env=env)
@@ -155,17 +217,23 @@ def rerun_confined(setup, label, cid, bundle, runc_root, reference):
         t.run(["runc", "--root", runc_root, "delete", "-f", cid])
     t.check(r.returncode == 0, label + ": the shim run without the point exits 0")
     t.check_confined(t.results(r.stdout), label + ": rerun")
-    t.check(read_bytes(os.path.join(bundle, "config.json")) == reference,
-            label + ": after the rerun config.json is the edit, once (idempotent)")
+    now = read_bytes(os.path.join(bundle, "config.json"))
+    key_now = edit_key_of(now)
+    t.check(key_now is not None and now == reference.with_key(key_now),
+            label + ": after the rerun config.json is the edit, once")
+    if key_before:
+        t.check(key_now == key_before, label + ": the edited bundle kept its edit key (idempotent)")
     t.check(t.plan_dir_gone(cid), label + ": poststop removed the plan directory")
 
 
-def check_state(label, bundle, original, reference, want=None):
-    """config.json is the original or the edit, byte for byte; temp files
-    only of the documented name, and only while the config is the original.
-    Returns "original" or "edited"."""
+def check_state(label, bundle, original, reference, key, want=None):
+    """config.json is the original or the edit with `key` (the plan
+    directory's), byte for byte; temp files only of the documented name,
+    and only while the config is the original. Returns "original" or
+    "edited"."""
     now = read_bytes(os.path.join(bundle, "config.json"))
-    state = "original" if now == original else "edited" if now == reference else "other"
+    reference = reference.with_key(key)
+    state = "original" if now == original else "edited" if reference and now == reference else "other"
     if want:
         t.check(state == want, "%s: config.json is byte-identical to the %s" % (label, want))
     else:
@@ -176,7 +244,7 @@ def check_state(label, bundle, original, reference, want=None):
     for n in left:
         body = read_bytes(os.path.join(bundle, n))
         # A kill during write(2) stops it between pages: any prefix.
-        t.check(reference.startswith(body),
+        t.check(reference is not None and reference.startswith(body),
                 "%s: the leftover %s is a prefix of the edit (%d of %d bytes)" % (label, n, len(body), len(reference)))
     return state, left
 
@@ -191,12 +259,13 @@ def shim_points(setup):
         t.run(["runc", "--root", runc_root, "delete", "-f", cid])
         t.check(r.returncode == -signal.SIGKILL and REACHED in r.stderr and point in r.stderr,
                 point + ": the shim died by SIGKILL at the point")
-        _, left = check_state(point, bundle, original, reference, want)
+        key = bound_key(cid)
+        _, left = check_state(point, bundle, original, reference, key, want)
         t.check(len(left) == want_temps, "%s: %d temp file(s) left, as documented" % (point, want_temps))
         if left:
             body = read_bytes(os.path.join(bundle, left[0]))
             full = point.startswith("write_atomic.written")
-            t.check(body == (reference if full else b""),
+            t.check(body == (reference.with_key(key) if full else b""),
                     "%s: the temp file is %s" % (point, "the complete edit" if full else "empty"))
             t.check(os.stat(os.path.join(bundle, left[0])).st_mode & 0o7777 ==
                     os.stat(os.path.join(bundle, "config.json")).st_mode & 0o7777 or not full,
@@ -205,8 +274,20 @@ def shim_points(setup):
         if point == "prepare.config_read":
             t.check(not os.path.lexists(plan_dir), point + ": no plan directory yet")
         else:
-            t.check(os.path.isdir(plan_dir) and os.listdir(plan_dir) == [],
-                    point + ": the plan directory exists and is empty")
+            t.check(os.path.isdir(plan_dir) and os.listdir(plan_dir) == ["edit"] and key is not None,
+                    point + ": the plan directory exists and holds only the edit key (%s)"
+                    % (sorted(os.listdir(plan_dir)) if os.path.isdir(plan_dir) else None))
+        if want == "original" and key is not None:
+            # The directory is bound to the killed edit; a new edit of the
+            # unedited bundle has a new key: refused until the cleanup.
+            cmd, env = shim(setup, runc_root, "create", bundle, cid)
+            r = t.run(cmd, env=env)
+            t.check(r.returncode == 1 and "already bound to another spec edit" in r.stderr,
+                    point + ": a retry before the cleanup is refused (the directory is bound to the killed edit)")
+            t.check(read_bytes(os.path.join(bundle, "config.json")) == original,
+                    point + ": the refused retry left config.json as it was")
+        shim_delete(setup, runc_root, cid)
+        t.check(t.plan_dir_gone(cid), point + ": the cleanup delete through the shim removed the unused plan directory")
         rerun_confined(setup, point, cid, bundle, runc_root, reference)
         t.check(temps(bundle) == left, point + ": the rerun adds no temp file")
 
@@ -220,11 +301,12 @@ def shim_points(setup):
     runc_root = os.path.join(d, "runc-root")
     cmd, env = shim(setup, runc_root, "create", bundle, cid, "write_atomic.written:plan.json")
     r = t.run(cmd, env=env)
+    key = edit_key_of(read_bytes(os.path.join(bundle, "config.json")))
     t.run(["runc", "--root", runc_root, "delete", "-f", cid])
     t.check(r.returncode == 1 and "error running hook" in r.stderr and "signal: killed" in r.stderr
             and "SIGKILL at write_atomic.written:plan.json" in r.stderr,
             "filter: the shim passes write_atomic.written:plan.json; the hook under runc dies there, create fails")
-    check_state("filter", bundle, original, reference, "edited")
+    check_state("filter", bundle, original, reference, key, "edited")
     t.check(t.plan_dir_gone(cid), "filter: runc's poststop on the failed create removed the plan directory")
 
 
@@ -250,10 +332,18 @@ def random_kills(setup, runs=20):
         t.check(p.returncode == -signal.SIGKILL, "%s (%.2f ms): the process died by SIGKILL" % (label, delay * 1000))
         # runc killed mid-create may have left its state; delete -f runs our poststop.
         t.run(["runc", "--root", runc_root, "delete", "-f", cid])
-        state, left = check_state(label, bundle, original, reference)
+        key = bound_key(cid) or edit_key_of(read_bytes(os.path.join(bundle, "config.json")))
+        state, left = check_state(label, bundle, original, reference, key)
         seen[state] += 1
         plan_dir = os.path.join(t.RUN_ROOT, cid)
         names = sorted(os.listdir(plan_dir)) if os.path.isdir(plan_dir) else []
+        t.check(names != ["edit"] or bound_key(cid) is not None,
+                "%s: a plan directory the hook never wrote holds only a valid edit key" % label)
+        # The caller's cleanup through the shim: removes a directory no hook wrote.
+        shim_delete(setup, runc_root, cid)
+        if names == ["edit"]:
+            t.check(t.plan_dir_gone(cid), "%s: the cleanup delete through the shim removed it" % label)
+            names = []
         if names:
             # Known, fail-closed: runc killed after our createRuntime hook
             # wrote the plan and before runc saved its state (seen with kills
@@ -263,9 +353,12 @@ def random_kills(setup, runs=20):
             # plan of container ID)...", naming the fix) until it is removed. What is left is a complete
             # plan of this container, never a part of one.
             seen["plan left"] += 1
-            t.check(names == ["effective-policy.json", "owner", "plan.json"] and
-                    read_bytes(os.path.join(plan_dir, "owner")) == cid.encode(),
-                    "%s: the plan directory left by a killed runc holds this container's complete plan" % label)
+            owner = read_bytes(os.path.join(plan_dir, "owner")).decode(errors="replace")
+            t.check(names == ["edit", "effective-policy.json", "owner", "plan.json"] and
+                    re.fullmatch(re.escape(cid) + r"\n[1-9][0-9]* [0-9]+\n", owner) is not None and
+                    bound_key(cid) == key,
+                    "%s: the plan directory left by a killed runc holds this container's complete plan (%s, %r)"
+                    % (label, names, owner))
             shutil.rmtree(plan_dir)
         rerun_confined(setup, label, cid, bundle, runc_root, reference)
     print("random kills: config.json left original %(original)d, edited %(edited)d, other %(other)d; "
@@ -283,11 +376,22 @@ def inject(setup, bundle, cid):
     t.check(r.returncode == 0, cid + ": inject exits 0")
 
 
-def enforcer_refuses(label, plan_dir, marker):
-    r = t.run([t.binary(), "exec", "--plan", plan_dir, "--", "/bin/sh", "-c", "echo ran > " + marker])
+MARKER = "/tmp/osh-crash-enforcer-ran"
+
+
+def enforcer_refuses(setup, label, cid, bundle):
+    """The enforcer in the container (the runtime's mounts simulated),
+    given the plan directory and its right edit key, still refuses: the
+    refusal is about the missing plan, not the key."""
+    key = bound_key(cid)
+    t.check(key is not None, label + ": the plan directory holds its edit key")
+    host_marker = setup.rootfs + MARKER
+    if os.path.exists(host_marker):
+        os.unlink(host_marker)
+    r = drive.enforcer_in_container(bundle, cid, key or "0" * 32, ["/bin/sh", "-c", "echo ran > " + MARKER])
     t.check(r.returncode == 125 and "plan_missing" in r.stderr,
             label + ": the enforcer refuses the leftover plan directory (125, plan_missing)")
-    t.check(not os.path.exists(marker), label + ": the workload did not run")
+    t.check(not os.path.exists(host_marker), label + ": the workload did not run")
 
 
 def poststop(setup, label, cid, bundle):
@@ -302,16 +406,26 @@ def hook_points(setup):
         label = "hook " + point
         cid, d, bundle, _ = setup.new_case("hook")
         inject(setup, bundle, cid)
-        r = t.run([t.binary(), "hook", "--policy", setup.policy, "--stage", "createRuntime"],
-                  input=hook_state(cid, bundle), env={"OSH_TEST_POINT": point})
-        t.check(r.returncode == -signal.SIGKILL and REACHED in r.stderr, label + ": the hook died by SIGKILL at the point")
+        # The hook killed at the point, then the container's first process
+        # (the enforcer, with the right key) in the same simulated container.
+        host_marker = setup.rootfs + MARKER
+        if os.path.exists(host_marker):
+            os.unlink(host_marker)
+        run = drive.hook_then_enforcer(setup.policy, cid, bundle, bundle_key(bundle),
+                                       ["/bin/sh", "-c", "echo ran > " + MARKER], os.path.join(d, "run"),
+                                       hook_env={"OSH_TEST_POINT": point})
+        t.check(run.hook_rc == 128 + signal.SIGKILL and REACHED in run.hook_stderr,
+                label + ": the hook died by SIGKILL at the point")
+        t.check(run.enforcer.returncode == 125 and "plan_missing" in run.enforcer.stderr,
+                label + ": the enforcer that follows refuses (125, plan_missing)")
+        t.check(not os.path.exists(host_marker), label + ": the workload did not run")
         plan_dir = os.path.join(t.RUN_ROOT, cid)
         names = os.listdir(plan_dir) if os.path.isdir(plan_dir) else None
         t.check(names is not None and "plan.json" not in names,
                 label + ": the plan directory is there without plan.json (%s)" % names)
-        t.check(all(n in ("owner", "effective-policy.json") or n.startswith(".") and ".tmp." in n
+        t.check(all(n in ("edit", "owner", "effective-policy.json") or n.startswith(".") and ".tmp." in n
                     for n in names or []), label + ": only complete files or temp files in it")
-        enforcer_refuses(label, plan_dir, os.path.join(d, "marker"))
+        enforcer_refuses(setup, label, cid, bundle)
         poststop(setup, label, cid, bundle)
 
     # Control: killed right after the rename, the plan is complete and the
@@ -319,13 +433,18 @@ def hook_points(setup):
     label = "hook write_atomic.renamed:plan.json"
     cid, d, bundle, _ = setup.new_case("hook")
     inject(setup, bundle, cid)
-    r = t.run([t.binary(), "hook", "--policy", setup.policy, "--stage", "createRuntime"],
-              input=hook_state(cid, bundle), env={"OSH_TEST_POINT": "write_atomic.renamed:plan.json"})
-    t.check(r.returncode == -signal.SIGKILL and REACHED in r.stderr, label + ": the hook died by SIGKILL at the point")
+    host_marker = setup.rootfs + MARKER
+    if os.path.exists(host_marker):
+        os.unlink(host_marker)
+    run = drive.hook_then_enforcer(setup.policy, cid, bundle, bundle_key(bundle),
+                                   ["/bin/sh", "-c", "echo ran > " + MARKER], os.path.join(d, "run"),
+                                   hook_env={"OSH_TEST_POINT": "write_atomic.renamed:plan.json"})
+    t.check(run.hook_rc == 128 + signal.SIGKILL and REACHED in run.hook_stderr,
+            label + ": the hook died by SIGKILL at the point")
     plan_dir = os.path.join(t.RUN_ROOT, cid)
     t.check(os.path.isfile(os.path.join(plan_dir, "plan.json")), label + ": plan.json is complete")
-    r = t.run([t.binary(), "exec", "--plan", plan_dir, "--", "/bin/true"])
-    t.check(r.returncode == 0, label + ": the enforcer accepts the complete plan and runs the command")
+    t.check(run.enforcer.returncode == 0 and os.path.exists(host_marker),
+            label + ": the enforcer that follows accepts the complete plan and runs the command")
     poststop(setup, label, cid, bundle)
 
 
@@ -354,7 +473,7 @@ def hook_under_runc(setup):
         plan_dir = os.path.join(t.RUN_ROOT, cid)
         if os.path.isdir(plan_dir):
             t.check("plan.json" not in os.listdir(plan_dir), label + ": no plan.json left")
-            enforcer_refuses(label, plan_dir, os.path.join(d, "marker"))
+            enforcer_refuses(setup, label, cid, bundle)
             poststop(setup, label, cid, bundle)
         else:
             print("  (runc ran the poststop hook on the failed create: the plan directory is gone)")

@@ -12,8 +12,9 @@ fake GPU devices where a case is about GPU nodes.
 Each case runs as a real container through the shim under runc when runc
 accepts the rootfs, timing `runtime create` (the hook runs inside it). The
 hook is driven directly instead (`inject --id`, then `hook --stage
-createRuntime` with the OCI state on stdin, timed alone, then `hook --stage
-poststop`) where runc refuses the rootfs by itself (a symlinked /proc: "must
+createRuntime` with the OCI state on stdin, timed alone, in a mount
+namespace where the runtime's two bind mounts are simulated, then `hook
+--stage poststop`) where runc refuses the rootfs by itself (a symlinked /proc: "must
 be mounted on ordinary directory", checked here too), where runc would hide
 the hostile file (its tmpfs over /dev), and for a symlinked /dev: runc 1.1.5
 itself follows a rootfs /dev symlink onto the host when it makes /dev/fd,
@@ -30,6 +31,12 @@ For every case:
 - the hook either planned, with the hostile path resolved inside the rootfs
   (never on the host: checked through what it planned), or refused with an
   error that names the path; a planned container enforces (osh-probe).
+
+The hook proves, in the container's mount namespace, that what sits at
+/.oci-sandbox/oci-sandbox-hook and /.oci-sandbox/plan is our binary and this
+container's plan directory, refusing any symlink: an image that makes either
+path a symlink is refused. A rule path that goes through an image symlink
+applies only when the policy grants the target by its own path.
 """
 import os
 import socket
@@ -298,18 +305,24 @@ with t.Workdir() as w:
 
     # /.oci-sandbox and /.oci-sandbox/plan (where runc mounts our binary and
     # the plan) pointing at the host canary: runc resolves mount targets
-    # inside the rootfs, the hook never looks there; the container runs
-    # confined and the canary's "plan" directory is untouched.
-    for tag, path, target in (
-            ("ocisandbox-abs", "/.oci-sandbox", canary),
-            ("ocisandbox-rel", "/.oci-sandbox", None),
-            ("plan-abs", "/.oci-sandbox/plan", os.path.join(canary, "plan")),
-            ("plan-rel", "/.oci-sandbox/plan", None)):
+    # inside the rootfs, so its mounts land somewhere else than where the
+    # hook proves them: the hook opens both paths in the container refusing
+    # any symlink and refuses the container, naming the path and the link.
+    # The canary's "plan" directory is untouched.
+    for tag, path, target, named in (
+            ("ocisandbox-abs", "/.oci-sandbox", canary, "/.oci-sandbox/oci-sandbox-hook"),
+            ("ocisandbox-rel", "/.oci-sandbox", None, "/.oci-sandbox/oci-sandbox-hook"),
+            ("plan-abs", "/.oci-sandbox/plan", os.path.join(canary, "plan"), "/.oci-sandbox/plan"),
+            ("plan-rel", "/.oci-sandbox/plan", None, "/.oci-sandbox/plan")):
         def edit(rootfs, c, path=path, target=target):
             link = os.path.join(rootfs, path.lstrip("/"))
             host = canary if path == "/.oci-sandbox" else os.path.join(canary, "plan")
             replace_with_symlink(rootfs, path, target or relative_to_host(link, host))
-        run_case(w, canary, tag, "runc", edit, runs_confined())
+        refused_as_not_ours = refused_naming("the enforcer or its plan is not ours", named, "symbolic link")
+        run_case(w, canary, tag, "runc", edit, refused_as_not_ours)
+        # The same image with the hook driven alone: the runtime simulation
+        # makes no mount through the link, and the hook refuses the same way.
+        run_case(w, canary, tag + "-direct", "direct", edit, refused_as_not_ours)
 
     # /run onto the host canary, which has nvidia-persistenced (a path the
     # GPU rules add read-only when it exists): with fake GPU devices, the
@@ -333,14 +346,21 @@ with t.Workdir() as w:
                  refused_naming("gpu_detection", "/dev in the container is a symbolic link"))
 
     # /proc onto the host (/proc of the host, and the canary): runc refuses
-    # to mount proc there before any hook runs; the hook alone plans (it
-    # never reads the image's /proc: /proc is a mount in the spec).
-    for tag, target in (("proc-abs", "/proc"), ("proc-rel", None)):
+    # to mount proc there before any hook runs. The hook alone resolves the
+    # policy's /proc rule inside the rootfs: /proc -> /proc is a loop there
+    # (nothing known: planned on the path, which the enforcer opens refusing
+    # symlinks); /proc -> ../../../host-canary reaches /host-canary in the
+    # rootfs, which the policy does not grant by its own path: a symlink
+    # never carries a right (landlock_path, strict), refused naming the link.
+    for tag, target, expect in (
+            ("proc-abs", "/proc", planned()),
+            ("proc-rel", None,
+             refused_naming("landlock_path", "/proc -> ../", "a symlink never carries a right"))):
         def edit(rootfs, c, target=target):
             link = os.path.join(rootfs, "proc")
             replace_with_symlink(rootfs, "/proc", target or relative_to_host(link, canary))
         run_case(w, canary, tag + "-runc", "runc", edit, refused_naming("must be mounted on ordinary directory"))
-        run_case(w, canary, tag, "direct", edit, planned())
+        run_case(w, canary, tag, "direct", edit, expect)
 
     # A policy path (/data) that is a FIFO, a unix socket, a 100 GB sparse
     # file, or a 4096-deep directory chain: planned, the container runs and
@@ -400,7 +420,15 @@ with t.Workdir() as w:
             host = os.path.join(c, "nvidia0")
             replace_with_symlink(rootfs, "/dev/nvidia0", relative_to_host(link, host) if rel else host)
         run_case(w, canary, tag, "direct", edit, planned(no_gpu_from_live_dev))
-    run_case(w, canary, "nvidia-caps-deep", "direct", gpu_node_edit("deep"), planned(bounded_paths), gpu=True)
+    # The walk stops at its depth bound and says what it did not look into:
+    # under strict gpu_detection that refuses, under warn it plans without it.
+    run_case(w, canary, "nvidia-caps-deep", "direct", gpu_node_edit("deep"),
+             refused_naming("gpu_detection", "/dev/nvidia-caps/d/d/d: deeper than"), gpu=True)
+
+    def gpu_detection_warn(pol):
+        pol["failure"]["kinds"]["gpu_detection"] = "warn"
+    run_case(w, canary, "nvidia-caps-deep-warn", "direct", gpu_node_edit("deep"), planned(bounded_paths),
+             gpu=True, edit_policy=gpu_detection_warn)
 
     def gpu_from_spec(eff, tag):
         t.check(eff.get("gpu", {}).get("detected") is True, tag + ": the GPU named in the spec is detected")

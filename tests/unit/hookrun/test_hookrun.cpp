@@ -4,6 +4,7 @@
 #include <doctest/doctest.h>
 
 #include <fcntl.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
@@ -12,7 +13,10 @@
 #include <ctime>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
+#include <sstream>
 #include <string>
+#include <vector>
 
 #include "hook/hook.hpp"
 #include "plan/plan_dir.hpp"
@@ -211,6 +215,23 @@ TEST_CASE("plan directory: an unused one is removed on delete, a planned one sta
 
     CHECK_FALSE(plan::remove_unused_plan_dir("../run", run_root));
     CHECK(fs::exists(run_root));
+}
+
+TEST_CASE("plan directory: a process's start time is field 22 of its stat, stable while it runs") {
+    std::ifstream in("/proc/self/stat");
+    std::string stat((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    std::istringstream fields(stat.substr(stat.rfind(')') + 2));
+    std::vector<std::string> f{"", "", ""};  // fields 1 and 2 are before the state
+    for (std::string w; fields >> w;) f.push_back(w);
+    REQUIRE(f.size() > 23);
+    CHECK(plan::process_start_time(::getpid()) == std::stoull(f[22]));
+    // Field 23 (the memory size) changes as the process maps memory, or
+    // when it execs its workload: the start time does not.
+    const unsigned long long before = plan::process_start_time(::getpid());
+    void* m = ::mmap(nullptr, 64 << 20, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    REQUIRE(m != MAP_FAILED);
+    CHECK(plan::process_start_time(::getpid()) == before);
+    ::munmap(m, 64 << 20);
 }
 
 TEST_CASE("plan directory: orphans are swept, never one in use") {
