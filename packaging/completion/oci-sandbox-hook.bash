@@ -45,7 +45,7 @@ _oci_sandbox_hook() {
 
     local opts=""
     case $cmd in
-        hook) opts="--policy --policies-dir --stage" ;;
+        hook) opts="--policy --policies-dir --run-root --stage" ;;
         exec)
             # After --, complete the workload command.
             for ((i = 2; i < cword; i++)); do
