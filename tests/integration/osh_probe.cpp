@@ -19,16 +19,21 @@
 //   cwd           cwd=the working directory
 //   env:NAME      env:NAME=its value, or (unset)
 //   loginuid      loginuid=/proc/self/loginuid's value, or the errno name
-//   procsurvey    procsurvey=every non-pid file under /proc that opens
-//                 write-only (comma-separated, "none" if none), walked
-//                 without following symlinks and skipping /proc/<pid>,
-//                 /proc/self and /proc/thread-self; procsurvey_checked=N
+//   rdev:PATH     rdev:PATH=MAJOR:MINOR of a device node (notdev, or the errno)
+//   procsurvey    procsurvey=every non-pid file under /proc with a write bit
+//                 in its mode that opens write-only (comma-separated, "none"
+//                 if none), walked without following symlinks and skipping
+//                 /proc/<pid>, /proc/self and /proc/thread-self;
+//                 procsurvey_checked=N files tried; procsurvey_nowbits=N
+//                 files that opened without any write bit (CAP_DAC_OVERRIDE
+//                 opens those; procfs gives them no write handler)
 #include <dirent.h>
 #include <fcntl.h>
 #include <pthread.h>
 #include <sched.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include <cctype>
@@ -115,7 +120,13 @@ bool all_digits(const char* s) {
 
 // Every regular file beneath dir that opens write-only; symlinks are never
 // followed and directories are entered by name, one level at a time.
-void survey(const std::string& dir, int depth, std::vector<std::string>& writable, size_t& checked) {
+struct Survey {
+    std::vector<std::string> writable;
+    size_t checked = 0;
+    size_t no_write_bits = 0;
+};
+
+void survey(const std::string& dir, int depth, Survey& out) {
     if (depth > 16) return;
     DIR* d = opendir(dir.c_str());
     if (!d) return;
@@ -129,12 +140,15 @@ void survey(const std::string& dir, int depth, std::vector<std::string>& writabl
         struct stat st {};
         if (lstat(p.c_str(), &st) != 0) continue;
         if (S_ISDIR(st.st_mode)) {
-            survey(p, depth + 1, writable, checked);
+            survey(p, depth + 1, out);
         } else if (S_ISREG(st.st_mode) || S_ISCHR(st.st_mode)) {
-            ++checked;
+            ++out.checked;
             int fd = open(p.c_str(), O_WRONLY | O_NONBLOCK | O_NOCTTY | O_NOFOLLOW | O_CLOEXEC);
             if (fd >= 0) {
-                writable.push_back(p);
+                if (st.st_mode & 0222)
+                    out.writable.push_back(p);
+                else
+                    ++out.no_write_bits;
                 close(fd);
             }
         }
@@ -190,12 +204,22 @@ bool report(const std::string& c) {
         return true;
     }
     if (c == "procsurvey") {
-        std::vector<std::string> writable;
-        size_t checked = 0;
-        survey("/proc", 0, writable, checked);
+        Survey sv;
+        survey("/proc", 0, sv);
         std::string list;
-        for (const auto& p : writable) list += (list.empty() ? "" : ",") + p;
-        printf("procsurvey=%s\nprocsurvey_checked=%zu\n", list.empty() ? "none" : list.c_str(), checked);
+        for (const auto& p : sv.writable) list += (list.empty() ? "" : ",") + p;
+        printf("procsurvey=%s\nprocsurvey_checked=%zu\nprocsurvey_nowbits=%zu\n",
+               list.empty() ? "none" : list.c_str(), sv.checked, sv.no_write_bits);
+        return true;
+    }
+    if (c.rfind("rdev:", 0) == 0) {
+        struct stat st {};
+        if (lstat(c.c_str() + 5, &st) != 0)
+            printf("%s=%s\n", c.c_str(), errname(errno));
+        else if (!S_ISCHR(st.st_mode) && !S_ISBLK(st.st_mode))
+            printf("%s=notdev\n", c.c_str());
+        else
+            printf("%s=%u:%u\n", c.c_str(), major(st.st_rdev), minor(st.st_rdev));
         return true;
     }
     return false;
