@@ -108,19 +108,29 @@ class Case:
     def create(self):
         return self.shim("create", "--bundle", self.bundle, self.cid)
 
-    def start_detached(self):
-        """`runtime run -d`: the container's stdio go to files in the case
-        directory (a pipe would be held open by the container)."""
+    def create_detached(self):
+        """`runtime create` with the container's stdio on files (see
+        start_detached); `runtime start` later runs the workload."""
+        return self._to_files(["create", "--bundle", self.bundle, self.cid])
+
+    def wait_stopped(self, seconds=20):
+        return wait_for(lambda: self.state().get("status") == "stopped", seconds)
+
+    def _to_files(self, args):
         self.out_path = os.path.join(self.sub, "container.out")
         self.err_path = os.path.join(self.sub, "container.err")
-        cmd = self._wrap() + [t.binary(), "runtime"] + self._globals() + \
-            ["run", "-d", "--bundle", self.bundle, self.cid]
+        cmd = self._wrap() + [t.binary(), "runtime"] + self._globals() + args
         print("$ " + " ".join(cmd))
         env = dict(os.environ, OCI_SANDBOX_RUNTIME_CONFIG=self.rtcfg)
         with open(self.out_path, "w") as o, open(self.err_path, "w") as e:
             r = subprocess.run(cmd, env=env, stdout=o, stderr=e, stdin=subprocess.DEVNULL, timeout=60)
         print("  exit %d" % r.returncode)
         return r
+
+    def start_detached(self):
+        """`runtime run -d`: the container's stdio go to files in the case
+        directory (a pipe would be held open by the container)."""
+        return self._to_files(["run", "-d", "--bundle", self.bundle, self.cid])
 
     def container_output(self):
         with open(self.out_path) as o, open(self.err_path) as e:
