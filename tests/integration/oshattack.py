@@ -30,6 +30,10 @@ HOST_LOG = "/var/log/oci-sandbox-hook.log"
 # dropped, at any log level.
 SUMMARY = "oci-sandbox-hook: sandbox "
 
+# The exit status of `run` when our createRuntime hook refuses the container
+# (runc reports the hook's failure as 1, crun as 255); podman's is 126.
+HOOK_REFUSED = {"runc": 1, "crun": 255, "podman": 126}
+
 # Printed by workloads that must never run.
 RAN = "osh-workload-ran"
 

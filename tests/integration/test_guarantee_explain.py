@@ -59,7 +59,7 @@ def same_verdict_refused(c, text, rc, verdict, o, kind, mode="strict"):
             tag + ": explain exits 1: the hook would REFUSE this container")
     t.check(verdict.get("plans") is False, tag + ": json verdict plans false")
     found = [f for f in verdict.get("findings", []) if f.get("kind") == kind and f.get("decision") == "abort"]
-    t.check(o.rc != 0 and a.RAN not in o.stdout, tag + ": the hook refused it too (exit %d), nothing ran" % o.rc)
+    t.check(o.rc == a.HOOK_REFUSED["runc"] and a.RAN not in o.stdout, tag + ": the hook refused it too (exit %d), nothing ran" % o.rc)
     ev = a.events_of(o.events, kind=kind, decision="abort")
     t.check(len(found) == 1 and len(ev) == 1 and found[0]["message"] == ev[0]["message"] and
             found[0].get("mode") == mode == ev[0].get("mode"),
@@ -132,7 +132,7 @@ with t.Workdir() as w:
     t.check("refused (always strict): " + want in text.stdout, c.tag + ": the text verdict says it")
     o = through_shim(c, mp, cdir)
     ev = a.events_of(o.events, decision="abort")
-    t.check(o.rc != 0 and a.RAN not in o.stdout and len(ev) == 1 and found and
+    t.check(o.rc == a.HOOK_REFUSED["runc"] and a.RAN not in o.stdout and len(ev) == 1 and found and
             ev[0]["message"] == "policy: " + found[0]["message"],
             c.tag + ": the hook refused it with the same message")
 

@@ -89,7 +89,7 @@ def spelled_refusal(w, plain, rt, tag, mounts, bad):
 
 def proof_refusal(c, o):
     tag = c.tag
-    t.check(o.rc != 0, tag + ": the runtime fails (exit %d)" % o.rc)
+    t.check(o.rc == a.HOOK_REFUSED[c.runtime], tag + ": the runtime fails (exit %d)" % o.rc)
     t.check(a.RAN not in o.stdout and FAKE not in o.stdout, tag + ": nothing ran (neither workload nor fake enforcer)")
     ev = a.events_of(o.events, component="hook", decision="abort")
     t.check(len(ev) == 1 and ev[0]["message"].startswith(NOT_OURS),
@@ -164,7 +164,7 @@ def podman_cases(w, plain, links):
 
     for tag, link in (("podman-xyz", "/x/y/z"), ("podman-sbx", "/sbx")):
         r, ev, _ = podman(tag + "-links", image_with((link, "/.oci-sandbox")), links + ":" + link)
-        t.check(r.returncode != 0 and a.RAN not in r.stdout and FAKE not in r.stdout,
+        t.check(r.returncode == a.HOOK_REFUSED["podman"] and a.RAN not in r.stdout and FAKE not in r.stdout,
                 tag + " (decoy with links): podman fails (exit %d), nothing ran" % r.returncode)
         ab = a.events_of(ev, decision="abort")
         t.check(len(ab) == 1 and ab[0]["message"].startswith(NOT_OURS),
@@ -178,7 +178,7 @@ def podman_cases(w, plain, links):
                 a.planned(ev).get("status") == "fully_enforced",
                 tag + " (plain decoy): our enforcer with our plan (Seccomp 2, /etc EACCES)")
     r, ev, host = podman("podman-decoy", lambda rootfs: None, plain + ":/.oci-sandbox")
-    t.check(r.returncode != 0 and a.RAN not in r.stdout and FAKE not in r.stdout and not ev,
+    t.check(r.returncode == a.HOOK_REFUSED["podman"] and a.RAN not in r.stdout and FAKE not in r.stdout and not ev,
             "podman decoy at /.oci-sandbox: refused by precreate before any hook; nothing ran")
     pre = a.events_of(host, component="precreate", decision="abort")
     t.check(any('destination "/.oci-sandbox"' in e.get("message", "") for e in pre),
