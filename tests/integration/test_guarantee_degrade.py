@@ -27,7 +27,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import oshtest as t  # noqa: E402
 import oshattack as a  # noqa: E402
 
-t.need_root_and("runc", "crun", "busybox", "unshare")
+t.need_root_and("runc", "busybox")
 if not os.environ.get("OSH_NOLANDLOCK"):
     t.skip("OSH_NOLANDLOCK is not set (run through meson test)")
 
@@ -157,7 +157,7 @@ with t.Workdir() as w:
 
     confined = [("the filter is loaded", expect_filter), ("Landlock is in force", expect_landlock)]
     for mode in ("warn", "skip"):
-        for rt in (("runc", "crun") if mode == "warn" else ("runc",)):
+        for rt in (a.RUNTIMES if mode == "warn" else ("runc",)):
             c, o = case("netns-%s-%s" % (mode, rt), runtime=rt, edit_config=host_network,
                         edit_policy=kinds(netns=mode))
             degraded(c, o, [("netns", mode, L_NETNS)], workload=confined)
@@ -169,7 +169,7 @@ with t.Workdir() as w:
         degraded(c, o, [("landlock_path", mode, L_PATH)],
                  workload=[("the filter is loaded", expect_filter), ("/etc stays denied", expect_landlock),
                            ("/tmp (-> /) stays denied", lambda r: r.get("write:/tmp/osh-allowed") == "EACCES")])
-        for rt in (("runc", "crun") if mode == "warn" else ("runc",)):
+        for rt in (a.RUNTIMES if mode == "warn" else ("runc",)):
             c, o = case("seccomp-compile-%s-%s" % (mode, rt), runtime=rt,
                         edit_policy=both(unknown_syscall, kinds(seccomp_compile=mode)))
             degraded(c, o, [("seccomp_compile", mode, L_SECCOMP)],

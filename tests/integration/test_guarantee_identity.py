@@ -23,7 +23,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import oshtest as t  # noqa: E402
 import oshattack as a  # noqa: E402
 
-t.need_root_and("runc", "crun", "busybox", "unshare")
+t.need_root_and("runc", "busybox")
 
 PROBE = ["/bin/osh-probe"] + a.CONFINED + ["ids"]
 LOST = "the switch to the policy's run_as user and group"
@@ -118,7 +118,7 @@ with t.Workdir() as w:
                    edit_policy=policy, edit_rootfs=rootfs)
         return c, c.run()
 
-    for rt in ("runc", "crun"):
+    for rt in a.RUNTIMES:
         c, o = case("nobody-" + rt, NOBODY_0, run_as("nobody"), rt)
         refused(c, o, M_NOBODY)
         c, o = case("nobody-warn-" + rt, NOBODY_0, run_as("nobody", mode="warn"), rt)
@@ -135,7 +135,7 @@ with t.Workdir() as w:
     # The runtime adds root's group (and 10) as supplementary groups: the
     # enforcer drops them; a name without a group runs with its primary
     # group from the image.
-    for rt in ("runc", "crun"):
+    for rt in a.RUNTIMES:
         c, o = case("extra-gids-name-" + rt, SVC, run_as("svc"), rt, extra_gids=[0, 10])
         runs_as(c, o, "1000", "1000")
     c, o = case("extra-gids-number", SVC, run_as(1000, 1000), extra_gids=[0, 10])

@@ -26,7 +26,7 @@ import oshtest as t  # noqa: E402
 import oshattack as a  # noqa: E402
 import oshdrive as d  # noqa: E402
 
-t.need_root_and("runc", "crun", "busybox", "unshare")
+t.need_root_and("runc", "busybox")
 
 PROBE = ["/bin/osh-probe"] + a.CONFINED
 
@@ -142,7 +142,7 @@ with t.Workdir() as w:
     # /tmp -> / and /tmp -> ../.. (the policy's read_write /tmp): under runc
     # and crun, strict and warn. Under warn, /tmp, the root, /etc and /bin
     # stay denied.
-    for rt in ("runc", "crun"):
+    for rt in a.RUNTIMES:
         for text in ("/", "../.."):
             c, o = case("tmp-" + rt, runtime=rt, edit_rootfs=link("/tmp", text))
             refused(c, o, "policy read_write rule on /tmp", text, "/")
@@ -248,7 +248,7 @@ with t.Workdir() as w:
     t.check(o.res.get("write:/srv/osh-x") == "EACCES", c.tag + ": its parent /srv stays denied (EACCES)")
 
     # Merged-usr, under runc and crun: the default policy works unchanged.
-    for rt in ("runc", "crun"):
+    for rt in a.RUNTIMES:
         c, o = case("merged-usr-" + rt, runtime=rt, edit_rootfs=merged_usr,
                     args=PROBE + ["read:/bin/busybox", "write:/usr/bin/osh-x", "write:/bin/osh-x"])
         t.check(os.path.islink(os.path.join(c.rootfs, "bin")) and
