@@ -10,7 +10,6 @@
 #include <iostream>
 
 #include "commands/commands.hpp"
-#include "report/event.hpp"
 #include "specedit/prepare.hpp"
 #include "util/file.hpp"
 #include "util/userns.hpp"
@@ -27,17 +26,8 @@ void add_precreate(CLI::App& app, int& exit_code) {
     cmd->add_option("--hook-arg", *hook_args,
                     "Extra argument for our hooks (repeatable), e.g. --hook-arg=--policy");
     cmd->callback([&exit_code, hook_binary, hook_args] {
-        // podman shows only the hook's exit status, never its stderr: the
-        // reason also goes to the log, where the shim's refusals are.
         auto fail_with = [&](const Error& e) {
             std::cerr << "oci-sandbox-hook precreate: " << e.what() << "\n";
-            report::Event ev;
-            ev.level = report::Level::error;
-            ev.component = "precreate";
-            ev.decision = "abort";
-            ev.err = e.err;
-            ev.message = e.what();
-            (void)report::Log(report::kDefaultLogPath).append(ev);
             exit_code = 1;
         };
         auto setup = specedit::edit_setup(*hook_binary, *hook_args);
