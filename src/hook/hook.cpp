@@ -471,6 +471,16 @@ int create_stage(const HookOptions& opts, const policy::SelectedPolicy* given, R
     report::Event done;
     std::string dropped;
     for (const auto& d : compiled->degraded) dropped += (dropped.empty() ? "" : "; ") + d.what;
+    // The status the enforcer will report for this plan: nothing is in
+    // force when neither Landlock nor a wanted filter is planned.
+    auto lost = [&](Kind k) {
+        return std::any_of(compiled->degraded.begin(), compiled->degraded.end(),
+                           [k](const plan::Degradation& d) { return d.kind == k; });
+    };
+    const bool filter = !compiled->seccomp_bpf.empty();
+    const bool nothing = lost(Kind::landlock_unavailable) && !filter;
+    const std::string status =
+        dropped.empty() ? "fully_enforced" : nothing ? "not_enforced" : "partially_enforced";
     done.level = dropped.empty() ? report::Level::info : report::Level::warning;
     done.decision = "planned";
     done.message = "plan written to " + plan::plan_dir_path(*dir_key, opts.run_root) + " (policy " +
@@ -478,7 +488,7 @@ int create_stage(const HookOptions& opts, const policy::SelectedPolicy* given, R
                    (dropped.empty() ? "" : "; not enforced: " + dropped);
     done.fields = {{"gpu", det.gpu ? "true" : "false"},
                    {"gpu_reason", det.reason},
-                   {"status", dropped.empty() ? "fully_enforced" : "partially_enforced"},
+                   {"status", status},
                    {"dropped", dropped},
                    {"rootfs_view", live ? "live" : "bundle (no live view of the container)"}};
     rep.emit(std::move(done));

@@ -25,7 +25,9 @@ constexpr size_t kMaxPlanBytes = 4u << 20;  // a plan is a few KiB; 4 MiB is gen
 Result<std::optional<uint32_t>> resolve_id(const std::optional<policy::IdSpec>& spec,
                                            const std::optional<uint32_t>& resolved,
                                            std::string_view field) {
-    if (!spec) return std::optional<uint32_t>{};
+    // Nothing in the policy: what the hook resolved, if anything (the
+    // primary group of a run_as_user named without a group).
+    if (!spec) return resolved;
     if (const auto* n = std::get_if<uint32_t>(&*spec)) return std::optional<uint32_t>{*n};
     if (resolved) return std::optional<uint32_t>{*resolved};
     return fail("privilege_drop: " + std::string(field) + " \"" + std::get<std::string>(*spec) +

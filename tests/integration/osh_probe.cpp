@@ -7,14 +7,42 @@
 //                 /proc/self/task/<tid>/comm, what CUDA does at init)
 //   chroot        chroot("/") (denied by the default seccomp profile)
 //   status        the NoNewPrivs and Seccomp lines of /proc/self/status
+//   read:PATH     open PATH read-only
+//   wronly:PATH   open an existing PATH write-only (never creates, never writes)
+//   put:PATH:TEXT open an existing PATH write-only and write TEXT (one write)
+//   memfd         memfd_create (denied by the default profile unless a GPU
+//                 node is present)
+//   setns_badfd   setns(-1, 0): the kernel says EBADF, our filter EPERM, so
+//                 the answer tells the filter from a missing capability
+// Report lines (not a single errno):
+//   ids           uid=, gid= and groups= (the Groups line of /proc/self/status)
+//   cwd           cwd=the working directory
+//   env:NAME      env:NAME=its value, or (unset)
+//   loginuid      loginuid=/proc/self/loginuid's value, or the errno name
+//   rdev:PATH     rdev:PATH=MAJOR:MINOR of a device node (notdev, or the errno)
+//   procsurvey    procsurvey=every non-pid file under /proc with a write bit
+//                 in its mode that opens write-only (comma-separated, "none"
+//                 if none), walked without following symlinks and skipping
+//                 /proc/<pid>, /proc/self and /proc/thread-self;
+//                 procsurvey_checked=N files tried; procsurvey_nowbits=N
+//                 files that opened without any write bit (CAP_DAC_OVERRIDE
+//                 opens those; procfs gives them no write handler)
+#include <dirent.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <sched.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
+#include <cctype>
 #include <cerrno>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <string>
+#include <vector>
 
 namespace {
 
@@ -50,7 +78,151 @@ int check(const std::string& c) {
         return pthread_setname_np(t, "osh-renamed");  // returns the errno
     }
     if (c == "chroot") return chroot("/") == 0 ? 0 : errno;
+    if (c.rfind("read:", 0) == 0) {
+        int fd = open(c.c_str() + 5, O_RDONLY | O_CLOEXEC);
+        if (fd < 0) return errno;
+        close(fd);
+        return 0;
+    }
+    if (c.rfind("wronly:", 0) == 0) {
+        int fd = open(c.c_str() + 7, O_WRONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+        if (fd < 0) return errno;
+        close(fd);
+        return 0;
+    }
+    if (c.rfind("put:", 0) == 0) {
+        std::string rest = c.substr(4);
+        size_t colon = rest.rfind(':');
+        if (colon == std::string::npos) return EINVAL;
+        std::string path = rest.substr(0, colon), text = rest.substr(colon + 1);
+        int fd = open(path.c_str(), O_WRONLY | O_NOCTTY | O_CLOEXEC);
+        if (fd < 0) return errno;
+        int e = write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size()) ? 0 : errno;
+        close(fd);
+        return e;
+    }
+    if (c == "memfd") {
+        int fd = memfd_create("osh-probe", MFD_CLOEXEC);
+        if (fd < 0) return errno;
+        close(fd);
+        return 0;
+    }
+    if (c == "setns_badfd") return setns(-1, 0) == 0 ? 0 : errno;
     return EINVAL;
+}
+
+bool all_digits(const char* s) {
+    if (*s == 0) return false;
+    for (; *s; ++s)
+        if (!isdigit(static_cast<unsigned char>(*s))) return false;
+    return true;
+}
+
+// Every regular file beneath dir that opens write-only; symlinks are never
+// followed and directories are entered by name, one level at a time.
+struct Survey {
+    std::vector<std::string> writable;
+    size_t checked = 0;
+    size_t no_write_bits = 0;
+};
+
+void survey(const std::string& dir, int depth, Survey& out) {
+    if (depth > 16) return;
+    DIR* d = opendir(dir.c_str());
+    if (!d) return;
+    std::vector<std::string> names;
+    while (struct dirent* de = readdir(d)) names.push_back(de->d_name);
+    closedir(d);
+    for (const auto& n : names) {
+        if (n == "." || n == "..") continue;
+        if (dir == "/proc" && (all_digits(n.c_str()) || n == "self" || n == "thread-self")) continue;
+        std::string p = dir + "/" + n;
+        struct stat st {};
+        if (lstat(p.c_str(), &st) != 0) continue;
+        if (S_ISDIR(st.st_mode)) {
+            survey(p, depth + 1, out);
+        } else if (S_ISREG(st.st_mode) || S_ISCHR(st.st_mode)) {
+            ++out.checked;
+            int fd = open(p.c_str(), O_WRONLY | O_NONBLOCK | O_NOCTTY | O_NOFOLLOW | O_CLOEXEC);
+            if (fd >= 0) {
+                if (st.st_mode & 0222)
+                    out.writable.push_back(p);
+                else
+                    ++out.no_write_bits;
+                close(fd);
+            }
+        }
+    }
+}
+
+// A /proc/self/status line's value with its blanks squeezed to commas.
+std::string status_field(const char* name) {
+    FILE* f = fopen("/proc/self/status", "re");
+    if (!f) return errname(errno);
+    char line[1024];
+    std::string out = "(none)";
+    size_t len = strlen(name);
+    while (fgets(line, sizeof line, f)) {
+        if (strncmp(line, name, len) != 0 || line[len] != ':') continue;
+        out.clear();
+        for (const char* p = line + len + 1; *p; ++p) {
+            if (*p == ' ' || *p == '\t' || *p == '\n') {
+                if (!out.empty() && out.back() != ',') out += ',';
+            } else {
+                out += *p;
+            }
+        }
+        while (!out.empty() && out.back() == ',') out.pop_back();
+    }
+    fclose(f);
+    return out;
+}
+
+// One report line (not a single errno); false when c is no report.
+bool report(const std::string& c) {
+    if (c == "ids") {
+        printf("uid=%u\ngid=%u\ngroups=%s\n", getuid(), getgid(), status_field("Groups").c_str());
+        return true;
+    }
+    if (c == "cwd") {
+        char buf[4096];
+        printf("cwd=%s\n", getcwd(buf, sizeof buf) ? buf : errname(errno));
+        return true;
+    }
+    if (c.rfind("env:", 0) == 0) {
+        const char* v = getenv(c.c_str() + 4);
+        printf("%s=%s\n", c.c_str(), v ? v : "(unset)");
+        return true;
+    }
+    if (c == "loginuid") {
+        int fd = open("/proc/self/loginuid", O_RDONLY | O_CLOEXEC);
+        char buf[32] = {};
+        ssize_t n = fd < 0 ? -1 : read(fd, buf, sizeof buf - 1);
+        int e = errno;
+        if (fd >= 0) close(fd);
+        printf("loginuid=%s\n", n > 0 ? buf : errname(e));
+        return true;
+    }
+    if (c == "procsurvey") {
+        Survey sv;
+        survey("/proc", 0, sv);
+        std::string list;
+        for (const auto& p : sv.writable) list += (list.empty() ? "" : ",") + p;
+        printf("procsurvey=%s\nprocsurvey_checked=%zu\nprocsurvey_nowbits=%zu\n",
+               list.empty() ? "none" : list.c_str(), sv.checked, sv.no_write_bits);
+        return true;
+    }
+    if (c.rfind("rdev:", 0) == 0) {
+        struct stat st {};
+        if (lstat(c.c_str() + 5, &st) != 0)
+            printf("%s=%s\n", c.c_str(), errname(errno));
+        else if (!S_ISCHR(st.st_mode) && !S_ISBLK(st.st_mode))
+            printf("%s=notdev\n", c.c_str());
+        else
+            printf("%s=%u:%u\n", c.c_str(), major(st.st_rdev), minor(st.st_rdev));
+        return true;
+    }
+    return false;
 }
 
 }  // namespace
@@ -77,6 +249,7 @@ int main(int argc, char** argv) {
             fclose(f);
             continue;
         }
+        if (report(c)) continue;
         printf("%s=%s\n", c.c_str(), errname(check(c)));
     }
     fflush(stdout);

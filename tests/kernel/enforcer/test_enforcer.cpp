@@ -202,6 +202,27 @@ TEST_CASE("plan: round trip, seal, version, unknown fields") {
     CHECK(contains(r6.error().message, "nested deeper than 64"));
 }
 
+TEST_CASE("plan: a run_as_user named without a group runs with the primary gid the hook resolved") {
+    policy::EffectivePolicy eff;
+    eff.source.seccomp.profile = policy::SeccompProfile::none;
+    eff.source.process.run_as_user = policy::IdSpec{std::string("svc")};
+    plan::CompileOptions opts;
+    opts.bpf_cache_dir = "";
+    opts.edit_key = kKey;
+    opts.run_as_uid = 1000;
+    opts.run_as_gid = 1000;  // svc's primary group in the image's /etc/passwd
+    auto p = plan::compile(eff, opts);
+    REQUIRE(p);
+    CHECK(p->run_as_uid == 1000u);
+    CHECK(p->run_as_gid == 1000u);  // never the runtime's gid (root's group in most specs)
+
+    opts.run_as_gid.reset();  // a numeric run_as_user: no group known
+    eff.source.process.run_as_user = policy::IdSpec{1000u};
+    auto q = plan::compile(eff, opts);
+    REQUIRE(q);
+    CHECK_FALSE(q->run_as_gid.has_value());
+}
+
 TEST_CASE(
     "plan compile: warm compile does no libseccomp work; skip and profile none compile nothing") {
     TempDir t;

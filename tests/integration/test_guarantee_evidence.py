@@ -1,0 +1,153 @@
+#!/usr/bin/env python3
+"""Attack: evidence the container's creator controls must not relax anything.
+
+Through the shim under runc (crun for the claims), the default policy
+(gpu.detect auto, proc_access write_file):
+- claims without a node: process.env NVIDIA_VISIBLE_DEVICES=all, an
+  annotation cdi.k8s.io/...=nvidia.com/gpu=all (and nvidia.cdi.k8s.io/...):
+  renaming another thread (CUDA's /proc write) gives EACCES, /proc gets no
+  write right and no seccomp relaxation is made (with seccomp.deny
+  memfd_create, memfd_create gives EPERM; the default profile itself does not
+  deny it); the claim is reported as evidence that is no accelerator node,
+  and the planned event says gpu false with the reason;
+- lookalike nodes: a linux.devices /dev/nvidia0 with /dev/null's numbers
+  (1:3), a host directory mounted at /dev/nvidia-caps/rt and a host file
+  mounted at /dev/nvidiactl get no right: EACCES opening or writing them;
+- the real thing (fake NVIDIA nodes 195:0 and 195:255): ENXIO (allowed, no
+  driver), the /proc write works and the memfd_create relaxation is planned."""
+import json
+import os
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import oshtest as t  # noqa: E402
+import oshattack as a  # noqa: E402
+import oshdrive as d  # noqa: E402
+
+t.need_root_and("runc", "busybox")
+
+PROBE = ["/bin/osh-probe"] + a.CONFINED + ["comm", "memfd", "open:/dev/nvidia0", "open:/dev/nvidiactl"]
+NOTHING = "which grants nothing by itself (GPU rights need a character device with the vendor's numbers)"
+
+
+def env_claim(cfg):
+    cfg["process"]["env"].append("NVIDIA_VISIBLE_DEVICES=all")
+
+
+def annotation(key):
+    def edit(cfg):
+        cfg.setdefault("annotations", {})[key] = "nvidia.com/gpu=all"
+    return edit
+
+
+def null_numbers(cfg):
+    cfg["linux"].setdefault("devices", []).append(
+        {"path": "/dev/nvidia0", "type": "c", "major": 1, "minor": 3, "fileMode": 0o666, "uid": 0, "gid": 0})
+
+
+def deny_memfd(pol):
+    pol["seccomp"]["deny"] = ["memfd_create"]
+
+
+def proc_rights(eff):
+    return [r["access"] for r in eff.get("filesystem", []) if r["path"] == "/proc"]
+
+
+def claim_only(c, out, origin):
+    """A claim is reported and grants nothing."""
+    tag = c.tag
+    res = t.results(out.stdout)
+    t.check(out.rc == 0 and out.workload_rc == 0, tag + ": the container runs")
+    a.check_confined(res, tag)
+    t.check(res.get("comm") == "EACCES", tag + ": renaming another thread (/proc write) gives EACCES")
+    t.check(res.get("open:/dev/nvidia0") in ("ENOENT", "EACCES"), tag + ": no GPU node is usable")
+    p = a.planned(out.events)
+    t.check(p.get("gpu") == "false" and origin in p.get("gpu_reason", "") and NOTHING in p.get("gpu_reason", ""),
+            tag + ": planned gpu false: claimed by %s, %s" % (origin, NOTHING))
+    eff = out.effective or {}
+    t.check(all("write_file" not in r for r in proc_rights(eff)) and proc_rights(eff),
+            tag + ": /proc keeps its read-only rule (no write_file)")
+    t.check(eff.get("seccomp", {}).get("relaxations") == [], tag + ": no seccomp relaxation")
+    ev = [e for e in eff.get("gpu", {}).get("evidence", []) if e.get("origin", "").startswith(origin)]
+    t.check(len(ev) >= 1 and all(e.get("accelerator_node") is False and e.get("note") for e in ev),
+            tag + ": the effective policy reports the claim as evidence that is no accelerator node, with a note")
+    return res
+
+
+with t.Workdir() as w:
+    n = [0]
+
+    def case(tag, **kw):
+        n[0] += 1
+        return a.Case(w, "%s-%d" % (tag, n[0]), kw.pop("args", PROBE), **kw)
+
+    # Claims: under runc with the effective policy read, and with
+    # seccomp.deny memfd_create (so a relaxation would show as OK).
+    for tag, edit, origin in (
+            ("env", env_claim, "process.env NVIDIA_VISIBLE_DEVICES=all"),
+            ("cdi-annotation", annotation("cdi.k8s.io/osh-gpu"), "annotation cdi.k8s.io/osh-gpu"),
+            ("nvidia-cdi-annotation", annotation("nvidia.cdi.k8s.io/osh"), "annotation nvidia.cdi.k8s.io/osh")):
+        c = case(tag, edit_config=edit)
+        res = claim_only(c, d.via_runc(c.sub, c.bundle, c.rtcfg, c.cid), origin)
+        t.check(res.get("memfd") == "OK", c.tag + ": memfd_create works as in any container (the default "
+                "profile does not deny it)")
+        c = case(tag + "-deny-memfd", edit_config=edit, edit_policy=deny_memfd)
+        res = claim_only(c, d.via_runc(c.sub, c.bundle, c.rtcfg, c.cid), origin)
+        t.check(res.get("memfd") == "EPERM", c.tag + ": memfd_create gives EPERM (the claim relaxes nothing)")
+    for tag, edit in ((("env-crun", env_claim), ("cdi-crun", annotation("cdi.k8s.io/osh-gpu")))
+                      if "crun" in a.RUNTIMES else ()):
+        c = case(tag, runtime="crun", edit_config=edit, edit_policy=deny_memfd)
+        o = c.run()
+        t.check(o.rc == 0 and o.res.get("comm") == "EACCES" and o.res.get("memfd") == "EPERM",
+                c.tag + ": comm EACCES, memfd_create EPERM")
+        t.check(a.planned(o.events).get("gpu") == "false", c.tag + ": planned gpu false")
+
+    # Lookalikes: /dev/null's numbers at /dev/nvidia0, a directory at
+    # /dev/nvidia-caps/rt, a file at /dev/nvidiactl.
+    c = case("null-numbers", edit_config=null_numbers, args=PROBE + ["rdev:/dev/nvidia0"])
+    out = d.via_runc(c.sub, c.bundle, c.rtcfg, c.cid)
+    res = t.results(out.stdout)
+    t.check(res.get("rdev:/dev/nvidia0") == "1:3", c.tag + ": /dev/nvidia0 is char 1:3 (what /dev/null is)")
+    t.check(res.get("open:/dev/nvidia0") == "EACCES", c.tag + ": opening it read-write gives EACCES (no GPU right)")
+    t.check(res.get("comm") == "EACCES", c.tag + ": and /proc stays read-only (comm EACCES)")
+    t.check(a.planned(out.events).get("gpu") == "false" and "/dev/nvidia0" not in d.granted_paths(out.effective),
+            c.tag + ": planned gpu false, no rule on /dev/nvidia0")
+
+    caps_dir = os.path.join(w, "caps-volume")
+    os.makedirs(caps_dir)
+    ctl_file = os.path.join(w, "nvidiactl-file")
+    open(ctl_file, "w").close()
+
+    def volumes(cfg):
+        cfg["mounts"].append({"destination": "/dev/nvidia-caps/rt", "type": "bind", "source": caps_dir,
+                              "options": ["rbind", "rw"]})
+        cfg["mounts"].append({"destination": "/dev/nvidiactl", "type": "bind", "source": ctl_file,
+                              "options": ["bind", "rw"]})
+    c = case("mounted-lookalikes", edit_config=volumes, args=PROBE + ["write:/dev/nvidia-caps/rt/osh-x",
+                                                                       "write:/dev/nvidiactl"])
+    out = d.via_runc(c.sub, c.bundle, c.rtcfg, c.cid)
+    res = t.results(out.stdout)
+    t.check(out.rc == 0 and res.get("write:/dev/nvidia-caps/rt/osh-x") == "EACCES",
+            c.tag + ": writing into the volume at /dev/nvidia-caps/rt gives EACCES")
+    t.check(res.get("write:/dev/nvidiactl") == "EACCES", c.tag + ": writing the file at /dev/nvidiactl gives EACCES")
+    t.check(os.listdir(caps_dir) == [] and os.path.getsize(ctl_file) == 0, c.tag + ": the host volume and file are untouched")
+    t.check(res.get("comm") == "EACCES" and a.planned(out.events).get("gpu") == "false",
+            c.tag + ": planned gpu false, /proc read-only")
+    granted = d.granted_paths(out.effective)
+    t.check(not [p for p in granted if p.startswith("/dev/nvidia")], c.tag + ": no rule on any /dev/nvidia* path")
+
+    # The real thing, for contrast.
+    c = case("gpu", gpu=True)
+    out = d.via_runc(c.sub, c.bundle, c.rtcfg, c.cid)
+    res = t.results(out.stdout)
+    a.check_confined(res, c.tag)
+    t.check(res.get("open:/dev/nvidia0") == "ENXIO" and res.get("open:/dev/nvidiactl") == "ENXIO",
+            c.tag + ": /dev/nvidia0 and /dev/nvidiactl open as far as the missing driver (ENXIO)")
+    t.check(res.get("comm") == "OK" and res.get("memfd") == "OK", c.tag + ": the /proc write and memfd_create work")
+    eff = out.effective or {}
+    t.check(any("write_file" in r for r in proc_rights(eff)), c.tag + ": /proc gained write_file")
+    t.check("memfd_create" in json.dumps(eff.get("seccomp", {}).get("relaxations", [])),
+            c.tag + ": the memfd_create relaxation is planned")
+    t.check(a.planned(out.events).get("gpu") == "true", c.tag + ": planned gpu true")
+
+t.finish()

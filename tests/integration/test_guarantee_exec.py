@@ -1,0 +1,192 @@
+#!/usr/bin/env python3
+"""Attack: a process started with `exec` in a running container must be
+confined like its first process.
+
+Under runc and crun, a container started through the shim (`runtime run -d`,
+sleeping) gets processes through `runtime exec`:
+- inline (`exec ID CMD...`), as root and as uid 1000 (--user, --cwd, --env);
+- `exec --process FILE ID` with a process.json as containerd writes it, as
+  root and as uid 1000 with additionalGids: the file is rewritten with the
+  enforcer in front of args and every other field kept;
+- inline, with a command that already names the enforcer with a key of the
+  caller's choosing: rewrapped with the container's own key.
+Each exec'd process has our filter (Seccomp 2; setns(-1) gives EPERM where
+the kernel alone says EBADF; chroot EPERM), NoNewPrivs 1, Landlock (/etc and
+a mode-0777 /srv give EACCES, /tmp is writable) and its user, groups, cwd
+and env unchanged.
+Once the container's plan directory is removed, an exec (inline or
+--process) is refused: the shim exits 1 with a message and a host-log event,
+and nothing ran. An exec into a container not started through the shim passes
+through unchanged (no filter, /etc writable; the process file untouched),
+which also shows the checks above can fail."""
+import json
+import os
+import shutil
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import oshtest as t  # noqa: E402
+import oshattack as a  # noqa: E402
+
+t.need_root_and("runc", "busybox")
+
+PREFIX = ["/.oci-sandbox/oci-sandbox-hook", "exec", "--plan", "/.oci-sandbox/plan", "--key"]
+
+
+def probe(tag):
+    """The probe's checks, with files of this exec's own (an earlier exec's
+    file, owned by root, would refuse uid 1000 by its permission bits)."""
+    return ["/bin/osh-probe", "status", "setns_badfd", "chroot", "write:/etc/osh-" + tag,
+            "write:/tmp/osh-" + tag, "write:/srv/osh-" + tag, "ids", "cwd", "env:OSH_VAR"]
+
+
+def confined(res, label, tag):
+    t.check(res.get("Seccomp") == "2", label + ": Seccomp: 2")
+    t.check(res.get("NoNewPrivs") == "1", label + ": NoNewPrivs: 1")
+    t.check(res.get("setns_badfd") == "EPERM", label + ": setns(-1) gives EPERM (our filter; got %s)"
+            % res.get("setns_badfd"))
+    t.check(res.get("chroot") == "EPERM", label + ": chroot gives EPERM")
+    t.check(res.get("write:/etc/osh-" + tag) == "EACCES", label + ": writing /etc gives EACCES")
+    t.check(res.get("write:/srv/osh-" + tag) == "EACCES",
+            label + ": writing /srv (mode 0777, not in the policy) gives EACCES")
+    t.check(res.get("write:/tmp/osh-" + tag) == "OK", label + ": writing /tmp works")
+
+
+def identity(res, label, uid, gid, groups, cwd, env):
+    got = (res.get("uid"), res.get("gid"), res.get("groups"), res.get("cwd"), res.get("env:OSH_VAR"))
+    t.check(got == (uid, gid, groups, cwd, env),
+            label + ": uid, gid, groups, cwd, env unchanged: %s (want %s)" % (got, (uid, gid, groups, cwd, env)))
+
+
+def image(rootfs):
+    srv = os.path.join(rootfs, "srv")
+    os.makedirs(srv)
+    os.chmod(srv, 0o777)
+
+
+def spec_env(cfg):
+    cfg["process"]["env"].append("OSH_VAR=from-spec")
+
+
+def process_json(path, uid, gid, extra_gids, args, cwd, env):
+    """A process.json as containerd's shim writes it for `exec`."""
+    p = {"terminal": False, "user": {"uid": uid, "gid": gid}, "args": args,
+         "env": ["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "OSH_VAR=" + env],
+         "cwd": cwd,
+         "capabilities": {k: ["CAP_AUDIT_WRITE", "CAP_KILL", "CAP_NET_BIND_SERVICE"]
+                          for k in ("bounding", "effective", "permitted")},
+         "rlimits": [{"type": "RLIMIT_NOFILE", "hard": 1024, "soft": 1024}],
+         "noNewPrivileges": False}
+    if extra_gids:
+        p["user"]["additionalGids"] = extra_gids
+    with open(path, "w") as f:
+        json.dump(p, f)
+    return p
+
+
+def edit_key(bundle):
+    args = t.read_config(bundle)["process"]["args"]
+    return args[args.index("--key") + 1] if "--key" in args else None
+
+
+def ours(w, rt):
+    c = a.Case(w, "exec-" + rt, ["/bin/sleep", "300"], runtime=rt, edit_config=spec_env, edit_rootfs=image)
+    r = c.start_detached()
+    t.check(r.returncode == 0, c.tag + ": `runtime run -d` started the container")
+    key = edit_key(c.bundle)
+    try:
+        r = c.shim("exec", c.cid, *probe("root"))
+        res = t.results(r.stdout)
+        t.check(r.returncode == 0, c.tag + " inline root: exit 0")
+        confined(res, c.tag + " inline root", "root")
+        identity(res, c.tag + " inline root", "0", "0", "", "/", "from-spec")
+
+        r = c.shim("exec", "--user", "1000:1000", "--cwd", "/tmp", "--env", "OSH_VAR=inline",
+                   c.cid, *probe("u1000"))
+        res = t.results(r.stdout)
+        t.check(r.returncode == 0, c.tag + " inline uid 1000: exit 0")
+        confined(res, c.tag + " inline uid 1000", "u1000")
+        identity(res, c.tag + " inline uid 1000", "1000", "1000", "", "/tmp", "inline")
+
+        for tag, uid, gid, extra in (("proc-root", 0, 0, None), ("proc-u1000", 1000, 1000, [10, 20])):
+            pj = os.path.join(c.sub, tag + ".json")
+            before = process_json(pj, uid, gid, extra, probe(tag), "/tmp", tag)
+            r = c.shim("exec", "--process", pj, c.cid)
+            res = t.results(r.stdout)
+            label = c.tag + " --process " + tag
+            t.check(r.returncode == 0, label + ": exit 0")
+            confined(res, label, tag)
+            identity(res, label, str(uid), str(gid), ",".join(str(g) for g in extra or []), "/tmp", tag)
+            with open(pj) as f:
+                after = json.load(f)
+            want = dict(before, args=PREFIX + [key, "--"] + before["args"])
+            t.check(after == want,
+                    label + ": the process file got the enforcer (the container's key) in front of args, "
+                    "every other field kept")
+
+        # A command that already names the enforcer, with a key of its own.
+        r = c.shim("exec", c.cid, *(PREFIX + ["0" * 32, "--"] + probe("prewrapped")))
+        res = t.results(r.stdout)
+        t.check(r.returncode == 0, c.tag + " pre-wrapped: exit 0 (rewrapped with the container's key)")
+        confined(res, c.tag + " pre-wrapped", "prewrapped")
+
+        # The plan directory goes: every exec is refused, nothing runs.
+        shutil.rmtree(c.plan_dir())
+        since = a.host_log_size()
+        ran = os.path.join(c.rootfs, "tmp", "osh-exec-ran")
+        r = c.shim("exec", c.cid, "/bin/sh", "-c", "echo %s; touch /tmp/osh-exec-ran" % a.RAN)
+        msg = ("oci-sandbox-runtime: exec %s: the plan of the container (/run/oci-sandbox/%s/plan.json) "
+               "is not there" % (c.cid, c.cid))
+        t.check(r.returncode == 1 and r.stderr.startswith(msg) and
+                r.stderr.rstrip().endswith("refusing to run a process in it unconfined"),
+                c.tag + " no plan, inline: the shim exits 1: " + msg + "...")
+        t.check(a.RAN not in r.stdout and not os.path.exists(ran), c.tag + " no plan, inline: nothing ran")
+        ev = a.events_of(a.host_log_events(c.cid, since), component="runtime", decision="abort")
+        t.check(len(ev) == 1 and "refusing to run a process in it unconfined" in ev[0]["message"],
+                c.tag + " no plan: the host log has the shim's abort event")
+        pj = os.path.join(c.sub, "noplan.json")
+        process_json(pj, 0, 0, None, ["/bin/sh", "-c", "touch /tmp/osh-exec-ran"], "/", "x")
+        with open(pj) as f:
+            text = f.read()
+        r = c.shim("exec", "--process", pj, c.cid)
+        with open(pj) as f:
+            t.check(r.returncode == 1 and r.stderr.startswith(msg) and f.read() == text,
+                    c.tag + " no plan, --process: refused (exit 1), the file unchanged")
+        t.check(not os.path.exists(ran), c.tag + " no plan, --process: nothing ran")
+    finally:
+        c.delete()
+
+
+def not_ours(w, rt):
+    """Started by the runtime itself: exec passes through unchanged."""
+    c = a.Case(w, "plain-" + rt, ["/bin/sleep", "300"], runtime=rt, edit_config=spec_env, edit_rootfs=image)
+    r = c.start_detached_unconfined()
+    t.check(r.returncode == 0, c.tag + ": started by %s directly (no spec edit)" % rt)
+    try:
+        r = c.shim("exec", c.cid, *probe("plain"))
+        res = t.results(r.stdout)
+        t.check(r.returncode == 0 and res.get("Seccomp") == "0" and res.get("setns_badfd") == "EBADF",
+                c.tag + ": inline exec passes through: no filter (Seccomp 0, setns(-1) EBADF)")
+        t.check(res.get("write:/etc/osh-plain") == "OK" and res.get("write:/srv/osh-plain") == "OK",
+                c.tag + ": and no Landlock (/etc and /srv writable)")
+        pj = os.path.join(c.sub, "plain.json")
+        process_json(pj, 1000, 1000, None, probe("plain-u1000"), "/tmp", "x")
+        with open(pj) as f:
+            text = f.read()
+        r = c.shim("exec", "--process", pj, c.cid)
+        res = t.results(r.stdout)
+        with open(pj) as f:
+            t.check(r.returncode == 0 and res.get("Seccomp") == "0" and f.read() == text,
+                    c.tag + ": --process exec passes through, the file untouched")
+        t.check(res.get("write:/srv/osh-plain-u1000") == "OK",
+                c.tag + ": uid 1000 writes the mode-0777 /srv there (what Landlock denies in ours)")
+    finally:
+        c.delete()
+
+
+with t.Workdir() as w:
+    for rt in a.RUNTIMES:
+        ours(w, rt)
+        not_ours(w, rt)
+
+t.finish()

@@ -1,0 +1,261 @@
+#!/usr/bin/env python3
+"""Attack: an image's symlinks must never widen a right.
+
+Each hostile image puts a symlink where a rule's path goes (policy, baseline,
+workdir, GPU node), absolute and ../-relative, and runs through the shim
+under runc (and crun for the main forms):
+- strict (the default): the hook refuses with a landlock_path event naming
+  the link and its target; the runtime fails and no workload runs;
+- landlock_path: warn: the container runs, the linked path stays denied
+  (EACCES writing through it; /etc, /bin and the root stay EACCES), and the
+  final status, in the hook's planned event and in the container's stderr
+  (summary line and the enforcer's final event, at log level info), is
+  partially_enforced naming the dropped rule.
+A workdir that resolves to / or into a system tree gets no rule at all (the
+container runs fully enforced; writing there is EACCES); one that resolves
+to an ordinary directory gets its rule on the target.
+A Debian-style merged-usr image (/bin -> usr/bin, /lib -> usr/lib, /lib64 ->
+usr/lib64, /sbin -> usr/sbin, busybox in /usr/bin) runs fully enforced
+under the default policy."""
+import os
+import shutil
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import oshtest as t  # noqa: E402
+import oshattack as a  # noqa: E402
+import oshdrive as d  # noqa: E402
+
+t.need_root_and("runc", "busybox")
+
+PROBE = ["/bin/osh-probe"] + a.CONFINED
+
+
+def landlock_path_warn(pol):
+    pol["failure"]["kinds"]["landlock_path"] = "warn"
+
+
+def data_rule(pol):
+    pol["filesystem"]["rules"].append(
+        {"path": "/data", "access": ["read_file", "read_dir", "write_file", "truncate"]})
+
+
+def baseline_only(pol):
+    """The baseline adds /usr, /lib, ... itself: the policy lists none."""
+    pol["filesystem"]["read_only"] = ["/proc"]
+    pol["filesystem"]["read_write"] = []
+
+
+def both(*edits):
+    def edit(x):
+        for e in edits:
+            e(x)
+    return edit
+
+
+def link(path, target):
+    return lambda rootfs: a.symlink(rootfs, path, target)
+
+
+def image_dev(cfg):
+    """No /dev tmpfs: the container's /dev is the image's own (where a
+    hostile image can put symlinks; the runtime still makes the spec's
+    devices there)."""
+    cfg["mounts"] = [m for m in cfg["mounts"] if m["destination"] not in ("/dev", "/dev/shm")]
+
+
+def refused(c, o, origin_rule, link_text, target):
+    """Strict: refused at create with a landlock_path event whose message
+    names the rule, the link and the target."""
+    tag = c.tag
+    t.check(o.rc == a.HOOK_REFUSED[c.runtime], tag + ": the runtime fails (exit %d)" % o.rc)
+    t.check("NoNewPrivs" not in o.stdout, tag + ": no workload ran")
+    ev = a.events_of(o.events, kind="landlock_path", decision="abort", mode="strict")
+    want = "the image's symlink %s -> %s to %s," % (origin_rule.split(" on ")[1], link_text, target)
+    t.check(len(ev) == 1 and ev[0]["message"].startswith(origin_rule) and want in ev[0]["message"],
+            tag + ": the hook logged landlock_path (strict) abort: %r ... %r" % (origin_rule, want))
+    t.check(not a.events_of(o.events, decision="planned"), tag + ": no plan was written")
+    if c.runtime == "runc":  # crun drops hook stderr
+        t.check("landlock_path (strict)" in o.stderr and want in o.stderr,
+                tag + ": the runtime's error carries the hook's message")
+    t.check(t.plan_dir_gone(c.cid), tag + ": nothing left in /run/oci-sandbox")
+
+
+def degraded(c, o, rule_path, denied, tmp="OK"):
+    """warn: runs; every path in `denied` gives EACCES; the final status is
+    partially_enforced naming the rule on `rule_path`, in the hook's log
+    and in the container's stderr."""
+    tag = c.tag
+    t.check(o.rc == 0, tag + ": the container runs (exit %d)" % o.rc)
+    a.check_confined(o.res, tag, tmp=tmp)
+    for p in denied:
+        t.check(o.res.get("write:" + p) == "EACCES",
+                tag + ": writing %s gives EACCES (got %s)" % (p, o.res.get("write:" + p)))
+    lost = "the Landlock rule on %s (that path stays denied)" % rule_path
+    ev = a.events_of(o.events, kind="landlock_path", decision="continue", mode="warn")
+    t.check(len(ev) == 1 and ev[0].get("not_enforced") == lost,
+            tag + ": the hook logged landlock_path (warn) continue: " + lost)
+    p = a.planned(o.events)
+    t.check(p.get("status") == "partially_enforced" and p.get("dropped", "").startswith(lost),
+            tag + ": the planned event says partially_enforced, dropped " + lost)
+    fin = a.final_exec_event(o.stderr)
+    t.check(fin.get("status") == "partially_enforced" and lost in fin.get("dropped", ""),
+            tag + ": the enforcer's final event (stderr, level info) says partially_enforced, " + lost)
+    s = a.summary_line(o.stderr)
+    t.check(s.startswith(a.SUMMARY + "partially_enforced; not enforced: " + lost),
+            tag + ": the stderr summary names the dropped rule")
+
+
+def fully_enforced(c, o):
+    tag = c.tag
+    t.check(o.rc == 0, tag + ": the container runs (exit %d)" % o.rc)
+    a.check_confined(o.res, tag)
+    p = a.planned(o.events)
+    t.check(p.get("status") == "fully_enforced" and p.get("dropped") == "",
+            tag + ": the planned event says fully_enforced")
+    t.check(a.summary_line(o.stderr) == "" and a.final_exec_event(o.stderr) == {},
+            tag + ": the container's stderr has no degradation line")
+
+
+def merged_usr(rootfs):
+    """Debian's layout: /bin, /sbin, /lib, /lib64 are links into /usr, whose
+    directories hold what the image had there (busybox and its applets, the
+    probe, a sanitizer build's libraries)."""
+    for name in ("bin", "sbin", "lib", "lib64"):
+        src = os.path.join(rootfs, name)
+        dst = os.path.join(rootfs, "usr", name)
+        os.makedirs(dst, exist_ok=True)
+        for entry in os.listdir(src):
+            os.rename(os.path.join(src, entry), os.path.join(dst, entry))
+        os.rmdir(src)
+        os.symlink("usr/" + name, src)
+
+
+with t.Workdir() as w:
+    n = [0]
+
+    def case(tag, args=PROBE, **kw):
+        n[0] += 1
+        c = a.Case(w, "%s-%d" % (tag, n[0]), args, **kw)
+        return c, c.run()
+
+    # /tmp -> / and /tmp -> ../.. (the policy's read_write /tmp): under runc
+    # and crun, strict and warn. Under warn, /tmp, the root, /etc and /bin
+    # stay denied.
+    for rt in a.RUNTIMES:
+        for text in ("/", "../.."):
+            c, o = case("tmp-" + rt, runtime=rt, edit_rootfs=link("/tmp", text))
+            refused(c, o, "policy read_write rule on /tmp", text, "/")
+            c, o = case("tmp-warn-" + rt, runtime=rt, edit_rootfs=link("/tmp", text),
+                        edit_policy=landlock_path_warn,
+                        args=PROBE + ["write:/tmp/x", "write:/osh-x", "write:/bin/osh-x"])
+            degraded(c, o, "/tmp", ["/tmp/x", "/osh-x", "/bin/osh-x", "/etc/osh-denied"], tmp="EACCES")
+
+    # /data -> /etc under a policy rule giving /data write_file: refused;
+    # under warn, writing /etc through /data is EACCES.
+    c, o = case("data-etc", edit_rootfs=link("/data", "/etc"), edit_policy=data_rule,
+                args=PROBE + ["write:/data/passwd"])
+    refused(c, o, "policy rules[0] rule on /data", "/etc", "/etc")
+    c, o = case("data-etc-warn", edit_rootfs=link("/data", "/etc"),
+                edit_policy=both(data_rule, landlock_path_warn), args=PROBE + ["write:/data/passwd"])
+    degraded(c, o, "/data", ["/data/passwd", "/etc/osh-denied"])
+    c, o = case("data-etc-rel", edit_rootfs=link("/data", "../etc"), edit_policy=data_rule)
+    refused(c, o, "policy rules[0] rule on /data", "../etc", "/etc")
+
+    # A link to / at every read-only path, as the policy lists them and as
+    # the baseline adds them (a policy that lists none). The probe is also
+    # at / so that /bin -> / still finds it.
+    def at_root_too(rootfs):
+        shutil.copy2(os.environ["OSH_PROBE"], os.path.join(rootfs, "osh-probe"))
+
+    for path in ("/usr", "/lib", "/lib64", "/bin", "/sbin", "/etc"):
+        for origin, edit in (("policy read_only", None), ("baseline", baseline_only)):
+            c, o = case("ro" + path.replace("/", "-"), args=["/osh-probe", "status"], edit_policy=edit,
+                        edit_rootfs=both(at_root_too, link(path, "/")))
+            refused(c, o, "%s rule on %s" % (origin, path), "/", "/")
+
+    # /dev/shm (baseline read-write) in an image whose /dev is its own, and
+    # /tmp as the baseline adds it.
+    for text in ("/", ".."):
+        c, o = case("devshm", edit_config=image_dev, edit_rootfs=link("/dev/shm", text))
+        refused(c, o, "baseline rule on /dev/shm", text, "/")
+    c, o = case("tmp-baseline", edit_policy=baseline_only, edit_rootfs=link("/tmp", "/"))
+    refused(c, o, "baseline rule on /tmp", "/", "/")
+
+    # A GPU node (fake NVIDIA devices) that the image made a symlink to
+    # /etc/passwd, and a GPU path (/run/nvidia-persistenced) linked to /.
+    c, o = case("gpu-node", gpu=True, edit_config=image_dev, edit_rootfs=link("/dev/nvidia0", "/etc/passwd"))
+    refused(c, o, "gpu nvidia rule on /dev/nvidia0", "/etc/passwd", "/etc/passwd")
+    c, o = case("gpu-node-warn", gpu=True, edit_config=image_dev, edit_policy=landlock_path_warn,
+                edit_rootfs=link("/dev/nvidia0", "/etc/passwd"),
+                args=PROBE + ["open:/dev/nvidia0", "write:/etc/passwd", "open:/dev/nvidiactl"])
+    degraded(c, o, "/dev/nvidia0", ["/etc/passwd"])
+    t.check(o.res.get("open:/dev/nvidia0") == "EACCES",
+            c.tag + ": opening /dev/nvidia0 (-> /etc/passwd) read-write gives EACCES")
+    t.check(o.res.get("open:/dev/nvidiactl") == "ENXIO",
+            c.tag + ": the real node /dev/nvidiactl keeps its rule (ENXIO: no driver)")
+
+    def persistenced_link(rootfs):
+        os.makedirs(os.path.join(rootfs, "run"), exist_ok=True)
+        a.symlink(rootfs, "/run/nvidia-persistenced", "/")
+    c, o = case("gpu-path", gpu=True, edit_rootfs=persistenced_link)
+    refused(c, o, "gpu nvidia rule on /run/nvidia-persistenced", "/", "/")
+
+    # The workdir: judged by what it resolves to. / (absolute and relative
+    # links) and /etc get no rule: the container runs fully enforced and
+    # cannot write there. The effective policy says why.
+    def cwd(p):
+        def edit(cfg):
+            cfg["process"]["cwd"] = p
+        return edit
+
+    def in_w(rootfs):
+        os.makedirs(os.path.join(rootfs, "w"), exist_ok=True)
+
+    for tag, where, target, edit in (
+            ("workdir-abs", "/app", "/", link("/app", "/")),
+            ("workdir-rel", "/w/app", "/", both(in_w, link("/w/app", "../.."))),
+            ("workdir-etc", "/app", "/etc", link("/app", "/etc"))):
+        n[0] += 1
+        c = a.Case(w, "%s-%d" % (tag, n[0]), PROBE + ["write:%s/osh-x" % where, "write:/osh-x", "cwd"],
+                   edit_config=cwd(where), edit_rootfs=edit)
+        out = d.via_runc(c.sub, c.bundle, c.rtcfg, c.cid)
+        res = t.results(out.stdout)
+        t.check(out.rc == 0 and out.workload_rc == 0, c.tag + ": the container runs")
+        a.check_confined(res, c.tag)
+        t.check(res.get("cwd") == target, c.tag + ": the workload starts in %s (got %s)" % (target, res.get("cwd")))
+        t.check(res.get("write:%s/osh-x" % where) == "EACCES" and res.get("write:/osh-x") == "EACCES",
+                c.tag + ": writing in the workdir (%s) and in / gives EACCES" % where)
+        t.check(a.planned(out.events).get("status") == "fully_enforced",
+                c.tag + ": fully_enforced (a refused workdir rule drops no protection)")
+        skips = [ch for ch in d.changes_for(out.effective, where) if ch.get("action") == "skipped"]
+        t.check(len(skips) == 1 and ("resolves to %s through the image's symlink" % target) in skips[0]["reason"],
+                c.tag + ": the effective policy records the workdir rule as skipped, naming the link")
+        rights = [r.get("access", []) for r in (out.effective or {}).get("filesystem", [])
+                  if r.get("path") == target]
+        t.check(all("write_file" not in r for r in rights),
+                c.tag + ": nothing grants write_file on " + target + " (%s)" % rights)
+
+    # Control: a workdir link to an ordinary directory gets its rule on the
+    # target (and only there).
+    def app_to_srv(rootfs):
+        os.makedirs(os.path.join(rootfs, "srv", "app"))
+        a.symlink(rootfs, "/app", "/srv/app")
+    c, o = case("workdir-srv", edit_config=cwd("/app"), edit_rootfs=app_to_srv,
+                args=PROBE + ["write:/app/osh-x", "write:/srv/osh-x"])
+    fully_enforced(c, o)
+    t.check(o.res.get("write:/app/osh-x") == "OK", c.tag + ": writing in the workdir (/app -> /srv/app) works")
+    t.check(o.res.get("write:/srv/osh-x") == "EACCES", c.tag + ": its parent /srv stays denied (EACCES)")
+
+    # Merged-usr, under runc and crun: the default policy works unchanged.
+    for rt in a.RUNTIMES:
+        c, o = case("merged-usr-" + rt, runtime=rt, edit_rootfs=merged_usr,
+                    args=PROBE + ["read:/bin/busybox", "write:/usr/bin/osh-x", "write:/bin/osh-x"])
+        t.check(os.path.islink(os.path.join(c.rootfs, "bin")) and
+                os.readlink(os.path.join(c.rootfs, "bin")) == "usr/bin", c.tag + ": /bin is a link to usr/bin")
+        fully_enforced(c, o)
+        t.check(o.res.get("read:/bin/busybox") == "OK", c.tag + ": /bin/busybox (through /bin -> usr/bin) reads")
+        t.check(o.res.get("write:/usr/bin/osh-x") == "EACCES" and o.res.get("write:/bin/osh-x") == "EACCES",
+                c.tag + ": /usr/bin and /bin stay read-only (EACCES)")
+
+t.finish()

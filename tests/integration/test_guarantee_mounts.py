@@ -1,0 +1,233 @@
+#!/usr/bin/env python3
+"""Attack: mounts in the spec must never shadow the enforcer or its plan.
+
+1. Spellings (runc, some under crun): a decoy at /.oci-sandbox/oci-sandbox-hook
+   (or /.oci-sandbox/plan) and a bind of a host directory (holding a fake
+   enforcer and a plan directory) onto /.oci-sandbox, in both orders and in
+   every spelling the runtime would resolve to the same place (//, /./, ..,
+   no leading /, trailing /, "/" itself, below /.oci-sandbox). The shim
+   refuses before the runtime runs: exit 1, "/mounts/N" naming the first
+   offending mount, a host-log event, config.json untouched, no plan
+   directory, nothing ran.
+2. Image symlinks the spec edit cannot see (runc and crun): /sbx ->
+   /.oci-sandbox with a bind at /sbx, /x/y/z -> /.oci-sandbox with a bind at
+   /x/y/z (the host directory's oci-sandbox-hook and plan are symlinks into
+   the image), and an image whose /.oci-sandbox itself is a symlink: the
+   hook's proof in the container's mount namespace refuses them ("the
+   enforcer or its plan is not ours"). Where the decoy is a plain directory
+   (/sbx/plan, /sbx/oci-sandbox-hook, /x/y/z) ours are mounted last, on top:
+   the proof holds and the container runs our enforcer with its own plan
+   (the fake enforcer never runs).
+3. The same image-symlink forms through podman's precreate path (hooks.d,
+   --rootfs), and the plain decoy there (refused by precreate)."""
+import json
+import os
+import resource
+import shutil
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import oshtest as t  # noqa: E402
+import oshattack as a  # noqa: E402
+
+t.need_root_and("runc", "busybox")
+
+WORKLOAD = ["/bin/sh", "-c", "echo %s; /bin/osh-probe status setns_badfd write:/etc/osh-x" % a.RAN]
+FAKE = "osh-fake-enforcer-ran"
+NOT_OURS = "refused: the enforcer or its plan is not ours: "
+
+
+def host_dirs(w):
+    """`plain`: a fake enforcer (a script) and an empty plan directory;
+    `links`: oci-sandbox-hook and plan as symlinks to places in the image."""
+    plain = os.path.join(w, "decoy-plain")
+    os.makedirs(os.path.join(plain, "plan"))
+    with open(os.path.join(plain, "oci-sandbox-hook"), "w") as f:
+        f.write("#!/bin/sh\necho %s\n" % FAKE)
+    os.chmod(os.path.join(plain, "oci-sandbox-hook"), 0o755)
+    links = os.path.join(w, "decoy-links")
+    os.makedirs(links)
+    os.symlink("/evil/plan", os.path.join(links, "plan"))
+    os.symlink("/evil/oci-sandbox-hook", os.path.join(links, "oci-sandbox-hook"))
+    return plain, links
+
+
+def bind(dest, source):
+    return {"destination": dest, "type": "bind", "source": source, "options": ["rbind", "ro"]}
+
+
+def add_mounts(*ms):
+    def edit(cfg):
+        cfg["mounts"].extend(ms)
+    return edit
+
+
+def spelled_refusal(w, plain, rt, tag, mounts, bad):
+    """The shim refuses the spec: `bad` is the index (among `mounts`) of
+    the mount it must name."""
+    c = a.Case(w, tag, WORKLOAD, runtime=rt, edit_config=add_mounts(*mounts))
+    base = len(t.read_config(c.bundle)["mounts"]) - len(mounts)
+    n = base + bad
+    with open(os.path.join(c.bundle, "config.json")) as f:
+        before = f.read()
+    since = a.host_log_size()
+    o = c.run()
+    dest = mounts[bad]["destination"]
+    want = ("oci-sandbox-runtime: run %s: %s/config.json: /mounts/%d: destination %s"
+            % (c.cid, c.bundle, n, json.dumps(dest)))
+    t.check(o.rc == 1 and o.stderr.startswith(want) and "could shadow them, so the container is refused" in o.stderr,
+            tag + ": the shim exits 1: " + want)
+    t.check(a.RAN not in o.stdout and FAKE not in o.stdout, tag + ": nothing ran")
+    with open(os.path.join(c.bundle, "config.json")) as f:
+        t.check(f.read() == before, tag + ": config.json is untouched")
+    t.check(t.plan_dir_gone(c.cid), tag + ": no plan directory")
+    ev = a.events_of(a.host_log_events(c.cid, since), component="runtime", decision="abort")
+    t.check(len(ev) == 1 and "/mounts/%d: destination" % n in ev[0]["message"],
+            tag + ": the host log has the shim's abort event naming /mounts/%d" % n)
+    t.check(o.events == [], tag + ": no hook ran")
+
+
+def proof_refusal(c, o):
+    tag = c.tag
+    t.check(o.rc == a.HOOK_REFUSED[c.runtime], tag + ": the runtime fails (exit %d)" % o.rc)
+    t.check(a.RAN not in o.stdout and FAKE not in o.stdout, tag + ": nothing ran (neither workload nor fake enforcer)")
+    ev = a.events_of(o.events, component="hook", decision="abort")
+    t.check(len(ev) == 1 and ev[0]["message"].startswith(NOT_OURS),
+            tag + ": the hook logged its abort: " + NOT_OURS + "...")
+    if ev:
+        print("  (" + ev[0]["message"] + ")")
+    if c.runtime == "runc":
+        t.check(NOT_OURS in o.stderr, tag + ": the runtime's error carries it")
+    t.check(not a.events_of(o.events, decision="planned"), tag + ": no plan was written")
+    t.check(t.plan_dir_gone(c.cid), tag + ": nothing left in /run/oci-sandbox")
+
+
+def ours_on_top(c, o):
+    tag = c.tag
+    t.check(o.rc == 0 and a.RAN in o.stdout, tag + ": the container runs")
+    t.check(FAKE not in o.stdout, tag + ": the fake enforcer never ran")
+    t.check(o.res.get("Seccomp") == "2" and o.res.get("setns_badfd") == "EPERM" and
+            o.res.get("write:/etc/osh-x") == "EACCES", tag + ": our enforcer applied our plan (filter, Landlock)")
+    t.check(a.planned(o.events).get("status") == "fully_enforced", tag + ": planned, fully_enforced")
+
+
+def image_with(*links):
+    """The image has /.oci-sandbox (so the runtime can resolve through it),
+    /evil with a plan directory and a file, and each (path, target) link."""
+    def edit(rootfs):
+        os.makedirs(os.path.join(rootfs, ".oci-sandbox"), exist_ok=True)
+        os.makedirs(os.path.join(rootfs, "evil", "plan"), exist_ok=True)
+        open(os.path.join(rootfs, "evil", "oci-sandbox-hook"), "w").close()
+        for path, target in links:
+            a.symlink(rootfs, path, target)
+    return edit
+
+
+def podman_cases(w, plain, links):
+    if shutil.which("podman") is None:
+        print("SKIP (part): podman is not installed")
+        return
+
+    def limit(which):
+        hard = resource.getrlimit(which)[1]
+        return 1024 if hard == resource.RLIM_INFINITY else min(hard, 1024)
+
+    pol = t.default_policy()
+    log = os.path.join(w, "podman-hook.log")
+    pol["log"]["path"] = log
+    policy_path = t.write_policy(w, pol, "podman-policy.json")
+    hooks = os.path.join(w, "hooks.d")
+    os.makedirs(hooks)
+    with open(os.path.join(os.environ["OSH_SOURCE_ROOT"], "hooks", "oci-sandbox-precreate.json")) as f:
+        h = json.load(f)
+    h["hook"]["path"] = t.binary()
+    h["hook"]["args"] += ["--hook-arg=--policy", "--hook-arg=" + policy_path]
+    with open(os.path.join(hooks, "oci-sandbox-precreate.json"), "w") as f:
+        json.dump(h, f)
+    nofile, nproc = limit(resource.RLIMIT_NOFILE), limit(resource.RLIMIT_NPROC)
+
+    def podman(tag, rootfs_edit, volume):
+        rootfs = os.path.join(w, "podman-" + tag)
+        t.make_rootfs(rootfs)
+        rootfs_edit(rootfs)
+        name = t.unique_id("podman-" + tag)
+        start = len(t.log_events(log))
+        since = a.host_log_size()
+        try:
+            r = t.run(["podman", "--runtime", "runc", "--cgroup-manager", "cgroupfs", "--hooks-dir", hooks,
+                       "run", "--rm", "--name", name, "--network", "none",
+                       "--ulimit", "nofile=%d:%d" % (nofile, nofile), "--ulimit", "nproc=%d:%d" % (nproc, nproc),
+                       "-v", volume, "--rootfs", rootfs] + WORKLOAD, timeout=180)
+        finally:
+            t.run(["podman", "rm", "-f", "--ignore", name])
+        return r, t.log_events(log)[start:], a.host_log_events(None, since)
+
+    for tag, link in (("podman-xyz", "/x/y/z"), ("podman-sbx", "/sbx")):
+        r, ev, _ = podman(tag + "-links", image_with((link, "/.oci-sandbox")), links + ":" + link)
+        t.check(r.returncode == a.HOOK_REFUSED["podman"] and a.RAN not in r.stdout and FAKE not in r.stdout,
+                tag + " (decoy with links): podman fails (exit %d), nothing ran" % r.returncode)
+        ab = a.events_of(ev, decision="abort")
+        t.check(len(ab) == 1 and ab[0]["message"].startswith(NOT_OURS),
+                tag + " (decoy with links): the hook's proof refused it")
+        t.check(NOT_OURS in r.stderr, tag + " (decoy with links): podman's error carries the hook's message")
+        r, ev, _ = podman(tag + "-plain", image_with((link, "/.oci-sandbox")), plain + ":" + link)
+        res = t.results(r.stdout)
+        t.check(r.returncode == 0 and a.RAN in r.stdout and FAKE not in r.stdout,
+                tag + " (plain decoy): runs, the fake enforcer never ran")
+        t.check(res.get("Seccomp") == "2" and res.get("write:/etc/osh-x") == "EACCES" and
+                a.planned(ev).get("status") == "fully_enforced",
+                tag + " (plain decoy): our enforcer with our plan (Seccomp 2, /etc EACCES)")
+    r, ev, host = podman("podman-decoy", lambda rootfs: None, plain + ":/.oci-sandbox")
+    t.check(r.returncode == a.HOOK_REFUSED["podman"] and a.RAN not in r.stdout and FAKE not in r.stdout and not ev,
+            "podman decoy at /.oci-sandbox: refused by precreate before any hook; nothing ran")
+
+
+with t.Workdir() as w:
+    plain, links = host_dirs(w)
+    hook = "/.oci-sandbox/oci-sandbox-hook"
+    plan = "/.oci-sandbox/plan"
+    spellings = ["/.oci-sandbox", "//.oci-sandbox/", "/.oci-sandbox/", "/.oci-sandbox/./plan",
+                 "/.oci-sandbox/x/../plan", ".oci-sandbox/plan", "/.oci-sandbox/plan/", "/.oci-sandbox//oci-sandbox-hook",
+                 "/x/../.oci-sandbox", "./.oci-sandbox/oci-sandbox-hook/", "/", "//", "/.oci-sandbox/other",
+                 ".oci-sandbox", "/.oci-sandbox/plan/.."]
+    k = 0
+    for s in spellings:
+        for decoy_dest in (hook, plan):
+            decoy = bind(decoy_dest, os.path.join(plain, "oci-sandbox-hook" if decoy_dest == hook else "plan"))
+            shadow = bind(s, plain)
+            k += 1
+            spelled_refusal(w, plain, "runc", "decoy-first-%d" % k, [decoy, shadow], 0)
+            k += 1
+            spelled_refusal(w, plain, "runc", "shadow-first-%d" % k, [shadow, decoy], 0)
+        k += 1
+        spelled_refusal(w, plain, "runc", "alone-%d" % k, [bind("/srv", plain), bind(s, plain)], 1)
+    for s in (("//.oci-sandbox/", "/.oci-sandbox/x/../plan") if "crun" in a.RUNTIMES else ()):
+        k += 1
+        spelled_refusal(w, plain, "crun", "crun-%d" % k,
+                        [bind(hook, os.path.join(plain, "oci-sandbox-hook")), bind(s, plain)], 0)
+
+    # Image symlinks: the proof refuses what would not be ours.
+    for rt in a.RUNTIMES:
+        for tag, link, dest in (("sbx", "/sbx", "/sbx"), ("xyz", "/x/y/z", "/x/y/z")):
+            c = a.Case(w, "%s-links-%s" % (tag, rt), WORKLOAD, runtime=rt,
+                       edit_rootfs=image_with((link, "/.oci-sandbox")), edit_config=add_mounts(bind(dest, links)))
+            proof_refusal(c, c.run())
+        c = a.Case(w, "image-link-" + rt, WORKLOAD, runtime=rt,
+                   edit_rootfs=lambda rootfs: (os.makedirs(os.path.join(rootfs, "sbx-real")),
+                                               a.symlink(rootfs, "/.oci-sandbox", "/sbx-real")))
+        proof_refusal(c, c.run())
+        c = a.Case(w, "image-plan-link-" + rt, WORKLOAD, runtime=rt,
+                   edit_rootfs=image_with(("/.oci-sandbox/plan", "/evil/plan")))
+        proof_refusal(c, c.run())
+        # Plain decoys through image links: ours are mounted last, on top.
+        for tag, link, dest, source in (
+                ("sbx-plan", "/sbx", "/sbx/plan", os.path.join(plain, "plan")),
+                ("sbx-hook", "/sbx", "/sbx/oci-sandbox-hook", os.path.join(plain, "oci-sandbox-hook")),
+                ("xyz-plain", "/x/y/z", "/x/y/z", plain)):
+            c = a.Case(w, "%s-%s" % (tag, rt), WORKLOAD, runtime=rt,
+                       edit_rootfs=image_with((link, "/.oci-sandbox")), edit_config=add_mounts(bind(dest, source)))
+            ours_on_top(c, c.run())
+
+    podman_cases(w, plain, links)
+
+t.finish()

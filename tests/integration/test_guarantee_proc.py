@@ -1,0 +1,120 @@
+#!/usr/bin/env python3
+"""Attack: a GPU container's /proc write must stay within itself.
+
+A GPU container (fake NVIDIA nodes) gets write_file on /proc for CUDA's
+thread names (gpu.proc_access write_file, the default), or all of /proc's
+rights (read_write). Through the shim under runc (and crun), as root with
+`runc spec`'s capabilities and with Docker's default set (CAP_DAC_OVERRIDE
+among them), and as uid 1000:
+- /proc/self/loginuid is pinned by the enforcer to the workload's uid before
+  it starts: writing it gives EPERM (without the pin an unset login uid could
+  be set once, and the host's audit trail would name a user of the
+  container's choosing);
+- /proc/pressure/{cpu,memory,io} (host-wide PSI triggers) open for writing
+  gives EROFS: the spec edit adds /proc/pressure to the read-only paths;
+- a survey of every non-pid file under /proc (skipping /proc/<pid>,
+  /proc/self, /proc/thread-self; symlinks not followed) that has a write bit
+  and opens write-only finds nothing beyond ALLOWED below. (With
+  CAP_DAC_OVERRIDE the read-only seq files, mode 0444, open write-only too:
+  procfs gives them no write handler, so they are counted, not listed.)
+Without a GPU the same writes give EACCES (Landlock: /proc is read-only)."""
+import os
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import oshtest as t  # noqa: E402
+import oshattack as a  # noqa: E402
+
+t.need_root_and("runc", "busybox")
+
+# Non-pid /proc files a confined GPU container may open for writing, each
+# with why that is harmless. A new entry here needs a reason as good.
+ALLOWED = {
+    # runc's and crun's maskedPaths bind /dev/null over these (where the
+    # kernel has them): the file is /dev/null (checked: char 1:3), which the
+    # baseline grants read-write; Landlock rules follow the inode, so the
+    # write lands in /dev/null.
+    "/proc/kcore", "/proc/keys", "/proc/latency_stats", "/proc/timer_list", "/proc/timer_stats",
+    "/proc/sched_debug",
+}
+
+PRESSURE = ["/proc/pressure/cpu", "/proc/pressure/memory", "/proc/pressure/io"]
+PROBE = ["/bin/osh-probe"] + a.CONFINED + ["comm", "loginuid", "put:/proc/self/loginuid:4242"] + \
+    ["wronly:" + p for p in PRESSURE] + ["procsurvey"] + ["rdev:" + p for p in sorted(ALLOWED)]
+DOCKER_CAPS = ["CAP_CHOWN", "CAP_DAC_OVERRIDE", "CAP_FSETID", "CAP_FOWNER", "CAP_MKNOD",
+               "CAP_NET_RAW", "CAP_SETGID", "CAP_SETUID", "CAP_SETFCAP", "CAP_SETPCAP",
+               "CAP_NET_BIND_SERVICE", "CAP_SYS_CHROOT", "CAP_KILL", "CAP_AUDIT_WRITE"]
+
+
+def docker_caps(cfg):
+    for k in ("bounding", "effective", "permitted"):
+        cfg["process"]["capabilities"][k] = list(DOCKER_CAPS)
+
+
+def proc_access(mode):
+    def edit(pol):
+        pol["gpu"]["proc_access"] = mode
+    return edit
+
+
+def run_as_1000(pol):
+    pol["process"]["run_as_user"] = 1000
+    pol["process"]["run_as_group"] = 1000
+
+
+def both(*edits):
+    def edit(x):
+        for e in edits:
+            if e:
+                e(x)
+    return edit
+
+
+def check_proc(c, o, gpu, uid="0"):
+    tag = c.tag
+    res = o.res
+    t.check(o.rc == 0, tag + ": the container runs")
+    t.check(res.get("Seccomp") == "2" and res.get("NoNewPrivs") == "1", tag + ": confined")
+    t.check(res.get("comm") == ("OK" if gpu else "EACCES"),
+            tag + ": renaming another thread gives %s" % ("OK (the GPU's /proc write)" if gpu else "EACCES"))
+    t.check(res.get("loginuid") == uid, tag + ": /proc/self/loginuid is %s (got %s)" % (uid, res.get("loginuid")))
+    want = "EPERM" if gpu else "EACCES"
+    t.check(res.get("put:/proc/self/loginuid:4242") == want,
+            tag + ": writing /proc/self/loginuid gives %s (got %s)" % (want, res.get("put:/proc/self/loginuid:4242")))
+    for p in PRESSURE:
+        if os.path.exists(p):  # the kernel has PSI
+            t.check(res.get("wronly:" + p) == "EROFS",
+                    tag + ": opening %s for writing gives EROFS (got %s)" % (p, res.get("wronly:" + p)))
+    found = [p for p in res.get("procsurvey", "?").split(",") if p and p != "none"]
+    t.check(int(res.get("procsurvey_checked", "0")) > 100, tag + ": the survey looked at %s files"
+            % res.get("procsurvey_checked"))
+    extra = sorted(set(found) - ALLOWED)
+    t.check(not extra, tag + ": the /proc survey finds no writable file beyond the allow-list (extra: %s)" % extra)
+    for p in found:
+        if p in ALLOWED:
+            t.check(res.get("rdev:" + p) == "1:3", tag + ": %s, found writable, is /dev/null (1:3)" % p)
+    print("  survey: %s; %s opened without a write bit" % (found, res.get("procsurvey_nowbits")))
+
+
+with t.Workdir() as w:
+    n = [0]
+
+    def case(tag, **kw):
+        n[0] += 1
+        c = a.Case(w, "%s-%d" % (tag, n[0]), PROBE, **kw)
+        return c, c.run()
+
+    for mode in ("write_file", "read_write"):
+        for caps_tag, caps in (("spec-caps", None), ("docker-caps", docker_caps)):
+            c, o = case("gpu-%s-%s" % (mode, caps_tag), gpu=True, edit_policy=proc_access(mode), edit_config=caps)
+            check_proc(c, o, gpu=True)
+    if "crun" in a.RUNTIMES:
+        c, o = case("gpu-crun", runtime="crun", gpu=True, edit_config=docker_caps)
+        check_proc(c, o, gpu=True)
+    c, o = case("gpu-uid1000", gpu=True, edit_policy=both(proc_access("read_write"), run_as_1000),
+                edit_config=docker_caps)
+    check_proc(c, o, gpu=True, uid="1000")
+    c, o = case("no-gpu", edit_config=docker_caps)
+    check_proc(c, o, gpu=False)
+
+t.finish()
