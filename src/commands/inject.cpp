@@ -6,6 +6,7 @@
 #include <iostream>
 
 #include "commands/commands.hpp"
+#include "report/event.hpp"
 #include "specedit/prepare.hpp"
 
 namespace osh::commands {
@@ -26,6 +27,7 @@ void add_inject(CLI::App& app, int& exit_code) {
     cmd->callback([&exit_code, bundle, id, hook_binary, hook_args] {
         auto fail_with = [&](const Error& e) {
             std::cerr << "oci-sandbox-hook inject: " << e.what() << "\n";
+            report::log_refusal("inject", *id, e.what());
             exit_code = 1;
         };
         auto setup = specedit::edit_setup(*hook_binary, *hook_args);

@@ -10,6 +10,7 @@
 #include <iostream>
 
 #include "commands/commands.hpp"
+#include "report/event.hpp"
 #include "specedit/prepare.hpp"
 #include "util/file.hpp"
 #include "util/userns.hpp"
@@ -28,6 +29,7 @@ void add_precreate(CLI::App& app, int& exit_code) {
     cmd->callback([&exit_code, hook_binary, hook_args] {
         auto fail_with = [&](const Error& e) {
             std::cerr << "oci-sandbox-hook precreate: " << e.what() << "\n";
+            report::log_refusal("precreate", "", e.what());
             exit_code = 1;
         };
         auto setup = specedit::edit_setup(*hook_binary, *hook_args);

@@ -28,13 +28,7 @@ namespace {
 // drop stderr).
 int shim_fail(const std::string& what, const std::string& id = "") {
     std::cerr << "oci-sandbox-runtime: " << what << "\n";
-    report::Event e;
-    e.level = report::Level::error;
-    e.component = "runtime";
-    e.container_id = id;
-    e.decision = "abort";
-    e.message = what;
-    (void)report::Log(report::kDefaultLogPath).append(e);
+    report::log_refusal("runtime", id, what);
     return 1;
 }
 

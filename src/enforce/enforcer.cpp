@@ -123,7 +123,10 @@ void Enforcer::skip_step(Kind k, const std::string& lost) {
     report::Event e = report::failure_event(j, lost + ": not attempted (failure mode skip)", lost);
     stamp(e);
     record(std::move(e));
-    dropped_.push_back(lost + " (skipped)");
+    // The hook already named the same skip in the plan: one entry, not two.
+    const bool named = std::any_of(plan_.degraded.begin(), plan_.degraded.end(),
+                                   [k](const plan::Degradation& d) { return d.kind == k; });
+    if (!named) dropped_.push_back(lost + " (skipped)");
 }
 
 void Enforcer::open_exec_log() {

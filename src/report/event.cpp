@@ -113,4 +113,15 @@ Event failure_event(const failure::Judgement& j, const std::string& message,
     return e;
 }
 
+void log_refusal(std::string_view component, std::string_view container_id,
+                 const std::string& message) {
+    Event e;
+    e.level = Level::error;
+    e.component = std::string(component);
+    e.container_id = std::string(container_id);
+    e.decision = "abort";
+    e.message = message;
+    (void)Log(kDefaultLogPath).append(e);
+}
+
 }  // namespace osh::report

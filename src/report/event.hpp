@@ -37,6 +37,12 @@ struct Event {
 Event failure_event(const failure::Judgement& j, const std::string& message,
                     const std::string& lost, int err = 0);
 
+// A spec edit's refusal (shim, precreate, inject) recorded in the default
+// log as well as said on stderr: engines may drop their stderr (podman drops
+// a precreate hook's). `component` is "runtime", "precreate" or "inject".
+void log_refusal(std::string_view component, std::string_view container_id,
+                 const std::string& message);
+
 // One JSON line (no trailing newline), with an RFC 3339 UTC timestamp.
 std::string to_json_line(const Event& e);
 

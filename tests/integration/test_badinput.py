@@ -102,13 +102,16 @@ def dir_snapshot(path):
 
 class NothingCreated:
     """Around one bad-input call: no new /run/oci-sandbox entry, the bundle
-    (when there is one) unchanged, no line in the default log, except, with
-    `shim_error`, the shim's own record of its refusal there (it logs every
-    failure before the next runtime runs: the engine may drop its stderr),
-    which must name the input (`shim_error` is a part of the message)."""
+    (when there is one) unchanged, no line in the default log, except, for a
+    spec edit (`shim_error` for the shim, or `edit_error` with the component
+    for precreate and inject), its own record of its refusal there (it logs
+    every refusal: the engine may drop its stderr, as podman drops a
+    precreate hook's), which must name the input (a part of the message)."""
 
-    def __init__(self, label, bundle=None, shim_error=None):
-        self.label, self.bundle, self.shim_error = label, bundle, shim_error
+    def __init__(self, label, bundle=None, shim_error=None, edit_error=None, component="runtime"):
+        self.label, self.bundle = label, bundle
+        self.shim_error = shim_error if shim_error is not None else edit_error
+        self.component = component if edit_error is not None else "runtime"
 
     def __enter__(self):
         self.run_root = d.run_root_entries()
@@ -127,11 +130,11 @@ class NothingCreated:
         if self.shim_error is None:
             t.check(not lines, self.label + ": no line in " + DEFAULT_LOG + " (found %s)" % lines)
         else:
-            t.check(len(lines) == 1 and lines[0].get("component") == "runtime"
+            t.check(len(lines) == 1 and lines[0].get("component") == self.component
                     and lines[0].get("decision") == "abort" and lines[0].get("level") == "error"
                     and self.shim_error in lines[0].get("message", ""),
-                    self.label + ": the only line in " + DEFAULT_LOG + " is the shim's abort naming "
-                    + repr(self.shim_error[:80]) + " (found %s)" % lines)
+                    self.label + ": the only line in " + DEFAULT_LOG + " is the " + self.component
+                    + " abort naming " + repr(self.shim_error[:80]) + " (found %s)" % lines)
         return False
 
 
@@ -215,7 +218,7 @@ with t.Workdir() as w:
         with NothingCreated("shim id " + label, bundle, shim_error=needle):
             r, dt = shim(bundle, bad, rtcfg)
             refused("shim id " + label, r, dt, "oci-sandbox-runtime", "container id", needle)
-        with NothingCreated("inject id " + label, bundle):
+        with NothingCreated("inject id " + label, bundle, edit_error=needle, component="inject"):
             r, dt = inject(bundle, bad, policy_path)
             refused("inject id " + label, r, dt, "container id", needle)
     # A 10 KB id is quoted only in part.
@@ -238,7 +241,7 @@ with t.Workdir() as w:
         with NothingCreated("shim bundle " + label, shim_error=b + "/config.json"):
             r, dt = shim(b, cid, rtcfg)
             refused("shim bundle " + label, r, dt, "oci-sandbox-runtime", b + "/config.json")
-        with NothingCreated("inject bundle " + label):
+        with NothingCreated("inject bundle " + label, edit_error=b + "/config.json", component="inject"):
             r, dt = inject(b, cid, policy_path)
             refused("inject bundle " + label, r, dt, b + "/config.json")
         t.check(not os.path.exists(missing), "bundle " + label + ": the missing bundle was not created")
@@ -253,7 +256,8 @@ with t.Workdir() as w:
                             ("shim", lambda: shim(cbundle, cid, crt)),
                             ("inject", lambda: inject(cbundle, cid, cpol))):
             with NothingCreated(entry + " config " + label, cbundle,
-                                shim_error=cfg if entry == "shim" else None):
+                                edit_error=cfg if entry != "hook" else None,
+                                component="runtime" if entry == "shim" else entry):
                 r, dt = call()
                 refused(entry + " config " + label, r, dt, cfg, needle)
         if os.path.islink(cfg):
@@ -306,12 +310,12 @@ with t.Workdir() as w:
     with NothingCreated("hook plan mount ..", cbundle):
         r, dt = hook(cpol, d.state_json(cid, cbundle))
         refused("hook plan mount ..", r, dt, "/run/oci-sandbox/../../etc")
-    with NothingCreated("precreate plan mount .."):
+    with NothingCreated("precreate plan mount ..", edit_error=mount_n, component="precreate"):
         r, dt = timed_run([t.binary(), "precreate"], stdin_bytes=json.dumps(cfg).encode())
         refused("precreate plan mount ..", r, dt, mount_n, "/.oci-sandbox/plan", "could shadow")
         t.check(r is not None and r.stdout == "", "precreate plan mount ..: no spec on stdout")
     cid = d.unique_id("badinput-mount-inject")
-    with NothingCreated("inject plan mount ..", cbundle):
+    with NothingCreated("inject plan mount ..", cbundle, edit_error=mount_n, component="inject"):
         r, dt = inject(cbundle, cid, cpol)
         refused("inject plan mount ..", r, dt, cbundle + "/config.json", mount_n, "could shadow")
     with open(os.path.join(cbundle, "config.json"), "rb") as f:
@@ -341,7 +345,7 @@ with t.Workdir() as w:
         refused("hook bundle relative", r, dt, "/bundle", "expected an absolute path")
 
     # --- precreate: a 100 MB spec on stdin --------------------------------
-    with NothingCreated("precreate 100 MB stdin"):
+    with NothingCreated("precreate 100 MB stdin", edit_error="larger than", component="precreate"):
         r, dt = timed_run([t.binary(), "precreate"], stdin_bytes=b" " * (100 << 20))
         refused("precreate 100 MB stdin", r, dt, "spec on stdin", "larger than")
 
