@@ -158,11 +158,13 @@ unsigned long long process_start_time(int pid) {
     auto text = file::read_fd(fd.get(), path, 4096);
     if (!text) return 0;
     // "pid (comm) state ppid ...": comm may hold spaces and ')', so count
-    // fields after the last ')'. starttime is field 22.
+    // fields after the last ')'. starttime is field 22; the space after ')'
+    // comes before field 3. (Field 23, vsize, changes when the process
+    // execs or maps memory: it never identifies the process.)
     size_t rp = text->rfind(')');
     if (rp == std::string::npos) return 0;
     const char* p = text->c_str() + rp + 1;
-    for (int field = 2; field < 22; ++field) {
+    for (int field = 3; field < 22; ++field) {
         p = std::strchr(p + 1, ' ');
         if (!p) return 0;
     }

@@ -4,6 +4,7 @@
 #include <doctest/doctest.h>
 
 #include <fcntl.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
@@ -12,7 +13,10 @@
 #include <ctime>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
+#include <sstream>
 #include <string>
+#include <vector>
 
 #include "hook/hook.hpp"
 #include "plan/plan_dir.hpp"
@@ -201,6 +205,24 @@ TEST_CASE("plan directory: an unused one is removed on delete, a planned one sta
 
     CHECK_FALSE(plan::remove_unused_plan_dir("../run", run_root));
     CHECK(fs::exists(run_root));
+}
+
+TEST_CASE("plan directory: an owner's start time is /proc/PID/stat field 22, stable while it runs") {
+    // Field 22 read independently: the fields after the last ')' start at 3.
+    std::ifstream in("/proc/self/stat");
+    std::string stat((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    std::istringstream rest(stat.substr(stat.rfind(')') + 1));
+    std::vector<std::string> fields;
+    for (std::string f; rest >> f;) fields.push_back(f);
+    REQUIRE(fields.size() > 20);
+    const unsigned long long before = plan::process_start_time(::getpid());
+    CHECK(before == std::stoull(fields[22 - 3]));
+    // A container's init maps memory and execs (runc init, the enforcer, the
+    // workload): its vsize changes, its start time does not.
+    void* big = ::mmap(nullptr, 64u << 20, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    REQUIRE(big != MAP_FAILED);
+    CHECK(plan::process_start_time(::getpid()) == before);
+    ::munmap(big, 64u << 20);
 }
 
 TEST_CASE("plan directory: orphans are swept, never one in use") {
