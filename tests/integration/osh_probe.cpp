@@ -6,9 +6,13 @@
 //   comm          rename ANOTHER thread (pthread_setname_np writes
 //                 /proc/self/task/<tid>/comm, what CUDA does at init)
 //   chroot        chroot("/") (denied by the default seccomp profile)
-//   status        the NoNewPrivs and Seccomp lines of /proc/self/status
+//   syslog        klogctl(SYSLOG_ACTION_SIZE_BUFFER) (denied by the default
+//                 seccomp profile; allowed by gVisor's own kernel)
+//   status        the NoNewPrivs, Seccomp and Seccomp_filters lines of
+//                 /proc/self/status
 #include <fcntl.h>
 #include <pthread.h>
+#include <sys/klog.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -50,6 +54,7 @@ int check(const std::string& c) {
         return pthread_setname_np(t, "osh-renamed");  // returns the errno
     }
     if (c == "chroot") return chroot("/") == 0 ? 0 : errno;
+    if (c == "syslog") return klogctl(10, nullptr, 0) >= 0 ? 0 : errno;
     return EINVAL;
 }
 
@@ -66,7 +71,8 @@ int main(int argc, char** argv) {
             }
             char line[256];
             while (fgets(line, sizeof line, f))
-                if (!strncmp(line, "NoNewPrivs:", 11) || !strncmp(line, "Seccomp:", 8)) {
+                if (!strncmp(line, "NoNewPrivs:", 11) || !strncmp(line, "Seccomp:", 8) ||
+                    !strncmp(line, "Seccomp_filters:", 16)) {
                     line[strcspn(line, ":")] = '=';
                     std::string s = line;
                     std::string out;
