@@ -77,6 +77,27 @@ def oci_image_tar(workdir, ref, name="oci-image.tar"):
     return path
 
 
+def containerd_config(d, top="", extra=""):
+    """A containerd config.toml (version 2) of a test's own in directory d:
+    root, state, sockets and the `opt` plugin's directory all under d (the
+    default `opt` path is /opt/containerd). Returns (path, socket)."""
+    os.makedirs(d, exist_ok=True)
+    text = "version = 2\n" + top + """root = "{d}/root"
+state = "{d}/state"
+
+[grpc]
+  address = "{d}/containerd.sock"
+[ttrpc]
+  address = "{d}/containerd.sock.ttrpc"
+[plugins."io.containerd.internal.v1.opt"]
+  path = "{d}/opt"
+""".format(d=d) + extra
+    path = os.path.join(d, "config.toml")
+    with open(path, "w") as f:
+        f.write(text)
+    return path, os.path.join(d, "containerd.sock")
+
+
 def mounts_under(prefix):
     """Mount points at or below `prefix`, from this process's mountinfo."""
     out = []
@@ -157,8 +178,7 @@ class HostSnapshot:
         host network namespace bind-mounted at EXEC_ROOT/netns/default once a
         --network host container ran; containerd-shim-runc-v2 outlives its
         daemon while a container runs) is printed and removed: processes by
-        pid, mounts, the engine's own (empty) cgroup parent, the empty
-        /opt/containerd that containerd's `opt` plugin made. Returns what is
+        pid, mounts, the engine's own (empty) cgroup parent. Returns what is
         still there afterwards, for check()."""
         time.sleep(0.3)
         for pid in pids_mentioning(workdir):
@@ -171,10 +191,6 @@ class HostSnapshot:
         if cgroup:
             remove_cgroups(cgroup)  # rmdir refuses a cgroup that holds a process
             left["cgroups"] = cgroup_dirs(cgroup)
-        if not self.opt_containerd:
-            left["opt_containerd"] = os.listdir("/opt/containerd") if os.path.isdir("/opt/containerd") else []
-            self.remove_opt_containerd()
-            left["opt_containerd_kept"] = os.path.lexists("/opt/containerd")
         return left
 
     def check(self, left, workdir, label):
@@ -187,21 +203,9 @@ class HostSnapshot:
         if "cgroups" in left:
             t.check(left["cgroups"] == [], label + ": the engine's cgroup parent was empty and is removed %s"
                     % left["cgroups"])
-        if "opt_containerd" in left:
-            t.check(sorted(left["opt_containerd"]) in ([], ["bin", "lib"]) and not left["opt_containerd_kept"],
-                    label + ": nothing installed into /opt/containerd (containerd made it empty; removed)")
-
-    def remove_opt_containerd(self):
-        """containerd's `opt` plugin creates /opt/containerd/{bin,lib} at
-        start (the daemon Docker manages cannot be told otherwise): remove it
-        again when it was not there before and is still empty."""
-        if self.opt_containerd:
-            return
-        for d in ("/opt/containerd/bin", "/opt/containerd/lib", "/opt/containerd"):
-            try:
-                os.rmdir(d)
-            except OSError:
-                pass
+        if not self.opt_containerd:
+            # The containerd configs name their own `opt` directory.
+            t.check(not os.path.lexists("/opt/containerd"), label + ": no /opt/containerd made")
 
 
 class Daemon:

@@ -47,23 +47,8 @@ def namespace(w):
 
 
 def base_config(w, tag, top="", extra=""):
-    """A containerd config of the test's own: every path under w."""
     d = os.path.join(w, tag)
-    os.makedirs(d, exist_ok=True)
-    text = "version = 2\n" + top + """root = "{d}/root"
-state = "{d}/state"
-
-[grpc]
-  address = "{d}/containerd.sock"
-[ttrpc]
-  address = "{d}/containerd.sock.ttrpc"
-[plugins."io.containerd.internal.v1.opt"]
-  path = "{d}/opt"
-""".format(d=d) + extra
-    path = os.path.join(d, "config.toml")
-    with open(path, "w") as f:
-        f.write(text)
-    return d, path
+    return d, e.containerd_config(d, top, extra)[0]
 
 
 def start(d, config, env=None):

@@ -1,26 +1,29 @@
 #!/usr/bin/env python3
 """End to end under Docker (docker.io 20.10 from Debian 12): the test starts
-its own dockerd (own --data-root, --exec-root, socket and pidfile,
---iptables=false --ip6tables=false --bridge=none) with a daemon.json written
-by `oci-sandbox-hook setup docker --config FILE`, imports the test rootfs as
-an image offline (`docker import`), and checks:
+its own containerd (own root, state, socket; OCI_SANDBOX_RUNTIME_CONFIG in
+its environment, which the runc v2 shim and so our shim inherit) and its own
+dockerd on it (--containerd SOCK, own --data-root, --exec-root, socket,
+pidfile and cgroup parent, --iptables=false --ip6tables=false --bridge=none)
+with a daemon.json written by `oci-sandbox-hook setup docker --config FILE`,
+imports the test rootfs as an image offline (`docker import`), and checks:
 
 - `docker run --runtime oci-sandbox`: EACCES outside the policy, /tmp
   writable, NoNewPrivs 1, one more seccomp filter than the same container
   under plain runc (Docker's own profile already gives Seccomp 2), chroot
   (allowed by Docker's profile) EPERM;
-- `docker exec` into that container: confined the same way;
+- `docker exec` into such a container (also --user 65534): confined the same
+  way (containerd's shim runs `oci-sandbox-runtime exec --process FILE ID`);
 - `--network host`: refused under the default policy (Docker passes the
-  host's network namespace by path), the workload never runs;
+  host's network namespace by path, EXEC_ROOT/netns/default), the workload
+  never runs;
 - a fake GPU (`--device` of a char node 195:0): detected and granted (ENXIO);
-- `setup docker --set-as-default` makes a plain `docker run` confined after
-  a SIGHUP reload, `setup docker --remove` undoes it;
-- afterwards: dockerd stopped by its pid, no mount, interface, iptables rule
-  or process left, every plan directory removed.
-dockerd starts its own containerd, which runs containerd-shim-runc-v2 with
-BinaryName = our shim; the shim finds its runtime.json through
-OCI_SANDBOX_RUNTIME_CONFIG, set on dockerd (containerd and the shim inherit
-it)."""
+- `setup docker --set-as-default` + SIGHUP: a plain `docker run` is confined;
+  `setup docker --remove` + a restart of dockerd (SIGHUP does not take
+  default-runtime back): plain runc again;
+- afterwards: dockerd and containerd stopped by their pids, no process,
+  mount, interface, iptables rule or cgroup left, every plan directory
+  removed. dockerd leaves EXEC_ROOT/netns/default mounted once a --network
+  host container ran: the test unmounts it."""
 import json
 import os
 import shutil
@@ -61,14 +64,27 @@ def main(w):
         t.check(json.load(f) == {"runtimes": {"oci-sandbox": {"path": shim}}},
                 "setup docker: daemon.json registers the runtime oci-sandbox (path: the shim)")
 
-    state = {"dockerd": start_dockerd(w, daemon_json, sock, rtcfg)}
+    # dockerd's containerd: the test's own (dockerd would use a system
+    # containerd instead of starting one wherever /run/containerd runs). The
+    # shim inherits its environment.
+    ctd_config, ctd_sock = e.containerd_config(
+        os.path.join(w, "containerd"), 'disabled_plugins = ["io.containerd.grpc.v1.cri"]\n')
+    containerd = e.Daemon("containerd", ["containerd", "--config", ctd_config],
+                          os.path.join(w, "containerd.log"), env={"OCI_SANDBOX_RUNTIME_CONFIG": rtcfg})
+    state = {}
     try:
+        if not containerd.wait_socket(ctd_sock):
+            print(containerd.log_tail())
+            return "containerd (for dockerd) did not start here (log above)"
+        state["dockerd"] = start_dockerd(w, daemon_json, ctd_sock, rtcfg)
         if not state["dockerd"].wait_socket(sock):
             print(state["dockerd"].log_tail())
             return "dockerd did not start here (log above)"
-        checks(w, docker, state, daemon_json, setup, log, rtcfg)
+        checks(w, docker, state, daemon_json, setup, log, rtcfg, ctd_sock)
     finally:
-        cleanup(w, docker, state["dockerd"])
+        if "dockerd" in state:
+            cleanup(docker, state["dockerd"])
+        print("containerd exited %s" % containerd.stop())
     return None
 
 
@@ -76,10 +92,11 @@ def cgroup_parent(w):
     return "osh-" + os.path.basename(w)
 
 
-def start_dockerd(w, daemon_json, sock, rtcfg):
+def start_dockerd(w, daemon_json, containerd_sock, rtcfg):
     return e.Daemon("dockerd", [
         "dockerd", "--config-file", daemon_json, "--data-root", os.path.join(w, "data"),
-        "--exec-root", os.path.join(w, "exec"), "-H", "unix://" + sock,
+        "--exec-root", os.path.join(w, "exec"), "-H", "unix://" + os.path.join(w, "docker.sock"),
+        "--containerd", containerd_sock,
         "--pidfile", os.path.join(w, "dockerd.pid"), "--iptables=false", "--ip6tables=false",
         "--bridge=none", "--ip-forward=false", "--ip-masq=false", "--userland-proxy=false",
         "--cgroup-parent", "/" + cgroup_parent(w)],
@@ -92,7 +109,7 @@ def run_probe(docker, args, label, extra=()):
     return r, t.results(r.stdout)
 
 
-def checks(w, docker, state, daemon_json, setup, log, rtcfg):
+def checks(w, docker, state, daemon_json, setup, log, rtcfg, ctd_sock):
     r = t.run(docker + ["import", e.image_tar(w), IMAGE])
     t.check(r.returncode == 0, "docker import of the test rootfs works offline")
     r = t.run(docker + ["info", "--format", "{{json .Runtimes}}"])
@@ -178,7 +195,7 @@ def checks(w, docker, state, daemon_json, setup, log, rtcfg):
     with open(daemon_json, "w") as f:
         f.write("{}\n")
     t.check(state["dockerd"].stop() == 0, "dockerd stops on SIGTERM")
-    state["dockerd"] = start_dockerd(w, daemon_json, os.path.join(w, "docker.sock"), rtcfg)
+    state["dockerd"] = start_dockerd(w, daemon_json, ctd_sock, rtcfg)
     t.check(state["dockerd"].wait_socket(os.path.join(w, "docker.sock")), "dockerd restarts")
     r = t.run(docker + ["info", "--format", "{{.DefaultRuntime}} {{json .Runtimes}}"])
     t.check(r.stdout.startswith("runc ") and "oci-sandbox" not in r.stdout,
@@ -206,7 +223,7 @@ def wait_gone(cid):
     return False
 
 
-def cleanup(w, docker, dockerd):
+def cleanup(docker, dockerd):
     r = subprocess.run(docker + ["ps", "-aq"], capture_output=True, text=True)
     if r.stdout.split():
         t.run(docker + ["rm", "-f"] + r.stdout.split())
