@@ -12,9 +12,11 @@ is confined (EACCES writing /etc, Seccomp 2, NoNewPrivs 1), its plan is under
 the user's runtime directory /run/user/UID/oci-sandbox (XDG_RUNTIME_DIR) and
 gone after the run, and, with the default log path in the policy, the hook's
 events go beside the plans (the user cannot write /var/log). Also without
-XDG_RUNTIME_DIR in the environment (/run/user/UID is then found from the
-user's uid). Afterwards the user, its ranges, home, runtime directory and
-processes (podman's rootless pause process) are removed."""
+XDG_RUNTIME_DIR in the environment (podman gives its hooks no environment:
+/run/user/UID is found from the user's uid), and with no /run/user/UID at all
+(no login session: podman uses /tmp/podman-run-UID, the plans go to
+/tmp/oci-sandbox-UID). Afterwards the user, its ranges, home, runtime
+directories and processes (podman's rootless pause process) are removed."""
 import json
 import os
 import pwd
@@ -64,7 +66,8 @@ def remove_user(name, uid, home):
         with open(f, "w") as fh:
             fh.writelines(ln for ln in lines if not ln.startswith(name + ":"))
     if uid is not None:
-        shutil.rmtree("/run/user/%d" % uid, ignore_errors=True)
+        for d in ("/run/user/%d", "/tmp/oci-sandbox-%d", "/tmp/podman-run-%d", "/tmp/containers-user-%d"):
+            shutil.rmtree(d % uid, ignore_errors=True)
     if home:
         shutil.rmtree(home, ignore_errors=True)
 
@@ -86,8 +89,6 @@ def main(w, name, made):
     r = t.run(["usermod", "--add-subuids", RANGE, "--add-subgids", RANGE, name])
     t.check(r.returncode == 0, "usermod: a subuid/subgid range for " + name)
     run_user = "/run/user/%d" % uid
-    os.makedirs(run_user, mode=0o700, exist_ok=True)
-    os.chown(run_user, uid, pwd.getpwnam(name).pw_gid)
 
     rootfs = os.path.join(w, "rootfs")
     t.make_rootfs(rootfs)
@@ -114,9 +115,32 @@ def main(w, name, made):
 
     hooks = hooks_dir("hooks.d", policy_path)
     probe = ["/bin/osh-probe"] + t.CONFINED_CHECKS
-    r = rootless_run(name, uid, hooks, rootfs, ["/bin/busybox", "true"])
+    r = rootless_run(name, uid, hooks, rootfs, ["/bin/busybox", "true"], xdg=False)
     if r.returncode != 0 and "newuidmap" in r.stderr + r.stdout:
         return "rootless podman cannot run here at all: " + r.stderr.strip()[-300:]
+
+    # No login session: no /run/user/UID. podman runs from /tmp/podman-run-UID
+    # and the plans go to /tmp/oci-sandbox-UID.
+    tmp_root = "/tmp/oci-sandbox-%d" % uid
+    open(log, "w").close()
+    r = rootless_run(name, uid, hooks, rootfs, probe, xdg=False)
+    res = t.results(r.stdout)
+    t.check(r.returncode == 0 and res.get("write:/etc/osh-denied") == "EACCES" and res.get("Seccomp") == "2",
+            "rootless podman without /run/user/UID: runs confined")
+    planned = [x for x in t.log_events(log) if x.get("decision") == "planned"]
+    t.check(len(planned) == 1 and ("plan written to " + tmp_root + "/p-") in planned[0]["message"],
+            "rootless podman without /run/user/UID: the plan is under " + tmp_root)
+    t.check(os.path.isdir(tmp_root) and os.stat(tmp_root).st_uid == uid
+            and [n for n in os.listdir(tmp_root) if n.startswith("p-")] == [],
+            "rootless podman without /run/user/UID: %s is the user's, its plan gone after the run" % tmp_root)
+
+    # Then a login session's runtime directory, on a fresh podman state.
+    for pid in user_pids(uid):
+        os.kill(pid, signal.SIGKILL)
+    t.run(["runuser", "-u", name, "--", "env", "-i", "HOME=/home/" + name, "PATH=/usr/bin:/bin",
+           "podman", "system", "reset", "--force"], cwd="/")
+    os.makedirs(run_user, mode=0o700, exist_ok=True)
+    os.chown(run_user, uid, pwd.getpwnam(name).pw_gid)
 
     for xdg in (True, False):
         label = "rootless podman" + ("" if xdg else " (no XDG_RUNTIME_DIR)")
@@ -147,6 +171,7 @@ def main(w, name, made):
             "rootless podman, default log path: the events are in " + own_log)
     left = [n for n in os.listdir(os.path.join(run_user, "oci-sandbox")) if n.startswith("p-")]
     t.check(left == [], "no plan directory left under %s/oci-sandbox %s" % (run_user, left))
+
     return None
 
 
@@ -163,5 +188,7 @@ with t.Workdir() as w:
     t.check(subprocess.run(["id", name], capture_output=True).returncode != 0, "the test user is removed")
     with open("/etc/subuid") as f:
         t.check(not any(ln.startswith(name + ":") for ln in f), "its subuid range is removed")
-    t.check(uid is None or not os.path.exists("/run/user/%d" % uid), "its runtime directory is removed")
+    t.check(uid is None or not any(os.path.exists(d % uid) for d in ("/run/user/%d", "/tmp/oci-sandbox-%d",
+                                                                     "/tmp/podman-run-%d")),
+            "its runtime directories are removed")
 t.finish()
