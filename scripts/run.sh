@@ -27,6 +27,7 @@ packages=(
 	g++ clang pkg-config meson ninja-build
 	libseccomp-dev rapidjson-dev libcli11-dev doctest-dev
 	runc crun podman busybox-static
+	docker.io containerd runsc uidmap
 	python3 python3-yaml util-linux iproute2
 )
 

@@ -239,8 +239,8 @@ Detection detect(const oci::Spec& spec, policy::GpuDetect mode, const DetectInpu
             if (!p) continue;
             auto m = match_device_path(*p);
             if (!m.vendor) continue;
-            Evidence e{EvidenceSource::live_dev, std::string(m.vendor->id), "live " + *p, *p,
-                       false, ""};
+            Evidence e{EvidenceSource::live_dev, std::string(m.vendor->id),
+                       (in.bundle_dev ? "bundle " : "live ") + *p, *p, false, ""};
             if (node.symlink)
                 e.note = "a symbolic link, not a device (never followed)";
             else if (node.kind != rootfs::NodeKind::char_device)
@@ -291,7 +291,9 @@ Detection detect(const oci::Spec& spec, policy::GpuDetect mode, const DetectInpu
                 d.reason =
                     "gpu.detect=auto: no accelerator evidence in linux.devices, mounts, "
                     "process.env, annotations or hooks";
-                d.reason += in.live ? ", nor in the live /dev" : " (no live /dev to look at)";
+                d.reason += !in.live        ? " (no live /dev to look at)"
+                            : in.bundle_dev ? ", nor in the bundle's /dev (no live view of the container)"
+                                            : ", nor in the live /dev";
                 for (const auto& o : ignored) d.reason += "; " + o + " requests no device";
             }
             break;

@@ -51,6 +51,10 @@ struct DetectInputs {
     // The container's /dev at hook time; nullptr when there is none to look at
     // (explain on a bundle on disk).
     const rootfs::DevListing* live = nullptr;
+    // `live` lists the bundle's /dev on disk, not the running container's: the
+    // hook has no live view (an outer sandbox such as gVisor makes its mounts
+    // and devices in its own kernel). Evidence and reasons say so.
+    bool bundle_dev = false;
     // The host's dynamic majors; nullptr: only the fixed numbers count.
     const HostDevices* host = nullptr;
 };

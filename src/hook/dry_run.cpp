@@ -92,7 +92,11 @@ Result<DryRun> dry_run(const DryRunInput& in) {
     }
     out.verdict.unchecked.push_back(
         "the live /dev and the runtime's mounts (the hook sees them at createRuntime: a GPU node "
-        "that appears only then is judged then)");
+        "that appears only then is judged then; under an outer sandbox such as gVisor it sees "
+        "only the bundle's rootfs and /dev, as here)");
+    out.verdict.unchecked.push_back(
+        "the container's kernel, where an outer sandbox such as gVisor runs its own: Landlock is "
+        "probed on this host here, and the enforcer meets that kernel's");
 
     if (failure::should_attempt(modes, Kind::landlock_unavailable)) {
         auto abi = landlock::probe();

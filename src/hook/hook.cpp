@@ -422,6 +422,7 @@ int create_stage(const HookOptions& opts, const policy::SelectedPolicy* given, R
 
     gpu::DetectInputs din;
     din.live = dev ? &*dev : nullptr;
+    din.bundle_dev = !live;
     din.host = &host_devices;
     gpu::Detection det = gpu::detect(*spec, pol->policy.gpu.detect, din);
     auto eff = policy::rewrite(pol->policy, *spec, det, rootfs::probe_at(rootfd.get()));
@@ -472,20 +473,26 @@ int create_stage(const HookOptions& opts, const policy::SelectedPolicy* given, R
     std::string dropped;
     for (const auto& d : compiled->degraded) dropped += (dropped.empty() ? "" : "; ") + d.what;
     // The status the enforcer will report for this plan: nothing is in
-    // force when neither Landlock nor a wanted filter is planned.
+    // force when neither Landlock nor a wanted filter is planned. Without a
+    // live view the container runs behind a kernel this hook cannot see
+    // (gVisor's): what this host offers (Landlock) says nothing of what
+    // applies there, so nothing dropped here is not "fully enforced".
     auto lost = [&](Kind k) {
         return std::any_of(compiled->degraded.begin(), compiled->degraded.end(),
                            [k](const plan::Degradation& d) { return d.kind == k; });
     };
     const bool filter = !compiled->seccomp_bpf.empty();
     const bool nothing = lost(Kind::landlock_unavailable) && !filter;
-    const std::string status =
-        dropped.empty() ? "fully_enforced" : nothing ? "not_enforced" : "partially_enforced";
+    const std::string status = !dropped.empty() ? (nothing ? "not_enforced" : "partially_enforced")
+                               : live           ? "fully_enforced"
+                                                : "unverified";
     done.level = dropped.empty() ? report::Level::info : report::Level::warning;
     done.decision = "planned";
     done.message = "plan written to " + plan::plan_dir_path(*dir_key, opts.run_root) + " (policy " +
                    pol->origin + (pol->selected_by ? ", " + *pol->selected_by : "") + ")" +
-                   (dropped.empty() ? "" : "; not enforced: " + dropped);
+                   (dropped.empty() ? "" : "; not enforced: " + dropped) +
+                   (live ? "" : "; no live view of the container: its kernel decides what applies, "
+                                "and the enforcer's final event (the container's stderr) says it");
     done.fields = {{"gpu", det.gpu ? "true" : "false"},
                    {"gpu_reason", det.reason},
                    {"status", status},

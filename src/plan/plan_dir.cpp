@@ -146,8 +146,16 @@ std::string default_run_root() {
     const char* xdg = std::getenv("XDG_RUNTIME_DIR");
     if (xdg && xdg[0] == '/') return std::string(xdg) + "/oci-sandbox";
     auto map = file::read_regular("/proc/self/uid_map");
-    unsigned long uid = map ? userns::host_uid_of(*map, ::geteuid()) : ::geteuid();
-    return "/run/user/" + std::to_string(uid) + "/oci-sandbox";
+    const std::string uid =
+        std::to_string(map ? userns::host_uid_of(*map, ::geteuid()) : ::geteuid());
+    // podman's precreate hooks get no environment. Without a login session
+    // there is no /run/user/UID: podman then uses /tmp/podman-run-UID, and
+    // the plans go to /tmp/oci-sandbox-UID the same way (open_run_root
+    // refuses it unless we own it and nobody else can write it).
+    struct stat st {};
+    const std::string run_user = "/run/user/" + uid;
+    if (::stat(run_user.c_str(), &st) == 0 && S_ISDIR(st.st_mode)) return run_user + "/oci-sandbox";
+    return "/tmp/oci-sandbox-" + uid;
 }
 
 unsigned long long process_start_time(int pid) {
@@ -158,8 +166,9 @@ unsigned long long process_start_time(int pid) {
     auto text = file::read_fd(fd.get(), path, 4096);
     if (!text) return 0;
     // "pid (comm) state ppid ...": comm may hold spaces and ')', so count
-    // fields after the last ')'. starttime is field 22; p starts at the
-    // space before field 3 (state) and each step moves one field on.
+    // fields after the last ')'. starttime is field 22; the space after ')'
+    // comes before field 3. (Field 23, vsize, changes when the process
+    // execs or maps memory: it never identifies the process.)
     size_t rp = text->rfind(')');
     if (rp == std::string::npos) return 0;
     const char* p = text->c_str() + rp + 1;

@@ -37,7 +37,8 @@ inline constexpr const char* kRunRoot = "/run/oci-sandbox";
 // Where this process keeps plan directories: kRunRoot for the host's root;
 // for a rootless engine (not the host's root, or root of a user namespace
 // that maps it to an ordinary user) the user's runtime directory:
-// $XDG_RUNTIME_DIR/oci-sandbox, else /run/user/<host uid>/oci-sandbox.
+// $XDG_RUNTIME_DIR/oci-sandbox, else /run/user/<host uid>/oci-sandbox where
+// /run/user/<host uid> exists, else /tmp/oci-sandbox-<host uid>.
 std::string default_run_root();
 inline constexpr const char* kPlanKeyAnnotation = "oci-sandbox/plan-key";
 inline constexpr const char* kPolicyAnnotation = "oci-sandbox/policy";

@@ -6,7 +6,10 @@
 //   comm          rename ANOTHER thread (pthread_setname_np writes
 //                 /proc/self/task/<tid>/comm, what CUDA does at init)
 //   chroot        chroot("/") (denied by the default seccomp profile)
-//   status        the NoNewPrivs and Seccomp lines of /proc/self/status
+//   syslog        klogctl(SYSLOG_ACTION_SIZE_BUFFER) (denied by the default
+//                 seccomp profile; allowed by gVisor's own kernel)
+//   status        the NoNewPrivs, Seccomp and Seccomp_filters lines of
+//                 /proc/self/status
 //   read:PATH     open PATH read-only
 //   wronly:PATH   open an existing PATH write-only (never creates, never writes)
 //   put:PATH:TEXT open an existing PATH write-only and write TEXT (one write)
@@ -30,6 +33,7 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <sys/klog.h>
 #include <sched.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
@@ -108,6 +112,7 @@ int check(const std::string& c) {
         return 0;
     }
     if (c == "setns_badfd") return setns(-1, 0) == 0 ? 0 : errno;
+    if (c == "syslog") return klogctl(10, nullptr, 0) >= 0 ? 0 : errno;
     return EINVAL;
 }
 
@@ -238,7 +243,8 @@ int main(int argc, char** argv) {
             }
             char line[256];
             while (fgets(line, sizeof line, f))
-                if (!strncmp(line, "NoNewPrivs:", 11) || !strncmp(line, "Seccomp:", 8)) {
+                if (!strncmp(line, "NoNewPrivs:", 11) || !strncmp(line, "Seccomp:", 8) ||
+                    !strncmp(line, "Seccomp_filters:", 16)) {
                     line[strcspn(line, ":")] = '=';
                     std::string s = line;
                     std::string out;

@@ -6,10 +6,14 @@
   container): under strict the runtime reports the hook's error and no
   workload runs; under warn the container runs and the log has the warning.
 - a host-network container under network.require_private_netns (strict):
-  refused at create.
+  refused at create; also when the spec joins the host's namespace by path
+  (a file the host's namespace is bind-mounted on, as Docker keeps it for
+  --network host), while a private namespace joined by path runs.
 A refused container leaves nothing in /run/oci-sandbox/."""
 import os
+import subprocess
 import sys
+import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import oshtest as t  # noqa: E402
@@ -69,6 +73,35 @@ with t.Workdir() as w:
     r, ev = run_container(w, "netns", lambda pol: None, edit_config=host_network)
     t.check(r.returncode != 0 and "netns" in r.stderr, "host network, strict: refused at create, the error names netns")
     t.check(MARK not in r.stdout, "host network, strict: no workload ran")
+
+    # By path: the host's namespace bind-mounted on a file (Docker's
+    # EXEC_ROOT/netns/default), and a private one (another process's).
+    nsfile = os.path.join(w, "host-netns")
+    open(nsfile, "w").close()
+    subprocess.run(["mount", "--bind", "/proc/self/ns/net", nsfile], check=True)
+    holder = subprocess.Popen(["unshare", "--net", "sleep", "60"])
+    try:
+        def join(path):
+            def edit(cfg):
+                for n in cfg["linux"]["namespaces"]:
+                    if n["type"] == "network":
+                        n["path"] = path
+            return edit
+
+        r, ev = run_container(w, "netns-path", lambda pol: None, edit_config=join(nsfile))
+        t.check(r.returncode != 0 and MARK not in r.stdout and "host's network namespace" in r.stderr,
+                "host network by path (bind-mounted file), strict: refused at create, nothing ran")
+        private = "/proc/%d/ns/net" % holder.pid
+        for _ in range(50):
+            if os.path.exists(private) and os.stat(private).st_ino != os.stat("/proc/self/ns/net").st_ino:
+                break
+            time.sleep(0.05)
+        r, ev = run_container(w, "netns-private-path", lambda pol: None, edit_config=join(private))
+        t.check(r.returncode == 0 and MARK in r.stdout, "a private network namespace by path: the container runs")
+    finally:
+        holder.kill()
+        holder.wait()
+        subprocess.run(["umount", nsfile])
 
     def netns_warn(pol):
         pol["failure"]["kinds"]["netns"] = "warn"

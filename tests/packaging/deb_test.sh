@@ -61,6 +61,7 @@ for f in /usr/bin/oci-sandbox-hook /usr/bin/oci-sandbox-runtime \
          /usr/share/oci-sandbox-hook/podman-hooks.d/oci-sandbox-precreate.json \
          /etc/logrotate.d/oci-sandbox-hook /usr/share/bash-completion/completions/oci-sandbox-runtime \
          /etc/oci-sandbox/policy.json /etc/oci-sandbox/runtime.json /etc/oci-sandbox/policies.d \
+         /etc/oci-sandbox/policies.d/gvisor.json \
          /usr/share/man/man8/oci-sandbox-hook.8.gz /usr/share/man/man5/oci-sandbox-policy.5.gz \
          /usr/share/bash-completion/completions/oci-sandbox-hook \
          /usr/share/doc/$PKG/policy.md /usr/share/doc/$PKG/install.md; do
@@ -68,9 +69,9 @@ for f in /usr/bin/oci-sandbox-hook /usr/bin/oci-sandbox-runtime \
 done
 ok "the .deb has the documented layout"
 dpkg-deb -I "$DEB" conffiles > "$W/conffiles.txt"
-diff <(sort "$W/conffiles.txt") <(printf '/etc/logrotate.d/oci-sandbox-hook\n/etc/oci-sandbox/policy.json\n/etc/oci-sandbox/runtime.json\n') \
+diff <(sort "$W/conffiles.txt") <(printf '/etc/logrotate.d/oci-sandbox-hook\n/etc/oci-sandbox/policies.d/gvisor.json\n/etc/oci-sandbox/policy.json\n/etc/oci-sandbox/runtime.json\n') \
     || fail "conffiles differ"
-ok "conffiles: /etc/logrotate.d/oci-sandbox-hook, /etc/oci-sandbox/policy.json, runtime.json"
+ok "conffiles: /etc/logrotate.d/oci-sandbox-hook, /etc/oci-sandbox/policy.json, runtime.json, policies.d/gvisor.json"
 # Nothing active for any engine: no file where docker, containerd, CRI-O,
 # podman, NRI or CDI read configuration or hooks.
 active=$(grep -E '^/(etc/(docker|containerd|crio|containers|cdi|nri)|usr/share/containers|var/run/cdi|run/cdi)(/|$)' "$W/deb-files.txt" || true)

@@ -53,11 +53,13 @@ for f in "$confdir/policy.json" "$confdir/runtime.json" \
     [ -f "$D$f" ] || fail "$f not installed"
 done
 [ -d "$D$confdir/policies.d" ] || fail "$confdir/policies.d not installed"
+[ -f "$D$confdir/policies.d/gvisor.json" ] || fail "$confdir/policies.d/gvisor.json not installed"
 [ "$(readlink "$D$datadir/man/man8/oci-sandbox-runtime.8")" = oci-sandbox-hook.8 ] || fail "oci-sandbox-runtime.8 link"
 [ "$(readlink "$D$datadir/bash-completion/completions/oci-sandbox-runtime")" = oci-sandbox-hook ] || fail "oci-sandbox-runtime completion link"
-ok "policy, runtime.json, policies.d/, man pages, completion, examples, docs installed"
+ok "policy, runtime.json, policies.d/gvisor.json, man pages, completion, examples, docs installed"
 "$D$bin" check-policy "$D$confdir/policy.json" || fail "installed policy invalid"
-ok "the installed policy is valid"
+"$D$bin" check-policy "$D$confdir/policies.d/gvisor.json" || fail "installed gvisor.json invalid"
+ok "the installed policy and policies.d/gvisor.json are valid"
 # The completion loads in bash and completes the subcommands (a stub for
 # bash-completion's _init_completion when that package is absent).
 out=$(bash -c '

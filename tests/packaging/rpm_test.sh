@@ -60,9 +60,9 @@ rpm -qlvp "$RPM" | awk '$1 !~ /^d/ {print $9}' | norm > "$W/rpm.txt"
 diff -u "$W/deb.txt" "$W/rpm.txt" || fail "rpm -qlp and the .deb list different files"
 ok "rpm -qlp lists the same $(wc -l < "$W/deb.txt") files as the .deb"
 rpm -qcp "$RPM" | sort > "$W/rpm-conf.txt"
-diff <(printf '/etc/logrotate.d/oci-sandbox-hook\n/etc/oci-sandbox/policy.json\n/etc/oci-sandbox/runtime.json\n') "$W/rpm-conf.txt" \
+diff <(printf '/etc/logrotate.d/oci-sandbox-hook\n/etc/oci-sandbox/policies.d/gvisor.json\n/etc/oci-sandbox/policy.json\n/etc/oci-sandbox/runtime.json\n') "$W/rpm-conf.txt" \
     || fail "config files differ"
-ok "%config(noreplace): /etc/logrotate.d/oci-sandbox-hook, /etc/oci-sandbox/policy.json, runtime.json"
+ok "%config(noreplace): /etc/logrotate.d/oci-sandbox-hook, /etc/oci-sandbox/policy.json, runtime.json, policies.d/gvisor.json"
 rpm -qp --qf '[%{FILENAMES} %{FILELINKTOS}\n]' "$RPM" | grep -qx '/usr/bin/oci-sandbox-runtime oci-sandbox-hook' \
     || fail "oci-sandbox-runtime is not a symlink to oci-sandbox-hook"
 ok "oci-sandbox-runtime -> oci-sandbox-hook"
