@@ -535,3 +535,14 @@ TEST_CASE("run_as_user / run_as_group: null, a non-negative integer, or a name")
     expect_one(doc("\"process\": {\"run_as_user\": true}"), "/process/run_as_user",
                {"expected null, a non-negative integer or a user name", "got a boolean"});
 }
+
+TEST_CASE("policy names from the annotation are plain names") {
+    CHECK(policy::valid_policy_name("gpu-notebooks"));
+    CHECK(policy::valid_policy_name("ci_v2.1"));
+    CHECK_FALSE(policy::valid_policy_name(""));
+    CHECK_FALSE(policy::valid_policy_name("../etc/shadow"));
+    CHECK_FALSE(policy::valid_policy_name("a/b"));
+    CHECK_FALSE(policy::valid_policy_name(".hidden"));
+    CHECK_FALSE(policy::valid_policy_name("a..b"));
+    CHECK_FALSE(policy::valid_policy_name(std::string(65, 'a')));
+}
