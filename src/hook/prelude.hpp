@@ -15,7 +15,7 @@
 #include <vector>
 
 #include "landlock/abi.hpp"
-#include "policy/access.hpp"
+#include "landlock/access.hpp"
 #include "seccomp/bpf.hpp"
 #include "util/result.hpp"
 

@@ -7,7 +7,7 @@
 #include <string>
 #include <string_view>
 
-#include "policy/access.hpp"
+#include "landlock/access.hpp"
 #include "policy/document.hpp"
 
 namespace osh::landlock {

@@ -18,7 +18,7 @@
 
 #include "failure/failure.hpp"
 #include "landlock/abi.hpp"
-#include "policy/access.hpp"
+#include "landlock/access.hpp"
 #include "policy/document.hpp"
 #include "rootfs/facts.hpp"
 #include "util/result.hpp"

@@ -18,7 +18,7 @@
 #include <vector>
 
 #include "failure/failure.hpp"
-#include "policy/access.hpp"
+#include "landlock/access.hpp"
 #include "policy/document.hpp"
 #include "policy/effective.hpp"
 #include "report/event.hpp"

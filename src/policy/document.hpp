@@ -11,7 +11,7 @@
 #include <vector>
 
 #include "failure/failure.hpp"
-#include "policy/access.hpp"
+#include "landlock/access.hpp"
 #include "report/event.hpp"
 #include "util/result.hpp"
 

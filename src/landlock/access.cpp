@@ -1,4 +1,4 @@
-#include "policy/access.hpp"
+#include "landlock/access.hpp"
 
 namespace osh::policy {
 
