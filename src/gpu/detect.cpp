@@ -178,7 +178,7 @@ HostDevices parse_proc_devices(std::string_view text) {
     return out;
 }
 
-Detection detect(const oci::Spec& spec, policy::GpuDetect mode, const DetectInputs& in) {
+Detection detect(const oci::Spec& spec, DetectMode mode, const DetectInputs& in) {
     Detection d;
     std::vector<std::string> ignored;  // requests that name no device, for the reason line
 
@@ -273,7 +273,7 @@ Detection detect(const oci::Spec& spec, policy::GpuDetect mode, const DetectInpu
     const std::string count = std::to_string(d.device_nodes.size()) + " accelerator node" +
                               (d.device_nodes.size() == 1 ? "" : "s");
     switch (mode) {
-        case policy::GpuDetect::auto_:
+        case gpu::DetectMode::auto_:
             d.gpu = !d.device_nodes.empty();
             if (d.gpu) {
                 std::string first;
@@ -295,7 +295,7 @@ Detection detect(const oci::Spec& spec, policy::GpuDetect mode, const DetectInpu
                 for (const auto& o : ignored) d.reason += "; " + o + " requests no device";
             }
             break;
-        case policy::GpuDetect::always:
+        case gpu::DetectMode::always:
             d.gpu = true;
             if (d.vendors.empty()) {
                 for (const auto& v : vendor_profiles()) {
@@ -310,7 +310,7 @@ Detection detect(const oci::Spec& spec, policy::GpuDetect mode, const DetectInpu
                 d.reason = "gpu.detect=always: " + count + " (" + join_vendors(d.vendors) + ")";
             }
             break;
-        case policy::GpuDetect::never:
+        case gpu::DetectMode::never:
             d.gpu = false;
             d.reason =
                 "gpu.detect=never: GPU handling disabled by the policy (" + count + ", " +

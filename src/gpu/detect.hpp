@@ -15,7 +15,7 @@
 #include <vector>
 
 #include "oci/spec.hpp"
-#include "policy/document.hpp"
+#include "gpu/detect_mode.hpp"
 #include "rootfs/facts.hpp"
 
 namespace osh::gpu {
@@ -55,7 +55,7 @@ struct DetectInputs {
     const HostDevices* host = nullptr;
 };
 
-Detection detect(const oci::Spec& spec, policy::GpuDetect mode, const DetectInputs& in = {});
+Detection detect(const oci::Spec& spec, DetectMode mode, const DetectInputs& in = {});
 
 std::string_view name(EvidenceSource s);
 

@@ -19,8 +19,8 @@ namespace osh::hook {
 
 namespace {
 
-using policy::Access;
-using policy::bit;
+using landlock::Access;
+using landlock::bit;
 
 #if defined(__x86_64__)
 constexpr uint32_t kNativeArch = AUDIT_ARCH_X86_64;
@@ -91,23 +91,23 @@ seccomp::Bpf prelude_filter(uint32_t audit_arch, const std::vector<DeniedCall>& 
     return bpf;
 }
 
-policy::AccessMask rootfs_read_rights() { return bit(Access::read_file) | bit(Access::read_dir); }
+landlock::AccessMask rootfs_read_rights() { return bit(Access::read_file) | bit(Access::read_dir); }
 
-policy::AccessMask plan_dir_rights() {
+landlock::AccessMask plan_dir_rights() {
     return bit(Access::read_file) | bit(Access::read_dir) | bit(Access::write_file) |
            bit(Access::make_reg) | bit(Access::remove_file) | bit(Access::truncate);
 }
 
-policy::AccessMask run_root_remove_rights() {
+landlock::AccessMask run_root_remove_rights() {
     // read_dir lists the run root; remove_* empties and removes a plan
     // directory (the owner check in plan_dir.cpp says which).
     return bit(Access::read_dir) | bit(Access::read_file) | bit(Access::remove_file) |
            bit(Access::remove_dir);
 }
 
-policy::AccessMask log_rights() { return bit(Access::write_file); }
+landlock::AccessMask log_rights() { return bit(Access::write_file); }
 
-policy::AccessMask cache_rights() { return plan_dir_rights(); }
+landlock::AccessMask cache_rights() { return plan_dir_rights(); }
 
 Result<void> install_seccomp_prelude() {
     // The filter needs no_new_privs unless we hold CAP_SYS_ADMIN; the hook
@@ -132,8 +132,8 @@ Result<void> install_landlock_prelude(const landlock::AbiInfo& abi,
         if (r.fd < 0) continue;
         struct stat st {};
         if (::fstat(r.fd, &st) != 0) return fail_errno("stat " + r.what, errno);
-        policy::AccessMask allowed = r.access & have.fs;
-        if (!S_ISDIR(st.st_mode)) allowed &= policy::kFileRights;
+        landlock::AccessMask allowed = r.access & have.fs;
+        if (!S_ISDIR(st.st_mode)) allowed &= landlock::kFileRights;
         if (allowed == 0) continue;
         landlock_path_beneath_attr pb{};
         pb.allowed_access = allowed;

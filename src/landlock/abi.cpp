@@ -80,13 +80,13 @@ AbiInfo probe() {
     return classify_probe(rc, rc < 0 ? err : 0);
 }
 
-int abi_of(policy::Access a) {
+int abi_of(landlock::Access a) {
     switch (a) {
-        case policy::Access::refer:
+        case landlock::Access::refer:
             return 2;
-        case policy::Access::truncate:
+        case landlock::Access::truncate:
             return 3;
-        case policy::Access::ioctl_dev:
+        case landlock::Access::ioctl_dev:
             return 5;
         default:
             return 1;
@@ -97,9 +97,9 @@ AbiRights rights_for_abi(int abi) {
     AbiRights r;
     if (abi <= 0) return r;
     if (abi > kNewestKnownAbi) abi = kNewestKnownAbi;
-    for (int i = 0; i < policy::kAccessCount; ++i) {
-        auto a = static_cast<policy::Access>(i);
-        if (abi_of(a) <= abi) r.fs |= policy::bit(a);
+    for (int i = 0; i < landlock::kAccessCount; ++i) {
+        auto a = static_cast<landlock::Access>(i);
+        if (abi_of(a) <= abi) r.fs |= landlock::bit(a);
     }
     r.ruleset_attr_size = uapi::kRulesetAttrSizeV1;
     if (abi >= kNetAbi) {
@@ -123,8 +123,8 @@ uint64_t net_bit_bind() {
 uint64_t net_bit_connect() {
     return LANDLOCK_ACCESS_NET_CONNECT_TCP;
 }
-uint64_t scope_bit(policy::Scope s) {
-    return s == policy::Scope::signal ? LANDLOCK_SCOPE_SIGNAL : LANDLOCK_SCOPE_ABSTRACT_UNIX_SOCKET;
+uint64_t scope_bit(landlock::Scope s) {
+    return s == landlock::Scope::signal ? LANDLOCK_SCOPE_SIGNAL : LANDLOCK_SCOPE_ABSTRACT_UNIX_SOCKET;
 }
 
 }  // namespace osh::landlock

@@ -8,7 +8,6 @@
 #include <string_view>
 
 #include "landlock/access.hpp"
-#include "policy/document.hpp"
 
 namespace osh::landlock {
 
@@ -45,7 +44,7 @@ AbiInfo probe();
 
 // What a ruleset can handle at a given ABI.
 struct AbiRights {
-    policy::AccessMask fs = 0;     // LANDLOCK_ACCESS_FS_*
+    landlock::AccessMask fs = 0;     // LANDLOCK_ACCESS_FS_*
     uint64_t net = 0;              // LANDLOCK_ACCESS_NET_* (ABI 4)
     uint64_t scoped = 0;           // LANDLOCK_SCOPE_* (ABI 6)
     uint32_t restrict_flags = 0;   // LANDLOCK_RESTRICT_SELF_LOG_* (ABI 7)
@@ -56,7 +55,7 @@ AbiRights rights_for_abi(int abi);
 
 // The ABI that introduced a filesystem right (execute..make_sym: 1, refer: 2,
 // truncate: 3, ioctl_dev: 5).
-int abi_of(policy::Access a);
+int abi_of(landlock::Access a);
 // net bind/connect: 4; scopes: 6.
 inline constexpr int kNetAbi = 4;
 inline constexpr int kScopeAbi = 6;
@@ -64,6 +63,6 @@ inline constexpr int kLogFlagsAbi = 7;
 
 uint64_t net_bit_bind();
 uint64_t net_bit_connect();
-uint64_t scope_bit(policy::Scope s);
+uint64_t scope_bit(landlock::Scope s);
 
 }  // namespace osh::landlock

@@ -1,6 +1,8 @@
-// Filesystem access rights, named as in the policy document. Bit i is
-// Landlock's LANDLOCK_ACCESS_FS_* bit i (include/uapi/linux/landlock.h), so a
-// mask converts to the kernel's by masking with what the ABI handles.
+// What a Landlock domain restricts, in the words the policy document, the
+// plan and explain use: filesystem rights (bit i is the kernel's
+// LANDLOCK_ACCESS_FS_* bit i, include/uapi/linux/landlock.h, so a mask
+// converts to the kernel's by masking with what the ABI handles), how
+// strictly a domain is required, and the IPC scopes.
 #pragma once
 
 #include <array>
@@ -9,7 +11,9 @@
 #include <string>
 #include <string_view>
 
-namespace osh::policy {
+#include "util/words.hpp"
+
+namespace osh::landlock {
 
 enum class Access : uint8_t {
     execute = 0,      // ABI 1
@@ -30,6 +34,18 @@ enum class Access : uint8_t {
     ioctl_dev = 15,   // ABI 5
 };
 inline constexpr int kAccessCount = 16;
+// In bit order.
+inline constexpr auto kAccessWords = std::to_array<words::Entry<Access>>({
+    {Access::execute, "execute"},     {Access::write_file, "write_file"},
+    {Access::read_file, "read_file"}, {Access::read_dir, "read_dir"},
+    {Access::remove_dir, "remove_dir"}, {Access::remove_file, "remove_file"},
+    {Access::make_char, "make_char"}, {Access::make_dir, "make_dir"},
+    {Access::make_reg, "make_reg"},   {Access::make_sock, "make_sock"},
+    {Access::make_fifo, "make_fifo"}, {Access::make_block, "make_block"},
+    {Access::make_sym, "make_sym"},   {Access::refer, "refer"},
+    {Access::truncate, "truncate"},   {Access::ioctl_dev, "ioctl_dev"},
+});
+static_assert(kAccessWords.size() == kAccessCount);
 
 using AccessMask = uint64_t;
 
@@ -47,9 +63,28 @@ inline constexpr AccessMask kFileRights = bit(Access::execute) | bit(Access::wri
                                           bit(Access::read_file) | bit(Access::truncate) |
                                           bit(Access::ioctl_dev);
 
-std::string_view name(Access a);
-std::optional<Access> parse_access(std::string_view s);
-// "read_file,read_dir" style list, in bit order.
+inline std::string_view name(Access a) { return words::of(kAccessWords, a); }
+inline std::optional<Access> parse_access(std::string_view s) {
+    return words::parse(kAccessWords, s);
+}
+// "read_file,read_dir" style list, in bit order; "none" for no right.
 std::string describe(AccessMask m);
 
-}  // namespace osh::policy
+// best_effort: run with what the kernel's ABI can enforce and say what it
+// cannot; hard_requirement: refuse when a requested right is not enforceable.
+enum class Compatibility { best_effort, hard_requirement };
+inline constexpr auto kCompatibilityWords = std::to_array<words::Entry<Compatibility>>({
+    {Compatibility::best_effort, "best_effort"},
+    {Compatibility::hard_requirement, "hard_requirement"},
+});
+inline std::string_view name(Compatibility c) { return words::of(kCompatibilityWords, c); }
+
+// IPC a domain may scope to itself (ABI 6).
+enum class Scope { abstract_unix_socket, signal };
+inline constexpr auto kScopeWords = std::to_array<words::Entry<Scope>>({
+    {Scope::abstract_unix_socket, "abstract_unix_socket"},
+    {Scope::signal, "signal"},
+});
+inline std::string_view name(Scope s) { return words::of(kScopeWords, s); }
+
+}  // namespace osh::landlock

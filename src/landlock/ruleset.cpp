@@ -12,12 +12,12 @@
 
 namespace osh::landlock {
 
-// policy::Access bit i is LANDLOCK_ACCESS_FS_* bit i.
-static_assert(policy::bit(policy::Access::execute) == LANDLOCK_ACCESS_FS_EXECUTE);
-static_assert(policy::bit(policy::Access::make_sym) == LANDLOCK_ACCESS_FS_MAKE_SYM);
-static_assert(policy::bit(policy::Access::refer) == LANDLOCK_ACCESS_FS_REFER);
-static_assert(policy::bit(policy::Access::truncate) == LANDLOCK_ACCESS_FS_TRUNCATE);
-static_assert(policy::bit(policy::Access::ioctl_dev) == LANDLOCK_ACCESS_FS_IOCTL_DEV);
+// landlock::Access bit i is LANDLOCK_ACCESS_FS_* bit i.
+static_assert(landlock::bit(landlock::Access::execute) == LANDLOCK_ACCESS_FS_EXECUTE);
+static_assert(landlock::bit(landlock::Access::make_sym) == LANDLOCK_ACCESS_FS_MAKE_SYM);
+static_assert(landlock::bit(landlock::Access::refer) == LANDLOCK_ACCESS_FS_REFER);
+static_assert(landlock::bit(landlock::Access::truncate) == LANDLOCK_ACCESS_FS_TRUNCATE);
+static_assert(landlock::bit(landlock::Access::ioctl_dev) == LANDLOCK_ACCESS_FS_IOCTL_DEV);
 
 namespace {
 
@@ -33,10 +33,10 @@ Negotiation negotiate(const Request& req, int abi) {
     AbiRights want = rights_for_abi(kNewestKnownAbi);
 
     n.handled_fs = want.fs & have.fs;
-    for (int i = 0; i < policy::kAccessCount; ++i) {
-        auto a = static_cast<policy::Access>(i);
-        if ((want.fs & policy::bit(a)) && !(have.fs & policy::bit(a)))
-            n.unsupported.push_back(needs(policy::name(a), abi_of(a)));
+    for (int i = 0; i < landlock::kAccessCount; ++i) {
+        auto a = static_cast<landlock::Access>(i);
+        if ((want.fs & landlock::bit(a)) && !(have.fs & landlock::bit(a)))
+            n.unsupported.push_back(needs(name(a), abi_of(a)));
     }
 
     if (req.bind_tcp) {
@@ -51,11 +51,11 @@ Negotiation negotiate(const Request& req, int abi) {
         else
             n.unsupported.push_back(needs("connect_tcp", kNetAbi));
     }
-    for (policy::Scope s : req.scopes) {
+    for (landlock::Scope s : req.scopes) {
         if (have.scoped & scope_bit(s))
             n.scoped |= scope_bit(s);
         else
-            n.unsupported.push_back(needs("scope " + std::string(policy::name(s)), kScopeAbi));
+            n.unsupported.push_back(needs("scope " + std::string(name(s)), kScopeAbi));
     }
     std::sort(n.unsupported.begin(), n.unsupported.end());
     n.unsupported.erase(std::unique(n.unsupported.begin(), n.unsupported.end()),
@@ -72,29 +72,27 @@ Negotiation negotiate(const Request& req, int abi) {
     return n;
 }
 
-policy::AccessMask rights_for_node(const PathRule& rule, bool is_directory,
-                                   policy::AccessMask handled_fs) {
-    policy::AccessMask m = rule.access;
-    if (rule.gpu_device) m |= policy::bit(policy::Access::ioctl_dev);
-    if (!is_directory) m &= policy::kFileRights;
+landlock::AccessMask rights_for_node(const PathRule& rule, bool is_directory,
+                                   landlock::AccessMask handled_fs) {
+    landlock::AccessMask m = rule.access;
+    if (rule.gpu_device) m |= landlock::bit(landlock::Access::ioctl_dev);
+    if (!is_directory) m &= landlock::kFileRights;
     return m & handled_fs;
 }
 
-Expected<Outcome, KindError> enforce(const Request& req, const AbiInfo& abi,
+Expected<Outcome, failure::KindError> enforce(const Request& req, const AbiInfo& abi,
                                      const PathFailureHandler& on_path_failure) {
     using K = failure::Kind;
-    auto kind_fail = [](K k, Error e) { return Unexpected<KindError>{KindError{k, std::move(e)}}; };
-
-    if (!abi.available()) return kind_fail(K::landlock_unavailable, Error{abi.describe(), abi.err});
+    if (!abi.available()) return failure::kind_fail(K::landlock_unavailable, Error{abi.describe(), abi.err});
 
     Outcome out;
     out.abi = abi.abi;
     Negotiation n = negotiate(req, abi.abi);
     if (!n.unsupported.empty()) {
-        if (req.compatibility == policy::Compatibility::hard_requirement) {
+        if (req.compatibility == landlock::Compatibility::hard_requirement) {
             std::string list;
             for (const auto& u : n.unsupported) list += (list.empty() ? "" : ", ") + u;
-            return kind_fail(K::landlock_unavailable,
+            return failure::kind_fail(K::landlock_unavailable,
                              Error{"hard_requirement: this kernel's Landlock ABI " +
                                        std::to_string(abi.abi) + " cannot enforce " + list,
                                    0});
@@ -107,11 +105,11 @@ Expected<Outcome, KindError> enforce(const Request& req, const AbiInfo& abi,
     attr.handled_access_net = n.handled_net;
     attr.scoped = n.scoped;
     UniqueFd ruleset(uapi::create_ruleset(&attr, n.attr_size, 0));
-    if (!ruleset) return kind_fail(K::landlock_enforce, Error{"landlock_create_ruleset", errno});
+    if (!ruleset) return failure::kind_fail(K::landlock_enforce, Error{"landlock_create_ruleset", errno});
 
     // The container's root (the runtime already pivoted into it).
     UniqueFd root(::open("/", O_PATH | O_DIRECTORY | O_CLOEXEC));
-    if (!root) return kind_fail(K::landlock_enforce, Error{"open /", errno});
+    if (!root) return failure::kind_fail(K::landlock_enforce, Error{"open /", errno});
     for (const PathRule& rule : req.paths) {
         auto opened = rootfs::open_exact(root.get(), rule.path);
         UniqueFd fd = opened ? std::move(*opened) : UniqueFd();
@@ -131,12 +129,12 @@ Expected<Outcome, KindError> enforce(const Request& req, const AbiInfo& abi,
                                     ")",
                                 0};
             } else {
-                policy::AccessMask m = rights_for_node(rule, S_ISDIR(st.st_mode), n.handled_fs);
+                landlock::AccessMask m = rights_for_node(rule, S_ISDIR(st.st_mode), n.handled_fs);
                 if (m == 0) {
                     out.empty_rules.push_back(
                         "landlock rule " + rule.path + ": no right applies to a " +
                         (S_ISDIR(st.st_mode) ? "directory" : "non-directory") + " (asked " +
-                        policy::describe(rule.access) + ")");
+                        landlock::describe(rule.access) + ")");
                     continue;
                 }
                 struct landlock_path_beneath_attr pb {};
@@ -144,7 +142,7 @@ Expected<Outcome, KindError> enforce(const Request& req, const AbiInfo& abi,
                 pb.parent_fd = fd.get();
                 if (uapi::add_rule(ruleset.get(), LANDLOCK_RULE_PATH_BENEATH, &pb, 0) != 0) {
                     failure = Error{
-                        "landlock_add_rule " + rule.path + " (" + policy::describe(m) + ")", errno};
+                        "landlock_add_rule " + rule.path + " (" + landlock::describe(m) + ")", errno};
                 } else {
                     ++out.path_rules;
                     continue;
@@ -152,12 +150,12 @@ Expected<Outcome, KindError> enforce(const Request& req, const AbiInfo& abi,
             }
         }
         if (!on_path_failure(rule.path, failure))
-            return kind_fail(K::landlock_path, std::move(failure));
+            return failure::kind_fail(K::landlock_path, std::move(failure));
     }
     // An empty ruleset denies every handled access everywhere: the workload
     // could not even be executed. Refuse it rather than fail obscurely.
     if (out.path_rules == 0)
-        return kind_fail(K::landlock_enforce,
+        return failure::kind_fail(K::landlock_enforce,
                          Error{"no filesystem rule could be added: refusing an empty ruleset", 0});
 
     auto add_ports = [&](const std::optional<std::vector<uint16_t>>& ports,
@@ -174,12 +172,12 @@ Expected<Outcome, KindError> enforce(const Request& req, const AbiInfo& abi,
         return {};
     };
     if (auto r = add_ports(req.bind_tcp, net_bit_bind()); !r)
-        return kind_fail(K::landlock_enforce, r.error());
+        return failure::kind_fail(K::landlock_enforce, r.error());
     if (auto r = add_ports(req.connect_tcp, net_bit_connect()); !r)
-        return kind_fail(K::landlock_enforce, r.error());
+        return failure::kind_fail(K::landlock_enforce, r.error());
 
     if (uapi::restrict_self(ruleset.get(), n.restrict_flags) != 0)
-        return kind_fail(K::landlock_enforce, Error{"landlock_restrict_self", errno});
+        return failure::kind_fail(K::landlock_enforce, Error{"landlock_restrict_self", errno});
     return out;
 }
 

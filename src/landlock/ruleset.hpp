@@ -19,7 +19,6 @@
 #include "failure/failure.hpp"
 #include "landlock/abi.hpp"
 #include "landlock/access.hpp"
-#include "policy/document.hpp"
 #include "rootfs/facts.hpp"
 #include "util/result.hpp"
 
@@ -27,7 +26,7 @@ namespace osh::landlock {
 
 struct PathRule {
     std::string path;  // absolute, with no symlink in it
-    policy::AccessMask access = 0;
+    landlock::AccessMask access = 0;
     bool gpu_device = false;  // gets ioctl_dev where the ABI handles it
     // The object the rule is for; a different one at the path is a path
     // failure. nullopt: whatever is there (not judged beforehand).
@@ -36,16 +35,16 @@ struct PathRule {
 
 struct Request {
     std::vector<PathRule> paths;
-    policy::Compatibility compatibility = policy::Compatibility::best_effort;
+    landlock::Compatibility compatibility = landlock::Compatibility::best_effort;
     std::optional<std::vector<uint16_t>> bind_tcp;     // nullopt: not restricted
     std::optional<std::vector<uint16_t>> connect_tcp;  // nullopt: not restricted
-    std::vector<policy::Scope> scopes;
+    std::vector<landlock::Scope> scopes;
 };
 
 // What the ruleset handles on one ABI, and what the request asked for that the
 // ABI lacks (each entry "truncate (needs Landlock ABI 3)").
 struct Negotiation {
-    policy::AccessMask handled_fs = 0;
+    landlock::AccessMask handled_fs = 0;
     uint64_t handled_net = 0;
     uint64_t scoped = 0;
     uint32_t restrict_flags = 0;
@@ -60,16 +59,10 @@ Negotiation negotiate(const Request& req, int abi);
 
 // What a ruleset grants one opened path. Directories get the rule's rights;
 // everything else (regular files, devices, sockets, FIFOs) only the file
-// rights (policy::kFileRights) — Landlock rejects the others on a non-directory.
+// rights (landlock::kFileRights) — Landlock rejects the others on a non-directory.
 // GPU device rules gain ioctl_dev when it is handled. Masked by `handled_fs`. Pure.
-policy::AccessMask rights_for_node(const PathRule& rule, bool is_directory,
-                                   policy::AccessMask handled_fs);
-
-// A failure with its kind (landlock_unavailable, landlock_path, landlock_enforce).
-struct KindError {
-    failure::Kind kind;
-    Error error;
-};
+landlock::AccessMask rights_for_node(const PathRule& rule, bool is_directory,
+                                   landlock::AccessMask handled_fs);
 
 struct Outcome {
     int abi = 0;
@@ -94,7 +87,7 @@ using PathFailureHandler = std::function<bool(const std::string& path, const Err
 // hard_requirement, lacks a requested right; landlock_path when a path fails
 // and the handler says abort; landlock_enforce when the kernel refuses the
 // ruleset, the ruleset would be empty, or restrict_self fails.
-Expected<Outcome, KindError> enforce(const Request& req, const AbiInfo& abi,
+Expected<Outcome, failure::KindError> enforce(const Request& req, const AbiInfo& abi,
                                      const PathFailureHandler& on_path_failure);
 
 }  // namespace osh::landlock

@@ -73,13 +73,13 @@ std::string opt_id_json(const std::optional<uint32_t>& id) {
     return id ? std::to_string(*id) : "null";
 }
 
-std::string access_json(policy::AccessMask m) {
+std::string access_json(landlock::AccessMask m) {
     std::string s = "[";
     bool first = true;
-    for (int i = 0; i < policy::kAccessCount; ++i) {
-        auto a = static_cast<policy::Access>(i);
-        if (!(m & policy::bit(a))) continue;
-        s += (first ? "" : ",") + json::quote(policy::name(a));
+    for (int i = 0; i < landlock::kAccessCount; ++i) {
+        auto a = static_cast<landlock::Access>(i);
+        if (!(m & landlock::bit(a))) continue;
+        s += (first ? "" : ",") + json::quote(name(a));
         first = false;
     }
     return s + "]";
@@ -140,14 +140,14 @@ Result<Plan> compile(const policy::EffectivePolicy& eff, const CompileOptions& o
     p.log_level = pol.log.level;
 
     const bool wants_filter =
-        pol.seccomp.profile != policy::SeccompProfile::none || !pol.seccomp.deny.empty();
+        pol.seccomp.profile != seccomp::Profile::none || !pol.seccomp.deny.empty();
     if (wants_filter) {
         if (!failure::should_attempt(pol.failure, failure::Kind::seccomp_compile)) {
             p.degraded.push_back({failure::Kind::seccomp_compile,
                                   "seccomp filter not compiled (failure mode skip)"});
         } else if (failure::should_attempt(pol.failure, failure::Kind::seccomp_enforce)) {
             seccomp::FilterSpec spec;
-            spec.policy = pol.seccomp;
+            spec.settings = pol.seccomp;
             for (const auto& [name, reason] : eff.seccomp_relaxations)
                 spec.relaxations.push_back(name);
             spec.audit_arch = opts.audit_arch;
@@ -176,7 +176,7 @@ std::string serialize(const Plan& p) {
     std::string s = "{\"version\":" + std::to_string(p.version);
     s += ",\"container_id\":" + json::quote(p.container_id);
     s += ",\"edit_key\":" + json::quote(p.edit_key);
-    s += ",\"landlock\":{\"compatibility\":" + json::quote(policy::name(p.landlock_compatibility));
+    s += ",\"landlock\":{\"compatibility\":" + json::quote(name(p.landlock_compatibility));
     s += ",\"rules\":[";
     for (size_t i = 0; i < p.landlock_rules.size(); ++i) {
         const auto& r = p.landlock_rules[i];
@@ -191,9 +191,9 @@ std::string serialize(const Plan& p) {
          ",\"connect_tcp\":" + ports_json(p.connect_tcp);
     s += ",\"scope\":[";
     for (size_t i = 0; i < p.scopes.size(); ++i)
-        s += (i ? "," : "") + json::quote(policy::name(p.scopes[i]));
+        s += (i ? "," : "") + json::quote(name(p.scopes[i]));
     s += "]}";
-    s += ",\"seccomp\":{\"action\":" + json::quote(policy::name(p.seccomp_action)) +
+    s += ",\"seccomp\":{\"action\":" + json::quote(name(p.seccomp_action)) +
          ",\"audit_arch\":" + std::to_string(p.seccomp_audit_arch) + ",\"bpf\":" +
          json::quote(hex_encode(std::span(reinterpret_cast<const uint8_t*>(p.seccomp_bpf.data()),
                                           p.seccomp_bpf.size()))) +
@@ -269,9 +269,9 @@ Result<Plan> parse(std::string_view bytes, std::string_view origin_sv) {
         return bad("/landlock/compatibility", "expected a string");
     std::string compat = at(ll, "compatibility").GetString();
     if (compat == "best_effort")
-        p.landlock_compatibility = policy::Compatibility::best_effort;
+        p.landlock_compatibility = landlock::Compatibility::best_effort;
     else if (compat == "hard_requirement")
-        p.landlock_compatibility = policy::Compatibility::hard_requirement;
+        p.landlock_compatibility = landlock::Compatibility::hard_requirement;
     else
         return bad("/landlock/compatibility", "unknown value \"" + compat + "\"");
     const Value& rules = at(ll, "rules");
@@ -289,9 +289,9 @@ Result<Plan> parse(std::string_view bytes, std::string_view origin_sv) {
             return bad(ptr + "/path", "not a normalised absolute path");
         if (!at(r, "access").IsArray()) return bad(ptr + "/access", "expected an array");
         for (const Value& a : at(r, "access").GetArray()) {
-            auto acc = a.IsString() ? policy::parse_access(a.GetString()) : std::nullopt;
+            auto acc = a.IsString() ? landlock::parse_access(a.GetString()) : std::nullopt;
             if (!acc) return bad(ptr + "/access", "unknown access right");
-            rule.access |= policy::bit(*acc);
+            rule.access |= landlock::bit(*acc);
         }
         if (!at(r, "gpu_device").IsBool()) return bad(ptr + "/gpu_device", "expected a boolean");
         rule.gpu_device = at(r, "gpu_device").GetBool();
@@ -323,9 +323,9 @@ Result<Plan> parse(std::string_view bytes, std::string_view origin_sv) {
     for (const Value& s : at(ll, "scope").GetArray()) {
         std::string v = s.IsString() ? s.GetString() : "";
         if (v == "abstract_unix_socket")
-            p.scopes.push_back(policy::Scope::abstract_unix_socket);
+            p.scopes.push_back(landlock::Scope::abstract_unix_socket);
         else if (v == "signal")
-            p.scopes.push_back(policy::Scope::signal);
+            p.scopes.push_back(landlock::Scope::signal);
         else
             return bad("/landlock/scope", "unknown scope \"" + v + "\"");
     }
@@ -336,11 +336,11 @@ Result<Plan> parse(std::string_view bytes, std::string_view origin_sv) {
         return Unexpected<Error>{r.error()};
     std::string action = at(sc, "action").IsString() ? at(sc, "action").GetString() : "";
     if (action == "errno")
-        p.seccomp_action = policy::SeccompAction::errno_;
+        p.seccomp_action = seccomp::Action::errno_;
     else if (action == "kill")
-        p.seccomp_action = policy::SeccompAction::kill;
+        p.seccomp_action = seccomp::Action::kill;
     else if (action == "log")
-        p.seccomp_action = policy::SeccompAction::log;
+        p.seccomp_action = seccomp::Action::log;
     else
         return bad("/seccomp/action", "unknown action \"" + action + "\"");
     if (!at(sc, "audit_arch").IsUint())

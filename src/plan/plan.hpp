@@ -19,10 +19,10 @@
 
 #include "failure/failure.hpp"
 #include "landlock/access.hpp"
-#include "policy/document.hpp"
 #include "policy/effective.hpp"
 #include "report/event.hpp"
 #include "rootfs/facts.hpp"
+#include "seccomp/settings.hpp"
 #include "util/result.hpp"
 
 namespace osh::plan {
@@ -36,7 +36,7 @@ inline constexpr const char* kDefaultPlanDir = "/.oci-sandbox/plan";  // inside 
 // the kernel's ABI handles.
 struct LandlockRule {
     std::string path;  // absolute container path with no symlink in it (the enforcer refuses any)
-    policy::AccessMask access = 0;
+    landlock::AccessMask access = 0;
     bool gpu_device = false;  // gets ioctl_dev where the ABI handles it (CUDA is all ioctls)
     // The object the hook judged: the enforcer applies the rule only to it.
     std::optional<rootfs::ObjectId> id;
@@ -58,16 +58,16 @@ struct Plan {
 
     // Landlock.
     std::vector<LandlockRule> landlock_rules;
-    policy::Compatibility landlock_compatibility = policy::Compatibility::best_effort;
+    landlock::Compatibility landlock_compatibility = landlock::Compatibility::best_effort;
     std::optional<std::vector<uint16_t>> bind_tcp;     // nullopt: not restricted
     std::optional<std::vector<uint16_t>> connect_tcp;  // nullopt: not restricted
-    std::vector<policy::Scope> scopes;                 // empty: no IPC scoping
+    std::vector<landlock::Scope> scopes;                 // empty: no IPC scoping
 
     // Seccomp: the serialized BPF (seccomp::serialize); empty when there is no
     // filter (profile none, compile skipped or failed under warn).
     std::string seccomp_bpf;
     uint32_t seccomp_audit_arch = 0;
-    policy::SeccompAction seccomp_action = policy::SeccompAction::errno_;
+    seccomp::Action seccomp_action = seccomp::Action::errno_;
 
     // Process.
     bool no_new_privs = true;

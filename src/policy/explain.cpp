@@ -16,6 +16,13 @@ namespace osh::policy {
 
 namespace {
 
+using landlock::Access;
+using landlock::bit;
+using landlock::describe;
+using landlock::kFileRights;
+using landlock::kReadOnly;
+using landlock::kReadWrite;
+
 // "ro", "rw", "rw+ioctl_dev", "ro+write_file", else the full list. The file
 // variants (rights a file can hold) read the same as the directory sets.
 std::string short_access(AccessMask m) {
@@ -32,9 +39,8 @@ std::string short_access(AccessMask m) {
         if ((m & b.mask) != b.mask) continue;
         std::string out = b.name;
         AccessMask extra = m & ~b.mask;
-        for (int i = 0; i < kAccessCount; ++i)
-            if (extra & bit(static_cast<Access>(i)))
-                out += "+" + std::string(name(static_cast<Access>(i)));
+        for (const auto& e : landlock::kAccessWords)
+            if (extra & bit(e.value)) out += "+" + std::string(e.word);
         return out;
     }
     return describe(m);
@@ -192,7 +198,7 @@ std::string explain_text(const EffectivePolicy& eff, const Verdict* verdict) {
     o << "Seccomp: profile " << name(sc.profile) << ", action " << name(sc.action) << ", deny "
       << list_text(sc.deny) << ", allow " << list_text(sc.allow) << ", i386 "
       << (sc.allow_i386 ? "allowed" : "refused") << "\n";
-    if (sc.profile == SeccompProfile::default_) {
+    if (sc.profile == seccomp::Profile::default_) {
         o << "  allow-list: a call it does not name gets the action; a call numbered above "
           << seccomp::newest_known_number() << " gets ENOSYS\n";
         for (const auto& group : seccomp_groups()) {
@@ -259,11 +265,8 @@ namespace {
 template <typename W>
 void access_array(W& w, AccessMask m) {
     w.StartArray();
-    for (int i = 0; i < kAccessCount; ++i)
-        if (m & bit(static_cast<Access>(i))) {
-            auto n = name(static_cast<Access>(i));
-            w.String(n.data(), static_cast<rapidjson::SizeType>(n.size()));
-        }
+    for (const auto& e : landlock::kAccessWords)
+        if (m & bit(e.value)) w.String(e.word.data(), static_cast<rapidjson::SizeType>(e.word.size()));
     w.EndArray();
 }
 
@@ -440,7 +443,7 @@ void write_json(W& w, const EffectivePolicy& eff, const Verdict* verdict) {
     strings(w, sc.allow);
     w.Key("allow_i386");
     w.Bool(sc.allow_i386);
-    const bool allow_list = sc.profile == SeccompProfile::default_;
+    const bool allow_list = sc.profile == seccomp::Profile::default_;
     w.Key("allow_list");
     w.Bool(allow_list);
     w.Key("enosys_above");

@@ -33,6 +33,13 @@ namespace osh::policy {
 
 namespace {
 
+using landlock::Access;
+using landlock::bit;
+using landlock::describe;
+using landlock::kFileRights;
+using landlock::kReadOnly;
+using landlock::kReadWrite;
+
 constexpr AccessMask kFileRw = kReadWrite & kFileRights;
 constexpr AccessMask kTty = (kReadWrite | bit(Access::ioctl_dev)) & kFileRights;
 constexpr AccessMask kGpuNode = (kReadWrite | bit(Access::ioctl_dev)) & kFileRights;
@@ -535,7 +542,7 @@ class Rewriter {
 
         for (const auto* v : vendors) {
             for (const auto& [sc, why] : v->seccomp_allow) {
-                if (policy_.seccomp.profile == SeccompProfile::none) continue;
+                if (policy_.seccomp.profile == seccomp::Profile::none) continue;
                 std::string syscall(sc);
                 bool dup = std::any_of(relaxations_.begin(), relaxations_.end(),
                                        [&](const auto& r) { return r.first == syscall; });

@@ -10,22 +10,6 @@
 
 namespace osh::report {
 
-std::string_view name(Level l) {
-    switch (l) {
-        case Level::debug: return "debug";
-        case Level::info: return "info";
-        case Level::warning: return "warning";
-        case Level::error: return "error";
-    }
-    return "info";
-}
-
-std::optional<Level> parse_level(std::string_view s) {
-    for (Level l : {Level::debug, Level::info, Level::warning, Level::error})
-        if (name(l) == s) return l;
-    return std::nullopt;
-}
-
 namespace {
 std::string timestamp() {
     struct timespec ts {};

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "failure/failure.hpp"
+#include "util/words.hpp"
 
 namespace osh::report {
 
@@ -14,8 +15,14 @@ namespace osh::report {
 inline constexpr const char* kDefaultLogPath = "/var/log/oci-sandbox-hook.log";
 
 enum class Level { debug, info, warning, error };
-std::string_view name(Level l);
-std::optional<Level> parse_level(std::string_view s);
+inline constexpr auto kLevelWords = std::to_array<words::Entry<Level>>({
+    {Level::debug, "debug"},
+    {Level::info, "info"},
+    {Level::warning, "warning"},
+    {Level::error, "error"},
+});
+inline std::string_view name(Level l) { return words::of(kLevelWords, l); }
+inline std::optional<Level> parse_level(std::string_view s) { return words::parse(kLevelWords, s); }
 
 struct Event {
     Level level = Level::info;

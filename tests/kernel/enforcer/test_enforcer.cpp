@@ -54,10 +54,10 @@ plan::Plan make_plan(const std::string& work, failure::Modes modes = {}) {
     policy::EffectivePolicy eff;
     eff.source.failure = modes;
     for (const char* ro : {"/usr", "/bin", "/lib", "/lib64", "/etc"})
-        if (access(ro, F_OK) == 0) eff.rules.push_back({ro, policy::kReadOnly, "test", false});
-    eff.rules.push_back({g_self_dir, policy::kReadOnly, "test binary", false});
-    eff.rules.push_back({work, policy::kReadWrite, "test work dir", false});
-    eff.rules.push_back({"/dev/null", policy::kReadWrite, "test", false});
+        if (access(ro, F_OK) == 0) eff.rules.push_back({ro, landlock::kReadOnly, "test", false});
+    eff.rules.push_back({g_self_dir, landlock::kReadOnly, "test binary", false});
+    eff.rules.push_back({work, landlock::kReadWrite, "test work dir", false});
+    eff.rules.push_back({"/dev/null", landlock::kReadWrite, "test", false});
     plan::CompileOptions opts;
     opts.bpf_cache_dir = "";
     opts.container_id = "test-container";
@@ -147,11 +147,11 @@ TEST_CASE("plan: round trip, seal, version, unknown fields") {
     TempDir t;
     plan::Plan p = make_plan(t.path());
     p.bind_tcp = std::vector<uint16_t>{8080};
-    p.scopes = {policy::Scope::signal};
+    p.scopes = {landlock::Scope::signal};
     p.run_as_uid = 1000;
     p.failure.kinds[failure::Kind::landlock_unavailable] = failure::Mode::warn;
     p.degraded.push_back({failure::Kind::gpu_detection, "x"});
-    p.landlock_rules.push_back({"/dev/nvidia0", policy::kReadWrite, true});
+    p.landlock_rules.push_back({"/dev/nvidia0", landlock::kReadWrite, true});
     std::string bytes = plan::serialize(p);
     auto back = plan::parse(bytes, "mem");
     REQUIRE(back);
@@ -206,7 +206,7 @@ TEST_CASE(
     "plan compile: warm compile does no libseccomp work; skip and profile none compile nothing") {
     TempDir t;
     policy::EffectivePolicy eff;
-    eff.rules.push_back({"/usr", policy::kReadOnly, "test", false});
+    eff.rules.push_back({"/usr", landlock::kReadOnly, "test", false});
     plan::CompileOptions opts;
     opts.bpf_cache_dir = t / "cache";
     fs::create_directories(opts.bpf_cache_dir);
@@ -221,7 +221,7 @@ TEST_CASE(
     CHECK(warm->seccomp_bpf == cold->seccomp_bpf);
 
     policy::EffectivePolicy none = eff;
-    none.source.seccomp.profile = policy::SeccompProfile::none;
+    none.source.seccomp.profile = seccomp::Profile::none;
     auto pn = plan::compile(none, opts);
     REQUIRE(pn);
     CHECK(pn->seccomp_bpf.empty());
@@ -398,7 +398,7 @@ TEST_CASE("exec: landlock_path (a rule's path missing) per mode") {
         failure::Modes modes;
         modes.kinds[failure::Kind::landlock_path] = mode;
         plan::Plan p = make_plan(work, modes);
-        p.landlock_rules.push_back({work + "/missing", policy::kReadOnly, false});
+        p.landlock_rules.push_back({work + "/missing", landlock::kReadOnly, false});
         std::string dir = t / ("plan-" + std::string(failure::name(mode)));
         write_plan_to(dir, p);
         Run r = run_exec(t, dir, {"/bin/true"});
@@ -438,9 +438,9 @@ TEST_CASE("exec in a busybox-static chroot with no libc, switching to uid 65534"
     REQUIRE(access((root + "/lib").c_str(), F_OK) != 0);  // no libc anywhere in this root
 
     policy::EffectivePolicy eff;
-    eff.rules.push_back({"/bin", policy::kReadOnly, "image", false});
-    eff.rules.push_back({"/.oci-sandbox", policy::kReadOnly, "plan", false});
-    eff.rules.push_back({"/tmp", policy::kReadWrite, "image", false});
+    eff.rules.push_back({"/bin", landlock::kReadOnly, "image", false});
+    eff.rules.push_back({"/.oci-sandbox", landlock::kReadOnly, "plan", false});
+    eff.rules.push_back({"/tmp", landlock::kReadWrite, "image", false});
     plan::CompileOptions opts;
     opts.bpf_cache_dir = "";
     opts.edit_key = kKey;

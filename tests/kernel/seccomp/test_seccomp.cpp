@@ -225,7 +225,7 @@ TEST_SUITE("kernel") {
         }
         // Under action kill, the first one kills.
         FilterSpec kill;
-        kill.policy.action = policy::SeccompAction::kill;
+        kill.settings.action = seccomp::Action::kill;
         const Bpf kbpf = compiled(kill);
         auto k = in_child(&kbpf, [](std::vector<long>& v) {
             v.push_back(sc(__NR_getppid) > 0);
@@ -237,10 +237,10 @@ TEST_SUITE("kernel") {
     TEST_CASE("kernel: a call numbered above the newest the profile knows gets ENOSYS") {
         const long newest = newest_known_number();
         const long above[] = {newest + 1, newest + 40, 1000, 0x3ffffff0};
-        for (auto action : {policy::SeccompAction::errno_, policy::SeccompAction::kill}) {
+        for (auto action : {seccomp::Action::errno_, seccomp::Action::kill}) {
             FilterSpec spec;
-            spec.policy.action = action;
-            CAPTURE(policy::name(action));
+            spec.settings.action = action;
+            CAPTURE(name(action));
             const Bpf bpf = compiled(spec);
             auto r = in_child(&bpf, [&](std::vector<long>& v) {
                 for (long nr : above) v.push_back(sc(nr, -1, 0, 0, 0, 0, 0));
@@ -427,7 +427,7 @@ TEST_SUITE("kernel") {
             return;
         }
         FilterSpec spec;
-        spec.policy.allow_i386 = true;
+        spec.settings.allow_i386 = true;
         const Bpf i386 = compiled(spec);
         auto a = in_child(&i386, [](std::vector<long>& v) {
             v.push_back(int80(20));  // getpid
@@ -449,7 +449,7 @@ TEST_SUITE("kernel") {
 
     TEST_CASE("kernel: action kill kills with SIGSYS; action log lets the call through") {
         FilterSpec kill;
-        kill.policy.action = policy::SeccompAction::kill;
+        kill.settings.action = seccomp::Action::kill;
         const Bpf kbpf = compiled(kill);
         auto k = in_child(&kbpf, [](std::vector<long>& v) {
             v.push_back(sc(__NR_getpid) > 0);
@@ -463,7 +463,7 @@ TEST_SUITE("kernel") {
         CHECK(kx32.killed_by(SIGSYS));
 
         FilterSpec log;
-        log.policy.action = policy::SeccompAction::log;
+        log.settings.action = seccomp::Action::log;
         const Bpf lbpf = compiled(log);
         auto l = in_child(&lbpf, [](std::vector<long>& v) {
             v.push_back(sc(__NR_chroot, 0));  // EFAULT from the kernel, not EPERM
@@ -478,8 +478,8 @@ TEST_SUITE("kernel") {
 
     TEST_CASE("kernel: policy deny/allow change what the loaded filter does") {
         FilterSpec spec;
-        spec.policy.deny = {"getcwd", "kcmp"};
-        spec.policy.allow = {"chroot", "kcmp", "reboot"};
+        spec.settings.deny = {"getcwd", "kcmp"};
+        spec.settings.allow = {"chroot", "kcmp", "reboot"};
         spec.relaxations = {"getcwd", "memfd_create"};
         const Bpf bpf = compiled(spec);
         auto r = in_child(&bpf, [](std::vector<long>& v) {
