@@ -1,5 +1,5 @@
-// Typed reads of RapidJSON values that name the JSON Pointer of a bad field.
-// Internal to src/oci: the state and spec parsers share one error wording
+// Typed reads of RapidJSON values that name the JSON Pointer of a bad field:
+// every reader of a document from json::parse shares one error wording
 // ("<origin>: /linux/devices/3/path: expected a string") and one member
 // lookup that matches what Go's decoder reads.
 #pragma once
@@ -15,7 +15,7 @@
 #include "util/json.hpp"
 #include "util/result.hpp"
 
-namespace osh::oci::detail {
+namespace osh::json {
 
 class Reader {
   public:
@@ -135,4 +135,4 @@ class Reader {
     std::string_view origin_;
 };
 
-}  // namespace osh::oci::detail
+}  // namespace osh::json
