@@ -9,6 +9,7 @@
 #include "landlock/abi.hpp"
 #include "oci/spec.hpp"
 #include "oci/spec_edit.hpp"
+#include "plan/compile.hpp"
 #include "plan/plan.hpp"
 #include "plan/plan_dir.hpp"
 #include "rootfs/dev.hpp"

@@ -23,6 +23,7 @@
 #include "oci/spec.hpp"
 #include "oci/spec_edit.hpp"
 #include "oci/state.hpp"
+#include "plan/compile.hpp"
 #include "plan/plan.hpp"
 #include "policy/document.hpp"
 #include "policy/effective.hpp"

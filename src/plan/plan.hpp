@@ -19,7 +19,6 @@
 
 #include "failure/failure.hpp"
 #include "landlock/access.hpp"
-#include "policy/effective.hpp"
 #include "report/event.hpp"
 #include "rootfs/facts.hpp"
 #include "seccomp/settings.hpp"
@@ -82,29 +81,6 @@ struct Plan {
     report::Level log_level = report::Level::info;
     std::vector<Degradation> degraded;
 };
-
-struct CompileOptions {
-    std::string bpf_cache_dir = "/var/cache/oci-sandbox";  // "" disables the cache
-    uint32_t audit_arch = 0;                               // 0: the host's (AUDIT_ARCH_X86_64 here)
-    std::string exec_log_path;  // in-container file the enforcer appends events to ("" = none)
-    std::string container_id;   // copied into the plan (validated by the hook)
-    std::string edit_key;       // copied into the plan
-    // run_as ids resolved by the hook (from the image's /etc/passwd, /etc/group,
-    // never NSS). Used when the policy names a user/group; a numeric IdSpec in
-    // the policy needs no resolution. A name with no resolved id fails compile.
-    std::optional<uint32_t> run_as_uid;
-    std::optional<uint32_t> run_as_gid;
-};
-
-// Compiles an effective policy into a plan: copies the Landlock rules, failure
-// modes and process settings, and compiles the seccomp filter (through the BPF
-// cache) unless the profile is `none` or seccomp_compile / seccomp_enforce is
-// `skip`. A compile failure under `strict` fails; under `warn` the plan has no
-// filter and a Degradation says so. Pure apart from the BPF cache.
-// A failure's message starts with its failure kind: "seccomp_compile: ..." or
-// "privilege_drop: ..." (a run_as name the hook did not resolve). A skipped
-// seccomp step is recorded in `degraded` so the enforcer reports it.
-Result<Plan> compile(const policy::EffectivePolicy& eff, const CompileOptions& opts);
 
 // Writes `<dirfd>/plan.json` atomically (temp file, fsync, rename), mode 0644.
 Result<void> write_plan(int dirfd, const Plan& plan);

@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "../landlock/child.hpp"
+#include "plan/compile.hpp"
 #include "plan/plan.hpp"
 #include "seccomp/compile.hpp"
 #include "util/fd.hpp"

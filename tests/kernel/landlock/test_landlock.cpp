@@ -28,6 +28,7 @@
 #include "landlock/ruleset.hpp"
 #include "landlock/uapi.hpp"
 #include "oci/spec.hpp"
+#include "plan/compile.hpp"
 #include "plan/plan.hpp"
 #include "policy/effective.hpp"
 #include "seccomp/bpf.hpp"

@@ -18,6 +18,7 @@
 #include "child.hpp"
 #include "gpu/detect.hpp"
 #include "oci/spec.hpp"
+#include "plan/compile.hpp"
 #include "plan/plan.hpp"
 #include "policy/document.hpp"
 #include "policy/effective.hpp"
