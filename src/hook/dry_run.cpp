@@ -143,7 +143,10 @@ Result<DryRun> dry_run(const DryRunInput& in) {
         eff->source.process.run_as_group.reset();
     }
     if (auto compiled = plan::compile(*eff, copts); !compiled) {
-        judge.finding(Kind::seccomp_compile, compiled.error().what(), "the seccomp filter");
+        judge.finding(compiled.error().kind, compiled.error().error.what(),
+                      compiled.error().kind == Kind::privilege_drop
+                          ? "the switch to the policy's run_as user and group"
+                          : "the seccomp filter");
     } else {
         for (const auto& d : compiled->degraded) judge.finding(d.kind, d.what, "the seccomp filter");
     }

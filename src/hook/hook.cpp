@@ -19,6 +19,7 @@
 #include "rootfs/iddb.hpp"
 #include "rootfs/open.hpp"
 #include "rootfs/resolve.hpp"
+#include "seccomp/compile.hpp"
 #include "landlock/abi.hpp"
 #include "oci/spec.hpp"
 #include "oci/spec_edit.hpp"
@@ -86,6 +87,15 @@ class Reporter {
     }
     int abort(const Error& err, std::string_view context) {
         return abort(std::string(context) + ": " + err.what(), err.err);
+    }
+    // A failure of a policy-decided kind that leaves nothing to run with (no
+    // plan): refused whatever the mode, and reported under its kind.
+    int abort(const failure::Modes& modes, const failure::KindError& ke, std::string_view context,
+              const std::string& lost) {
+        const failure::Judgement j{ke.kind, modes.of(ke.kind), failure::Decision::abort};
+        emit(report::failure_event(j, std::string(context) + ": " + ke.error.what(), lost,
+                                   ke.error.err));
+        return 1;
     }
 
     // A failure of `kind`, decided by the policy's mode. `lost` names the
@@ -230,8 +240,8 @@ bool install_prelude(Reporter& rep, const failure::Modes& modes,
                          O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0640));
         if (log) rules.push_back({log.get(), "log " + rep.log_path(), log_rights()});
     }
-    // The BPF cache (plan::CompileOptions' default), one level, like the compiler makes it.
-    const std::string cache = plan::CompileOptions().bpf_cache_dir;
+    // The BPF cache, one level, like the compiler makes it.
+    const std::string cache = seccomp::kBpfCacheDir;
     UniqueFd cache_fd;
     if (!cache.empty()) {
         ::mkdir(cache.c_str(), 0700);
@@ -435,7 +445,8 @@ int create_stage(const HookOptions& opts, const policy::SelectedPolicy* given, R
     }
 
     auto compiled = plan::compile(*eff, copts);
-    if (!compiled) return refuse(rep.abort(compiled.error(), "compile plan"));
+    if (!compiled)
+        return refuse(rep.abort(modes, compiled.error(), "compile plan", "the whole sandbox"));
     for (const auto& d : compiled->degraded)  // the compiler's own (seccomp) decisions
         rep.decide(modes, d.kind, d.what, "the seccomp filter");
     compiled->degraded = rep.degraded();

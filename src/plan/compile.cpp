@@ -7,19 +7,22 @@ namespace osh::plan {
 
 namespace {
 
-Result<std::optional<uint32_t>> resolve_id(const std::optional<policy::IdSpec>& spec,
-                                           const std::optional<uint32_t>& resolved,
-                                           std::string_view field) {
+Expected<std::optional<uint32_t>, failure::KindError> resolve_id(
+    const std::optional<policy::IdSpec>& spec, const std::optional<uint32_t>& resolved,
+    std::string_view field) {
     if (!spec) return std::optional<uint32_t>{};
     if (const auto* n = std::get_if<uint32_t>(&*spec)) return std::optional<uint32_t>{*n};
     if (resolved) return std::optional<uint32_t>{*resolved};
-    return fail("privilege_drop: " + std::string(field) + " \"" + std::get<std::string>(*spec) +
-                "\" was not resolved to a number by the hook");
+    return failure::kind_fail(failure::Kind::privilege_drop,
+                              Error{std::string(field) + " \"" + std::get<std::string>(*spec) +
+                                        "\" was not resolved to a number by the hook",
+                                    0});
 }
 
 }  // namespace
 
-Result<Plan> compile(const policy::EffectivePolicy& eff, const CompileOptions& opts) {
+Expected<Plan, failure::KindError> compile(const policy::EffectivePolicy& eff,
+                                           const CompileOptions& opts) {
     const policy::Policy& pol = eff.source;
     Plan p;
     p.container_id = opts.container_id;
@@ -33,9 +36,9 @@ Result<Plan> compile(const policy::EffectivePolicy& eff, const CompileOptions& o
     p.seccomp_action = pol.seccomp.action;
     p.no_new_privs = pol.process.no_new_privs;
     auto uid = resolve_id(pol.process.run_as_user, opts.run_as_uid, "process.run_as_user");
-    if (!uid) return Unexpected<Error>{uid.error()};
+    if (!uid) return unexpected(uid.error());
     auto gid = resolve_id(pol.process.run_as_group, opts.run_as_gid, "process.run_as_group");
-    if (!gid) return Unexpected<Error>{gid.error()};
+    if (!gid) return unexpected(gid.error());
     p.run_as_uid = *uid;
     p.run_as_gid = *gid;
     p.failure = pol.failure;
@@ -57,7 +60,7 @@ Result<Plan> compile(const policy::EffectivePolicy& eff, const CompileOptions& o
             auto bpf = seccomp::compile(spec, opts.bpf_cache_dir, nullptr);
             if (!bpf) {
                 if (pol.failure.of(failure::Kind::seccomp_compile) == failure::Mode::strict)
-                    return wrap(bpf.error(), "seccomp_compile");
+                    return failure::kind_fail(failure::Kind::seccomp_compile, bpf.error());
                 p.degraded.push_back({failure::Kind::seccomp_compile,
                                       "seccomp filter not compiled: " + bpf.error().what()});
             } else if (!bpf->insns.empty()) {

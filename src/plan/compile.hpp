@@ -9,12 +9,14 @@
 
 #include "plan/plan.hpp"
 #include "policy/effective.hpp"
+#include "seccomp/compile.hpp"
+#include "failure/failure.hpp"
 #include "util/result.hpp"
 
 namespace osh::plan {
 
 struct CompileOptions {
-    std::string bpf_cache_dir = "/var/cache/oci-sandbox";  // "" disables the cache
+    std::string bpf_cache_dir = seccomp::kBpfCacheDir;  // "" disables the cache
     uint32_t audit_arch = 0;                               // 0: the host's (AUDIT_ARCH_X86_64 here)
     std::string exec_log_path;  // in-container file the enforcer appends events to ("" = none)
     std::string container_id;   // copied into the plan (validated by the hook)
@@ -31,9 +33,10 @@ struct CompileOptions {
 // cache) unless the profile is `none` or seccomp_compile / seccomp_enforce is
 // `skip`. A compile failure under `strict` fails; under `warn` the plan has no
 // filter and a Degradation says so. Pure apart from the BPF cache.
-// A failure's message starts with its failure kind: "seccomp_compile: ..." or
-// "privilege_drop: ..." (a run_as name the hook did not resolve). A skipped
-// seccomp step is recorded in `degraded` so the enforcer reports it.
-Result<Plan> compile(const policy::EffectivePolicy& eff, const CompileOptions& opts);
+// A failure carries its kind: seccomp_compile (a strict compile failure) or
+// privilege_drop (a run_as name the hook did not resolve). A skipped seccomp
+// step is recorded in `degraded` so the enforcer reports it.
+Expected<Plan, failure::KindError> compile(const policy::EffectivePolicy& eff,
+                                           const CompileOptions& opts);
 
 }  // namespace osh::plan

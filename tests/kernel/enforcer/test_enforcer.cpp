@@ -240,11 +240,25 @@ TEST_CASE(
     named.source.process.run_as_user = std::string("app");
     auto unresolved = plan::compile(named, opts);
     REQUIRE_FALSE(unresolved);
-    CHECK(contains(unresolved.error().message, "privilege_drop"));
+    CHECK(unresolved.error().kind == failure::Kind::privilege_drop);
+    CHECK(contains(unresolved.error().error.message, "process.run_as_user \"app\" was not resolved"));
     opts.run_as_uid = 1234;
     auto resolved = plan::compile(named, opts);
     REQUIRE(resolved);
     CHECK(resolved->run_as_uid == 1234u);
+
+    // A strict compile failure is typed seccomp_compile; under warn it is a degradation.
+    policy::EffectivePolicy misspelt = eff;
+    misspelt.source.seccomp.deny = {"no_such_call_osh"};
+    auto refused = plan::compile(misspelt, opts);
+    REQUIRE_FALSE(refused);
+    CHECK(refused.error().kind == failure::Kind::seccomp_compile);
+    CHECK(contains(refused.error().error.message, "no_such_call_osh"));
+    misspelt.source.failure.kinds[failure::Kind::seccomp_compile] = failure::Mode::warn;
+    auto degraded = plan::compile(misspelt, opts);
+    REQUIRE(degraded);
+    REQUIRE(degraded->degraded.size() == 1);
+    CHECK(degraded->degraded[0].kind == failure::Kind::seccomp_compile);
 }
 
 // ---------------------------------------------------------------- enforcer

@@ -49,7 +49,7 @@ plan::Plan gpu8_plan() {
     plan::CompileOptions opts;
     opts.bpf_cache_dir = "";
     auto p = plan::compile(*eff, opts);
-    REQUIRE_MESSAGE(p, p.error().what());
+    REQUIRE_MESSAGE(p, p.error().error.what());
     return std::move(*p);
 }
 
