@@ -32,7 +32,7 @@ int shim_fail(const std::string& what, const std::string& id = "") {
     e.level = report::Level::error;
     e.component = "runtime";
     e.container_id = id;
-    e.decision = "abort";
+    e.decision = report::Decision::abort;
     e.message = what;
     (void)report::Log(report::kDefaultLogPath).append(e);
     return 1;

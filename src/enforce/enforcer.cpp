@@ -255,7 +255,7 @@ bool Enforcer::apply_landlock() {
         report::Event e =
             event(report::Level::warning, "landlock " + u + ": not enforced on this kernel");
         e.kind = Kind::landlock_unavailable;
-        e.decision = "best_effort";
+        e.decision = report::Decision::best_effort;
         record(std::move(e));
         dropped_.push_back("landlock " + u);
     }
@@ -263,7 +263,7 @@ bool Enforcer::apply_landlock() {
         // Not a loss of protection (the path stays denied), so not "dropped".
         report::Event e = event(report::Level::info, r);
         e.kind = Kind::landlock_path;
-        e.decision = "rule left out";
+        e.decision = report::Decision::rule_left_out;
         record(std::move(e));
     }
     record(event(report::Level::debug, "Landlock ABI " + std::to_string(out->abi) + ": " +
@@ -337,8 +337,7 @@ int Enforcer::run(const std::vector<std::string>& argv) {
                                 "from the hook: " + d.what);
         e.kind = d.kind;
         e.mode = plan_.failure.of(d.kind);
-        e.decision = std::string(failure::name(skipped ? failure::Decision::skipped
-                                                       : failure::Decision::continue_degraded));
+        e.decision = skipped ? report::Decision::skipped : report::Decision::continue_degraded;
         record(std::move(e));
         dropped_.push_back(d.what);
     }
@@ -363,7 +362,7 @@ int Enforcer::run(const std::vector<std::string>& argv) {
     std::string dropped;
     for (const auto& d : dropped_) dropped += (dropped.empty() ? "" : "; ") + d;
     report::Event fin = event(level, "sandbox " + status + ", executing " + argv[0]);
-    fin.decision = "exec";
+    fin.decision = report::Decision::exec;
     fin.fields.emplace_back("status", status);
     fin.fields.emplace_back("dropped", dropped);
     fin.fields.emplace_back(
@@ -414,7 +413,7 @@ int enforce_and_exec(const std::string& plan_dir, const std::string& key,
         e.stage = "exec";
         e.kind = Kind::plan_missing;
         e.mode = Mode::strict;
-        e.decision = "abort";
+        e.decision = report::Decision::abort;
         e.err = plan.error().err;
         e.message = plan.error().what();
         write_all(2, report::to_json_line(e) + "\n" + report::to_summary(e) + "\n");

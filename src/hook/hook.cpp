@@ -79,7 +79,7 @@ class Reporter {
     int abort(const std::string& message, int err = 0) {
         report::Event e;
         e.level = report::Level::error;
-        e.decision = "abort";
+        e.decision = report::Decision::abort;
         e.err = err;
         e.message = message;
         emit(std::move(e));
@@ -464,7 +464,7 @@ int create_stage(const HookOptions& opts, const policy::SelectedPolicy* given, R
     std::string dropped;
     for (const auto& d : compiled->degraded) dropped += (dropped.empty() ? "" : "; ") + d.what;
     done.level = dropped.empty() ? report::Level::info : report::Level::warning;
-    done.decision = "planned";
+    done.decision = report::Decision::planned;
     done.message = "plan written to " + plan::plan_dir_path(*dir_key, opts.run_root) + " (policy " +
                    pol->origin + (pol->selected_by ? ", " + *pol->selected_by : "") + ")" +
                    (dropped.empty() ? "" : "; not enforced: " + dropped);
@@ -508,7 +508,7 @@ int poststop_stage(const HookOptions& opts, const policy::SelectedPolicy* given,
     if (auto ok = plan::remove_plan_dir(key, st.id, opts.run_root); !ok) {
         report::Event e;
         e.level = report::Level::warning;
-        e.decision = "continue";
+        e.decision = report::Decision::continue_degraded;
         e.err = ok.error().err;
         e.message = "cleanup: " + ok.error().message;
         rep.emit(std::move(e));
@@ -516,7 +516,7 @@ int poststop_stage(const HookOptions& opts, const policy::SelectedPolicy* given,
     }
     report::Event e;
     e.level = report::Level::info;
-    e.decision = "cleaned";
+    e.decision = report::Decision::cleaned;
     e.message = "removed " + plan::plan_dir_path(key, opts.run_root);
     rep.emit(std::move(e));
     return 0;

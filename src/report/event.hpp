@@ -24,6 +24,33 @@ inline constexpr auto kLevelWords = std::to_array<words::Entry<Level>>({
 inline std::string_view name(Level l) { return words::of(kLevelWords, l); }
 inline std::optional<Level> parse_level(std::string_view s) { return words::parse(kLevelWords, s); }
 
+// What an event says was done: the failure judge's three decisions, then
+// the outcomes of steps that went through.
+enum class Decision {
+    abort,
+    continue_degraded,
+    skipped,
+    best_effort,    // a right this kernel's Landlock ABI cannot enforce, left out
+    rule_left_out,  // a Landlock rule no right applies to (the path stays denied)
+    planned,        // the hook wrote the plan
+    cleaned,        // poststop removed the plan directory
+    orphan_removed,
+    exec,  // the enforcer executes the workload
+};
+inline constexpr auto kDecisionWords = std::to_array<words::Entry<Decision>>({
+    {Decision::abort, "abort"},
+    {Decision::continue_degraded, "continue"},
+    {Decision::skipped, "skipped"},
+    {Decision::best_effort, "best_effort"},
+    {Decision::rule_left_out, "rule left out"},
+    {Decision::planned, "planned"},
+    {Decision::cleaned, "cleaned"},
+    {Decision::orphan_removed, "orphan removed"},
+    {Decision::exec, "exec"},
+});
+inline std::string_view name(Decision d) { return words::of(kDecisionWords, d); }
+Decision decision_of(failure::Decision d);
+
 struct Event {
     Level level = Level::info;
     std::string component;      // "hook", "exec", "runtime", ...
@@ -31,7 +58,7 @@ struct Event {
     std::string stage;          // OCI hook stage, or "exec"
     std::optional<failure::Kind> kind;
     std::optional<failure::Mode> mode;
-    std::string decision;       // "abort", "continue", "skipped", "enforced", ...
+    std::optional<Decision> decision;
     int err = 0;                // errno, 0 when none
     std::string message;
     // Extra string fields, written in order ("status": "fully_enforced", ...).

@@ -174,7 +174,7 @@ void sweep(std::string_view run_root) {
         report::Event e;
         e.level = report::Level::info;
         e.component = "spec-edit";
-        e.decision = "orphan removed";
+        e.decision = report::Decision::orphan_removed;
         e.message = "removed orphaned plan directory " + r;
         (void)log.append(e);
     }

@@ -50,6 +50,18 @@ struct ParseProblem {
 };
 Expected<rapidjson::Document, ParseProblem> parse_parts(std::string_view text);
 
+// Everything we write is written by rapidjson's Writer (or PrettyWriter) over
+// a StringBuffer, event by event; these put the views rapidjson takes as
+// pointer and length.
+template <typename W>
+void put(W& w, std::string_view s) {
+    w.String(s.data(), static_cast<rapidjson::SizeType>(s.size()));
+}
+template <typename W>
+void key(W& w, std::string_view k) {
+    w.Key(k.data(), static_cast<rapidjson::SizeType>(k.size()));
+}
+
 // Serialises a value compactly or indented. A document from parse() holds
 // only valid UTF-8, so its text is valid UTF-8.
 std::string write(const rapidjson::Value& v, bool pretty = false);
