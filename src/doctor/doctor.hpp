@@ -5,11 +5,21 @@
 #pragma once
 
 #include <string>
+#include <string_view>
 #include <vector>
+
+#include "util/words.hpp"
 
 namespace osh::doctor {
 
 enum class Status { ok, info, warn, fail };
+inline constexpr auto kStatusWords = std::to_array<words::Entry<Status>>({
+    {Status::ok, "ok"},
+    {Status::info, "info"},
+    {Status::warn, "warn"},
+    {Status::fail, "fail"},
+});
+inline std::string_view name(Status s) { return words::of(kStatusWords, s); }
 
 struct Check {
     std::string area;  // "kernel", "policy", "runtime", "run-dir", "hooks", "engine"

@@ -127,24 +127,6 @@ std::string join_vendors(const std::vector<std::string>& ids) {
 
 }  // namespace
 
-std::string_view name(EvidenceSource s) {
-    switch (s) {
-        case EvidenceSource::linux_devices:
-            return "linux.devices";
-        case EvidenceSource::mounts:
-            return "mounts";
-        case EvidenceSource::env:
-            return "process.env";
-        case EvidenceSource::annotation:
-            return "annotation";
-        case EvidenceSource::prestart_hook:
-            return "hook";
-        case EvidenceSource::live_dev:
-            return "live /dev";
-    }
-    return "unknown";
-}
-
 HostDevices parse_proc_devices(std::string_view text) {
     // "Character devices:\n  1 mem\n195 nvidia-frontend\n...\n\nBlock devices:\n..."
     HostDevices out;

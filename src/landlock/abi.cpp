@@ -7,22 +7,6 @@
 
 namespace osh::landlock {
 
-std::string_view name(Support s) {
-    switch (s) {
-        case Support::available:
-            return "available";
-        case Support::not_implemented:
-            return "not_implemented";
-        case Support::disabled:
-            return "disabled";
-        case Support::blocked:
-            return "blocked";
-        case Support::error:
-            return "error";
-    }
-    return "error";
-}
-
 std::string AbiInfo::describe() const {
     switch (support) {
         case Support::available: {

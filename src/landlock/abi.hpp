@@ -8,6 +8,7 @@
 #include <string_view>
 
 #include "landlock/access.hpp"
+#include "util/words.hpp"
 
 namespace osh::landlock {
 
@@ -22,7 +23,14 @@ enum class Support {
     blocked,          // EPERM: refused by an outer seccomp profile (e.g. Docker's default)
     error,            // any other errno
 };
-std::string_view name(Support s);
+inline constexpr auto kSupportWords = std::to_array<words::Entry<Support>>({
+    {Support::available, "available"},
+    {Support::not_implemented, "not_implemented"},
+    {Support::disabled, "disabled"},
+    {Support::blocked, "blocked"},
+    {Support::error, "error"},
+});
+inline std::string_view name(Support s) { return words::of(kSupportWords, s); }
 
 struct AbiInfo {
     Support support = Support::error;

@@ -21,10 +21,6 @@ namespace {
 
 using rapidjson::Value;
 
-using landlock::Access;
-using landlock::bit;
-using landlock::kReadOnly;
-
 template <typename Range>
 std::string join_words(const Range& words) {
     std::string out;

@@ -20,7 +20,14 @@
 
 namespace osh::policy {
 
+// The policy grants Landlock's rights, in Landlock's words.
+using landlock::Access;
 using landlock::AccessMask;
+using landlock::bit;
+using landlock::describe;
+using landlock::kFileRights;
+using landlock::kReadOnly;
+using landlock::kReadWrite;
 
 struct FsRule {
     std::string path;  // normalised absolute path

@@ -16,12 +16,6 @@ namespace osh::policy {
 
 namespace {
 
-using landlock::Access;
-using landlock::bit;
-using landlock::describe;
-using landlock::kFileRights;
-using landlock::kReadOnly;
-using landlock::kReadWrite;
 
 // "ro", "rw", "rw+ioctl_dev", "ro+write_file", else the full list. The file
 // variants (rights a file can hold) read the same as the directory sets.
@@ -46,21 +40,7 @@ std::string short_access(AccessMask m) {
     return describe(m);
 }
 
-std::string_view symbol(ChangeAction a) {
-    switch (a) {
-        case ChangeAction::added:
-            return "+";
-        case ChangeAction::promoted:
-            return "^";
-        case ChangeAction::skipped:
-            return "-";
-        case ChangeAction::rejected:
-            return "x";
-        case ChangeAction::note:
-            return "!";
-    }
-    return "?";
-}
+std::string_view symbol(ChangeAction a) { return words::of(kChangeActionSymbols, a); }
 
 std::string ports(const std::optional<std::vector<uint16_t>>& p) {
     if (!p) return "not restricted";

@@ -33,12 +33,6 @@ namespace osh::policy {
 
 namespace {
 
-using landlock::Access;
-using landlock::bit;
-using landlock::describe;
-using landlock::kFileRights;
-using landlock::kReadOnly;
-using landlock::kReadWrite;
 
 constexpr AccessMask kFileRw = kReadWrite & kFileRights;
 constexpr AccessMask kTty = (kReadWrite | bit(Access::ioctl_dev)) & kFileRights;
@@ -596,22 +590,6 @@ class Rewriter {
 };
 
 }  // namespace
-
-std::string_view name(ChangeAction a) {
-    switch (a) {
-        case ChangeAction::added:
-            return "added";
-        case ChangeAction::promoted:
-            return "promoted";
-        case ChangeAction::skipped:
-            return "skipped";
-        case ChangeAction::rejected:
-            return "rejected";
-        case ChangeAction::note:
-            return "note";
-    }
-    return "unknown";
-}
 
 Result<EffectivePolicy> rewrite(const Policy& policy, const oci::Spec& spec,
                                 const gpu::Detection& detection, const PathProbe& probe) {

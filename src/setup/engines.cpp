@@ -2,21 +2,9 @@
 
 namespace osh::setup {
 
-std::string_view name(Engine e) {
-    switch (e) {
-        case Engine::docker: return "docker";
-        case Engine::containerd: return "containerd";
-        case Engine::crio: return "crio";
-        case Engine::podman: return "podman";
-    }
-    return "?";
-}
-
 std::optional<Engine> parse_engine(std::string_view s) {
-    for (auto e : kAllEngines)
-        if (name(e) == s) return e;
     if (s == "cri-o") return Engine::crio;
-    return std::nullopt;
+    return words::parse(kEngineWords, s);
 }
 
 Result<Plan> plan(Engine e, const Options& o) {

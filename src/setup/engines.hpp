@@ -11,14 +11,20 @@
 
 #include "setup/change.hpp"
 #include "util/result.hpp"
+#include "util/words.hpp"
 
 namespace osh::setup {
 
 enum class Engine { docker, containerd, crio, podman };
-inline constexpr std::array kAllEngines = {Engine::docker, Engine::containerd, Engine::crio,
-                                           Engine::podman};
+inline constexpr auto kEngineWords = std::to_array<words::Entry<Engine>>({
+    {Engine::docker, "docker"},
+    {Engine::containerd, "containerd"},
+    {Engine::crio, "crio"},
+    {Engine::podman, "podman"},
+});
+inline constexpr auto kAllEngines = words::values(kEngineWords);
 
-std::string_view name(Engine e);
+inline std::string_view name(Engine e) { return words::of(kEngineWords, e); }
 std::optional<Engine> parse_engine(std::string_view s);
 
 // Is the engine wired to our shim (and is it the engine's default)?
