@@ -85,19 +85,8 @@ AbiRights rights_for_abi(int abi) {
         auto a = static_cast<landlock::Access>(i);
         if (abi_of(a) <= abi) r.fs |= landlock::bit(a);
     }
-    r.ruleset_attr_size = uapi::kRulesetAttrSizeV1;
-    if (abi >= kNetAbi) {
-        r.net = LANDLOCK_ACCESS_NET_BIND_TCP | LANDLOCK_ACCESS_NET_CONNECT_TCP;
-        r.ruleset_attr_size = uapi::kRulesetAttrSizeV4;
-    }
-    if (abi >= kScopeAbi) {
-        r.scoped = LANDLOCK_SCOPE_ABSTRACT_UNIX_SOCKET | LANDLOCK_SCOPE_SIGNAL;
-        r.ruleset_attr_size = uapi::kRulesetAttrSizeV6;
-    }
-    if (abi >= kLogFlagsAbi)
-        r.restrict_flags = LANDLOCK_RESTRICT_SELF_LOG_SAME_EXEC_OFF |
-                           LANDLOCK_RESTRICT_SELF_LOG_NEW_EXEC_ON |
-                           LANDLOCK_RESTRICT_SELF_LOG_SUBDOMAINS_OFF;
+    if (abi >= kNetAbi) r.net = LANDLOCK_ACCESS_NET_BIND_TCP | LANDLOCK_ACCESS_NET_CONNECT_TCP;
+    if (abi >= kScopeAbi) r.scoped = LANDLOCK_SCOPE_ABSTRACT_UNIX_SOCKET | LANDLOCK_SCOPE_SIGNAL;
     return r;
 }
 

@@ -52,11 +52,9 @@ AbiInfo probe();
 
 // What a ruleset can handle at a given ABI.
 struct AbiRights {
-    landlock::AccessMask fs = 0;     // LANDLOCK_ACCESS_FS_*
-    uint64_t net = 0;              // LANDLOCK_ACCESS_NET_* (ABI 4)
-    uint64_t scoped = 0;           // LANDLOCK_SCOPE_* (ABI 6)
-    uint32_t restrict_flags = 0;   // LANDLOCK_RESTRICT_SELF_LOG_* (ABI 7)
-    size_t ruleset_attr_size = 0;  // bytes of landlock_ruleset_attr the ABI knows
+    AccessMask fs = 0;   // LANDLOCK_ACCESS_FS_*
+    uint64_t net = 0;     // LANDLOCK_ACCESS_NET_* (ABI 4)
+    uint64_t scoped = 0;  // LANDLOCK_SCOPE_* (ABI 6)
 };
 // Pure. ABI <= 0 handles nothing; ABI > kNewestKnownAbi is treated as the newest.
 AbiRights rights_for_abi(int abi);

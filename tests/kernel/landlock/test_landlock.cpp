@@ -97,12 +97,12 @@ TEST_CASE("pure: rights per ABI") {
     CHECK(landlock::rights_for_abi(5).scoped == 0);
     CHECK(landlock::rights_for_abi(6).scoped ==
           (LANDLOCK_SCOPE_ABSTRACT_UNIX_SOCKET | LANDLOCK_SCOPE_SIGNAL));
-    CHECK(landlock::rights_for_abi(6).restrict_flags == 0);
-    CHECK(landlock::rights_for_abi(7).restrict_flags != 0);
     CHECK(landlock::rights_for_abi(99).fs == landlock::rights_for_abi(7).fs);
-    CHECK(landlock::rights_for_abi(1).ruleset_attr_size == 8);
-    CHECK(landlock::rights_for_abi(4).ruleset_attr_size == 16);
-    CHECK(landlock::rights_for_abi(6).ruleset_attr_size == 24);
+    // The prelude's ruleset: filesystem rights only, the ABI 1 attribute.
+    CHECK(landlock::filesystem_only(6).handled_fs == landlock::rights_for_abi(6).fs);
+    CHECK(landlock::filesystem_only(6).handled_net == 0);
+    CHECK(landlock::filesystem_only(6).attr_size == 8);
+    CHECK(landlock::filesystem_only(7).restrict_flags == 0);
 }
 
 TEST_CASE("pure: negotiate: best effort lists what the ABI lacks") {

@@ -553,12 +553,19 @@ TEST_SUITE("kernel") {
         CHECK(r.values[3] == -EPERM);
     }
 
-    TEST_CASE("kernel: probe reports filter mode and the three actions") {
+    TEST_CASE("kernel: probe reports filter mode, the actions and this process's mode") {
         const Availability a = probe();
         CHECK(a.filter_mode);
-        CHECK(a.action_errno);
-        CHECK(a.action_kill_process);
-        CHECK(a.action_log);
+        CHECK(a.answers);
+        CHECK(a.offers("errno"));
+        CHECK(a.offers("kill_process"));
+        CHECK(a.offers("log"));
+        CHECK(a.offers("allow"));
+        CHECK_FALSE(a.offers("no_such_action"));
+        CHECK(a.actions.size() == 8);
+        CHECK(a.mode >= 0);
+        CHECK(mode_name(0) == "none");
+        CHECK(mode_name(2) == "filter");
     }
 
 }  // TEST_SUITE
