@@ -31,13 +31,15 @@ _oci_sandbox_hook() {
             _filedir; return ;;
         --containerd-config-version)
             COMPREPLY=($(compgen -W "2 3" -- "$cur")); return ;;
-        --hook-binary)
+        --hook-binary|--enforcer)
             _filedir; return ;;
         --format)
             COMPREPLY=($(compgen -W "text json" -- "$cur")); return ;;
         --stage)
             COMPREPLY=($(compgen -W "prestart createRuntime poststop" -- "$cur")); return ;;
-        --id|--hook-arg|--runtime-name)
+        --proc-devices)
+            _filedir; return ;;
+        --id|--hook-arg|--runtime-name|--key)
             return ;;
     esac
     # --stage=VALUE and --format=VALUE forms (_init_completion -s split them).
@@ -45,7 +47,7 @@ _oci_sandbox_hook() {
 
     local opts=""
     case $cmd in
-        hook) opts="--policy --stage" ;;
+        hook) opts="--policy --policies-dir --run-root --stage --enforcer" ;;
         exec)
             # After --, complete the workload command.
             for ((i = 2; i < cword; i++)); do
@@ -53,10 +55,10 @@ _oci_sandbox_hook() {
                     _command_offset $((i + 1)); return
                 fi
             done
-            opts="--plan --" ;;
+            opts="--plan --key --" ;;
         precreate) opts="--hook-binary --hook-arg" ;;
         inject) opts="--bundle --id --hook-binary --hook-arg" ;;
-        explain) opts="--bundle --config --policy --format" ;;
+        explain) opts="--bundle --config --policy --policies-dir --proc-devices --format" ;;
         check-policy)
             if [[ $cur != -* ]]; then _filedir json; return; fi ;;
         probe) opts="--format" ;;

@@ -30,7 +30,7 @@ void add_precreate(CLI::App& app, int& exit_code) {
             std::cerr << "oci-sandbox-hook precreate: " << e.what() << "\n";
             exit_code = 1;
         };
-        auto setup = specedit::edit_setup(*hook_binary, *hook_args);
+        auto setup = specedit::edit_setup(*hook_binary, "", *hook_args);
         if (!setup) return fail_with(setup.error());
         auto in = file::read_fd(STDIN_FILENO, "the spec on stdin");
         if (!in) return fail_with(in.error());

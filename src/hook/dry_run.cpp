@@ -66,9 +66,10 @@ Result<DryRun> dry_run(const DryRunInput& in) {
     // ours, or no command to wrap, refuses the container before any hook.
     oci::EditParams probe_edit;
     probe_edit.host_binary = "/usr/bin/oci-sandbox-hook";
+    probe_edit.host_enforcer = "/usr/bin/oci-sandbox-enforce";
     probe_edit.plan_host_dir = plan::plan_dir_path("explain", plan::kRunRoot);
     probe_edit.plan_run_root = plan::kRunRoot;
-    probe_edit.container_binary = plan::kContainerBinary;
+    probe_edit.container_enforcer = plan::kContainerEnforcer;
     probe_edit.container_plan_dir = plan::kContainerPlanDir;
     probe_edit.edit_key = std::string(32, '0');
     if (auto e = oci::edit_spec_text(*text, probe_edit, in.config_path); !e)

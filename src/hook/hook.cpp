@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <climits>
 #include <cstring>
 #include <iostream>
 #include <variant>
@@ -140,16 +141,36 @@ std::optional<rootfs::ObjectId> identity(int fd) {
     return rootfs::ObjectId{static_cast<uint64_t>(st.st_dev), static_cast<uint64_t>(st.st_ino)};
 }
 
-// The proof that what the container will run as its enforcer is our binary
-// and what it will read as its plan is this plan directory: both opened in
-// the container's own mount namespace (every mount is in place at
-// createRuntime), refusing any symlink, and compared by device and inode.
-Result<void> prove_ours(int rootfd, const rootfs::ObjectId& binary, int plan_dirfd) {
-    auto bin = rootfs::open_exact(rootfd, plan::kContainerBinary);
+// The enforcer the spec edit bound into the container: --enforcer, else the
+// one installed beside this binary.
+Result<std::pair<std::string, rootfs::ObjectId>> our_enforcer(const HookOptions& opts) {
+    std::string path;
+    if (opts.enforcer) {
+        path = *opts.enforcer;
+    } else {
+        char self[PATH_MAX];
+        ssize_t n = ::readlink("/proc/self/exe", self, sizeof self - 1);
+        if (n < 0) return fail_errno("readlink /proc/self/exe", errno);
+        path = plan::enforcer_beside(std::string_view(self, static_cast<size_t>(n)));
+    }
+    struct stat st {};
+    if (::stat(path.c_str(), &st) != 0) return fail_errno("the enforcer " + path, errno);
+    return std::pair{path, rootfs::ObjectId{static_cast<uint64_t>(st.st_dev),
+                                            static_cast<uint64_t>(st.st_ino)}};
+}
+
+// The proof that what the container will run as its enforcer is the file the
+// spec edit bound there and what it will read as its plan is this plan
+// directory: both opened in the container's own mount namespace (every mount
+// is in place at createRuntime), refusing any symlink, and compared by
+// device and inode.
+Result<void> prove_ours(int rootfd, const std::pair<std::string, rootfs::ObjectId>& enforcer,
+                        int plan_dirfd) {
+    auto bin = rootfs::open_exact(rootfd, plan::kContainerEnforcer);
     if (!bin) return wrap(bin.error(), "the container's enforcer");
-    if (identity(bin->get()) != binary)
-        return fail(std::string("the container's ") + plan::kContainerBinary +
-                    " is not this oci-sandbox-hook (another file is mounted or placed there)");
+    if (identity(bin->get()) != enforcer.second)
+        return fail(std::string("the container's ") + plan::kContainerEnforcer + " is not " +
+                    enforcer.first + " (another file is mounted or placed there)");
     auto dir = rootfs::open_exact(rootfd, plan::kContainerPlanDir);
     if (!dir) return wrap(dir.error(), "the container's plan directory");
     auto want = identity(plan_dirfd);
@@ -166,12 +187,12 @@ Result<void> prove_ours(int rootfd, const rootfs::ObjectId& binary, int plan_dir
 // at, above or below our mount points, and none lies beneath a bind mount
 // (whose host content could hold symlinks the image does not show).
 Result<void> prove_on_image(int rootfd, const oci::Spec& spec, const std::string& run_root) {
-    const std::string area = "/.oci-sandbox";
+    const std::string area = plan::kContainerArea;
     std::vector<std::string> binds;
     for (size_t i = 0; i < spec.mounts.size(); ++i) {
         const auto& m = spec.mounts[i];
         const std::string lex = path::lexical(m.destination);
-        const bool ours = (lex == plan::kContainerBinary || lex == plan::kContainerPlanDir) &&
+        const bool ours = (lex == plan::kContainerEnforcer || lex == plan::kContainerPlanDir) &&
                           (lex != plan::kContainerPlanDir || plan::key_from_source(m.source, run_root));
         if (ours) continue;
         auto f = rootfs::resolve(rootfd, lex);
@@ -324,7 +345,7 @@ int create_stage(const HookOptions& opts, const policy::SelectedPolicy* given, R
     for (const auto& m : spec->mounts)
         if (path::lexical(m.destination) == plan::kContainerPlanDir)
             dir_key = plan::key_from_source(m.source, opts.run_root).value_or("");
-    auto wrapped = oci::wrapped_by_enforcer(spec->args, plan::kContainerBinary);
+    auto wrapped = oci::wrapped_by_enforcer(spec->args, plan::kContainerEnforcer);
     if (!dir_key && !wrapped) {
         bool stop = rep.decide(
             modes, Kind::plan_missing,
@@ -339,7 +360,7 @@ int create_stage(const HookOptions& opts, const policy::SelectedPolicy* given, R
         return rep.abort("config.json: the spec edit's marks are incomplete or not ours (the plan "
                          "mount at " + std::string(plan::kContainerPlanDir) +
                          " from a plan directory under " + opts.run_root +
-                         ", and process.args starting with " + plan::kContainerBinary +
+                         ", and process.args starting with " + plan::kContainerEnforcer +
                          " exec --plan " + plan::kContainerPlanDir + " --key KEY --); run the "
                          "spec edit again");
     const std::string& edit_key = wrapped->edit_key;
@@ -363,17 +384,13 @@ int create_stage(const HookOptions& opts, const policy::SelectedPolicy* given, R
     }
 
     // The proof that the enforcer and its plan are ours. No mode waives it.
-    struct stat self {};
-    if (::stat("/proc/self/exe", &self) != 0)
-        return refuse(rep.abort("cannot stat this binary (/proc/self/exe)", errno));
+    auto enforcer = our_enforcer(opts);
+    if (!enforcer) return refuse(rep.abort(enforcer.error(), "cannot tell which enforcer is ours"));
     if (!rootfd)
         return refuse(rep.abort("cannot open the container's rootfs to prove what it will run: " +
                                 rootfs_error->what(), rootfs_error->err));
     if (live) {
-        if (auto ok = prove_ours(rootfd.get(),
-                                 {static_cast<uint64_t>(self.st_dev), static_cast<uint64_t>(self.st_ino)},
-                                 dir->get());
-            !ok)
+        if (auto ok = prove_ours(rootfd.get(), *enforcer, dir->get()); !ok)
             return refuse(rep.abort(ok.error(), "refused: the enforcer or its plan is not ours"));
     } else if (auto ok = prove_on_image(rootfd.get(), *spec, opts.run_root); !ok) {
         return refuse(rep.abort(ok.error(), "refused: the sandbox's mounts could be shadowed"));

@@ -28,7 +28,15 @@ namespace osh::plan {
 
 inline constexpr int kPlanVersion = 2;
 inline constexpr const char* kPlanFileName = "plan.json";
-inline constexpr const char* kDefaultPlanDir = "/.oci-sandbox/plan";  // inside the container
+
+// Inside the container: the enforcer (the static oci-sandbox-enforce,
+// bind-mounted; the name is the one the spec edit has always used) and its
+// plan directory, both under one area nothing else may mount over.
+inline constexpr const char* kContainerArea = "/.oci-sandbox";
+inline constexpr const char* kContainerEnforcer = "/.oci-sandbox/oci-sandbox-hook";
+inline constexpr const char* kContainerPlanDir = "/.oci-sandbox/plan";
+// The enforcer's program on the host, installed beside oci-sandbox-hook.
+inline constexpr const char* kEnforcerProgram = "oci-sandbox-enforce";
 
 // One Landlock path rule, as the policy asks for it. The enforcer narrows the
 // mask to file rights when the opened path is not a directory, and to what

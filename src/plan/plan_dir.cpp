@@ -176,6 +176,12 @@ Result<std::string> random_edit_key() {
     return hex_token(16);
 }
 
+std::string enforcer_beside(std::string_view hook_binary) {
+    const size_t slash = hook_binary.rfind('/');
+    const std::string_view dir = slash == std::string_view::npos ? "." : hook_binary.substr(0, slash);
+    return std::string(dir) + "/" + kEnforcerProgram;
+}
+
 Result<void> validate_key(std::string_view key) {
     return oci::validate_container_id(key);
 }

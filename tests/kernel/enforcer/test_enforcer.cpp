@@ -1,8 +1,9 @@
-// The real `oci-sandbox-hook exec` binary (OSH_HOOK_BINARY, from meson) against
+// The real enforcer, oci-sandbox-enforce (OSH_ENFORCER, from meson), against
 // the real kernel: order of operations, failure modes under fault injection
 // (an OUTER seccomp filter installed in the child before the enforcer runs),
 // exit codes, events, a busybox-static chroot with no libc, and the plan
-// format (seal, version, warm compile).
+// format (seal, version, warm compile); `oci-sandbox-hook exec`
+// (OSH_HOOK_BINARY) runs the same code, and `probe` lives there.
 #define DOCTEST_CONFIG_IMPLEMENT
 #include <doctest/doctest.h>
 #include <fcntl.h>
@@ -31,8 +32,12 @@ namespace fs = std::filesystem;
 
 namespace {
 
-std::string g_hook;  // the enforcer binary under test
-std::string g_self;  // this test binary (re-executed as a workload)
+std::string g_enforcer;  // oci-sandbox-enforce, the enforcer under test
+std::string g_hook;      // oci-sandbox-hook (its `exec` and `probe`)
+// A copy of this test binary, re-executed as a workload, in a directory every
+// user can enter: the unprivileged workload cannot exec it from a checkout
+// under a directory such as /root.
+std::string g_self;
 std::string g_self_dir;
 
 std::string slurp(const std::string& path) {
@@ -118,9 +123,9 @@ struct Run {
     std::string err;  // the enforcer's (and workload's) stderr
 };
 
-// Runs `hook exec --plan DIR -- argv...` in a forked child, after the fault.
+// Runs `ENFORCER exec --plan DIR -- argv...` in a forked child, after the fault.
 Run run_exec(const TempDir& t, const std::string& plan_dir, const std::vector<std::string>& argv,
-             Fault fault = Fault::none, bool kill = false) {
+             Fault fault = Fault::none, bool kill = false, const std::string& binary = g_enforcer) {
     std::string errfile = t / "stderr";
     unlink(errfile.c_str());
     Run r;
@@ -128,12 +133,12 @@ Run run_exec(const TempDir& t, const std::string& plan_dir, const std::vector<st
         int fd = open(errfile.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
         if (fd < 0 || dup2(fd, 2) < 0) return 90;
         if (!install_fault(fault, kill)) return 91;
-        std::vector<std::string> args = {g_hook, "exec", "--plan", plan_dir, "--key", kKey, "--"};
+        std::vector<std::string> args = {binary, "exec", "--plan", plan_dir, "--key", kKey, "--"};
         args.insert(args.end(), argv.begin(), argv.end());
         std::vector<char*> cargs;
         for (auto& a : args) cargs.push_back(a.data());
         cargs.push_back(nullptr);
-        execv(g_hook.c_str(), cargs.data());
+        execv(binary.c_str(), cargs.data());
         return 92;
     });
     r.err = slurp(errfile);
@@ -284,6 +289,56 @@ TEST_CASE(
     }
 }
 
+TEST_CASE("oci-sandbox-hook exec runs the same enforcer: fully enforced, its exit codes") {
+    TempDir t;
+    std::string work = t / "work";
+    fs::create_directories(work);
+    chmod(work.c_str(), 0777);
+    plan::Plan p = make_plan(work);
+    p.exec_log_path = work + "/exec.log";
+    p.run_as_uid = p.run_as_gid = 65534;
+    write_plan_to(t / "plan", p);
+    Run r = run_exec(t, t / "plan", {g_self, "--workload-check", work, "65534"}, Fault::none, false,
+                     g_hook);
+    CHECK(r.status == 0);
+    CHECK(r.err.empty());
+    CHECK(contains(slurp(work + "/exec.log"), "\"status\":\"fully_enforced\""));
+    CHECK(run_exec(t, t / "no-plan", {"/bin/true"}, Fault::none, false, g_hook).status == 125);
+    write_plan_to(t / "plan-root", make_plan(work));
+    CHECK(run_exec(t, t / "plan-root", {"no-such-command-osh"}, Fault::none, false, g_hook).status ==
+          127);
+}
+
+TEST_CASE("oci-sandbox-enforce: usage, --version, and no command is a refusal") {
+    TempDir t;
+    auto run = [&](std::vector<std::string> args) {
+        std::string out = t / "out";
+        Run r;
+        r.status = in_child([&] {
+            int fd = open(out.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+            if (fd < 0 || dup2(fd, 1) < 0 || dup2(fd, 2) < 0) return 90;
+            args.insert(args.begin(), g_enforcer);
+            std::vector<char*> cargs;
+            for (auto& a : args) cargs.push_back(a.data());
+            cargs.push_back(nullptr);
+            execv(g_enforcer.c_str(), cargs.data());
+            return 91;
+        });
+        r.err = slurp(out);
+        return r;
+    };
+    Run version = run({"--version"});
+    CHECK(version.status == 0);
+    CHECK(contains(version.err, "oci-sandbox-enforce "));
+    Run help = run({"--help"});
+    CHECK(help.status == 0);
+    CHECK(contains(help.err, "usage: oci-sandbox-enforce exec"));
+    Run none = run({"exec", "--key", kKey, "--"});
+    CHECK(none.status == 125);
+    CHECK(contains(none.err, "usage: oci-sandbox-enforce exec"));
+    CHECK(run({}).status == 125);
+}
+
 TEST_CASE("exec: exit codes 125 (plan missing / tampered), 126, 127, and the command's own") {
     TempDir t;
     std::string work = t / "work";
@@ -395,7 +450,7 @@ TEST_CASE("exec: Landlock and seccomp both unavailable under warn is reported as
             !install_fault(Fault::seccomp_einval, false))
             return 91;
         std::string plan_dir = t / "plan";
-        execl(g_hook.c_str(), g_hook.c_str(), "exec", "--plan", plan_dir.c_str(), "--key",
+        execl(g_enforcer.c_str(), g_enforcer.c_str(), "exec", "--plan", plan_dir.c_str(), "--key",
               kKey.c_str(), "--", "/bin/true", nullptr);
         return 92;
     });
@@ -448,7 +503,7 @@ TEST_CASE("exec in a busybox-static chroot with no libc, switching to uid 65534"
     fs::copy_file("/bin/busybox", root + "/bin/busybox");
     for (const char* applet : {"sh", "echo", "id", "cat"})
         fs::create_symlink("busybox", root + "/bin/" + applet);
-    fs::copy_file(g_hook, root + "/.oci-sandbox/bin/oci-sandbox-hook");
+    fs::copy_file(g_enforcer, root + "/.oci-sandbox/bin/oci-sandbox-hook");
     chmod((root + "/.oci-sandbox/bin/oci-sandbox-hook").c_str(), 0755);
     REQUIRE(access((root + "/lib").c_str(), F_OK) != 0);  // no libc anywhere in this root
 
@@ -557,13 +612,19 @@ int main(int argc, char** argv) {
     }
     doctest::Context ctx(argc, argv);
     osh::test::require_root_or_skip("kernel-enforcer");
-    const char* hook = getenv("OSH_HOOK_BINARY");
-    if (!hook || access(hook, X_OK) != 0) {
-        printf("kernel-enforcer: OSH_HOOK_BINARY not set or not executable (meson test sets it)\n");
-        return 1;
+    for (auto [var, out] : {std::pair{"OSH_ENFORCER", &g_enforcer}, std::pair{"OSH_HOOK_BINARY", &g_hook}}) {
+        const char* v = getenv(var);
+        if (!v || access(v, X_OK) != 0) {
+            printf("kernel-enforcer: %s not set or not executable (meson test sets it)\n", var);
+            return 1;
+        }
+        *out = v;
     }
-    g_hook = hook;
-    g_self = fs::canonical("/proc/self/exe").string();
-    g_self_dir = fs::path(g_self).parent_path().string();
+    // The workload copy, where uid 65534 can reach it.
+    TempDir self_dir;
+    g_self_dir = self_dir.path();
+    g_self = self_dir / "test_enforcer";
+    fs::copy_file("/proc/self/exe", g_self);
+    chmod(g_self.c_str(), 0755);
     return ctx.run();
 }

@@ -23,6 +23,9 @@ namespace {
 oci::EditParams params() {
     oci::EditParams p;
     p.host_binary = "/usr/libexec/oci-sandbox/oci-sandbox-hook";
+    p.host_enforcer = "/usr/libexec/oci-sandbox/oci-sandbox-enforce";
+    p.container_enforcer = "/.oci-sandbox/oci-sandbox-hook";
+    p.container_plan_dir = "/.oci-sandbox/plan";
     p.plan_host_dir = "/run/oci-sandbox/c1";
     p.plan_run_root = "/run/oci-sandbox";
     p.edit_key = std::string(32, 'a');
@@ -199,7 +202,8 @@ TEST_CASE("edit of every corpus config: only our additions, everything else kept
         CHECK(after->hooks.create_runtime.back().path == p.host_binary);
         CHECK(after->hooks.create_runtime.back().args ==
               std::vector<std::string>{"oci-sandbox-hook", "hook", "--stage", "createRuntime",
-                                       "--policy", "/etc/oci-sandbox/policy.json"});
+                                       "--enforcer", p.host_enforcer, "--policy",
+                                       "/etc/oci-sandbox/policy.json"});
         REQUIRE(after->hooks.poststop.size() == spec->hooks.poststop.size() + 1);
         CHECK(after->hooks.poststop.back().args.at(3) == "poststop");
         CHECK(after->hooks.prestart.size() == spec->hooks.prestart.size());
@@ -208,7 +212,7 @@ TEST_CASE("edit of every corpus config: only our additions, everything else kept
         const auto& mp = after->mounts.back();
         CHECK(mb.destination == "/.oci-sandbox/oci-sandbox-hook");
         CHECK(mb.type == "bind");
-        CHECK(mb.source == p.host_binary);
+        CHECK(mb.source == p.host_enforcer);
         CHECK(mb.options == std::vector<std::string>{"bind", "ro", "nosuid", "nodev"});
         CHECK(mp.destination == "/.oci-sandbox/plan");
         CHECK(mp.source == p.plan_host_dir);
@@ -360,8 +364,35 @@ TEST_CASE("edit errors") {
     REQUIRE_FALSE(r);
     CHECK(contains(r.error().message, "host binary must be an absolute path"));
     p = params();
-    p.container_plan_dir = p.container_binary;
+    p.host_enforcer = "";
+    r = oci::edit_spec_text(R"({"process":{"args":["sh"]}})", p, "c");
+    REQUIRE_FALSE(r);
+    CHECK(contains(r.error().message, "host enforcer must be an absolute path"));
+    p = params();
+    p.container_plan_dir = p.container_enforcer;
     CHECK_FALSE(oci::edit_spec_text(R"({"process":{"args":["sh"]}})", p, "c"));
+}
+
+TEST_CASE("an earlier edit's enforcer mount, from the enforcer or the hook binary, is replaced") {
+    const auto p = params();
+    for (const std::string& source : {p.host_enforcer, p.host_binary}) {
+        CAPTURE(source);
+        const std::string text =
+            R"({"process":{"args":["sh"]},"mounts":[{"destination":"/.oci-sandbox/oci-sandbox-hook",)"
+            R"("type":"bind","source":")" + source + R"(","options":["bind","ro"]}]})";
+        auto out = oci::edit_spec_text(text, p, "c");
+        REQUIRE_MESSAGE(out, (out ? "" : out.error().what()));
+        auto s = oci::parse_spec(out->text, "c");
+        REQUIRE(s);
+        REQUIRE(s->mounts.size() == 2);
+        CHECK(s->mounts[0].destination == "/.oci-sandbox/oci-sandbox-hook");
+        CHECK(s->mounts[0].source == p.host_enforcer);
+    }
+    // Any other file there is refused.
+    const std::string other =
+        R"({"process":{"args":["sh"]},"mounts":[{"destination":"/.oci-sandbox/oci-sandbox-hook",)"
+        R"("type":"bind","source":"/bin/sh","options":["bind","ro"]}]})";
+    CHECK_FALSE(oci::edit_spec_text(other, p, "c"));
 }
 
 TEST_CASE(

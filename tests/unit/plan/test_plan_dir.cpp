@@ -148,6 +148,11 @@ TEST_CASE("plan directory: orphans are swept, never one in use") {
     CHECK(named);
 }
 
+TEST_CASE("the enforcer is installed beside the hook") {
+    CHECK(plan::enforcer_beside("/usr/bin/oci-sandbox-hook") == "/usr/bin/oci-sandbox-enforce");
+    CHECK(plan::enforcer_beside("/oci-sandbox-hook") == "/oci-sandbox-enforce");
+}
+
 TEST_CASE("plan keys: random tokens, and keys read back from a mount source") {
     auto k = plan::random_key();
     REQUIRE(k);

@@ -88,6 +88,11 @@ TEST_CASE("runtime.json: fields, defaults, unknown fields refused") {
     CHECK(c->next_runtime == "crun");
     CHECK(c->hook_binary == "/usr/bin/oci-sandbox-hook");
     CHECK(c->hook_args == std::vector<std::string>{"--policy", "/p.json"});
+    CHECK(c->enforcer_binary.empty());
+    auto e = specedit::parse_runtime_config(R"({"enforcer_binary":"/opt/osh/oci-sandbox-enforce"})", "rt");
+    REQUIRE(e);
+    CHECK(e->enforcer_binary == "/opt/osh/oci-sandbox-enforce");
+    CHECK_FALSE(specedit::parse_runtime_config(R"({"enforcer_binary":"oci-sandbox-enforce"})", "rt"));
     auto d = specedit::parse_runtime_config("{}", "rt");
     REQUIRE(d);
     CHECK(d->next_runtime == "runc");
@@ -115,6 +120,20 @@ TEST_CASE("runtime.json: fields, defaults, unknown fields refused") {
     CHECK(shipped->next_runtime == "runc");
 }
 
+TEST_CASE("edit setup: the enforcer beside the hook unless runtime.json names one") {
+    auto beside = specedit::edit_setup("/usr/bin/oci-sandbox-hook", "", {"--policy", "/p.json"});
+    REQUIRE(beside);
+    CHECK(beside->host_enforcer == "/usr/bin/oci-sandbox-enforce");
+    CHECK(beside->hook_args == std::vector<std::string>{"--policy", "/p.json"});
+    auto named = specedit::edit_setup("/usr/bin/oci-sandbox-hook", "/opt/e", {});
+    REQUIRE(named);
+    CHECK(named->host_enforcer == "/opt/e");
+    auto self = specedit::edit_setup("", "", {});
+    REQUIRE(self);
+    CHECK(self->host_binary == *specedit::self_binary());
+    CHECK(self->host_enforcer == plan::enforcer_beside(self->host_binary));
+}
+
 TEST_CASE("next runtime: found in the fixed PATH; never the shim itself") {
     auto sh = specedit::resolve_runtime("sh", "/proc/self/exe");
     REQUIRE(sh);
@@ -130,6 +149,7 @@ TEST_CASE("precreate: a random key, recorded in the annotation; a second edit re
     TempDir t;
     specedit::EditSetup setup;
     setup.host_binary = "/usr/bin/oci-sandbox-hook";
+    setup.host_enforcer = "/usr/bin/oci-sandbox-enforce";
     setup.run_root = t.path + "/run";
     auto once = specedit::prepare_spec_text(kSpec, setup);
     REQUIRE(once);
@@ -153,6 +173,7 @@ TEST_CASE("inject: the id keys the plan directory; a failed edit removes it agai
     TempDir t;
     specedit::EditSetup setup;
     setup.host_binary = "/usr/bin/oci-sandbox-hook";
+    setup.host_enforcer = "/usr/bin/oci-sandbox-enforce";
     setup.run_root = t.path + "/run";
     std::string bundle = t.path + "/bundle";
     fs::create_directory(bundle);
