@@ -60,7 +60,8 @@ void* thread_fn(void*) {
 }  // namespace
 
 TEST_SUITE("kernel") {
-    TEST_CASE("kernel: the 8-GPU plan compiles, round-trips and runs what CUDA needs") {
+    TEST_CASE("kernel: the 8-GPU plan compiles, round-trips and runs what CUDA needs" *
+              doctest::test_suite("kernel-corpus")) {
         const plan::Plan p = gpu8_plan();
         REQUIRE_FALSE(p.seccomp_bpf.empty());
         CHECK(p.degraded.empty());

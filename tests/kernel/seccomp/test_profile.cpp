@@ -297,7 +297,7 @@ TEST_CASE("profile: what GPUs, runtimes, busybox and static glibc programs need 
     }
 }
 
-TEST_CASE("profile: Docker's default allow-list is covered, except what is left out on purpose") {
+TEST_CASE("profile: Docker's default allow-list is covered, except what is left out on purpose" * doctest::test_suite("corpus")) {
     const char* corpus = std::getenv("OSH_CORPUS");
     REQUIRE_MESSAGE(corpus != nullptr, "OSH_CORPUS is set by meson test");
     std::ifstream f(std::string(corpus) + "/seccomp/moby-profiles/default.json");

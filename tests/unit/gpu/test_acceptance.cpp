@@ -69,7 +69,7 @@ const EffectiveRule* rule(const EffectivePolicy& e, std::string_view path) {
 
 }  // namespace
 
-TEST_CASE("acceptance: 8-GPU CDI config detected from every source it carries") {
+TEST_CASE("acceptance: 8-GPU CDI config detected from every source it carries" * doctest::test_suite("corpus")) {
     oci::Spec s = load_8gpu();
     auto d = gpu::detect(s, gpu::DetectMode::auto_, nvidia_host());
     CHECK(d.gpu);
@@ -92,7 +92,7 @@ TEST_CASE("acceptance: 8-GPU CDI config detected from every source it carries") 
     CHECK(hook);
 }
 
-TEST_CASE("acceptance: 8-GPU CDI config under the example policy") {
+TEST_CASE("acceptance: 8-GPU CDI config under the example policy" * doctest::test_suite("corpus")) {
     oci::Spec s = load_8gpu();
     auto d = gpu::detect(s, gpu::DetectMode::auto_, nvidia_host());
     auto r = rewrite(product_example_policy(), s, d, rootfs::no_rootfs());

@@ -148,7 +148,7 @@ const char* kExample = "configs/runtime-spec/good-spec-example.json";
 
 }  // namespace
 
-TEST_CASE("round trip: every corpus config writes out and re-parses to the same document") {
+TEST_CASE("round trip: every corpus config writes out and re-parses to the same document" * doctest::test_suite("corpus")) {
     for (const auto& rel : osh_test::corpus_files("configs")) {
         if (kInvalidJsonConfigs.count(rel)) continue;
         CAPTURE(rel);
@@ -169,7 +169,7 @@ TEST_CASE("round trip: every corpus config writes out and re-parses to the same 
     }
 }
 
-TEST_CASE("edit of every corpus config: only our additions, everything else kept in order") {
+TEST_CASE("edit of every corpus config: only our additions, everything else kept in order" * doctest::test_suite("corpus")) {
     size_t edited = 0;
     for (const auto& rel : osh_test::corpus_files("configs")) {
         if (kInvalidJsonConfigs.count(rel)) continue;
@@ -234,7 +234,7 @@ TEST_CASE("edit of every corpus config: only our additions, everything else kept
     CHECK(edited >= 22);  // 22 corpus configs carry a command today
 }
 
-TEST_CASE("our hooks run after existing prestart/createRuntime hooks (NVIDIA's first)") {
+TEST_CASE("our hooks run after existing prestart/createRuntime hooks (NVIDIA's first)" * doctest::test_suite("corpus")) {
     std::string text = osh_test::corpus_text(kExample);
     auto out = oci::edit_spec_text(text, params(), "config.json");
     REQUIRE(out);
@@ -262,7 +262,7 @@ TEST_CASE("our hooks run after existing prestart/createRuntime hooks (NVIDIA's f
     CHECK(ns->hooks.create_runtime.size() == 1);
 }
 
-TEST_CASE("output format: like_input keeps compact compact and pretty pretty") {
+TEST_CASE("output format: like_input keeps compact compact and pretty pretty" * doctest::test_suite("corpus")) {
     auto compact_in =
         osh_test::corpus_text("configs/nvidia-container-toolkit/docker-config.clone3.output.json");
     auto c = oci::edit_spec_text(compact_in, params(), "c");
@@ -279,7 +279,7 @@ TEST_CASE("output format: like_input keeps compact compact and pretty pretty") {
     CHECK(parse_doc(forced->text) == parse_doc(pr->text));
 }
 
-TEST_CASE("changed params update our entries in place; never duplicated") {
+TEST_CASE("changed params update our entries in place; never duplicated" * doctest::test_suite("corpus")) {
     std::string text = osh_test::corpus_text(kExample);
     auto p = params();
     auto first = oci::edit_spec_text(text, p, "c");
@@ -485,7 +485,7 @@ TEST_CASE("the edit reads exactly what runc reads, or refuses; it never writes i
     }
 }
 
-TEST_CASE("edit_bundle: atomic rewrite keeps the mode; second run is a no-op") {
+TEST_CASE("edit_bundle: atomic rewrite keeps the mode; second run is a no-op" * doctest::test_suite("corpus")) {
     TempDir dir;
     std::string cfg = dir.path + "/config.json";
     std::string text = osh_test::corpus_text(kExample);
@@ -536,7 +536,7 @@ TEST_CASE("edit_bundle: a failed edit leaves the original untouched") {
     CHECK(read_file(cfg) == "{\"process\": ");
 }
 
-TEST_CASE("edit_bundle refuses a symlinked config.json and leaves its target alone") {
+TEST_CASE("edit_bundle refuses a symlinked config.json and leaves its target alone" * doctest::test_suite("corpus")) {
     TempDir dir;
     TempDir elsewhere;
     std::string target = elsewhere.path + "/real.json";
