@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Benchmarks (issue 7): hook latency, enforcer cost against bwrap/firejail,
+# Benchmarks: hook latency, enforcer cost against bwrap/firejail,
 # container start through the shim, seccomp and Landlock per-call cost, and
 # hook scaling. One command, as root, after the README's set-up:
 #   bash bench/run.sh [BUILD_DIR]     (default build-bench, a release build)

@@ -110,7 +110,7 @@ Result<EditOutcome> edit_spec_text(std::string_view config_json, const EditParam
                                    std::string_view origin,
                                    SpecFormat format = SpecFormat::like_input);
 
-// Edits `bundle_dir/config.json` in place, atomically (temp file, fsync,
+// Edits `bundle_dir/config.json` in place, atomically (file::write_atomic: temp file,
 // rename in the bundle directory): the file is refused when it is a symlink,
 // not a regular file, or larger than file::kMaxInputBytes; its mode is kept.
 // Returns whether the file was rewritten; on error the original is untouched.

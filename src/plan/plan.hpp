@@ -90,7 +90,7 @@ struct Plan {
     std::vector<Degradation> degraded;
 };
 
-// Writes `<dirfd>/plan.json` atomically (temp file, fsync, rename), mode 0644.
+// Writes `<dirfd>/plan.json` atomically (file::write_atomic: temp file, rename), mode 0644.
 Result<void> write_plan(int dirfd, const Plan& plan);
 
 // Reads and validates `<dir>/plan.json`: checksum, version, every field. Any

@@ -1,10 +1,6 @@
 // The policy document: parse and validate (collecting every problem, not only
-// the first), serialise canonically, and the built-in default.
+// the first), and the built-in default.
 #include "policy/document.hpp"
-
-#include <rapidjson/prettywriter.h>
-#include <rapidjson/stringbuffer.h>
-#include <rapidjson/writer.h>
 
 #include <array>
 #include <limits>
@@ -473,36 +469,6 @@ private:
     std::string file_;
 };
 
-// ---- serialisation ----------------------------------------------------------
-
-using Alloc = rapidjson::Document::AllocatorType;
-
-Value str(std::string_view s, Alloc& a) {
-    return Value(s.data(), static_cast<rapidjson::SizeType>(s.size()), a);
-}
-
-Value strings(const std::vector<std::string>& v, Alloc& a) {
-    Value arr(rapidjson::kArrayType);
-    for (const auto& s : v) arr.PushBack(str(s, a), a);
-    return arr;
-}
-
-Value ports(const std::vector<uint16_t>& v, Alloc& a) {
-    Value arr(rapidjson::kArrayType);
-    for (auto p : v) arr.PushBack(Value(static_cast<unsigned>(p)), a);
-    return arr;
-}
-
-Value id_value(const std::optional<IdSpec>& id, Alloc& a) {
-    if (!id) return Value(rapidjson::kNullType);
-    if (const auto* n = std::get_if<uint32_t>(&*id)) return Value(static_cast<unsigned>(*n));
-    return str(std::get<std::string>(*id), a);
-}
-
-void add(Value& obj, std::string_view key, Value v, Alloc& a) {
-    obj.AddMember(str(key, a), v, a);
-}
-
 }  // namespace
 
 std::string Problem::to_string() const {
@@ -523,102 +489,6 @@ Expected<Policy, std::vector<Problem>> parse_policy(std::string_view text, std::
 }
 
 std::string_view default_policy_text() { return kDefaultPolicyText; }
-
-std::string to_json(const Policy& p, bool pretty) {
-    rapidjson::Document d(rapidjson::kObjectType);
-    Alloc& a = d.GetAllocator();
-
-    add(d, "version", Value(p.version), a);
-    add(d, "selectable", strings(p.selectable, a), a);
-
-    Value fs(rapidjson::kObjectType);
-    add(fs, "read_only", strings(p.filesystem.read_only, a), a);
-    add(fs, "read_write", strings(p.filesystem.read_write, a), a);
-    Value rules(rapidjson::kArrayType);
-    for (const auto& r : p.filesystem.rules) {
-        Value rule(rapidjson::kObjectType);
-        add(rule, "path", str(r.path, a), a);
-        Value acc(rapidjson::kArrayType);
-        for (const auto& e : landlock::kAccessWords)
-            if (r.access & bit(e.value)) acc.PushBack(str(e.word, a), a);
-        add(rule, "access", std::move(acc), a);
-        rules.PushBack(rule, a);
-    }
-    add(fs, "rules", std::move(rules), a);
-    add(fs, "include_workdir", Value(p.filesystem.include_workdir), a);
-    add(fs, "baseline", Value(p.filesystem.baseline), a);
-    add(d, "filesystem", std::move(fs), a);
-
-    Value gpu(rapidjson::kObjectType);
-    add(gpu, "detect", str(name(p.gpu.detect), a), a);
-    add(gpu, "proc_access", str(name(p.gpu.proc_access), a), a);
-    Value promo(rapidjson::kObjectType);
-    add(promo, "mode", str(name(p.gpu.promotion), a), a);
-    add(promo, "allow", strings(p.gpu.allow, a), a);
-    add(gpu, "promotion", std::move(promo), a);
-    add(d, "gpu", std::move(gpu), a);
-
-    Value ll(rapidjson::kObjectType);
-    add(ll, "compatibility", str(name(p.landlock.compatibility), a), a);
-    if (p.landlock.bind_tcp || p.landlock.connect_tcp) {
-        Value net(rapidjson::kObjectType);
-        if (p.landlock.bind_tcp) add(net, "bind_tcp", ports(*p.landlock.bind_tcp, a), a);
-        if (p.landlock.connect_tcp) add(net, "connect_tcp", ports(*p.landlock.connect_tcp, a), a);
-        add(ll, "network", std::move(net), a);
-    }
-    if (p.landlock.scope) {
-        Value sc(rapidjson::kArrayType);
-        for (auto s : *p.landlock.scope) sc.PushBack(str(name(s), a), a);
-        add(ll, "scope", std::move(sc), a);
-    }
-    add(d, "landlock", std::move(ll), a);
-
-    Value sec(rapidjson::kObjectType);
-    add(sec, "profile", str(name(p.seccomp.profile), a), a);
-    add(sec, "deny", strings(p.seccomp.deny, a), a);
-    add(sec, "allow", strings(p.seccomp.allow, a), a);
-    add(sec, "action", str(name(p.seccomp.action), a), a);
-    add(sec, "allow_i386", Value(p.seccomp.allow_i386), a);
-    add(d, "seccomp", std::move(sec), a);
-
-    Value proc(rapidjson::kObjectType);
-    add(proc, "no_new_privs", Value(p.process.no_new_privs), a);
-    add(proc, "run_as_user", id_value(p.process.run_as_user, a), a);
-    add(proc, "run_as_group", id_value(p.process.run_as_group, a), a);
-    add(d, "process", std::move(proc), a);
-
-    Value net(rapidjson::kObjectType);
-    add(net, "require_private_netns", Value(p.network.require_private_netns), a);
-    add(d, "network", std::move(net), a);
-
-    Value fail(rapidjson::kObjectType);
-    add(fail, "default", str(failure::name(p.failure.default_mode), a), a);
-    Value kinds(rapidjson::kObjectType);
-    for (auto k : failure::kAllKinds) {
-        auto it = p.failure.kinds.find(k);
-        if (it != p.failure.kinds.end()) add(kinds, failure::name(k), str(failure::name(it->second), a), a);
-    }
-    add(fail, "kinds", std::move(kinds), a);
-    add(d, "failure", std::move(fail), a);
-
-    Value log(rapidjson::kObjectType);
-    add(log, "path", str(p.log.path, a), a);
-    add(log, "level", str(report::name(p.log.level), a), a);
-    add(d, "log", std::move(log), a);
-
-    rapidjson::StringBuffer buf;
-    if (pretty) {
-        // Lists on one line keep the document short enough to read as a file.
-        rapidjson::PrettyWriter<rapidjson::StringBuffer> w(buf);
-        w.SetIndent(' ', 2);
-        w.SetFormatOptions(rapidjson::kFormatSingleLineArray);
-        d.Accept(w);
-    } else {
-        rapidjson::Writer<rapidjson::StringBuffer> w(buf);
-        d.Accept(w);
-    }
-    return std::string(buf.GetString(), buf.GetSize());
-}
 
 bool valid_policy_name(std::string_view name) {
     if (name.empty() || name.size() > 64 || name.find("..") != std::string_view::npos) return false;

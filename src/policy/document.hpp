@@ -125,10 +125,6 @@ bool valid_policy_name(std::string_view name);
 // The built-in default policy's text (the same bytes as testdata/policy.default.json).
 std::string_view default_policy_text();
 
-// The policy as a canonical JSON document (for plans, explain --format json,
-// and round-trip tests: parse(to_json(p)) == p).
-std::string to_json(const Policy& p, bool pretty = false);
-
 inline std::string_view name(ProcAccess v) { return words::of(kProcAccessWords, v); }
 inline std::string_view name(PromotionMode v) { return words::of(kPromotionModeWords, v); }
 

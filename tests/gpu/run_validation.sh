@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Real-GPU validation (issue 8): runs the CUDA probe and nvidia-smi under the
+# Real-GPU validation: runs the CUDA probe and nvidia-smi under the
 # static enforcer with plans compiled by the real hook on this machine, one
 # case per policy variant, and writes a Markdown report.
 #

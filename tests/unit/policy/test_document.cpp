@@ -9,6 +9,7 @@
 #include <string>
 
 #include "policy/document.hpp"
+#include "policy_json.hpp"
 
 using namespace osh;
 using namespace osh::policy;
@@ -95,11 +96,11 @@ bool same(const Policy& a, const Policy& b) {
 
 void check_round_trip(const Policy& p) {
     for (bool pretty : {false, true}) {
-        std::string text = to_json(p, pretty);
+        std::string text = test::policy_json(p, pretty);
         auto back = parse_policy(text, "round-trip");
         REQUIRE_MESSAGE(back, text);
         CHECK(same(*back, p));
-        CHECK(to_json(*back, pretty) == text);
+        CHECK(test::policy_json(*back, pretty) == text);
     }
 }
 
@@ -149,7 +150,7 @@ TEST_CASE("default policy: parses, strict, GPU-aware, shaped like PRODUCT.md's e
 
 TEST_CASE("default policy: the file is the canonical pretty form") {
     Policy p = ok(std::string(default_policy_text()));
-    CHECK(to_json(p, true) + "\n" == default_policy_text());
+    CHECK(test::policy_json(p, true) + "\n" == default_policy_text());
 }
 
 TEST_CASE("absent sections and fields take the header's defaults") {
