@@ -66,7 +66,7 @@ Result<DryRun> dry_run(const DryRunInput& in) {
     // ours, or no command to wrap, refuses the container before any hook.
     oci::EditParams probe_edit;
     probe_edit.host_binary = "/usr/bin/oci-sandbox-hook";
-    probe_edit.host_enforcer = "/usr/bin/oci-sandbox-enforce";
+    probe_edit.host_enforcer = plan::enforcer_beside(probe_edit.host_binary);
     probe_edit.plan_host_dir = plan::plan_dir_path("explain", plan::kRunRoot);
     probe_edit.plan_run_root = plan::kRunRoot;
     probe_edit.container_enforcer = plan::kContainerEnforcer;

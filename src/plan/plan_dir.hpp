@@ -40,8 +40,6 @@ inline constexpr const char* kRunRoot = "/run/oci-sandbox";
 // that maps it to an ordinary user) the user's runtime directory:
 // $XDG_RUNTIME_DIR/oci-sandbox, else /run/user/<host uid>/oci-sandbox.
 std::string default_run_root();
-inline constexpr const char* kPlanKeyAnnotation = "oci-sandbox/plan-key";
-inline constexpr const char* kPolicyAnnotation = "oci-sandbox/policy";
 inline constexpr const char* kEnforcerKeyOption = "--key";
 // Written by the spec edit: its edit key.
 inline constexpr const char* kEditFile = "edit";

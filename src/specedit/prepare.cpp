@@ -8,6 +8,7 @@
 #include <set>
 
 #include "plan/plan_dir.hpp"
+#include "oci/annotations.hpp"
 #include "oci/spec.hpp"
 #include "report/event.hpp"
 #include "util/file.hpp"
@@ -162,7 +163,7 @@ oci::EditParams edit_params(const EditSetup& setup, const PlanKeys& keys) {
         p.hook_args.push_back("--run-root");
         p.hook_args.push_back(setup.run_root);
     }
-    p.annotations[plan::kPlanKeyAnnotation] = keys.dir_key;
+    p.annotations[oci::kPlanKeyAnnotation] = keys.dir_key;
     return p;
 }
 

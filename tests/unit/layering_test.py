@@ -30,7 +30,7 @@ ALLOWED = {
     "hook": ["failure", "report", "rootfs", "oci", "landlock", "seccomp", "process", "gpu",
              "policy", "plan", "util"],
     "enforce": ["failure", "report", "landlock", "seccomp", "process", "plan", "util"],
-    "setup": ["util"],
+    "setup": ["oci", "util"],
     "doctor": ["failure", "report", "landlock", "seccomp", "policy", "plan", "specedit", "setup",
                "util"],
     "commands": ["failure", "report", "rootfs", "oci", "landlock", "seccomp", "process", "gpu",
