@@ -25,16 +25,6 @@ constexpr size_t kMaxPlanBytes = 4u << 20;  // a plan is a few KiB; 4 MiB is gen
 using rapidjson::Value;
 using Writer = rapidjson::Writer<rapidjson::StringBuffer>;
 
-void ports(Writer& w, const std::optional<std::vector<uint16_t>>& list) {
-    if (!list) {
-        w.Null();
-        return;
-    }
-    w.StartArray();
-    for (uint16_t p : *list) w.Uint(p);
-    w.EndArray();
-}
-
 void id(Writer& w, const std::optional<uint32_t>& v) {
     if (v)
         w.Uint(*v);
@@ -248,9 +238,9 @@ std::string serialize(const Plan& p) {
     }
     w.EndArray();
     json::key(w, "bind_tcp");
-    ports(w, p.bind_tcp);
+    json::put(w, p.bind_tcp);
     json::key(w, "connect_tcp");
-    ports(w, p.connect_tcp);
+    json::put(w, p.connect_tcp);
     json::key(w, "scope");
     w.StartArray();
     for (auto s : p.scopes) json::put(w, name(s));

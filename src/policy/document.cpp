@@ -172,14 +172,19 @@ public:
         out = std::move(paths);
     }
 
-    void name_list(const Value& v, const std::string& ptr, std::vector<std::string>& out) {
+    // A list of names of one kind (`what`: "syscall"), each `valid`; `rule`
+    // says what a valid one looks like.
+    void names_of(const Value& v, const std::string& ptr, std::string_view what,
+                  bool (*valid)(std::string_view), std::string_view rule,
+                  std::vector<std::string>& out) {
         std::vector<std::string> names;
-        if (!array(v, ptr, "syscall names", [&](const Value& e, const std::string& p) {
+        if (!array(v, ptr, std::string(what) + " names", [&](const Value& e, const std::string& p) {
                 if (!e.IsString()) {
-                    report(p, "expected a string (a syscall name), got " + std::string(type_of(e)));
-                } else if (!is_syscall_name(as_view(e))) {
-                    report(p, "invalid syscall name " + json::quote(as_view(e)) +
-                                  "; a name is made of a-z, 0-9 and _ (e.g. \"ptrace\")");
+                    report(p, "expected a string (a " + std::string(what) + " name), got " +
+                                  std::string(type_of(e)));
+                } else if (!valid(as_view(e))) {
+                    report(p, "invalid " + std::string(what) + " name " +
+                                  json::quote(as_view(e)) + "; " + std::string(rule));
                 } else {
                     names.emplace_back(as_view(e));
                 }
@@ -188,21 +193,14 @@ public:
         out = std::move(names);
     }
 
+    void name_list(const Value& v, const std::string& ptr, std::vector<std::string>& out) {
+        names_of(v, ptr, "syscall", is_syscall_name,
+                 "a name is made of a-z, 0-9 and _ (e.g. \"ptrace\")", out);
+    }
+
     void policy_names(const Value& v, const std::string& ptr, std::vector<std::string>& out) {
-        std::vector<std::string> names;
-        if (!array(v, ptr, "policy names", [&](const Value& e, const std::string& p) {
-                if (!e.IsString()) {
-                    report(p, "expected a string (a policy name), got " + std::string(type_of(e)));
-                } else if (!valid_policy_name(as_view(e))) {
-                    report(p, "invalid policy name " + json::quote(as_view(e)) +
-                                  "; a name is [A-Za-z0-9][A-Za-z0-9_.-]{0,63}, the file "
-                                  "policies.d/NAME.json");
-                } else {
-                    names.emplace_back(as_view(e));
-                }
-            }))
-            return;
-        out = std::move(names);
+        names_of(v, ptr, "policy", valid_policy_name,
+                 "a name is [A-Za-z0-9][A-Za-z0-9_.-]{0,63}, the file policies.d/NAME.json", out);
     }
 
     void port_list(const Value& v, const std::string& ptr, std::optional<std::vector<uint16_t>>& out) {

@@ -2,7 +2,6 @@
 // reads the directory whether or not crio.conf exists and merges it key by
 // key), declaring the runtime handler "oci-sandbox". crio.conf is never
 // touched.
-#include <dirent.h>
 
 #include <algorithm>
 
@@ -39,19 +38,6 @@ std::string dropin_text(const Options& o) {
     out += "runtime_path = " + toml::quote(o.runtime_path) + "\n";
     out += "runtime_type = \"oci\"\n";
     out += "runtime_root = \"/run/oci-sandbox-runc\"\n";
-    return out;
-}
-
-std::vector<std::string> conf_files(const std::string& dir) {
-    std::vector<std::string> out;
-    if (DIR* d = ::opendir(dir.c_str())) {
-        while (auto* e = ::readdir(d)) {
-            std::string n = e->d_name;
-            if (n.size() > 5 && n.substr(n.size() - 5) == ".conf") out.push_back(dir + "/" + n);
-        }
-        ::closedir(d);
-    }
-    std::sort(out.begin(), out.end());
     return out;
 }
 

@@ -7,8 +7,10 @@
 #include <rapidjson/document.h>
 
 #include <cstddef>
+#include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "util/result.hpp"
 
@@ -60,6 +62,23 @@ void put(W& w, std::string_view s) {
 template <typename W>
 void key(W& w, std::string_view k) {
     w.Key(k.data(), static_cast<rapidjson::SizeType>(k.size()));
+}
+template <typename W>
+void put(W& w, const std::vector<std::string>& list) {
+    w.StartArray();
+    for (const auto& s : list) put(w, s);
+    w.EndArray();
+}
+// A list of numbers (ports), or null when there is none.
+template <typename W, typename T>
+void put(W& w, const std::optional<std::vector<T>>& list) {
+    if (!list) {
+        w.Null();
+        return;
+    }
+    w.StartArray();
+    for (T v : *list) w.Uint64(v);
+    w.EndArray();
 }
 
 // Serialises a value compactly or indented. A document from parse() holds
