@@ -45,10 +45,8 @@ std::string dropin_text(const Options& o) {
 
 Result<Plan> plan_crio(const Options& o) {
     const Paths p = paths_of(o);
-    auto old = read_optional(p.dropin);
+    auto old = read_our_dropin(p.dropin);
     if (!old) return unexpected(old.error());
-    if (*old && old->value().find(kOwnedMarker) == std::string::npos)
-        return fail(p.dropin + " was not written by oci-sandbox-hook setup; not touching it");
     Plan plan;
     std::optional<std::string> after;
     if (!o.remove) after = dropin_text(o);

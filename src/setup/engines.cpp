@@ -7,6 +7,14 @@ std::optional<Engine> parse_engine(std::string_view s) {
     return words::parse(kEngineWords, s);
 }
 
+Result<std::optional<std::string>> read_our_dropin(const std::string& path) {
+    auto old = read_optional(path);
+    if (!old) return unexpected(old.error());
+    if (*old && old->value().find(kOwnedMarker) == std::string::npos)
+        return fail(path + " was not written by oci-sandbox-hook setup; not touching it");
+    return old;
+}
+
 Result<Plan> plan(Engine e, const Options& o) {
     switch (e) {
         case Engine::docker: return plan_docker(o);

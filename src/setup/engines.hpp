@@ -59,4 +59,8 @@ Result<std::vector<std::string>> podman_hooks_dirs(const Options& o);
 inline constexpr const char* kOwnedMarker =
     "Written by `oci-sandbox-hook setup`; `oci-sandbox-hook setup ENGINE --remove` removes it.";
 
+// Our drop-in's text now (nullopt: absent); a file there that we did not
+// write (no kOwnedMarker) is refused, never touched.
+Result<std::optional<std::string>> read_our_dropin(const std::string& path);
+
 }  // namespace osh::setup

@@ -67,10 +67,8 @@ Result<std::vector<std::string>> hooks_dirs_after(const std::vector<std::string>
 
 Result<Plan> plan_podman(const Options& o) {
     const Paths p = paths_of(o);
-    auto old = read_optional(p.dropin);
+    auto old = read_our_dropin(p.dropin);
     if (!old) return unexpected(old.error());
-    if (*old && old->value().find(kOwnedMarker) == std::string::npos)
-        return fail(p.dropin + " was not written by oci-sandbox-hook setup; not touching it");
     Plan plan;
     std::optional<std::string> after;
     if (!o.remove) {
