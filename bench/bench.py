@@ -279,6 +279,14 @@ class HookBundle:
         return dest
 
 
+def enforcer_argv(binary, plan_dir):
+    """BINARY exec --plan DIR --key KEY --, the key read from the plan (the
+    enforcer accepts only the plan its --key names)."""
+    with open(os.path.join(plan_dir, "plan.json")) as f:
+        key = json.loads(f.readline())["edit_key"]
+    return [binary, "exec", "--plan", plan_dir, "--key", key, "--"]
+
+
 def write_policy(work, name, edit=None):
     with open(os.path.join(SOURCE_ROOT, "testdata", "policy.default.json")) as f:
         pol = json.load(f)
@@ -458,10 +466,15 @@ def section_enforcer(a, work, rep, results, plan_dir):
     log("== enforcer")
     true = "/bin/true"
     bb = shutil.which("busybox") or "/bin/busybox"
+    # The enforcer the spec edit binds into containers, then the same code run
+    # from the whole program (what every container started before the
+    # enforcer became a program of its own).
     cases = [Case("/bin/true (direct, reference)", [true]),
              Case("busybox env /bin/true (one extra static exec: the floor)", [bb, "env", true]),
-             Case("oci-sandbox-hook exec --plan (8-GPU default plan) -- /bin/true",
-                  [a.binary, "exec", "--plan", plan_dir, "--", true])]
+             Case("oci-sandbox-enforce exec --plan (8-GPU default plan) -- /bin/true",
+                  enforcer_argv(a.enforcer, plan_dir) + [true]),
+             Case("oci-sandbox-hook exec --plan (the same, from the whole program) -- /bin/true",
+                  enforcer_argv(a.binary, plan_dir) + [true])]
     if shutil.which("bwrap"):
         cases.append(Case("bwrap --ro-bind / / /bin/true", ["bwrap", "--ro-bind", "/", "/", true]))
     if shutil.which("firejail"):
@@ -493,9 +506,9 @@ def section_seccomp(a, work, rep, results, plan_dir, ll_plan_dir, allow_all_plan
     shutil.copy2(a.syscall_bench, sb)
     rules = os.path.join(work, "docker.rules")
     n = docker_rules(os.path.join(CORPUS, "seccomp", "moby-profiles", "default.json"), rules)
-    ours = [a.binary, "exec", "--plan", plan_dir, "--"]
-    allow_all = [a.binary, "exec", "--plan", allow_all_plan_dir, "--"]
-    ll_only = [a.binary, "exec", "--plan", ll_plan_dir, "--"]
+    ours = enforcer_argv(a.enforcer, plan_dir)
+    allow_all = enforcer_argv(a.enforcer, allow_all_plan_dir)
+    ll_only = enforcer_argv(a.enforcer, ll_plan_dir)
     rows, vals, paired = [], {}, {}
     for test, iters in (("getppid", a.iters), ("socket", a.iters // 5)):
         v = {}
@@ -712,16 +725,19 @@ def print_text(rep):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--binary", required=True)
+    ap.add_argument("--enforcer", help="oci-sandbox-enforce (default: beside --binary)")
     ap.add_argument("--syscall-bench")
     ap.add_argument("--out")
     ap.add_argument("--quick", action="store_true", help="few rounds: checks that every section runs")
-    ap.add_argument("--only", choices=["seccomp"], help="one section (docs/benchmarks.md is not written)")
+    ap.add_argument("--only", choices=["seccomp", "enforcer"],
+                    help="one section (docs/benchmarks.md is not written)")
     ap.add_argument("--crun-only")
     ap.add_argument("--work")
     ap.add_argument("--policy")
     ap.add_argument("--container-rounds", type=int, default=30)
     a = ap.parse_args()
     a.binary = os.path.abspath(a.binary)
+    a.enforcer = os.path.abspath(a.enforcer or os.path.join(os.path.dirname(a.binary), "oci-sandbox-enforce"))
     if a.crun_only:
         r = measure(container_cases(a, a.work, "crun", ["--cgroup-manager=disabled"], a.policy), a.container_rounds, warmup=2)
         with open(a.crun_only, "w") as f:
@@ -738,7 +754,7 @@ def main():
     try:
         setup_namespace(work)
         rep, results = Report(), {}
-        if a.only == "seccomp":
+        if a.only:
             g8, rootfs, pol = gpu8_bundle(a, work)
         else:
             g8, rootfs, pol = section_hook(a, work, rep, results)
@@ -752,8 +768,9 @@ def main():
         aa_plan_dir = g8aa.plan_copy(os.path.join(work, "plan-gpu8-allow-all"))
         if a.only != "seccomp":
             section_enforcer(a, work, rep, results, plan_dir)
-        section_seccomp(a, work, rep, results, plan_dir, ll_plan_dir, aa_plan_dir)
-        if a.only != "seccomp":
+        if a.only != "enforcer":
+            section_seccomp(a, work, rep, results, plan_dir, ll_plan_dir, aa_plan_dir)
+        if not a.only:
             section_containers(a, work, rep, results, pol, os.path.join(work, "crun.json"))
             section_scaling(a, work, rep, results, rootfs, pol)
     finally:

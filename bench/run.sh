@@ -6,7 +6,8 @@
 # Prints the table and writes docs/benchmarks.md. Takes 5-10 minutes on 2 cores.
 # BENCH_QUICK=1 runs a few rounds of everything (a smoke check, ~1 minute;
 # docs/benchmarks.md is then not written). BENCH_ONLY=seccomp runs the
-# seccomp per-call section alone (full rounds, ~1 minute; not written either).
+# seccomp per-call section alone, BENCH_ONLY=enforcer the enforcer's (full
+# rounds, ~1 minute; not written either).
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
@@ -38,7 +39,7 @@ fi
 if [[ ! -f $build_dir/build.ninja ]]; then
 	out=$(meson setup "$build_dir" -Dbuildtype=release 2>&1) || { echo "$out" >&2; exit 1; }
 fi
-ninja -C "$build_dir" src/oci-sandbox-hook
+ninja -C "$build_dir" src/oci-sandbox-hook src/oci-sandbox-enforce
 bin=$build_dir/src/oci-sandbox-hook
 grep -q "buildtype = 'release'\|buildtype: release" "$build_dir/meson-info/intro-buildoptions.json" 2>/dev/null ||
 	python3 -c "import json,sys; o={x['name']:x['value'] for x in json.load(open(sys.argv[1]))}; sys.exit(o['buildtype']!='release')" \
