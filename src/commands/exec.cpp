@@ -1,5 +1,6 @@
-// `exec [--plan DIR] -- CMD ARGS...`: the in-container enforcer's command
-// line (src/enforce/ does the work).
+// `exec [--plan DIR] --key KEY -- CMD ARGS...`: the in-container enforcer
+// run from oci-sandbox-hook (src/enforce/ does the work, and reads the usual
+// form before CLI11 is built; this is the help and the usage errors).
 #include <CLI/CLI.hpp>
 
 #include <algorithm>

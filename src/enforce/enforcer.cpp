@@ -1,4 +1,5 @@
-// The in-container enforcer (`oci-sandbox-hook exec`).
+// The in-container enforcer (`oci-sandbox-enforce exec`, and the same code as
+// `oci-sandbox-hook exec`).
 //
 // Runs as the container's first program, in any image (scratch, busybox):
 // the binary is static, never uses NSS, and reads nothing from the image but
