@@ -123,6 +123,15 @@ struct Run {
     std::string err;  // the enforcer's (and workload's) stderr
 };
 
+// execv of args[0] with `args` (in a child: returns only on failure).
+int exec_args(std::vector<std::string> args) {
+    std::vector<char*> cargs;
+    for (auto& a : args) cargs.push_back(a.data());
+    cargs.push_back(nullptr);
+    execv(cargs[0], cargs.data());
+    return 92;
+}
+
 // Runs `ENFORCER exec --plan DIR -- argv...` in a forked child, after the fault.
 Run run_exec(const TempDir& t, const std::string& plan_dir, const std::vector<std::string>& argv,
              Fault fault = Fault::none, bool kill = false, const std::string& binary = g_enforcer) {
@@ -135,11 +144,7 @@ Run run_exec(const TempDir& t, const std::string& plan_dir, const std::vector<st
         if (!install_fault(fault, kill)) return 91;
         std::vector<std::string> args = {binary, "exec", "--plan", plan_dir, "--key", kKey, "--"};
         args.insert(args.end(), argv.begin(), argv.end());
-        std::vector<char*> cargs;
-        for (auto& a : args) cargs.push_back(a.data());
-        cargs.push_back(nullptr);
-        execv(binary.c_str(), cargs.data());
-        return 92;
+        return exec_args(std::move(args));
     });
     r.err = slurp(errfile);
     return r;
@@ -318,11 +323,7 @@ TEST_CASE("oci-sandbox-enforce: usage, --version, and no command is a refusal") 
             int fd = open(out.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
             if (fd < 0 || dup2(fd, 1) < 0 || dup2(fd, 2) < 0) return 90;
             args.insert(args.begin(), g_enforcer);
-            std::vector<char*> cargs;
-            for (auto& a : args) cargs.push_back(a.data());
-            cargs.push_back(nullptr);
-            execv(g_enforcer.c_str(), cargs.data());
-            return 91;
+            return exec_args(std::move(args));
         });
         r.err = slurp(out);
         return r;

@@ -13,28 +13,14 @@
 #include <fstream>
 #include <string>
 
+#include "../temp_dir.hpp"
 #include "plan/plan_dir.hpp"
 
 using namespace osh;
 namespace fs = std::filesystem;
 
-namespace {
-
-struct TempDir {
-    std::string path;
-    TempDir() {
-        char tmpl[] = "/tmp/osh-plandir-XXXXXX";
-        path = ::mkdtemp(tmpl);
-        ::chmod(path.c_str(), 0755);
-    }
-    ~TempDir() { fs::remove_all(path); }
-};
-
-void write_file(const std::string& p, const std::string& text) {
-    std::ofstream(p) << text;
-}
-
-}  // namespace
+using osh_test::TempDir;
+using osh_test::write_file;
 
 const std::string kEdit = std::string(32, 'a');
 const std::string kOtherEdit = std::string(32, 'b');

@@ -11,6 +11,7 @@
 #include <fstream>
 #include <string>
 
+#include "../temp_dir.hpp"
 #include "specedit/prepare.hpp"
 
 using namespace osh;
@@ -18,19 +19,8 @@ namespace fs = std::filesystem;
 
 namespace {
 
-struct TempDir {
-    std::string path;
-    TempDir() {
-        char tmpl[] = "/tmp/osh-specedit-XXXXXX";
-        path = ::mkdtemp(tmpl);
-        ::chmod(path.c_str(), 0755);
-    }
-    ~TempDir() { fs::remove_all(path); }
-};
-
-void write_file(const std::string& p, const std::string& text) {
-    std::ofstream(p) << text;
-}
+using osh_test::TempDir;
+using osh_test::write_file;
 
 const char* kSpec =
     R"({"ociVersion":"1.0.2","process":{"args":["/bin/sh"],"cwd":"/"},"root":{"path":"rootfs"}})";
