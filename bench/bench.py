@@ -415,6 +415,7 @@ def section_hook(a, work, rep, results):
     disk_dir = os.path.join(disk_root, g8.id)
     if not os.path.exists(disk_dir):
         os.makedirs(disk_dir)
+    shutil.copy2(os.path.join(g8.plan_dir, "edit"), disk_dir)  # bound to the same spec edit
     sh("mount --bind %s %s" % (disk_dir, g8.plan_dir))
     try:
         disk = g8.case("hook createRuntime, warm, plan dir on ext4 (this VM's /run)")
