@@ -49,7 +49,8 @@ void add_hook(CLI::App& app, int& exit_code) {
         if (!run_root->empty()) opts->run_root = *run_root;
         // A rootless engine's hook cannot write the system log: its events
         // go beside its plans unless the policy names a log of its own.
-        if (opts->run_root != plan::kRunRoot) opts->default_log = opts->run_root + "/oci-sandbox-hook.log";
+        if (opts->run_root != plan::kRunRoot)
+            opts->default_log = opts->run_root + "/oci-sandbox-hook.log";
         if (!stage->empty()) opts->stage = *stage;
         if (!enforcer->empty()) opts->enforcer = *enforcer;
         exit_code = hook::run_hook(*opts, STDIN_FILENO);

@@ -7,7 +7,6 @@
 
 namespace osh::doctor {
 
-
 std::string rooted(const Options& o, const std::string& path) {
     if (o.root.empty() || o.root == "/") return path;
     std::string r = o.root;

@@ -22,7 +22,9 @@ inline constexpr auto kStatusWords = std::to_array<words::Entry<Status>>({
     {Status::warn, "warn"},
     {Status::fail, "fail"},
 });
-inline std::string_view name(Status s) { return words::of(kStatusWords, s); }
+inline std::string_view name(Status s) {
+    return words::of(kStatusWords, s);
+}
 
 struct Check {
     std::string area;  // "kernel", "policy", "runtime", "run-dir", "hooks", "engine"

@@ -47,10 +47,18 @@ inline constexpr auto kModeWords = std::to_array<words::Entry<Mode>>({
     {Mode::skip, "skip"},
 });
 
-inline std::string_view name(Kind k) { return words::of(kKindWords, k); }
-inline std::string_view name(Mode m) { return words::of(kModeWords, m); }
-inline std::optional<Kind> parse_kind(std::string_view s) { return words::parse(kKindWords, s); }
-inline std::optional<Mode> parse_mode(std::string_view s) { return words::parse(kModeWords, s); }
+inline std::string_view name(Kind k) {
+    return words::of(kKindWords, k);
+}
+inline std::string_view name(Mode m) {
+    return words::of(kModeWords, m);
+}
+inline std::optional<Kind> parse_kind(std::string_view s) {
+    return words::parse(kKindWords, s);
+}
+inline std::optional<Mode> parse_mode(std::string_view s) {
+    return words::parse(kModeWords, s);
+}
 
 // The policy's `failure` section: a default and per-kind overrides.
 struct Modes {
@@ -83,7 +91,9 @@ inline Decision on_failure(const Modes& m, Kind k) {
     return Decision::abort;
 }
 // "abort", "continue", "skipped": the events' word for it.
-inline std::string_view name(Decision d) { return words::of(kDecisionWords, d); }
+inline std::string_view name(Decision d) {
+    return words::of(kDecisionWords, d);
+}
 
 // The one judge of a step that failed, or that the policy says not to
 // attempt: the hook, the enforcer and the dry run all ask it.

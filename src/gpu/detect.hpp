@@ -14,8 +14,8 @@
 #include <string_view>
 #include <vector>
 
-#include "oci/spec.hpp"
 #include "gpu/detect_mode.hpp"
+#include "oci/spec.hpp"
 #include "rootfs/facts.hpp"
 #include "util/words.hpp"
 
@@ -66,6 +66,8 @@ struct DetectInputs {
 
 Detection detect(const oci::Spec& spec, DetectMode mode, const DetectInputs& in = {});
 
-inline std::string_view name(EvidenceSource s) { return words::of(kEvidenceSourceWords, s); }
+inline std::string_view name(EvidenceSource s) {
+    return words::of(kEvidenceSourceWords, s);
+}
 
 }  // namespace osh::gpu

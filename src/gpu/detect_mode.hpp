@@ -15,6 +15,8 @@ inline constexpr auto kDetectModeWords = std::to_array<words::Entry<DetectMode>>
     {DetectMode::always, "always"},
     {DetectMode::never, "never"},
 });
-inline std::string_view name(DetectMode m) { return words::of(kDetectModeWords, m); }
+inline std::string_view name(DetectMode m) {
+    return words::of(kDetectModeWords, m);
+}
 
 }  // namespace osh::gpu

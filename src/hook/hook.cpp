@@ -16,11 +16,6 @@
 #include "gpu/detect.hpp"
 #include "hook/checks.hpp"
 #include "hook/prelude.hpp"
-#include "rootfs/dev.hpp"
-#include "rootfs/iddb.hpp"
-#include "rootfs/open.hpp"
-#include "rootfs/resolve.hpp"
-#include "seccomp/compile.hpp"
 #include "landlock/abi.hpp"
 #include "oci/spec.hpp"
 #include "oci/spec_edit.hpp"
@@ -31,6 +26,11 @@
 #include "policy/effective.hpp"
 #include "policy/select.hpp"
 #include "report/event.hpp"
+#include "rootfs/dev.hpp"
+#include "rootfs/iddb.hpp"
+#include "rootfs/open.hpp"
+#include "rootfs/resolve.hpp"
+#include "seccomp/compile.hpp"
 #include "util/file.hpp"
 #include "util/path.hpp"
 #include "util/test_point.hpp"
@@ -155,8 +155,8 @@ Result<std::pair<std::string, rootfs::ObjectId>> our_enforcer(const HookOptions&
     }
     struct stat st {};
     if (::stat(path.c_str(), &st) != 0) return fail_errno("the enforcer " + path, errno);
-    return std::pair{path, rootfs::ObjectId{static_cast<uint64_t>(st.st_dev),
-                                            static_cast<uint64_t>(st.st_ino)}};
+    return std::pair{
+        path, rootfs::ObjectId{static_cast<uint64_t>(st.st_dev), static_cast<uint64_t>(st.st_ino)}};
 }
 
 // The proof that what the container will run as its enforcer is the file the
@@ -192,8 +192,9 @@ Result<void> prove_on_image(int rootfd, const oci::Spec& spec, const std::string
     for (size_t i = 0; i < spec.mounts.size(); ++i) {
         const auto& m = spec.mounts[i];
         const std::string lex = path::lexical(m.destination);
-        const bool ours = (lex == plan::kContainerEnforcer || lex == plan::kContainerPlanDir) &&
-                          (lex != plan::kContainerPlanDir || plan::key_from_source(m.source, run_root));
+        const bool ours =
+            (lex == plan::kContainerEnforcer || lex == plan::kContainerPlanDir) &&
+            (lex != plan::kContainerPlanDir || plan::key_from_source(m.source, run_root));
         if (ours) continue;
         auto f = rootfs::resolve(rootfd, lex);
         if (!f) return wrap(f.error(), "mounts[" + std::to_string(i) + "]");
@@ -357,12 +358,14 @@ int create_stage(const HookOptions& opts, const policy::SelectedPolicy* given, R
     }
     if (!dir_key || dir_key->empty() || !wrapped || wrapped->plan_dir != plan::kContainerPlanDir ||
         !plan::validate_edit_key(wrapped->edit_key))
-        return rep.abort("config.json: the spec edit's marks are incomplete or not ours (the plan "
-                         "mount at " + std::string(plan::kContainerPlanDir) +
-                         " from a plan directory under " + opts.run_root +
-                         ", and process.args starting with " + plan::kContainerEnforcer +
-                         " exec --plan " + plan::kContainerPlanDir + " --key KEY --); run the "
-                         "spec edit again");
+        return rep.abort(
+            "config.json: the spec edit's marks are incomplete or not ours (the plan "
+            "mount at " +
+            std::string(plan::kContainerPlanDir) + " from a plan directory under " + opts.run_root +
+            ", and process.args starting with " + plan::kContainerEnforcer + " exec --plan " +
+            plan::kContainerPlanDir +
+            " --key KEY --); run the "
+            "spec edit again");
     const std::string& edit_key = wrapped->edit_key;
 
     plan::Owner owner{st.id, st.pid, plan::process_start_time(st.pid)};

@@ -89,7 +89,9 @@ seccomp::Bpf prelude_filter(uint32_t audit_arch, const std::vector<DeniedCall>& 
     return bpf;
 }
 
-AccessMask rootfs_read_rights() { return bit(Access::read_file) | bit(Access::read_dir); }
+AccessMask rootfs_read_rights() {
+    return bit(Access::read_file) | bit(Access::read_dir);
+}
 
 AccessMask plan_dir_rights() {
     return bit(Access::read_file) | bit(Access::read_dir) | bit(Access::write_file) |
@@ -103,9 +105,13 @@ AccessMask run_root_remove_rights() {
            bit(Access::remove_dir);
 }
 
-AccessMask log_rights() { return bit(Access::write_file); }
+AccessMask log_rights() {
+    return bit(Access::write_file);
+}
 
-AccessMask cache_rights() { return plan_dir_rights(); }
+AccessMask cache_rights() {
+    return plan_dir_rights();
+}
 
 Result<void> install_seccomp_prelude() {
     // The filter needs no_new_privs unless we hold CAP_SYS_ADMIN; the hook

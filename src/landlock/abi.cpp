@@ -97,7 +97,8 @@ uint64_t net_bit_connect() {
     return LANDLOCK_ACCESS_NET_CONNECT_TCP;
 }
 uint64_t scope_bit(landlock::Scope s) {
-    return s == landlock::Scope::signal ? LANDLOCK_SCOPE_SIGNAL : LANDLOCK_SCOPE_ABSTRACT_UNIX_SOCKET;
+    return s == landlock::Scope::signal ? LANDLOCK_SCOPE_SIGNAL
+                                        : LANDLOCK_SCOPE_ABSTRACT_UNIX_SOCKET;
 }
 
 }  // namespace osh::landlock

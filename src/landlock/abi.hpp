@@ -30,7 +30,9 @@ inline constexpr auto kSupportWords = std::to_array<words::Entry<Support>>({
     {Support::blocked, "blocked"},
     {Support::error, "error"},
 });
-inline std::string_view name(Support s) { return words::of(kSupportWords, s); }
+inline std::string_view name(Support s) {
+    return words::of(kSupportWords, s);
+}
 
 struct AbiInfo {
     Support support = Support::error;
@@ -52,7 +54,7 @@ AbiInfo probe();
 
 // What a ruleset can handle at a given ABI.
 struct AbiRights {
-    AccessMask fs = 0;   // LANDLOCK_ACCESS_FS_*
+    AccessMask fs = 0;    // LANDLOCK_ACCESS_FS_*
     uint64_t net = 0;     // LANDLOCK_ACCESS_NET_* (ABI 4)
     uint64_t scoped = 0;  // LANDLOCK_SCOPE_* (ABI 6)
 };

@@ -187,7 +187,8 @@ Expected<Outcome, failure::KindError> enforce(const Request& req, const AbiInfo&
                         describe(rule.access) + ")");
                     continue;
                 }
-                auto added = ruleset->add_exact(opened->get(), m, rule.path + " (" + describe(m) + ")");
+                auto added =
+                    ruleset->add_exact(opened->get(), m, rule.path + " (" + describe(m) + ")");
                 if (added) {
                     ++out.path_rules;
                     continue;

@@ -123,6 +123,6 @@ using PathFailureHandler = std::function<bool(const std::string& path, const Err
 // and the handler says abort; landlock_enforce when the kernel refuses the
 // ruleset, the ruleset would be empty, or restrict_self fails.
 Expected<Outcome, failure::KindError> enforce(const Request& req, const AbiInfo& abi,
-                                     const PathFailureHandler& on_path_failure);
+                                              const PathFailureHandler& on_path_failure);
 
 }  // namespace osh::landlock

@@ -1,7 +1,7 @@
 #include "oci/spec.hpp"
 
-#include "util/json_read.hpp"
 #include "util/json.hpp"
+#include "util/json_read.hpp"
 
 namespace osh::oci {
 

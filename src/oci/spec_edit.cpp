@@ -98,8 +98,8 @@ void place_once(Value& arr, Value&& desired, Pred ours, Alloc& a, bool& changed)
 }
 
 Value hook_value(const EditParams& p, const char* stage, Alloc& a) {
-    std::vector<std::string> args = {kProgramName, "hook", "--stage", stage, "--enforcer",
-                                     p.host_enforcer};
+    std::vector<std::string> args = {kProgramName, "hook",       "--stage",
+                                     stage,        "--enforcer", p.host_enforcer};
     args.insert(args.end(), p.hook_args.begin(), p.hook_args.end());
     Value h(rapidjson::kObjectType);
     h.AddMember("path", str(p.host_binary, a), a);
@@ -136,7 +136,8 @@ Result<bool> wrap_command(Value& process, const EditParams& p, const std::string
 
     const std::vector<std::string> prefix = enforcer_prefix(p);
     rapidjson::SizeType cmd_start = 0;  // index of the wrapped command
-    if (args.Size() >= 2 && is_string(args[0], p.container_enforcer) && is_string(args[1], "exec")) {
+    if (args.Size() >= 2 && is_string(args[0], p.container_enforcer) &&
+        is_string(args[1], "exec")) {
         // Already wrapped: find the end of our options.
         rapidjson::SizeType dash = 2;
         while (dash < args.Size() && !is_string(args[dash], "--")) ++dash;
@@ -184,8 +185,7 @@ Result<void> validate_edit_params(const EditParams& p) {
                     json::quote(p.container_enforcer) + ")");
     // config.json is UTF-8: nothing the edit adds may make it invalid.
     std::vector<std::string_view> texts = {p.host_binary, p.host_enforcer, p.plan_host_dir,
-                                           p.container_enforcer,
-                                           p.container_plan_dir};
+                                           p.container_enforcer, p.container_plan_dir};
     texts.insert(texts.end(), p.hook_args.begin(), p.hook_args.end());
     for (const auto& [key, value] : p.annotations) {
         texts.push_back(key);
@@ -200,7 +200,8 @@ Result<void> validate_edit_params(const EditParams& p) {
 }
 
 std::vector<std::string> enforcer_prefix(const EditParams& p) {
-    return {p.container_enforcer, "exec", "--plan", p.container_plan_dir, "--key", p.edit_key, "--"};
+    return {p.container_enforcer, "exec", "--plan", p.container_plan_dir, "--key",
+            p.edit_key,           "--"};
 }
 
 std::optional<WrappedCommand> wrapped_by_enforcer(const std::vector<std::string>& args,

@@ -2,8 +2,8 @@
 
 #include <climits>
 
-#include "util/json_read.hpp"
 #include "util/json.hpp"
+#include "util/json_read.hpp"
 
 namespace osh::oci {
 

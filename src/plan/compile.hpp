@@ -7,17 +7,17 @@
 #include <optional>
 #include <string>
 
+#include "failure/failure.hpp"
 #include "plan/plan.hpp"
 #include "policy/effective.hpp"
 #include "seccomp/compile.hpp"
-#include "failure/failure.hpp"
 #include "util/result.hpp"
 
 namespace osh::plan {
 
 struct CompileOptions {
     std::string bpf_cache_dir = seccomp::kBpfCacheDir;  // "" disables the cache
-    uint32_t audit_arch = 0;                               // 0: the host's (AUDIT_ARCH_X86_64 here)
+    uint32_t audit_arch = 0;                            // 0: the host's (AUDIT_ARCH_X86_64 here)
     std::string exec_log_path;  // in-container file the enforcer appends events to ("" = none)
     std::string container_id;   // copied into the plan (validated by the hook)
     std::string edit_key;       // copied into the plan

@@ -33,7 +33,7 @@ void id(Writer& w, const std::optional<uint32_t>& v) {
 }
 
 Result<std::optional<std::vector<uint16_t>>> read_ports(const json::Reader& rd, const Value& v,
-                                                       const std::string& ptr) {
+                                                        const std::string& ptr) {
     if (v.IsNull()) return std::optional<std::vector<uint16_t>>{};
     if (!v.IsArray()) return rd.error(ptr, "expected an array or null");
     std::vector<uint16_t> out;
@@ -326,8 +326,9 @@ Result<Plan> parse(std::string_view bytes, std::string_view origin_sv) {
     if (!doc) return unexpected(doc.error());
     const Value& d = *doc;
     const json::Reader rd(origin);
-    if (auto ok = rd.exactly(d, "", {"version", "container_id", "edit_key", "landlock", "seccomp",
-                                     "process", "failure", "log", "degraded"});
+    if (auto ok = rd.exactly(d, "",
+                             {"version", "container_id", "edit_key", "landlock", "seccomp",
+                              "process", "failure", "log", "degraded"});
         !ok)
         return unexpected(ok.error());
     Plan p;

@@ -68,7 +68,7 @@ struct Plan {
     landlock::Compatibility landlock_compatibility = landlock::Compatibility::best_effort;
     std::optional<std::vector<uint16_t>> bind_tcp;     // nullopt: not restricted
     std::optional<std::vector<uint16_t>> connect_tcp;  // nullopt: not restricted
-    std::vector<landlock::Scope> scopes;                 // empty: no IPC scoping
+    std::vector<landlock::Scope> scopes;               // empty: no IPC scoping
 
     // Seccomp: the serialized BPF (seccomp::serialize); empty when there is no
     // filter (profile none, compile skipped or failed under warn).

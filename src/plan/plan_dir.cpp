@@ -178,7 +178,8 @@ Result<std::string> random_edit_key() {
 
 std::string enforcer_beside(std::string_view hook_binary) {
     const size_t slash = hook_binary.rfind('/');
-    const std::string_view dir = slash == std::string_view::npos ? "." : hook_binary.substr(0, slash);
+    const std::string_view dir =
+        slash == std::string_view::npos ? "." : hook_binary.substr(0, slash);
     return std::string(dir) + "/" + kEnforcerProgram;
 }
 

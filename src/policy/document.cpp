@@ -121,7 +121,8 @@ public:
             return std::nullopt;
         }
         if (auto e = words::parse(table, as_view(v))) return e;
-        report(ptr, "unknown value " + json::quote(as_view(v)) + "; allowed: " + words::list(table));
+        report(ptr,
+               "unknown value " + json::quote(as_view(v)) + "; allowed: " + words::list(table));
         return std::nullopt;
     }
 
@@ -183,8 +184,8 @@ public:
                     report(p, "expected a string (a " + std::string(what) + " name), got " +
                                   std::string(type_of(e)));
                 } else if (!valid(as_view(e))) {
-                    report(p, "invalid " + std::string(what) + " name " +
-                                  json::quote(as_view(e)) + "; " + std::string(rule));
+                    report(p, "invalid " + std::string(what) + " name " + json::quote(as_view(e)) +
+                                  "; " + std::string(rule));
                 } else {
                     names.emplace_back(as_view(e));
                 }
@@ -294,7 +295,8 @@ public:
         auto a = f->find("access");
         std::string ap = child(ptr, "access");
         if (a == f->end()) {
-            report(ap, "required field \"access\" is missing (a list of: " + words::list(landlock::kAccessWords) + ")");
+            report(ap, "required field \"access\" is missing (a list of: " +
+                           words::list(landlock::kAccessWords) + ")");
             return std::nullopt;
         }
         bool words_ok = true;
@@ -305,13 +307,15 @@ public:
                 } else if (auto acc = landlock::parse_access(as_view(e))) {
                     r.access |= bit(*acc);
                 } else {
-                    report(ep, "unknown value " + json::quote(as_view(e)) + "; allowed: " + words::list(landlock::kAccessWords));
+                    report(ep, "unknown value " + json::quote(as_view(e)) +
+                                   "; allowed: " + words::list(landlock::kAccessWords));
                     words_ok = false;
                 }
             }))
             return std::nullopt;
         if (words_ok && a->second->Size() == 0) {
-            report(ap, "a rule must grant at least one right; allowed: " + words::list(landlock::kAccessWords));
+            report(ap, "a rule must grant at least one right; allowed: " +
+                           words::list(landlock::kAccessWords));
             return std::nullopt;
         }
         if (!ok || !words_ok) return std::nullopt;
@@ -351,7 +355,8 @@ public:
         auto f = object(v, ptr, {"compatibility", "network", "scope"});
         if (!f) return;
         if (auto it = f->find("compatibility"); it != f->end())
-            word(*it->second, child(ptr, "compatibility"), landlock::kCompatibilityWords, l.compatibility);
+            word(*it->second, child(ptr, "compatibility"), landlock::kCompatibilityWords,
+                 l.compatibility);
         if (auto it = f->find("network"); it != f->end()) {
             std::string np = child(ptr, "network");
             if (auto nf = object(*it->second, np, {"bind_tcp", "connect_tcp"})) {
@@ -363,7 +368,8 @@ public:
         }
         if (auto it = f->find("scope"); it != f->end()) {
             std::vector<landlock::Scope> scopes;
-            if (array(*it->second, child(ptr, "scope"), "scope words (" + words::list(landlock::kScopeWords) + ")",
+            if (array(*it->second, child(ptr, "scope"),
+                      "scope words (" + words::list(landlock::kScopeWords) + ")",
                       [&](const Value& e, const std::string& ep) {
                           if (auto s = word(e, ep, landlock::kScopeWords)) scopes.push_back(*s);
                       }))
@@ -423,7 +429,8 @@ public:
                                    "; allowed: " + words::list(failure::kKindWords));
                     continue;
                 }
-                if (auto mode = word(k->value, ep, failure::kModeWords)) m.kinds.emplace(*kind, *mode);
+                if (auto mode = word(k->value, ep, failure::kModeWords))
+                    m.kinds.emplace(*kind, *mode);
             }
         }
     }

@@ -125,7 +125,11 @@ bool valid_policy_name(std::string_view name);
 // The built-in default policy's text (the same bytes as testdata/policy.default.json).
 std::string_view default_policy_text();
 
-inline std::string_view name(ProcAccess v) { return words::of(kProcAccessWords, v); }
-inline std::string_view name(PromotionMode v) { return words::of(kPromotionModeWords, v); }
+inline std::string_view name(ProcAccess v) {
+    return words::of(kProcAccessWords, v);
+}
+inline std::string_view name(PromotionMode v) {
+    return words::of(kPromotionModeWords, v);
+}
 
 }  // namespace osh::policy

@@ -109,6 +109,8 @@ std::string explain_json(const EffectivePolicy& eff, bool pretty = true,
                          const Verdict* verdict = nullptr);
 std::string verdict_text(const Verdict& v);
 
-inline std::string_view name(ChangeAction a) { return words::of(kChangeActionWords, a); }
+inline std::string_view name(ChangeAction a) {
+    return words::of(kChangeActionWords, a);
+}
 
 }  // namespace osh::policy

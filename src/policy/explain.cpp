@@ -17,7 +17,6 @@ namespace osh::policy {
 
 namespace {
 
-
 // "ro", "rw", "rw+ioctl_dev", "ro+write_file", else the full list. The file
 // variants (rights a file can hold) read the same as the directory sets.
 std::string short_access(AccessMask m) {
@@ -41,7 +40,9 @@ std::string short_access(AccessMask m) {
     return describe(m);
 }
 
-std::string_view symbol(ChangeAction a) { return words::of(kChangeActionSymbols, a); }
+std::string_view symbol(ChangeAction a) {
+    return words::of(kChangeActionSymbols, a);
+}
 
 std::string ports(const std::optional<std::vector<uint16_t>>& p) {
     if (!p) return "not restricted";
@@ -247,10 +248,10 @@ template <typename W>
 void access_array(W& w, AccessMask m) {
     w.StartArray();
     for (const auto& e : landlock::kAccessWords)
-        if (m & bit(e.value)) w.String(e.word.data(), static_cast<rapidjson::SizeType>(e.word.size()));
+        if (m & bit(e.value))
+            w.String(e.word.data(), static_cast<rapidjson::SizeType>(e.word.size()));
     w.EndArray();
 }
-
 
 template <typename W>
 void id_json(W& w, const std::optional<IdSpec>& id) {
@@ -261,7 +262,6 @@ void id_json(W& w, const std::optional<IdSpec>& id) {
     else
         json::put(w, std::get<std::string>(*id));
 }
-
 
 template <typename W>
 void write_verdict(W& w, const Verdict& v) {

@@ -33,7 +33,6 @@ namespace osh::policy {
 
 namespace {
 
-
 constexpr AccessMask kFileRw = kReadWrite & kFileRights;
 constexpr AccessMask kTty = (kReadWrite | bit(Access::ioctl_dev)) & kFileRights;
 constexpr AccessMask kGpuNode = (kReadWrite | bit(Access::ioctl_dev)) & kFileRights;

@@ -54,9 +54,12 @@ std::string to_json_line(const Event& e) {
 
 Decision decision_of(failure::Decision d) {
     switch (d) {
-        case failure::Decision::abort: return Decision::abort;
-        case failure::Decision::continue_degraded: return Decision::continue_degraded;
-        case failure::Decision::skipped: return Decision::skipped;
+        case failure::Decision::abort:
+            return Decision::abort;
+        case failure::Decision::continue_degraded:
+            return Decision::continue_degraded;
+        case failure::Decision::skipped:
+            return Decision::skipped;
     }
     return Decision::abort;
 }

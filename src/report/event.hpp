@@ -21,8 +21,12 @@ inline constexpr auto kLevelWords = std::to_array<words::Entry<Level>>({
     {Level::warning, "warning"},
     {Level::error, "error"},
 });
-inline std::string_view name(Level l) { return words::of(kLevelWords, l); }
-inline std::optional<Level> parse_level(std::string_view s) { return words::parse(kLevelWords, s); }
+inline std::string_view name(Level l) {
+    return words::of(kLevelWords, l);
+}
+inline std::optional<Level> parse_level(std::string_view s) {
+    return words::parse(kLevelWords, s);
+}
 
 // What an event says was done: the failure judge's three decisions, then
 // the outcomes of steps that went through.
@@ -48,7 +52,9 @@ inline constexpr auto kDecisionWords = std::to_array<words::Entry<Decision>>({
     {Decision::orphan_removed, "orphan removed"},
     {Decision::exec, "exec"},
 });
-inline std::string_view name(Decision d) { return words::of(kDecisionWords, d); }
+inline std::string_view name(Decision d) {
+    return words::of(kDecisionWords, d);
+}
 Decision decision_of(failure::Decision d);
 
 struct Event {

@@ -31,7 +31,6 @@ NodeKind kind_of(mode_t m) {
     }
 }
 
-
 namespace {
 
 long sys_openat2(int dirfd, const char* path, int flags, uint64_t resolve) {

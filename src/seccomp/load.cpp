@@ -48,10 +48,14 @@ bool Availability::offers(std::string_view action) const {
 
 std::string_view mode_name(int mode) {
     switch (mode) {
-        case 0: return "none";
-        case 1: return "strict";
-        case 2: return "filter";
-        default: return "unknown";
+        case 0:
+            return "none";
+        case 1:
+            return "strict";
+        case 2:
+            return "filter";
+        default:
+            return "unknown";
     }
 }
 
@@ -74,10 +78,14 @@ Availability probe() {
     }
     // SECCOMP_GET_ACTION_AVAIL (4.14+) answers without installing anything.
     a.actions = {
-        {"kill_process", SECCOMP_RET_KILL_PROCESS}, {"kill_thread", SECCOMP_RET_KILL_THREAD},
-        {"trap", SECCOMP_RET_TRAP},                 {"errno", SECCOMP_RET_ERRNO},
-        {"user_notif", SECCOMP_RET_USER_NOTIF},     {"trace", SECCOMP_RET_TRACE},
-        {"log", SECCOMP_RET_LOG},                   {"allow", SECCOMP_RET_ALLOW},
+        {"kill_process", SECCOMP_RET_KILL_PROCESS},
+        {"kill_thread", SECCOMP_RET_KILL_THREAD},
+        {"trap", SECCOMP_RET_TRAP},
+        {"errno", SECCOMP_RET_ERRNO},
+        {"user_notif", SECCOMP_RET_USER_NOTIF},
+        {"trace", SECCOMP_RET_TRACE},
+        {"log", SECCOMP_RET_LOG},
+        {"allow", SECCOMP_RET_ALLOW},
     };
     for (auto& act : a.actions) {
         uint32_t code = act.action;

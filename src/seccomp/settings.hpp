@@ -17,7 +17,9 @@ inline constexpr auto kProfileWords = std::to_array<words::Entry<Profile>>({
     {Profile::default_, "default"},
     {Profile::none, "none"},
 });
-inline std::string_view name(Profile p) { return words::of(kProfileWords, p); }
+inline std::string_view name(Profile p) {
+    return words::of(kProfileWords, p);
+}
 
 enum class Action { errno_, kill, log };
 inline constexpr auto kActionWords = std::to_array<words::Entry<Action>>({
@@ -25,7 +27,9 @@ inline constexpr auto kActionWords = std::to_array<words::Entry<Action>>({
     {Action::kill, "kill"},
     {Action::log, "log"},
 });
-inline std::string_view name(Action a) { return words::of(kActionWords, a); }
+inline std::string_view name(Action a) {
+    return words::of(kActionWords, a);
+}
 
 struct Settings {
     Profile profile = Profile::default_;

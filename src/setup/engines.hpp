@@ -24,7 +24,9 @@ inline constexpr auto kEngineWords = std::to_array<words::Entry<Engine>>({
 });
 inline constexpr auto kAllEngines = words::values(kEngineWords);
 
-inline std::string_view name(Engine e) { return words::of(kEngineWords, e); }
+inline std::string_view name(Engine e) {
+    return words::of(kEngineWords, e);
+}
 std::optional<Engine> parse_engine(std::string_view s);
 
 // Is the engine wired to our shim (and is it the engine's default)?

@@ -7,9 +7,9 @@
 #include <climits>
 #include <set>
 
-#include "plan/plan_dir.hpp"
 #include "oci/annotations.hpp"
 #include "oci/spec.hpp"
+#include "plan/plan_dir.hpp"
 #include "report/event.hpp"
 #include "util/file.hpp"
 #include "util/json.hpp"
@@ -43,8 +43,9 @@ Result<RuntimeConfig> parse_runtime_config(std::string_view text, std::string_vi
                              : key == "enforcer_binary" ? &cfg.enforcer_binary
                                                         : nullptr;
         if (!field)
-            return rd.error(ptr, "unknown field; allowed: next_runtime, hook_binary, "
-                                 "enforcer_binary, hook_args");
+            return rd.error(ptr,
+                            "unknown field; allowed: next_runtime, hook_binary, "
+                            "enforcer_binary, hook_args");
         auto s = rd.string(it->value, ptr);
         if (!s) return unexpected(s.error());
         if (s->empty()) return rd.error(ptr, "expected a non-empty string");

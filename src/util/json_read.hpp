@@ -106,8 +106,7 @@ class Reader {
         if (!v.IsString()) return error(ptr, "expected one of: " + words::list(table));
         auto e = words::parse(table, std::string_view(v.GetString(), v.GetStringLength()));
         if (!e)
-            return error(ptr, "unknown value " +
-                                  json::quote({v.GetString(), v.GetStringLength()}) +
+            return error(ptr, "unknown value " + json::quote({v.GetString(), v.GetStringLength()}) +
                                   "; allowed: " + words::list(table));
         return *e;
     }

@@ -116,7 +116,9 @@ Digest digest(std::string_view data) {
     return h.finish();
 }
 
-std::string hex(const Digest& d) { return hex::encode(d); }
+std::string hex(const Digest& d) {
+    return hex::encode(d);
+}
 
 std::string hex_digest(std::string_view data) {
     return hex(digest(data));

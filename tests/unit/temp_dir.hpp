@@ -20,6 +20,8 @@ struct TempDir {
     ~TempDir() { std::filesystem::remove_all(path); }
 };
 
-inline void write_file(const std::string& p, const std::string& text) { std::ofstream(p) << text; }
+inline void write_file(const std::string& p, const std::string& text) {
+    std::ofstream(p) << text;
+}
 
 }  // namespace osh_test

@@ -251,7 +251,8 @@ TEST_CASE(
     auto unresolved = plan::compile(named, opts);
     REQUIRE_FALSE(unresolved);
     CHECK(unresolved.error().kind == failure::Kind::privilege_drop);
-    CHECK(contains(unresolved.error().error.message, "process.run_as_user \"app\" was not resolved"));
+    CHECK(
+        contains(unresolved.error().error.message, "process.run_as_user \"app\" was not resolved"));
     opts.run_as_uid = 1234;
     auto resolved = plan::compile(named, opts);
     REQUIRE(resolved);
@@ -310,8 +311,9 @@ TEST_CASE("oci-sandbox-hook exec runs the same enforcer: fully enforced, its exi
     CHECK(contains(slurp(work + "/exec.log"), "\"status\":\"fully_enforced\""));
     CHECK(run_exec(t, t / "no-plan", {"/bin/true"}, Fault::none, false, g_hook).status == 125);
     write_plan_to(t / "plan-root", make_plan(work));
-    CHECK(run_exec(t, t / "plan-root", {"no-such-command-osh"}, Fault::none, false, g_hook).status ==
-          127);
+    CHECK(
+        run_exec(t, t / "plan-root", {"no-such-command-osh"}, Fault::none, false, g_hook).status ==
+        127);
 }
 
 TEST_CASE("oci-sandbox-enforce: usage, --version, and no command is a refusal") {
@@ -613,7 +615,8 @@ int main(int argc, char** argv) {
     }
     doctest::Context ctx(argc, argv);
     osh::test::require_root_or_skip("kernel-enforcer");
-    for (auto [var, out] : {std::pair{"OSH_ENFORCER", &g_enforcer}, std::pair{"OSH_HOOK_BINARY", &g_hook}}) {
+    for (auto [var, out] :
+         {std::pair{"OSH_ENFORCER", &g_enforcer}, std::pair{"OSH_HOOK_BINARY", &g_hook}}) {
         const char* v = getenv(var);
         if (!v || access(v, X_OK) != 0) {
             printf("kernel-enforcer: %s not set or not executable (meson test sets it)\n", var);

@@ -135,7 +135,8 @@ TEST_CASE("pure: rights for a node: files get file rights, GPU nodes get ioctl_d
     landlock::PathRule rw{"/x", landlock::kReadWrite, false};
     auto all = landlock::rights_for_abi(7).fs;
     CHECK(landlock::rights_for_node(rw, true, all) == landlock::kReadWrite);
-    CHECK(landlock::rights_for_node(rw, false, all) == (landlock::kReadWrite & landlock::kFileRights));
+    CHECK(landlock::rights_for_node(rw, false, all) ==
+          (landlock::kReadWrite & landlock::kFileRights));
     landlock::PathRule gpu{"/dev/nvidia0", landlock::kReadWrite, true};
     CHECK((landlock::rights_for_node(gpu, false, all) & bit(Access::ioctl_dev)) != 0);
     CHECK((landlock::rights_for_node(gpu, false, landlock::rights_for_abi(4).fs) &

@@ -297,7 +297,8 @@ TEST_CASE("profile: what GPUs, runtimes, busybox and static glibc programs need 
     }
 }
 
-TEST_CASE("profile: Docker's default allow-list is covered, except what is left out on purpose" * doctest::test_suite("corpus")) {
+TEST_CASE("profile: Docker's default allow-list is covered, except what is left out on purpose" *
+          doctest::test_suite("corpus")) {
     const char* corpus = std::getenv("OSH_CORPUS");
     REQUIRE_MESSAGE(corpus != nullptr, "OSH_CORPUS is set by meson test");
     std::ifstream f(std::string(corpus) + "/seccomp/moby-profiles/default.json");
@@ -770,7 +771,8 @@ TEST_CASE("bpf program: allowed calls without conditions are constant (the kerne
     for (const auto& [label, spec] :
          {std::pair{std::string("default"), FilterSpec{}}, std::pair{std::string("i386 too"), [] {
                                                                          FilterSpec s;
-                                                                         s.settings.allow_i386 = true;
+                                                                         s.settings.allow_i386 =
+                                                                             true;
                                                                          return s;
                                                                      }()}}) {
         CAPTURE(label);

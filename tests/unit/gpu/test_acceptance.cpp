@@ -69,7 +69,8 @@ const EffectiveRule* rule(const EffectivePolicy& e, std::string_view path) {
 
 }  // namespace
 
-TEST_CASE("acceptance: 8-GPU CDI config detected from every source it carries" * doctest::test_suite("corpus")) {
+TEST_CASE("acceptance: 8-GPU CDI config detected from every source it carries" *
+          doctest::test_suite("corpus")) {
     oci::Spec s = load_8gpu();
     auto d = gpu::detect(s, gpu::DetectMode::auto_, nvidia_host());
     CHECK(d.gpu);

@@ -10,8 +10,8 @@
 #include "util/path.hpp"
 
 using namespace osh;
-using gpu::EvidenceSource;
 using gpu::DetectMode;
+using gpu::EvidenceSource;
 
 namespace {
 

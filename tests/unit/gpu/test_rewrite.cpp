@@ -423,8 +423,8 @@ TEST_CASE("explain: text and JSON carry the evidence, rules and changes") {
     CHECK(contains(j, "\"kinds\":{\"landlock_unavailable\":\"warn\"}"));
     CHECK(contains(explain_json(e, true), "\n  \"gpu\": {"));
 
-    auto none = must(rewrite(bare_policy(), oci::Spec{}, gpu::detect(oci::Spec{}, gpu::DetectMode::auto_),
-                             unknown_probe()));
+    auto none = must(rewrite(bare_policy(), oci::Spec{},
+                             gpu::detect(oci::Spec{}, gpu::DetectMode::auto_), unknown_probe()));
     CHECK(contains(explain_text(none), "GPU: no\n"));
     CHECK(contains(explain_text(none), "evidence: none"));
 }

@@ -42,7 +42,9 @@ policy::ProcessPolicy as(std::optional<policy::IdSpec> user, std::optional<polic
     return p;
 }
 
-bool has(const Error& e, const std::string& text) { return e.message.find(text) != std::string::npos; }
+bool has(const Error& e, const std::string& text) {
+    return e.message.find(text) != std::string::npos;
+}
 
 }  // namespace
 
@@ -70,8 +72,9 @@ TEST_CASE("run_as: numbers as written, names from the image, never root from a n
 
     auto toor = hook::plan_ids(as(std::string("toor"), std::nullopt), r.fd.get());
     REQUIRE_FALSE(toor);
-    CHECK(has(toor.error(), "run_as_user \"toor\" is uid 0 in the image's /etc/passwd: a name "
-                            "from the image never yields root"));
+    CHECK(has(toor.error(),
+              "run_as_user \"toor\" is uid 0 in the image's /etc/passwd: a name "
+              "from the image never yields root"));
     auto rootgrp = hook::plan_ids(as(uint32_t{1000}, std::string("root")), r.fd.get());
     REQUIRE_FALSE(rootgrp);
     CHECK(has(rootgrp.error(), "run_as_group \"root\" is gid 0 in the image's /etc/group"));
@@ -81,9 +84,11 @@ TEST_CASE("run_as: numbers as written, names from the image, never root from a n
 
     auto missing = hook::plan_ids(as(std::string("nobody"), std::nullopt), r.fd.get());
     REQUIRE_FALSE(missing);
-    CHECK(has(missing.error(), "cannot resolve run_as_user nobody: no entry \"nobody\" in the "
-                               "image's /etc/passwd"));
+    CHECK(has(missing.error(),
+              "cannot resolve run_as_user nobody: no entry \"nobody\" in the "
+              "image's /etc/passwd"));
     auto no_rootfs = hook::plan_ids(as(std::nullopt, std::string("staff")), -1);
     REQUIRE_FALSE(no_rootfs);
-    CHECK(has(no_rootfs.error(), "cannot resolve run_as_group staff: no rootfs to read /etc/group"));
+    CHECK(
+        has(no_rootfs.error(), "cannot resolve run_as_group staff: no rootfs to read /etc/group"));
 }

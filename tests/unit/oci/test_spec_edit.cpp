@@ -148,7 +148,8 @@ const char* kExample = "configs/runtime-spec/good-spec-example.json";
 
 }  // namespace
 
-TEST_CASE("round trip: every corpus config writes out and re-parses to the same document" * doctest::test_suite("corpus")) {
+TEST_CASE("round trip: every corpus config writes out and re-parses to the same document" *
+          doctest::test_suite("corpus")) {
     for (const auto& rel : osh_test::corpus_files("configs")) {
         if (kInvalidJsonConfigs.count(rel)) continue;
         CAPTURE(rel);
@@ -169,7 +170,8 @@ TEST_CASE("round trip: every corpus config writes out and re-parses to the same 
     }
 }
 
-TEST_CASE("edit of every corpus config: only our additions, everything else kept in order" * doctest::test_suite("corpus")) {
+TEST_CASE("edit of every corpus config: only our additions, everything else kept in order" *
+          doctest::test_suite("corpus")) {
     size_t edited = 0;
     for (const auto& rel : osh_test::corpus_files("configs")) {
         if (kInvalidJsonConfigs.count(rel)) continue;
@@ -234,7 +236,8 @@ TEST_CASE("edit of every corpus config: only our additions, everything else kept
     CHECK(edited >= 22);  // 22 corpus configs carry a command today
 }
 
-TEST_CASE("our hooks run after existing prestart/createRuntime hooks (NVIDIA's first)" * doctest::test_suite("corpus")) {
+TEST_CASE("our hooks run after existing prestart/createRuntime hooks (NVIDIA's first)" *
+          doctest::test_suite("corpus")) {
     std::string text = osh_test::corpus_text(kExample);
     auto out = oci::edit_spec_text(text, params(), "config.json");
     REQUIRE(out);
@@ -262,7 +265,8 @@ TEST_CASE("our hooks run after existing prestart/createRuntime hooks (NVIDIA's f
     CHECK(ns->hooks.create_runtime.size() == 1);
 }
 
-TEST_CASE("output format: like_input keeps compact compact and pretty pretty" * doctest::test_suite("corpus")) {
+TEST_CASE("output format: like_input keeps compact compact and pretty pretty" *
+          doctest::test_suite("corpus")) {
     auto compact_in =
         osh_test::corpus_text("configs/nvidia-container-toolkit/docker-config.clone3.output.json");
     auto c = oci::edit_spec_text(compact_in, params(), "c");
@@ -279,7 +283,8 @@ TEST_CASE("output format: like_input keeps compact compact and pretty pretty" * 
     CHECK(parse_doc(forced->text) == parse_doc(pr->text));
 }
 
-TEST_CASE("changed params update our entries in place; never duplicated" * doctest::test_suite("corpus")) {
+TEST_CASE("changed params update our entries in place; never duplicated" *
+          doctest::test_suite("corpus")) {
     std::string text = osh_test::corpus_text(kExample);
     auto p = params();
     auto first = oci::edit_spec_text(text, p, "c");
@@ -379,7 +384,8 @@ TEST_CASE("an earlier edit's enforcer mount, from the enforcer or the hook binar
         CAPTURE(source);
         const std::string text =
             R"({"process":{"args":["sh"]},"mounts":[{"destination":"/.oci-sandbox/oci-sandbox-hook",)"
-            R"("type":"bind","source":")" + source + R"(","options":["bind","ro"]}]})";
+            R"("type":"bind","source":")" +
+            source + R"(","options":["bind","ro"]}]})";
         auto out = oci::edit_spec_text(text, p, "c");
         REQUIRE_MESSAGE(out, (out ? "" : out.error().what()));
         auto s = oci::parse_spec(out->text, "c");
@@ -485,7 +491,8 @@ TEST_CASE("the edit reads exactly what runc reads, or refuses; it never writes i
     }
 }
 
-TEST_CASE("edit_bundle: atomic rewrite keeps the mode; second run is a no-op" * doctest::test_suite("corpus")) {
+TEST_CASE("edit_bundle: atomic rewrite keeps the mode; second run is a no-op" *
+          doctest::test_suite("corpus")) {
     TempDir dir;
     std::string cfg = dir.path + "/config.json";
     std::string text = osh_test::corpus_text(kExample);
@@ -536,7 +543,8 @@ TEST_CASE("edit_bundle: a failed edit leaves the original untouched") {
     CHECK(read_file(cfg) == "{\"process\": ");
 }
 
-TEST_CASE("edit_bundle refuses a symlinked config.json and leaves its target alone" * doctest::test_suite("corpus")) {
+TEST_CASE("edit_bundle refuses a symlinked config.json and leaves its target alone" *
+          doctest::test_suite("corpus")) {
     TempDir dir;
     TempDir elsewhere;
     std::string target = elsewhere.path + "/real.json";

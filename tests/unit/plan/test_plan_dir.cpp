@@ -25,7 +25,8 @@ using osh_test::write_file;
 const std::string kEdit = std::string(32, 'a');
 const std::string kOtherEdit = std::string(32, 'b');
 
-TEST_CASE("plan directory: bound to one edit and one container; removed without following symlinks") {
+TEST_CASE(
+    "plan directory: bound to one edit and one container; removed without following symlinks") {
     TempDir t;
     std::string run = t.path + "/run";
     bool created = false;
@@ -107,11 +108,12 @@ TEST_CASE("plan directory: orphans are swept, never one in use") {
     std::string run = t.path + "/run";
     // A container whose pid is gone, one that still runs (this process), an
     // edit an hour old that no container used, and a fresh edit.
-    for (const char* k : {"gone", "alive", "stale", "fresh"}) REQUIRE(plan::create_plan_dir(k, kEdit, nullptr, run));
+    for (const char* k : {"gone", "alive", "stale", "fresh"})
+        REQUIRE(plan::create_plan_dir(k, kEdit, nullptr, run));
     write_file(run + "/gone/owner", "gone\n999999999 12345\n");
-    write_file(run + "/alive/owner",
-               "alive\n" + std::to_string(::getpid()) + " " +
-                   std::to_string(plan::process_start_time(::getpid())) + "\n");
+    write_file(run + "/alive/owner", "alive\n" + std::to_string(::getpid()) + " " +
+                                         std::to_string(plan::process_start_time(::getpid())) +
+                                         "\n");
     struct timespec old[2] = {{::time(nullptr) - 2 * plan::kUnusedEditSeconds, 0},
                               {::time(nullptr) - 2 * plan::kUnusedEditSeconds, 0}};
     REQUIRE(::utimensat(AT_FDCWD, (run + "/stale/edit").c_str(), old, 0) == 0);
@@ -130,7 +132,8 @@ TEST_CASE("plan directory: orphans are swept, never one in use") {
     CHECK(fs::exists(run + "/fresh"));
     CHECK(fs::exists(run + "/busy"));
     bool named = false;
-    for (const auto& r : rep.removed) named = named || r.find("pid 999999999 no longer runs") != std::string::npos;
+    for (const auto& r : rep.removed)
+        named = named || r.find("pid 999999999 no longer runs") != std::string::npos;
     CHECK(named);
 }
 

@@ -29,8 +29,8 @@ const char* kSpec =
 
 TEST_CASE("shim args: runc and crun command lines as containerd, docker, podman write them") {
     auto a = specedit::parse_shim_args({"--root", "/run/runc", "--log", "/l.json", "--log-format",
-                                       "json", "create", "--bundle", "/b", "--pid-file", "/p",
-                                       "--console-socket", "/s", "cid1"});
+                                        "json", "create", "--bundle", "/b", "--pid-file", "/p",
+                                        "--console-socket", "/s", "cid1"});
     REQUIRE(a);
     CHECK(a->command == "create");
     CHECK(a->bundle == "/b");
@@ -79,10 +79,12 @@ TEST_CASE("runtime.json: fields, defaults, unknown fields refused") {
     CHECK(c->hook_binary == "/usr/bin/oci-sandbox-hook");
     CHECK(c->hook_args == std::vector<std::string>{"--policy", "/p.json"});
     CHECK(c->enforcer_binary.empty());
-    auto e = specedit::parse_runtime_config(R"({"enforcer_binary":"/opt/osh/oci-sandbox-enforce"})", "rt");
+    auto e = specedit::parse_runtime_config(R"({"enforcer_binary":"/opt/osh/oci-sandbox-enforce"})",
+                                            "rt");
     REQUIRE(e);
     CHECK(e->enforcer_binary == "/opt/osh/oci-sandbox-enforce");
-    CHECK_FALSE(specedit::parse_runtime_config(R"({"enforcer_binary":"oci-sandbox-enforce"})", "rt"));
+    CHECK_FALSE(
+        specedit::parse_runtime_config(R"({"enforcer_binary":"oci-sandbox-enforce"})", "rt"));
     auto d = specedit::parse_runtime_config("{}", "rt");
     REQUIRE(d);
     CHECK(d->next_runtime == "runc");
@@ -92,13 +94,15 @@ TEST_CASE("runtime.json: fields, defaults, unknown fields refused") {
     CHECK_FALSE(specedit::parse_runtime_config(R"({"hook_binary":"relative"})", "rt"));
     CHECK_FALSE(specedit::parse_runtime_config(R"({"hook_args":[1]})", "rt"));
     // The checked parse: duplicates, depth, lone surrogates.
-    auto dup = specedit::parse_runtime_config(R"({"next_runtime":"crun","next_runtime":"runc"})", "rt");
+    auto dup =
+        specedit::parse_runtime_config(R"({"next_runtime":"crun","next_runtime":"runc"})", "rt");
     REQUIRE_FALSE(dup);
     CHECK(dup.error().message.find("rt: /next_runtime: duplicate member \"next_runtime\"") == 0);
     auto deep = specedit::parse_runtime_config("{\"hook_args\":" + std::string(200000, '['), "rt");
     REQUIRE_FALSE(deep);
     CHECK(deep.error().message.find("nested deeper than 64") != std::string::npos);
-    auto lone = specedit::parse_runtime_config(R"({"hook_args":["--policy","/p\udc00.json"]})", "rt");
+    auto lone =
+        specedit::parse_runtime_config(R"({"hook_args":["--policy","/p\udc00.json"]})", "rt");
     REQUIRE_FALSE(lone);
     CHECK(lone.error().message.find("rt: /hook_args/1: the escape \\udc00 is a lone") == 0);
 
