@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
-# Benchmarks (issue 7): hook latency, enforcer cost against bwrap/firejail,
+# Benchmarks: hook latency, enforcer cost against bwrap/firejail,
 # container start through the shim, seccomp and Landlock per-call cost, and
 # hook scaling. One command, as root, after the README's set-up:
 #   bash bench/run.sh [BUILD_DIR]     (default build-bench, a release build)
 # Prints the table and writes docs/benchmarks.md. Takes 5-10 minutes on 2 cores.
 # BENCH_QUICK=1 runs a few rounds of everything (a smoke check, ~1 minute;
 # docs/benchmarks.md is then not written). BENCH_ONLY=seccomp runs the
-# seccomp per-call section alone (full rounds, ~1 minute; not written either).
+# seccomp per-call section alone, BENCH_ONLY=enforcer the enforcer's (full
+# rounds, ~1 minute; not written either).
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
@@ -38,7 +39,7 @@ fi
 if [[ ! -f $build_dir/build.ninja ]]; then
 	out=$(meson setup "$build_dir" -Dbuildtype=release 2>&1) || { echo "$out" >&2; exit 1; }
 fi
-ninja -C "$build_dir" src/oci-sandbox-hook
+ninja -C "$build_dir" src/oci-sandbox-hook src/oci-sandbox-enforce
 bin=$build_dir/src/oci-sandbox-hook
 grep -q "buildtype = 'release'\|buildtype: release" "$build_dir/meson-info/intro-buildoptions.json" 2>/dev/null ||
 	python3 -c "import json,sys; o={x['name']:x['value'] for x in json.load(open(sys.argv[1]))}; sys.exit(o['buildtype']!='release')" \

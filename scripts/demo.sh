@@ -45,10 +45,12 @@ for applet in $("$rootfs/bin/busybox" --list); do
 	[[ -e $rootfs/bin/$applet ]] || ln -s busybox "$rootfs/bin/$applet"
 done
 echo 'root:x:0:0:root:/root:/bin/sh' >"$rootfs/etc/passwd"
-# A dynamic build (the sanitizer job's) runs in here too, as the enforcer:
-# copy in what its loader maps (ldd's paths, symlinks followed).
-if ldd "$bin" >/dev/null 2>&1; then
-	for lib in $(ldd "$bin" | awk '$2 == "=>" && $3 ~ /^\// {print $3} $1 ~ /^\// {print $1}'); do
+# A dynamic build (the sanitizer job's) runs in here too: its enforcer,
+# oci-sandbox-enforce beside the hook, is what the spec edit binds in. Copy
+# in what its loader maps (ldd's paths, symlinks followed).
+enforcer=$(dirname "$bin")/oci-sandbox-enforce
+if ldd "$enforcer" >/dev/null 2>&1; then
+	for lib in $(ldd "$enforcer" | awk '$2 == "=>" && $3 ~ /^\// {print $3} $1 ~ /^\// {print $1}'); do
 		mkdir -p "$rootfs${lib%/*}"
 		cp -L "$lib" "$rootfs$lib"
 	done

@@ -2,9 +2,10 @@
 # The sanitizer job: the whole unit, kernel and integration suite again in an
 # ASan+UBSan build (gcc). Run by `bash scripts/run.sh test` after the normal
 # suite; alone: bash scripts/sanitize.sh [BUILD_DIR]   (default build-asan)
-# The binary is dynamic here (ASan cannot link statically): the integration
-# tests copy the libraries it maps into their busybox rootfs (oshtest.make_rootfs),
-# so it runs in the container as the enforcer too, sanitized. The fuzz suite is
+# The binaries are dynamic here (ASan cannot link statically): the integration
+# tests copy the libraries they map into their busybox rootfs
+# (oshtest.make_rootfs), so the enforcer, oci-sandbox-enforce, runs in the
+# container sanitized too. The fuzz suite is
 # left out (the normal suite's fuzz-smoke already runs the clang fuzz build), and
 # so is suite slow (the .deb/.rpm builds package the release binary).
 set -euo pipefail

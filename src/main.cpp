@@ -1,5 +1,6 @@
-// CLI wiring only. One static binary plays every part; it is dispatched on
-// its name (oci-sandbox-runtime) or on the first argument.
+// oci-sandbox-hook's CLI wiring only. This binary plays every part (the
+// enforcer also ships alone, as oci-sandbox-enforce: src/enforce/main.cpp);
+// it is dispatched on its name (oci-sandbox-runtime) or on the first argument.
 #include <CLI/CLI.hpp>
 
 #include <cstdio>

@@ -31,12 +31,14 @@ _oci_sandbox_hook() {
             _filedir; return ;;
         --containerd-config-version)
             COMPREPLY=($(compgen -W "2 3" -- "$cur")); return ;;
-        --hook-binary)
+        --hook-binary|--enforcer)
             _filedir; return ;;
         --format)
             COMPREPLY=($(compgen -W "text json" -- "$cur")); return ;;
         --stage)
             COMPREPLY=($(compgen -W "prestart createRuntime poststop" -- "$cur")); return ;;
+        --proc-devices)
+            _filedir; return ;;
         --id|--hook-arg|--runtime-name|--key)
             return ;;
     esac
@@ -45,7 +47,7 @@ _oci_sandbox_hook() {
 
     local opts=""
     case $cmd in
-        hook) opts="--policy --policies-dir --run-root --stage" ;;
+        hook) opts="--policy --policies-dir --run-root --stage --enforcer" ;;
         exec)
             # After --, complete the workload command.
             for ((i = 2; i < cword; i++)); do

@@ -1,5 +1,6 @@
-// `exec [--plan DIR] -- CMD ARGS...`: the in-container enforcer's command
-// line (src/enforce/ does the work).
+// `exec [--plan DIR] --key KEY -- CMD ARGS...`: the in-container enforcer
+// run from oci-sandbox-hook (src/enforce/ does the work, and reads the usual
+// form before CLI11 is built; this is the help and the usage errors).
 #include <CLI/CLI.hpp>
 
 #include <algorithm>
@@ -9,6 +10,7 @@
 #include <vector>
 
 #include "commands/commands.hpp"
+#include "enforce/args.hpp"
 #include "enforce/enforcer.hpp"
 #include "plan/plan.hpp"
 
@@ -27,7 +29,7 @@ void add_exec(CLI::App& app, int& exit_code) {
                                    "Enforce the container's plan (Landlock, seccomp, no_new_privs, "
                                    "user), then exec CMD. Exit: CMD's own; 125 refused; 126 not "
                                    "executable; 127 not found.");
-    auto plan_dir = std::make_shared<std::string>(plan::kDefaultPlanDir);
+    auto plan_dir = std::make_shared<std::string>(plan::kContainerPlanDir);
     auto key = std::make_shared<std::string>();
     auto command = std::make_shared<std::vector<std::string>>();
     cmd->add_option("--plan", *plan_dir, "plan directory")->capture_default_str();
@@ -55,28 +57,10 @@ void add_exec(CLI::App& app, int& exit_code) {
 }
 
 std::optional<int> exec_fast_path(int argc, char** argv) {
-    // argv: oci-sandbox-hook exec [--plan DIR | --plan=DIR] [--key K | --key=K] -- CMD ARGS...
-    std::string plan_dir = plan::kDefaultPlanDir;
-    std::string key;
-    int i = 2;
-    auto option = [&](std::string_view name, std::string& out) {
-        std::string_view a = i < argc ? std::string_view(argv[i]) : std::string_view();
-        if (a == name && i + 1 < argc) {
-            out = argv[i + 1];
-            i += 2;
-            return true;
-        }
-        if (a.size() > name.size() && a.starts_with(name) && a[name.size()] == '=') {
-            out = std::string(a.substr(name.size() + 1));
-            i += 1;
-            return true;
-        }
-        return false;
-    };
-    while (option("--plan", plan_dir) || option("--key", key)) {
-    }
-    if (i >= argc || std::string_view(argv[i]) != "--" || i + 1 >= argc) return std::nullopt;
-    return exec_main(plan_dir, key, std::vector<std::string>(argv + i + 1, argv + argc));
+    // argv: oci-sandbox-hook exec ...
+    auto args = enforce::parse_exec_args(argc, argv, 2);
+    if (!args) return std::nullopt;
+    return exec_main(args->plan_dir, args->key, args->command);
 }
 
 }  // namespace osh::commands

@@ -1,4 +1,4 @@
-// `hook [--policy FILE] [--stage STAGE]`: the OCI hook. Thin: the work is in
+// `hook [--policy FILE] [--stage STAGE] [--enforcer PATH]`: the OCI hook. Thin: the work is in
 // hook::run_hook.
 #include <CLI/CLI.hpp>
 
@@ -32,7 +32,15 @@ void add_hook(CLI::App& app, int& exit_code) {
         });
     cmd->add_option("--stage", *stage, "OCI hook stage (default: from the state's status)")
         ->check(CLI::IsMember({"prestart", "createRuntime", "poststop"}));
-    cmd->callback([&exit_code, opts, policy, policies_dir, run_root, stage] {
+    auto enforcer = std::make_shared<std::string>();
+    cmd->add_option("--enforcer", *enforcer,
+                    "The enforcer the spec edit binds into the container, which the hook proves "
+                    "is what the container will run (default: oci-sandbox-enforce beside this "
+                    "binary; the spec edit passes it)")
+        ->check([](const std::string& v) {
+            return !v.empty() && v.front() == '/' ? std::string() : std::string("an absolute path");
+        });
+    cmd->callback([&exit_code, opts, policy, policies_dir, run_root, stage, enforcer] {
         // The runtime's environment is not ours to act on: nothing below reads
         // it, and clearing it first makes sure nothing ever does.
         ::clearenv();
@@ -41,8 +49,10 @@ void add_hook(CLI::App& app, int& exit_code) {
         if (!run_root->empty()) opts->run_root = *run_root;
         // A rootless engine's hook cannot write the system log: its events
         // go beside its plans unless the policy names a log of its own.
-        if (opts->run_root != plan::kRunRoot) opts->default_log = opts->run_root + "/oci-sandbox-hook.log";
+        if (opts->run_root != plan::kRunRoot)
+            opts->default_log = opts->run_root + "/oci-sandbox-hook.log";
         if (!stage->empty()) opts->stage = *stage;
+        if (!enforcer->empty()) opts->enforcer = *enforcer;
         exit_code = hook::run_hook(*opts, STDIN_FILENO);
     });
 }

@@ -30,7 +30,7 @@ void add_inject(CLI::App& app, int& exit_code) {
             report::log_refusal("inject", *id, e.what());
             exit_code = 1;
         };
-        auto setup = specedit::edit_setup(*hook_binary, *hook_args);
+        auto setup = specedit::edit_setup(*hook_binary, "", *hook_args);
         if (!setup) return fail_with(setup.error());
         std::optional<std::string> want_id;
         if (!id->empty()) want_id = *id;

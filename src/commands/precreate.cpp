@@ -32,7 +32,7 @@ void add_precreate(CLI::App& app, int& exit_code) {
             report::log_refusal("precreate", "", e.what());
             exit_code = 1;
         };
-        auto setup = specedit::edit_setup(*hook_binary, *hook_args);
+        auto setup = specedit::edit_setup(*hook_binary, "", *hook_args);
         if (!setup) return fail_with(setup.error());
         auto in = file::read_fd(STDIN_FILENO, "the spec on stdin");
         if (!in) return fail_with(in.error());

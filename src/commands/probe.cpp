@@ -2,43 +2,28 @@
 // Landlock ABI (or why it is unavailable), seccomp availability and the
 // return actions it supports, the architecture, libseccomp's version and the
 // kernel release. Always exits 0: it reports, it does not judge.
-#include <linux/audit.h>
-#include <linux/seccomp.h>
-#include <seccomp.h>
-#include <sys/prctl.h>
-#include <sys/syscall.h>
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
 #include <sys/utsname.h>
-#include <unistd.h>
 
 #include <CLI/CLI.hpp>
-#include <cerrno>
 #include <cstring>
 #include <iostream>
 #include <string>
-#include <vector>
 
 #include "commands/commands.hpp"
 #include "landlock/abi.hpp"
+#include "seccomp/compile.hpp"
+#include "seccomp/load.hpp"
 #include "util/json.hpp"
 
 namespace osh::commands {
 
 namespace {
 
-struct ActionProbe {
-    const char* name;
-    uint32_t action;
-    bool available = false;
-    int err = 0;
-};
-
 struct ProbeReport {
     landlock::AbiInfo landlock;
-    int seccomp_mode = -1;  // PR_GET_SECCOMP: 0 none, 2 filter (we already run under one)
-    int seccomp_mode_err = 0;
-    bool seccomp_syscall = false;  // seccomp(2) answers SECCOMP_GET_ACTION_AVAIL
-    int seccomp_err = 0;
-    std::vector<ActionProbe> actions;
+    seccomp::Availability seccomp;
     std::string machine, release;
     std::string libseccomp;
 };
@@ -46,47 +31,13 @@ struct ProbeReport {
 ProbeReport gather() {
     ProbeReport r;
     r.landlock = landlock::probe();
-
-    errno = 0;
-    int mode = ::prctl(PR_GET_SECCOMP, 0, 0, 0, 0);
-    if (mode < 0)
-        r.seccomp_mode_err = errno;
-    else
-        r.seccomp_mode = mode;
-
-    r.actions = {
-        {"kill_process", SECCOMP_RET_KILL_PROCESS},
-        {"kill_thread", SECCOMP_RET_KILL_THREAD},
-        {"trap", SECCOMP_RET_TRAP},
-        {"errno", SECCOMP_RET_ERRNO},
-        {"user_notif", SECCOMP_RET_USER_NOTIF},
-        {"trace", SECCOMP_RET_TRACE},
-        {"log", SECCOMP_RET_LOG},
-        {"allow", SECCOMP_RET_ALLOW},
-    };
-    for (auto& a : r.actions) {
-        uint32_t act = a.action;
-        if (::syscall(SYS_seccomp, SECCOMP_GET_ACTION_AVAIL, 0, &act) == 0) {
-            a.available = true;
-            r.seccomp_syscall = true;
-        } else {
-            a.err = errno;
-            if (a.err != EOPNOTSUPP)
-                r.seccomp_err = a.err;  // EOPNOTSUPP: this action only
-            else
-                r.seccomp_syscall = true;
-        }
-    }
-
+    r.seccomp = seccomp::probe();
     struct utsname u {};
     if (::uname(&u) == 0) {
         r.machine = u.machine;
         r.release = u.release;
     }
-    const scmp_version* v = seccomp_version();
-    if (v)
-        r.libseccomp = std::to_string(v->major) + "." + std::to_string(v->minor) + "." +
-                       std::to_string(v->micro);
+    r.libseccomp = seccomp::libseccomp_version();
     return r;
 }
 
@@ -94,51 +45,61 @@ std::string errno_text(int err) {
     return std::string(std::strerror(err)) + " (errno " + std::to_string(err) + ")";
 }
 
-std::string seccomp_mode_name(int m) {
-    switch (m) {
-        case 0:
-            return "none";
-        case 1:
-            return "strict";
-        case 2:
-            return "filter";
-        default:
-            return "unknown";
-    }
-}
-
 std::string to_json(const ProbeReport& r) {
-    using json::quote;
-    std::string s = "{\"landlock\":{\"status\":" + quote(landlock::name(r.landlock.support)) +
-                    ",\"abi\":" + std::to_string(r.landlock.abi) +
-                    ",\"kernel_abi\":" + std::to_string(r.landlock.kernel_abi) +
-                    ",\"errno\":" + std::to_string(r.landlock.err) +
-                    ",\"description\":" + quote(r.landlock.describe()) + "}";
-    s += ",\"seccomp\":{\"available\":" + std::string(r.seccomp_syscall ? "true" : "false");
-    s += ",\"errno\":" + std::to_string(r.seccomp_err);
-    s += ",\"current_mode\":" +
-         quote(r.seccomp_mode < 0 ? "unknown" : seccomp_mode_name(r.seccomp_mode));
-    s += ",\"actions\":{";
-    for (size_t i = 0; i < r.actions.size(); ++i)
-        s += (i ? "," : "") + quote(r.actions[i].name) + ":" +
-             (r.actions[i].available ? "true" : "false");
-    s += "}}";
-    s += ",\"architecture\":" + quote(r.machine);
-    s += ",\"libseccomp\":" + quote(r.libseccomp);
-    s += ",\"kernel\":" + quote(r.release) + "}";
-    return s;
+    rapidjson::StringBuffer buf;
+    rapidjson::Writer<rapidjson::StringBuffer> w(buf);
+    w.StartObject();
+    w.Key("landlock");
+    w.StartObject();
+    w.Key("status");
+    json::put(w, landlock::name(r.landlock.support));
+    w.Key("abi");
+    w.Int(r.landlock.abi);
+    w.Key("kernel_abi");
+    w.Int(r.landlock.kernel_abi);
+    w.Key("errno");
+    w.Int(r.landlock.err);
+    w.Key("description");
+    json::put(w, r.landlock.describe());
+    w.EndObject();
+    w.Key("seccomp");
+    w.StartObject();
+    w.Key("available");
+    w.Bool(r.seccomp.answers);
+    w.Key("errno");
+    w.Int(r.seccomp.answer_err);
+    w.Key("current_mode");
+    json::put(w, seccomp::mode_name(r.seccomp.mode));
+    w.Key("actions");
+    w.StartObject();
+    for (const auto& a : r.seccomp.actions) {
+        json::key(w, a.name);
+        w.Bool(a.available);
+    }
+    w.EndObject();
+    w.EndObject();
+    w.Key("architecture");
+    json::put(w, r.machine);
+    w.Key("libseccomp");
+    json::put(w, r.libseccomp);
+    w.Key("kernel");
+    json::put(w, r.release);
+    w.EndObject();
+    return std::string(buf.GetString(), buf.GetSize());
 }
 
 std::string to_text(const ProbeReport& r) {
     std::string s = "landlock:     " + r.landlock.describe() + "\n";
     s += "seccomp:      ";
-    if (r.seccomp_syscall)
+    if (r.seccomp.answers)
         s += "available";
     else
-        s += "unavailable: " + errno_text(r.seccomp_err);
-    if (r.seccomp_mode >= 0) s += " (this process: " + seccomp_mode_name(r.seccomp_mode) + ")";
+        s += "unavailable: " + errno_text(r.seccomp.answer_err);
+    if (r.seccomp.mode >= 0)
+        s += " (this process: " + std::string(seccomp::mode_name(r.seccomp.mode)) + ")";
     s += "\nactions:     ";
-    for (const auto& a : r.actions) s += std::string(" ") + a.name + (a.available ? "" : "(no)");
+    for (const auto& a : r.seccomp.actions)
+        s += " " + std::string(a.name) + (a.available ? "" : "(no)");
     s += "\narchitecture: " + r.machine;
     s += "\nlibseccomp:   " + r.libseccomp;
     s += "\nkernel:       " + r.release + "\n";

@@ -67,11 +67,11 @@ int runtime_main(const std::vector<std::string>& args) {
     auto parsed = specedit::parse_shim_args(args);
     if (!parsed) return shim_fail(parsed.error().what());
     if (parsed->command == "create" || parsed->command == "run") {
-        specedit::EditSetup setup;
-        setup.host_binary = cfg->hook_binary.empty() ? *self : cfg->hook_binary;
-        setup.hook_args = cfg->hook_args;
+        auto setup = specedit::edit_setup(cfg->hook_binary.empty() ? *self : cfg->hook_binary,
+                                          cfg->enforcer_binary, cfg->hook_args);
+        if (!setup) return shim_fail(setup.error().what(), parsed->id);
         std::string bundle = parsed->bundle.empty() ? "." : parsed->bundle;
-        auto changed = specedit::prepare_bundle(bundle, parsed->id, setup);
+        auto changed = specedit::prepare_bundle(bundle, parsed->id, *setup);
         if (!changed)
             return shim_fail(parsed->command + " " + parsed->id + ": " + changed.error().what(), parsed->id);
         test_point::kill_at("runtime.before_exec");

@@ -3,21 +3,9 @@
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
+#include "util/json.hpp"
+
 namespace osh::doctor {
-
-namespace {
-
-const char* word(Status s) {
-    switch (s) {
-        case Status::ok: return "ok";
-        case Status::info: return "info";
-        case Status::warn: return "warn";
-        case Status::fail: return "fail";
-    }
-    return "?";
-}
-
-}  // namespace
 
 std::string rooted(const Options& o, const std::string& path) {
     if (o.root.empty() || o.root == "/") return path;
@@ -46,7 +34,7 @@ Report run(const Options& o) {
 std::string to_text(const Report& r) {
     std::string out;
     for (const auto& c : r.checks) {
-        std::string w = word(c.status);
+        std::string w(name(c.status));
         for (auto& ch : w) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
         w.resize(5, ' ');
         out += w + c.area + ": " + c.message + "\n";
@@ -68,13 +56,13 @@ std::string to_json(const Report& r) {
     for (const auto& c : r.checks) {
         w.StartObject();
         w.Key("area");
-        w.String(c.area.c_str(), static_cast<rapidjson::SizeType>(c.area.size()));
+        json::put(w, c.area);
         w.Key("status");
-        w.String(word(c.status));
+        json::put(w, name(c.status));
         w.Key("message");
-        w.String(c.message.c_str(), static_cast<rapidjson::SizeType>(c.message.size()));
+        json::put(w, c.message);
         w.Key("fix");
-        w.String(c.fix.c_str(), static_cast<rapidjson::SizeType>(c.fix.size()));
+        json::put(w, c.fix);
         w.EndObject();
     }
     w.EndArray();

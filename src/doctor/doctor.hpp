@@ -5,11 +5,26 @@
 #pragma once
 
 #include <string>
+#include <string_view>
 #include <vector>
+
+#include "plan/plan_dir.hpp"
+#include "policy/select.hpp"
+#include "specedit/prepare.hpp"
+#include "util/words.hpp"
 
 namespace osh::doctor {
 
 enum class Status { ok, info, warn, fail };
+inline constexpr auto kStatusWords = std::to_array<words::Entry<Status>>({
+    {Status::ok, "ok"},
+    {Status::info, "info"},
+    {Status::warn, "warn"},
+    {Status::fail, "fail"},
+});
+inline std::string_view name(Status s) {
+    return words::of(kStatusWords, s);
+}
 
 struct Check {
     std::string area;  // "kernel", "policy", "runtime", "run-dir", "hooks", "engine"
@@ -22,10 +37,10 @@ struct Options {
     // A prefix for every host path below and for the engines' configuration
     // (tests; default: this node).
     std::string root;
-    std::string policy_path = "/etc/oci-sandbox/policy.json";
-    std::string policies_dir = "/etc/oci-sandbox/policies.d";
-    std::string runtime_config = "/etc/oci-sandbox/runtime.json";
-    std::string run_root = "/run/oci-sandbox";
+    std::string policy_path = policy::kMainPolicyPath;
+    std::string policies_dir = policy::kPoliciesDir;
+    std::string runtime_config = specedit::kRuntimeConfigPath;
+    std::string run_root = plan::kRunRoot;
     std::string podman_hooks_dir = "/usr/share/oci-sandbox-hook/podman-hooks.d";
     // Where NVIDIA's GPU Operator installs the toolkit (not on any PATH).
     std::string gpu_operator_toolkit = "/usr/local/nvidia/toolkit";

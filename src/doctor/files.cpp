@@ -10,6 +10,7 @@
 
 #include "doctor/doctor.hpp"
 #include "doctor/policy_check.hpp"
+#include "plan/plan_dir.hpp"
 #include "specedit/prepare.hpp"
 #include "util/file.hpp"
 
@@ -62,8 +63,9 @@ void check_runtime(const Options& o, Report& r) {
     const std::string path = rooted(o, o.runtime_config);
     auto cfg = specedit::load_runtime_config(path);
     if (!cfg) {
-        r.checks.push_back({"runtime", Status::fail, o.runtime_config + ": " + cfg.error().what(),
-                            "fix the file (fields: next_runtime, hook_binary, hook_args)"});
+        r.checks.push_back(
+            {"runtime", Status::fail, o.runtime_config + ": " + cfg.error().what(),
+             "fix the file (fields: next_runtime, hook_binary, enforcer_binary, hook_args)"});
         return;
     }
     auto self = specedit::self_binary();
@@ -88,6 +90,19 @@ void check_runtime(const Options& o, Report& r) {
         r.checks.push_back({"runtime", Status::fail,
                             o.runtime_config + ": hook_binary " + cfg->hook_binary + " is not executable",
                             "point hook_binary at the installed oci-sandbox-hook, or remove the field"});
+    // The enforcer the spec edit will bind into every container.
+    const std::string hook =
+        cfg->hook_binary.empty() ? (self ? *self : std::string()) : rooted(o, cfg->hook_binary);
+    const std::string enforcer = cfg->enforcer_binary.empty() ? plan::enforcer_beside(hook)
+                                                              : rooted(o, cfg->enforcer_binary);
+    if (!hook.empty() && ::access(enforcer.c_str(), X_OK) != 0) {
+        const std::string fix = "install oci-sandbox-enforce beside oci-sandbox-hook, or set "
+                                "enforcer_binary in " + o.runtime_config;
+        r.checks.push_back({"runtime", Status::fail,
+                            "the enforcer " + enforcer +
+                                " is not executable: every container would be refused",
+                            fix});
+    }
 }
 
 void check_run_dir(const Options& o, Report& r) {

@@ -2,16 +2,12 @@
 // failure depends on the administrator's policy: with
 // failure.kinds.landlock_unavailable warn or skip, a kernel without Landlock
 // is a warning.
-#include <linux/seccomp.h>
-#include <sys/syscall.h>
-#include <unistd.h>
-
-#include <cerrno>
 #include <cstring>
 
 #include "doctor/doctor.hpp"
 #include "landlock/abi.hpp"
 #include "policy/document.hpp"
+#include "seccomp/load.hpp"
 #include "util/file.hpp"
 
 namespace osh::doctor {
@@ -39,11 +35,13 @@ void check_kernel(const Options& o, Report& r) {
                             "failure.kinds.landlock_unavailable to warn/skip where an outer sandbox is the "
                             "boundary"});
     }
-    uint32_t act = SECCOMP_RET_ERRNO;
-    if (::syscall(SYS_seccomp, SECCOMP_GET_ACTION_AVAIL, 0, &act) == 0) {
+    const auto sc = seccomp::probe();
+    if (sc.offers("errno")) {
         r.checks.push_back({"kernel", Status::ok, "seccomp filters available", ""});
     } else {
-        const int e = errno;
+        int e = 0;
+        for (const auto& a : sc.actions)
+            if (a.name == "errno") e = a.err;
         r.checks.push_back({"kernel", Status::fail,
                             std::string("seccomp filters unavailable: ") + std::strerror(e),
                             "boot a kernel with CONFIG_SECCOMP_FILTER=y"});

@@ -1,4 +1,5 @@
-// The in-container enforcer (`oci-sandbox-hook exec`).
+// The in-container enforcer (`oci-sandbox-enforce exec`, and the same code as
+// `oci-sandbox-hook exec`).
 //
 // Runs as the container's first program, in any image (scratch, busybox):
 // the binary is static, never uses NSS, and reads nothing from the image but
@@ -23,13 +24,10 @@
 #include "enforce/enforcer.hpp"
 
 #include <fcntl.h>
-#include <grp.h>
-#include <sys/prctl.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
-#include <cstdlib>
 #include <cstring>
 #include <span>
 #include <string>
@@ -39,12 +37,11 @@
 #include "landlock/abi.hpp"
 #include "landlock/ruleset.hpp"
 #include "plan/plan.hpp"
+#include "process/process.hpp"
 #include "report/event.hpp"
 #include "seccomp/bpf.hpp"
 #include "seccomp/load.hpp"
 #include "util/fd.hpp"
-
-extern char** environ;
 
 namespace osh::enforce {
 
@@ -154,34 +151,20 @@ void Enforcer::flush(bool to_stderr) {
     events_.clear();
 }
 
-// The audit login uid of a container's processes is usually unset, and an
-// unset login uid may be set once without any capability: a workload that
-// can write /proc (a GPU container can) would then choose the user the
-// host's audit trail names. Setting it here, to the uid the workload runs
-// as, leaves a change to CAP_AUDIT_CONTROL.
+// Pinned to the uid the workload runs as (process::pin_login_uid says why).
 bool Enforcer::pin_login_uid() {
-    UniqueFd fd(::open("/proc/self/loginuid", O_RDWR | O_CLOEXEC | O_NOFOLLOW));
-    if (!fd) return true;  // no audit support (or no /proc): nothing to pin
-    char buf[32] = {};
-    ssize_t n = ::read(fd.get(), buf, sizeof buf - 1);
-    if (n <= 0 || std::string_view(buf, static_cast<size_t>(n)) != "4294967295") return true;
-    uid_t ruid, euid, suid;
-    ::getresuid(&ruid, &euid, &suid);
-    std::string value = std::to_string(plan_.run_as_uid.value_or(euid));
-    if (::pwrite(fd.get(), value.data(), value.size(), 0) != static_cast<ssize_t>(value.size()))
-        return fail_step(Kind::privilege_drop, Error{"pin /proc/self/loginuid to " + value, errno},
+    const uid_t uid = plan_.run_as_uid.value_or(process::current_ids().euid);
+    if (auto ok = process::pin_login_uid(uid); !ok)
+        return fail_step(Kind::privilege_drop, ok.error(),
                          "the audit login uid (the workload could set its own)");
     return true;
 }
 
 bool Enforcer::switch_user() {
     if (!plan_.run_as_uid && !plan_.run_as_gid) return true;
-    uid_t ruid, euid, suid;
-    gid_t rgid, egid, sgid;
-    ::getresuid(&ruid, &euid, &suid);
-    ::getresgid(&rgid, &egid, &sgid);
-    const uid_t uid = plan_.run_as_uid.value_or(euid);
-    const gid_t gid = plan_.run_as_gid.value_or(egid);
+    const process::Ids now = process::current_ids();
+    const uid_t uid = plan_.run_as_uid.value_or(now.euid);
+    const gid_t gid = plan_.run_as_gid.value_or(now.egid);
     const std::string lost = "the switch to uid " + std::to_string(uid) + " gid " +
                              std::to_string(gid) + " with no supplementary groups";
     if (!failure::should_attempt(plan_.failure, Kind::privilege_drop)) {
@@ -189,22 +172,9 @@ bool Enforcer::switch_user() {
         return true;
     }
     // Exactly the planned ids, and no supplementary group (the runtime's
-    // additionalGids, root's group among them, go too). Nothing is taken as
-    // done because it looks done: the result is read back below.
-    if (::getgroups(0, nullptr) != 0 && ::setgroups(0, nullptr) != 0)
-        return fail_step(Kind::privilege_drop, Error{"setgroups(0)", errno}, lost);
-    if ((rgid != gid || egid != gid || sgid != gid) && ::setresgid(gid, gid, gid) != 0)
-        return fail_step(Kind::privilege_drop, Error{"setresgid " + std::to_string(gid), errno},
-                         lost);
-    if ((ruid != uid || euid != uid || suid != uid) && ::setresuid(uid, uid, uid) != 0)
-        return fail_step(Kind::privilege_drop, Error{"setresuid " + std::to_string(uid), errno},
-                         lost);
-    ::getresuid(&ruid, &euid, &suid);
-    ::getresgid(&rgid, &egid, &sgid);
-    if (ruid != uid || euid != uid || suid != uid || rgid != gid || egid != gid || sgid != gid ||
-        ::getgroups(0, nullptr) != 0)
-        return fail_step(Kind::privilege_drop,
-                         Error{"the process does not hold exactly the planned ids", 0}, lost);
+    // additionalGids, root's group among them, go too).
+    if (auto ok = process::switch_ids(uid, gid); !ok)
+        return fail_step(Kind::privilege_drop, ok.error(), lost);
     record(event(report::Level::info, "running as uid " + std::to_string(uid) + " gid " +
                                           std::to_string(gid) + ", no supplementary groups"));
     return true;
@@ -216,9 +186,8 @@ bool Enforcer::set_no_new_privs() {
         skip_step(Kind::no_new_privs, "no_new_privs");
         return true;
     }
-    if (::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0)
-        return fail_step(Kind::no_new_privs, Error{"prctl(PR_SET_NO_NEW_PRIVS)", errno},
-                         "no_new_privs");
+    if (auto ok = process::set_no_new_privs(); !ok)
+        return fail_step(Kind::no_new_privs, ok.error(), "no_new_privs");
     return true;
 }
 
@@ -258,7 +227,7 @@ bool Enforcer::apply_landlock() {
         report::Event e =
             event(report::Level::warning, "landlock " + u + ": not enforced on this kernel");
         e.kind = Kind::landlock_unavailable;
-        e.decision = "best_effort";
+        e.decision = report::Decision::best_effort;
         record(std::move(e));
         dropped_.push_back("landlock " + u);
     }
@@ -266,7 +235,7 @@ bool Enforcer::apply_landlock() {
         // Not a loss of protection (the path stays denied), so not "dropped".
         report::Event e = event(report::Level::info, r);
         e.kind = Kind::landlock_path;
-        e.decision = "rule left out";
+        e.decision = report::Decision::rule_left_out;
         record(std::move(e));
     }
     record(event(report::Level::debug, "Landlock ABI " + std::to_string(out->abi) + ": " +
@@ -291,39 +260,10 @@ bool Enforcer::apply_seccomp() {
     return true;
 }
 
-// execvp without its /bin/sh fallback: 127 when no PATH entry has CMD, 126
-// when one does but cannot be executed.
+// 127 when no PATH entry has CMD, 126 when one does but cannot be executed.
 int exec_command(const std::vector<std::string>& args) {
-    std::vector<char*> argv;
-    for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
-    argv.push_back(nullptr);
+    const int err = process::exec_searching_path(args, kDefaultPath);
     const std::string& cmd = args[0];
-    int err = ENOENT;
-    if (cmd.find('/') != std::string::npos) {
-        ::execve(cmd.c_str(), argv.data(), environ);
-        err = errno;
-    } else {
-        const char* env_path = ::getenv("PATH");
-        std::string search = env_path ? env_path : kDefaultPath;
-        bool seen_eacces = false;
-        size_t start = 0;
-        while (start <= search.size()) {
-            size_t end = search.find(':', start);
-            if (end == std::string::npos) end = search.size();
-            std::string dir = search.substr(start, end - start);
-            start = end + 1;
-            std::string full = (dir.empty() ? std::string(".") : dir) + "/" + cmd;
-            ::execve(full.c_str(), argv.data(), environ);
-            int e = errno;
-            if (e == EACCES)
-                seen_eacces = true;
-            else if (e != ENOENT && e != ENOTDIR && e != ELOOP && e != ENAMETOOLONG) {
-                err = e;  // found but not runnable (ENOEXEC, ETXTBSY, EPERM, ...)
-                break;
-            }
-        }
-        if (err == ENOENT && seen_eacces) err = EACCES;
-    }
     bool not_found = err == ENOENT || err == ENOTDIR;
     std::string msg =
         "oci-sandbox-hook exec: " + cmd + ": " +
@@ -340,8 +280,7 @@ int Enforcer::run(const std::vector<std::string>& argv) {
                                 "from the hook: " + d.what);
         e.kind = d.kind;
         e.mode = plan_.failure.of(d.kind);
-        e.decision = std::string(failure::name(skipped ? failure::Decision::skipped
-                                                       : failure::Decision::continue_degraded));
+        e.decision = skipped ? report::Decision::skipped : report::Decision::continue_degraded;
         record(std::move(e));
         dropped_.push_back(d.what);
     }
@@ -366,7 +305,7 @@ int Enforcer::run(const std::vector<std::string>& argv) {
     std::string dropped;
     for (const auto& d : dropped_) dropped += (dropped.empty() ? "" : "; ") + d;
     report::Event fin = event(level, "sandbox " + status + ", executing " + argv[0]);
-    fin.decision = "exec";
+    fin.decision = report::Decision::exec;
     fin.fields.emplace_back("status", status);
     fin.fields.emplace_back("dropped", dropped);
     fin.fields.emplace_back(
@@ -417,7 +356,7 @@ int enforce_and_exec(const std::string& plan_dir, const std::string& key,
         e.stage = "exec";
         e.kind = Kind::plan_missing;
         e.mode = Mode::strict;
-        e.decision = "abort";
+        e.decision = report::Decision::abort;
         e.err = plan.error().err;
         e.message = plan.error().what();
         write_all(2, report::to_json_line(e) + "\n" + report::to_summary(e) + "\n");

@@ -2,53 +2,6 @@
 
 namespace osh::failure {
 
-std::string_view name(Kind k) {
-    switch (k) {
-        case Kind::gpu_detection: return "gpu_detection";
-        case Kind::landlock_unavailable: return "landlock_unavailable";
-        case Kind::landlock_path: return "landlock_path";
-        case Kind::landlock_enforce: return "landlock_enforce";
-        case Kind::seccomp_compile: return "seccomp_compile";
-        case Kind::seccomp_enforce: return "seccomp_enforce";
-        case Kind::no_new_privs: return "no_new_privs";
-        case Kind::netns: return "netns";
-        case Kind::privilege_drop: return "privilege_drop";
-        case Kind::plan_missing: return "plan_missing";
-        case Kind::hook_prelude: return "hook_prelude";
-    }
-    return "unknown";
-}
-
-std::string_view name(Mode m) {
-    switch (m) {
-        case Mode::strict: return "strict";
-        case Mode::warn: return "warn";
-        case Mode::skip: return "skip";
-    }
-    return "unknown";
-}
-
-std::string_view name(Decision d) {
-    switch (d) {
-        case Decision::abort: return "abort";
-        case Decision::continue_degraded: return "continue";
-        case Decision::skipped: return "skipped";
-    }
-    return "unknown";
-}
-
-std::optional<Kind> parse_kind(std::string_view s) {
-    for (Kind k : kAllKinds)
-        if (name(k) == s) return k;
-    return std::nullopt;
-}
-
-std::optional<Mode> parse_mode(std::string_view s) {
-    for (Mode m : {Mode::strict, Mode::warn, Mode::skip})
-        if (name(m) == s) return m;
-    return std::nullopt;
-}
-
 std::string_view fix_hint(Kind k) {
     switch (k) {
         case Kind::gpu_detection:

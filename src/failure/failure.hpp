@@ -7,6 +7,9 @@
 #include <string>
 #include <string_view>
 
+#include "util/result.hpp"
+#include "util/words.hpp"
+
 namespace osh::failure {
 
 enum class Kind {
@@ -22,18 +25,40 @@ enum class Kind {
     plan_missing,
     hook_prelude,
 };
-inline constexpr std::array kAllKinds = {
-    Kind::gpu_detection, Kind::landlock_unavailable, Kind::landlock_path, Kind::landlock_enforce,
-    Kind::seccomp_compile, Kind::seccomp_enforce, Kind::no_new_privs, Kind::netns,
-    Kind::privilege_drop, Kind::plan_missing, Kind::hook_prelude,
-};
+inline constexpr auto kKindWords = std::to_array<words::Entry<Kind>>({
+    {Kind::gpu_detection, "gpu_detection"},
+    {Kind::landlock_unavailable, "landlock_unavailable"},
+    {Kind::landlock_path, "landlock_path"},
+    {Kind::landlock_enforce, "landlock_enforce"},
+    {Kind::seccomp_compile, "seccomp_compile"},
+    {Kind::seccomp_enforce, "seccomp_enforce"},
+    {Kind::no_new_privs, "no_new_privs"},
+    {Kind::netns, "netns"},
+    {Kind::privilege_drop, "privilege_drop"},
+    {Kind::plan_missing, "plan_missing"},
+    {Kind::hook_prelude, "hook_prelude"},
+});
+inline constexpr auto kAllKinds = words::values(kKindWords);
 
 enum class Mode { strict, warn, skip };
+inline constexpr auto kModeWords = std::to_array<words::Entry<Mode>>({
+    {Mode::strict, "strict"},
+    {Mode::warn, "warn"},
+    {Mode::skip, "skip"},
+});
 
-std::string_view name(Kind k);
-std::string_view name(Mode m);
-std::optional<Kind> parse_kind(std::string_view s);
-std::optional<Mode> parse_mode(std::string_view s);
+inline std::string_view name(Kind k) {
+    return words::of(kKindWords, k);
+}
+inline std::string_view name(Mode m) {
+    return words::of(kModeWords, m);
+}
+inline std::optional<Kind> parse_kind(std::string_view s) {
+    return words::parse(kKindWords, s);
+}
+inline std::optional<Mode> parse_mode(std::string_view s) {
+    return words::parse(kModeWords, s);
+}
 
 // The policy's `failure` section: a default and per-kind overrides.
 struct Modes {
@@ -52,6 +77,11 @@ inline bool should_attempt(const Modes& m, Kind k) { return m.of(k) != Mode::ski
 // The decision after a step failed: abort (strict) or carry on (warn), or
 // that it was not attempted (skip).
 enum class Decision { abort, continue_degraded, skipped };
+inline constexpr auto kDecisionWords = std::to_array<words::Entry<Decision>>({
+    {Decision::abort, "abort"},
+    {Decision::continue_degraded, "continue"},
+    {Decision::skipped, "skipped"},
+});
 inline Decision on_failure(const Modes& m, Kind k) {
     switch (m.of(k)) {
         case Mode::strict: return Decision::abort;
@@ -61,7 +91,9 @@ inline Decision on_failure(const Modes& m, Kind k) {
     return Decision::abort;
 }
 // "abort", "continue", "skipped": the events' word for it.
-std::string_view name(Decision d);
+inline std::string_view name(Decision d) {
+    return words::of(kDecisionWords, d);
+}
 
 // The one judge of a step that failed, or that the policy says not to
 // attempt: the hook, the enforcer and the dry run all ask it.
@@ -71,6 +103,16 @@ struct Judgement {
     Decision decision;
 };
 inline Judgement judge(const Modes& m, Kind k) { return {k, m.of(k), on_failure(m, k)}; }
+
+// A failure whose kind the policy decides on, carried typed from where it
+// happens to the one judge.
+struct KindError {
+    Kind kind;
+    Error error;
+};
+inline Unexpected<KindError> kind_fail(Kind k, Error e) {
+    return Unexpected<KindError>{KindError{k, std::move(e)}};
+}
 
 // A one-line fix suggestion for the operator, per kind.
 std::string_view fix_hint(Kind k);

@@ -127,24 +127,6 @@ std::string join_vendors(const std::vector<std::string>& ids) {
 
 }  // namespace
 
-std::string_view name(EvidenceSource s) {
-    switch (s) {
-        case EvidenceSource::linux_devices:
-            return "linux.devices";
-        case EvidenceSource::mounts:
-            return "mounts";
-        case EvidenceSource::env:
-            return "process.env";
-        case EvidenceSource::annotation:
-            return "annotation";
-        case EvidenceSource::prestart_hook:
-            return "hook";
-        case EvidenceSource::live_dev:
-            return "live /dev";
-    }
-    return "unknown";
-}
-
 HostDevices parse_proc_devices(std::string_view text) {
     // "Character devices:\n  1 mem\n195 nvidia-frontend\n...\n\nBlock devices:\n..."
     HostDevices out;
@@ -178,7 +160,7 @@ HostDevices parse_proc_devices(std::string_view text) {
     return out;
 }
 
-Detection detect(const oci::Spec& spec, policy::GpuDetect mode, const DetectInputs& in) {
+Detection detect(const oci::Spec& spec, DetectMode mode, const DetectInputs& in) {
     Detection d;
     std::vector<std::string> ignored;  // requests that name no device, for the reason line
 
@@ -273,7 +255,7 @@ Detection detect(const oci::Spec& spec, policy::GpuDetect mode, const DetectInpu
     const std::string count = std::to_string(d.device_nodes.size()) + " accelerator node" +
                               (d.device_nodes.size() == 1 ? "" : "s");
     switch (mode) {
-        case policy::GpuDetect::auto_:
+        case gpu::DetectMode::auto_:
             d.gpu = !d.device_nodes.empty();
             if (d.gpu) {
                 std::string first;
@@ -297,7 +279,7 @@ Detection detect(const oci::Spec& spec, policy::GpuDetect mode, const DetectInpu
                 for (const auto& o : ignored) d.reason += "; " + o + " requests no device";
             }
             break;
-        case policy::GpuDetect::always:
+        case gpu::DetectMode::always:
             d.gpu = true;
             if (d.vendors.empty()) {
                 for (const auto& v : vendor_profiles()) {
@@ -312,7 +294,7 @@ Detection detect(const oci::Spec& spec, policy::GpuDetect mode, const DetectInpu
                 d.reason = "gpu.detect=always: " + count + " (" + join_vendors(d.vendors) + ")";
             }
             break;
-        case policy::GpuDetect::never:
+        case gpu::DetectMode::never:
             d.gpu = false;
             d.reason =
                 "gpu.detect=never: GPU handling disabled by the policy (" + count + ", " +

@@ -14,13 +14,22 @@
 #include <string_view>
 #include <vector>
 
+#include "gpu/detect_mode.hpp"
 #include "oci/spec.hpp"
-#include "policy/document.hpp"
 #include "rootfs/facts.hpp"
+#include "util/words.hpp"
 
 namespace osh::gpu {
 
 enum class EvidenceSource { linux_devices, mounts, env, annotation, prestart_hook, live_dev };
+inline constexpr auto kEvidenceSourceWords = std::to_array<words::Entry<EvidenceSource>>({
+    {EvidenceSource::linux_devices, "linux.devices"},
+    {EvidenceSource::mounts, "mounts"},
+    {EvidenceSource::env, "process.env"},
+    {EvidenceSource::annotation, "annotation"},
+    {EvidenceSource::prestart_hook, "hook"},
+    {EvidenceSource::live_dev, "live /dev"},
+});
 
 struct Evidence {
     EvidenceSource source;
@@ -59,8 +68,10 @@ struct DetectInputs {
     const HostDevices* host = nullptr;
 };
 
-Detection detect(const oci::Spec& spec, policy::GpuDetect mode, const DetectInputs& in = {});
+Detection detect(const oci::Spec& spec, DetectMode mode, const DetectInputs& in = {});
 
-std::string_view name(EvidenceSource s);
+inline std::string_view name(EvidenceSource s) {
+    return words::of(kEvidenceSourceWords, s);
+}
 
 }  // namespace osh::gpu

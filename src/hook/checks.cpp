@@ -36,63 +36,62 @@ NetnsVerdict netns_verdict(const oci::Spec& spec) {
                    "network namespace"};
 }
 
+namespace {
+
+// How one policy field names an id, and what a name must never yield.
+struct IdField {
+    const char* field;  // "run_as_user"
+    const char* db;     // the image's file that names it
+    const char* kind;   // "uid"
+    const char* never;  // what a name from the image never yields, and the way to ask for it
+};
+constexpr IdField kUser{"run_as_user", "/etc/passwd", "uid",
+                        "root (write the number 0 in the policy to run as root)"};
+constexpr IdField kGroup{"run_as_group", "/etc/group", "gid",
+                         "root's group (write the number 0 in the policy)"};
+
+// The id a field asks for: its number, or its name's entry in the image's
+// database (nullopt: the field is absent).
+Result<std::optional<rootfs::IdEntry>> resolve(const std::optional<policy::IdSpec>& spec,
+                                               const IdField& f, int rootfd) {
+    if (!spec) return std::optional<rootfs::IdEntry>{};
+    if (const auto* n = std::get_if<uint32_t>(&*spec))
+        return std::optional<rootfs::IdEntry>{rootfs::IdEntry{*n, std::nullopt}};
+    const auto& name = std::get<std::string>(*spec);
+    auto cannot = [&](const std::string& why) {
+        return fail("cannot resolve " + std::string(f.field) + " " + name + ": " + why);
+    };
+    if (rootfd < 0) return cannot("no rootfs to read " + std::string(f.db) + " from");
+    auto text = rootfs::read_file_in_root(rootfd, f.db, kMaxIdDbBytes);
+    if (!text) return cannot(text.error().what());
+    auto e = rootfs::lookup_id(*text, name);
+    if (!e) return cannot("no entry \"" + name + "\" in the image's " + f.db);
+    if (e->id == 0)
+        return fail(std::string(f.field) + " \"" + name + "\" is " + f.kind + " 0 in the image's " +
+                    f.db + ": a name from the image never yields " + f.never);
+    return std::optional<rootfs::IdEntry>{*e};
+}
+
+}  // namespace
+
 Result<PlannedIds> plan_ids(const policy::ProcessPolicy& proc, int rootfd) {
     PlannedIds out;
-    std::string why;
-    std::string* problem = &why;
-    auto from_db = [&](const char* db, const std::string& name) -> std::optional<rootfs::IdEntry> {
-        if (rootfd < 0) {
-            *problem = "no rootfs to read " + std::string(db) + " from";
-            return std::nullopt;
-        }
-        auto text = rootfs::read_file_in_root(rootfd, db, kMaxIdDbBytes);
-        if (!text) {
-            *problem = text.error().what();
-            return std::nullopt;
-        }
-        auto e = rootfs::lookup_id(*text, name);
-        if (!e) *problem = "no entry \"" + name + "\" in the image's " + db;
-        return e;
-    };
-    std::optional<uint32_t> user_group;
-    if (proc.run_as_user) {
-        if (const auto* n = std::get_if<uint32_t>(&*proc.run_as_user)) {
-            out.uid = *n;
-        } else {
-            const auto& name = std::get<std::string>(*proc.run_as_user);
-            auto e = from_db("/etc/passwd", name);
-            if (!e) return fail("cannot resolve run_as_user " + name + ": " + *problem);
-            if (e->id == 0)
-                return fail("run_as_user \"" + name +
-                            "\" is uid 0 in the image's /etc/passwd: a name from the image never "
-                            "yields root (write the number 0 in the policy to run as root)");
-            out.uid = e->id;
-            user_group = e->group;
-        }
-    }
-    if (proc.run_as_group) {
-        if (const auto* n = std::get_if<uint32_t>(&*proc.run_as_group)) {
-            out.gid = *n;
-        } else {
-            const auto& name = std::get<std::string>(*proc.run_as_group);
-            auto e = from_db("/etc/group", name);
-            if (!e) return fail("cannot resolve run_as_group " + name + ": " + *problem);
-            if (e->id == 0)
-                return fail("run_as_group \"" + name +
-                            "\" is gid 0 in the image's /etc/group: a name from the image never "
-                            "yields root's group (write the number 0 in the policy)");
-            out.gid = e->id;
-        }
-    } else if (user_group) {
+    auto user = resolve(proc.run_as_user, kUser, rootfd);
+    if (!user) return unexpected(user.error());
+    auto group = resolve(proc.run_as_group, kGroup, rootfd);
+    if (!group) return unexpected(group.error());
+    if (*user) out.uid = (*user)->id;
+    if (*group) {
+        out.gid = (*group)->id;
+    } else if (*user && (*user)->group) {
         // A user named without a group runs with its primary group, as
         // `docker run --user NAME` does; a primary group 0 is root's group.
-        if (*user_group == 0)
+        if (*(*user)->group == 0)
             return fail("run_as_user's primary group in the image's /etc/passwd is gid 0; set "
                         "run_as_group");
-        out.gid = *user_group;
+        out.gid = (*user)->group;
     }
     return out;
 }
-
 
 }  // namespace osh::hook

@@ -9,6 +9,7 @@
 #include "landlock/abi.hpp"
 #include "oci/spec.hpp"
 #include "oci/spec_edit.hpp"
+#include "plan/compile.hpp"
 #include "plan/plan.hpp"
 #include "plan/plan_dir.hpp"
 #include "rootfs/dev.hpp"
@@ -65,9 +66,10 @@ Result<DryRun> dry_run(const DryRunInput& in) {
     // ours, or no command to wrap, refuses the container before any hook.
     oci::EditParams probe_edit;
     probe_edit.host_binary = "/usr/bin/oci-sandbox-hook";
+    probe_edit.host_enforcer = plan::enforcer_beside(probe_edit.host_binary);
     probe_edit.plan_host_dir = plan::plan_dir_path("explain", plan::kRunRoot);
     probe_edit.plan_run_root = plan::kRunRoot;
-    probe_edit.container_binary = plan::kContainerBinary;
+    probe_edit.container_enforcer = plan::kContainerEnforcer;
     probe_edit.container_plan_dir = plan::kContainerPlanDir;
     probe_edit.edit_key = std::string(32, '0');
     if (auto e = oci::edit_spec_text(*text, probe_edit, in.config_path); !e)
@@ -146,7 +148,10 @@ Result<DryRun> dry_run(const DryRunInput& in) {
         eff->source.process.run_as_group.reset();
     }
     if (auto compiled = plan::compile(*eff, copts); !compiled) {
-        judge.finding(Kind::seccomp_compile, compiled.error().what(), "the seccomp filter");
+        judge.finding(compiled.error().kind, compiled.error().error.what(),
+                      compiled.error().kind == Kind::privilege_drop
+                          ? "the switch to the policy's run_as user and group"
+                          : "the seccomp filter");
     } else {
         for (const auto& d : compiled->degraded) judge.finding(d.kind, d.what, "the seccomp filter");
     }

@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <climits>
 #include <cstring>
 #include <iostream>
 #include <variant>
@@ -15,19 +16,21 @@
 #include "gpu/detect.hpp"
 #include "hook/checks.hpp"
 #include "hook/prelude.hpp"
-#include "rootfs/dev.hpp"
-#include "rootfs/iddb.hpp"
-#include "rootfs/open.hpp"
-#include "rootfs/resolve.hpp"
 #include "landlock/abi.hpp"
 #include "oci/spec.hpp"
 #include "oci/spec_edit.hpp"
 #include "oci/state.hpp"
+#include "plan/compile.hpp"
 #include "plan/plan.hpp"
 #include "policy/document.hpp"
 #include "policy/effective.hpp"
 #include "policy/select.hpp"
 #include "report/event.hpp"
+#include "rootfs/dev.hpp"
+#include "rootfs/iddb.hpp"
+#include "rootfs/open.hpp"
+#include "rootfs/resolve.hpp"
+#include "seccomp/compile.hpp"
 #include "util/file.hpp"
 #include "util/path.hpp"
 #include "util/test_point.hpp"
@@ -77,7 +80,7 @@ class Reporter {
     int abort(const std::string& message, int err = 0) {
         report::Event e;
         e.level = report::Level::error;
-        e.decision = "abort";
+        e.decision = report::Decision::abort;
         e.err = err;
         e.message = message;
         emit(std::move(e));
@@ -85,6 +88,15 @@ class Reporter {
     }
     int abort(const Error& err, std::string_view context) {
         return abort(std::string(context) + ": " + err.what(), err.err);
+    }
+    // A failure of a policy-decided kind that leaves nothing to run with (no
+    // plan): refused whatever the mode, and reported under its kind.
+    int abort(const failure::Modes& modes, const failure::KindError& ke, std::string_view context,
+              const std::string& lost) {
+        const failure::Judgement j{ke.kind, modes.of(ke.kind), failure::Decision::abort};
+        emit(report::failure_event(j, std::string(context) + ": " + ke.error.what(), lost,
+                                   ke.error.err));
+        return 1;
     }
 
     // A failure of `kind`, decided by the policy's mode. `lost` names the
@@ -143,16 +155,36 @@ std::string found_instead(int fd) {
     return "something else is mounted or placed there";
 }
 
-// The proof that what the container will run as its enforcer is our binary
-// and what it will read as its plan is this plan directory: both opened in
-// the container's own mount namespace (every mount is in place at
-// createRuntime), refusing any symlink, and compared by device and inode.
-Result<void> prove_ours(int rootfd, const rootfs::ObjectId& binary, int plan_dirfd) {
-    auto bin = rootfs::open_exact(rootfd, plan::kContainerBinary);
+// The enforcer the spec edit bound into the container: --enforcer, else the
+// one installed beside this binary.
+Result<std::pair<std::string, rootfs::ObjectId>> our_enforcer(const HookOptions& opts) {
+    std::string path;
+    if (opts.enforcer) {
+        path = *opts.enforcer;
+    } else {
+        char self[PATH_MAX];
+        ssize_t n = ::readlink("/proc/self/exe", self, sizeof self - 1);
+        if (n < 0) return fail_errno("readlink /proc/self/exe", errno);
+        path = plan::enforcer_beside(std::string_view(self, static_cast<size_t>(n)));
+    }
+    struct stat st {};
+    if (::stat(path.c_str(), &st) != 0) return fail_errno("the enforcer " + path, errno);
+    return std::pair{
+        path, rootfs::ObjectId{static_cast<uint64_t>(st.st_dev), static_cast<uint64_t>(st.st_ino)}};
+}
+
+// The proof that what the container will run as its enforcer is the file the
+// spec edit bound there and what it will read as its plan is this plan
+// directory: both opened in the container's own mount namespace (every mount
+// is in place at createRuntime), refusing any symlink, and compared by
+// device and inode.
+Result<void> prove_ours(int rootfd, const std::pair<std::string, rootfs::ObjectId>& enforcer,
+                        int plan_dirfd) {
+    auto bin = rootfs::open_exact(rootfd, plan::kContainerEnforcer);
     if (!bin) return wrap(bin.error(), "the container's enforcer");
-    if (identity(bin->get()) != binary)
-        return fail(std::string("the container's ") + plan::kContainerBinary +
-                    " is not this oci-sandbox-hook (" + found_instead(bin->get()) + ")");
+    if (identity(bin->get()) != enforcer.second)
+        return fail(std::string("the container's ") + plan::kContainerEnforcer + " is not " +
+                    enforcer.first + " (" + found_instead(bin->get()) + ")");
     auto dir = rootfs::open_exact(rootfd, plan::kContainerPlanDir);
     if (!dir) return wrap(dir.error(), "the container's plan directory");
     auto want = identity(plan_dirfd);
@@ -168,13 +200,14 @@ Result<void> prove_ours(int rootfd, const rootfs::ObjectId& binary, int plan_dir
 // at, above or below our mount points, and none lies beneath a bind mount
 // (whose host content could hold symlinks the image does not show).
 Result<void> prove_on_image(int rootfd, const oci::Spec& spec, const std::string& run_root) {
-    const std::string area = "/.oci-sandbox";
+    const std::string area = plan::kContainerArea;
     std::vector<std::string> binds;
     for (size_t i = 0; i < spec.mounts.size(); ++i) {
         const auto& m = spec.mounts[i];
         const std::string lex = path::lexical(m.destination);
-        const bool ours = (lex == plan::kContainerBinary || lex == plan::kContainerPlanDir) &&
-                          (lex != plan::kContainerPlanDir || plan::key_from_source(m.source, run_root));
+        const bool ours =
+            (lex == plan::kContainerEnforcer || lex == plan::kContainerPlanDir) &&
+            (lex != plan::kContainerPlanDir || plan::key_from_source(m.source, run_root));
         if (ours) continue;
         auto f = rootfs::resolve(rootfd, lex);
         if (!f) return wrap(f.error(), "mounts[" + std::to_string(i) + "]");
@@ -242,8 +275,8 @@ bool install_prelude(Reporter& rep, const failure::Modes& modes,
                          O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0640));
         if (log) rules.push_back({log.get(), "log " + rep.log_path(), log_rights()});
     }
-    // The BPF cache (plan::CompileOptions' default), one level, like the compiler makes it.
-    const std::string cache = plan::CompileOptions().bpf_cache_dir;
+    // The BPF cache, one level, like the compiler makes it.
+    const std::string cache = seccomp::kBpfCacheDir;
     UniqueFd cache_fd;
     if (!cache.empty()) {
         ::mkdir(cache.c_str(), 0700);
@@ -329,7 +362,7 @@ int create_stage(const HookOptions& opts, const policy::SelectedPolicy* given, R
             dir_key = plan::key_from_source(m.source, opts.run_root).value_or("");
             plan_source = m.source;
         }
-    auto wrapped = oci::wrapped_by_enforcer(spec->args, plan::kContainerBinary);
+    auto wrapped = oci::wrapped_by_enforcer(spec->args, plan::kContainerEnforcer);
     if (!dir_key && !wrapped) {
         bool stop = rep.decide(
             modes, Kind::plan_missing,
@@ -348,7 +381,7 @@ int create_stage(const HookOptions& opts, const policy::SelectedPolicy* given, R
                               : std::string()) +
                          "the plan mount at " + std::string(plan::kContainerPlanDir) +
                          " from a plan directory under " + opts.run_root +
-                         ", and process.args starting with " + plan::kContainerBinary +
+                         ", and process.args starting with " + plan::kContainerEnforcer +
                          " exec --plan " + plan::kContainerPlanDir + " --key KEY --); run the "
                          "spec edit again");
     const std::string& edit_key = wrapped->edit_key;
@@ -372,17 +405,13 @@ int create_stage(const HookOptions& opts, const policy::SelectedPolicy* given, R
     }
 
     // The proof that the enforcer and its plan are ours. No mode waives it.
-    struct stat self {};
-    if (::stat("/proc/self/exe", &self) != 0)
-        return refuse(rep.abort("cannot stat this binary (/proc/self/exe)", errno));
+    auto enforcer = our_enforcer(opts);
+    if (!enforcer) return refuse(rep.abort(enforcer.error(), "cannot tell which enforcer is ours"));
     if (!rootfd)
         return refuse(rep.abort("cannot open the container's rootfs to prove what it will run: " +
                                 rootfs_error->what(), rootfs_error->err));
     if (live) {
-        if (auto ok = prove_ours(rootfd.get(),
-                                 {static_cast<uint64_t>(self.st_dev), static_cast<uint64_t>(self.st_ino)},
-                                 dir->get());
-            !ok)
+        if (auto ok = prove_ours(rootfd.get(), *enforcer, dir->get()); !ok)
             return refuse(rep.abort(ok.error(), "refused: the enforcer or its plan is not ours"));
     } else if (auto ok = prove_on_image(rootfd.get(), *spec, opts.run_root); !ok) {
         return refuse(rep.abort(ok.error(), "refused: the sandbox's mounts could be shadowed"));
@@ -455,7 +484,8 @@ int create_stage(const HookOptions& opts, const policy::SelectedPolicy* given, R
     }
 
     auto compiled = plan::compile(*eff, copts);
-    if (!compiled) return refuse(rep.abort(compiled.error(), "compile plan"));
+    if (!compiled)
+        return refuse(rep.abort(modes, compiled.error(), "compile plan", "the whole sandbox"));
     for (const auto& d : compiled->degraded)  // the compiler's own (seccomp) decisions
         rep.decide(modes, d.kind, d.what, "the seccomp filter");
     compiled->degraded = rep.degraded();
@@ -487,7 +517,7 @@ int create_stage(const HookOptions& opts, const policy::SelectedPolicy* given, R
                                : live           ? "fully_enforced"
                                                 : "unverified";
     done.level = dropped.empty() ? report::Level::info : report::Level::warning;
-    done.decision = "planned";
+    done.decision = report::Decision::planned;
     done.message = "plan written to " + plan::plan_dir_path(*dir_key, opts.run_root) + " (policy " +
                    pol->origin + (pol->selected_by ? ", " + *pol->selected_by : "") + ")" +
                    (dropped.empty() ? "" : "; not enforced: " + dropped) +
@@ -533,7 +563,7 @@ int poststop_stage(const HookOptions& opts, const policy::SelectedPolicy* given,
     if (auto ok = plan::remove_plan_dir(key, st.id, opts.run_root); !ok) {
         report::Event e;
         e.level = report::Level::warning;
-        e.decision = "continue";
+        e.decision = report::Decision::continue_degraded;
         e.err = ok.error().err;
         e.message = "cleanup: " + ok.error().message;
         rep.emit(std::move(e));
@@ -541,7 +571,7 @@ int poststop_stage(const HookOptions& opts, const policy::SelectedPolicy* given,
     }
     report::Event e;
     e.level = report::Level::info;
-    e.decision = "cleaned";
+    e.decision = report::Decision::cleaned;
     e.message = "removed " + plan::plan_dir_path(key, opts.run_root);
     rep.emit(std::move(e));
     return 0;

@@ -18,6 +18,9 @@ struct HookOptions {
     std::optional<std::string> stage;  // --stage
     std::string run_root = plan::kRunRoot;
     std::string default_log = report::kDefaultLogPath;  // until a policy names one
+    // The enforcer the spec edit bound into the container; nullopt: the one
+    // installed beside this binary.
+    std::optional<std::string> enforcer;
 };
 
 // Runs the hook with the OCI state read from `state_fd`. Returns the exit

@@ -1,26 +1,24 @@
 #include "hook/prelude.hpp"
 
-#include <fcntl.h>
 #include <linux/audit.h>
 #include <linux/filter.h>
 #include <linux/seccomp.h>
-#include <sys/prctl.h>
-#include <sys/stat.h>
 #include <sys/syscall.h>
 
 #include <cerrno>
 #include <cstddef>
 
-#include "landlock/uapi.hpp"
+#include "landlock/ruleset.hpp"
+#include "process/process.hpp"
 #include "seccomp/load.hpp"
-#include "util/fd.hpp"
 
 namespace osh::hook {
 
 namespace {
 
-using policy::Access;
-using policy::bit;
+using landlock::Access;
+using landlock::AccessMask;
+using landlock::bit;
 
 #if defined(__x86_64__)
 constexpr uint32_t kNativeArch = AUDIT_ARCH_X86_64;
@@ -91,61 +89,49 @@ seccomp::Bpf prelude_filter(uint32_t audit_arch, const std::vector<DeniedCall>& 
     return bpf;
 }
 
-policy::AccessMask rootfs_read_rights() { return bit(Access::read_file) | bit(Access::read_dir); }
+AccessMask rootfs_read_rights() {
+    return bit(Access::read_file) | bit(Access::read_dir);
+}
 
-policy::AccessMask plan_dir_rights() {
+AccessMask plan_dir_rights() {
     return bit(Access::read_file) | bit(Access::read_dir) | bit(Access::write_file) |
            bit(Access::make_reg) | bit(Access::remove_file) | bit(Access::truncate);
 }
 
-policy::AccessMask run_root_remove_rights() {
+AccessMask run_root_remove_rights() {
     // read_dir lists the run root; remove_* empties and removes a plan
     // directory (the owner check in plan_dir.cpp says which).
     return bit(Access::read_dir) | bit(Access::read_file) | bit(Access::remove_file) |
            bit(Access::remove_dir);
 }
 
-policy::AccessMask log_rights() { return bit(Access::write_file); }
+AccessMask log_rights() {
+    return bit(Access::write_file);
+}
 
-policy::AccessMask cache_rights() { return plan_dir_rights(); }
+AccessMask cache_rights() {
+    return plan_dir_rights();
+}
 
 Result<void> install_seccomp_prelude() {
     // The filter needs no_new_privs unless we hold CAP_SYS_ADMIN; the hook
     // executes nothing, so setting it costs nothing.
-    if (::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0)
-        return fail_errno("prctl(PR_SET_NO_NEW_PRIVS)", errno);
-    auto bpf = prelude_filter(kNativeArch, prelude_denied_calls());
-    if (auto ok = seccomp::load(bpf); !ok) return unexpected(ok.error());
-    return {};
+    if (auto ok = process::set_no_new_privs(); !ok) return ok;
+    return seccomp::load(prelude_filter(kNativeArch, prelude_denied_calls()));
 }
 
 Result<void> install_landlock_prelude(const landlock::AbiInfo& abi,
                                       const std::vector<PreludeRule>& rules) {
     if (!abi.available()) return fail_errno("Landlock is unavailable: " + abi.describe(), abi.err);
-    landlock::AbiRights have = landlock::rights_for_abi(abi.abi);
-    landlock::uapi::RulesetAttr attr;
-    attr.handled_access_fs = have.fs;
-    // Filesystem rights only: the attr size of ABI 1 keeps net and scopes unhandled.
-    UniqueFd ruleset(landlock::uapi::create_ruleset(&attr, landlock::uapi::kRulesetAttrSizeV1, 0));
-    if (!ruleset) return fail_errno("landlock_create_ruleset", errno);
+    auto ruleset = landlock::Ruleset::create(landlock::filesystem_only(abi.abi));
+    if (!ruleset) return unexpected(ruleset.error());
     for (const auto& r : rules) {
         if (r.fd < 0) continue;
-        struct stat st {};
-        if (::fstat(r.fd, &st) != 0) return fail_errno("stat " + r.what, errno);
-        policy::AccessMask allowed = r.access & have.fs;
-        if (!S_ISDIR(st.st_mode)) allowed &= policy::kFileRights;
-        if (allowed == 0) continue;
-        landlock_path_beneath_attr pb{};
-        pb.allowed_access = allowed;
-        pb.parent_fd = r.fd;
-        if (landlock::uapi::add_rule(ruleset.get(), LANDLOCK_RULE_PATH_BENEATH, &pb, 0) != 0)
-            return fail_errno("landlock_add_rule " + r.what, errno);
+        if (auto added = ruleset->add_beneath(r.fd, r.access, r.what); !added)
+            return unexpected(added.error());
     }
-    if (::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0)
-        return fail_errno("prctl(PR_SET_NO_NEW_PRIVS)", errno);
-    if (landlock::uapi::restrict_self(ruleset.get(), 0) != 0)
-        return fail_errno("landlock_restrict_self", errno);
-    return {};
+    if (auto ok = process::set_no_new_privs(); !ok) return ok;
+    return ruleset->restrict_self();
 }
 
 }  // namespace osh::hook

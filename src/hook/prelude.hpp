@@ -15,7 +15,7 @@
 #include <vector>
 
 #include "landlock/abi.hpp"
-#include "policy/access.hpp"
+#include "landlock/access.hpp"
 #include "seccomp/bpf.hpp"
 #include "util/result.hpp"
 
@@ -39,15 +39,15 @@ seccomp::Bpf prelude_filter(uint32_t audit_arch, const std::vector<DeniedCall>& 
 struct PreludeRule {
     int fd = -1;
     std::string what;  // for messages: "plan directory /run/oci-sandbox/x"
-    policy::AccessMask access = 0;
+    landlock::AccessMask access = 0;
 };
 
 // What the prelude grants. Pure: masks only.
-policy::AccessMask rootfs_read_rights();      // read_file, read_dir
-policy::AccessMask plan_dir_rights();         // create, write, replace and remove files
-policy::AccessMask run_root_remove_rights();  // remove a plan directory (poststop, refusal)
-policy::AccessMask log_rights();              // append to the log file
-policy::AccessMask cache_rights();            // read and replace BPF cache entries
+landlock::AccessMask rootfs_read_rights();      // read_file, read_dir
+landlock::AccessMask plan_dir_rights();         // create, write, replace and remove files
+landlock::AccessMask run_root_remove_rights();  // remove a plan directory (poststop, refusal)
+landlock::AccessMask log_rights();              // append to the log file
+landlock::AccessMask cache_rights();            // read and replace BPF cache entries
 
 // Kernel part. Sets no_new_privs and loads prelude_filter for this build's
 // architecture. Errors carry the errno.

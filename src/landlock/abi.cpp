@@ -7,22 +7,6 @@
 
 namespace osh::landlock {
 
-std::string_view name(Support s) {
-    switch (s) {
-        case Support::available:
-            return "available";
-        case Support::not_implemented:
-            return "not_implemented";
-        case Support::disabled:
-            return "disabled";
-        case Support::blocked:
-            return "blocked";
-        case Support::error:
-            return "error";
-    }
-    return "error";
-}
-
 std::string AbiInfo::describe() const {
     switch (support) {
         case Support::available: {
@@ -80,13 +64,13 @@ AbiInfo probe() {
     return classify_probe(rc, rc < 0 ? err : 0);
 }
 
-int abi_of(policy::Access a) {
+int abi_of(landlock::Access a) {
     switch (a) {
-        case policy::Access::refer:
+        case landlock::Access::refer:
             return 2;
-        case policy::Access::truncate:
+        case landlock::Access::truncate:
             return 3;
-        case policy::Access::ioctl_dev:
+        case landlock::Access::ioctl_dev:
             return 5;
         default:
             return 1;
@@ -97,23 +81,12 @@ AbiRights rights_for_abi(int abi) {
     AbiRights r;
     if (abi <= 0) return r;
     if (abi > kNewestKnownAbi) abi = kNewestKnownAbi;
-    for (int i = 0; i < policy::kAccessCount; ++i) {
-        auto a = static_cast<policy::Access>(i);
-        if (abi_of(a) <= abi) r.fs |= policy::bit(a);
+    for (int i = 0; i < landlock::kAccessCount; ++i) {
+        auto a = static_cast<landlock::Access>(i);
+        if (abi_of(a) <= abi) r.fs |= landlock::bit(a);
     }
-    r.ruleset_attr_size = uapi::kRulesetAttrSizeV1;
-    if (abi >= kNetAbi) {
-        r.net = LANDLOCK_ACCESS_NET_BIND_TCP | LANDLOCK_ACCESS_NET_CONNECT_TCP;
-        r.ruleset_attr_size = uapi::kRulesetAttrSizeV4;
-    }
-    if (abi >= kScopeAbi) {
-        r.scoped = LANDLOCK_SCOPE_ABSTRACT_UNIX_SOCKET | LANDLOCK_SCOPE_SIGNAL;
-        r.ruleset_attr_size = uapi::kRulesetAttrSizeV6;
-    }
-    if (abi >= kLogFlagsAbi)
-        r.restrict_flags = LANDLOCK_RESTRICT_SELF_LOG_SAME_EXEC_OFF |
-                           LANDLOCK_RESTRICT_SELF_LOG_NEW_EXEC_ON |
-                           LANDLOCK_RESTRICT_SELF_LOG_SUBDOMAINS_OFF;
+    if (abi >= kNetAbi) r.net = LANDLOCK_ACCESS_NET_BIND_TCP | LANDLOCK_ACCESS_NET_CONNECT_TCP;
+    if (abi >= kScopeAbi) r.scoped = LANDLOCK_SCOPE_ABSTRACT_UNIX_SOCKET | LANDLOCK_SCOPE_SIGNAL;
     return r;
 }
 
@@ -123,8 +96,9 @@ uint64_t net_bit_bind() {
 uint64_t net_bit_connect() {
     return LANDLOCK_ACCESS_NET_CONNECT_TCP;
 }
-uint64_t scope_bit(policy::Scope s) {
-    return s == policy::Scope::signal ? LANDLOCK_SCOPE_SIGNAL : LANDLOCK_SCOPE_ABSTRACT_UNIX_SOCKET;
+uint64_t scope_bit(landlock::Scope s) {
+    return s == landlock::Scope::signal ? LANDLOCK_SCOPE_SIGNAL
+                                        : LANDLOCK_SCOPE_ABSTRACT_UNIX_SOCKET;
 }
 
 }  // namespace osh::landlock

@@ -7,8 +7,8 @@
 #include <string>
 #include <string_view>
 
-#include "policy/access.hpp"
-#include "policy/document.hpp"
+#include "landlock/access.hpp"
+#include "util/words.hpp"
 
 namespace osh::landlock {
 
@@ -23,7 +23,16 @@ enum class Support {
     blocked,          // EPERM: refused by an outer seccomp profile (e.g. Docker's default)
     error,            // any other errno
 };
-std::string_view name(Support s);
+inline constexpr auto kSupportWords = std::to_array<words::Entry<Support>>({
+    {Support::available, "available"},
+    {Support::not_implemented, "not_implemented"},
+    {Support::disabled, "disabled"},
+    {Support::blocked, "blocked"},
+    {Support::error, "error"},
+});
+inline std::string_view name(Support s) {
+    return words::of(kSupportWords, s);
+}
 
 struct AbiInfo {
     Support support = Support::error;
@@ -45,18 +54,16 @@ AbiInfo probe();
 
 // What a ruleset can handle at a given ABI.
 struct AbiRights {
-    policy::AccessMask fs = 0;     // LANDLOCK_ACCESS_FS_*
-    uint64_t net = 0;              // LANDLOCK_ACCESS_NET_* (ABI 4)
-    uint64_t scoped = 0;           // LANDLOCK_SCOPE_* (ABI 6)
-    uint32_t restrict_flags = 0;   // LANDLOCK_RESTRICT_SELF_LOG_* (ABI 7)
-    size_t ruleset_attr_size = 0;  // bytes of landlock_ruleset_attr the ABI knows
+    AccessMask fs = 0;    // LANDLOCK_ACCESS_FS_*
+    uint64_t net = 0;     // LANDLOCK_ACCESS_NET_* (ABI 4)
+    uint64_t scoped = 0;  // LANDLOCK_SCOPE_* (ABI 6)
 };
 // Pure. ABI <= 0 handles nothing; ABI > kNewestKnownAbi is treated as the newest.
 AbiRights rights_for_abi(int abi);
 
 // The ABI that introduced a filesystem right (execute..make_sym: 1, refer: 2,
 // truncate: 3, ioctl_dev: 5).
-int abi_of(policy::Access a);
+int abi_of(landlock::Access a);
 // net bind/connect: 4; scopes: 6.
 inline constexpr int kNetAbi = 4;
 inline constexpr int kScopeAbi = 6;
@@ -64,6 +71,6 @@ inline constexpr int kLogFlagsAbi = 7;
 
 uint64_t net_bit_bind();
 uint64_t net_bit_connect();
-uint64_t scope_bit(policy::Scope s);
+uint64_t scope_bit(landlock::Scope s);
 
 }  // namespace osh::landlock

@@ -12,12 +12,12 @@
 
 namespace osh::landlock {
 
-// policy::Access bit i is LANDLOCK_ACCESS_FS_* bit i.
-static_assert(policy::bit(policy::Access::execute) == LANDLOCK_ACCESS_FS_EXECUTE);
-static_assert(policy::bit(policy::Access::make_sym) == LANDLOCK_ACCESS_FS_MAKE_SYM);
-static_assert(policy::bit(policy::Access::refer) == LANDLOCK_ACCESS_FS_REFER);
-static_assert(policy::bit(policy::Access::truncate) == LANDLOCK_ACCESS_FS_TRUNCATE);
-static_assert(policy::bit(policy::Access::ioctl_dev) == LANDLOCK_ACCESS_FS_IOCTL_DEV);
+// landlock::Access bit i is LANDLOCK_ACCESS_FS_* bit i.
+static_assert(bit(Access::execute) == LANDLOCK_ACCESS_FS_EXECUTE);
+static_assert(bit(Access::make_sym) == LANDLOCK_ACCESS_FS_MAKE_SYM);
+static_assert(bit(Access::refer) == LANDLOCK_ACCESS_FS_REFER);
+static_assert(bit(Access::truncate) == LANDLOCK_ACCESS_FS_TRUNCATE);
+static_assert(bit(Access::ioctl_dev) == LANDLOCK_ACCESS_FS_IOCTL_DEV);
 
 namespace {
 
@@ -33,10 +33,10 @@ Negotiation negotiate(const Request& req, int abi) {
     AbiRights want = rights_for_abi(kNewestKnownAbi);
 
     n.handled_fs = want.fs & have.fs;
-    for (int i = 0; i < policy::kAccessCount; ++i) {
-        auto a = static_cast<policy::Access>(i);
-        if ((want.fs & policy::bit(a)) && !(have.fs & policy::bit(a)))
-            n.unsupported.push_back(needs(policy::name(a), abi_of(a)));
+    for (int i = 0; i < kAccessCount; ++i) {
+        auto a = static_cast<landlock::Access>(i);
+        if ((want.fs & bit(a)) && !(have.fs & bit(a)))
+            n.unsupported.push_back(needs(name(a), abi_of(a)));
     }
 
     if (req.bind_tcp) {
@@ -51,11 +51,11 @@ Negotiation negotiate(const Request& req, int abi) {
         else
             n.unsupported.push_back(needs("connect_tcp", kNetAbi));
     }
-    for (policy::Scope s : req.scopes) {
+    for (Scope s : req.scopes) {
         if (have.scoped & scope_bit(s))
             n.scoped |= scope_bit(s);
         else
-            n.unsupported.push_back(needs("scope " + std::string(policy::name(s)), kScopeAbi));
+            n.unsupported.push_back(needs("scope " + std::string(name(s)), kScopeAbi));
     }
     std::sort(n.unsupported.begin(), n.unsupported.end());
     n.unsupported.erase(std::unique(n.unsupported.begin(), n.unsupported.end()),
@@ -72,18 +72,71 @@ Negotiation negotiate(const Request& req, int abi) {
     return n;
 }
 
-policy::AccessMask rights_for_node(const PathRule& rule, bool is_directory,
-                                   policy::AccessMask handled_fs) {
-    policy::AccessMask m = rule.access;
-    if (rule.gpu_device) m |= policy::bit(policy::Access::ioctl_dev);
-    if (!is_directory) m &= policy::kFileRights;
-    return m & handled_fs;
+AccessMask rights_for_object(AccessMask access, bool is_directory, AccessMask handled_fs) {
+    if (!is_directory) access &= kFileRights;
+    return access & handled_fs;
 }
 
-Expected<Outcome, KindError> enforce(const Request& req, const AbiInfo& abi,
-                                     const PathFailureHandler& on_path_failure) {
+AccessMask rights_for_node(const PathRule& rule, bool is_directory, AccessMask handled_fs) {
+    AccessMask m = rule.access;
+    if (rule.gpu_device) m |= bit(Access::ioctl_dev);
+    return rights_for_object(m, is_directory, handled_fs);
+}
+
+Negotiation filesystem_only(int abi) {
+    Negotiation n;
+    n.handled_fs = rights_for_abi(abi).fs;
+    n.attr_size = uapi::kRulesetAttrSizeV1;  // net and scopes stay unhandled
+    return n;
+}
+
+Result<Ruleset> Ruleset::create(const Negotiation& n) {
+    uapi::RulesetAttr attr;
+    attr.handled_access_fs = n.handled_fs;
+    attr.handled_access_net = n.handled_net;
+    attr.scoped = n.scoped;
+    UniqueFd fd(uapi::create_ruleset(&attr, n.attr_size, 0));
+    if (!fd) return fail_errno("landlock_create_ruleset", errno);
+    return Ruleset(std::move(fd), n);
+}
+
+Result<AccessMask> Ruleset::add_beneath(int fd, AccessMask access, const std::string& what) {
+    struct stat st {};
+    if (::fstat(fd, &st) != 0) return fail_errno("stat " + what, errno);
+    const AccessMask rights = rights_for_object(access, S_ISDIR(st.st_mode), handled_fs_);
+    if (rights == 0) return AccessMask{0};
+    if (auto ok = add_exact(fd, rights, what); !ok) return unexpected(ok.error());
+    return rights;
+}
+
+Result<void> Ruleset::add_exact(int fd, AccessMask rights, const std::string& what) {
+    landlock_path_beneath_attr pb{};
+    pb.allowed_access = rights;
+    pb.parent_fd = fd;
+    if (uapi::add_rule(fd_.get(), LANDLOCK_RULE_PATH_BENEATH, &pb, 0) != 0)
+        return fail_errno("landlock_add_rule " + what, errno);
+    return {};
+}
+
+Result<void> Ruleset::add_port(uint64_t access, uint16_t port) {
+    uapi::NetPortAttr na;
+    na.allowed_access = access;
+    na.port = port;
+    if (uapi::add_rule(fd_.get(), kLandlockRuleNetPort, &na, 0) != 0)
+        return fail_errno("landlock_add_rule port " + std::to_string(port), errno);
+    return {};
+}
+
+Result<void> Ruleset::restrict_self() {
+    if (uapi::restrict_self(fd_.get(), restrict_flags_) != 0)
+        return fail_errno("landlock_restrict_self", errno);
+    return {};
+}
+
+Expected<Outcome, failure::KindError> enforce(const Request& req, const AbiInfo& abi,
+                                              const PathFailureHandler& on_path_failure) {
     using K = failure::Kind;
-    auto kind_fail = [](K k, Error e) { return Unexpected<KindError>{KindError{k, std::move(e)}}; };
+    using failure::kind_fail;
 
     if (!abi.available()) return kind_fail(K::landlock_unavailable, Error{abi.describe(), abi.err});
 
@@ -91,7 +144,7 @@ Expected<Outcome, KindError> enforce(const Request& req, const AbiInfo& abi,
     out.abi = abi.abi;
     Negotiation n = negotiate(req, abi.abi);
     if (!n.unsupported.empty()) {
-        if (req.compatibility == policy::Compatibility::hard_requirement) {
+        if (req.compatibility == Compatibility::hard_requirement) {
             std::string list;
             for (const auto& u : n.unsupported) list += (list.empty() ? "" : ", ") + u;
             return kind_fail(K::landlock_unavailable,
@@ -102,25 +155,20 @@ Expected<Outcome, KindError> enforce(const Request& req, const AbiInfo& abi,
         out.unsupported = n.unsupported;
     }
 
-    uapi::RulesetAttr attr;
-    attr.handled_access_fs = n.handled_fs;
-    attr.handled_access_net = n.handled_net;
-    attr.scoped = n.scoped;
-    UniqueFd ruleset(uapi::create_ruleset(&attr, n.attr_size, 0));
-    if (!ruleset) return kind_fail(K::landlock_enforce, Error{"landlock_create_ruleset", errno});
+    auto ruleset = Ruleset::create(n);
+    if (!ruleset) return kind_fail(K::landlock_enforce, ruleset.error());
 
     // The container's root (the runtime already pivoted into it).
     UniqueFd root(::open("/", O_PATH | O_DIRECTORY | O_CLOEXEC));
     if (!root) return kind_fail(K::landlock_enforce, Error{"open /", errno});
     for (const PathRule& rule : req.paths) {
         auto opened = rootfs::open_exact(root.get(), rule.path);
-        UniqueFd fd = opened ? std::move(*opened) : UniqueFd();
         Error failure;
-        if (!fd) {
+        if (!opened) {
             failure = opened.error();
         } else {
             struct stat st {};
-            if (::fstat(fd.get(), &st) != 0) {
+            if (::fstat(opened->get(), &st) != 0) {
                 failure = Error{"fstat " + rule.path, errno};
             } else if (rule.id && (static_cast<uint64_t>(st.st_dev) != rule.id->dev ||
                                    static_cast<uint64_t>(st.st_ino) != rule.id->ino)) {
@@ -131,24 +179,21 @@ Expected<Outcome, KindError> enforce(const Request& req, const AbiInfo& abi,
                                     ")",
                                 0};
             } else {
-                policy::AccessMask m = rights_for_node(rule, S_ISDIR(st.st_mode), n.handled_fs);
+                const AccessMask m = rights_for_node(rule, S_ISDIR(st.st_mode), n.handled_fs);
                 if (m == 0) {
                     out.empty_rules.push_back(
                         "landlock rule " + rule.path + ": no right applies to a " +
                         (S_ISDIR(st.st_mode) ? "directory" : "non-directory") + " (asked " +
-                        policy::describe(rule.access) + ")");
+                        describe(rule.access) + ")");
                     continue;
                 }
-                struct landlock_path_beneath_attr pb {};
-                pb.allowed_access = m;
-                pb.parent_fd = fd.get();
-                if (uapi::add_rule(ruleset.get(), LANDLOCK_RULE_PATH_BENEATH, &pb, 0) != 0) {
-                    failure = Error{
-                        "landlock_add_rule " + rule.path + " (" + policy::describe(m) + ")", errno};
-                } else {
+                auto added =
+                    ruleset->add_exact(opened->get(), m, rule.path + " (" + describe(m) + ")");
+                if (added) {
                     ++out.path_rules;
                     continue;
                 }
+                failure = added.error();
             }
         }
         if (!on_path_failure(rule.path, failure))
@@ -160,26 +205,17 @@ Expected<Outcome, KindError> enforce(const Request& req, const AbiInfo& abi,
         return kind_fail(K::landlock_enforce,
                          Error{"no filesystem rule could be added: refusing an empty ruleset", 0});
 
-    auto add_ports = [&](const std::optional<std::vector<uint16_t>>& ports,
-                         uint64_t bit) -> Result<void> {
-        if (!ports || !(n.handled_net & bit)) return {};
-        for (uint16_t p : *ports) {
-            uapi::NetPortAttr na;
-            na.allowed_access = bit;
-            na.port = p;
-            if (uapi::add_rule(ruleset.get(), kLandlockRuleNetPort, &na, 0) != 0)
-                return fail_errno("landlock_add_rule port " + std::to_string(p), errno);
+    for (const auto& [ports, access] : {std::pair{&req.bind_tcp, net_bit_bind()},
+                                        std::pair{&req.connect_tcp, net_bit_connect()}}) {
+        if (!*ports || !(n.handled_net & access)) continue;
+        for (uint16_t p : **ports) {
+            if (auto ok = ruleset->add_port(access, p); !ok)
+                return kind_fail(K::landlock_enforce, ok.error());
             ++out.port_rules;
         }
-        return {};
-    };
-    if (auto r = add_ports(req.bind_tcp, net_bit_bind()); !r)
-        return kind_fail(K::landlock_enforce, r.error());
-    if (auto r = add_ports(req.connect_tcp, net_bit_connect()); !r)
-        return kind_fail(K::landlock_enforce, r.error());
+    }
 
-    if (uapi::restrict_self(ruleset.get(), n.restrict_flags) != 0)
-        return kind_fail(K::landlock_enforce, Error{"landlock_restrict_self", errno});
+    if (auto ok = ruleset->restrict_self(); !ok) return kind_fail(K::landlock_enforce, ok.error());
     return out;
 }
 

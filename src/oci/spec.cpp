@@ -1,13 +1,13 @@
 #include "oci/spec.hpp"
 
-#include "oci/json_read.hpp"
 #include "util/json.hpp"
+#include "util/json_read.hpp"
 
 namespace osh::oci {
 
 namespace {
 
-using detail::Reader;
+using json::Reader;
 using rapidjson::Value;
 
 #define OSH_TRY_ASSIGN(lhs, expr)                       \

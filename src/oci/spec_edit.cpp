@@ -98,7 +98,8 @@ void place_once(Value& arr, Value&& desired, Pred ours, Alloc& a, bool& changed)
 }
 
 Value hook_value(const EditParams& p, const char* stage, Alloc& a) {
-    std::vector<std::string> args = {kProgramName, "hook", "--stage", stage};
+    std::vector<std::string> args = {kProgramName, "hook",       "--stage",
+                                     stage,        "--enforcer", p.host_enforcer};
     args.insert(args.end(), p.hook_args.begin(), p.hook_args.end());
     Value h(rapidjson::kObjectType);
     h.AddMember("path", str(p.host_binary, a), a);
@@ -135,12 +136,13 @@ Result<bool> wrap_command(Value& process, const EditParams& p, const std::string
 
     const std::vector<std::string> prefix = enforcer_prefix(p);
     rapidjson::SizeType cmd_start = 0;  // index of the wrapped command
-    if (args.Size() >= 2 && is_string(args[0], p.container_binary) && is_string(args[1], "exec")) {
+    if (args.Size() >= 2 && is_string(args[0], p.container_enforcer) &&
+        is_string(args[1], "exec")) {
         // Already wrapped: find the end of our options.
         rapidjson::SizeType dash = 2;
         while (dash < args.Size() && !is_string(args[dash], "--")) ++dash;
         if (dash == args.Size())
-            return fail(o + ": " + ptr + "/args: starts with " + json::quote(p.container_binary) +
+            return fail(o + ": " + ptr + "/args: starts with " + json::quote(p.container_enforcer) +
                         " exec but has no \"--\" before the command");
         cmd_start = dash + 1;
     }
@@ -170,19 +172,20 @@ Result<void> validate_edit_params(const EditParams& p) {
         const std::string& value;
     };
     for (const Named& n :
-         {Named{"host binary", p.host_binary}, Named{"plan directory", p.plan_host_dir},
-          Named{"container binary", p.container_binary},
+         {Named{"host binary", p.host_binary}, Named{"host enforcer", p.host_enforcer},
+          Named{"plan directory", p.plan_host_dir},
+          Named{"container enforcer", p.container_enforcer},
           Named{"container plan directory", p.container_plan_dir}}) {
         if (!absolute_clean(n.value))
             return fail(std::string("spec edit: the ") + n.name +
                         " must be an absolute path, got " + json::quote(n.value));
     }
-    if (p.container_binary == p.container_plan_dir)
-        return fail("spec edit: the container binary and plan directory must differ (both " +
-                    json::quote(p.container_binary) + ")");
+    if (p.container_enforcer == p.container_plan_dir)
+        return fail("spec edit: the container enforcer and plan directory must differ (both " +
+                    json::quote(p.container_enforcer) + ")");
     // config.json is UTF-8: nothing the edit adds may make it invalid.
-    std::vector<std::string_view> texts = {p.host_binary, p.plan_host_dir, p.container_binary,
-                                           p.container_plan_dir};
+    std::vector<std::string_view> texts = {p.host_binary, p.host_enforcer, p.plan_host_dir,
+                                           p.container_enforcer, p.container_plan_dir};
     texts.insert(texts.end(), p.hook_args.begin(), p.hook_args.end());
     for (const auto& [key, value] : p.annotations) {
         texts.push_back(key);
@@ -197,12 +200,13 @@ Result<void> validate_edit_params(const EditParams& p) {
 }
 
 std::vector<std::string> enforcer_prefix(const EditParams& p) {
-    return {p.container_binary, "exec", "--plan", p.container_plan_dir, "--key", p.edit_key, "--"};
+    return {p.container_enforcer, "exec", "--plan", p.container_plan_dir, "--key",
+            p.edit_key,           "--"};
 }
 
 std::optional<WrappedCommand> wrapped_by_enforcer(const std::vector<std::string>& args,
-                                                  std::string_view container_binary) {
-    if (args.size() < 2 || args[0] != container_binary || args[1] != "exec") return std::nullopt;
+                                                  std::string_view container_enforcer) {
+    if (args.size() < 2 || args[0] != container_enforcer || args[1] != "exec") return std::nullopt;
     WrappedCommand w;
     for (size_t i = 2; i < args.size(); ++i) {
         if (args[i] == "--") return w;
@@ -281,7 +285,7 @@ Result<bool> SpecDocument::apply(const EditParams& p) {
     {
         Value& arr = **mounts;
         Value before(arr, a);  // to tell whether anything moved
-        const std::vector<std::string> points = {path::lexical(p.container_binary),
+        const std::vector<std::string> points = {path::lexical(p.container_enforcer),
                                                  path::lexical(p.container_plan_dir)};
         auto parent = [](const std::string& q) {
             size_t slash = q.find_last_of('/');
@@ -311,8 +315,10 @@ Result<bool> SpecDocument::apply(const EditParams& p) {
             const std::string raw = field(*it, "destination");
             const std::string dest = path::lexical(raw);
             const std::string source = field(*it, "source");
-            const bool our_binary = dest == path::lexical(p.container_binary) &&
-                                    source == p.host_binary;
+            // An earlier edit's enforcer mount: this one's, or the hook
+            // binary itself (editions that ran the enforcer from it).
+            const bool our_binary = dest == path::lexical(p.container_enforcer) &&
+                                    (source == p.host_enforcer || source == p.host_binary);
             const bool our_plan = dest == path::lexical(p.container_plan_dir) &&
                                   !plan_prefix.empty() && source.starts_with(plan_prefix) &&
                                   source.size() > plan_prefix.size() &&
@@ -329,7 +335,7 @@ Result<bool> SpecDocument::apply(const EditParams& p) {
                             "container is refused; remove that mount");
             ++it;
         }
-        arr.PushBack(mount_value(p.container_binary, p.host_binary,
+        arr.PushBack(mount_value(p.container_enforcer, p.host_enforcer,
                                  {"bind", "ro", "nosuid", "nodev"}, a),
                      a);
         arr.PushBack(mount_value(p.container_plan_dir, p.plan_host_dir,

@@ -1,5 +1,5 @@
 // The spec edit (PRODUCT.md "How it is wired", step 1): our hooks, two
-// read-only bind mounts (the static binary and the container's plan
+// read-only bind mounts (the static enforcer and the container's plan
 // directory) and process.args prefixed with the in-container enforcer.
 // The runtime shim, `precreate` and `inject` all call this one editor, so the
 // three ways produce the same edit. The whole config.json is kept as a DOM:
@@ -26,9 +26,11 @@ inline constexpr const char* kHostWideProcPaths[] = {"/proc/bus",      "/proc/fs
                                                       "/proc/sys",      "/proc/sysrq-trigger"};
 
 struct EditParams {
-    // Absolute host path of the static oci-sandbox-hook: the hooks' path and
-    // the source of the binary's bind mount.
+    // Absolute host path of oci-sandbox-hook: the hooks' path.
     std::string host_binary;
+    // Absolute host path of the static enforcer: the source of its bind
+    // mount, and what the hooks are told to prove (--enforcer).
+    std::string host_enforcer;
     // Absolute host directory of this container's plan, bound read-only.
     std::string plan_host_dir;
     // The host directory holding every plan directory: a mount at our plan
@@ -36,9 +38,9 @@ struct EditParams {
     std::string plan_run_root;
     // The spec edit's random key: the enforcer accepts only a plan carrying it.
     std::string edit_key;
-    // Where both appear inside the container.
-    std::string container_binary = "/.oci-sandbox/oci-sandbox-hook";
-    std::string container_plan_dir = "/.oci-sandbox/plan";
+    // Where the enforcer and the plan appear inside the container.
+    std::string container_enforcer;
+    std::string container_plan_dir;
     // Extra args for our hooks, after "--stage STAGE", e.g. {"--policy", "/etc/x.json"}.
     std::vector<std::string> hook_args;
     // Set on the spec (e.g. a plan key); existing keys are overwritten.
@@ -95,7 +97,7 @@ struct WrappedCommand {
     std::string edit_key;  // --key ("" when absent)
 };
 std::optional<WrappedCommand> wrapped_by_enforcer(const std::vector<std::string>& args,
-                                                  std::string_view container_binary);
+                                                  std::string_view container_enforcer);
 
 // Edits the process object of `runtime exec --process FILE` (runc's and
 // crun's format: the spec's `process`): its args get the enforcer prefix,
@@ -108,7 +110,7 @@ Result<EditOutcome> edit_spec_text(std::string_view config_json, const EditParam
                                    std::string_view origin,
                                    SpecFormat format = SpecFormat::like_input);
 
-// Edits `bundle_dir/config.json` in place, atomically (temp file, fsync,
+// Edits `bundle_dir/config.json` in place, atomically (file::write_atomic: temp file,
 // rename in the bundle directory): the file is refused when it is a symlink,
 // not a regular file, or larger than file::kMaxInputBytes; its mode is kept.
 // Returns whether the file was rewritten; on error the original is untouched.

@@ -2,8 +2,8 @@
 
 #include <climits>
 
-#include "oci/json_read.hpp"
 #include "util/json.hpp"
+#include "util/json_read.hpp"
 
 namespace osh::oci {
 
@@ -59,11 +59,11 @@ Result<State> parse_state(std::string_view text, std::string_view origin) {
     auto parsed = json::parse(text, origin);
     if (!parsed) return unexpected(parsed.error());
     const rapidjson::Document& doc = *parsed;
-    detail::Reader rd(origin);
+    json::Reader rd(origin);
     if (!doc.IsObject()) return rd.error("", "expected an object (the OCI state)");
 
     State st;
-    if (auto ok = rd.optional(doc, "", "ociVersion", &detail::Reader::string, st.oci_version); !ok)
+    if (auto ok = rd.optional(doc, "", "ociVersion", &json::Reader::string, st.oci_version); !ok)
         return unexpected(ok.error());
 
     auto id = rd.member(doc, "", "id");
@@ -74,7 +74,7 @@ Result<State> parse_state(std::string_view text, std::string_view origin) {
     if (auto ok = validate_container_id(*ids); !ok) return rd.error("/id", ok.error().message);
     st.id = std::move(*ids);
 
-    if (auto ok = rd.optional(doc, "", "status", &detail::Reader::string, st.status); !ok)
+    if (auto ok = rd.optional(doc, "", "status", &json::Reader::string, st.status); !ok)
         return unexpected(ok.error());
 
     // crun reports pid 0 in stages that run in the container's namespaces
@@ -117,7 +117,7 @@ Result<State> parse_state(std::string_view text, std::string_view origin) {
         st.root = (*s)[0] == '/' ? std::move(*s) : st.bundle + "/" + *s;
     }
 
-    if (auto ok = rd.optional(doc, "", "annotations", &detail::Reader::string_map, st.annotations);
+    if (auto ok = rd.optional(doc, "", "annotations", &json::Reader::string_map, st.annotations);
         !ok)
         return unexpected(ok.error());
     return st;

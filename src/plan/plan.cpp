@@ -1,14 +1,16 @@
 #include "plan/plan.hpp"
 
 #include <fcntl.h>
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
 
-#include <algorithm>
 #include <span>
 
 #include "seccomp/bpf.hpp"
-#include "seccomp/compile.hpp"
 #include "util/file.hpp"
+#include "util/hex.hpp"
 #include "util/json.hpp"
+#include "util/json_read.hpp"
 #include "util/path.hpp"
 #include "util/sha256.hpp"
 #include "util/test_point.hpp"
@@ -20,212 +22,293 @@ namespace {
 constexpr std::string_view kSealPrefix = "sha256:";
 constexpr size_t kMaxPlanBytes = 4u << 20;  // a plan is a few KiB; 4 MiB is generous
 
-// ---------- compile ----------
+using rapidjson::Value;
+using Writer = rapidjson::Writer<rapidjson::StringBuffer>;
 
-Result<std::optional<uint32_t>> resolve_id(const std::optional<policy::IdSpec>& spec,
-                                           const std::optional<uint32_t>& resolved,
-                                           std::string_view field) {
-    // Nothing in the policy: what the hook resolved, if anything (the
-    // primary group of a run_as_user named without a group).
-    if (!spec) return resolved;
-    if (const auto* n = std::get_if<uint32_t>(&*spec)) return std::optional<uint32_t>{*n};
-    if (resolved) return std::optional<uint32_t>{*resolved};
-    return fail("privilege_drop: " + std::string(field) + " \"" + std::get<std::string>(*spec) +
-                "\" was not resolved to a number by the hook");
+void id(Writer& w, const std::optional<uint32_t>& v) {
+    if (v)
+        w.Uint(*v);
+    else
+        w.Null();
 }
 
-// ---------- serialise ----------
-
-std::string hex_encode(std::span<const uint8_t> bytes) {
-    static constexpr char kHex[] = "0123456789abcdef";
-    std::string out;
-    out.reserve(bytes.size() * 2);
-    for (uint8_t b : bytes) {
-        out += kHex[b >> 4];
-        out += kHex[b & 15];
+Result<std::optional<std::vector<uint16_t>>> read_ports(const json::Reader& rd, const Value& v,
+                                                        const std::string& ptr) {
+    if (v.IsNull()) return std::optional<std::vector<uint16_t>>{};
+    if (!v.IsArray()) return rd.error(ptr, "expected an array or null");
+    std::vector<uint16_t> out;
+    for (const Value& e : v.GetArray()) {
+        if (!e.IsUint() || e.GetUint() > 65535) return rd.error(ptr, "expected ports 0-65535");
+        out.push_back(static_cast<uint16_t>(e.GetUint()));
     }
-    return out;
+    return std::optional<std::vector<uint16_t>>{std::move(out)};
 }
 
-std::optional<std::vector<uint8_t>> hex_decode(std::string_view s) {
-    if (s.size() % 2) return std::nullopt;
-    auto nib = [](char c) -> int {
-        if (c >= '0' && c <= '9') return c - '0';
-        if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-        return -1;
-    };
-    std::vector<uint8_t> out;
-    out.reserve(s.size() / 2);
-    for (size_t i = 0; i < s.size(); i += 2) {
-        int hi = nib(s[i]), lo = nib(s[i + 1]);
-        if (hi < 0 || lo < 0) return std::nullopt;
-        out.push_back(uint8_t(hi << 4 | lo));
+// (uid_t)-1 means "unchanged" to setresuid: never a valid target.
+Result<std::optional<uint32_t>> read_id(const json::Reader& rd, const Value& v,
+                                        const std::string& ptr) {
+    if (v.IsNull()) return std::optional<uint32_t>{};
+    if (!v.IsUint() || v.GetUint() == UINT32_MAX)
+        return rd.error(ptr, "expected a uid/gid number or null");
+    return std::optional<uint32_t>{v.GetUint()};
+}
+
+Result<LandlockRule> read_rule(const json::Reader& rd, const Value& r, const std::string& ptr) {
+    if (auto ok = rd.exactly(r, ptr, {"path", "access", "gpu_device", "object"}); !ok)
+        return unexpected(ok.error());
+    LandlockRule rule;
+    auto path = rd.string(rd.at(r, "path"), ptr + "/path");
+    if (!path) return unexpected(path.error());
+    auto norm = path::normalize(*path);
+    if (!norm || *norm != *path) return rd.error(ptr + "/path", "not a normalised absolute path");
+    rule.path = std::move(*path);
+    const Value& access = rd.at(r, "access");
+    if (!access.IsArray()) return rd.error(ptr + "/access", "expected an array");
+    for (rapidjson::SizeType i = 0; i < access.Size(); ++i) {
+        auto a = rd.word(access[i], ptr + "/access/" + std::to_string(i), landlock::kAccessWords);
+        if (!a) return unexpected(a.error());
+        rule.access |= landlock::bit(*a);
     }
-    return out;
-}
-
-std::string ports_json(const std::optional<std::vector<uint16_t>>& ports) {
-    if (!ports) return "null";
-    std::string s = "[";
-    for (size_t i = 0; i < ports->size(); ++i) s += (i ? "," : "") + std::to_string((*ports)[i]);
-    return s + "]";
-}
-
-std::string opt_id_json(const std::optional<uint32_t>& id) {
-    return id ? std::to_string(*id) : "null";
-}
-
-std::string access_json(policy::AccessMask m) {
-    std::string s = "[";
-    bool first = true;
-    for (int i = 0; i < policy::kAccessCount; ++i) {
-        auto a = static_cast<policy::Access>(i);
-        if (!(m & policy::bit(a))) continue;
-        s += (first ? "" : ",") + json::quote(policy::name(a));
-        first = false;
+    auto gpu = rd.boolean(rd.at(r, "gpu_device"), ptr + "/gpu_device");
+    if (!gpu) return unexpected(gpu.error());
+    rule.gpu_device = *gpu;
+    const Value& obj = rd.at(r, "object");
+    if (!obj.IsNull()) {
+        if (!obj.IsArray() || obj.Size() != 2 || !obj[0].IsUint64() || !obj[1].IsUint64())
+            return rd.error(ptr + "/object", "expected [device, inode] or null");
+        rule.id = rootfs::ObjectId{obj[0].GetUint64(), obj[1].GetUint64()};
     }
-    return s + "]";
+    return rule;
 }
 
-// ---------- parse ----------
-
-using Value = rapidjson::Value;
-
-struct Reader {
-    std::string origin;
-    Error err(std::string_view ptr, std::string_view msg) const {
-        return Error{origin + ": " + std::string(ptr) + ": " + std::string(msg), 0};
+Result<void> read_landlock(const json::Reader& rd, const Value& ll, Plan& p) {
+    if (auto ok = rd.exactly(ll, "/landlock",
+                             {"compatibility", "rules", "bind_tcp", "connect_tcp", "scope"});
+        !ok)
+        return ok;
+    auto compat = rd.word(rd.at(ll, "compatibility"), "/landlock/compatibility",
+                          landlock::kCompatibilityWords);
+    if (!compat) return unexpected(compat.error());
+    p.landlock_compatibility = *compat;
+    const Value& rules = rd.at(ll, "rules");
+    if (!rules.IsArray()) return rd.error("/landlock/rules", "expected an array");
+    for (rapidjson::SizeType i = 0; i < rules.Size(); ++i) {
+        auto rule = read_rule(rd, rules[i], "/landlock/rules/" + std::to_string(i));
+        if (!rule) return unexpected(rule.error());
+        p.landlock_rules.push_back(std::move(*rule));
     }
-    // Every member known and every required member present.
-    Result<void> members(const Value& v, std::string_view ptr,
-                         std::initializer_list<std::string_view> known) const {
-        if (!v.IsObject()) return Unexpected<Error>{err(ptr, "expected an object")};
-        for (auto it = v.MemberBegin(); it != v.MemberEnd(); ++it) {
-            std::string_view k(it->name.GetString(), it->name.GetStringLength());
-            if (std::find(known.begin(), known.end(), k) == known.end())
-                return Unexpected<Error>{err(ptr, "unknown field \"" + std::string(k) + "\"")};
-        }
-        for (auto k : known)
-            if (!v.HasMember(Value(rapidjson::StringRef(k.data(), k.size()))))
-                return Unexpected<Error>{err(ptr, "missing field \"" + std::string(k) + "\"")};
-        return {};
+    auto bind = read_ports(rd, rd.at(ll, "bind_tcp"), "/landlock/bind_tcp");
+    if (!bind) return unexpected(bind.error());
+    p.bind_tcp = std::move(*bind);
+    auto connect = read_ports(rd, rd.at(ll, "connect_tcp"), "/landlock/connect_tcp");
+    if (!connect) return unexpected(connect.error());
+    p.connect_tcp = std::move(*connect);
+    const Value& scope = rd.at(ll, "scope");
+    if (!scope.IsArray()) return rd.error("/landlock/scope", "expected an array");
+    for (rapidjson::SizeType i = 0; i < scope.Size(); ++i) {
+        auto s = rd.word(scope[i], "/landlock/scope/" + std::to_string(i), landlock::kScopeWords);
+        if (!s) return unexpected(s.error());
+        p.scopes.push_back(*s);
     }
-};
+    return {};
+}
 
-const Value& at(const Value& v, std::string_view k) {
-    return v[Value(rapidjson::StringRef(k.data(), k.size()))];
+Result<void> read_seccomp(const json::Reader& rd, const Value& sc, Plan& p) {
+    if (auto ok = rd.exactly(sc, "/seccomp", {"action", "audit_arch", "bpf"}); !ok) return ok;
+    auto action = rd.word(rd.at(sc, "action"), "/seccomp/action", seccomp::kActionWords);
+    if (!action) return unexpected(action.error());
+    p.seccomp_action = *action;
+    auto arch = rd.u32(rd.at(sc, "audit_arch"), "/seccomp/audit_arch");
+    if (!arch) return unexpected(arch.error());
+    p.seccomp_audit_arch = *arch;
+    auto text = rd.string(rd.at(sc, "bpf"), "/seccomp/bpf");
+    if (!text) return unexpected(text.error());
+    auto raw = hex::decode(*text);
+    if (!raw) return rd.error("/seccomp/bpf", "not lower-case hex");
+    if (!raw->empty()) {
+        auto bpf = seccomp::deserialize(*raw);
+        if (!bpf) return rd.error("/seccomp/bpf", bpf.error().what());
+        if (bpf->insns.empty()) return rd.error("/seccomp/bpf", "a filter with no instructions");
+    }
+    p.seccomp_bpf.assign(raw->begin(), raw->end());
+    return {};
+}
+
+Result<void> read_process(const json::Reader& rd, const Value& pr, Plan& p) {
+    if (auto ok = rd.exactly(pr, "/process", {"no_new_privs", "run_as_uid", "run_as_gid"}); !ok)
+        return ok;
+    auto nnp = rd.boolean(rd.at(pr, "no_new_privs"), "/process/no_new_privs");
+    if (!nnp) return unexpected(nnp.error());
+    p.no_new_privs = *nnp;
+    auto uid = read_id(rd, rd.at(pr, "run_as_uid"), "/process/run_as_uid");
+    if (!uid) return unexpected(uid.error());
+    p.run_as_uid = *uid;
+    auto gid = read_id(rd, rd.at(pr, "run_as_gid"), "/process/run_as_gid");
+    if (!gid) return unexpected(gid.error());
+    p.run_as_gid = *gid;
+    return {};
+}
+
+Result<void> read_failure(const json::Reader& rd, const Value& fl, Plan& p) {
+    if (auto ok = rd.exactly(fl, "/failure", {"default", "kinds"}); !ok) return ok;
+    auto mode = rd.word(rd.at(fl, "default"), "/failure/default", failure::kModeWords);
+    if (!mode) return unexpected(mode.error());
+    p.failure.default_mode = *mode;
+    const Value& kinds = rd.at(fl, "kinds");
+    if (!kinds.IsObject()) return rd.error("/failure/kinds", "expected an object");
+    for (auto it = kinds.MemberBegin(); it != kinds.MemberEnd(); ++it) {
+        const std::string name(it->name.GetString(), it->name.GetStringLength());
+        const std::string ptr = json::Reader::child("/failure/kinds", name);
+        auto k = failure::parse_kind(name);
+        if (!k) return rd.error(ptr, "unknown failure kind");
+        auto m = rd.word(it->value, ptr, failure::kModeWords);
+        if (!m) return unexpected(m.error());
+        p.failure.kinds[*k] = *m;
+    }
+    return {};
+}
+
+Result<void> read_log(const json::Reader& rd, const Value& lg, Plan& p) {
+    if (auto ok = rd.exactly(lg, "/log", {"exec_log_path", "level"}); !ok) return ok;
+    auto path = rd.string(rd.at(lg, "exec_log_path"), "/log/exec_log_path");
+    if (!path) return unexpected(path.error());
+    if (!path->empty() && !path::normalize(*path))
+        return rd.error("/log/exec_log_path", "not an absolute path");
+    p.exec_log_path = std::move(*path);
+    auto level = rd.word(rd.at(lg, "level"), "/log/level", report::kLevelWords);
+    if (!level) return unexpected(level.error());
+    p.log_level = *level;
+    return {};
+}
+
+Result<void> read_degraded(const json::Reader& rd, const Value& dg, Plan& p) {
+    if (!dg.IsArray()) return rd.error("/degraded", "expected an array");
+    for (rapidjson::SizeType i = 0; i < dg.Size(); ++i) {
+        const std::string ptr = "/degraded/" + std::to_string(i);
+        if (auto ok = rd.exactly(dg[i], ptr, {"kind", "what"}); !ok) return ok;
+        auto k = rd.word(rd.at(dg[i], "kind"), ptr + "/kind", failure::kKindWords);
+        if (!k) return unexpected(k.error());
+        auto what = rd.string(rd.at(dg[i], "what"), ptr + "/what");
+        if (!what) return unexpected(what.error());
+        p.degraded.push_back({*k, std::move(*what)});
+    }
+    return {};
 }
 
 }  // namespace
 
-Result<Plan> compile(const policy::EffectivePolicy& eff, const CompileOptions& opts) {
-    const policy::Policy& pol = eff.source;
-    Plan p;
-    p.container_id = opts.container_id;
-    p.edit_key = opts.edit_key;
-    for (const auto& r : eff.rules)
-        p.landlock_rules.push_back({r.path, r.access, r.gpu_device, r.id});
-    p.landlock_compatibility = pol.landlock.compatibility;
-    p.bind_tcp = pol.landlock.bind_tcp;
-    p.connect_tcp = pol.landlock.connect_tcp;
-    if (pol.landlock.scope) p.scopes = *pol.landlock.scope;
-    p.seccomp_action = pol.seccomp.action;
-    p.no_new_privs = pol.process.no_new_privs;
-    auto uid = resolve_id(pol.process.run_as_user, opts.run_as_uid, "process.run_as_user");
-    if (!uid) return Unexpected<Error>{uid.error()};
-    auto gid = resolve_id(pol.process.run_as_group, opts.run_as_gid, "process.run_as_group");
-    if (!gid) return Unexpected<Error>{gid.error()};
-    p.run_as_uid = *uid;
-    p.run_as_gid = *gid;
-    p.failure = pol.failure;
-    p.exec_log_path = opts.exec_log_path;
-    p.log_level = pol.log.level;
-
-    const bool wants_filter =
-        pol.seccomp.profile != policy::SeccompProfile::none || !pol.seccomp.deny.empty();
-    if (wants_filter) {
-        if (!failure::should_attempt(pol.failure, failure::Kind::seccomp_compile)) {
-            p.degraded.push_back({failure::Kind::seccomp_compile,
-                                  "seccomp filter not compiled (failure mode skip)"});
-        } else if (failure::should_attempt(pol.failure, failure::Kind::seccomp_enforce)) {
-            seccomp::FilterSpec spec;
-            spec.policy = pol.seccomp;
-            for (const auto& [name, reason] : eff.seccomp_relaxations)
-                spec.relaxations.push_back(name);
-            spec.audit_arch = opts.audit_arch;
-            auto bpf = seccomp::compile(spec, opts.bpf_cache_dir, nullptr);
-            if (!bpf) {
-                if (pol.failure.of(failure::Kind::seccomp_compile) == failure::Mode::strict)
-                    return wrap(bpf.error(), "seccomp_compile");
-                p.degraded.push_back({failure::Kind::seccomp_compile,
-                                      "seccomp filter not compiled: " + bpf.error().what()});
-            } else if (!bpf->insns.empty()) {
-                auto bytes = seccomp::serialize(*bpf);
-                p.seccomp_bpf.assign(bytes.begin(), bytes.end());
-                p.seccomp_audit_arch = bpf->audit_arch;
-            }
-        } else {
-            // seccomp_enforce == skip: nothing will be loaded, so nothing is
-            // compiled; the enforcer reports the skip from this entry.
-            p.degraded.push_back(
-                {failure::Kind::seccomp_enforce, "seccomp filter not loaded (failure mode skip)"});
-        }
-    }
-    return p;
-}
-
 std::string serialize(const Plan& p) {
-    std::string s = "{\"version\":" + std::to_string(p.version);
-    s += ",\"container_id\":" + json::quote(p.container_id);
-    s += ",\"edit_key\":" + json::quote(p.edit_key);
-    s += ",\"landlock\":{\"compatibility\":" + json::quote(policy::name(p.landlock_compatibility));
-    s += ",\"rules\":[";
-    for (size_t i = 0; i < p.landlock_rules.size(); ++i) {
-        const auto& r = p.landlock_rules[i];
-        s += std::string(i ? "," : "") + "{\"path\":" + json::quote(r.path) +
-             ",\"access\":" + access_json(r.access) +
-             ",\"gpu_device\":" + (r.gpu_device ? "true" : "false") + ",\"object\":" +
-             (r.id ? "[" + std::to_string(r.id->dev) + "," + std::to_string(r.id->ino) + "]"
-                   : std::string("null")) +
-             "}";
+    rapidjson::StringBuffer buf;
+    Writer w(buf);
+    w.StartObject();
+    json::key(w, "version");
+    w.Int(p.version);
+    json::key(w, "container_id");
+    json::put(w, p.container_id);
+    json::key(w, "edit_key");
+    json::put(w, p.edit_key);
+
+    json::key(w, "landlock");
+    w.StartObject();
+    json::key(w, "compatibility");
+    json::put(w, name(p.landlock_compatibility));
+    json::key(w, "rules");
+    w.StartArray();
+    for (const auto& r : p.landlock_rules) {
+        w.StartObject();
+        json::key(w, "path");
+        json::put(w, r.path);
+        json::key(w, "access");
+        w.StartArray();
+        for (const auto& e : landlock::kAccessWords)
+            if (r.access & landlock::bit(e.value)) json::put(w, e.word);
+        w.EndArray();
+        json::key(w, "gpu_device");
+        w.Bool(r.gpu_device);
+        json::key(w, "object");
+        if (r.id) {
+            w.StartArray();
+            w.Uint64(r.id->dev);
+            w.Uint64(r.id->ino);
+            w.EndArray();
+        } else {
+            w.Null();
+        }
+        w.EndObject();
     }
-    s += "],\"bind_tcp\":" + ports_json(p.bind_tcp) +
-         ",\"connect_tcp\":" + ports_json(p.connect_tcp);
-    s += ",\"scope\":[";
-    for (size_t i = 0; i < p.scopes.size(); ++i)
-        s += (i ? "," : "") + json::quote(policy::name(p.scopes[i]));
-    s += "]}";
-    s += ",\"seccomp\":{\"action\":" + json::quote(policy::name(p.seccomp_action)) +
-         ",\"audit_arch\":" + std::to_string(p.seccomp_audit_arch) + ",\"bpf\":" +
-         json::quote(hex_encode(std::span(reinterpret_cast<const uint8_t*>(p.seccomp_bpf.data()),
-                                          p.seccomp_bpf.size()))) +
-         "}";
-    s += ",\"process\":{\"no_new_privs\":" + std::string(p.no_new_privs ? "true" : "false") +
-         ",\"run_as_uid\":" + opt_id_json(p.run_as_uid) +
-         ",\"run_as_gid\":" + opt_id_json(p.run_as_gid) + "}";
-    s += ",\"failure\":{\"default\":" + json::quote(failure::name(p.failure.default_mode)) +
-         ",\"kinds\":{";
-    bool first = true;
+    w.EndArray();
+    json::key(w, "bind_tcp");
+    json::put(w, p.bind_tcp);
+    json::key(w, "connect_tcp");
+    json::put(w, p.connect_tcp);
+    json::key(w, "scope");
+    w.StartArray();
+    for (auto s : p.scopes) json::put(w, name(s));
+    w.EndArray();
+    w.EndObject();
+
+    json::key(w, "seccomp");
+    w.StartObject();
+    json::key(w, "action");
+    json::put(w, name(p.seccomp_action));
+    json::key(w, "audit_arch");
+    w.Uint(p.seccomp_audit_arch);
+    json::key(w, "bpf");
+    json::put(w, hex::encode(std::span(reinterpret_cast<const uint8_t*>(p.seccomp_bpf.data()),
+                                       p.seccomp_bpf.size())));
+    w.EndObject();
+
+    json::key(w, "process");
+    w.StartObject();
+    json::key(w, "no_new_privs");
+    w.Bool(p.no_new_privs);
+    json::key(w, "run_as_uid");
+    id(w, p.run_as_uid);
+    json::key(w, "run_as_gid");
+    id(w, p.run_as_gid);
+    w.EndObject();
+
+    json::key(w, "failure");
+    w.StartObject();
+    json::key(w, "default");
+    json::put(w, failure::name(p.failure.default_mode));
+    json::key(w, "kinds");
+    w.StartObject();
     for (const auto& [k, m] : p.failure.kinds) {
-        s += (first ? "" : ",") + json::quote(failure::name(k)) + ":" +
-             json::quote(failure::name(m));
-        first = false;
+        json::key(w, failure::name(k));
+        json::put(w, failure::name(m));
     }
-    s += "}}";
-    s += ",\"log\":{\"exec_log_path\":" + json::quote(p.exec_log_path) +
-         ",\"level\":" + json::quote(report::name(p.log_level)) + "}";
-    s += ",\"degraded\":[";
-    for (size_t i = 0; i < p.degraded.size(); ++i)
-        s += std::string(i ? "," : "") +
-             "{\"kind\":" + json::quote(failure::name(p.degraded[i].kind)) +
-             ",\"what\":" + json::quote(p.degraded[i].what) + "}";
-    s += "]}\n";
+    w.EndObject();
+    w.EndObject();
+
+    json::key(w, "log");
+    w.StartObject();
+    json::key(w, "exec_log_path");
+    json::put(w, p.exec_log_path);
+    json::key(w, "level");
+    json::put(w, report::name(p.log_level));
+    w.EndObject();
+
+    json::key(w, "degraded");
+    w.StartArray();
+    for (const auto& d : p.degraded) {
+        w.StartObject();
+        json::key(w, "kind");
+        json::put(w, failure::name(d.kind));
+        json::key(w, "what");
+        json::put(w, d.what);
+        w.EndObject();
+    }
+    w.EndArray();
+    w.EndObject();
+
+    std::string s(buf.GetString(), buf.GetSize());
+    s += '\n';
     s += std::string(kSealPrefix) + sha256::hex_digest(s) + "\n";
     return s;
 }
 
 Result<Plan> parse(std::string_view bytes, std::string_view origin_sv) {
-    Reader rd{std::string(origin_sv)};
     const std::string origin(origin_sv);
     // The seal: the last line, over every byte before it.
     if (bytes.empty() || bytes.back() != '\n')
@@ -240,182 +323,33 @@ Result<Plan> parse(std::string_view bytes, std::string_view origin_sv) {
         return fail(origin + ": checksum mismatch (the plan was modified or damaged)");
 
     auto doc = json::parse(body, origin);
-    if (!doc) return Unexpected<Error>{doc.error()};
+    if (!doc) return unexpected(doc.error());
     const Value& d = *doc;
-    auto bad = [&](std::string_view ptr, std::string_view msg) {
-        return Unexpected<Error>{rd.err(ptr, msg)};
-    };
-    if (auto r = rd.members(d, "/",
-                            {"version", "container_id", "edit_key", "landlock", "seccomp", "process",
-                             "failure", "log", "degraded"});
-        !r)
-        return Unexpected<Error>{r.error()};
+    const json::Reader rd(origin);
+    if (auto ok = rd.exactly(d, "",
+                             {"version", "container_id", "edit_key", "landlock", "seccomp",
+                              "process", "failure", "log", "degraded"});
+        !ok)
+        return unexpected(ok.error());
     Plan p;
-    if (!at(d, "version").IsInt()) return bad("/version", "expected an integer");
-    p.version = at(d, "version").GetInt();
+    auto version = rd.i32(rd.at(d, "version"), "/version");
+    if (!version) return unexpected(version.error());
+    p.version = *version;
     if (p.version != kPlanVersion)
-        return bad("/version", "unsupported plan version " + std::to_string(p.version) +
-                                   " (this build reads " + std::to_string(kPlanVersion) + ")");
-    if (!at(d, "container_id").IsString()) return bad("/container_id", "expected a string");
-    p.container_id = at(d, "container_id").GetString();
-    if (!at(d, "edit_key").IsString()) return bad("/edit_key", "expected a string");
-    p.edit_key = at(d, "edit_key").GetString();
-
-    // landlock
-    const Value& ll = at(d, "landlock");
-    if (auto r = rd.members(ll, "/landlock",
-                            {"compatibility", "rules", "bind_tcp", "connect_tcp", "scope"});
-        !r)
-        return Unexpected<Error>{r.error()};
-    if (!at(ll, "compatibility").IsString())
-        return bad("/landlock/compatibility", "expected a string");
-    std::string compat = at(ll, "compatibility").GetString();
-    if (compat == "best_effort")
-        p.landlock_compatibility = policy::Compatibility::best_effort;
-    else if (compat == "hard_requirement")
-        p.landlock_compatibility = policy::Compatibility::hard_requirement;
-    else
-        return bad("/landlock/compatibility", "unknown value \"" + compat + "\"");
-    const Value& rules = at(ll, "rules");
-    if (!rules.IsArray()) return bad("/landlock/rules", "expected an array");
-    for (rapidjson::SizeType i = 0; i < rules.Size(); ++i) {
-        std::string ptr = "/landlock/rules/" + std::to_string(i);
-        const Value& r = rules[i];
-        if (auto m = rd.members(r, ptr, {"path", "access", "gpu_device", "object"}); !m)
-            return Unexpected<Error>{m.error()};
-        LandlockRule rule;
-        if (!at(r, "path").IsString()) return bad(ptr + "/path", "expected a string");
-        rule.path = at(r, "path").GetString();
-        auto norm = path::normalize(rule.path);
-        if (!norm || *norm != rule.path)
-            return bad(ptr + "/path", "not a normalised absolute path");
-        if (!at(r, "access").IsArray()) return bad(ptr + "/access", "expected an array");
-        for (const Value& a : at(r, "access").GetArray()) {
-            auto acc = a.IsString() ? policy::parse_access(a.GetString()) : std::nullopt;
-            if (!acc) return bad(ptr + "/access", "unknown access right");
-            rule.access |= policy::bit(*acc);
-        }
-        if (!at(r, "gpu_device").IsBool()) return bad(ptr + "/gpu_device", "expected a boolean");
-        rule.gpu_device = at(r, "gpu_device").GetBool();
-        const Value& obj = at(r, "object");
-        if (!obj.IsNull()) {
-            if (!obj.IsArray() || obj.Size() != 2 || !obj[0].IsUint64() || !obj[1].IsUint64())
-                return bad(ptr + "/object", "expected [device, inode] or null");
-            rule.id = rootfs::ObjectId{obj[0].GetUint64(), obj[1].GetUint64()};
-        }
-        p.landlock_rules.push_back(std::move(rule));
-    }
-    auto ports = [&](std::string_view k,
-                     std::optional<std::vector<uint16_t>>& out) -> Result<void> {
-        const Value& v = at(ll, k);
-        std::string ptr = "/landlock/" + std::string(k);
-        if (v.IsNull()) return {};
-        if (!v.IsArray()) return Unexpected<Error>{rd.err(ptr, "expected an array or null")};
-        out.emplace();
-        for (const Value& e : v.GetArray()) {
-            if (!e.IsUint() || e.GetUint() > 65535)
-                return Unexpected<Error>{rd.err(ptr, "expected ports 0-65535")};
-            out->push_back(uint16_t(e.GetUint()));
-        }
-        return {};
-    };
-    if (auto r = ports("bind_tcp", p.bind_tcp); !r) return Unexpected<Error>{r.error()};
-    if (auto r = ports("connect_tcp", p.connect_tcp); !r) return Unexpected<Error>{r.error()};
-    if (!at(ll, "scope").IsArray()) return bad("/landlock/scope", "expected an array");
-    for (const Value& s : at(ll, "scope").GetArray()) {
-        std::string v = s.IsString() ? s.GetString() : "";
-        if (v == "abstract_unix_socket")
-            p.scopes.push_back(policy::Scope::abstract_unix_socket);
-        else if (v == "signal")
-            p.scopes.push_back(policy::Scope::signal);
-        else
-            return bad("/landlock/scope", "unknown scope \"" + v + "\"");
-    }
-
-    // seccomp
-    const Value& sc = at(d, "seccomp");
-    if (auto r = rd.members(sc, "/seccomp", {"action", "audit_arch", "bpf"}); !r)
-        return Unexpected<Error>{r.error()};
-    std::string action = at(sc, "action").IsString() ? at(sc, "action").GetString() : "";
-    if (action == "errno")
-        p.seccomp_action = policy::SeccompAction::errno_;
-    else if (action == "kill")
-        p.seccomp_action = policy::SeccompAction::kill;
-    else if (action == "log")
-        p.seccomp_action = policy::SeccompAction::log;
-    else
-        return bad("/seccomp/action", "unknown action \"" + action + "\"");
-    if (!at(sc, "audit_arch").IsUint())
-        return bad("/seccomp/audit_arch", "expected an unsigned integer");
-    p.seccomp_audit_arch = at(sc, "audit_arch").GetUint();
-    if (!at(sc, "bpf").IsString()) return bad("/seccomp/bpf", "expected a hex string");
-    auto raw = hex_decode(at(sc, "bpf").GetString());
-    if (!raw) return bad("/seccomp/bpf", "not lower-case hex");
-    if (!raw->empty()) {
-        auto bpf = seccomp::deserialize(*raw);
-        if (!bpf) return bad("/seccomp/bpf", bpf.error().what());
-        if (bpf->insns.empty()) return bad("/seccomp/bpf", "a filter with no instructions");
-    }
-    p.seccomp_bpf.assign(raw->begin(), raw->end());
-
-    // process
-    const Value& pr = at(d, "process");
-    if (auto r = rd.members(pr, "/process", {"no_new_privs", "run_as_uid", "run_as_gid"}); !r)
-        return Unexpected<Error>{r.error()};
-    if (!at(pr, "no_new_privs").IsBool()) return bad("/process/no_new_privs", "expected a boolean");
-    p.no_new_privs = at(pr, "no_new_privs").GetBool();
-    for (auto [k, out] :
-         {std::pair{"run_as_uid", &p.run_as_uid}, std::pair{"run_as_gid", &p.run_as_gid}}) {
-        const Value& v = at(pr, k);
-        if (v.IsNull()) continue;
-        // (uid_t)-1 means "unchanged" to setresuid: never a valid target.
-        if (!v.IsUint() || v.GetUint() == UINT32_MAX)
-            return bad(std::string("/process/") + k, "expected a uid/gid number or null");
-        *out = v.GetUint();
-    }
-
-    // failure
-    const Value& fl = at(d, "failure");
-    if (auto r = rd.members(fl, "/failure", {"default", "kinds"}); !r)
-        return Unexpected<Error>{r.error()};
-    auto mode = at(fl, "default").IsString() ? failure::parse_mode(at(fl, "default").GetString())
-                                             : std::nullopt;
-    if (!mode) return bad("/failure/default", "expected strict, warn or skip");
-    p.failure.default_mode = *mode;
-    if (!at(fl, "kinds").IsObject()) return bad("/failure/kinds", "expected an object");
-    for (auto it = at(fl, "kinds").MemberBegin(); it != at(fl, "kinds").MemberEnd(); ++it) {
-        auto k = failure::parse_kind(it->name.GetString());
-        auto m = it->value.IsString() ? failure::parse_mode(it->value.GetString()) : std::nullopt;
-        if (!k || !m)
-            return bad("/failure/kinds", std::string("bad entry \"") + it->name.GetString() + "\"");
-        p.failure.kinds[*k] = *m;
-    }
-
-    // log
-    const Value& lg = at(d, "log");
-    if (auto r = rd.members(lg, "/log", {"exec_log_path", "level"}); !r)
-        return Unexpected<Error>{r.error()};
-    if (!at(lg, "exec_log_path").IsString()) return bad("/log/exec_log_path", "expected a string");
-    p.exec_log_path = at(lg, "exec_log_path").GetString();
-    if (!p.exec_log_path.empty() && !path::normalize(p.exec_log_path))
-        return bad("/log/exec_log_path", "not an absolute path");
-    auto level = at(lg, "level").IsString() ? report::parse_level(at(lg, "level").GetString())
-                                            : std::nullopt;
-    if (!level) return bad("/log/level", "expected debug, info, warning or error");
-    p.log_level = *level;
-
-    // degraded
-    const Value& dg = at(d, "degraded");
-    if (!dg.IsArray()) return bad("/degraded", "expected an array");
-    for (rapidjson::SizeType i = 0; i < dg.Size(); ++i) {
-        std::string ptr = "/degraded/" + std::to_string(i);
-        if (auto r = rd.members(dg[i], ptr, {"kind", "what"}); !r)
-            return Unexpected<Error>{r.error()};
-        auto k = at(dg[i], "kind").IsString() ? failure::parse_kind(at(dg[i], "kind").GetString())
-                                              : std::nullopt;
-        if (!k || !at(dg[i], "what").IsString()) return bad(ptr, "expected {kind, what}");
-        p.degraded.push_back({*k, at(dg[i], "what").GetString()});
-    }
+        return rd.error("/version", "unsupported plan version " + std::to_string(p.version) +
+                                        " (this build reads " + std::to_string(kPlanVersion) + ")");
+    auto cid = rd.string(rd.at(d, "container_id"), "/container_id");
+    if (!cid) return unexpected(cid.error());
+    p.container_id = std::move(*cid);
+    auto key = rd.string(rd.at(d, "edit_key"), "/edit_key");
+    if (!key) return unexpected(key.error());
+    p.edit_key = std::move(*key);
+    if (auto ok = read_landlock(rd, rd.at(d, "landlock"), p); !ok) return unexpected(ok.error());
+    if (auto ok = read_seccomp(rd, rd.at(d, "seccomp"), p); !ok) return unexpected(ok.error());
+    if (auto ok = read_process(rd, rd.at(d, "process"), p); !ok) return unexpected(ok.error());
+    if (auto ok = read_failure(rd, rd.at(d, "failure"), p); !ok) return unexpected(ok.error());
+    if (auto ok = read_log(rd, rd.at(d, "log"), p); !ok) return unexpected(ok.error());
+    if (auto ok = read_degraded(rd, rd.at(d, "degraded"), p); !ok) return unexpected(ok.error());
     return p;
 }
 

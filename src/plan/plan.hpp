@@ -18,25 +18,32 @@
 #include <vector>
 
 #include "failure/failure.hpp"
-#include "policy/access.hpp"
-#include "policy/document.hpp"
-#include "policy/effective.hpp"
+#include "landlock/access.hpp"
 #include "report/event.hpp"
 #include "rootfs/facts.hpp"
+#include "seccomp/settings.hpp"
 #include "util/result.hpp"
 
 namespace osh::plan {
 
 inline constexpr int kPlanVersion = 2;
 inline constexpr const char* kPlanFileName = "plan.json";
-inline constexpr const char* kDefaultPlanDir = "/.oci-sandbox/plan";  // inside the container
+
+// Inside the container: the enforcer (the static oci-sandbox-enforce,
+// bind-mounted; the name is the one the spec edit has always used) and its
+// plan directory, both under one area nothing else may mount over.
+inline constexpr const char* kContainerArea = "/.oci-sandbox";
+inline constexpr const char* kContainerEnforcer = "/.oci-sandbox/oci-sandbox-hook";
+inline constexpr const char* kContainerPlanDir = "/.oci-sandbox/plan";
+// The enforcer's program on the host, installed beside oci-sandbox-hook.
+inline constexpr const char* kEnforcerProgram = "oci-sandbox-enforce";
 
 // One Landlock path rule, as the policy asks for it. The enforcer narrows the
 // mask to file rights when the opened path is not a directory, and to what
 // the kernel's ABI handles.
 struct LandlockRule {
     std::string path;  // absolute container path with no symlink in it (the enforcer refuses any)
-    policy::AccessMask access = 0;
+    landlock::AccessMask access = 0;
     bool gpu_device = false;  // gets ioctl_dev where the ABI handles it (CUDA is all ioctls)
     // The object the hook judged: the enforcer applies the rule only to it.
     std::optional<rootfs::ObjectId> id;
@@ -58,16 +65,16 @@ struct Plan {
 
     // Landlock.
     std::vector<LandlockRule> landlock_rules;
-    policy::Compatibility landlock_compatibility = policy::Compatibility::best_effort;
+    landlock::Compatibility landlock_compatibility = landlock::Compatibility::best_effort;
     std::optional<std::vector<uint16_t>> bind_tcp;     // nullopt: not restricted
     std::optional<std::vector<uint16_t>> connect_tcp;  // nullopt: not restricted
-    std::vector<policy::Scope> scopes;                 // empty: no IPC scoping
+    std::vector<landlock::Scope> scopes;               // empty: no IPC scoping
 
     // Seccomp: the serialized BPF (seccomp::serialize); empty when there is no
     // filter (profile none, compile skipped or failed under warn).
     std::string seccomp_bpf;
     uint32_t seccomp_audit_arch = 0;
-    policy::SeccompAction seccomp_action = policy::SeccompAction::errno_;
+    seccomp::Action seccomp_action = seccomp::Action::errno_;
 
     // Process.
     bool no_new_privs = true;
@@ -83,30 +90,7 @@ struct Plan {
     std::vector<Degradation> degraded;
 };
 
-struct CompileOptions {
-    std::string bpf_cache_dir = "/var/cache/oci-sandbox";  // "" disables the cache
-    uint32_t audit_arch = 0;                               // 0: the host's (AUDIT_ARCH_X86_64 here)
-    std::string exec_log_path;  // in-container file the enforcer appends events to ("" = none)
-    std::string container_id;   // copied into the plan (validated by the hook)
-    std::string edit_key;       // copied into the plan
-    // run_as ids resolved by the hook (from the image's /etc/passwd, /etc/group,
-    // never NSS). Used when the policy names a user/group; a numeric IdSpec in
-    // the policy needs no resolution. A name with no resolved id fails compile.
-    std::optional<uint32_t> run_as_uid;
-    std::optional<uint32_t> run_as_gid;
-};
-
-// Compiles an effective policy into a plan: copies the Landlock rules, failure
-// modes and process settings, and compiles the seccomp filter (through the BPF
-// cache) unless the profile is `none` or seccomp_compile / seccomp_enforce is
-// `skip`. A compile failure under `strict` fails; under `warn` the plan has no
-// filter and a Degradation says so. Pure apart from the BPF cache.
-// A failure's message starts with its failure kind: "seccomp_compile: ..." or
-// "privilege_drop: ..." (a run_as name the hook did not resolve). A skipped
-// seccomp step is recorded in `degraded` so the enforcer reports it.
-Result<Plan> compile(const policy::EffectivePolicy& eff, const CompileOptions& opts);
-
-// Writes `<dirfd>/plan.json` atomically (temp file, fsync, rename), mode 0644.
+// Writes `<dirfd>/plan.json` atomically (file::write_atomic: temp file, rename), mode 0644.
 Result<void> write_plan(int dirfd, const Plan& plan);
 
 // Reads and validates `<dir>/plan.json`: checksum, version, every field. Any

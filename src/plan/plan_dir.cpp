@@ -15,6 +15,7 @@
 
 #include "oci/state.hpp"
 #include "util/file.hpp"
+#include "util/hex.hpp"
 #include "util/userns.hpp"
 
 namespace osh::plan {
@@ -105,7 +106,7 @@ std::optional<Owner> parse_owner(std::string_view text) {
 }
 
 Result<std::string> hex_token(size_t bytes) {
-    unsigned char buf[32];
+    uint8_t buf[32];
     if (bytes > sizeof buf) bytes = sizeof buf;
     size_t got = 0;
     while (got < bytes) {
@@ -116,13 +117,7 @@ Result<std::string> hex_token(size_t bytes) {
         }
         got += static_cast<size_t>(n);
     }
-    static constexpr char kHex[] = "0123456789abcdef";
-    std::string out;
-    for (size_t i = 0; i < bytes; ++i) {
-        out += kHex[buf[i] >> 4];
-        out += kHex[buf[i] & 15];
-    }
-    return out;
+    return hex::encode(std::span<const uint8_t>(buf, bytes));
 }
 
 // Removes the entries of an open plan directory, then the directory.
@@ -189,6 +184,13 @@ Result<void> validate_edit_key(std::string_view k) {
 
 Result<std::string> random_edit_key() {
     return hex_token(16);
+}
+
+std::string enforcer_beside(std::string_view hook_binary) {
+    const size_t slash = hook_binary.rfind('/');
+    const std::string_view dir =
+        slash == std::string_view::npos ? "." : hook_binary.substr(0, slash);
+    return std::string(dir) + "/" + kEnforcerProgram;
 }
 
 Result<void> validate_key(std::string_view key) {

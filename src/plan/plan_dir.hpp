@@ -27,6 +27,7 @@
 #include <string_view>
 #include <vector>
 
+#include "plan/plan.hpp"
 #include "util/fd.hpp"
 #include "util/result.hpp"
 
@@ -40,10 +41,6 @@ inline constexpr const char* kRunRoot = "/run/oci-sandbox";
 // $XDG_RUNTIME_DIR/oci-sandbox, else /run/user/<host uid>/oci-sandbox where
 // /run/user/<host uid> exists, else /tmp/oci-sandbox-<host uid>.
 std::string default_run_root();
-inline constexpr const char* kPlanKeyAnnotation = "oci-sandbox/plan-key";
-inline constexpr const char* kPolicyAnnotation = "oci-sandbox/policy";
-inline constexpr const char* kContainerBinary = "/.oci-sandbox/oci-sandbox-hook";
-inline constexpr const char* kContainerPlanDir = "/.oci-sandbox/plan";
 inline constexpr const char* kEnforcerKeyOption = "--key";
 // Written by the spec edit: its edit key.
 inline constexpr const char* kEditFile = "edit";
@@ -60,6 +57,9 @@ Result<void> validate_key(std::string_view key);
 
 // "p-" + 32 hex digits from getrandom().
 Result<std::string> random_key();
+
+// The enforcer installed beside a hook binary: <its directory>/oci-sandbox-enforce.
+std::string enforcer_beside(std::string_view hook_binary);
 
 inline std::string plan_dir_path(std::string_view key, std::string_view run_root = kRunRoot) {
     return std::string(run_root) + "/" + std::string(key);

@@ -1,10 +1,6 @@
 // The policy document: parse and validate (collecting every problem, not only
-// the first), serialise canonically, and the built-in default.
+// the first), and the built-in default.
 #include "policy/document.hpp"
-
-#include <rapidjson/prettywriter.h>
-#include <rapidjson/stringbuffer.h>
-#include <rapidjson/writer.h>
 
 #include <array>
 #include <limits>
@@ -21,38 +17,6 @@ namespace {
 
 using rapidjson::Value;
 
-// Enum words, in the order they are listed to the user.
-constexpr std::array<std::pair<std::string_view, GpuDetect>, 3> kGpuDetect = {{
-    {"auto", GpuDetect::auto_}, {"always", GpuDetect::always}, {"never", GpuDetect::never}}};
-constexpr std::array<std::pair<std::string_view, ProcAccess>, 3> kProcAccess = {{
-    {"read_write", ProcAccess::read_write}, {"write_file", ProcAccess::write_file},
-    {"none", ProcAccess::none}}};
-constexpr std::array<std::pair<std::string_view, PromotionMode>, 3> kPromotion = {{
-    {"reject_unlisted", PromotionMode::reject_unlisted},
-    {"promote_all", PromotionMode::promote_all},
-    {"reject_all", PromotionMode::reject_all}}};
-constexpr std::array<std::pair<std::string_view, Compatibility>, 2> kCompatibility = {{
-    {"best_effort", Compatibility::best_effort},
-    {"hard_requirement", Compatibility::hard_requirement}}};
-constexpr std::array<std::pair<std::string_view, Scope>, 2> kScope = {{
-    {"abstract_unix_socket", Scope::abstract_unix_socket}, {"signal", Scope::signal}}};
-constexpr std::array<std::pair<std::string_view, SeccompProfile>, 2> kProfile = {{
-    {"default", SeccompProfile::default_}, {"none", SeccompProfile::none}}};
-constexpr std::array<std::pair<std::string_view, SeccompAction>, 3> kAction = {{
-    {"errno", SeccompAction::errno_}, {"kill", SeccompAction::kill}, {"log", SeccompAction::log}}};
-constexpr std::array<std::pair<std::string_view, failure::Mode>, 3> kMode = {{
-    {"strict", failure::Mode::strict}, {"warn", failure::Mode::warn}, {"skip", failure::Mode::skip}}};
-constexpr std::array<std::pair<std::string_view, report::Level>, 4> kLevel = {{
-    {"debug", report::Level::debug}, {"info", report::Level::info},
-    {"warning", report::Level::warning}, {"error", report::Level::error}}};
-
-template <typename E, size_t N>
-std::string_view word_of(const std::array<std::pair<std::string_view, E>, N>& table, E v) {
-    for (const auto& [w, e] : table)
-        if (e == v) return w;
-    return "unknown";
-}
-
 template <typename Range>
 std::string join_words(const Range& words) {
     std::string out;
@@ -63,30 +27,11 @@ std::string join_words(const Range& words) {
     return out;
 }
 
-template <typename E, size_t N>
-std::string allowed_words(const std::array<std::pair<std::string_view, E>, N>& table) {
-    std::vector<std::string_view> words;
-    for (const auto& entry : table) words.push_back(entry.first);
-    return join_words(words);
-}
-
-std::string access_words() {
-    std::vector<std::string_view> words;
-    for (int i = 0; i < kAccessCount; ++i) words.push_back(name(static_cast<Access>(i)));
-    return join_words(words);
-}
-
 // "a, b, c" for the rights in `m`, in bit order.
 std::string rights(AccessMask m) {
     std::vector<std::string_view> words;
-    for (int i = 0; i < kAccessCount; ++i)
-        if (m & bit(static_cast<Access>(i))) words.push_back(name(static_cast<Access>(i)));
-    return join_words(words);
-}
-
-std::string kind_words() {
-    std::vector<std::string_view> words;
-    for (auto k : failure::kAllKinds) words.push_back(failure::name(k));
+    for (const auto& e : landlock::kAccessWords)
+        if (m & bit(e.value)) words.push_back(e.word);
     return join_words(words);
 }
 
@@ -169,21 +114,21 @@ public:
 
     template <typename E, size_t N>
     std::optional<E> word(const Value& v, const std::string& ptr,
-                          const std::array<std::pair<std::string_view, E>, N>& table) {
+                          const std::array<words::Entry<E>, N>& table) {
         if (!v.IsString()) {
-            report(ptr, "expected a string (one of: " + allowed_words(table) + "), got " +
+            report(ptr, "expected a string (one of: " + words::list(table) + "), got " +
                             std::string(type_of(v)));
             return std::nullopt;
         }
-        for (const auto& [w, e] : table)
-            if (w == as_view(v)) return e;
-        report(ptr, "unknown value " + json::quote(as_view(v)) + "; allowed: " + allowed_words(table));
+        if (auto e = words::parse(table, as_view(v))) return e;
+        report(ptr,
+               "unknown value " + json::quote(as_view(v)) + "; allowed: " + words::list(table));
         return std::nullopt;
     }
 
     template <typename E, size_t N>
-    void word(const Value& v, const std::string& ptr,
-              const std::array<std::pair<std::string_view, E>, N>& table, E& out) {
+    void word(const Value& v, const std::string& ptr, const std::array<words::Entry<E>, N>& table,
+              E& out) {
         if (auto e = word(v, ptr, table)) out = *e;
     }
 
@@ -228,14 +173,19 @@ public:
         out = std::move(paths);
     }
 
-    void name_list(const Value& v, const std::string& ptr, std::vector<std::string>& out) {
+    // A list of names of one kind (`what`: "syscall"), each `valid`; `rule`
+    // says what a valid one looks like.
+    void names_of(const Value& v, const std::string& ptr, std::string_view what,
+                  bool (*valid)(std::string_view), std::string_view rule,
+                  std::vector<std::string>& out) {
         std::vector<std::string> names;
-        if (!array(v, ptr, "syscall names", [&](const Value& e, const std::string& p) {
+        if (!array(v, ptr, std::string(what) + " names", [&](const Value& e, const std::string& p) {
                 if (!e.IsString()) {
-                    report(p, "expected a string (a syscall name), got " + std::string(type_of(e)));
-                } else if (!is_syscall_name(as_view(e))) {
-                    report(p, "invalid syscall name " + json::quote(as_view(e)) +
-                                  "; a name is made of a-z, 0-9 and _ (e.g. \"ptrace\")");
+                    report(p, "expected a string (a " + std::string(what) + " name), got " +
+                                  std::string(type_of(e)));
+                } else if (!valid(as_view(e))) {
+                    report(p, "invalid " + std::string(what) + " name " + json::quote(as_view(e)) +
+                                  "; " + std::string(rule));
                 } else {
                     names.emplace_back(as_view(e));
                 }
@@ -244,21 +194,14 @@ public:
         out = std::move(names);
     }
 
+    void name_list(const Value& v, const std::string& ptr, std::vector<std::string>& out) {
+        names_of(v, ptr, "syscall", is_syscall_name,
+                 "a name is made of a-z, 0-9 and _ (e.g. \"ptrace\")", out);
+    }
+
     void policy_names(const Value& v, const std::string& ptr, std::vector<std::string>& out) {
-        std::vector<std::string> names;
-        if (!array(v, ptr, "policy names", [&](const Value& e, const std::string& p) {
-                if (!e.IsString()) {
-                    report(p, "expected a string (a policy name), got " + std::string(type_of(e)));
-                } else if (!valid_policy_name(as_view(e))) {
-                    report(p, "invalid policy name " + json::quote(as_view(e)) +
-                                  "; a name is [A-Za-z0-9][A-Za-z0-9_.-]{0,63}, the file "
-                                  "policies.d/NAME.json");
-                } else {
-                    names.emplace_back(as_view(e));
-                }
-            }))
-            return;
-        out = std::move(names);
+        names_of(v, ptr, "policy", valid_policy_name,
+                 "a name is [A-Za-z0-9][A-Za-z0-9_.-]{0,63}, the file policies.d/NAME.json", out);
     }
 
     void port_list(const Value& v, const std::string& ptr, std::optional<std::vector<uint16_t>>& out) {
@@ -352,7 +295,8 @@ public:
         auto a = f->find("access");
         std::string ap = child(ptr, "access");
         if (a == f->end()) {
-            report(ap, "required field \"access\" is missing (a list of: " + access_words() + ")");
+            report(ap, "required field \"access\" is missing (a list of: " +
+                           words::list(landlock::kAccessWords) + ")");
             return std::nullopt;
         }
         bool words_ok = true;
@@ -360,16 +304,18 @@ public:
                 if (!e.IsString()) {
                     report(ep, "expected a string (an access right), got " + std::string(type_of(e)));
                     words_ok = false;
-                } else if (auto acc = parse_access(as_view(e))) {
+                } else if (auto acc = landlock::parse_access(as_view(e))) {
                     r.access |= bit(*acc);
                 } else {
-                    report(ep, "unknown value " + json::quote(as_view(e)) + "; allowed: " + access_words());
+                    report(ep, "unknown value " + json::quote(as_view(e)) +
+                                   "; allowed: " + words::list(landlock::kAccessWords));
                     words_ok = false;
                 }
             }))
             return std::nullopt;
         if (words_ok && a->second->Size() == 0) {
-            report(ap, "a rule must grant at least one right; allowed: " + access_words());
+            report(ap, "a rule must grant at least one right; allowed: " +
+                           words::list(landlock::kAccessWords));
             return std::nullopt;
         }
         if (!ok || !words_ok) return std::nullopt;
@@ -385,15 +331,15 @@ public:
         auto f = object(v, ptr, {"detect", "proc_access", "promotion"});
         if (!f) return;
         if (auto it = f->find("detect"); it != f->end())
-            word(*it->second, child(ptr, "detect"), kGpuDetect, g.detect);
+            word(*it->second, child(ptr, "detect"), gpu::kDetectModeWords, g.detect);
         if (auto it = f->find("proc_access"); it != f->end())
-            word(*it->second, child(ptr, "proc_access"), kProcAccess, g.proc_access);
+            word(*it->second, child(ptr, "proc_access"), kProcAccessWords, g.proc_access);
         if (auto it = f->find("promotion"); it != f->end()) {
             std::string pp = child(ptr, "promotion");
             auto pf = object(*it->second, pp, {"mode", "allow"});
             if (!pf) return;
             if (auto m = pf->find("mode"); m != pf->end())
-                word(*m->second, child(pp, "mode"), kPromotion, g.promotion);
+                word(*m->second, child(pp, "mode"), kPromotionModeWords, g.promotion);
             if (auto al = pf->find("allow"); al != pf->end()) {
                 std::vector<std::string> globs;
                 if (array(*al->second, child(pp, "allow"), "absolute paths or globs",
@@ -409,7 +355,8 @@ public:
         auto f = object(v, ptr, {"compatibility", "network", "scope"});
         if (!f) return;
         if (auto it = f->find("compatibility"); it != f->end())
-            word(*it->second, child(ptr, "compatibility"), kCompatibility, l.compatibility);
+            word(*it->second, child(ptr, "compatibility"), landlock::kCompatibilityWords,
+                 l.compatibility);
         if (auto it = f->find("network"); it != f->end()) {
             std::string np = child(ptr, "network");
             if (auto nf = object(*it->second, np, {"bind_tcp", "connect_tcp"})) {
@@ -420,24 +367,25 @@ public:
             }
         }
         if (auto it = f->find("scope"); it != f->end()) {
-            std::vector<Scope> scopes;
-            if (array(*it->second, child(ptr, "scope"), "scope words (" + allowed_words(kScope) + ")",
+            std::vector<landlock::Scope> scopes;
+            if (array(*it->second, child(ptr, "scope"),
+                      "scope words (" + words::list(landlock::kScopeWords) + ")",
                       [&](const Value& e, const std::string& ep) {
-                          if (auto s = word(e, ep, kScope)) scopes.push_back(*s);
+                          if (auto s = word(e, ep, landlock::kScopeWords)) scopes.push_back(*s);
                       }))
                 l.scope = std::move(scopes);
         }
     }
 
-    void seccomp(const Value& v, const std::string& ptr, SeccompPolicy& s) {
+    void seccomp(const Value& v, const std::string& ptr, seccomp::Settings& s) {
         auto f = object(v, ptr, {"profile", "deny", "allow", "action", "allow_i386"});
         if (!f) return;
         if (auto it = f->find("profile"); it != f->end())
-            word(*it->second, child(ptr, "profile"), kProfile, s.profile);
+            word(*it->second, child(ptr, "profile"), seccomp::kProfileWords, s.profile);
         if (auto it = f->find("deny"); it != f->end()) name_list(*it->second, child(ptr, "deny"), s.deny);
         if (auto it = f->find("allow"); it != f->end()) name_list(*it->second, child(ptr, "allow"), s.allow);
         if (auto it = f->find("action"); it != f->end())
-            word(*it->second, child(ptr, "action"), kAction, s.action);
+            word(*it->second, child(ptr, "action"), seccomp::kActionWords, s.action);
         if (auto it = f->find("allow_i386"); it != f->end())
             boolean(*it->second, child(ptr, "allow_i386"), s.allow_i386);
     }
@@ -464,7 +412,7 @@ public:
         auto f = object(v, ptr, {"default", "kinds"});
         if (!f) return;
         if (auto it = f->find("default"); it != f->end())
-            word(*it->second, child(ptr, "default"), kMode, m.default_mode);
+            word(*it->second, child(ptr, "default"), failure::kModeWords, m.default_mode);
         if (auto it = f->find("kinds"); it != f->end()) {
             std::string kp = child(ptr, "kinds");
             const Value& kv = *it->second;
@@ -478,10 +426,11 @@ public:
                 auto kind = failure::parse_kind(as_view(k->name));
                 if (!kind) {
                     report(ep, "unknown failure kind " + json::quote(as_view(k->name)) +
-                                   "; allowed: " + kind_words());
+                                   "; allowed: " + words::list(failure::kKindWords));
                     continue;
                 }
-                if (auto mode = word(k->value, ep, kMode)) m.kinds.emplace(*kind, *mode);
+                if (auto mode = word(k->value, ep, failure::kModeWords))
+                    m.kinds.emplace(*kind, *mode);
             }
         }
     }
@@ -496,7 +445,7 @@ public:
             }
         }
         if (auto it = f->find("level"); it != f->end())
-            word(*it->second, child(ptr, "level"), kLevel, l.level);
+            word(*it->second, child(ptr, "level"), report::kLevelWords, l.level);
     }
 
     void document(const Value& v, Policy& p) {
@@ -525,36 +474,6 @@ private:
     std::string file_;
 };
 
-// ---- serialisation ----------------------------------------------------------
-
-using Alloc = rapidjson::Document::AllocatorType;
-
-Value str(std::string_view s, Alloc& a) {
-    return Value(s.data(), static_cast<rapidjson::SizeType>(s.size()), a);
-}
-
-Value strings(const std::vector<std::string>& v, Alloc& a) {
-    Value arr(rapidjson::kArrayType);
-    for (const auto& s : v) arr.PushBack(str(s, a), a);
-    return arr;
-}
-
-Value ports(const std::vector<uint16_t>& v, Alloc& a) {
-    Value arr(rapidjson::kArrayType);
-    for (auto p : v) arr.PushBack(Value(static_cast<unsigned>(p)), a);
-    return arr;
-}
-
-Value id_value(const std::optional<IdSpec>& id, Alloc& a) {
-    if (!id) return Value(rapidjson::kNullType);
-    if (const auto* n = std::get_if<uint32_t>(&*id)) return Value(static_cast<unsigned>(*n));
-    return str(std::get<std::string>(*id), a);
-}
-
-void add(Value& obj, std::string_view key, Value v, Alloc& a) {
-    obj.AddMember(str(key, a), v, a);
-}
-
 }  // namespace
 
 std::string Problem::to_string() const {
@@ -576,102 +495,6 @@ Expected<Policy, std::vector<Problem>> parse_policy(std::string_view text, std::
 
 std::string_view default_policy_text() { return kDefaultPolicyText; }
 
-std::string to_json(const Policy& p, bool pretty) {
-    rapidjson::Document d(rapidjson::kObjectType);
-    Alloc& a = d.GetAllocator();
-
-    add(d, "version", Value(p.version), a);
-    add(d, "selectable", strings(p.selectable, a), a);
-
-    Value fs(rapidjson::kObjectType);
-    add(fs, "read_only", strings(p.filesystem.read_only, a), a);
-    add(fs, "read_write", strings(p.filesystem.read_write, a), a);
-    Value rules(rapidjson::kArrayType);
-    for (const auto& r : p.filesystem.rules) {
-        Value rule(rapidjson::kObjectType);
-        add(rule, "path", str(r.path, a), a);
-        Value acc(rapidjson::kArrayType);
-        for (int i = 0; i < kAccessCount; ++i)
-            if (r.access & bit(static_cast<Access>(i))) acc.PushBack(str(name(static_cast<Access>(i)), a), a);
-        add(rule, "access", std::move(acc), a);
-        rules.PushBack(rule, a);
-    }
-    add(fs, "rules", std::move(rules), a);
-    add(fs, "include_workdir", Value(p.filesystem.include_workdir), a);
-    add(fs, "baseline", Value(p.filesystem.baseline), a);
-    add(d, "filesystem", std::move(fs), a);
-
-    Value gpu(rapidjson::kObjectType);
-    add(gpu, "detect", str(name(p.gpu.detect), a), a);
-    add(gpu, "proc_access", str(name(p.gpu.proc_access), a), a);
-    Value promo(rapidjson::kObjectType);
-    add(promo, "mode", str(name(p.gpu.promotion), a), a);
-    add(promo, "allow", strings(p.gpu.allow, a), a);
-    add(gpu, "promotion", std::move(promo), a);
-    add(d, "gpu", std::move(gpu), a);
-
-    Value ll(rapidjson::kObjectType);
-    add(ll, "compatibility", str(name(p.landlock.compatibility), a), a);
-    if (p.landlock.bind_tcp || p.landlock.connect_tcp) {
-        Value net(rapidjson::kObjectType);
-        if (p.landlock.bind_tcp) add(net, "bind_tcp", ports(*p.landlock.bind_tcp, a), a);
-        if (p.landlock.connect_tcp) add(net, "connect_tcp", ports(*p.landlock.connect_tcp, a), a);
-        add(ll, "network", std::move(net), a);
-    }
-    if (p.landlock.scope) {
-        Value sc(rapidjson::kArrayType);
-        for (auto s : *p.landlock.scope) sc.PushBack(str(name(s), a), a);
-        add(ll, "scope", std::move(sc), a);
-    }
-    add(d, "landlock", std::move(ll), a);
-
-    Value sec(rapidjson::kObjectType);
-    add(sec, "profile", str(name(p.seccomp.profile), a), a);
-    add(sec, "deny", strings(p.seccomp.deny, a), a);
-    add(sec, "allow", strings(p.seccomp.allow, a), a);
-    add(sec, "action", str(name(p.seccomp.action), a), a);
-    add(sec, "allow_i386", Value(p.seccomp.allow_i386), a);
-    add(d, "seccomp", std::move(sec), a);
-
-    Value proc(rapidjson::kObjectType);
-    add(proc, "no_new_privs", Value(p.process.no_new_privs), a);
-    add(proc, "run_as_user", id_value(p.process.run_as_user, a), a);
-    add(proc, "run_as_group", id_value(p.process.run_as_group, a), a);
-    add(d, "process", std::move(proc), a);
-
-    Value net(rapidjson::kObjectType);
-    add(net, "require_private_netns", Value(p.network.require_private_netns), a);
-    add(d, "network", std::move(net), a);
-
-    Value fail(rapidjson::kObjectType);
-    add(fail, "default", str(failure::name(p.failure.default_mode), a), a);
-    Value kinds(rapidjson::kObjectType);
-    for (auto k : failure::kAllKinds) {
-        auto it = p.failure.kinds.find(k);
-        if (it != p.failure.kinds.end()) add(kinds, failure::name(k), str(failure::name(it->second), a), a);
-    }
-    add(fail, "kinds", std::move(kinds), a);
-    add(d, "failure", std::move(fail), a);
-
-    Value log(rapidjson::kObjectType);
-    add(log, "path", str(p.log.path, a), a);
-    add(log, "level", str(word_of(kLevel, p.log.level), a), a);
-    add(d, "log", std::move(log), a);
-
-    rapidjson::StringBuffer buf;
-    if (pretty) {
-        // Lists on one line keep the document short enough to read as a file.
-        rapidjson::PrettyWriter<rapidjson::StringBuffer> w(buf);
-        w.SetIndent(' ', 2);
-        w.SetFormatOptions(rapidjson::kFormatSingleLineArray);
-        d.Accept(w);
-    } else {
-        rapidjson::Writer<rapidjson::StringBuffer> w(buf);
-        d.Accept(w);
-    }
-    return std::string(buf.GetString(), buf.GetSize());
-}
-
 bool valid_policy_name(std::string_view name) {
     if (name.empty() || name.size() > 64 || name.find("..") != std::string_view::npos) return false;
     for (size_t i = 0; i < name.size(); ++i) {
@@ -683,13 +506,5 @@ bool valid_policy_name(std::string_view name) {
     }
     return true;
 }
-
-std::string_view name(GpuDetect v) { return word_of(kGpuDetect, v); }
-std::string_view name(ProcAccess v) { return word_of(kProcAccess, v); }
-std::string_view name(PromotionMode v) { return word_of(kPromotion, v); }
-std::string_view name(Compatibility v) { return word_of(kCompatibility, v); }
-std::string_view name(Scope v) { return word_of(kScope, v); }
-std::string_view name(SeccompProfile v) { return word_of(kProfile, v); }
-std::string_view name(SeccompAction v) { return word_of(kAction, v); }
 
 }  // namespace osh::policy

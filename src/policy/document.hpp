@@ -11,11 +11,23 @@
 #include <vector>
 
 #include "failure/failure.hpp"
-#include "policy/access.hpp"
+#include "gpu/detect_mode.hpp"
+#include "landlock/access.hpp"
 #include "report/event.hpp"
+#include "seccomp/settings.hpp"
 #include "util/result.hpp"
+#include "util/words.hpp"
 
 namespace osh::policy {
+
+// The policy grants Landlock's rights, in Landlock's words.
+using landlock::Access;
+using landlock::AccessMask;
+using landlock::bit;
+using landlock::describe;
+using landlock::kFileRights;
+using landlock::kReadOnly;
+using landlock::kReadWrite;
 
 struct FsRule {
     std::string path;  // normalised absolute path
@@ -30,41 +42,35 @@ struct FilesystemPolicy {
     bool baseline = true;
 };
 
-enum class GpuDetect { auto_, always, never };
+// What a GPU container gets on /proc (CUDA names its threads there).
 enum class ProcAccess { read_write, write_file, none };
+inline constexpr auto kProcAccessWords = std::to_array<words::Entry<ProcAccess>>({
+    {ProcAccess::read_write, "read_write"},
+    {ProcAccess::write_file, "write_file"},
+    {ProcAccess::none, "none"},
+});
+// What happens to a read-only path a GPU needs written.
 enum class PromotionMode { reject_unlisted, promote_all, reject_all };
+inline constexpr auto kPromotionModeWords = std::to_array<words::Entry<PromotionMode>>({
+    {PromotionMode::reject_unlisted, "reject_unlisted"},
+    {PromotionMode::promote_all, "promote_all"},
+    {PromotionMode::reject_all, "reject_all"},
+});
 
 struct GpuPolicy {
-    GpuDetect detect = GpuDetect::auto_;
+    gpu::DetectMode detect = gpu::DetectMode::auto_;
     ProcAccess proc_access = ProcAccess::write_file;
     PromotionMode promotion = PromotionMode::reject_unlisted;
     std::vector<std::string> allow = {"/proc"};  // absolute paths or globs
 };
 
-enum class Compatibility { best_effort, hard_requirement };
-enum class Scope { abstract_unix_socket, signal };
-
 struct LandlockPolicy {
-    Compatibility compatibility = Compatibility::best_effort;
+    landlock::Compatibility compatibility = landlock::Compatibility::best_effort;
     // nullopt: that kind of TCP access is not restricted.
     std::optional<std::vector<uint16_t>> bind_tcp;
     std::optional<std::vector<uint16_t>> connect_tcp;
     // nullopt: no IPC scoping.
-    std::optional<std::vector<Scope>> scope;
-};
-
-enum class SeccompProfile { default_, none };
-enum class SeccompAction { errno_, kill, log };
-
-struct SeccompPolicy {
-    SeccompProfile profile = SeccompProfile::default_;
-    std::vector<std::string> deny;   // syscall names refused (wins over allow)
-    std::vector<std::string> allow;  // syscall names added to the profile's allow-list
-    SeccompAction action = SeccompAction::errno_;
-    // x86_64 only: whether i386 (int 0x80 / 32-bit) calls are allowed through
-    // the filter. x32 calls are always refused. An addition to PRODUCT.md's
-    // example document, documented in docs/policy.md.
-    bool allow_i386 = false;
+    std::optional<std::vector<landlock::Scope>> scope;
 };
 
 // A user or group as written: a number, or a name resolved by the hook from
@@ -94,7 +100,7 @@ struct Policy {
     FilesystemPolicy filesystem;
     GpuPolicy gpu;
     LandlockPolicy landlock;
-    SeccompPolicy seccomp;
+    seccomp::Settings seccomp;
     ProcessPolicy process;
     NetworkPolicy network;
     failure::Modes failure;
@@ -119,16 +125,11 @@ bool valid_policy_name(std::string_view name);
 // The built-in default policy's text (the same bytes as testdata/policy.default.json).
 std::string_view default_policy_text();
 
-// The policy as a canonical JSON document (for plans, explain --format json,
-// and round-trip tests: parse(to_json(p)) == p).
-std::string to_json(const Policy& p, bool pretty = false);
-
-std::string_view name(GpuDetect v);
-std::string_view name(ProcAccess v);
-std::string_view name(PromotionMode v);
-std::string_view name(Compatibility v);
-std::string_view name(Scope v);
-std::string_view name(SeccompProfile v);
-std::string_view name(SeccompAction v);
+inline std::string_view name(ProcAccess v) {
+    return words::of(kProcAccessWords, v);
+}
+inline std::string_view name(PromotionMode v) {
+    return words::of(kPromotionModeWords, v);
+}
 
 }  // namespace osh::policy

@@ -15,6 +15,7 @@
 #include "policy/document.hpp"
 #include "rootfs/facts.hpp"
 #include "rootfs/resolve.hpp"
+#include "util/words.hpp"
 
 namespace osh::policy {
 
@@ -46,6 +47,21 @@ struct PathFailure {
 };
 
 enum class ChangeAction { added, promoted, skipped, rejected, note };
+inline constexpr auto kChangeActionWords = std::to_array<words::Entry<ChangeAction>>({
+    {ChangeAction::added, "added"},
+    {ChangeAction::promoted, "promoted"},
+    {ChangeAction::skipped, "skipped"},
+    {ChangeAction::rejected, "rejected"},
+    {ChangeAction::note, "note"},
+});
+// The mark explain's text puts in front of a change.
+inline constexpr auto kChangeActionSymbols = std::to_array<words::Entry<ChangeAction>>({
+    {ChangeAction::added, "+"},
+    {ChangeAction::promoted, "^"},
+    {ChangeAction::skipped, "-"},
+    {ChangeAction::rejected, "x"},
+    {ChangeAction::note, "!"},
+});
 
 struct Change {
     ChangeAction action;
@@ -93,6 +109,8 @@ std::string explain_json(const EffectivePolicy& eff, bool pretty = true,
                          const Verdict* verdict = nullptr);
 std::string verdict_text(const Verdict& v);
 
-std::string_view name(ChangeAction a);
+inline std::string_view name(ChangeAction a) {
+    return words::of(kChangeActionWords, a);
+}
 
 }  // namespace osh::policy

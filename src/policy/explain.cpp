@@ -11,6 +11,7 @@
 #include "policy/document.hpp"
 #include "policy/effective.hpp"
 #include "seccomp/profile.hpp"
+#include "util/json.hpp"
 
 namespace osh::policy {
 
@@ -32,28 +33,15 @@ std::string short_access(AccessMask m) {
         if ((m & b.mask) != b.mask) continue;
         std::string out = b.name;
         AccessMask extra = m & ~b.mask;
-        for (int i = 0; i < kAccessCount; ++i)
-            if (extra & bit(static_cast<Access>(i)))
-                out += "+" + std::string(name(static_cast<Access>(i)));
+        for (const auto& e : landlock::kAccessWords)
+            if (extra & bit(e.value)) out += "+" + std::string(e.word);
         return out;
     }
     return describe(m);
 }
 
 std::string_view symbol(ChangeAction a) {
-    switch (a) {
-        case ChangeAction::added:
-            return "+";
-        case ChangeAction::promoted:
-            return "^";
-        case ChangeAction::skipped:
-            return "-";
-        case ChangeAction::rejected:
-            return "x";
-        case ChangeAction::note:
-            return "!";
-    }
-    return "?";
+    return words::of(kChangeActionSymbols, a);
 }
 
 std::string ports(const std::optional<std::vector<uint16_t>>& p) {
@@ -201,7 +189,7 @@ std::string explain_text(const EffectivePolicy& eff, const Verdict* verdict) {
     o << "Seccomp: profile " << name(sc.profile) << ", action " << name(sc.action) << ", deny "
       << list_text(sc.deny) << ", allow " << list_text(sc.allow) << ", i386 "
       << (sc.allow_i386 ? "allowed" : "refused") << "\n";
-    if (sc.profile == SeccompProfile::default_) {
+    if (sc.profile == seccomp::Profile::default_) {
         o << "  allow-list: a call it does not name gets the action; a call numbered above "
           << seccomp::newest_known_number() << " gets ENOSYS\n";
         for (const auto& group : seccomp_groups()) {
@@ -268,27 +256,9 @@ namespace {
 template <typename W>
 void access_array(W& w, AccessMask m) {
     w.StartArray();
-    for (int i = 0; i < kAccessCount; ++i)
-        if (m & bit(static_cast<Access>(i))) {
-            auto n = name(static_cast<Access>(i));
-            w.String(n.data(), static_cast<rapidjson::SizeType>(n.size()));
-        }
-    w.EndArray();
-}
-
-template <typename W>
-void str(W& w, std::string_view s) {
-    w.String(s.data(), static_cast<rapidjson::SizeType>(s.size()));
-}
-
-template <typename W>
-void ports_json(W& w, const std::optional<std::vector<uint16_t>>& p) {
-    if (!p) {
-        w.Null();
-        return;
-    }
-    w.StartArray();
-    for (auto v : *p) w.Uint(v);
+    for (const auto& e : landlock::kAccessWords)
+        if (m & bit(e.value))
+            w.String(e.word.data(), static_cast<rapidjson::SizeType>(e.word.size()));
     w.EndArray();
 }
 
@@ -299,14 +269,7 @@ void id_json(W& w, const std::optional<IdSpec>& id) {
     else if (const auto* n = std::get_if<uint32_t>(&*id))
         w.Uint(*n);
     else
-        str(w, std::get<std::string>(*id));
-}
-
-template <typename W>
-void strings(W& w, const std::vector<std::string>& v) {
-    w.StartArray();
-    for (const auto& s : v) str(w, s);
-    w.EndArray();
+        json::put(w, std::get<std::string>(*id));
 }
 
 template <typename W>
@@ -318,31 +281,31 @@ void write_verdict(W& w, const Verdict& v) {
     if (v.status.empty())
         w.Null();
     else
-        str(w, v.status);
+        json::put(w, v.status);
     w.Key("findings");
     w.StartArray();
     for (const auto& it : v.items) {
         w.StartObject();
         w.Key("kind");
         if (it.kind)
-            str(w, failure::name(*it.kind));
+            json::put(w, failure::name(*it.kind));
         else
             w.Null();
         w.Key("mode");
-        str(w, failure::name(it.mode));
+        json::put(w, failure::name(it.mode));
         w.Key("decision");
-        str(w, failure::name(it.decision));
+        json::put(w, failure::name(it.decision));
         w.Key("message");
-        str(w, it.message);
+        json::put(w, it.message);
         w.Key("not_enforced");
-        str(w, it.lost);
+        json::put(w, it.lost);
         w.EndObject();
     }
     w.EndArray();
     w.Key("unchecked");
-    strings(w, v.unchecked);
+    json::put(w, v.unchecked);
     w.Key("exec");
-    str(w, kExecNote);
+    json::put(w, kExecNote);
     w.EndObject();
 }
 
@@ -356,41 +319,41 @@ void write_json(W& w, const EffectivePolicy& eff, const Verdict* verdict) {
     w.Key("detected");
     w.Bool(g.gpu);
     w.Key("vendors");
-    strings(w, g.vendors);
+    json::put(w, g.vendors);
     w.Key("reason");
-    str(w, g.reason);
+    json::put(w, g.reason);
     w.Key("detect");
-    str(w, name(src.gpu.detect));
+    json::put(w, name(src.gpu.detect));
     w.Key("proc_access");
-    str(w, name(src.gpu.proc_access));
+    json::put(w, name(src.gpu.proc_access));
     w.Key("promotion");
     w.StartObject();
     w.Key("mode");
-    str(w, name(src.gpu.promotion));
+    json::put(w, name(src.gpu.promotion));
     w.Key("allow");
-    strings(w, src.gpu.allow);
+    json::put(w, src.gpu.allow);
     w.EndObject();
     w.Key("device_nodes");
-    strings(w, g.device_nodes);
+    json::put(w, g.device_nodes);
     w.Key("evidence");
     w.StartArray();
     for (const auto& e : g.evidence) {
         w.StartObject();
         w.Key("source");
-        str(w, gpu::name(e.source));
+        json::put(w, gpu::name(e.source));
         w.Key("vendor");
-        str(w, e.vendor);
+        json::put(w, e.vendor);
         w.Key("origin");
-        str(w, e.origin);
+        json::put(w, e.origin);
         w.Key("device_path");
         if (e.device_path.empty())
             w.Null();
         else
-            str(w, e.device_path);
+            json::put(w, e.device_path);
         w.Key("accelerator_node");
         w.Bool(e.node);
         w.Key("note");
-        str(w, e.note);
+        json::put(w, e.note);
         w.EndObject();
     }
     w.EndArray();
@@ -401,13 +364,13 @@ void write_json(W& w, const EffectivePolicy& eff, const Verdict* verdict) {
     for (const auto& r : eff.rules) {
         w.StartObject();
         w.Key("path");
-        str(w, r.path);
+        json::put(w, r.path);
         w.Key("access");
         access_array(w, r.access);
         w.Key("short");
-        str(w, short_access(r.access));
+        json::put(w, short_access(r.access));
         w.Key("origin");
-        str(w, r.origin);
+        json::put(w, r.origin);
         w.Key("gpu_device");
         w.Bool(r.gpu_device);
         w.EndObject();
@@ -418,17 +381,17 @@ void write_json(W& w, const EffectivePolicy& eff, const Verdict* verdict) {
     w.Key("landlock");
     w.StartObject();
     w.Key("compatibility");
-    str(w, name(ll.compatibility));
+    json::put(w, name(ll.compatibility));
     w.Key("bind_tcp");
-    ports_json(w, ll.bind_tcp);
+    json::put(w, ll.bind_tcp);
     w.Key("connect_tcp");
-    ports_json(w, ll.connect_tcp);
+    json::put(w, ll.connect_tcp);
     w.Key("scope");
     if (!ll.scope) {
         w.Null();
     } else {
         w.StartArray();
-        for (auto s : *ll.scope) str(w, name(s));
+        for (auto s : *ll.scope) json::put(w, name(s));
         w.EndArray();
     }
     w.EndObject();
@@ -442,16 +405,16 @@ void write_json(W& w, const EffectivePolicy& eff, const Verdict* verdict) {
     w.Key("seccomp");
     w.StartObject();
     w.Key("profile");
-    str(w, name(sc.profile));
+    json::put(w, name(sc.profile));
     w.Key("action");
-    str(w, name(sc.action));
+    json::put(w, name(sc.action));
     w.Key("deny");
-    strings(w, sc.deny);
+    json::put(w, sc.deny);
     w.Key("allow");
-    strings(w, sc.allow);
+    json::put(w, sc.allow);
     w.Key("allow_i386");
     w.Bool(sc.allow_i386);
-    const bool allow_list = sc.profile == SeccompProfile::default_;
+    const bool allow_list = sc.profile == seccomp::Profile::default_;
     w.Key("allow_list");
     w.Bool(allow_list);
     w.Key("enosys_above");
@@ -465,19 +428,19 @@ void write_json(W& w, const EffectivePolicy& eff, const Verdict* verdict) {
     for (const auto& group : allow_list ? seccomp_groups() : std::vector<SeccompGroup>{}) {
         w.StartObject();
         w.Key("name");
-        str(w, group.name);
+        json::put(w, group.name);
         w.Key("reason");
-        str(w, group.reason);
+        json::put(w, group.reason);
         w.Key("syscalls");
-        strings(w, group.calls);
+        json::put(w, group.calls);
         w.Key("conditional");
         w.StartArray();
         for (const auto* e : group.conditional) {
             w.StartObject();
             w.Key("syscall");
-            str(w, e->syscall);
+            json::put(w, e->syscall);
             w.Key("condition");
-            str(w, e->condition);
+            json::put(w, e->condition);
             w.EndObject();
         }
         w.EndArray();
@@ -490,9 +453,9 @@ void write_json(W& w, const EffectivePolicy& eff, const Verdict* verdict) {
          allow_list ? seccomp_refused_first() : std::vector<const seccomp::Refusal*>{}) {
         w.StartObject();
         w.Key("syscall");
-        str(w, r->syscall);
+        json::put(w, r->syscall);
         w.Key("condition");
-        str(w, r->condition);
+        json::put(w, r->condition);
         w.Key("errno");
         if (r->errno_override != 0) {
             w.Int(r->errno_override);
@@ -500,7 +463,7 @@ void write_json(W& w, const EffectivePolicy& eff, const Verdict* verdict) {
             w.Null();
         }
         w.Key("reason");
-        str(w, r->reason);
+        json::put(w, r->reason);
         w.EndObject();
     }
     w.EndArray();
@@ -509,9 +472,9 @@ void write_json(W& w, const EffectivePolicy& eff, const Verdict* verdict) {
     for (const auto& [sys, why] : eff.seccomp_relaxations) {
         w.StartObject();
         w.Key("syscall");
-        str(w, sys);
+        json::put(w, sys);
         w.Key("reason");
-        str(w, why);
+        json::put(w, why);
         w.EndObject();
     }
     w.EndArray();
@@ -530,12 +493,12 @@ void write_json(W& w, const EffectivePolicy& eff, const Verdict* verdict) {
     w.Key("failure");
     w.StartObject();
     w.Key("default");
-    str(w, failure::name(src.failure.default_mode));
+    json::put(w, failure::name(src.failure.default_mode));
     w.Key("kinds");
     w.StartObject();
     for (const auto& [k, m] : src.failure.kinds) {
         w.Key(std::string(failure::name(k)).c_str());
-        str(w, failure::name(m));
+        json::put(w, failure::name(m));
     }
     w.EndObject();
     w.EndObject();
@@ -545,18 +508,18 @@ void write_json(W& w, const EffectivePolicy& eff, const Verdict* verdict) {
     for (const auto& c : eff.changes) {
         w.StartObject();
         w.Key("action");
-        str(w, name(c.action));
+        json::put(w, name(c.action));
         w.Key("path");
         if (c.path.empty())
             w.Null();
         else
-            str(w, c.path);
+            json::put(w, c.path);
         w.Key("before");
         access_array(w, c.before);
         w.Key("after");
         access_array(w, c.after);
         w.Key("reason");
-        str(w, c.reason);
+        json::put(w, c.reason);
         w.EndObject();
     }
     w.EndArray();

@@ -535,7 +535,7 @@ class Rewriter {
 
         for (const auto* v : vendors) {
             for (const auto& [sc, why] : v->seccomp_allow) {
-                if (policy_.seccomp.profile == SeccompProfile::none) continue;
+                if (policy_.seccomp.profile == seccomp::Profile::none) continue;
                 std::string syscall(sc);
                 bool dup = std::any_of(relaxations_.begin(), relaxations_.end(),
                                        [&](const auto& r) { return r.first == syscall; });
@@ -589,22 +589,6 @@ class Rewriter {
 };
 
 }  // namespace
-
-std::string_view name(ChangeAction a) {
-    switch (a) {
-        case ChangeAction::added:
-            return "added";
-        case ChangeAction::promoted:
-            return "promoted";
-        case ChangeAction::skipped:
-            return "skipped";
-        case ChangeAction::rejected:
-            return "rejected";
-        case ChangeAction::note:
-            return "note";
-    }
-    return "unknown";
-}
 
 Result<EffectivePolicy> rewrite(const Policy& policy, const oci::Spec& spec,
                                 const gpu::Detection& detection, const PathProbe& probe) {

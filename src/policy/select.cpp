@@ -2,6 +2,7 @@
 
 #include <cerrno>
 
+#include "oci/annotations.hpp"
 #include "util/file.hpp"
 
 namespace osh::policy {
@@ -46,10 +47,10 @@ Result<SelectedPolicy> select_policy(const PolicySources& src,
         loaded = std::move(*m);
         main = &*loaded;
     }
-    auto it = annotations.find(kPolicyAnnotation);
+    auto it = annotations.find(oci::kPolicyAnnotation);
     if (it == annotations.end()) return loaded ? std::move(*loaded) : *main;
     const std::string& name = it->second;
-    const std::string ann = std::string("annotation ") + kPolicyAnnotation + "=" + name;
+    const std::string ann = std::string("annotation ") + oci::kPolicyAnnotation + "=" + name;
     if (!valid_policy_name(name))
         return fail(ann + ": not a plain policy name (letters, digits, _ . -)");
     bool allowed = false;

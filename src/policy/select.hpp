@@ -16,7 +16,6 @@
 
 namespace osh::policy {
 
-inline constexpr const char* kPolicyAnnotation = "oci-sandbox/policy";
 inline constexpr const char* kMainPolicyPath = "/etc/oci-sandbox/policy.json";
 inline constexpr const char* kPoliciesDir = "/etc/oci-sandbox/policies.d";
 

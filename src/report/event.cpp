@@ -3,28 +3,15 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+
 #include <ctime>
 
 #include "util/fd.hpp"
 #include "util/json.hpp"
 
 namespace osh::report {
-
-std::string_view name(Level l) {
-    switch (l) {
-        case Level::debug: return "debug";
-        case Level::info: return "info";
-        case Level::warning: return "warning";
-        case Level::error: return "error";
-    }
-    return "info";
-}
-
-std::optional<Level> parse_level(std::string_view s) {
-    for (Level l : {Level::debug, Level::info, Level::warning, Level::error})
-        if (name(l) == s) return l;
-    return std::nullopt;
-}
 
 namespace {
 std::string timestamp() {
@@ -40,25 +27,41 @@ std::string timestamp() {
 }  // namespace
 
 std::string to_json_line(const Event& e) {
-    std::string out = "{\"time\":" + json::quote(timestamp());
+    rapidjson::StringBuffer buf;
+    rapidjson::Writer<rapidjson::StringBuffer> w(buf);
     auto field = [&](std::string_view k, std::string_view v) {
-        out += ',';
-        out += json::quote(k);
-        out += ':';
-        out += json::quote(v);
+        json::key(w, k);
+        json::put(w, v);
     };
+    w.StartObject();
+    field("time", timestamp());
     field("level", name(e.level));
     if (!e.component.empty()) field("component", e.component);
     if (!e.container_id.empty()) field("container_id", e.container_id);
     if (!e.stage.empty()) field("stage", e.stage);
     if (e.kind) field("kind", failure::name(*e.kind));
     if (e.mode) field("mode", failure::name(*e.mode));
-    if (!e.decision.empty()) field("decision", e.decision);
-    if (e.err != 0) out += ",\"errno\":" + std::to_string(e.err);
+    if (e.decision) field("decision", name(*e.decision));
+    if (e.err != 0) {
+        json::key(w, "errno");
+        w.Int(e.err);
+    }
     field("message", e.message);
     for (const auto& [k, v] : e.fields) field(k, v);
-    out += '}';
-    return out;
+    w.EndObject();
+    return std::string(buf.GetString(), buf.GetSize());
+}
+
+Decision decision_of(failure::Decision d) {
+    switch (d) {
+        case failure::Decision::abort:
+            return Decision::abort;
+        case failure::Decision::continue_degraded:
+            return Decision::continue_degraded;
+        case failure::Decision::skipped:
+            return Decision::skipped;
+    }
+    return Decision::abort;
 }
 
 std::string to_summary(const Event& e) {
@@ -92,7 +95,7 @@ Event failure_event(const failure::Judgement& j, const std::string& message,
     e.kind = j.kind;
     e.mode = j.mode;
     e.err = err;
-    e.decision = std::string(failure::name(j.decision));
+    e.decision = decision_of(j.decision);
     switch (j.decision) {
         case failure::Decision::abort:
             e.level = Level::error;
@@ -119,7 +122,7 @@ void log_refusal(std::string_view component, std::string_view container_id,
     e.level = Level::error;
     e.component = std::string(component);
     e.container_id = std::string(container_id);
-    e.decision = "abort";
+    e.decision = Decision::abort;
     e.message = message;
     (void)Log(kDefaultLogPath).append(e);
 }

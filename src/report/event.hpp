@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "failure/failure.hpp"
+#include "util/words.hpp"
 
 namespace osh::report {
 
@@ -14,8 +15,47 @@ namespace osh::report {
 inline constexpr const char* kDefaultLogPath = "/var/log/oci-sandbox-hook.log";
 
 enum class Level { debug, info, warning, error };
-std::string_view name(Level l);
-std::optional<Level> parse_level(std::string_view s);
+inline constexpr auto kLevelWords = std::to_array<words::Entry<Level>>({
+    {Level::debug, "debug"},
+    {Level::info, "info"},
+    {Level::warning, "warning"},
+    {Level::error, "error"},
+});
+inline std::string_view name(Level l) {
+    return words::of(kLevelWords, l);
+}
+inline std::optional<Level> parse_level(std::string_view s) {
+    return words::parse(kLevelWords, s);
+}
+
+// What an event says was done: the failure judge's three decisions, then
+// the outcomes of steps that went through.
+enum class Decision {
+    abort,
+    continue_degraded,
+    skipped,
+    best_effort,    // a right this kernel's Landlock ABI cannot enforce, left out
+    rule_left_out,  // a Landlock rule no right applies to (the path stays denied)
+    planned,        // the hook wrote the plan
+    cleaned,        // poststop removed the plan directory
+    orphan_removed,
+    exec,  // the enforcer executes the workload
+};
+inline constexpr auto kDecisionWords = std::to_array<words::Entry<Decision>>({
+    {Decision::abort, "abort"},
+    {Decision::continue_degraded, "continue"},
+    {Decision::skipped, "skipped"},
+    {Decision::best_effort, "best_effort"},
+    {Decision::rule_left_out, "rule left out"},
+    {Decision::planned, "planned"},
+    {Decision::cleaned, "cleaned"},
+    {Decision::orphan_removed, "orphan removed"},
+    {Decision::exec, "exec"},
+});
+inline std::string_view name(Decision d) {
+    return words::of(kDecisionWords, d);
+}
+Decision decision_of(failure::Decision d);
 
 struct Event {
     Level level = Level::info;
@@ -24,7 +64,7 @@ struct Event {
     std::string stage;          // OCI hook stage, or "exec"
     std::optional<failure::Kind> kind;
     std::optional<failure::Mode> mode;
-    std::string decision;       // "abort", "continue", "skipped", "enforced", ...
+    std::optional<Decision> decision;
     int err = 0;                // errno, 0 when none
     std::string message;
     // Extra string fields, written in order ("status": "fully_enforced", ...).

@@ -17,25 +17,6 @@ namespace osh::rootfs {
 
 namespace {
 
-NodeKind kind_of(mode_t m) {
-    switch (m & S_IFMT) {
-        case S_IFDIR:
-            return NodeKind::directory;
-        case S_IFREG:
-            return NodeKind::regular;
-        case S_IFCHR:
-            return NodeKind::char_device;
-        case S_IFBLK:
-            return NodeKind::block_device;
-        case S_IFSOCK:
-            return NodeKind::socket;
-        case S_IFIFO:
-            return NodeKind::fifo;
-        default:
-            return NodeKind::other;
-    }
-}
-
 struct Walk {
     size_t max_entries;
     DevListing out;

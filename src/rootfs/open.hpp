@@ -3,13 +3,19 @@
 // openat2, so a symlink in the image can never lead out of the root.
 #pragma once
 
+#include <sys/types.h>
+
 #include <string>
 #include <string_view>
 
+#include "rootfs/facts.hpp"
 #include "util/fd.hpp"
 #include "util/result.hpp"
 
 namespace osh::rootfs {
+
+// What a stat mode says the object is.
+NodeKind kind_of(mode_t mode);
 
 // openat2 RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS: symlinks are followed, but
 // inside the root (EINTR/EAGAIN retried).

@@ -18,25 +18,6 @@ namespace {
 
 constexpr int kMaxLinks = 40;  // the kernel's own limit (MAXSYMLINKS)
 
-NodeKind kind_of(mode_t m) {
-    switch (m & S_IFMT) {
-        case S_IFDIR:
-            return NodeKind::directory;
-        case S_IFREG:
-            return NodeKind::regular;
-        case S_IFCHR:
-            return NodeKind::char_device;
-        case S_IFBLK:
-            return NodeKind::block_device;
-        case S_IFSOCK:
-            return NodeKind::socket;
-        case S_IFIFO:
-            return NodeKind::fifo;
-        default:
-            return NodeKind::other;
-    }
-}
-
 void split_into(std::string_view p, std::deque<std::string>& out, bool front) {
     std::vector<std::string> parts;
     size_t i = 0;

@@ -38,13 +38,13 @@ Unexpected<Error> fail_rc(std::string what, int rc) {
     return fail_errno("libseccomp: " + what, -rc);
 }
 
-uint32_t deny_action(policy::SeccompAction a) {
+uint32_t deny_action(seccomp::Action a) {
     switch (a) {
-        case policy::SeccompAction::errno_:
+        case seccomp::Action::errno_:
             return SCMP_ACT_ERRNO(EPERM);
-        case policy::SeccompAction::kill:
+        case seccomp::Action::kill:
             return SCMP_ACT_KILL_PROCESS;
-        case policy::SeccompAction::log:
+        case seccomp::Action::log:
             return SCMP_ACT_LOG;
     }
     return SCMP_ACT_ERRNO(EPERM);
@@ -84,7 +84,7 @@ bool known(uint32_t arch, const std::string& name) {
 // The architectures a filter for `spec` accepts.
 std::vector<uint32_t> filter_arches(const FilterSpec& spec) {
     const uint32_t arch = effective_arch(spec.audit_arch);
-    if (spec.policy.allow_i386 && arch == AUDIT_ARCH_X86_64) return {arch, AUDIT_ARCH_I386};
+    if (spec.settings.allow_i386 && arch == AUDIT_ARCH_X86_64) return {arch, AUDIT_ARCH_I386};
     return {arch};
 }
 
@@ -93,7 +93,7 @@ std::vector<uint32_t> filter_arches(const FilterSpec& spec) {
 uint32_t highest_known(const FilterSpec& spec, uint32_t arch) {
     int top = newest_known_number();
     auto see = [&](const std::string& name) { top = std::max(top, arch_number(arch, name)); };
-    for (const auto* names : {&spec.policy.allow, &spec.policy.deny, &spec.relaxations})
+    for (const auto* names : {&spec.settings.allow, &spec.settings.deny, &spec.relaxations})
         for (const auto& n : *names) see(n);
     for (const auto& e : allow_list()) see(std::string(e.syscall));
     for (const auto& r : refusals()) see(std::string(r.syscall));
@@ -151,7 +151,7 @@ Result<void> add_rules(void* ctx, uint32_t arch, const std::vector<Rule>& rules,
 template <typename Answer>
 Result<Ctx> build_part(const FilterSpec& spec, uint32_t fallback, const std::vector<Rule>& rules,
                        Answer answer) {
-    const uint32_t action = deny_action(spec.policy.action);
+    const uint32_t action = deny_action(spec.settings.action);
     const auto arches = filter_arches(spec);
     auto ctx = new_ctx(arches[0], fallback, action);
     if (!ctx) return unexpected(ctx.error());
@@ -184,8 +184,8 @@ Result<void> check_names(const FilterSpec& spec) {
         }
         return {};
     };
-    if (auto r = check(spec.policy.deny, "seccomp.deny"); !r) return r;
-    if (auto r = check(spec.policy.allow, "seccomp.allow"); !r) return r;
+    if (auto r = check(spec.settings.deny, "seccomp.deny"); !r) return r;
+    if (auto r = check(spec.settings.allow, "seccomp.allow"); !r) return r;
     return check(spec.relaxations, "a vendor relaxation");
 }
 
@@ -198,7 +198,7 @@ struct Parts {
 
 Result<Parts> build(const FilterSpec& spec, const ResolvedFilter& f) {
     if (auto r = check_names(spec); !r) return unexpected(r.error());
-    const uint32_t action = deny_action(spec.policy.action);
+    const uint32_t action = deny_action(spec.settings.action);
     Parts parts;
     if (!f.refused.empty()) {
         auto ctx = build_part(spec, SCMP_ACT_ALLOW, f.refused, [&](const Rule& r) {

@@ -15,6 +15,9 @@
 
 namespace osh::seccomp {
 
+// Where the hook keeps compiled filters.
+inline constexpr const char* kBpfCacheDir = "/var/cache/oci-sandbox";
+
 struct CompileStats {
     bool cache_hit = false;
     int libseccomp_compiles = 0;

@@ -40,13 +40,27 @@ Result<void> load(const Bpf& bpf, unsigned flags) {
     return fail_errno("prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER) (seccomp(2) gave ENOSYS)", err);
 }
 
+bool Availability::offers(std::string_view action) const {
+    for (const auto& a : actions)
+        if (a.name == action) return a.available;
+    return false;
+}
+
+std::string_view mode_name(int mode) {
+    switch (mode) {
+        case 0:
+            return "none";
+        case 1:
+            return "strict";
+        case 2:
+            return "filter";
+        default:
+            return "unknown";
+    }
+}
+
 Availability probe() {
     Availability a;
-    // SECCOMP_GET_ACTION_AVAIL (4.14+) answers without installing anything.
-    auto avail = [](uint32_t action) {
-        uint32_t act = action;
-        return sys_seccomp(SECCOMP_GET_ACTION_AVAIL, 0, &act) == 0;
-    };
     // Does the filter mode exist? A NULL program gives EFAULT when it does,
     // EINVAL when CONFIG_SECCOMP_FILTER is off, ENOSYS without the syscall.
     if (sys_seccomp(SECCOMP_SET_MODE_FILTER, 0, nullptr) == 0) {
@@ -62,9 +76,36 @@ Availability probe() {
     } else {
         a.err = errno;
     }
-    a.action_errno = avail(SECCOMP_RET_ERRNO);
-    a.action_kill_process = avail(SECCOMP_RET_KILL_PROCESS);
-    a.action_log = avail(SECCOMP_RET_LOG);
+    // SECCOMP_GET_ACTION_AVAIL (4.14+) answers without installing anything.
+    a.actions = {
+        {"kill_process", SECCOMP_RET_KILL_PROCESS},
+        {"kill_thread", SECCOMP_RET_KILL_THREAD},
+        {"trap", SECCOMP_RET_TRAP},
+        {"errno", SECCOMP_RET_ERRNO},
+        {"user_notif", SECCOMP_RET_USER_NOTIF},
+        {"trace", SECCOMP_RET_TRACE},
+        {"log", SECCOMP_RET_LOG},
+        {"allow", SECCOMP_RET_ALLOW},
+    };
+    for (auto& act : a.actions) {
+        uint32_t code = act.action;
+        if (sys_seccomp(SECCOMP_GET_ACTION_AVAIL, 0, &code) == 0) {
+            act.available = true;
+            a.answers = true;
+        } else {
+            act.err = errno;
+            if (act.err == EOPNOTSUPP)
+                a.answers = true;  // this action only
+            else
+                a.answer_err = act.err;
+        }
+    }
+    errno = 0;
+    const int mode = ::prctl(PR_GET_SECCOMP, 0, 0, 0, 0);
+    if (mode < 0)
+        a.mode_err = errno;
+    else
+        a.mode = mode;
     return a;
 }
 

@@ -474,9 +474,9 @@ uint32_t effective_arch(uint32_t audit_arch) {
 }
 
 ResolvedFilter resolve(const FilterSpec& spec) {
-    const auto& pol = spec.policy;
+    const auto& pol = spec.settings;
     ResolvedFilter f;
-    if (pol.profile == policy::SeccompProfile::none) {
+    if (pol.profile == seccomp::Profile::none) {
         std::set<std::string> seen;
         for (const auto& name : pol.deny) {
             if (!seen.insert(name).second) continue;
@@ -512,13 +512,13 @@ ResolvedFilter resolve(const FilterSpec& spec) {
 std::string canonical_source(const FilterSpec& spec) {
     std::string s = "osh-seccomp-source v2\n";
     s += "arch " + hex(effective_arch(spec.audit_arch)) + "\n";
-    s += std::string("allow_i386 ") + (spec.policy.allow_i386 ? "yes" : "no") + "\n";
-    s += "action " + std::string(policy::name(spec.policy.action)) + "\n";
+    s += std::string("allow_i386 ") + (spec.settings.allow_i386 ? "yes" : "no") + "\n";
+    s += "action " + std::string(name(spec.settings.action)) + "\n";
     const ResolvedFilter f = resolve(spec);
     s += std::string("default ") + (f.allow_list ? "action" : "allow") + "\n";
     // Names that must resolve (checked at compile time) are part of the source too.
-    for (const auto& n : spec.policy.deny) s += "name-deny " + n + "\n";
-    for (const auto& n : spec.policy.allow) s += "name-allow " + n + "\n";
+    for (const auto& n : spec.settings.deny) s += "name-deny " + n + "\n";
+    for (const auto& n : spec.settings.allow) s += "name-allow " + n + "\n";
     for (const auto& n : spec.relaxations) s += "name-relax " + n + "\n";
     for (const auto& r : f.refused) s += "refuse " + rule_text(r) + "\n";
     for (const auto& r : f.allowed) s += "allow " + rule_text(r) + "\n";

@@ -18,7 +18,7 @@
 #include <string_view>
 #include <vector>
 
-#include "policy/document.hpp"
+#include "seccomp/settings.hpp"
 
 namespace osh::seccomp {
 
@@ -83,7 +83,7 @@ int newest_known_number();
 // What to compile: the policy's seccomp section, the detected vendors'
 // relaxations, and the target architecture.
 struct FilterSpec {
-    policy::SeccompPolicy policy;
+    Settings settings;
     std::vector<std::string> relaxations;  // syscall names (vendor allows)
     uint32_t audit_arch = 0;               // AUDIT_ARCH_X86_64, AUDIT_ARCH_AARCH64, ...; 0 = native
 };

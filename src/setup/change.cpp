@@ -1,9 +1,11 @@
 #include "setup/change.hpp"
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <ctime>
 
@@ -143,6 +145,19 @@ std::string describe(const Plan& plan) {
             out += "would change " + f.path + " (a backup is kept):\n" + line_diff(*f.before, *f.after);
         }
     }
+    return out;
+}
+
+std::vector<std::string> conf_files(const std::string& dir) {
+    std::vector<std::string> out;
+    if (DIR* d = ::opendir(dir.c_str())) {
+        while (auto* e = ::readdir(d)) {
+            const std::string n = e->d_name;
+            if (n.size() > 5 && n.ends_with(".conf")) out.push_back(dir + "/" + n);
+        }
+        ::closedir(d);
+    }
+    std::sort(out.begin(), out.end());
     return out;
 }
 

@@ -52,4 +52,8 @@ std::string describe(const Plan& plan);
 // The engine's default path under root.
 std::string under_root(const Options& o, const std::string& path);
 
+// The *.conf files of a drop-in directory, sorted as the engines read them
+// (none when it does not exist).
+std::vector<std::string> conf_files(const std::string& dir);
+
 }  // namespace osh::setup

@@ -11,6 +11,7 @@
 // `runtimes` table replaces the built-in one.
 #include <fnmatch.h>
 
+#include "oci/annotations.hpp"
 #include "setup/engines.hpp"
 #include "setup/toml_text.hpp"
 
@@ -22,7 +23,6 @@ constexpr const char* kConfig = "/etc/containerd/config.toml";
 constexpr const char* kDropInName = "50-oci-sandbox.toml";
 constexpr const char* kAddedLine = "# added by oci-sandbox-hook setup";
 constexpr const char* kAppended = "# oci-sandbox-hook setup added ";
-constexpr const char* kPolicyAnnotation = "oci-sandbox/policy";
 
 struct Paths {
     std::string config, dropin_dir, dropin, import_glob;
@@ -158,7 +158,7 @@ Result<std::string> dropin_text(const Main& m, const Options& o) {
                    (*systemd ? "true" : "false") + "\n";
     }
     out += "\n" + header(ours) + "\n    runtime_type = \"io.containerd.runc.v2\"\n";
-    out += "    pod_annotations = " + toml::string_array({kPolicyAnnotation}) + "\n";
+    out += "    pod_annotations = " + toml::string_array({oci::kPolicyAnnotation}) + "\n";
     out += header(plus(ours, {"options"})) + "\n    BinaryName = " + toml::quote(o.runtime_path) + "\n";
     if (systemd) out += "    SystemdCgroup = " + std::string(*systemd ? "true" : "false") + "\n";
     return out;

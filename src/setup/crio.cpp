@@ -2,7 +2,6 @@
 // reads the directory whether or not crio.conf exists and merges it key by
 // key), declaring the runtime handler "oci-sandbox". crio.conf is never
 // touched.
-#include <dirent.h>
 
 #include <algorithm>
 
@@ -42,27 +41,12 @@ std::string dropin_text(const Options& o) {
     return out;
 }
 
-std::vector<std::string> conf_files(const std::string& dir) {
-    std::vector<std::string> out;
-    if (DIR* d = ::opendir(dir.c_str())) {
-        while (auto* e = ::readdir(d)) {
-            std::string n = e->d_name;
-            if (n.size() > 5 && n.substr(n.size() - 5) == ".conf") out.push_back(dir + "/" + n);
-        }
-        ::closedir(d);
-    }
-    std::sort(out.begin(), out.end());
-    return out;
-}
-
 }  // namespace
 
 Result<Plan> plan_crio(const Options& o) {
     const Paths p = paths_of(o);
-    auto old = read_optional(p.dropin);
+    auto old = read_our_dropin(p.dropin);
     if (!old) return unexpected(old.error());
-    if (*old && old->value().find(kOwnedMarker) == std::string::npos)
-        return fail(p.dropin + " was not written by oci-sandbox-hook setup; not touching it");
     Plan plan;
     std::optional<std::string> after;
     if (!o.remove) after = dropin_text(o);

@@ -2,21 +2,17 @@
 
 namespace osh::setup {
 
-std::string_view name(Engine e) {
-    switch (e) {
-        case Engine::docker: return "docker";
-        case Engine::containerd: return "containerd";
-        case Engine::crio: return "crio";
-        case Engine::podman: return "podman";
-    }
-    return "?";
+std::optional<Engine> parse_engine(std::string_view s) {
+    if (s == "cri-o") return Engine::crio;
+    return words::parse(kEngineWords, s);
 }
 
-std::optional<Engine> parse_engine(std::string_view s) {
-    for (auto e : kAllEngines)
-        if (name(e) == s) return e;
-    if (s == "cri-o") return Engine::crio;
-    return std::nullopt;
+Result<std::optional<std::string>> read_our_dropin(const std::string& path) {
+    auto old = read_optional(path);
+    if (!old) return unexpected(old.error());
+    if (*old && old->value().find(kOwnedMarker) == std::string::npos)
+        return fail(path + " was not written by oci-sandbox-hook setup; not touching it");
+    return old;
 }
 
 Result<Plan> plan(Engine e, const Options& o) {

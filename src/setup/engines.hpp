@@ -11,14 +11,22 @@
 
 #include "setup/change.hpp"
 #include "util/result.hpp"
+#include "util/words.hpp"
 
 namespace osh::setup {
 
 enum class Engine { docker, containerd, crio, podman };
-inline constexpr std::array kAllEngines = {Engine::docker, Engine::containerd, Engine::crio,
-                                           Engine::podman};
+inline constexpr auto kEngineWords = std::to_array<words::Entry<Engine>>({
+    {Engine::docker, "docker"},
+    {Engine::containerd, "containerd"},
+    {Engine::crio, "crio"},
+    {Engine::podman, "podman"},
+});
+inline constexpr auto kAllEngines = words::values(kEngineWords);
 
-std::string_view name(Engine e);
+inline std::string_view name(Engine e) {
+    return words::of(kEngineWords, e);
+}
 std::optional<Engine> parse_engine(std::string_view s);
 
 // Is the engine wired to our shim (and is it the engine's default)?
@@ -52,5 +60,9 @@ Result<std::vector<std::string>> podman_hooks_dirs(const Options& o);
 // finds one knows where it came from.
 inline constexpr const char* kOwnedMarker =
     "Written by `oci-sandbox-hook setup`; `oci-sandbox-hook setup ENGINE --remove` removes it.";
+
+// Our drop-in's text now (nullopt: absent); a file there that we did not
+// write (no kOwnedMarker) is refused, never touched.
+Result<std::optional<std::string>> read_our_dropin(const std::string& path);
 
 }  // namespace osh::setup

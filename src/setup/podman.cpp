@@ -10,7 +10,6 @@
 // by podman 4.3 (containers/common 0.50) and later; /usr/share's .d is not.
 // Rootless podman reads the same files: there the precreate hook leaves the
 // spec as it is (rootless engines are not supported yet).
-#include <dirent.h>
 
 #include <algorithm>
 
@@ -36,19 +35,6 @@ Paths paths_of(const Options& o) {
     p.dropin_dir = p.config + ".d";
     p.dropin = p.dropin_dir + "/50-oci-sandbox.conf";
     return p;
-}
-
-std::vector<std::string> conf_files(const std::string& dir) {
-    std::vector<std::string> out;
-    if (DIR* d = ::opendir(dir.c_str())) {
-        while (auto* e = ::readdir(d)) {
-            std::string n = e->d_name;
-            if (n.size() > 5 && n.substr(n.size() - 5) == ".conf") out.push_back(dir + "/" + n);
-        }
-        ::closedir(d);
-    }
-    std::sort(out.begin(), out.end());
-    return out;
 }
 
 // The files podman reads before our drop-in, in its order.
@@ -81,10 +67,8 @@ Result<std::vector<std::string>> hooks_dirs_after(const std::vector<std::string>
 
 Result<Plan> plan_podman(const Options& o) {
     const Paths p = paths_of(o);
-    auto old = read_optional(p.dropin);
+    auto old = read_our_dropin(p.dropin);
     if (!old) return unexpected(old.error());
-    if (*old && old->value().find(kOwnedMarker) == std::string::npos)
-        return fail(p.dropin + " was not written by oci-sandbox-hook setup; not touching it");
     Plan plan;
     std::optional<std::string> after;
     if (!o.remove) {

@@ -77,7 +77,7 @@ Result<std::optional<oci::EditParams>> exec_params(const std::string& bundle_dir
     std::optional<std::string> plan_source;
     for (const auto& m : spec->mounts)
         if (path::lexical(m.destination) == plan::kContainerPlanDir) plan_source = m.source;
-    auto wrapped = oci::wrapped_by_enforcer(spec->args, plan::kContainerBinary);
+    auto wrapped = oci::wrapped_by_enforcer(spec->args, plan::kContainerEnforcer);
     if (!plan_source && !wrapped) return std::optional<oci::EditParams>();  // not ours
     if (!plan_source || !wrapped)
         return fail(config_path + ": the container was started through the sandbox, but " +
@@ -101,9 +101,10 @@ Result<std::optional<oci::EditParams>> exec_params(const std::string& bundle_dir
                     "; refusing to run a process in it unconfined");
     oci::EditParams p;
     p.host_binary = "/";  // unused for exec: only the enforcer prefix matters
+    p.host_enforcer = "/";
     p.plan_host_dir = plan::plan_dir_path(*key, run_root);
     p.plan_run_root = run_root;
-    p.container_binary = plan::kContainerBinary;
+    p.container_enforcer = plan::kContainerEnforcer;
     p.container_plan_dir = wrapped->plan_dir.empty() ? plan::kContainerPlanDir : wrapped->plan_dir;
     p.edit_key = wrapped->edit_key;
     return std::optional<oci::EditParams>(std::move(p));
@@ -135,7 +136,7 @@ Result<std::vector<std::string>> confine_exec(const std::vector<std::string>& ar
     }
     std::vector<std::string> out(args.begin(), args.begin() + parsed.id_index + 1);
     std::vector<std::string> command(args.begin() + parsed.id_index + 1, args.end());
-    if (!oci::wrapped_by_enforcer(command, params.container_binary)) {
+    if (!oci::wrapped_by_enforcer(command, params.container_enforcer)) {
         for (const auto& a : oci::enforcer_prefix(params)) out.push_back(a);
     } else {
         // Already wrapped (by whom?): rewrap with this container's own key.

@@ -7,11 +7,13 @@
 #include <climits>
 #include <set>
 
-#include "plan/plan_dir.hpp"
+#include "oci/annotations.hpp"
 #include "oci/spec.hpp"
+#include "plan/plan_dir.hpp"
 #include "report/event.hpp"
 #include "util/file.hpp"
 #include "util/json.hpp"
+#include "util/json_read.hpp"
 #include "util/path.hpp"
 #include "util/test_point.hpp"
 
@@ -24,32 +26,33 @@ constexpr size_t kMaxRuntimeConfigBytes = 64 * 1024;
 Result<RuntimeConfig> parse_runtime_config(std::string_view text, std::string_view origin) {
     auto doc = json::parse(text, origin);
     if (!doc) return unexpected(doc.error());
-    std::string o(origin);
-    if (!doc->IsObject()) return fail(o + ": /: expected an object");
+    const json::Reader rd(origin);
+    if (auto ok = rd.expect_object(*doc, ""); !ok) return unexpected(ok.error());
     RuntimeConfig cfg;
     for (auto it = doc->MemberBegin(); it != doc->MemberEnd(); ++it) {
-        std::string key(it->name.GetString(), it->name.GetStringLength());
-        const auto& v = it->value;
-        if (key == "next_runtime" || key == "hook_binary") {
-            if (!v.IsString() || v.GetStringLength() == 0)
-                return fail(o + ": /" + key + ": expected a non-empty string");
-            std::string s(v.GetString(), v.GetStringLength());
-            if (s.find('\0') != std::string::npos)
-                return fail(o + ": /" + key + ": contains a NUL byte");
-            if (key == "hook_binary" && s.front() != '/')
-                return fail(o + ": /hook_binary: expected an absolute path");
-            (key == "next_runtime" ? cfg.next_runtime : cfg.hook_binary) = std::move(s);
-        } else if (key == "hook_args") {
-            if (!v.IsArray()) return fail(o + ": /hook_args: expected an array of strings");
-            for (rapidjson::SizeType i = 0; i < v.Size(); ++i) {
-                if (!v[i].IsString())
-                    return fail(o + ": /hook_args/" + std::to_string(i) + ": expected a string");
-                cfg.hook_args.emplace_back(v[i].GetString(), v[i].GetStringLength());
-            }
-        } else {
-            return fail(o + ": /" + json::pointer_token(key) +
-                        ": unknown field; allowed: next_runtime, hook_binary, hook_args");
+        const std::string key(it->name.GetString(), it->name.GetStringLength());
+        const std::string ptr = json::Reader::child("", key);
+        if (key == "hook_args") {
+            auto args = rd.strings(it->value, ptr);
+            if (!args) return unexpected(args.error());
+            cfg.hook_args = std::move(*args);
+            continue;
         }
+        std::string* field = key == "next_runtime"      ? &cfg.next_runtime
+                             : key == "hook_binary"     ? &cfg.hook_binary
+                             : key == "enforcer_binary" ? &cfg.enforcer_binary
+                                                        : nullptr;
+        if (!field)
+            return rd.error(ptr,
+                            "unknown field; allowed: next_runtime, hook_binary, "
+                            "enforcer_binary, hook_args");
+        auto s = rd.string(it->value, ptr);
+        if (!s) return unexpected(s.error());
+        if (s->empty()) return rd.error(ptr, "expected a non-empty string");
+        if (s->find('\0') != std::string::npos) return rd.error(ptr, "contains a NUL byte");
+        if (field != &cfg.next_runtime && s->front() != '/')
+            return rd.error(ptr, "expected an absolute path");
+        *field = std::move(*s);
     }
     return cfg;
 }
@@ -121,7 +124,7 @@ Result<PlanKeys> choose_keys(std::string_view spec_text,
             if (path::lexical(m.destination) != plan::kContainerPlanDir) continue;
             if (auto key = plan::key_from_source(m.source, run_root)) old_dir = *key;
         }
-        if (auto w = oci::wrapped_by_enforcer(spec->args, plan::kContainerBinary);
+        if (auto w = oci::wrapped_by_enforcer(spec->args, plan::kContainerEnforcer);
             w && plan::validate_edit_key(w->edit_key))
             old_edit = w->edit_key;
     }
@@ -149,10 +152,11 @@ Result<PlanKeys> choose_keys(std::string_view spec_text,
 oci::EditParams edit_params(const EditSetup& setup, const PlanKeys& keys) {
     oci::EditParams p;
     p.host_binary = setup.host_binary;
+    p.host_enforcer = setup.host_enforcer;
     p.plan_host_dir = plan::plan_dir_path(keys.dir_key, setup.run_root);
     p.plan_run_root = setup.run_root;
     p.edit_key = keys.edit_key;
-    p.container_binary = plan::kContainerBinary;
+    p.container_enforcer = plan::kContainerEnforcer;
     p.container_plan_dir = plan::kContainerPlanDir;
     p.hook_args = setup.hook_args;
     // A rootless engine's hooks keep their plans where the edit put them.
@@ -160,7 +164,7 @@ oci::EditParams edit_params(const EditSetup& setup, const PlanKeys& keys) {
         p.hook_args.push_back("--run-root");
         p.hook_args.push_back(setup.run_root);
     }
-    p.annotations[plan::kPlanKeyAnnotation] = keys.dir_key;
+    p.annotations[oci::kPlanKeyAnnotation] = keys.dir_key;
     return p;
 }
 
@@ -174,7 +178,7 @@ void sweep(std::string_view run_root) {
         report::Event e;
         e.level = report::Level::info;
         e.component = "spec-edit";
-        e.decision = "orphan removed";
+        e.decision = report::Decision::orphan_removed;
         e.message = "removed orphaned plan directory " + r;
         (void)log.append(e);
     }
@@ -315,16 +319,18 @@ Result<ShimArgs> parse_shim_args(const std::vector<std::string>& args) {
     return out;
 }
 
-Result<EditSetup> edit_setup(const std::string& hook_binary, std::vector<std::string> hook_args) {
+Result<EditSetup> edit_setup(const std::string& hook_binary, const std::string& enforcer_binary,
+                             std::vector<std::string> hook_args) {
     EditSetup setup;
     setup.hook_args = std::move(hook_args);
-    if (!hook_binary.empty()) {
-        setup.host_binary = hook_binary;
-        return setup;
+    setup.host_binary = hook_binary;
+    if (setup.host_binary.empty()) {
+        auto self = self_binary();
+        if (!self) return unexpected(self.error());
+        setup.host_binary = *self;
     }
-    auto self = self_binary();
-    if (!self) return unexpected(self.error());
-    setup.host_binary = *self;
+    setup.host_enforcer =
+        enforcer_binary.empty() ? plan::enforcer_beside(setup.host_binary) : enforcer_binary;
     return setup;
 }
 

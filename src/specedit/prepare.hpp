@@ -24,11 +24,13 @@ inline constexpr const char* kSafePath =
 
 // /etc/oci-sandbox/runtime.json:
 //   {"next_runtime": "runc", "hook_binary": "/usr/bin/oci-sandbox-hook",
+//    "enforcer_binary": "/usr/bin/oci-sandbox-enforce",
 //    "hook_args": ["--policy", "/etc/oci-sandbox/policy.json"]}
 // Every field optional; unknown fields are errors.
 struct RuntimeConfig {
     std::string next_runtime = "runc";
     std::string hook_binary;             // "" = /proc/self/exe resolved
+    std::string enforcer_binary;         // "" = oci-sandbox-enforce beside hook_binary
     std::vector<std::string> hook_args;  // appended to our hooks' args
 };
 
@@ -44,7 +46,8 @@ Result<std::string> self_binary();
 Result<std::string> resolve_runtime(const std::string& name, const std::string& self);
 
 struct EditSetup {
-    std::string host_binary;
+    std::string host_binary;    // the hooks' path
+    std::string host_enforcer;  // the enforcer bound into the container
     std::vector<std::string> hook_args;
     std::string run_root = plan::default_run_root();
 };
@@ -67,8 +70,10 @@ Result<PlanKeys> choose_keys(std::string_view spec_text,
                              std::string_view run_root);
 
 // The setup the spec-edit commands share: our own binary unless
-// `hook_binary` names one, plus extra hook arguments.
-Result<EditSetup> edit_setup(const std::string& hook_binary, std::vector<std::string> hook_args);
+// `hook_binary` names one, the enforcer beside it unless `enforcer_binary`
+// names one, plus extra hook arguments.
+Result<EditSetup> edit_setup(const std::string& hook_binary, const std::string& enforcer_binary,
+                             std::vector<std::string> hook_args);
 
 oci::EditParams edit_params(const EditSetup& setup, const PlanKeys& keys);
 

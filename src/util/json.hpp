@@ -7,8 +7,10 @@
 #include <rapidjson/document.h>
 
 #include <cstddef>
+#include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "util/result.hpp"
 
@@ -49,6 +51,35 @@ struct ParseProblem {
     std::string message;
 };
 Expected<rapidjson::Document, ParseProblem> parse_parts(std::string_view text);
+
+// Everything we write is written by rapidjson's Writer (or PrettyWriter) over
+// a StringBuffer, event by event; these put the views rapidjson takes as
+// pointer and length.
+template <typename W>
+void put(W& w, std::string_view s) {
+    w.String(s.data(), static_cast<rapidjson::SizeType>(s.size()));
+}
+template <typename W>
+void key(W& w, std::string_view k) {
+    w.Key(k.data(), static_cast<rapidjson::SizeType>(k.size()));
+}
+template <typename W>
+void put(W& w, const std::vector<std::string>& list) {
+    w.StartArray();
+    for (const auto& s : list) put(w, s);
+    w.EndArray();
+}
+// A list of numbers (ports), or null when there is none.
+template <typename W, typename T>
+void put(W& w, const std::optional<std::vector<T>>& list) {
+    if (!list) {
+        w.Null();
+        return;
+    }
+    w.StartArray();
+    for (T v : *list) w.Uint64(v);
+    w.EndArray();
+}
 
 // Serialises a value compactly or indented. A document from parse() holds
 // only valid UTF-8, so its text is valid UTF-8.

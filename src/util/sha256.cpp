@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cstring>
 
+#include "util/hex.hpp"
+
 namespace osh::sha256 {
 namespace {
 
@@ -115,14 +117,7 @@ Digest digest(std::string_view data) {
 }
 
 std::string hex(const Digest& d) {
-    static constexpr char kHex[] = "0123456789abcdef";
-    std::string s;
-    s.reserve(64);
-    for (uint8_t b : d) {
-        s.push_back(kHex[b >> 4]);
-        s.push_back(kHex[b & 15]);
-    }
-    return s;
+    return hex::encode(d);
 }
 
 std::string hex_digest(std::string_view data) {

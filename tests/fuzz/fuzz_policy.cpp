@@ -6,6 +6,7 @@
 #include <string>
 #include <string_view>
 
+#include "../unit/policy/policy_json.hpp"
 #include "fuzz_common.hpp"
 #include "policy/document.hpp"
 #include "util/json.hpp"
@@ -18,7 +19,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         for (const Problem& pr : pol.error()) (void)pr.to_string();
         return 0;
     }
-    const std::string canon = to_json(*pol);
+    const std::string canon = osh::test::policy_json(*pol);
     osh::fuzz::require(osh::json::valid_utf8(canon), "canonical policy is not valid UTF-8", canon);
     auto again = parse_policy(canon, "canonical");
     if (!again) {
@@ -26,7 +27,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         for (const Problem& pr : again.error()) why += "\n" + pr.to_string();
         osh::fuzz::violated("canonical policy does not parse", why);
     }
-    osh::fuzz::require(to_json(*again) == canon, "policy round trip changed the policy", canon);
-    (void)to_json(*pol, true);
+    osh::fuzz::require(osh::test::policy_json(*again) == canon, "policy round trip changed the policy", canon);
+    (void)osh::test::policy_json(*pol, true);
     return 0;
 }

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Real-GPU validation (issue 8): runs the CUDA probe and nvidia-smi under the
+# Real-GPU validation: runs the CUDA probe and nvidia-smi under the
 # static enforcer with plans compiled by the real hook on this machine, one
 # case per policy variant, and writes a Markdown report.
 #
@@ -15,7 +15,7 @@
 # its own (nothing of it is seen on the host): its rootfs mirrors this
 # machine's root (each top-level directory bind-mounted, each top-level
 # symlink copied, a fresh /proc, a tmpfs /tmp holding the probe's
-# directory), our binary and the plan directory bind-mounted at
+# directory), our enforcer and the plan directory bind-mounted at
 # /.oci-sandbox, the hook run at createRuntime with the state's pid this
 # namespace's process, which then becomes the enforcer (chroot into the
 # rootfs): the hook proves what the container will run and judges the very
@@ -23,6 +23,9 @@
 set -uo pipefail
 
 bin=$(readlink -f "${1:?binary}")
+# The in-container enforcer the spec edit binds: installed beside the hook.
+enforcer=$(dirname "$bin")/oci-sandbox-enforce
+[[ -x $enforcer ]] || { echo "run_validation: no $enforcer beside $bin"; exit 1; }
 probe=$(readlink -f "${2:?probe}")
 report=${3:?report}
 work=$(mktemp -d /tmp/osh-gpu.XXXXXX)
@@ -88,7 +91,7 @@ in_container() {
 	mount -t tmpfs -o mode=1777 tmpfs "$rootfs/tmp"
 	mkdir -p "$rootfs$probe_dir"
 	mount --bind "$probe_dir" "$rootfs$probe_dir"
-	mount --bind "$bin" "$rootfs/.oci-sandbox/oci-sandbox-hook"
+	mount --bind "$enforcer" "$rootfs/.oci-sandbox/oci-sandbox-hook"
 	mount --bind "$plan_dir" "$rootfs/.oci-sandbox/plan"
 	mount -o remount,bind,ro "$rootfs/.oci-sandbox/plan"
 	set +e
@@ -160,7 +163,7 @@ run_case() {
 	key=$(bundle "$c") || return 1
 	mkdir -p "$out"
 	unshare -m --propagation private bash -c \
-		"$(declare -p bin probe_dir rootfs work); $(declare -f in_container); in_container \"\$@\"" \
+		"$(declare -p bin enforcer probe_dir rootfs work); $(declare -f in_container); in_container \"\$@\"" \
 		container "$c" "/run/oci-sandbox/osh-gpu-$c" "$key" "$out" "$@"
 }
 

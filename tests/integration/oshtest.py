@@ -82,8 +82,8 @@ def shared_libs(path):
 
 
 def copy_shared_libs(binary_path, rootfs):
-    """A dynamic (sanitizer) build of our binary is bind-mounted into the
-    container as the enforcer, and the busybox rootfs has no libc: copy in
+    """A dynamic (sanitizer) build of our enforcer is bind-mounted into the
+    container, and the busybox rootfs has no libc: copy in
     what the loader maps, at the same paths, so it runs there too. Each path
     is copied as the file it resolves to (symlinks followed): the loader opens
     the name, never looks at the link. The default policy lists /lib and
@@ -135,7 +135,9 @@ def make_rootfs(rootfs):
         if not os.path.lexists(p):
             os.symlink("busybox", p)
     shutil.copy2(os.environ["OSH_PROBE"], os.path.join(rootfs, "bin", "osh-probe"))
-    copy_shared_libs(os.environ["OSH_BINARY"], rootfs)
+    for var in ("OSH_BINARY", "OSH_ENFORCER"):
+        if os.environ.get(var):
+            copy_shared_libs(os.environ[var], rootfs)
     with open(os.path.join(rootfs, "etc", "passwd"), "w") as f:
         f.write("root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/:/bin/false\n")
     with open(os.path.join(rootfs, "etc", "group"), "w") as f:

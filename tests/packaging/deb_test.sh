@@ -57,7 +57,7 @@ ok "lintian: no errors"
 
 # 4. Contents.
 dpkg-deb -c "$DEB" | awk '{print $6}' | sed 's|^\./|/|; s|/$||' | grep -v '^/$' | sort > "$W/deb-files.txt"
-for f in /usr/bin/oci-sandbox-hook /usr/bin/oci-sandbox-runtime \
+for f in /usr/bin/oci-sandbox-hook /usr/bin/oci-sandbox-enforce /usr/bin/oci-sandbox-runtime \
          /usr/share/oci-sandbox-hook/podman-hooks.d/oci-sandbox-precreate.json \
          /etc/logrotate.d/oci-sandbox-hook /usr/share/bash-completion/completions/oci-sandbox-runtime \
          /etc/oci-sandbox/policy.json /etc/oci-sandbox/runtime.json /etc/oci-sandbox/policies.d \
@@ -100,6 +100,8 @@ bash "$SRC/tests/packaging/podman_runs.sh" check "$W" "$RL_USER" || fail "podman
 ok "after dpkg -i: root and rootless podman still run"
 file -L /usr/bin/oci-sandbox-hook | grep -q 'statically linked' || fail "/usr/bin/oci-sandbox-hook is not static"
 ok "/usr/bin/oci-sandbox-hook is static"
+file -L /usr/bin/oci-sandbox-enforce | grep -q 'statically linked' || fail "/usr/bin/oci-sandbox-enforce is not static"
+ok "/usr/bin/oci-sandbox-enforce is static"
 [ "$(readlink -f /usr/bin/oci-sandbox-runtime)" = /usr/bin/oci-sandbox-hook ] || fail "oci-sandbox-runtime link"
 man -w oci-sandbox-hook >/dev/null && man -w 5 oci-sandbox-policy >/dev/null && man -w oci-sandbox-runtime >/dev/null \
     || fail "man pages not found by man -w"

@@ -26,6 +26,14 @@ if [ "${OSH_STATIC:-true}" = true ]; then
     file "$D$bin" | grep -q 'statically linked' || fail "$bin is not static"
     ok "$bin is static"
 fi
+enforcer="$bindir/oci-sandbox-enforce"
+[ -x "$D$enforcer" ] || fail "$enforcer not installed"
+if [ "${OSH_STATIC:-true}" = true ]; then
+    file "$D$enforcer" | grep -q 'statically linked' || fail "$enforcer is not static"
+    ok "$enforcer is static"
+fi
+"$D$enforcer" --version | grep -q '^oci-sandbox-enforce ' || fail "$enforcer --version"
+ok "$enforcer installed beside $bin"
 [ "$(readlink "$D$bindir/oci-sandbox-runtime")" = oci-sandbox-hook ] || fail "oci-sandbox-runtime is not a link to oci-sandbox-hook"
 ok "$bindir/oci-sandbox-runtime -> oci-sandbox-hook"
 [ "$("$D$bindir/oci-sandbox-runtime" --version 2>&1 | head -1)" != "" ] || true

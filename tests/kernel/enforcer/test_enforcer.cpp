@@ -1,8 +1,9 @@
-// The real `oci-sandbox-hook exec` binary (OSH_HOOK_BINARY, from meson) against
+// The real enforcer, oci-sandbox-enforce (OSH_ENFORCER, from meson), against
 // the real kernel: order of operations, failure modes under fault injection
 // (an OUTER seccomp filter installed in the child before the enforcer runs),
 // exit codes, events, a busybox-static chroot with no libc, and the plan
-// format (seal, version, warm compile).
+// format (seal, version, warm compile); `oci-sandbox-hook exec`
+// (OSH_HOOK_BINARY) runs the same code, and `probe` lives there.
 #define DOCTEST_CONFIG_IMPLEMENT
 #include <doctest/doctest.h>
 #include <fcntl.h>
@@ -18,6 +19,7 @@
 #include <vector>
 
 #include "../landlock/child.hpp"
+#include "plan/compile.hpp"
 #include "plan/plan.hpp"
 #include "seccomp/compile.hpp"
 #include "util/fd.hpp"
@@ -30,8 +32,12 @@ namespace fs = std::filesystem;
 
 namespace {
 
-std::string g_hook;  // the enforcer binary under test
-std::string g_self;  // this test binary (re-executed as a workload)
+std::string g_enforcer;  // oci-sandbox-enforce, the enforcer under test
+std::string g_hook;      // oci-sandbox-hook (its `exec` and `probe`)
+// A copy of this test binary, re-executed as a workload, in a directory every
+// user can enter: the unprivileged workload cannot exec it from a checkout
+// under a directory such as /root.
+std::string g_self;
 std::string g_self_dir;
 
 std::string slurp(const std::string& path) {
@@ -54,10 +60,10 @@ plan::Plan make_plan(const std::string& work, failure::Modes modes = {}) {
     policy::EffectivePolicy eff;
     eff.source.failure = modes;
     for (const char* ro : {"/usr", "/bin", "/lib", "/lib64", "/etc"})
-        if (access(ro, F_OK) == 0) eff.rules.push_back({ro, policy::kReadOnly, "test", false});
-    eff.rules.push_back({g_self_dir, policy::kReadOnly, "test binary", false});
-    eff.rules.push_back({work, policy::kReadWrite, "test work dir", false});
-    eff.rules.push_back({"/dev/null", policy::kReadWrite, "test", false});
+        if (access(ro, F_OK) == 0) eff.rules.push_back({ro, landlock::kReadOnly, "test", false});
+    eff.rules.push_back({g_self_dir, landlock::kReadOnly, "test binary", false});
+    eff.rules.push_back({work, landlock::kReadWrite, "test work dir", false});
+    eff.rules.push_back({"/dev/null", landlock::kReadWrite, "test", false});
     plan::CompileOptions opts;
     opts.bpf_cache_dir = "";
     opts.container_id = "test-container";
@@ -117,9 +123,18 @@ struct Run {
     std::string err;  // the enforcer's (and workload's) stderr
 };
 
-// Runs `hook exec --plan DIR -- argv...` in a forked child, after the fault.
+// execv of args[0] with `args` (in a child: returns only on failure).
+int exec_args(std::vector<std::string> args) {
+    std::vector<char*> cargs;
+    for (auto& a : args) cargs.push_back(a.data());
+    cargs.push_back(nullptr);
+    execv(cargs[0], cargs.data());
+    return 92;
+}
+
+// Runs `ENFORCER exec --plan DIR -- argv...` in a forked child, after the fault.
 Run run_exec(const TempDir& t, const std::string& plan_dir, const std::vector<std::string>& argv,
-             Fault fault = Fault::none, bool kill = false) {
+             Fault fault = Fault::none, bool kill = false, const std::string& binary = g_enforcer) {
     std::string errfile = t / "stderr";
     unlink(errfile.c_str());
     Run r;
@@ -127,13 +142,9 @@ Run run_exec(const TempDir& t, const std::string& plan_dir, const std::vector<st
         int fd = open(errfile.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
         if (fd < 0 || dup2(fd, 2) < 0) return 90;
         if (!install_fault(fault, kill)) return 91;
-        std::vector<std::string> args = {g_hook, "exec", "--plan", plan_dir, "--key", kKey, "--"};
+        std::vector<std::string> args = {binary, "exec", "--plan", plan_dir, "--key", kKey, "--"};
         args.insert(args.end(), argv.begin(), argv.end());
-        std::vector<char*> cargs;
-        for (auto& a : args) cargs.push_back(a.data());
-        cargs.push_back(nullptr);
-        execv(g_hook.c_str(), cargs.data());
-        return 92;
+        return exec_args(std::move(args));
     });
     r.err = slurp(errfile);
     return r;
@@ -147,11 +158,11 @@ TEST_CASE("plan: round trip, seal, version, unknown fields") {
     TempDir t;
     plan::Plan p = make_plan(t.path());
     p.bind_tcp = std::vector<uint16_t>{8080};
-    p.scopes = {policy::Scope::signal};
+    p.scopes = {landlock::Scope::signal};
     p.run_as_uid = 1000;
     p.failure.kinds[failure::Kind::landlock_unavailable] = failure::Mode::warn;
     p.degraded.push_back({failure::Kind::gpu_detection, "x"});
-    p.landlock_rules.push_back({"/dev/nvidia0", policy::kReadWrite, true});
+    p.landlock_rules.push_back({"/dev/nvidia0", landlock::kReadWrite, true});
     std::string bytes = plan::serialize(p);
     auto back = plan::parse(bytes, "mem");
     REQUIRE(back);
@@ -204,7 +215,7 @@ TEST_CASE("plan: round trip, seal, version, unknown fields") {
 
 TEST_CASE("plan: a run_as_user named without a group runs with the primary gid the hook resolved") {
     policy::EffectivePolicy eff;
-    eff.source.seccomp.profile = policy::SeccompProfile::none;
+    eff.source.seccomp.profile = seccomp::Profile::none;
     eff.source.process.run_as_user = policy::IdSpec{std::string("svc")};
     plan::CompileOptions opts;
     opts.bpf_cache_dir = "";
@@ -227,7 +238,7 @@ TEST_CASE(
     "plan compile: warm compile does no libseccomp work; skip and profile none compile nothing") {
     TempDir t;
     policy::EffectivePolicy eff;
-    eff.rules.push_back({"/usr", policy::kReadOnly, "test", false});
+    eff.rules.push_back({"/usr", landlock::kReadOnly, "test", false});
     plan::CompileOptions opts;
     opts.bpf_cache_dir = t / "cache";
     fs::create_directories(opts.bpf_cache_dir);
@@ -242,7 +253,7 @@ TEST_CASE(
     CHECK(warm->seccomp_bpf == cold->seccomp_bpf);
 
     policy::EffectivePolicy none = eff;
-    none.source.seccomp.profile = policy::SeccompProfile::none;
+    none.source.seccomp.profile = seccomp::Profile::none;
     auto pn = plan::compile(none, opts);
     REQUIRE(pn);
     CHECK(pn->seccomp_bpf.empty());
@@ -260,11 +271,26 @@ TEST_CASE(
     named.source.process.run_as_user = std::string("app");
     auto unresolved = plan::compile(named, opts);
     REQUIRE_FALSE(unresolved);
-    CHECK(contains(unresolved.error().message, "privilege_drop"));
+    CHECK(unresolved.error().kind == failure::Kind::privilege_drop);
+    CHECK(
+        contains(unresolved.error().error.message, "process.run_as_user \"app\" was not resolved"));
     opts.run_as_uid = 1234;
     auto resolved = plan::compile(named, opts);
     REQUIRE(resolved);
     CHECK(resolved->run_as_uid == 1234u);
+
+    // A strict compile failure is typed seccomp_compile; under warn it is a degradation.
+    policy::EffectivePolicy misspelt = eff;
+    misspelt.source.seccomp.deny = {"no_such_call_osh"};
+    auto refused = plan::compile(misspelt, opts);
+    REQUIRE_FALSE(refused);
+    CHECK(refused.error().kind == failure::Kind::seccomp_compile);
+    CHECK(contains(refused.error().error.message, "no_such_call_osh"));
+    misspelt.source.failure.kinds[failure::Kind::seccomp_compile] = failure::Mode::warn;
+    auto degraded = plan::compile(misspelt, opts);
+    REQUIRE(degraded);
+    REQUIRE(degraded->degraded.size() == 1);
+    CHECK(degraded->degraded[0].kind == failure::Kind::seccomp_compile);
 }
 
 // ---------------------------------------------------------------- enforcer
@@ -288,6 +314,53 @@ TEST_CASE(
         CHECK(contains(log, "\"status\":\"fully_enforced\""));
         CHECK(contains(log, "\"container_id\":\"test-container\""));
     }
+}
+
+TEST_CASE("oci-sandbox-hook exec runs the same enforcer: fully enforced, its exit codes") {
+    TempDir t;
+    std::string work = t / "work";
+    fs::create_directories(work);
+    chmod(work.c_str(), 0777);
+    plan::Plan p = make_plan(work);
+    p.exec_log_path = work + "/exec.log";
+    p.run_as_uid = p.run_as_gid = 65534;
+    write_plan_to(t / "plan", p);
+    Run r = run_exec(t, t / "plan", {g_self, "--workload-check", work, "65534"}, Fault::none, false,
+                     g_hook);
+    CHECK(r.status == 0);
+    CHECK(r.err.empty());
+    CHECK(contains(slurp(work + "/exec.log"), "\"status\":\"fully_enforced\""));
+    CHECK(run_exec(t, t / "no-plan", {"/bin/true"}, Fault::none, false, g_hook).status == 125);
+    write_plan_to(t / "plan-root", make_plan(work));
+    CHECK(
+        run_exec(t, t / "plan-root", {"no-such-command-osh"}, Fault::none, false, g_hook).status ==
+        127);
+}
+
+TEST_CASE("oci-sandbox-enforce: usage, --version, and no command is a refusal") {
+    TempDir t;
+    auto run = [&](std::vector<std::string> args) {
+        std::string out = t / "out";
+        Run r;
+        r.status = in_child([&] {
+            int fd = open(out.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+            if (fd < 0 || dup2(fd, 1) < 0 || dup2(fd, 2) < 0) return 90;
+            args.insert(args.begin(), g_enforcer);
+            return exec_args(std::move(args));
+        });
+        r.err = slurp(out);
+        return r;
+    };
+    Run version = run({"--version"});
+    CHECK(version.status == 0);
+    CHECK(contains(version.err, "oci-sandbox-enforce "));
+    Run help = run({"--help"});
+    CHECK(help.status == 0);
+    CHECK(contains(help.err, "usage: oci-sandbox-enforce exec"));
+    Run none = run({"exec", "--key", kKey, "--"});
+    CHECK(none.status == 125);
+    CHECK(contains(none.err, "usage: oci-sandbox-enforce exec"));
+    CHECK(run({}).status == 125);
 }
 
 TEST_CASE("exec: exit codes 125 (plan missing / tampered), 126, 127, and the command's own") {
@@ -401,7 +474,7 @@ TEST_CASE("exec: Landlock and seccomp both unavailable under warn is reported as
             !install_fault(Fault::seccomp_einval, false))
             return 91;
         std::string plan_dir = t / "plan";
-        execl(g_hook.c_str(), g_hook.c_str(), "exec", "--plan", plan_dir.c_str(), "--key",
+        execl(g_enforcer.c_str(), g_enforcer.c_str(), "exec", "--plan", plan_dir.c_str(), "--key",
               kKey.c_str(), "--", "/bin/true", nullptr);
         return 92;
     });
@@ -419,7 +492,7 @@ TEST_CASE("exec: landlock_path (a rule's path missing) per mode") {
         failure::Modes modes;
         modes.kinds[failure::Kind::landlock_path] = mode;
         plan::Plan p = make_plan(work, modes);
-        p.landlock_rules.push_back({work + "/missing", policy::kReadOnly, false});
+        p.landlock_rules.push_back({work + "/missing", landlock::kReadOnly, false});
         std::string dir = t / ("plan-" + std::string(failure::name(mode)));
         write_plan_to(dir, p);
         Run r = run_exec(t, dir, {"/bin/true"});
@@ -454,14 +527,14 @@ TEST_CASE("exec in a busybox-static chroot with no libc, switching to uid 65534"
     fs::copy_file("/bin/busybox", root + "/bin/busybox");
     for (const char* applet : {"sh", "echo", "id", "cat"})
         fs::create_symlink("busybox", root + "/bin/" + applet);
-    fs::copy_file(g_hook, root + "/.oci-sandbox/bin/oci-sandbox-hook");
+    fs::copy_file(g_enforcer, root + "/.oci-sandbox/bin/oci-sandbox-hook");
     chmod((root + "/.oci-sandbox/bin/oci-sandbox-hook").c_str(), 0755);
     REQUIRE(access((root + "/lib").c_str(), F_OK) != 0);  // no libc anywhere in this root
 
     policy::EffectivePolicy eff;
-    eff.rules.push_back({"/bin", policy::kReadOnly, "image", false});
-    eff.rules.push_back({"/.oci-sandbox", policy::kReadOnly, "plan", false});
-    eff.rules.push_back({"/tmp", policy::kReadWrite, "image", false});
+    eff.rules.push_back({"/bin", landlock::kReadOnly, "image", false});
+    eff.rules.push_back({"/.oci-sandbox", landlock::kReadOnly, "plan", false});
+    eff.rules.push_back({"/tmp", landlock::kReadWrite, "image", false});
     plan::CompileOptions opts;
     opts.bpf_cache_dir = "";
     opts.edit_key = kKey;
@@ -563,13 +636,20 @@ int main(int argc, char** argv) {
     }
     doctest::Context ctx(argc, argv);
     osh::test::require_root_or_skip("kernel-enforcer");
-    const char* hook = getenv("OSH_HOOK_BINARY");
-    if (!hook || access(hook, X_OK) != 0) {
-        printf("kernel-enforcer: OSH_HOOK_BINARY not set or not executable (meson test sets it)\n");
-        return 1;
+    for (auto [var, out] :
+         {std::pair{"OSH_ENFORCER", &g_enforcer}, std::pair{"OSH_HOOK_BINARY", &g_hook}}) {
+        const char* v = getenv(var);
+        if (!v || access(v, X_OK) != 0) {
+            printf("kernel-enforcer: %s not set or not executable (meson test sets it)\n", var);
+            return 1;
+        }
+        *out = v;
     }
-    g_hook = hook;
-    g_self = fs::canonical("/proc/self/exe").string();
-    g_self_dir = fs::path(g_self).parent_path().string();
+    // The workload copy, where uid 65534 can reach it.
+    TempDir self_dir;
+    g_self_dir = self_dir.path();
+    g_self = self_dir / "test_enforcer";
+    fs::copy_file("/proc/self/exe", g_self);
+    chmod(g_self.c_str(), 0755);
     return ctx.run();
 }

@@ -28,14 +28,15 @@
 #include "landlock/ruleset.hpp"
 #include "landlock/uapi.hpp"
 #include "oci/spec.hpp"
+#include "plan/compile.hpp"
 #include "plan/plan.hpp"
 #include "policy/effective.hpp"
 #include "seccomp/bpf.hpp"
 #include "seccomp/load.hpp"
 
 using namespace osh;
-using osh::policy::Access;
-using osh::policy::bit;
+using osh::landlock::Access;
+using osh::landlock::bit;
 using osh::test::in_child;
 using osh::test::TempDir;
 
@@ -96,18 +97,18 @@ TEST_CASE("pure: rights per ABI") {
     CHECK(landlock::rights_for_abi(5).scoped == 0);
     CHECK(landlock::rights_for_abi(6).scoped ==
           (LANDLOCK_SCOPE_ABSTRACT_UNIX_SOCKET | LANDLOCK_SCOPE_SIGNAL));
-    CHECK(landlock::rights_for_abi(6).restrict_flags == 0);
-    CHECK(landlock::rights_for_abi(7).restrict_flags != 0);
     CHECK(landlock::rights_for_abi(99).fs == landlock::rights_for_abi(7).fs);
-    CHECK(landlock::rights_for_abi(1).ruleset_attr_size == 8);
-    CHECK(landlock::rights_for_abi(4).ruleset_attr_size == 16);
-    CHECK(landlock::rights_for_abi(6).ruleset_attr_size == 24);
+    // The prelude's ruleset: filesystem rights only, the ABI 1 attribute.
+    CHECK(landlock::filesystem_only(6).handled_fs == landlock::rights_for_abi(6).fs);
+    CHECK(landlock::filesystem_only(6).handled_net == 0);
+    CHECK(landlock::filesystem_only(6).attr_size == 8);
+    CHECK(landlock::filesystem_only(7).restrict_flags == 0);
 }
 
 TEST_CASE("pure: negotiate: best effort lists what the ABI lacks") {
     landlock::Request req;
     req.bind_tcp = std::vector<uint16_t>{8080};
-    req.scopes = {policy::Scope::signal};
+    req.scopes = {landlock::Scope::signal};
     auto n3 = landlock::negotiate(req, 3);
     CHECK(n3.handled_net == 0);
     CHECK(n3.scoped == 0);
@@ -131,11 +132,12 @@ TEST_CASE("pure: negotiate: best effort lists what the ABI lacks") {
 }
 
 TEST_CASE("pure: rights for a node: files get file rights, GPU nodes get ioctl_dev when handled") {
-    landlock::PathRule rw{"/x", policy::kReadWrite, false};
+    landlock::PathRule rw{"/x", landlock::kReadWrite, false};
     auto all = landlock::rights_for_abi(7).fs;
-    CHECK(landlock::rights_for_node(rw, true, all) == policy::kReadWrite);
-    CHECK(landlock::rights_for_node(rw, false, all) == (policy::kReadWrite & policy::kFileRights));
-    landlock::PathRule gpu{"/dev/nvidia0", policy::kReadWrite, true};
+    CHECK(landlock::rights_for_node(rw, true, all) == landlock::kReadWrite);
+    CHECK(landlock::rights_for_node(rw, false, all) ==
+          (landlock::kReadWrite & landlock::kFileRights));
+    landlock::PathRule gpu{"/dev/nvidia0", landlock::kReadWrite, true};
     CHECK((landlock::rights_for_node(gpu, false, all) & bit(Access::ioctl_dev)) != 0);
     CHECK((landlock::rights_for_node(gpu, false, landlock::rights_for_abi(4).fs) &
            bit(Access::ioctl_dev)) == 0);
@@ -164,7 +166,7 @@ TEST_CASE("ABI probe under an outer seccomp filter: ENOSYS, EOPNOTSUPP, EPERM ar
             if (info.support != want || info.err != err || info.available()) return 1;
             // And enforce() reports it as landlock_unavailable, with the errno.
             landlock::Request req;
-            req.paths.push_back({"/usr", policy::kReadOnly, false});
+            req.paths.push_back({"/usr", landlock::kReadOnly, false});
             auto out = landlock::enforce(req, info,
                                          [](const std::string&, const Error&) { return false; });
             if (out || out.error().kind != failure::Kind::landlock_unavailable ||
@@ -178,8 +180,8 @@ TEST_CASE("ABI probe under an outer seccomp filter: ENOSYS, EOPNOTSUPP, EPERM ar
 
 TEST_CASE("hard_requirement fails when a requested right is unsupported; unavailable ABI fails") {
     landlock::Request req;
-    req.paths.push_back({"/", policy::kReadOnly, false});
-    req.compatibility = policy::Compatibility::hard_requirement;
+    req.paths.push_back({"/", landlock::kReadOnly, false});
+    req.compatibility = landlock::Compatibility::hard_requirement;
     landlock::AbiInfo old = landlock::classify_probe(3, 0);
     auto r = landlock::enforce(req, old, [](const std::string&, const Error&) { return false; });
     REQUIRE_FALSE(r);
@@ -201,14 +203,14 @@ TEST_CASE(
     mkdir(rw.c_str(), 0777);
     int rc = in_child([&] {
         landlock::Request req;
-        req.paths.push_back({t / "does-not-exist", policy::kReadOnly, false});
-        req.paths.push_back({rw, policy::kReadWrite, false});
+        req.paths.push_back({t / "does-not-exist", landlock::kReadOnly, false});
+        req.paths.push_back({rw, landlock::kReadWrite, false});
         auto strict = landlock::enforce(req, landlock::probe(),
                                         [](const std::string&, const Error&) { return false; });
         if (strict || strict.error().kind != failure::Kind::landlock_path) return 1;
         if (strict.error().error.err != ENOENT) return 2;
         landlock::Request only_missing;
-        only_missing.paths.push_back({t / "nope", policy::kReadOnly, false});
+        only_missing.paths.push_back({t / "nope", landlock::kReadOnly, false});
         auto empty = landlock::enforce(only_missing, landlock::probe(),
                                        [](const std::string&, const Error&) { return true; });
         if (empty || empty.error().kind != failure::Kind::landlock_enforce) return 3;
@@ -246,8 +248,8 @@ void ro_rw_case(bool unprivileged) {
         // EACCES below comes from Landlock, not from permissions.
         if (errno_of_open(ro + "/file", O_WRONLY) != 0) return 11;
         landlock::Request req;
-        req.paths.push_back({ro, policy::kReadOnly, false});
-        req.paths.push_back({rw, policy::kReadWrite, false});
+        req.paths.push_back({ro, landlock::kReadOnly, false});
+        req.paths.push_back({rw, landlock::kReadWrite, false});
         if (!restrict_to(req)) return 12;
         if (errno_of_open(ro + "/file", O_WRONLY) != EACCES) return 1;
         if (errno_of_open(ro + "/new", O_CREAT | O_WRONLY) != EACCES) return 2;
@@ -270,8 +272,8 @@ void nvidia_case(bool unprivileged, bool allowed) {
     int rc = in_child([&] {
         if (unprivileged && !osh::test::become_nobody()) return 10;
         landlock::Request req;
-        if (allowed) req.paths.push_back({node, policy::kReadWrite, true});
-        req.paths.push_back({"/etc", policy::kReadOnly, false});
+        if (allowed) req.paths.push_back({node, landlock::kReadWrite, true});
+        req.paths.push_back({"/etc", landlock::kReadOnly, false});
         if (!restrict_to(req)) return 12;
         int e = errno_of_open(node, O_RDWR);
         // 195:0 with no NVIDIA driver loaded: the open reaches the device
@@ -316,7 +318,7 @@ TEST_CASE("GPU device rules get ioctl_dev: a device ioctl passes only with gpu_d
             int rc = in_child([&] {
                 if (unpriv && !osh::test::become_nobody()) return 10;
                 landlock::Request req;
-                req.paths.push_back({node, policy::kReadWrite, gpu});
+                req.paths.push_back({node, landlock::kReadWrite, gpu});
                 if (!restrict_to(req)) return 12;
                 int fd = open(node.c_str(), O_RDWR | O_CLOEXEC);
                 if (fd < 0) return 100 + errno;
@@ -338,12 +340,12 @@ plan::Plan plan_for_proc(policy::ProcAccess pa) {
     auto pol = policy::parse_policy(policy::default_policy_text(), "built-in default");
     REQUIRE(pol);
     pol->gpu.proc_access = pa;
-    pol->seccomp.profile = policy::SeccompProfile::none;
+    pol->seccomp.profile = seccomp::Profile::none;
     oci::Spec spec;
     spec.has_process = true;
     spec.cwd = "/";
     spec.devices.push_back({"/dev/nvidia0", "c", 195, 0, std::nullopt});
-    gpu::Detection det = gpu::detect(spec, policy::GpuDetect::auto_);
+    gpu::Detection det = gpu::detect(spec, gpu::DetectMode::auto_);
     REQUIRE(det.gpu);
     auto eff = policy::rewrite(*pol, spec, det, rootfs::no_rootfs());  // no rootfs: assume present
     REQUIRE(eff);
@@ -414,7 +416,7 @@ TEST_CASE("memfd_create works under Landlock") {
         int rc = in_child([&] {
             if (unpriv && !osh::test::become_nobody()) return 10;
             landlock::Request req;
-            req.paths.push_back({"/usr", policy::kReadOnly, false});
+            req.paths.push_back({"/usr", landlock::kReadOnly, false});
             if (!restrict_to(req)) return 12;
             int fd = memfd_create("osh-test", MFD_CLOEXEC);
             if (fd < 0) return 100 + errno;
@@ -494,7 +496,7 @@ TEST_CASE("Landlock TCP bind/connect rules (ABI >= 4)") {
         int rc = in_child([&] {
             if (unpriv && !osh::test::become_nobody()) return 10;
             landlock::Request req;
-            req.paths.push_back({"/usr", policy::kReadOnly, false});
+            req.paths.push_back({"/usr", landlock::kReadOnly, false});
             req.connect_tcp = std::vector<uint16_t>{allowed};
             req.bind_tcp = std::vector<uint16_t>{bind_ok};
             if (!restrict_to(req)) return 12;
@@ -537,9 +539,9 @@ TEST_CASE("Landlock scoping (ABI >= 6): abstract unix sockets and signals outsid
             int rc = in_child([&] {
                 if (unpriv && !osh::test::become_nobody()) return 10;
                 landlock::Request req;
-                req.paths.push_back({"/usr", policy::kReadOnly, false});
+                req.paths.push_back({"/usr", landlock::kReadOnly, false});
                 if (scoped)
-                    req.scopes = {policy::Scope::abstract_unix_socket, policy::Scope::signal};
+                    req.scopes = {landlock::Scope::abstract_unix_socket, landlock::Scope::signal};
                 if (!restrict_to(req)) return 12;
                 int s = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
                 int ce =

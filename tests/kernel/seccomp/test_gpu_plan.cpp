@@ -18,6 +18,7 @@
 #include "child.hpp"
 #include "gpu/detect.hpp"
 #include "oci/spec.hpp"
+#include "plan/compile.hpp"
 #include "plan/plan.hpp"
 #include "policy/document.hpp"
 #include "policy/effective.hpp"
@@ -48,7 +49,7 @@ plan::Plan gpu8_plan() {
     plan::CompileOptions opts;
     opts.bpf_cache_dir = "";
     auto p = plan::compile(*eff, opts);
-    REQUIRE_MESSAGE(p, p.error().what());
+    REQUIRE_MESSAGE(p, p.error().error.what());
     return std::move(*p);
 }
 
@@ -59,7 +60,8 @@ void* thread_fn(void*) {
 }  // namespace
 
 TEST_SUITE("kernel") {
-    TEST_CASE("kernel: the 8-GPU plan compiles, round-trips and runs what CUDA needs") {
+    TEST_CASE("kernel: the 8-GPU plan compiles, round-trips and runs what CUDA needs" *
+              doctest::test_suite("kernel-corpus")) {
         const plan::Plan p = gpu8_plan();
         REQUIRE_FALSE(p.seccomp_bpf.empty());
         CHECK(p.degraded.empty());

@@ -19,7 +19,6 @@
 #include <filesystem>
 #include <fstream>
 #include <optional>
-#include <regex>
 #include <set>
 #include <sstream>
 #include <string>
@@ -28,6 +27,7 @@
 #include "seccomp/compile.hpp"
 #include "seccomp/profile.hpp"
 #include "seccomp/splice.hpp"
+#include "util/json.hpp"
 
 using namespace osh;
 using namespace osh::seccomp;
@@ -297,25 +297,22 @@ TEST_CASE("profile: what GPUs, runtimes, busybox and static glibc programs need 
     }
 }
 
-TEST_CASE("profile: Docker's default allow-list is covered, except what is left out on purpose") {
+TEST_CASE("profile: Docker's default allow-list is covered, except what is left out on purpose" *
+          doctest::test_suite("corpus")) {
     const char* corpus = std::getenv("OSH_CORPUS");
     REQUIRE_MESSAGE(corpus != nullptr, "OSH_CORPUS is set by meson test");
     std::ifstream f(std::string(corpus) + "/seccomp/moby-profiles/default.json");
     REQUIRE(f.good());
     std::stringstream ss;
     ss << f.rdbuf();
-    const std::string doc = ss.str();
-    // The first "names" array: the unconditional allow-list.
-    const auto open = doc.find("\"names\"");
-    REQUIRE(open != std::string::npos);
-    const auto begin = doc.find('[', open), end = doc.find(']', begin);
-    REQUIRE(end != std::string::npos);
-    const std::string names = doc.substr(begin, end - begin);
+    auto doc = json::parse(ss.str(), "default.json");
+    REQUIRE(doc);
+    // The first rule's names: the unconditional allow-list.
+    REQUIRE((*doc)["syscalls"].IsArray());
+    const auto& names = (*doc)["syscalls"][0]["names"];
+    REQUIRE(names.IsArray());
     std::set<std::string> docker;
-    const std::regex quoted("\"([a-z0-9_]+)\"");
-    for (auto it = std::sregex_iterator(names.begin(), names.end(), quoted);
-         it != std::sregex_iterator(); ++it)
-        docker.insert((*it)[1]);
+    for (const auto& n : names.GetArray()) docker.insert(n.GetString());
     REQUIRE(docker.size() > 300);
     // Left out, with the reason docs/seccomp.md gives.
     const std::set<std::string> left_out = {
@@ -354,8 +351,8 @@ TEST_CASE("resolve: the default profile is an allow-list with its refusals first
 
 TEST_CASE("resolve: allow and relaxations add outright, deny wins over both") {
     FilterSpec spec;
-    spec.policy.allow = {"ptrace", "ioctl", "socket", "clone3", "kcmp"};
-    spec.policy.deny = {"kcmp", "getcwd", "clone3", "getcwd"};
+    spec.settings.allow = {"ptrace", "ioctl", "socket", "clone3", "kcmp"};
+    spec.settings.deny = {"kcmp", "getcwd", "clone3", "getcwd"};
     spec.relaxations = {"keyctl", "getcwd", "memfd_create"};
     const auto f = resolve(spec);
     CHECK(has_rule(f.allowed, "ptrace"));
@@ -375,14 +372,14 @@ TEST_CASE("resolve: allow and relaxations add outright, deny wins over both") {
 
 TEST_CASE("resolve: profile none keeps only the policy's denies") {
     FilterSpec spec;
-    spec.policy.profile = policy::SeccompProfile::none;
+    spec.settings.profile = seccomp::Profile::none;
     spec.relaxations = {"memfd_create"};
-    spec.policy.allow = {"ptrace"};
+    spec.settings.allow = {"ptrace"};
     auto f = resolve(spec);
     CHECK_FALSE(f.allow_list);
     CHECK(f.refused.empty());
     CHECK(f.allowed.empty());
-    spec.policy.deny = {"ptrace", "ptrace"};
+    spec.settings.deny = {"ptrace", "ptrace"};
     f = resolve(spec);
     REQUIRE(f.refused.size() == 1);
     CHECK(f.refused[0].syscall == "ptrace");
@@ -392,8 +389,8 @@ TEST_CASE("resolve: profile none keeps only the policy's denies") {
 TEST_CASE("compile: unknown syscall names are errors naming the name") {
     for (int which = 0; which < 3; ++which) {
         FilterSpec spec;
-        if (which == 0) spec.policy.deny = {"ptrace", "no_such_call"};
-        if (which == 1) spec.policy.allow = {"no_such_call"};
+        if (which == 0) spec.settings.deny = {"ptrace", "no_such_call"};
+        if (which == 1) spec.settings.allow = {"no_such_call"};
         if (which == 2) spec.relaxations = {"no_such_call"};
         auto r = compile(spec, "");
         REQUIRE_FALSE(r.has_value());
@@ -403,7 +400,7 @@ TEST_CASE("compile: unknown syscall names are errors naming the name") {
 
 TEST_CASE("compile: profile none with nothing denied is no filter") {
     FilterSpec spec;
-    spec.policy.profile = policy::SeccompProfile::none;
+    spec.settings.profile = seccomp::Profile::none;
     auto r = compile(spec, "");
     REQUIRE(r.has_value());
     CHECK(r->insns.empty());
@@ -435,7 +432,7 @@ TEST_CASE("compile: native x86_64 program, arch check first, binary tree") {
 
 TEST_CASE("compile: allow_i386 adds the x86 arch; other targets compile too") {
     FilterSpec spec;
-    spec.policy.allow_i386 = true;
+    spec.settings.allow_i386 = true;
     auto r = compile(spec, "");
     REQUIRE(r.has_value());
     MESSAGE("x86_64 + x86: " << r->insns.size() << " instructions");
@@ -462,7 +459,7 @@ TEST_CASE("cache: the second compile is a hit with no libseccomp work") {
     TempDir dir;
     const std::string cache = dir.path + "/bpf";  // created on first write
     FilterSpec spec;
-    spec.policy.deny = {"getcwd"};
+    spec.settings.deny = {"getcwd"};
     CompileStats st1;
     auto first = compile(spec, cache, &st1);
     REQUIRE(first.has_value());
@@ -522,23 +519,23 @@ TEST_CASE("cache key: a hex SHA-256 that changes with the policy") {
     CHECK(k.find_first_not_of("0123456789abcdef") == std::string::npos);
     CHECK(cache_key(base) == k);
     FilterSpec s = base;
-    s.policy.action = policy::SeccompAction::kill;
+    s.settings.action = seccomp::Action::kill;
     CHECK(cache_key(s) != k);
     s = base;
-    s.policy.deny = {"reboot"};
+    s.settings.deny = {"reboot"};
     CHECK(cache_key(s) != k);
     s = base;
-    s.policy.allow = {"ptrace"};
+    s.settings.allow = {"ptrace"};
     CHECK(cache_key(s) != k);
     s = base;
-    s.policy.allow_i386 = true;
+    s.settings.allow_i386 = true;
     CHECK(cache_key(s) != k);
     s = base;
     s.relaxations = {"keyctl"};
     CHECK(cache_key(s) != k);
     s = base;
-    s.policy.profile = policy::SeccompProfile::none;
-    s.policy.deny = {"reboot"};
+    s.settings.profile = seccomp::Profile::none;
+    s.settings.deny = {"reboot"};
     FilterSpec none_deny = s;
     CHECK(cache_key(none_deny) != k);
     const auto src = canonical_source(base);
@@ -750,7 +747,7 @@ TEST_CASE("bpf program: unlisted calls get the action, calls above the newest ge
     }
 
     FilterSpec kill;
-    kill.policy.action = policy::SeccompAction::kill;
+    kill.settings.action = seccomp::Action::kill;
     const Bpf k = compiled(kill);
     CHECK(call(k, 169) == SECCOMP_RET_KILL_PROCESS);
     CHECK(call(k, kNewest + 1) == kEnosys);
@@ -758,7 +755,7 @@ TEST_CASE("bpf program: unlisted calls get the action, calls above the newest ge
     CHECK(call(k, 110) == SECCOMP_RET_ALLOW);
 
     FilterSpec log;
-    log.policy.action = policy::SeccompAction::log;
+    log.settings.action = seccomp::Action::log;
     const Bpf l = compiled(log);
     CHECK(call(l, 169) == SECCOMP_RET_LOG);
     CHECK(call(l, 16, {0, 0x5412}) == SECCOMP_RET_LOG);  // TIOCSTI
@@ -770,7 +767,8 @@ TEST_CASE("bpf program: allowed calls without conditions are constant (the kerne
     for (const auto& [label, spec] :
          {std::pair{std::string("default"), FilterSpec{}}, std::pair{std::string("i386 too"), [] {
                                                                          FilterSpec s;
-                                                                         s.policy.allow_i386 = true;
+                                                                         s.settings.allow_i386 =
+                                                                             true;
                                                                          return s;
                                                                      }()}}) {
         CAPTURE(label);
@@ -823,7 +821,7 @@ TEST_CASE("bpf program: i386 and foreign arches get the action unless allow_i386
     CHECK(call(plain, 435) == kEnosys);  // clone3
 
     FilterSpec spec;
-    spec.policy.allow_i386 = true;
+    spec.settings.allow_i386 = true;
     const Bpf i386 = compiled(spec);
     auto i = [&](int nr, std::initializer_list<uint64_t> args = {}) {
         return call(i386, nr, args, AUDIT_ARCH_I386);
@@ -849,7 +847,7 @@ TEST_CASE("bpf program: i386 and foreign arches get the action unless allow_i386
     CHECK(call(i386, 470) == kEnosys);
 
     FilterSpec kill;
-    kill.policy.action = policy::SeccompAction::kill;
+    kill.settings.action = seccomp::Action::kill;
     const Bpf k = compiled(kill);
     CHECK(call(k, 20, {}, AUDIT_ARCH_I386) == SECCOMP_RET_KILL_PROCESS);
     CHECK(call(k, 101) == SECCOMP_RET_KILL_PROCESS);  // ptrace
@@ -910,8 +908,8 @@ TEST_CASE("bpf program: argument conditions compare what the kernel reads") {
 
 TEST_CASE("bpf program: policy allow and deny on top of the allow-list") {
     FilterSpec spec;
-    spec.policy.allow = {"ptrace", "kcmp", "open_tree_attr"};
-    spec.policy.deny = {"kcmp", "getcwd"};
+    spec.settings.allow = {"ptrace", "kcmp", "open_tree_attr"};
+    spec.settings.deny = {"kcmp", "getcwd"};
     spec.relaxations = {"memfd_create", "getcwd"};
     const Bpf b = compiled(spec);
     CHECK(call(b, 101) == SECCOMP_RET_ALLOW);  // ptrace: allowed
@@ -923,8 +921,8 @@ TEST_CASE("bpf program: policy allow and deny on top of the allow-list") {
 
     // Profile none: only the denies, everything else allowed (no ENOSYS prologue).
     FilterSpec none;
-    none.policy.profile = policy::SeccompProfile::none;
-    none.policy.deny = {"open_tree_attr", "getcwd"};
+    none.settings.profile = seccomp::Profile::none;
+    none.settings.deny = {"open_tree_attr", "getcwd"};
     const Bpf n = compiled(none);
     CHECK(call(n, x86_64_nr("open_tree_attr")) == kEperm);
     CHECK(call(n, 79) == kEperm);

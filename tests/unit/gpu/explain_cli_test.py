@@ -11,6 +11,9 @@ import sys
 import tempfile
 
 BIN = os.environ["OSH_HOOK_BIN"]
+if not os.environ.get("OSH_GPU8_CONFIG"):
+    print("SKIP: the shared corpus (../shared/corpus) is absent: no 8-GPU config to explain")
+    sys.exit(77)
 CONFIG = os.environ["OSH_GPU8_CONFIG"]
 TESTDATA = os.environ["OSH_TESTDATA"]
 DEFAULT_POLICY = os.path.join(TESTDATA, "policy.default.json")

@@ -23,6 +23,7 @@
 
 using namespace osh;
 using namespace osh::policy;
+using namespace osh::landlock;
 
 namespace {
 
@@ -68,9 +69,10 @@ const EffectiveRule* rule(const EffectivePolicy& e, std::string_view path) {
 
 }  // namespace
 
-TEST_CASE("acceptance: 8-GPU CDI config detected from every source it carries") {
+TEST_CASE("acceptance: 8-GPU CDI config detected from every source it carries" *
+          doctest::test_suite("corpus")) {
     oci::Spec s = load_8gpu();
-    auto d = gpu::detect(s, GpuDetect::auto_, nvidia_host());
+    auto d = gpu::detect(s, gpu::DetectMode::auto_, nvidia_host());
     CHECK(d.gpu);
     CHECK(d.vendors == std::vector<std::string>{"nvidia"});
     const std::vector<std::string> nodes = {
@@ -91,9 +93,9 @@ TEST_CASE("acceptance: 8-GPU CDI config detected from every source it carries") 
     CHECK(hook);
 }
 
-TEST_CASE("acceptance: 8-GPU CDI config under the example policy") {
+TEST_CASE("acceptance: 8-GPU CDI config under the example policy" * doctest::test_suite("corpus")) {
     oci::Spec s = load_8gpu();
-    auto d = gpu::detect(s, GpuDetect::auto_, nvidia_host());
+    auto d = gpu::detect(s, gpu::DetectMode::auto_, nvidia_host());
     auto r = rewrite(product_example_policy(), s, d, rootfs::no_rootfs());
     REQUIRE_MESSAGE(r, r.error().what());
     for (int i = 0; i < 8; ++i) {

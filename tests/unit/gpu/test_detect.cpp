@@ -10,8 +10,8 @@
 #include "util/path.hpp"
 
 using namespace osh;
+using gpu::DetectMode;
 using gpu::EvidenceSource;
-using policy::GpuDetect;
 
 namespace {
 
@@ -60,7 +60,7 @@ TEST_CASE("bare /dev/nvidia is no GPU; /dev/nvidia[0-9]* needs a digit") {
     CHECK(path::glob_match("/dev/nvidia[0-9]*", "/dev/nvidia0"));
     CHECK(path::glob_match("/dev/nvidia[0-9]*", "/dev/nvidia15"));
     auto d = gpu::detect(with_devices({"/dev/nvidia", "/dev/nvidia-foo", "/dev/nvidiax"}),
-                         GpuDetect::auto_);
+                         gpu::DetectMode::auto_);
     CHECK_FALSE(d.gpu);
     CHECK(d.evidence.empty());
     CHECK(d.device_nodes.empty());
@@ -95,7 +95,7 @@ TEST_CASE("each vendor profile claims its device nodes") {
     };
     for (const auto& c : cases) {
         CAPTURE(c.node);
-        auto d = gpu::detect(with_devices({c.node}), GpuDetect::auto_, on_loaded_host());
+        auto d = gpu::detect(with_devices({c.node}), gpu::DetectMode::auto_, on_loaded_host());
         REQUIRE(d.evidence.size() == 1);
         CHECK(d.gpu);
         CHECK(d.evidence[0].node);
@@ -115,7 +115,7 @@ TEST_CASE("evidence: linux.devices and mounts carry their index; a mount is only
     oci::Spec s = with_devices({"/dev/null", "/dev/zero", "/dev/tty", "/dev/nvidia3"});
     for (int i = 0; i < 5; ++i) s.mounts.push_back({"/mnt/" + std::to_string(i), "bind", "/x", {}});
     s.mounts.push_back({"/dev/nvidiactl", "bind", "/dev/nvidiactl", {"bind"}});
-    auto d = gpu::detect(s, GpuDetect::auto_);
+    auto d = gpu::detect(s, gpu::DetectMode::auto_);
     REQUIRE(d.evidence.size() == 2);
     CHECK(d.evidence[0].origin == "linux.devices[3] (char 195:0)");
     CHECK(d.evidence[0].source == EvidenceSource::linux_devices);
@@ -135,7 +135,7 @@ TEST_CASE("accelerator nodes: only character devices with the vendor's numbers")
     s.devices.push_back({"/dev/nvidia0", "c", 1, 3, std::nullopt});
     s.devices.push_back({"/dev/nvidia1", "b", 195, 1, std::nullopt});
     s.devices.push_back({"/dev/nvidia2", "c", -1, -1, std::nullopt});
-    auto d = gpu::detect(s, GpuDetect::auto_, on_loaded_host());
+    auto d = gpu::detect(s, gpu::DetectMode::auto_, on_loaded_host());
     CHECK_FALSE(d.gpu);
     CHECK(d.device_nodes.empty());
     REQUIRE(d.evidence.size() == 3);
@@ -144,8 +144,8 @@ TEST_CASE("accelerator nodes: only character devices with the vendor's numbers")
     CHECK(d.evidence[2].note == "no device numbers");
     // A dynamic major counts only as the host registers it.
     oci::Spec uvm = with_devices({"/dev/nvidia-uvm"});
-    CHECK(gpu::detect(uvm, GpuDetect::auto_, on_loaded_host()).gpu);
-    auto bare = gpu::detect(uvm, GpuDetect::auto_);  // no host numbers given
+    CHECK(gpu::detect(uvm, gpu::DetectMode::auto_, on_loaded_host()).gpu);
+    auto bare = gpu::detect(uvm, gpu::DetectMode::auto_);  // no host numbers given
     CHECK_FALSE(bare.gpu);
     CHECK(bare.evidence[0].note.find("not registered in the host's /proc/devices") !=
           std::string::npos);
@@ -154,7 +154,7 @@ TEST_CASE("accelerator nodes: only character devices with the vendor's numbers")
     in.host = &other;
     oci::Spec wrong;
     wrong.devices.push_back({"/dev/nvidia-uvm", "c", 239, 0, std::nullopt});
-    CHECK_FALSE(gpu::detect(wrong, GpuDetect::auto_, in).gpu);
+    CHECK_FALSE(gpu::detect(wrong, gpu::DetectMode::auto_, in).gpu);
 }
 
 TEST_CASE("/proc/devices: the character section only") {
@@ -172,7 +172,7 @@ TEST_CASE("evidence: visible-devices environment variables") {
     for (std::string v : {"all", "0,1", "GPU-3c4b0e2b-5d5e-4c52-8bd0-6b0e0d3c1f2a", "MIG-1"}) {
         oci::Spec s;
         s.env = {"PATH=/bin", "NVIDIA_VISIBLE_DEVICES=" + v};
-        auto d = gpu::detect(s, GpuDetect::auto_);
+        auto d = gpu::detect(s, gpu::DetectMode::auto_);
         CAPTURE(v);
         // The container's own claim: reported, no GPU without a node.
         CHECK_FALSE(d.gpu);
@@ -185,15 +185,15 @@ TEST_CASE("evidence: visible-devices environment variables") {
     }
     oci::Spec amd;
     amd.env = {"AMD_VISIBLE_DEVICES=0,1,2"};
-    CHECK(gpu::detect(amd, GpuDetect::auto_).evidence.at(0).vendor == "amd");
-    CHECK(gpu::detect(amd, GpuDetect::always).vendors == std::vector<std::string>{"amd"});
+    CHECK(gpu::detect(amd, gpu::DetectMode::auto_).evidence.at(0).vendor == "amd");
+    CHECK(gpu::detect(amd, gpu::DetectMode::always).vendors == std::vector<std::string>{"amd"});
     oci::Spec hab;
     hab.env = {"HABANA_VISIBLE_DEVICES=5"};
-    CHECK(gpu::detect(hab, GpuDetect::auto_).evidence.at(0).vendor == "habana");
+    CHECK(gpu::detect(hab, gpu::DetectMode::auto_).evidence.at(0).vendor == "habana");
     // The claim with a real node: the node decides.
     oci::Spec both = with_devices({"/dev/nvidia0"});
     both.env = {"NVIDIA_VISIBLE_DEVICES=all"};
-    CHECK(gpu::detect(both, GpuDetect::auto_).gpu);
+    CHECK(gpu::detect(both, gpu::DetectMode::auto_).gpu);
 }
 
 TEST_CASE("NVIDIA_VISIBLE_DEVICES none, void and empty request nothing") {
@@ -203,7 +203,7 @@ TEST_CASE("NVIDIA_VISIBLE_DEVICES none, void and empty request nothing") {
         CAPTURE(kv);
         oci::Spec s;
         s.env = {kv};
-        auto d = gpu::detect(s, GpuDetect::auto_);
+        auto d = gpu::detect(s, gpu::DetectMode::auto_);
         CHECK_FALSE(d.gpu);
         CHECK(d.evidence.empty());
         CHECK(d.reason.find("requests no device") != std::string::npos);
@@ -211,7 +211,7 @@ TEST_CASE("NVIDIA_VISIBLE_DEVICES none, void and empty request nothing") {
     // getenv semantics: the first definition wins.
     oci::Spec s;
     s.env = {"NVIDIA_VISIBLE_DEVICES=void", "NVIDIA_VISIBLE_DEVICES=all"};
-    CHECK_FALSE(gpu::detect(s, GpuDetect::auto_).gpu);
+    CHECK_FALSE(gpu::detect(s, gpu::DetectMode::auto_).gpu);
 }
 
 TEST_CASE("evidence: CDI annotations naming NVIDIA kinds") {
@@ -220,7 +220,7 @@ TEST_CASE("evidence: CDI annotations naming NVIDIA kinds") {
     s.annotations["nvidia.cdi.k8s.io/bar"] = "vendor.com/x=1, runtime.nvidia.com/gpu=all";
     s.annotations["cdi.k8s.io/other"] = "vendor.com/device=foo";
     s.annotations["io.kubernetes.cri.container-type"] = "nvidia.com/gpu=0";
-    auto d = gpu::detect(s, GpuDetect::auto_);
+    auto d = gpu::detect(s, gpu::DetectMode::auto_);
     CHECK_FALSE(d.gpu);  // annotations are claims
     REQUIRE(d.evidence.size() == 2);
     CHECK(has_origin(d, "annotation cdi.k8s.io/foo"));
@@ -230,7 +230,7 @@ TEST_CASE("evidence: CDI annotations naming NVIDIA kinds") {
     oci::Spec none;
     none.annotations["cdi.k8s.io/x"] = "vendor.com/device=foo";
     none.annotations["cdi.k8s.io/y"] = "nvidia.com/gpu";  // no "=name": not a device name
-    CHECK(gpu::detect(none, GpuDetect::auto_).evidence.empty());
+    CHECK(gpu::detect(none, gpu::DetectMode::auto_).evidence.empty());
 }
 
 TEST_CASE("evidence: NVIDIA hooks at prestart, createRuntime, createContainer") {
@@ -247,7 +247,7 @@ TEST_CASE("evidence: NVIDIA hooks at prestart, createRuntime, createContainer") 
     s.hooks.create_container.push_back(
         {"/usr/bin/nvidia-ctk", {"nvidia-ctk", "hook", "update-ldcache"}, {}, {}});
     s.hooks.poststart.push_back({"/usr/bin/nvidia-ctk", {}, {}, {}});  // not a stage that injects
-    auto d = gpu::detect(s, GpuDetect::auto_);
+    auto d = gpu::detect(s, gpu::DetectMode::auto_);
     CHECK_FALSE(d.gpu);  // the nodes such a hook adds count once they are in the live /dev
     REQUIRE(d.evidence.size() == 4);
     CHECK(d.evidence[0].origin == "hooks.prestart[0] nvidia-container-runtime-hook");
@@ -272,7 +272,7 @@ TEST_CASE("evidence: the live /dev, character devices with the vendor's numbers 
                     {"/dev/nvidia", NodeKind::char_device, false, 195, 0}};
     gpu::DetectInputs in = on_loaded_host();
     in.live = &live;
-    auto d = gpu::detect(oci::Spec{}, GpuDetect::auto_, in);
+    auto d = gpu::detect(oci::Spec{}, gpu::DetectMode::auto_, in);
     CHECK(d.gpu);
     REQUIRE(d.evidence.size() == 6);
     CHECK(d.evidence[0].origin == "live /dev/nvidia0 (char 195:0)");
@@ -288,20 +288,20 @@ TEST_CASE("evidence: the live /dev, character devices with the vendor's numbers 
 
 TEST_CASE("gpu.detect: auto, always, never") {
     oci::Spec empty;
-    auto a = gpu::detect(empty, GpuDetect::auto_);
+    auto a = gpu::detect(empty, gpu::DetectMode::auto_);
     CHECK_FALSE(a.gpu);
     CHECK(a.vendors.empty());
     CHECK(a.reason.find("no accelerator evidence") != std::string::npos);
 
-    auto al = gpu::detect(empty, GpuDetect::always);
+    auto al = gpu::detect(empty, gpu::DetectMode::always);
     CHECK(al.gpu);
     CHECK(al.vendors == std::vector<std::string>{"nvidia"});
     CHECK(al.reason.find("as the policy asks") != std::string::npos);
 
-    auto amd = gpu::detect(with_devices({"/dev/kfd"}), GpuDetect::always, on_loaded_host());
+    auto amd = gpu::detect(with_devices({"/dev/kfd"}), gpu::DetectMode::always, on_loaded_host());
     CHECK(amd.vendors == std::vector<std::string>{"amd"});
 
-    auto n = gpu::detect(with_devices({"/dev/nvidia0"}), GpuDetect::never);
+    auto n = gpu::detect(with_devices({"/dev/nvidia0"}), gpu::DetectMode::never);
     CHECK_FALSE(n.gpu);
     CHECK(n.evidence.size() == 1);  // still reported
     CHECK(n.reason.find("gpu.detect=never") != std::string::npos);

@@ -11,6 +11,7 @@
 
 using namespace osh;
 using namespace osh::policy;
+using namespace osh::landlock;
 
 namespace {
 
@@ -198,7 +199,7 @@ TEST_CASE("workdir: process.cwd read-write, never a system tree") {
 TEST_CASE("gpu: device nodes rw+ioctl_dev with their evidence, companions, seccomp") {
     Policy p = bare_policy();
     oci::Spec s = gpu_spec();
-    auto det = gpu::detect(s, GpuDetect::auto_);
+    auto det = gpu::detect(s, gpu::DetectMode::auto_);
     auto e = must(rewrite(p, s, det, unknown_probe()));
     REQUIRE(rule(e, "/dev/nvidia0"));
     CHECK(rule(e, "/dev/nvidia0")->access == kGpuNode);
@@ -237,7 +238,7 @@ TEST_CASE("gpu: device nodes rw+ioctl_dev with their evidence, companions, secco
     CHECK(change(de, ChangeAction::skipped, ""));
 
     // No GPU: nothing GPU-related.
-    auto n = must(rewrite(p, s, gpu::detect(s, GpuDetect::never), unknown_probe()));
+    auto n = must(rewrite(p, s, gpu::detect(s, gpu::DetectMode::never), unknown_probe()));
     CHECK(n.rules.empty());
     CHECK(n.seccomp_relaxations.empty());
 }
@@ -245,7 +246,7 @@ TEST_CASE("gpu: device nodes rw+ioctl_dev with their evidence, companions, secco
 TEST_CASE("gpu: a legacy hook without nodes yet grants nothing; its nodes count in the live /dev") {
     oci::Spec s;
     s.hooks.prestart.push_back({"nvidia-container-runtime-hook", {}, {}, {}});
-    auto det = gpu::detect(s, GpuDetect::auto_);
+    auto det = gpu::detect(s, gpu::DetectMode::auto_);
     CHECK_FALSE(det.gpu);
     CHECK(contains(det.reason, "no live /dev to look at"));
     CHECK(contains(det.reason, "nvidia-container-runtime-hook"));
@@ -256,7 +257,7 @@ TEST_CASE("gpu: a legacy hook without nodes yet grants nothing; its nodes count 
 
 TEST_CASE("gpu.proc_access: read_write, write_file, none") {
     oci::Spec s = gpu_spec();
-    auto det = gpu::detect(s, GpuDetect::auto_);
+    auto det = gpu::detect(s, gpu::DetectMode::auto_);
 
     Policy rw = bare_policy();
     rw.filesystem.read_only = {"/proc"};
@@ -300,7 +301,7 @@ TEST_CASE("gpu.proc_access: read_write, write_file, none") {
     gpu::HostDevices kfd_host = gpu::parse_proc_devices("Character devices:\n236 kfd\n");
     gpu::DetectInputs kfd_in;
     kfd_in.host = &kfd_host;
-    auto amd_det = gpu::detect(amd, GpuDetect::auto_, kfd_in);
+    auto amd_det = gpu::detect(amd, gpu::DetectMode::auto_, kfd_in);
     REQUIRE(amd_det.gpu);
     auto am = must(rewrite(wf, amd, amd_det, unknown_probe()));
     CHECK(rule(am, "/proc")->access == kReadOnly);
@@ -310,7 +311,7 @@ TEST_CASE("gpu.proc_access: read_write, write_file, none") {
 
 TEST_CASE("normalisation: /proc/ in read_only is the same path as /proc") {
     oci::Spec s = gpu_spec();
-    auto det = gpu::detect(s, GpuDetect::auto_);
+    auto det = gpu::detect(s, gpu::DetectMode::auto_);
     Policy p = bare_policy();
     p.filesystem.read_only = {"/proc/"};
     p.gpu.allow = {};  // nothing allowed: the promotion must be refused
@@ -328,7 +329,7 @@ TEST_CASE("normalisation: /proc/ in read_only is the same path as /proc") {
 
 TEST_CASE("gpu.promotion: reject_unlisted names the path and both fixes") {
     oci::Spec s = gpu_spec();
-    auto det = gpu::detect(s, GpuDetect::auto_);
+    auto det = gpu::detect(s, gpu::DetectMode::auto_);
     Policy p = bare_policy();
     p.filesystem.read_only = {"/proc", "/dev/nvidia0"};
     // default allow is {"/proc"}: /proc is promoted, /dev/nvidia0 is not listed.
@@ -363,7 +364,7 @@ TEST_CASE("gpu.promotion: reject_unlisted names the path and both fixes") {
 
 TEST_CASE("gpu.promotion: promote_all and reject_all") {
     oci::Spec s = gpu_spec();
-    auto det = gpu::detect(s, GpuDetect::auto_);
+    auto det = gpu::detect(s, gpu::DetectMode::auto_);
     Policy p = bare_policy();
     p.filesystem.read_only = {"/proc", "/dev/nvidia0"};
     p.gpu.allow = {};
@@ -390,7 +391,7 @@ TEST_CASE("gpu.promotion: promote_all and reject_all") {
 TEST_CASE("explain: text and JSON carry the evidence, rules and changes") {
     oci::Spec s = gpu_spec();
     s.env = {"NVIDIA_VISIBLE_DEVICES=all"};
-    auto det = gpu::detect(s, GpuDetect::auto_);
+    auto det = gpu::detect(s, gpu::DetectMode::auto_);
     Policy p = bare_policy();
     p.filesystem.read_only = {"/proc", "/usr"};
     p.failure.kinds[failure::Kind::landlock_unavailable] = failure::Mode::warn;
@@ -422,8 +423,8 @@ TEST_CASE("explain: text and JSON carry the evidence, rules and changes") {
     CHECK(contains(j, "\"kinds\":{\"landlock_unavailable\":\"warn\"}"));
     CHECK(contains(explain_json(e, true), "\n  \"gpu\": {"));
 
-    auto none = must(rewrite(bare_policy(), oci::Spec{}, gpu::detect(oci::Spec{}, GpuDetect::auto_),
-                             unknown_probe()));
+    auto none = must(rewrite(bare_policy(), oci::Spec{},
+                             gpu::detect(oci::Spec{}, gpu::DetectMode::auto_), unknown_probe()));
     CHECK(contains(explain_text(none), "GPU: no\n"));
     CHECK(contains(explain_text(none), "evidence: none"));
 }

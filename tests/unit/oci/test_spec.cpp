@@ -26,7 +26,8 @@ oci::Spec load(const std::string& rel) {
 
 }  // namespace
 
-TEST_CASE("every corpus config parses, except the invalid JSON ones") {
+TEST_CASE("every corpus config parses, except the invalid JSON ones" *
+          doctest::test_suite("corpus")) {
     auto files = osh_test::corpus_files("configs");
     REQUIRE(files.size() >= 37);
     size_t parsed = 0;
@@ -47,7 +48,8 @@ TEST_CASE("every corpus config parses, except the invalid JSON ones") {
     CHECK(parsed == files.size() - kInvalidJsonConfigs.size());
 }
 
-TEST_CASE("schema-invalid runtime-spec fixtures parse (fields we do not read)") {
+TEST_CASE("schema-invalid runtime-spec fixtures parse (fields we do not read)" *
+          doctest::test_suite("corpus")) {
     for (const char* rel :
          {"runtime-spec/bad-linux-hugepage.json", "runtime-spec/bad-linux-netdevice.json",
           "runtime-spec/bad-linux-rdma.json"}) {
@@ -59,7 +61,7 @@ TEST_CASE("schema-invalid runtime-spec fixtures parse (fields we do not read)") 
     }
 }
 
-TEST_CASE("invalid JSON offsets") {
+TEST_CASE("invalid JSON offsets" * doctest::test_suite("corpus")) {
     auto r = oci::parse_spec(osh_test::corpus_text("configs/runtime-spec/bad-invalid-json.json"),
                              "config.json");
     REQUIRE_FALSE(r);
@@ -71,7 +73,8 @@ TEST_CASE("invalid JSON offsets") {
     CHECK(contains(ntp.error().message, "line "));
 }
 
-TEST_CASE("rancher console spec: 178 devices, decimal st_mode fileMode, relative root, user {}") {
+TEST_CASE("rancher console spec: 178 devices, decimal st_mode fileMode, relative root, user {}" *
+          doctest::test_suite("corpus")) {
     auto s = load("rancher-os/console.spec.json");
     CHECK(s.oci_version == "1.0.0-rc3");
     CHECK(s.devices.size() == 178);
@@ -93,12 +96,13 @@ TEST_CASE("rancher console spec: 178 devices, decimal st_mode fileMode, relative
     CHECK(s.hooks.poststop.empty());
 }
 
-TEST_CASE("rancher bootstrap and docker specs: device counts") {
+TEST_CASE("rancher bootstrap and docker specs: device counts" * doctest::test_suite("corpus")) {
     CHECK(load("rancher-os/bootstrap.spec.json").devices.size() == 168);
     CHECK(load("rancher-os/docker.spec.json").devices.size() == 178);
 }
 
-TEST_CASE("habana gaudi config: 4 accelerator devices, env, namespaces with paths") {
+TEST_CASE("habana gaudi config: 4 accelerator devices, env, namespaces with paths" *
+          doctest::test_suite("corpus")) {
     auto s = load("habana-container-runtime/k8s-containerd-gaudi-input-config.json");
     REQUIRE(s.devices.size() == 4);
     CHECK(s.devices[0].path == "/dev/hl5");
@@ -127,7 +131,8 @@ TEST_CASE("habana gaudi config: 4 accelerator devices, env, namespaces with path
           std::vector<std::string>{"/usr/bin/habana-container-hook", "prestart"});
 }
 
-TEST_CASE("youki fixture: fileMode 666 kept as the number written") {
+TEST_CASE("youki fixture: fileMode 666 kept as the number written" *
+          doctest::test_suite("corpus")) {
     auto s = load("youki/seccomp-fixture-config.json");
     REQUIRE(s.devices.size() == 1);
     CHECK(s.devices[0].path == "/dev/kvm");
@@ -135,7 +140,8 @@ TEST_CASE("youki fixture: fileMode 666 kept as the number written") {
     CHECK(s.root_path == "tests/assets/oci/helloworld/rootfs");
 }
 
-TEST_CASE("pre-1.0 config: flat capabilities array, user {}, platform, hooks {}") {
+TEST_CASE("pre-1.0 config: flat capabilities array, user {}, platform, hooks {}" *
+          doctest::test_suite("corpus")) {
     auto s = load("ascend-docker-runtime/oci-0.4.0-config.json");
     CHECK(s.oci_version == "0.4.0");
     CHECK(s.has_process);
@@ -147,7 +153,8 @@ TEST_CASE("pre-1.0 config: flat capabilities array, user {}, platform, hooks {}"
     CHECK_FALSE(s.args.empty());
 }
 
-TEST_CASE("runtime-spec example: all six hook stages, user 1/1, absolute root elsewhere") {
+TEST_CASE("runtime-spec example: all six hook stages, user 1/1, absolute root elsewhere" *
+          doctest::test_suite("corpus")) {
     auto s = load("runtime-spec/good-spec-example.json");
     CHECK(s.uid == 1);
     CHECK(s.gid == 1);
@@ -173,7 +180,7 @@ TEST_CASE("runtime-spec example: all six hook stages, user 1/1, absolute root el
     CHECK(docker.hooks.prestart[0].path == "/proc/593/exe");
 }
 
-TEST_CASE("partial specs: no process, no linux, no root") {
+TEST_CASE("partial specs: no process, no linux, no root" * doctest::test_suite("corpus")) {
     auto cp = load("edge-cases/checkpointctl-partial-spec.dump.json");
     CHECK_FALSE(cp.has_process);
     CHECK_FALSE(cp.has_linux);
@@ -318,7 +325,8 @@ TEST_CASE("config.json nesting: bounded, 200,000 '[' is an error and no stack ov
     CHECK(contains(bare.error().message, "nested deeper than 64"));
 }
 
-TEST_CASE("the checks refuse no real input: every valid corpus JSON file parses") {
+TEST_CASE("the checks refuse no real input: every valid corpus JSON file parses" *
+          doctest::test_suite("corpus")) {
     // Not only configs: no real file has a duplicate, a case variant, a lone
     // surrogate or nesting near the bound (the deepest, a JSON schema, nests 10).
     const std::set<std::string> invalid = {

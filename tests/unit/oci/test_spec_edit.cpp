@@ -23,6 +23,9 @@ namespace {
 oci::EditParams params() {
     oci::EditParams p;
     p.host_binary = "/usr/libexec/oci-sandbox/oci-sandbox-hook";
+    p.host_enforcer = "/usr/libexec/oci-sandbox/oci-sandbox-enforce";
+    p.container_enforcer = "/.oci-sandbox/oci-sandbox-hook";
+    p.container_plan_dir = "/.oci-sandbox/plan";
     p.plan_host_dir = "/run/oci-sandbox/c1";
     p.plan_run_root = "/run/oci-sandbox";
     p.edit_key = std::string(32, 'a');
@@ -145,7 +148,8 @@ const char* kExample = "configs/runtime-spec/good-spec-example.json";
 
 }  // namespace
 
-TEST_CASE("round trip: every corpus config writes out and re-parses to the same document") {
+TEST_CASE("round trip: every corpus config writes out and re-parses to the same document" *
+          doctest::test_suite("corpus")) {
     for (const auto& rel : osh_test::corpus_files("configs")) {
         if (kInvalidJsonConfigs.count(rel)) continue;
         CAPTURE(rel);
@@ -166,7 +170,8 @@ TEST_CASE("round trip: every corpus config writes out and re-parses to the same 
     }
 }
 
-TEST_CASE("edit of every corpus config: only our additions, everything else kept in order") {
+TEST_CASE("edit of every corpus config: only our additions, everything else kept in order" *
+          doctest::test_suite("corpus")) {
     size_t edited = 0;
     for (const auto& rel : osh_test::corpus_files("configs")) {
         if (kInvalidJsonConfigs.count(rel)) continue;
@@ -199,7 +204,8 @@ TEST_CASE("edit of every corpus config: only our additions, everything else kept
         CHECK(after->hooks.create_runtime.back().path == p.host_binary);
         CHECK(after->hooks.create_runtime.back().args ==
               std::vector<std::string>{"oci-sandbox-hook", "hook", "--stage", "createRuntime",
-                                       "--policy", "/etc/oci-sandbox/policy.json"});
+                                       "--enforcer", p.host_enforcer, "--policy",
+                                       "/etc/oci-sandbox/policy.json"});
         REQUIRE(after->hooks.poststop.size() == spec->hooks.poststop.size() + 1);
         CHECK(after->hooks.poststop.back().args.at(3) == "poststop");
         CHECK(after->hooks.prestart.size() == spec->hooks.prestart.size());
@@ -208,7 +214,7 @@ TEST_CASE("edit of every corpus config: only our additions, everything else kept
         const auto& mp = after->mounts.back();
         CHECK(mb.destination == "/.oci-sandbox/oci-sandbox-hook");
         CHECK(mb.type == "bind");
-        CHECK(mb.source == p.host_binary);
+        CHECK(mb.source == p.host_enforcer);
         CHECK(mb.options == std::vector<std::string>{"bind", "ro", "nosuid", "nodev"});
         CHECK(mp.destination == "/.oci-sandbox/plan");
         CHECK(mp.source == p.plan_host_dir);
@@ -230,7 +236,8 @@ TEST_CASE("edit of every corpus config: only our additions, everything else kept
     CHECK(edited >= 22);  // 22 corpus configs carry a command today
 }
 
-TEST_CASE("our hooks run after existing prestart/createRuntime hooks (NVIDIA's first)") {
+TEST_CASE("our hooks run after existing prestart/createRuntime hooks (NVIDIA's first)" *
+          doctest::test_suite("corpus")) {
     std::string text = osh_test::corpus_text(kExample);
     auto out = oci::edit_spec_text(text, params(), "config.json");
     REQUIRE(out);
@@ -258,7 +265,8 @@ TEST_CASE("our hooks run after existing prestart/createRuntime hooks (NVIDIA's f
     CHECK(ns->hooks.create_runtime.size() == 1);
 }
 
-TEST_CASE("output format: like_input keeps compact compact and pretty pretty") {
+TEST_CASE("output format: like_input keeps compact compact and pretty pretty" *
+          doctest::test_suite("corpus")) {
     auto compact_in =
         osh_test::corpus_text("configs/nvidia-container-toolkit/docker-config.clone3.output.json");
     auto c = oci::edit_spec_text(compact_in, params(), "c");
@@ -275,7 +283,8 @@ TEST_CASE("output format: like_input keeps compact compact and pretty pretty") {
     CHECK(parse_doc(forced->text) == parse_doc(pr->text));
 }
 
-TEST_CASE("changed params update our entries in place; never duplicated") {
+TEST_CASE("changed params update our entries in place; never duplicated" *
+          doctest::test_suite("corpus")) {
     std::string text = osh_test::corpus_text(kExample);
     auto p = params();
     auto first = oci::edit_spec_text(text, p, "c");
@@ -360,8 +369,36 @@ TEST_CASE("edit errors") {
     REQUIRE_FALSE(r);
     CHECK(contains(r.error().message, "host binary must be an absolute path"));
     p = params();
-    p.container_plan_dir = p.container_binary;
+    p.host_enforcer = "";
+    r = oci::edit_spec_text(R"({"process":{"args":["sh"]}})", p, "c");
+    REQUIRE_FALSE(r);
+    CHECK(contains(r.error().message, "host enforcer must be an absolute path"));
+    p = params();
+    p.container_plan_dir = p.container_enforcer;
     CHECK_FALSE(oci::edit_spec_text(R"({"process":{"args":["sh"]}})", p, "c"));
+}
+
+TEST_CASE("an earlier edit's enforcer mount, from the enforcer or the hook binary, is replaced") {
+    const auto p = params();
+    for (const std::string& source : {p.host_enforcer, p.host_binary}) {
+        CAPTURE(source);
+        const std::string text =
+            R"({"process":{"args":["sh"]},"mounts":[{"destination":"/.oci-sandbox/oci-sandbox-hook",)"
+            R"("type":"bind","source":")" +
+            source + R"(","options":["bind","ro"]}]})";
+        auto out = oci::edit_spec_text(text, p, "c");
+        REQUIRE_MESSAGE(out, (out ? "" : out.error().what()));
+        auto s = oci::parse_spec(out->text, "c");
+        REQUIRE(s);
+        REQUIRE(s->mounts.size() == 2);
+        CHECK(s->mounts[0].destination == "/.oci-sandbox/oci-sandbox-hook");
+        CHECK(s->mounts[0].source == p.host_enforcer);
+    }
+    // Any other file there is refused.
+    const std::string other =
+        R"({"process":{"args":["sh"]},"mounts":[{"destination":"/.oci-sandbox/oci-sandbox-hook",)"
+        R"("type":"bind","source":"/bin/sh","options":["bind","ro"]}]})";
+    CHECK_FALSE(oci::edit_spec_text(other, p, "c"));
 }
 
 TEST_CASE(
@@ -454,7 +491,8 @@ TEST_CASE("the edit reads exactly what runc reads, or refuses; it never writes i
     }
 }
 
-TEST_CASE("edit_bundle: atomic rewrite keeps the mode; second run is a no-op") {
+TEST_CASE("edit_bundle: atomic rewrite keeps the mode; second run is a no-op" *
+          doctest::test_suite("corpus")) {
     TempDir dir;
     std::string cfg = dir.path + "/config.json";
     std::string text = osh_test::corpus_text(kExample);
@@ -505,7 +543,8 @@ TEST_CASE("edit_bundle: a failed edit leaves the original untouched") {
     CHECK(read_file(cfg) == "{\"process\": ");
 }
 
-TEST_CASE("edit_bundle refuses a symlinked config.json and leaves its target alone") {
+TEST_CASE("edit_bundle refuses a symlinked config.json and leaves its target alone" *
+          doctest::test_suite("corpus")) {
     TempDir dir;
     TempDir elsewhere;
     std::string target = elsewhere.path + "/real.json";

@@ -32,7 +32,7 @@ const std::map<std::string, StateExpect> kStateCorpus = {
 
 }  // namespace
 
-TEST_CASE("every corpus state file meets its listed expectation") {
+TEST_CASE("every corpus state file meets its listed expectation" * doctest::test_suite("corpus")) {
     auto files = osh_test::corpus_files("state");
     REQUIRE(files.size() >= 9);
     for (const auto& rel : files) {
@@ -51,7 +51,7 @@ TEST_CASE("every corpus state file meets its listed expectation") {
     }
 }
 
-TEST_CASE("corpus states: fields") {
+TEST_CASE("corpus states: fields" * doctest::test_suite("corpus")) {
     auto docker = oci::parse_state(
         osh_test::corpus_text("state/cdi-tutorial/docker-createRuntime-hook-stdin.json"), "stdin");
     REQUIRE(docker);

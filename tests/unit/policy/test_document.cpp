@@ -9,9 +9,11 @@
 #include <string>
 
 #include "policy/document.hpp"
+#include "policy_json.hpp"
 
 using namespace osh;
 using namespace osh::policy;
+using namespace osh::landlock;
 
 namespace {
 
@@ -94,11 +96,11 @@ bool same(const Policy& a, const Policy& b) {
 
 void check_round_trip(const Policy& p) {
     for (bool pretty : {false, true}) {
-        std::string text = to_json(p, pretty);
+        std::string text = test::policy_json(p, pretty);
         auto back = parse_policy(text, "round-trip");
         REQUIRE_MESSAGE(back, text);
         CHECK(same(*back, p));
-        CHECK(to_json(*back, pretty) == text);
+        CHECK(test::policy_json(*back, pretty) == text);
     }
 }
 
@@ -126,7 +128,7 @@ TEST_CASE("default policy: parses, strict, GPU-aware, shaped like PRODUCT.md's e
     CHECK(std::find(rw.begin(), rw.end(), "/") == rw.end());
     CHECK(p.filesystem.include_workdir);
     CHECK(p.filesystem.baseline);
-    CHECK(p.gpu.detect == GpuDetect::auto_);
+    CHECK(p.gpu.detect == gpu::DetectMode::auto_);
     CHECK(p.gpu.proc_access == ProcAccess::write_file);
     CHECK(p.gpu.promotion == PromotionMode::reject_unlisted);
     CHECK(p.gpu.allow == std::vector<std::string>{"/proc"});
@@ -134,8 +136,8 @@ TEST_CASE("default policy: parses, strict, GPU-aware, shaped like PRODUCT.md's e
     CHECK_FALSE(p.landlock.connect_tcp);
     REQUIRE(p.landlock.scope);
     CHECK(*p.landlock.scope == std::vector<Scope>{Scope::abstract_unix_socket, Scope::signal});
-    CHECK(p.seccomp.profile == SeccompProfile::default_);
-    CHECK(p.seccomp.action == SeccompAction::errno_);
+    CHECK(p.seccomp.profile == seccomp::Profile::default_);
+    CHECK(p.seccomp.action == seccomp::Action::errno_);
     CHECK_FALSE(p.seccomp.allow_i386);
     CHECK(p.process.no_new_privs);
     CHECK_FALSE(p.process.run_as_user);
@@ -148,7 +150,7 @@ TEST_CASE("default policy: parses, strict, GPU-aware, shaped like PRODUCT.md's e
 
 TEST_CASE("default policy: the file is the canonical pretty form") {
     Policy p = ok(std::string(default_policy_text()));
-    CHECK(to_json(p, true) + "\n" == default_policy_text());
+    CHECK(test::policy_json(p, true) + "\n" == default_policy_text());
 }
 
 TEST_CASE("absent sections and fields take the header's defaults") {
@@ -160,11 +162,11 @@ TEST_CASE("absent sections and fields take the header's defaults") {
     CHECK_FALSE(p.landlock.scope);
     // A partly written section keeps the defaults of the fields it omits.
     Policy q = ok(doc("\"gpu\": {\"detect\": \"never\"}, \"seccomp\": {\"action\": \"log\"}"));
-    CHECK(q.gpu.detect == GpuDetect::never);
+    CHECK(q.gpu.detect == gpu::DetectMode::never);
     CHECK(q.gpu.proc_access == ProcAccess::write_file);
     CHECK(q.gpu.allow == std::vector<std::string>{"/proc"});
-    CHECK(q.seccomp.action == SeccompAction::log);
-    CHECK(q.seccomp.profile == SeccompProfile::default_);
+    CHECK(q.seccomp.action == seccomp::Action::log);
+    CHECK(q.seccomp.profile == seccomp::Profile::default_);
 }
 
 // ---- round trips ------------------------------------------------------------------
@@ -184,7 +186,7 @@ TEST_CASE("round trip: default and maximal policies") {
     CHECK(m.filesystem.rules[3].access == (AccessMask{1} << kAccessCount) - 1);
     CHECK_FALSE(m.filesystem.include_workdir);
     CHECK_FALSE(m.filesystem.baseline);
-    CHECK(m.gpu.detect == GpuDetect::always);
+    CHECK(m.gpu.detect == gpu::DetectMode::always);
     CHECK(m.gpu.proc_access == ProcAccess::read_write);
     CHECK(m.gpu.promotion == PromotionMode::promote_all);
     CHECK(m.gpu.allow == std::vector<std::string>{"/proc", "/dev/nvidia*", "/sys/**"});
@@ -192,10 +194,10 @@ TEST_CASE("round trip: default and maximal policies") {
     CHECK(m.landlock.bind_tcp == std::vector<uint16_t>{8080, 0});
     CHECK(m.landlock.connect_tcp == std::vector<uint16_t>{443, 65535});
     CHECK(m.landlock.scope == std::vector<Scope>{Scope::signal});
-    CHECK(m.seccomp.profile == SeccompProfile::none);
+    CHECK(m.seccomp.profile == seccomp::Profile::none);
     CHECK(m.seccomp.deny == std::vector<std::string>{"ptrace", "kexec_load"});
     CHECK(m.seccomp.allow == std::vector<std::string>{"memfd_create", "io_uring_setup"});
-    CHECK(m.seccomp.action == SeccompAction::kill);
+    CHECK(m.seccomp.action == seccomp::Action::kill);
     CHECK(m.seccomp.allow_i386);
     CHECK_FALSE(m.process.no_new_privs);
     CHECK(m.process.run_as_user == IdSpec{uint32_t{1000}});
@@ -224,13 +226,13 @@ TEST_CASE("round trip: default and maximal policies") {
 }
 
 TEST_CASE("enum names") {
-    CHECK(name(GpuDetect::auto_) == "auto");
+    CHECK(name(gpu::DetectMode::auto_) == "auto");
     CHECK(name(ProcAccess::write_file) == "write_file");
     CHECK(name(PromotionMode::reject_all) == "reject_all");
     CHECK(name(Compatibility::hard_requirement) == "hard_requirement");
     CHECK(name(Scope::abstract_unix_socket) == "abstract_unix_socket");
-    CHECK(name(SeccompProfile::default_) == "default");
-    CHECK(name(SeccompAction::errno_) == "errno");
+    CHECK(name(seccomp::Profile::default_) == "default");
+    CHECK(name(seccomp::Action::errno_) == "errno");
 }
 
 // ---- normalisation ----------------------------------------------------------------
@@ -534,4 +536,15 @@ TEST_CASE("run_as_user / run_as_group: null, a non-negative integer, or a name")
     expect_one(doc("\"process\": {\"run_as_group\": \"a$b\"}"), "/process/run_as_group", {"invalid group name"});
     expect_one(doc("\"process\": {\"run_as_user\": true}"), "/process/run_as_user",
                {"expected null, a non-negative integer or a user name", "got a boolean"});
+}
+
+TEST_CASE("policy names from the annotation are plain names") {
+    CHECK(policy::valid_policy_name("gpu-notebooks"));
+    CHECK(policy::valid_policy_name("ci_v2.1"));
+    CHECK_FALSE(policy::valid_policy_name(""));
+    CHECK_FALSE(policy::valid_policy_name("../etc/shadow"));
+    CHECK_FALSE(policy::valid_policy_name("a/b"));
+    CHECK_FALSE(policy::valid_policy_name(".hidden"));
+    CHECK_FALSE(policy::valid_policy_name("a..b"));
+    CHECK_FALSE(policy::valid_policy_name(std::string(65, 'a')));
 }

@@ -1,21 +1,25 @@
-// Typed reads of RapidJSON values that name the JSON Pointer of a bad field.
-// Internal to src/oci: the state and spec parsers share one error wording
+// Typed reads of RapidJSON values that name the JSON Pointer of a bad field:
+// every reader of a document from json::parse shares one error wording
 // ("<origin>: /linux/devices/3/path: expected a string") and one member
 // lookup that matches what Go's decoder reads.
 #pragma once
 
 #include <rapidjson/document.h>
 
+#include <array>
 #include <cstdint>
+#include <initializer_list>
 #include <map>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "util/json.hpp"
 #include "util/result.hpp"
+#include "util/words.hpp"
 
-namespace osh::oci::detail {
+namespace osh::json {
 
 class Reader {
   public:
@@ -69,6 +73,47 @@ class Reader {
         if (!r) return unexpected(r.error());
         out = std::move(*r);
         return {};
+    }
+
+    // For a document with a fixed shape (ours): `obj` is an object holding
+    // exactly the members `fields`, each present.
+    Result<void> exactly(const rapidjson::Value& obj, const std::string& ptr,
+                         std::initializer_list<std::string_view> fields) const {
+        if (!obj.IsObject()) return error(ptr, "expected an object");
+        for (auto m = obj.MemberBegin(); m != obj.MemberEnd(); ++m) {
+            std::string_view name(m->name.GetString(), m->name.GetStringLength());
+            bool known = false;
+            for (auto f : fields) known = known || f == name;
+            if (!known) return error(ptr, "unknown field " + json::quote(name));
+        }
+        for (auto f : fields)
+            if (!obj.HasMember(rapidjson::Value(
+                    rapidjson::StringRef(f.data(), static_cast<rapidjson::SizeType>(f.size())))))
+                return error(ptr, "missing field " + json::quote(f));
+        return {};
+    }
+
+    // The member `key` of an object `exactly` has checked.
+    static const rapidjson::Value& at(const rapidjson::Value& obj, std::string_view key) {
+        return obj[rapidjson::Value(
+            rapidjson::StringRef(key.data(), static_cast<rapidjson::SizeType>(key.size())))];
+    }
+
+    // A word of `table` (an enum's word table).
+    template <typename E, size_t N>
+    Result<E> word(const rapidjson::Value& v, const std::string& ptr,
+                   const std::array<words::Entry<E>, N>& table) const {
+        if (!v.IsString()) return error(ptr, "expected one of: " + words::list(table));
+        auto e = words::parse(table, std::string_view(v.GetString(), v.GetStringLength()));
+        if (!e)
+            return error(ptr, "unknown value " + json::quote({v.GetString(), v.GetStringLength()}) +
+                                  "; allowed: " + words::list(table));
+        return *e;
+    }
+
+    Result<uint64_t> u64(const rapidjson::Value& v, const std::string& ptr) const {
+        if (!v.IsUint64()) return error(ptr, "expected an integer from 0 to 18446744073709551615");
+        return static_cast<uint64_t>(v.GetUint64());
     }
 
     Result<void> expect_object(const rapidjson::Value& v, const std::string& ptr) const {
@@ -135,4 +180,4 @@ class Reader {
     std::string_view origin_;
 };
 
-}  // namespace osh::oci::detail
+}  // namespace osh::json

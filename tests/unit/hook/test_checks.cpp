@@ -1,0 +1,94 @@
+// The hook's checks that the dry run shares: the run_as ids read from the
+// image's own /etc/passwd and /etc/group, on a temp rootfs (no root needed).
+#include <doctest/doctest.h>
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <string>
+
+#include "hook/checks.hpp"
+#include "util/fd.hpp"
+
+using namespace osh;
+namespace fs = std::filesystem;
+
+namespace {
+
+struct Rootfs {
+    std::string path;
+    UniqueFd fd;
+    Rootfs() {
+        char tmpl[] = "/tmp/osh-checks-XXXXXX";
+        path = ::mkdtemp(tmpl);
+        fs::create_directories(path + "/etc");
+        std::ofstream(path + "/etc/passwd") << "root:x:0:0::/root:/bin/sh\n"
+                                               "app:x:1000:1001::/app:/bin/sh\n"
+                                               "toor:x:0:5::/:/bin/sh\n"
+                                               "wheelie:x:1002:0::/:/bin/sh\n";
+        std::ofstream(path + "/etc/group") << "root:x:0:\nappgrp:x:1001:\nstaff:x:50:\n";
+        fd.reset(::open(path.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
+    }
+    ~Rootfs() { fs::remove_all(path); }
+};
+
+policy::ProcessPolicy as(std::optional<policy::IdSpec> user, std::optional<policy::IdSpec> group) {
+    policy::ProcessPolicy p;
+    p.run_as_user = std::move(user);
+    p.run_as_group = std::move(group);
+    return p;
+}
+
+bool has(const Error& e, const std::string& text) {
+    return e.message.find(text) != std::string::npos;
+}
+
+}  // namespace
+
+TEST_CASE("run_as: numbers as written, names from the image, never root from a name") {
+    Rootfs r;
+    REQUIRE(r.fd);
+    auto none = hook::plan_ids(as(std::nullopt, std::nullopt), r.fd.get());
+    REQUIRE(none);
+    CHECK_FALSE(none->uid);
+    CHECK_FALSE(none->gid);
+
+    auto numbers = hook::plan_ids(as(uint32_t{0}, uint32_t{0}), r.fd.get());
+    REQUIRE(numbers);
+    CHECK(numbers->uid == 0u);
+    CHECK(numbers->gid == 0u);
+
+    // A user named without a group gets its primary group.
+    auto app = hook::plan_ids(as(std::string("app"), std::nullopt), r.fd.get());
+    REQUIRE(app);
+    CHECK(app->uid == 1000u);
+    CHECK(app->gid == 1001u);
+    auto staff = hook::plan_ids(as(std::string("app"), std::string("staff")), r.fd.get());
+    REQUIRE(staff);
+    CHECK(staff->gid == 50u);
+
+    auto toor = hook::plan_ids(as(std::string("toor"), std::nullopt), r.fd.get());
+    REQUIRE_FALSE(toor);
+    CHECK(has(toor.error(),
+              "run_as_user \"toor\" is uid 0 in the image's /etc/passwd: a name "
+              "from the image never yields root"));
+    auto rootgrp = hook::plan_ids(as(uint32_t{1000}, std::string("root")), r.fd.get());
+    REQUIRE_FALSE(rootgrp);
+    CHECK(has(rootgrp.error(), "run_as_group \"root\" is gid 0 in the image's /etc/group"));
+    auto wheelie = hook::plan_ids(as(std::string("wheelie"), std::nullopt), r.fd.get());
+    REQUIRE_FALSE(wheelie);
+    CHECK(has(wheelie.error(), "primary group in the image's /etc/passwd is gid 0"));
+
+    auto missing = hook::plan_ids(as(std::string("nobody"), std::nullopt), r.fd.get());
+    REQUIRE_FALSE(missing);
+    CHECK(has(missing.error(),
+              "cannot resolve run_as_user nobody: no entry \"nobody\" in the "
+              "image's /etc/passwd"));
+    auto no_rootfs = hook::plan_ids(as(std::nullopt, std::string("staff")), -1);
+    REQUIRE_FALSE(no_rootfs);
+    CHECK(
+        has(no_rootfs.error(), "cannot resolve run_as_group staff: no rootfs to read /etc/group"));
+}
