@@ -1,0 +1,70 @@
+/* The physical floor of the enforcer's work, for bench/bench.py: exactly the
+ * kernel calls a plan needs and nothing else — no_new_privs, one Landlock
+ * ruleset (one O_PATH open and one landlock_add_rule per rule, then
+ * landlock_restrict_self), the seccomp filter loaded, then execve. The rules
+ * and the BPF come pre-digested (bench.py writes them from a real plan):
+ *
+ *   enforce_floor RULES BPF -- CMD ARGS...
+ *
+ * RULES: lines "HANDLED" (first line, the ruleset's handled fs mask) then
+ * "MASK PATH" (the mask already narrowed for files). BPF: raw struct
+ * sock_filter array. Not a product: no checks beyond what the calls return. */
+#define _GNU_SOURCE
+#include <fcntl.h>
+#include <linux/filter.h>
+#include <linux/landlock.h>
+#include <linux/seccomp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+static char buf[1 << 16];
+static struct sock_filter prog[4096];
+
+static int slurp(const char* path, char* out, size_t cap) {
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return -1;
+    ssize_t n = read(fd, out, cap - 1);
+    close(fd);
+    if (n < 0) return -1;
+    out[n] = 0;
+    return (int)n;
+}
+
+int main(int argc, char** argv) {
+    if (argc < 5 || strcmp(argv[3], "--") != 0) {
+        fprintf(stderr, "usage: enforce_floor RULES BPF -- CMD ARGS...\n");
+        return 2;
+    }
+    if (slurp(argv[1], buf, sizeof buf) < 0) return 3;
+    int nb = slurp(argv[2], (char*)prog, sizeof prog);
+    if (nb < 0) return 4;
+    if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) return 5;
+    char* save = NULL;
+    char* line = strtok_r(buf, "\n", &save);
+    struct landlock_ruleset_attr attr = {.handled_access_fs = strtoull(line, NULL, 10)};
+    int rs = (int)syscall(SYS_landlock_create_ruleset, &attr, sizeof attr.handled_access_fs, 0);
+    if (rs < 0) return 6;
+    while ((line = strtok_r(NULL, "\n", &save)) != NULL) {
+        char* path = strchr(line, ' ');
+        if (!path) continue;
+        *path++ = 0;
+        struct landlock_path_beneath_attr pb = {.allowed_access = strtoull(line, NULL, 10)};
+        pb.parent_fd = open(path, O_PATH | O_CLOEXEC);
+        if (pb.parent_fd < 0) continue;
+        syscall(SYS_landlock_add_rule, rs, LANDLOCK_RULE_PATH_BENEATH, &pb, 0);
+        close(pb.parent_fd);
+    }
+    if (syscall(SYS_landlock_restrict_self, rs, 0) != 0) return 7;
+    close(rs);
+    if (nb > 0) {
+        struct sock_fprog fp = {.len = (unsigned short)(nb / sizeof(struct sock_filter)), .filter = prog};
+        if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &fp) != 0) return 8;
+    }
+    execv(argv[4], argv + 4);
+    return 127;
+}
