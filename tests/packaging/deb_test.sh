@@ -131,8 +131,9 @@ while read -r f; do
 done < "$W/deb-files.txt"
 [ -z "$left" ] || fail "left after dpkg -r:$left"
 for c in $(cat "$W/conffiles.txt"); do [ -e "$c" ] || fail "conffile $c removed by dpkg -r"; done
-dpkg -L $PKG | grep -v '^/etc/oci-sandbox' | grep -v '^/\.$' | while read -r d; do
-    [ -d "$d" ] || fail "dpkg -L still lists $d"
+dpkg -L $PKG | grep -v '^/\.$' | while read -r d; do
+    grep -qx "$d" "$W/conffiles.txt" && continue
+    [ -d "$d" ] || fail "dpkg -L still lists $d, which is not a conffile"
 done
 ok "dpkg -r: only the conffiles are left"
 dpkg --purge $PKG || fail "dpkg --purge"
