@@ -680,6 +680,28 @@ def section_containers(a, work, rep, results, pol, crun_json):
     results["containers"] = {"runc": r, "crun": crun}
 
 
+def section_docker(a, work, rep, results, pol):
+    """`docker run --rm` with runc vs through the shim, on a private dockerd
+    and containerd (bench/docker_start.py)."""
+    log("== container start through Docker")
+    import docker_start
+    cases, cleanup = docker_start.docker_cases(a.binary, work, pol, Case, make_rootfs)
+    try:
+        r = measure(cases, a.docker_rounds, warmup=2)
+    finally:
+        left = cleanup()
+    if left:
+        raise SystemExit("bench: the Docker section left behind: " + "; ".join(left))
+    p, s = r[cases[0].name], r[cases[1].name]
+    ratio, extra = s["median"] / p["median"], s["median"] - p["median"]
+    rep.table("Container start through Docker (`docker run --rm --network none` of a busybox image running "
+              "/bin/true; private dockerd and containerd)", ["run", "median (min–max)", "vs runc"],
+              [[cases[0].name, fmt_ms(p), ""], [cases[1].name, fmt_ms(s), "%.3f×, +%.1f ms" % (ratio, extra)]])
+    rep.target("docker run --rm through the shim ≤ 1.05× docker run --rm with runc",
+               "%.3f× (+%.1f ms)" % (ratio, extra), "1.05×", ratio <= 1.05)
+    results["docker"] = r
+
+
 def machine():
     cpu = "unknown"
     with open("/proc/cpuinfo") as f:
@@ -747,12 +769,13 @@ def main():
     ap.add_argument("--syscall-bench")
     ap.add_argument("--out")
     ap.add_argument("--quick", action="store_true", help="few rounds: checks that every section runs")
-    ap.add_argument("--only", choices=["seccomp", "enforcer"],
+    ap.add_argument("--only", choices=["seccomp", "enforcer", "docker"],
                     help="one section (docs/benchmarks.md is not written)")
     ap.add_argument("--crun-only")
     ap.add_argument("--work")
     ap.add_argument("--policy")
     ap.add_argument("--container-rounds", type=int, default=30)
+    ap.add_argument("--docker-rounds", type=int, default=20)
     a = ap.parse_args()
     a.binary = os.path.abspath(a.binary)
     a.enforcer = os.path.abspath(a.enforcer or os.path.join(os.path.dirname(a.binary), "oci-sandbox-enforce"))
@@ -764,6 +787,7 @@ def main():
     a.rounds, a.scale_rounds, a.syscall_reps, a.iters = (200, 60, 5, 200000)
     if a.quick:
         a.rounds, a.scale_rounds, a.container_rounds, a.syscall_reps, a.iters = (10, 5, 3, 1, 20000)
+        a.docker_rounds = 3
     elif a.only == "seccomp":
         a.syscall_reps = 15  # the section alone has the time for more interleaved runs
     start = time.time()
@@ -784,13 +808,19 @@ def main():
                               lambda p: p["seccomp"].update(profile="none", deny=["kexec_load"]))
         g8aa = HookBundle(a.binary, work, "gpu8-allow-all", g8.config, pol_aa)
         aa_plan_dir = g8aa.plan_copy(os.path.join(work, "plan-gpu8-allow-all"))
-        if a.only != "seccomp":
+        if a.only in (None, "enforcer"):
             section_enforcer(a, work, rep, results, plan_dir)
-        if a.only != "enforcer":
+        if a.only in (None, "seccomp"):
             section_seccomp(a, work, rep, results, plan_dir, ll_plan_dir, aa_plan_dir)
         if not a.only:
             section_containers(a, work, rep, results, pol, os.path.join(work, "crun.json"))
             section_scaling(a, work, rep, results, rootfs, pol)
+        if a.only in (None, "docker"):
+            missing = [p for p in ("dockerd", "containerd", "docker") if not shutil.which(p)]
+            if missing:
+                log("== container start through Docker: skipped (%s not installed)" % ", ".join(missing))
+            else:
+                section_docker(a, work, rep, results, pol)
     finally:
         if not os.environ.get("OSH_BENCH_KEEP"):
             subprocess.run(["umount", "-R", os.path.join(work, "host-dev")], capture_output=True)
@@ -886,6 +916,12 @@ recognises its usual form without building the CLI; what is left:
   poststop hook), each run a fresh container id (the shim's bundle is reset
   to its pristine config.json before each run). crun runs in its own mount
   namespace with a cgroup2 `/sys/fs/cgroup` and `--cgroup-manager=disabled`.
+- **Docker**: a private containerd and dockerd (own roots, sockets and cgroup
+  parent, no bridge or iptables; started as tests/integration/test_docker.py
+  does), a busybox rootfs imported as the image, and the docker CLI's
+  `docker run --rm --network none IMG /bin/true` timed whole, with
+  `--runtime runc` and with `--runtime oci-sandbox` (the shim, registered in
+  daemon.json as `oci-sandbox-runtime`, next runtime runc).
 - **Scaling**: the Kubernetes config with 1, 8, 64 MIG devices from
   `nvidia-mig-8gpu.yaml` (device nodes deduplicated, as CDI injects them), and
   with 10, 100, 1000 mounts. Growth is "at most linear" when the per-item cost

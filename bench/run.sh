@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # Benchmarks: hook latency, enforcer cost against bwrap/firejail,
-# container start through the shim, seccomp and Landlock per-call cost, and
-# hook scaling. One command, as root, after the README's set-up:
+# container start through the shim (runc, crun, Docker), seccomp and
+# Landlock per-call cost, and hook scaling. One command, as root, after the
+# README's set-up:
 #   bash bench/run.sh [BUILD_DIR]     (default build-bench, a release build)
 # Prints the table and writes docs/benchmarks.md. Takes 5-10 minutes on 2 cores.
 # BENCH_QUICK=1 runs a few rounds of everything (a smoke check, ~1 minute;
 # docs/benchmarks.md is then not written). BENCH_ONLY=seccomp runs the
-# seccomp per-call section alone, BENCH_ONLY=enforcer the enforcer's (full
+# seccomp per-call section alone, BENCH_ONLY=enforcer the enforcer's,
+# BENCH_ONLY=docker the Docker row's (a private dockerd and containerd; full
 # rounds, ~1 minute; not written either).
 set -euo pipefail
 
@@ -21,7 +23,7 @@ fi
 # Debian 12 packages: the build's, the runtimes', the peers', GNU time.
 packages=(
 	g++ pkg-config meson ninja-build libseccomp-dev rapidjson-dev libcli11-dev doctest-dev
-	runc crun busybox-static python3 python3-yaml util-linux
+	runc crun busybox-static python3 python3-yaml util-linux docker.io containerd
 	bubblewrap firejail time
 )
 missing=()

@@ -1,0 +1,99 @@
+"""The Docker row of the benchmarks (bench.py's section_docker):
+`docker run --rm --network none IMG /bin/true` with `--runtime runc` against
+the same with `--runtime oci-sandbox` (our shim, as `oci-sandbox-runtime`).
+
+Starts a private containerd and dockerd as tests/integration/test_docker.py
+does (engines.Daemon: own root, state, sockets, data-root, exec-root,
+pidfile and cgroup parent; --iptables=false --ip6tables=false --bridge=none;
+OCI_SANDBOX_RUNTIME_CONFIG in both daemons' environment, which the runc v2
+shim and so our shim inherit), imports a busybox rootfs as the image
+offline, and returns the two cases and a cleanup that stops both daemons by
+pid, kills what they left, unmounts, removes the cgroup parent and the
+directory, and says what it could not remove."""
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tarfile
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "tests", "integration"))
+import engines as e  # noqa: E402  (Daemon, containerd_config, leftover checks; no side effects)
+
+# Debian's client, the one that matches its daemon (as test_docker.py).
+DOCKER = "/usr/bin/docker" if os.path.exists("/usr/bin/docker") else "docker"
+IMAGE = "osh-bench-busybox:latest"
+
+
+def docker_cases(binary, work, policy, Case, make_rootfs):
+    """Returns ([runc case, oci-sandbox case], cleanup); cleanup() returns a
+    list of what is left behind (empty when all is clean)."""
+    d = os.path.join(work, "docker")
+    os.makedirs(d)
+    shim = os.path.join(d, "oci-sandbox-runtime")  # main() dispatches on this argv[0]
+    os.symlink(binary, shim)
+    rtcfg = os.path.join(d, "runtime.json")
+    with open(rtcfg, "w") as f:
+        json.dump({"next_runtime": "runc", "hook_args": ["--policy", policy]}, f)
+    daemon_json = os.path.join(d, "daemon.json")
+    with open(daemon_json, "w") as f:
+        json.dump({"runtimes": {"oci-sandbox": {"path": shim}}}, f)
+    sock = os.path.join(d, "docker.sock")
+    docker = [DOCKER, "-H", "unix://" + sock]
+    cgroup = "osh-" + os.path.basename(work)
+    env = {"OCI_SANDBOX_RUNTIME_CONFIG": rtcfg}
+    interfaces = e.interfaces()
+    daemons = []
+
+    def cleanup():
+        if len(daemons) == 2:  # dockerd was started
+            ids = subprocess.run(docker + ["ps", "-aq"], capture_output=True, text=True).stdout.split()
+            if ids:
+                subprocess.run(docker + ["rm", "-f"] + ids, capture_output=True)
+        for dm in reversed(daemons):
+            dm.stop()
+        e.kill_pids(e.pids_mentioning(d))  # shims that outlived containerd, if any
+        e.unmount_under(d)  # EXEC_ROOT/netns/..., overlay mounts, if any
+        e.remove_cgroups(cgroup)
+        left = ["pid %d" % p for p in e.pids_mentioning(d)] + ["mount " + m for m in e.mounts_under(d)]
+        left += ["cgroup " + c for c in e.cgroup_dirs(cgroup)]
+        if e.interfaces() != interfaces:
+            left.append("interfaces now %s (were %s)" % (e.interfaces(), interfaces))
+        if not left:
+            shutil.rmtree(d, ignore_errors=True)
+        return left
+
+    def start(dm, socket):
+        daemons.append(dm)
+        if not dm.wait_socket(socket):
+            raise SystemExit("bench: %s did not start:\n%s" % (dm.name, dm.log_tail()))
+
+    try:
+        ctd_config, ctd_sock = e.containerd_config(os.path.join(d, "containerd"),
+                                                   'disabled_plugins = ["io.containerd.grpc.v1.cri"]\n')
+        start(e.Daemon("containerd", ["containerd", "--config", ctd_config], os.path.join(d, "containerd.log"),
+                       env=env), ctd_sock)
+        start(e.Daemon("dockerd", [
+            "dockerd", "--config-file", daemon_json, "--data-root", os.path.join(d, "data"),
+            "--exec-root", os.path.join(d, "exec"), "-H", "unix://" + sock, "--containerd", ctd_sock,
+            "--pidfile", os.path.join(d, "dockerd.pid"), "--iptables=false", "--ip6tables=false",
+            "--bridge=none", "--ip-forward=false", "--ip-masq=false", "--userland-proxy=false",
+            "--cgroup-parent", "/" + cgroup], os.path.join(d, "dockerd.log"), env=env), sock)
+        rootfs = os.path.join(d, "image-rootfs")
+        make_rootfs(rootfs)
+        tar = os.path.join(d, "image.tar")
+        with tarfile.open(tar, "w") as t:
+            for entry in sorted(os.listdir(rootfs)):
+                t.add(os.path.join(rootfs, entry), arcname=entry)
+        r = subprocess.run(docker + ["import", tar, IMAGE], capture_output=True, text=True)
+        if r.returncode != 0:
+            raise SystemExit("bench: docker import failed: " + r.stderr)
+    except BaseException:
+        cleanup()
+        raise
+
+    def case(runtime, label):
+        return Case(label, docker + ["run", "--rm", "--network", "none", "--runtime", runtime, IMAGE, "/bin/true"])
+
+    return [case("runc", "docker run --rm (runc)"),
+            case("oci-sandbox", "docker run --rm --runtime oci-sandbox (shim → runc: hook + enforcer)")], cleanup
