@@ -11,6 +11,7 @@
 
 #include "rootfs/open.hpp"
 #include "util/fd.hpp"
+#include "util/path.hpp"
 
 namespace osh::rootfs {
 
@@ -40,9 +41,40 @@ std::string join(const std::vector<std::string>& parts) {
     return s;
 }
 
+void set_object(PathFact& fact, const struct stat& st) {
+    fact.kind = kind_of(st.st_mode);
+    fact.id = ObjectId{static_cast<uint64_t>(st.st_dev), static_cast<uint64_t>(st.st_ino)};
+    if (S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode)) {
+        fact.major = ::major(st.st_rdev);
+        fact.minor = ::minor(st.st_rdev);
+    }
+}
+
+// The common case in one lookup: a path with no symlink anywhere in it, which
+// then resolves as it is spelt (".." clamped at the root). ENOENT with no
+// symlink met on the way is a missing object at that spelling. nullopt
+// (a symlink met, or any other failure) leaves it to the component walk,
+// which names every link and every error.
+std::optional<PathFact> resolve_plain(int rootfd, std::string_view container_path) {
+    PathFact fact;
+    fact.path = std::string(container_path);
+    auto fd = open_exact(rootfd, container_path);
+    if (!fd) {
+        if (fd.error().err != ENOENT) return std::nullopt;
+        fact.resolved = path::lexical(container_path);
+        return fact;  // kind missing
+    }
+    struct stat st {};
+    if (::fstat(fd->get(), &st) != 0 || S_ISLNK(st.st_mode)) return std::nullopt;
+    fact.resolved = path::lexical(container_path);
+    set_object(fact, st);
+    return fact;
+}
+
 }  // namespace
 
 Result<PathFact> resolve(int rootfd, std::string_view container_path) {
+    if (auto plain = resolve_plain(rootfd, container_path)) return std::move(*plain);
     PathFact fact;
     fact.path = std::string(container_path);
     std::vector<std::string> done;  // resolved components: no symlink among them
@@ -124,12 +156,7 @@ Result<PathFact> resolve(int rootfd, std::string_view container_path) {
             cur = std::move(next);
             continue;
         }
-        fact.kind = kind_of(st.st_mode);
-        fact.id = ObjectId{static_cast<uint64_t>(st.st_dev), static_cast<uint64_t>(st.st_ino)};
-        if (S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode)) {
-            fact.major = ::major(st.st_rdev);
-            fact.minor = ::minor(st.st_rdev);
-        }
+        set_object(fact, st);
     }
     fact.resolved = join(done);
     if (done.empty()) {  // the root itself

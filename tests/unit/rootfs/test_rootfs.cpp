@@ -102,6 +102,17 @@ TEST_CASE("resolve: kinds, missing paths, and every symlink named, never leaving
     CHECK(must_resolve(fd, "/nope").kind == NodeKind::missing);
     CHECK(must_resolve(fd, "/nope/deeper").resolved == "/nope/deeper");
     CHECK(must_resolve(fd, "/usr/lib/libc.so/x").kind == NodeKind::missing);  // ENOTDIR
+    // Spellings without a symlink resolve in one lookup, with the same facts
+    // the component walk gives.
+    auto dots = must_resolve(fd, "/usr//lib/./../lib/libc.so");
+    CHECK(dots.kind == NodeKind::regular);
+    CHECK(dots.resolved == "/usr/lib/libc.so");
+    CHECK(dots.id == u.id);
+    CHECK(must_resolve(fd, "/usr/lib/libc.so/").kind == NodeKind::regular);
+    auto gone = must_resolve(fd, "/usr/lib/x/../libc.so");  // the kernel's ENOENT at x
+    CHECK(gone.kind == NodeKind::missing);
+    CHECK(gone.resolved == "/usr/lib/libc.so");
+    CHECK(must_resolve(fd, "/../usr/lib").resolved == "/usr/lib");
     auto loop = rootfs::resolve(fd, "/loop1");
     REQUIRE_FALSE(loop);
     CHECK(loop.error().err == ELOOP);
