@@ -6,13 +6,14 @@
  *
  *   enforce_floor RULES BPF -- CMD ARGS...
  *
- * RULES: lines "HANDLED" (first line, the ruleset's handled fs mask) then
- * "MASK PATH" (the mask already narrowed for files). BPF: raw struct
- * sock_filter array. Not a product: no checks beyond what the calls return. */
+ * RULES: a first line "FS NET SCOPED FLAGS" (the ruleset's handled masks and
+ * landlock_restrict_self's flags, as the enforcer negotiates them), then
+ * "MASK PATH" per rule (the mask already narrowed for files). BPF: the raw
+ * struct sock_filter array. Not a product: no checks beyond what the calls
+ * return, no plan, no key, no identity check of the opened objects. */
 #define _GNU_SOURCE
 #include <fcntl.h>
 #include <linux/filter.h>
-#include <linux/landlock.h>
 #include <linux/seccomp.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -22,7 +23,16 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-static char buf[1 << 16];
+/* The uapi structs as of Landlock ABI 6 (Debian 12's headers predate it). */
+struct ruleset_attr {
+    uint64_t handled_access_fs, handled_access_net, scoped;
+};
+struct path_beneath_attr {
+    uint64_t allowed_access;
+    int32_t parent_fd;
+} __attribute__((packed));
+
+static char buf[1 << 20];
 static struct sock_filter prog[4096];
 
 static int slurp(const char* path, char* out, size_t cap) {
@@ -46,20 +56,26 @@ int main(int argc, char** argv) {
     if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) return 5;
     char* save = NULL;
     char* line = strtok_r(buf, "\n", &save);
-    struct landlock_ruleset_attr attr = {.handled_access_fs = strtoull(line, NULL, 10)};
-    int rs = (int)syscall(SYS_landlock_create_ruleset, &attr, sizeof attr.handled_access_fs, 0);
+    char* p = line;
+    struct ruleset_attr attr;
+    attr.handled_access_fs = strtoull(p, &p, 10);
+    attr.handled_access_net = strtoull(p, &p, 10);
+    attr.scoped = strtoull(p, &p, 10);
+    unsigned flags = (unsigned)strtoul(p, &p, 10);
+    size_t size = attr.scoped ? 24 : attr.handled_access_net ? 16 : 8;
+    int rs = (int)syscall(SYS_landlock_create_ruleset, &attr, size, 0);
     if (rs < 0) return 6;
     while ((line = strtok_r(NULL, "\n", &save)) != NULL) {
         char* path = strchr(line, ' ');
         if (!path) continue;
         *path++ = 0;
-        struct landlock_path_beneath_attr pb = {.allowed_access = strtoull(line, NULL, 10)};
+        struct path_beneath_attr pb = {.allowed_access = strtoull(line, NULL, 10)};
         pb.parent_fd = open(path, O_PATH | O_CLOEXEC);
-        if (pb.parent_fd < 0) continue;
-        syscall(SYS_landlock_add_rule, rs, LANDLOCK_RULE_PATH_BENEATH, &pb, 0);
+        if (pb.parent_fd < 0) return 9;
+        if (syscall(SYS_landlock_add_rule, rs, 1 /* PATH_BENEATH */, &pb, 0) != 0) return 10;
         close(pb.parent_fd);
     }
-    if (syscall(SYS_landlock_restrict_self, rs, 0) != 0) return 7;
+    if (syscall(SYS_landlock_restrict_self, rs, flags) != 0) return 7;
     close(rs);
     if (nb > 0) {
         struct sock_fprog fp = {.len = (unsigned short)(nb / sizeof(struct sock_filter)), .filter = prog};

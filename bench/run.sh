@@ -51,6 +51,11 @@ grep -q "buildtype = 'release'\|buildtype: release" "$build_dir/meson-info/intro
 # The per-call loop, static (it also runs under our enforcer).
 sb=$build_dir/bench-syscall_bench
 cc -O2 -Wall -Wextra -Werror -static -o "$sb" bench/syscall_bench.c -l:libseccomp.a
+# The floor experiments: the kernel calls of the enforcer and of the hook alone.
+ef=$build_dir/bench-enforce_floor
+cc -O2 -Wall -Wextra -Werror -static -o "$ef" bench/enforce_floor.c
+hf=$build_dir/bench-hook_floor
+cc -O2 -Wall -Wextra -Werror -static -o "$hf" bench/hook_floor.c
 
 out=docs/benchmarks.md
 quick=()
@@ -65,4 +70,4 @@ fi
 export OSH_CORPUS=${OSH_CORPUS:-$(cd .. && pwd)/shared/corpus}
 # shellcheck disable=SC2016
 exec unshare -m --propagation private sh -c 'OSH_BENCH_NS=$(readlink /proc/self/ns/mnt) exec "$@"' sh \
-	/usr/bin/python3 bench/bench.py --binary "$bin" --syscall-bench "$sb" ${out:+--out "$out"} "${quick[@]}"
+	/usr/bin/python3 bench/bench.py --binary "$bin" --syscall-bench "$sb" --enforce-floor "$ef" --hook-floor "$hf" ${out:+--out "$out"} "${quick[@]}"
