@@ -896,7 +896,7 @@ def main():
     ap.add_argument("--hook-floor", help="bench/hook_floor.c, built static")
     ap.add_argument("--out")
     ap.add_argument("--quick", action="store_true", help="few rounds: checks that every section runs")
-    ap.add_argument("--only", choices=["seccomp", "enforcer", "docker"],
+    ap.add_argument("--only", choices=["hook", "enforcer", "seccomp", "containers", "scaling", "docker"],
                     help="one section (docs/benchmarks.md is not written)")
     ap.add_argument("--crun-only")
     ap.add_argument("--work")
@@ -925,10 +925,10 @@ def main():
     try:
         setup_namespace(work)
         rep, results = Report(), {}
-        if a.only:
-            g8, rootfs, pol = gpu8_bundle(a, work)
-        else:
+        if a.only in (None, "hook"):
             g8, rootfs, pol = section_hook(a, work, rep, results)
+        else:
+            g8, rootfs, pol = gpu8_bundle(a, work)
         plan_dir = g8.plan_copy(os.path.join(work, "plan-gpu8"))
         pol_ll = write_policy(work, "policy-landlock-only.json", lambda p: p["seccomp"].update(profile="none"))
         g8ll = HookBundle(a.binary, work, "gpu8-landlock-only", g8.config, pol_ll)
@@ -941,8 +941,9 @@ def main():
             section_enforcer(a, work, rep, results, plan_dir)
         if a.only in (None, "seccomp"):
             section_seccomp(a, work, rep, results, plan_dir, ll_plan_dir, aa_plan_dir)
-        if not a.only:
+        if a.only in (None, "containers"):
             section_containers(a, work, rep, results, pol, os.path.join(work, "crun.json"))
+        if a.only in (None, "scaling"):
             section_scaling(a, work, rep, results, rootfs, pol)
         if a.only in (None, "docker"):
             missing = [p for p in ("dockerd", "containerd", "docker") if not shutil.which(p)]

@@ -1,15 +1,15 @@
 #!/usr/bin/env bash
 # Benchmarks: hook latency, enforcer cost against bwrap/firejail,
 # container start through the shim (runc, crun, Docker), seccomp and
-# Landlock per-call cost, and hook scaling. One command, as root, after the
+# Landlock per-call cost, and hook and enforcer scaling. One command, as root, after the
 # README's set-up:
 #   bash bench/run.sh [BUILD_DIR]     (default build-bench, a release build)
 # Prints the table and writes docs/benchmarks.md. Takes 5-10 minutes on 2 cores.
 # BENCH_QUICK=1 runs a few rounds of everything (a smoke check, ~1 minute;
-# docs/benchmarks.md is then not written). BENCH_ONLY=seccomp runs the
-# seccomp per-call section alone, BENCH_ONLY=enforcer the enforcer's,
-# BENCH_ONLY=docker the Docker row's (a private dockerd and containerd; full
-# rounds, ~1 minute; not written either).
+# docs/benchmarks.md is then not written). BENCH_ONLY=SECTION runs one
+# section alone with full rounds (not written either): hook, enforcer,
+# seccomp, containers (runc and crun), scaling, docker (a private dockerd and
+# containerd).
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
