@@ -827,6 +827,33 @@ def section_containers(a, work, rep, results, pol, crun_json):
     results["containers"] = {"runc": r, "crun": crun}
 
 
+def section_docker(a, work, rep, results, pol):
+    """`docker run --rm` with runc vs through the shim, on a private dockerd
+    and containerd (bench/docker_start.py)."""
+    log("== container start through Docker")
+    import docker_start
+    cases, cleanup = docker_start.docker_cases(a.binary, work, pol, Case, make_rootfs)
+    before = docker_start.confined_runs(pol)
+    try:
+        r = measure(cases, a.docker_rounds, warmup=2)
+    finally:
+        left = cleanup()
+    if left:
+        raise SystemExit("bench: the Docker section left behind: " + "; ".join(left))
+    confined = docker_start.confined_runs(pol) - before
+    if confined != a.docker_rounds + 2:
+        raise SystemExit("bench: %d oci-sandbox runs were planned fully enforced, expected %d"
+                         % (confined, a.docker_rounds + 2))
+    p, s = r[cases[0].name], r[cases[1].name]
+    ratio, extra = s["median"] / p["median"], s["median"] - p["median"]
+    rep.table("Container start through Docker (`docker run --rm --network none` of a busybox image running "
+              "/bin/true; private dockerd and containerd)", ["run", "median (min–max)", "vs runc"],
+              [[cases[0].name, fmt_ms(p), ""], [cases[1].name, fmt_ms(s), "%.3f×, %+.1f ms" % (ratio, extra)]])
+    rep.target("docker run --rm through the shim ≤ 1.05× docker run --rm with runc",
+               "%.3f× (%+.1f ms)" % (ratio, extra), "1.05×", ratio <= 1.05)
+    results["docker"] = r
+
+
 def machine():
     cpu = "unknown"
     with open("/proc/cpuinfo") as f:

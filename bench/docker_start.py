@@ -9,7 +9,8 @@ OCI_SANDBOX_RUNTIME_CONFIG in both daemons' environment, which the runc v2
 shim and so our shim inherit), imports a busybox rootfs as the image
 offline, and returns the two cases and a cleanup that stops both daemons by
 pid, kills what they left, unmounts, removes the cgroup parent and the
-directory, and says what it could not remove."""
+directory, and says what it could not remove; confined_runs() counts the
+containers the hook planned fully enforced, to prove the shim ran."""
 import json
 import os
 import shutil
@@ -40,7 +41,7 @@ def docker_cases(binary, work, policy, Case, make_rootfs):
         json.dump({"runtimes": {"oci-sandbox": {"path": shim}}}, f)
     sock = os.path.join(d, "docker.sock")
     docker = [DOCKER, "-H", "unix://" + sock]
-    cgroup = "osh-" + os.path.basename(work)
+    cgroup = os.path.basename(work)
     env = {"OCI_SANDBOX_RUNTIME_CONFIG": rtcfg}
     interfaces = e.interfaces()
     daemons = []
@@ -97,3 +98,18 @@ def docker_cases(binary, work, policy, Case, make_rootfs):
 
     return [case("runc", "docker run --rm (runc)"),
             case("oci-sandbox", "docker run --rm --runtime oci-sandbox (shim → runc: hook + enforcer)")], cleanup
+
+
+def confined_runs(policy):
+    """Containers the hook planned fully enforced from their live view, by
+    the policy's log (each `--runtime oci-sandbox` run adds one)."""
+    with open(policy) as f:
+        path = json.load(f)["log"]["path"]
+    n = 0
+    if os.path.exists(path):
+        with open(path) as f:
+            for line in f:
+                ev = json.loads(line)
+                n += (ev.get("decision") == "planned" and ev.get("status") == "fully_enforced"
+                      and ev.get("rootfs_view") == "live")
+    return n
