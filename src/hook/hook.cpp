@@ -10,6 +10,7 @@
 #include <climits>
 #include <cstring>
 #include <iostream>
+#include <set>
 #include <variant>
 
 #include "failure/failure.hpp"
@@ -201,7 +202,7 @@ Result<void> prove_ours(int rootfd, const std::pair<std::string, rootfs::ObjectI
 // (whose host content could hold symlinks the image does not show).
 Result<void> prove_on_image(int rootfd, const oci::Spec& spec, const std::string& run_root) {
     const std::string area = plan::kContainerArea;
-    std::vector<std::string> binds;
+    std::set<std::string> binds;  // resolved destinations of the bind mounts so far
     for (size_t i = 0; i < spec.mounts.size(); ++i) {
         const auto& m = spec.mounts[i];
         const std::string lex = path::lexical(m.destination);
@@ -215,16 +216,21 @@ Result<void> prove_on_image(int rootfd, const oci::Spec& spec, const std::string
         if (!ours && (path::is_within(dest, area) || path::is_within(area, dest)))
             return fail("mounts[" + std::to_string(i) + "] " + m.destination + " resolves to " +
                         dest + ", at, above or below the sandbox's own mounts under " + area);
-        for (const auto& b : binds)
-            if (path::is_within(dest, b) && dest != b)
+        // Each proper ancestor of dest looked up once: linear in the mounts.
+        for (size_t cut = dest == "/" ? 0 : dest.size(); cut > 0;) {
+            cut = cut == 1 ? 0 : dest.rfind('/', cut - 1);
+            const std::string b = cut == 0 ? "/" : dest.substr(0, cut);
+            if (binds.count(b))
                 return fail("mounts[" + std::to_string(i) + "] " + m.destination +
                             " lies beneath the bind mount at " + b +
                             ", which this hook cannot see into without a live view of the "
                             "container");
+            if (cut == 0) break;
+        }
         const bool bind = m.type == "bind" ||
                           std::find(m.options.begin(), m.options.end(), "bind") != m.options.end() ||
                           std::find(m.options.begin(), m.options.end(), "rbind") != m.options.end();
-        if (bind && !ours) binds.push_back(dest);
+        if (bind && !ours) binds.insert(dest);
     }
     return {};
 }

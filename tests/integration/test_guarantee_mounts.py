@@ -19,7 +19,12 @@
    the proof holds and the container runs our enforcer with its own plan
    (the fake enforcer never runs).
 3. The same image-symlink forms through podman's precreate path (hooks.d,
-   --rootfs), and the plain decoy there (refused by precreate)."""
+   --rootfs), and the plain decoy there (refused by precreate).
+4. Without a live view of the container (a pid-0 state, as an outer sandbox
+   such as gVisor gives), the hook proves the same on the image: a mount
+   beneath a bind mount (whose host content the image does not show) is
+   refused, naming that bind; a sibling that only shares a prefix
+   (/data and /database) is not."""
 import json
 import os
 import resource
@@ -29,6 +34,7 @@ import sys
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import oshtest as t  # noqa: E402
 import oshattack as a  # noqa: E402
+import oshdrive as d  # noqa: E402
 
 t.need_root_and("runc", "busybox")
 
@@ -182,6 +188,28 @@ def podman_cases(w, plain, links):
             "podman decoy at /.oci-sandbox: refused by precreate before any hook; nothing ran")
 
 
+def without_live_view(w, plain):
+    """The hook alone at createRuntime on a pid-0 state (no live view)."""
+    for tag, mounts, beneath in (
+            ("nolive-beneath", [bind("/data", plain), bind("/data/inner/x", plain)], "/data"),
+            ("nolive-deep", [bind("/opt/a", plain), bind("/opt/a/b/c/d", plain)], "/opt/a"),
+            ("nolive-siblings", [bind("/data", plain), bind("/database", plain), bind("/data2/x", plain)], None)):
+        c = a.Case(w, tag, WORKLOAD, edit_config=add_mounts(*mounts))
+        r = t.run([t.binary(), "inject", "--bundle", c.bundle, "--id", c.cid,
+                   "--hook-arg=--policy", "--hook-arg=" + c.policy_path])
+        t.check(r.returncode == 0, tag + ": inject exits 0")
+        r, _ = d.run_hook(c.policy_path, "createRuntime", d.state_json(c.cid, c.bundle, pid=0))
+        if beneath:
+            n = len(t.read_config(c.bundle)["mounts"])
+            want = "lies beneath the bind mount at %s, which this hook cannot see into" % beneath
+            t.check(r is not None and r.returncode != 0 and want in r.stderr,
+                    tag + ": refused: " + want)
+            t.check(n > 0 and not a.events_of(c.events(), decision="planned"), tag + ": no plan was written")
+        else:
+            t.check(r is not None and r.returncode == 0, tag + ": /database and /data2/x are not beneath /data: planned")
+        d.run_hook(c.policy_path, "poststop", d.state_json(c.cid, c.bundle, status="stopped"))
+
+
 with t.Workdir() as w:
     plain, links = host_dirs(w)
     hook = "/.oci-sandbox/oci-sandbox-hook"
@@ -229,5 +257,6 @@ with t.Workdir() as w:
             ours_on_top(c, c.run())
 
     podman_cases(w, plain, links)
+    without_live_view(w, plain)
 
 t.finish()
