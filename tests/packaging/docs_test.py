@@ -10,19 +10,11 @@ import subprocess
 import sys
 import tempfile
 
-SRC = os.environ.get("OSH_SOURCE_ROOT")
-BIN = os.environ.get("OSH_BINARY")
-if not SRC or not BIN:
-    print("SKIP: OSH_SOURCE_ROOT / OSH_BINARY not set (run through meson test)")
-    sys.exit(77)
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from checklib import check, env, finish  # noqa: E402
+
+SRC, BIN = env("OSH_SOURCE_ROOT", "OSH_BINARY")
 DOCS = ["install.md", "quickstart.md", "failure-modes.md", "troubleshooting.md"]
-failures = []
-
-
-def check(cond, what):
-    print(("ok   " if cond else "FAIL ") + what)
-    if not cond:
-        failures.append(what)
 
 
 for name in DOCS:
@@ -73,7 +65,4 @@ for k in kinds:
 for mode in ("strict", "warn", "skip"):
     check(re.search(r"^\| `%s` \|" % mode, fm, re.M) is not None, "failure-modes.md explains mode " + mode)
 
-if failures:
-    print("%d check(s) failed" % len(failures))
-    sys.exit(1)
-print("all checks passed")
+finish()

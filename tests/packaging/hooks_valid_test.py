@@ -27,19 +27,11 @@ import warnings
 
 warnings.filterwarnings("ignore", category=DeprecationWarning)
 
-SRC = os.environ.get("OSH_SOURCE_ROOT")
-BIN = os.environ.get("OSH_BINARY")
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from checklib import check, env, finish  # noqa: E402
+
+SRC, BIN = env("OSH_SOURCE_ROOT", "OSH_BINARY")
 CORPUS = os.environ.get("OSH_CORPUS")
-if not SRC or not BIN:
-    print("SKIP: OSH_SOURCE_ROOT / OSH_BINARY not set (run through meson test)")
-    sys.exit(77)
-failures = []
-
-
-def check(cond, what):
-    print(("ok   " if cond else "FAIL ") + what)
-    if not cond:
-        failures.append(what)
 
 
 OCI_STAGES = {"createContainer", "createRuntime", "prestart", "poststart", "poststop", "startContainer"}
@@ -208,7 +200,4 @@ else:
     except jsonschema.ValidationError as e:
         check(False, "our CDI spec validates against the CDI JSON schema: %s" % e.message)
 
-if failures:
-    print("%d check(s) failed" % len(failures))
-    sys.exit(1)
-print("all checks passed")
+finish()

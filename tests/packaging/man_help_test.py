@@ -10,22 +10,14 @@ import shutil
 import subprocess
 import sys
 
-BIN = os.environ.get("OSH_BINARY")
-SRC = os.environ.get("OSH_SOURCE_ROOT")
-if not BIN or not SRC:
-    print("SKIP: OSH_BINARY / OSH_SOURCE_ROOT not set (run through meson test)")
-    sys.exit(77)
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from checklib import check, env, finish  # noqa: E402
+
+BIN, SRC = env("OSH_BINARY", "OSH_SOURCE_ROOT")
 
 MAN8 = os.path.join(SRC, "packaging", "man", "oci-sandbox-hook.8")
 MAN5 = os.path.join(SRC, "packaging", "man", "oci-sandbox-policy.5")
 COMPLETION = os.path.join(SRC, "packaging", "completion", "oci-sandbox-hook.bash")
-failures = []
-
-
-def check(cond, what):
-    print(("ok   " if cond else "FAIL ") + what)
-    if not cond:
-        failures.append(what)
 
 
 def roff_text(path):
@@ -98,7 +90,4 @@ if shutil.which("man"):
 else:
     print("note: man is not installed; rendering not checked")
 
-if failures:
-    print("%d check(s) failed" % len(failures))
-    sys.exit(1)
-print("all checks passed")
+finish()

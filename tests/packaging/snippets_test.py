@@ -13,18 +13,10 @@ import tomllib
 
 import yaml
 
-SRC = os.environ.get("OSH_SOURCE_ROOT")
-BIN = os.environ.get("OSH_BINARY")
-if not SRC or not BIN:
-    print("SKIP: OSH_SOURCE_ROOT / OSH_BINARY not set (run through meson test)")
-    sys.exit(77)
-failures = []
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from checklib import check, env, finish  # noqa: E402
 
-
-def check(cond, what):
-    print(("ok   " if cond else "FAIL ") + what)
-    if not cond:
-        failures.append(what)
+SRC, BIN = env("OSH_SOURCE_ROOT", "OSH_BINARY")
 
 
 def read(*p):
@@ -88,7 +80,4 @@ check(json.loads(read("packaging", "policy.json")) == json.loads(read("testdata"
       "packaging/policy.json equals testdata/policy.default.json (the built-in default)")
 check(json.loads(read("packaging", "runtime.json")).get("next_runtime") == "runc", "runtime.json: next_runtime runc")
 
-if failures:
-    print("%d check(s) failed" % len(failures))
-    sys.exit(1)
-print("all checks passed")
+finish()

@@ -9,17 +9,10 @@ import subprocess
 import sys
 import tempfile
 
-BIN = os.environ.get("OSH_BINARY")
-if not BIN:
-    print("SKIP: OSH_BINARY not set (run through meson test)")
-    sys.exit(77)
-failures = []
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".."))
+from checklib import check, env, finish  # noqa: E402
 
-
-def check(cond, what):
-    print(("ok   " if cond else "FAIL ") + what)
-    if not cond:
-        failures.append(what)
+BIN, = env("OSH_BINARY")
 
 
 def run(*args, binary=BIN, env=None):
@@ -79,7 +72,4 @@ with tempfile.TemporaryDirectory() as d:
     r = run("state", "x", binary=shim, env=env)
     check(r.returncode == 1 and r.stderr.startswith("oci-sandbox-runtime: "), "shim failure before exec: exit 1, prefixed")
 
-if failures:
-    print("%d check(s) failed" % len(failures))
-    sys.exit(1)
-print("all checks passed")
+finish()

@@ -11,18 +11,10 @@ import subprocess
 import sys
 import tempfile
 
-BIN = os.environ.get("OSH_BINARY")
-SRC = os.environ.get("OSH_SOURCE_ROOT")
-if not BIN or not SRC:
-    print("SKIP: OSH_BINARY / OSH_SOURCE_ROOT not set (run through meson test)")
-    sys.exit(77)
-failures = []
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".."))
+from checklib import check, env, finish  # noqa: E402
 
-
-def check(cond, what):
-    print(("ok   " if cond else "FAIL ") + what)
-    if not cond:
-        failures.append(what)
+BIN, SRC = env("OSH_BINARY", "OSH_SOURCE_ROOT")
 
 
 def write(path, text, mode=0o644):
@@ -87,7 +79,4 @@ with tempfile.TemporaryDirectory() as root:
     check(j["ready"] is False and sum(c["status"] == "fail" for c in j["checks"]) == len(fails),
           "--format json: ready false, the same FAILs")
 
-if failures:
-    print("%d check(s) failed" % len(failures))
-    sys.exit(1)
-print("all checks passed")
+finish()

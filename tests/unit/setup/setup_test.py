@@ -14,17 +14,10 @@ import sys
 import tempfile
 import tomllib
 
-BIN = os.environ.get("OSH_BINARY")
-if not BIN:
-    print("SKIP: OSH_BINARY not set (run through meson test)")
-    sys.exit(77)
-failures = []
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".."))
+from checklib import check, env, finish  # noqa: E402
 
-
-def check(cond, what):
-    print(("ok   " if cond else "FAIL ") + what)
-    if not cond:
-        failures.append(what)
+BIN, = env("OSH_BINARY")
 
 
 def setup(root, *args):
@@ -214,7 +207,4 @@ for label, etc_conf in [("default", None),
 r = subprocess.run([BIN, "setup", "dockr"], capture_output=True, text=True)
 check(r.returncode == 2 and "unknown engine" in r.stderr, "setup: an unknown engine is a usage error (exit 2)")
 
-if failures:
-    print("%d check(s) failed" % len(failures))
-    sys.exit(1)
-print("all checks passed")
+finish()
