@@ -8,8 +8,8 @@
 // ["/usr/share/containers/oci/hooks.d"]), so the drop-in repeats the list in
 // force without it, then adds ours. /etc/containers/containers.conf.d is read
 // by podman 4.3 (containers/common 0.50) and later; /usr/share's .d is not.
-// Rootless podman reads the same files: there the precreate hook leaves the
-// spec as it is (rootless engines are not supported yet).
+// Rootless podman reads the same files: its containers are confined too, the
+// plans kept in the user's runtime directory (docs/integrations/podman.md).
 
 #include <algorithm>
 
@@ -77,11 +77,14 @@ Result<Plan> plan_podman(const Options& o) {
         if (std::find(dirs->begin(), dirs->end(), o.podman_hooks_dir) == dirs->end())
             dirs->push_back(o.podman_hooks_dir);
         std::string t = "# " + std::string(kOwnedMarker) + "\n";
-        t += "# podman: the precreate hook (in " + o.podman_hooks_dir +
-             ", a directory\n# no other engine reads) confines every container; `podman --runtime " +
-             o.runtime_name + "`\n# also confines `podman exec`. hooks_dir replaces the list read before this\n"
-             "# file, so it repeats that list. Rootless podman reads this file too: its\n"
-             "# containers are not confined (rootless engines are not supported yet).\n";
+        t +=
+            "# podman: the precreate hook (in " + o.podman_hooks_dir +
+            ", a directory\n# no other engine reads) confines every container; `podman --runtime " +
+            o.runtime_name +
+            "`\n# also confines `podman exec`. hooks_dir replaces the list read before this\n"
+            "# file, so it repeats that list. Rootless podman reads this file too: its\n"
+            "# containers are confined the same way, their plans in the user's runtime\n"
+            "# directory.\n";
         t += "[engine]\nhooks_dir = " + toml::string_array(*dirs) + "\n";
         if (o.set_as_default) t += "runtime = " + toml::quote(o.runtime_name) + "\n";
         t += "\n[engine.runtimes]\n" + toml::join_key({o.runtime_name}) + " = " +
@@ -89,8 +92,9 @@ Result<Plan> plan_podman(const Options& o) {
         after = t;
         plan.notes.push_back("podman reads the drop-in at its next command (no daemon to restart)");
         if (o.set_as_default)
-            plan.notes.push_back("the default runtime applies to rootless podman too, where the shim refuses "
-                                 "to run (rootless engines are not supported yet)");
+            plan.notes.push_back(
+                "the default runtime applies to rootless podman too (confined the same "
+                "way, its plans in the user's runtime directory)");
     }
     plan.files.push_back({p.dropin, *old, after});
     return plan;
