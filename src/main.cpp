@@ -31,6 +31,8 @@ int main(int argc, char** argv) {
 
     if (argc > 1 && std::strcmp(argv[1], "exec") == 0)
         if (auto rc = osh::commands::exec_fast_path(argc, argv)) return *rc;
+    if (argc > 1 && std::strcmp(argv[1], "hook") == 0)
+        if (auto rc = osh::commands::hook_fast_path(argc, argv)) return *rc;
 
     CLI::App app{
         "oci-sandbox-hook: confine OCI containers with Landlock and seccomp, GPUs included.\n"

@@ -38,4 +38,8 @@ int exec_main(const std::string& plan_dir, const std::string& key,
 // goes through CLI11.
 std::optional<int> exec_fast_path(int argc, char** argv);
 
+// `hook` in the form the spec edit writes, without building the CLI (every
+// container start runs it twice); nullopt: let the CLI parse (and explain) it.
+std::optional<int> hook_fast_path(int argc, char** argv);
+
 }  // namespace osh::commands

@@ -48,6 +48,23 @@ with tempfile.TemporaryDirectory() as d:
     r, p = policy('{"version": 1, "seccomp": {"deny": ["memfd_create"]}}')
     check(r.returncode == 0, "check-policy: known names pass")
 
+# `hook` in the spec edit's form skips the CLI; every other form still gets
+# the CLI's own message and exit 2.
+for args, want in ((["--stage", "bogus"], "--stage: bogus not in {prestart,createRuntime,poststop}"),
+                   (["--stage", "poststop", "--stage", "createRuntime"], "--stage: At Most 1 required but received 2"),
+                   (["--run-root", "relative/dir"], "--run-root: an absolute path"),
+                   (["--enforcer=rel"], "--enforcer: an absolute path"),
+                   (["--policy"], "--policy: 1 required TEXT missing"),
+                   (["--policy", "--stage", "poststop"], "The following argument was not expected: poststop"),
+                   (["--no-such"], "The following argument was not expected: --no-such")):
+    r = subprocess.run([BIN, "hook", *args], input="{}", capture_output=True, text=True)
+    check(r.returncode == 2 and r.stderr.startswith("oci-sandbox-hook hook: ") and want in r.stderr,
+          "hook %s: exit 2, %s" % (" ".join(args), want))
+for args in (["--stage", "poststop"], ["--stage=poststop", "--run-root=/nonexistent-osh"]):
+    r = subprocess.run([BIN, "hook", *args], input="{}", capture_output=True, text=True)
+    check(r.returncode == 1 and "state: stdin: /id: missing" in r.stderr,
+          "hook %s (the spec edit's form): runs, and refuses a state with no id" % " ".join(args))
+
 for args in (["--help"], ["check-policy", "--help"], ["setup", "--help"], ["doctor", "--help"]):
     out = run(*args).stdout
     check("docs/policy.md" not in out.replace("/usr/share/doc/oci-sandbox-hook/policy.md", "")
