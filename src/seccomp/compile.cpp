@@ -293,12 +293,8 @@ std::string libseccomp_version() {
 }
 
 std::string cache_key(const FilterSpec& spec) {
-    return cache_key(spec, resolve(spec));
-}
-
-std::string cache_key(const FilterSpec& spec, const ResolvedFilter& f) {
     sha256::Hasher h;
-    h.update(canonical_source(spec, f));
+    h.update(canonical_source(spec));
     h.update("libseccomp " + libseccomp_version() + "\n");
     char arch[16];
     std::snprintf(arch, sizeof arch, "%08x", effective_arch(spec.audit_arch));
@@ -323,7 +319,7 @@ Result<Bpf> compile(const FilterSpec& spec, const std::string& cache_dir, Compil
     }
     std::string key;
     if (!cache_dir.empty()) {
-        key = cache_key(spec, f);
+        key = cache_key(spec);
         if (auto hit = cache_read(cache_dir, key, arch)) {
             st.cache_hit = true;
             return std::move(*hit);

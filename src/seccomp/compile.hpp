@@ -49,7 +49,6 @@ uint64_t compile_count();
 
 // Lower-case hex SHA-256 of (canonical source, libseccomp version, arch).
 std::string cache_key(const FilterSpec& spec);
-std::string cache_key(const FilterSpec& spec, const ResolvedFilter& f);  // f: resolve(spec)
 
 // "2.5.4"
 std::string libseccomp_version();

@@ -510,14 +510,11 @@ ResolvedFilter resolve(const FilterSpec& spec) {
 }
 
 std::string canonical_source(const FilterSpec& spec) {
-    return canonical_source(spec, resolve(spec));
-}
-
-std::string canonical_source(const FilterSpec& spec, const ResolvedFilter& f) {
     std::string s = "osh-seccomp-source v2\n";
     s += "arch " + hex(effective_arch(spec.audit_arch)) + "\n";
     s += std::string("allow_i386 ") + (spec.settings.allow_i386 ? "yes" : "no") + "\n";
     s += "action " + std::string(name(spec.settings.action)) + "\n";
+    const ResolvedFilter f = resolve(spec);
     s += std::string("default ") + (f.allow_list ? "action" : "allow") + "\n";
     // Names that must resolve (checked at compile time) are part of the source too.
     for (const auto& n : spec.settings.deny) s += "name-deny " + n + "\n";

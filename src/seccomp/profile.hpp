@@ -121,9 +121,8 @@ ResolvedFilter resolve(const FilterSpec& spec);
 
 // The canonical filter source: the resolved rules, the action and the
 // architectures, and every name the profile knows. Hashed for the BPF cache
-// key; also handy in tests. `f` is resolve(spec), when the caller has it.
+// key; also handy in tests.
 std::string canonical_source(const FilterSpec& spec);
-std::string canonical_source(const FilterSpec& spec, const ResolvedFilter& f);
 
 // The native audit arch (AUDIT_ARCH_X86_64 on x86_64) when `audit_arch` is 0.
 uint32_t effective_arch(uint32_t audit_arch);
