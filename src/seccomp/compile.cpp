@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "seccomp/splice.hpp"
+#include "util/build_id.hpp"
 #include "util/fd.hpp"
 #include "util/file.hpp"
 #include "util/sha256.hpp"
@@ -292,9 +293,31 @@ std::string libseccomp_version() {
            std::to_string(v->micro);
 }
 
+namespace {
+
+// What decides the filter besides the program's own tables.
+std::string settings_text(const FilterSpec& spec) {
+    const Settings& s = spec.settings;
+    std::string t = "profile " + std::string(name(s.profile)) + "\naction " +
+                    std::string(name(s.action)) + "\nallow_i386 " + (s.allow_i386 ? "yes" : "no") +
+                    "\n";
+    for (const auto& n : s.deny) t += "deny " + n + "\n";
+    for (const auto& n : s.allow) t += "allow " + n + "\n";
+    for (const auto& n : spec.relaxations) t += "relax " + n + "\n";
+    return t;
+}
+
+}  // namespace
+
 std::string cache_key(const FilterSpec& spec) {
     sha256::Hasher h;
-    h.update(canonical_source(spec));
+    // The program's build ID stands for its tables (the profile, the
+    // refusals, the names it knows), so a lookup need not resolve the filter:
+    // every hook run makes one. Without a build ID, the whole resolved source.
+    if (auto id = build_id::self())
+        h.update("osh-seccomp-key v3\nbuild " + *id + "\n" + settings_text(spec));
+    else
+        h.update(canonical_source(spec));
     h.update("libseccomp " + libseccomp_version() + "\n");
     char arch[16];
     std::snprintf(arch, sizeof arch, "%08x", effective_arch(spec.audit_arch));
@@ -311,8 +334,7 @@ Result<Bpf> compile(const FilterSpec& spec, const std::string& cache_dir, Compil
     CompileStats& st = stats ? *stats : local;
     st = CompileStats{};
     const uint32_t arch = effective_arch(spec.audit_arch);
-    const ResolvedFilter f = resolve(spec);
-    if (!f.allow_list && f.refused.empty()) {
+    if (spec.settings.profile == Profile::none && spec.settings.deny.empty()) {
         // Profile none with nothing denied: nothing to check but the names, no filter.
         if (auto r = check_names(spec); !r) return wrap(r.error(), "seccomp compile");
         return Bpf{{}, arch};
@@ -325,6 +347,7 @@ Result<Bpf> compile(const FilterSpec& spec, const std::string& cache_dir, Compil
             return std::move(*hit);
         }
     }
+    const ResolvedFilter f = resolve(spec);
     auto parts = build(spec, f);
     if (!parts) return wrap(parts.error(), "seccomp compile");
     std::vector<sock_filter> refused, allowed;

@@ -47,7 +47,8 @@ Result<Bpf> compile(const FilterSpec& spec, const std::string& cache_dir,
 // Process-wide number of libseccomp compiles done by compile().
 uint64_t compile_count();
 
-// Lower-case hex SHA-256 of (canonical source, libseccomp version, arch).
+// Lower-case hex SHA-256 of (the program's build ID and the settings, or
+// without a build ID the canonical source; libseccomp version; arch).
 std::string cache_key(const FilterSpec& spec);
 
 // "2.5.4"
