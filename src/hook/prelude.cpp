@@ -10,6 +10,7 @@
 
 #include "landlock/ruleset.hpp"
 #include "process/process.hpp"
+#include "seccomp/bpf.hpp"
 #include "seccomp/load.hpp"
 
 namespace osh::hook {
@@ -28,12 +29,9 @@ constexpr uint32_t kNativeArch = AUDIT_ARCH_AARCH64;
 #error "prelude: add this architecture's AUDIT_ARCH"
 #endif
 
-constexpr uint32_t kX32Bit = 0x40000000;  // __X32_SYSCALL_BIT
-
-sock_filter stmt(uint16_t code, uint32_t k) { return sock_filter{code, 0, 0, k}; }
-sock_filter jump(uint16_t code, uint32_t k, uint8_t jt, uint8_t jf) {
-    return sock_filter{code, jt, jf, k};
-}
+using seccomp::jump;
+using seccomp::kX32Bit;
+using seccomp::stmt;
 
 }  // namespace
 

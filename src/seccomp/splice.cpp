@@ -6,19 +6,9 @@
 #include <cerrno>
 #include <cstddef>
 
+#include "seccomp/bpf.hpp"
+
 namespace osh::seccomp {
-namespace {
-
-constexpr uint32_t kX32Bit = 0x40000000;
-
-sock_filter stmt(uint16_t code, uint32_t k) {
-    return sock_filter{code, 0, 0, k};
-}
-sock_filter jump(uint16_t code, uint32_t k, uint8_t jt, uint8_t jf) {
-    return sock_filter{code, jt, jf, k};
-}
-
-}  // namespace
 
 std::vector<sock_filter> newer_calls_prologue(std::span<const ArchHorizon> arches) {
     std::vector<sock_filter> out;
