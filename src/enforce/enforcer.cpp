@@ -153,7 +153,7 @@ void Enforcer::flush(bool to_stderr) {
 
 // Pinned to the uid the workload runs as (process::pin_login_uid says why).
 bool Enforcer::pin_login_uid() {
-    const uid_t uid = plan_.run_as_uid.value_or(process::current_ids().euid);
+    const uid_t uid = plan_.run_as_uid ? *plan_.run_as_uid : ::geteuid();
     if (auto ok = process::pin_login_uid(uid); !ok)
         return fail_step(Kind::privilege_drop, ok.error(),
                          "the audit login uid (the workload could set its own)");

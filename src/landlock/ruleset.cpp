@@ -187,13 +187,13 @@ Expected<Outcome, failure::KindError> enforce(const Request& req, const AbiInfo&
                         describe(rule.access) + ")");
                     continue;
                 }
-                auto added =
-                    ruleset->add_exact(opened->get(), m, rule.path + " (" + describe(m) + ")");
+                auto added = ruleset->add_exact(opened->get(), m, rule.path);
                 if (added) {
                     ++out.path_rules;
                     continue;
                 }
-                failure = added.error();
+                failure =
+                    Error{added.error().message + " (" + describe(m) + ")", added.error().err};
             }
         }
         if (!on_path_failure(rule.path, failure))
