@@ -61,7 +61,10 @@ void add_hook(CLI::App& app, int& exit_code) {
         ->check(
             [](const std::string& v) { return absolute(v) ? std::string() : "an absolute path"; });
     cmd->add_option("--stage", a->stage, "OCI hook stage (default: from the state's status)")
-        ->check(CLI::IsMember({"prestart", "createRuntime", "poststop"}));
+        ->check([](const std::string& v) {
+            return known_stage(v) ? std::string()
+                                  : v + " is not one of prestart, createRuntime, poststop";
+        });
     cmd->add_option("--enforcer", a->enforcer,
                     "The enforcer the spec edit binds into the container, which the hook proves "
                     "is what the container will run (default: oci-sandbox-enforce beside this "

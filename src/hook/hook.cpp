@@ -145,7 +145,7 @@ std::string shown(const std::string& text) {
 std::optional<rootfs::ObjectId> identity(int fd) {
     struct stat st {};
     if (::fstat(fd, &st) != 0) return std::nullopt;
-    return rootfs::ObjectId{static_cast<uint64_t>(st.st_dev), static_cast<uint64_t>(st.st_ino)};
+    return rootfs::object_id(st);
 }
 
 // What the proof found instead, for its message: open_exact opens a final
@@ -170,8 +170,7 @@ Result<std::pair<std::string, rootfs::ObjectId>> our_enforcer(const HookOptions&
     }
     struct stat st {};
     if (::stat(path.c_str(), &st) != 0) return fail_errno("the enforcer " + path, errno);
-    return std::pair{
-        path, rootfs::ObjectId{static_cast<uint64_t>(st.st_dev), static_cast<uint64_t>(st.st_ino)}};
+    return std::pair{path, rootfs::object_id(st)};
 }
 
 // The proof that what the container will run as its enforcer is the file the
@@ -213,24 +212,22 @@ Result<void> prove_on_image(int rootfd, const oci::Spec& spec, const std::string
         auto f = rootfs::resolve(rootfd, lex);
         if (!f) return wrap(f.error(), "mounts[" + std::to_string(i) + "]");
         const std::string& dest = f->resolved;
-        if (!ours && (path::is_within(dest, area) || path::is_within(area, dest)))
+        if (path::is_within(dest, area) || path::is_within(area, dest))
             return fail("mounts[" + std::to_string(i) + "] " + m.destination + " resolves to " +
                         dest + ", at, above or below the sandbox's own mounts under " + area);
         // Each proper ancestor of dest looked up once: linear in the mounts.
-        for (size_t cut = dest == "/" ? 0 : dest.size(); cut > 0;) {
-            cut = cut == 1 ? 0 : dest.rfind('/', cut - 1);
-            const std::string b = cut == 0 ? "/" : dest.substr(0, cut);
+        for (std::string b = dest; b != "/";) {
+            b = b.substr(0, std::max<size_t>(b.rfind('/'), 1));
             if (binds.count(b))
                 return fail("mounts[" + std::to_string(i) + "] " + m.destination +
                             " lies beneath the bind mount at " + b +
                             ", which this hook cannot see into without a live view of the "
                             "container");
-            if (cut == 0) break;
         }
         const bool bind = m.type == "bind" ||
                           std::find(m.options.begin(), m.options.end(), "bind") != m.options.end() ||
                           std::find(m.options.begin(), m.options.end(), "rbind") != m.options.end();
-        if (bind && !ours) binds.insert(dest);
+        if (bind) binds.insert(dest);
     }
     return {};
 }
@@ -599,8 +596,7 @@ int run_hook(const HookOptions& opts, int state_fd) {
     auto text = file::read_fd(state_fd, "the OCI state on stdin", kMaxStateBytes);
     if (!text) return rep.abort(text.error(), "state");
     auto st = oci::parse_state(*text, "stdin");
-    if (!st) return rep.abort(st.error(), "state");
-    if (auto ok = oci::validate_container_id(st->id); !ok) return rep.abort(ok.error(), "state");
+    if (!st) return rep.abort(st.error(), "state");  // parse_state validates the id
 
     std::string stage;
     if (opts.stage) {

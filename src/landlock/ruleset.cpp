@@ -170,8 +170,7 @@ Expected<Outcome, failure::KindError> enforce(const Request& req, const AbiInfo&
             struct stat st {};
             if (::fstat(opened->get(), &st) != 0) {
                 failure = Error{"fstat " + rule.path, errno};
-            } else if (rule.id && (static_cast<uint64_t>(st.st_dev) != rule.id->dev ||
-                                   static_cast<uint64_t>(st.st_ino) != rule.id->ino)) {
+            } else if (rule.id && rootfs::object_id(st) != *rule.id) {
                 failure = Error{rule.path + " is not the object the hook judged (device:inode " +
                                     std::to_string(rule.id->dev) + ":" +
                                     std::to_string(rule.id->ino) + ", found " +

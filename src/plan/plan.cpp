@@ -355,9 +355,7 @@ Result<Plan> parse(std::string_view bytes, std::string_view origin_sv) {
 
 Result<void> write_plan(int dirfd, const Plan& plan) {
     test_point::kill_at("plan.write_begin");
-    if (auto r = file::write_atomic(dirfd, kPlanFileName, serialize(plan), 0644); !r)
-        return wrap(r.error(), "write plan");
-    return {};
+    return file::write_atomic(dirfd, kPlanFileName, serialize(plan), 0644);
 }
 
 Result<Plan> read_plan(const std::string& dir) {

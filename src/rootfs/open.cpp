@@ -31,6 +31,10 @@ NodeKind kind_of(mode_t m) {
     }
 }
 
+ObjectId object_id(const struct stat& st) {
+    return ObjectId{static_cast<uint64_t>(st.st_dev), static_cast<uint64_t>(st.st_ino)};
+}
+
 namespace {
 
 long sys_openat2(int dirfd, const char* path, int flags, uint64_t resolve) {

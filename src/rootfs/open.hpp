@@ -3,6 +3,7 @@
 // openat2, so a symlink in the image can never lead out of the root.
 #pragma once
 
+#include <sys/stat.h>
 #include <sys/types.h>
 
 #include <string>
@@ -16,6 +17,9 @@ namespace osh::rootfs {
 
 // What a stat mode says the object is.
 NodeKind kind_of(mode_t mode);
+
+// The object a stat describes (device and inode).
+ObjectId object_id(const struct stat& st);
 
 // openat2 RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS: symlinks are followed, but
 // inside the root (EINTR/EAGAIN retried).

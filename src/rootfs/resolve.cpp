@@ -43,7 +43,7 @@ std::string join(const std::vector<std::string>& parts) {
 
 void set_object(PathFact& fact, const struct stat& st) {
     fact.kind = kind_of(st.st_mode);
-    fact.id = ObjectId{static_cast<uint64_t>(st.st_dev), static_cast<uint64_t>(st.st_ino)};
+    fact.id = object_id(st);
     if (S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode)) {
         fact.major = ::major(st.st_rdev);
         fact.minor = ::minor(st.st_rdev);
@@ -163,7 +163,7 @@ Result<PathFact> resolve(int rootfd, std::string_view container_path) {
         struct stat st {};
         if (::fstat(rootfd, &st) != 0) return fail_errno("stat the container's root", errno);
         fact.kind = NodeKind::directory;
-        fact.id = ObjectId{static_cast<uint64_t>(st.st_dev), static_cast<uint64_t>(st.st_ino)};
+        fact.id = object_id(st);
     }
     return fact;
 }

@@ -50,7 +50,7 @@ with tempfile.TemporaryDirectory() as d:
 
 # `hook` in the spec edit's form skips the CLI; every other form still gets
 # the CLI's own message and exit 2.
-for args, want in ((["--stage", "bogus"], "--stage: bogus not in {prestart,createRuntime,poststop}"),
+for args, want in ((["--stage", "bogus"], "--stage: bogus is not one of prestart, createRuntime, poststop"),
                    (["--stage", "poststop", "--stage", "createRuntime"], "--stage: At Most 1 required but received 2"),
                    (["--run-root", "relative/dir"], "--run-root: an absolute path"),
                    (["--enforcer=rel"], "--enforcer: an absolute path"),
