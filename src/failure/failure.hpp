@@ -76,12 +76,8 @@ inline bool should_attempt(const Modes& m, Kind k) { return m.of(k) != Mode::ski
 
 // The decision after a step failed: abort (strict) or carry on (warn), or
 // that it was not attempted (skip).
+// Its word is report's (report::decision_of).
 enum class Decision { abort, continue_degraded, skipped };
-inline constexpr auto kDecisionWords = std::to_array<words::Entry<Decision>>({
-    {Decision::abort, "abort"},
-    {Decision::continue_degraded, "continue"},
-    {Decision::skipped, "skipped"},
-});
 inline Decision on_failure(const Modes& m, Kind k) {
     switch (m.of(k)) {
         case Mode::strict: return Decision::abort;
@@ -89,10 +85,6 @@ inline Decision on_failure(const Modes& m, Kind k) {
         case Mode::skip: return Decision::skipped;
     }
     return Decision::abort;
-}
-// "abort", "continue", "skipped": the events' word for it.
-inline std::string_view name(Decision d) {
-    return words::of(kDecisionWords, d);
 }
 
 // The one judge of a step that failed, or that the policy says not to

@@ -10,6 +10,7 @@
 
 #include "policy/document.hpp"
 #include "policy/effective.hpp"
+#include "report/event.hpp"
 #include "seccomp/profile.hpp"
 #include "util/json.hpp"
 
@@ -257,8 +258,7 @@ template <typename W>
 void access_array(W& w, AccessMask m) {
     w.StartArray();
     for (const auto& e : landlock::kAccessWords)
-        if (m & bit(e.value))
-            w.String(e.word.data(), static_cast<rapidjson::SizeType>(e.word.size()));
+        if (m & bit(e.value)) json::put(w, e.word);
     w.EndArray();
 }
 
@@ -294,7 +294,7 @@ void write_verdict(W& w, const Verdict& v) {
         w.Key("mode");
         json::put(w, failure::name(it.mode));
         w.Key("decision");
-        json::put(w, failure::name(it.decision));
+        json::put(w, report::name(report::decision_of(it.decision)));
         w.Key("message");
         json::put(w, it.message);
         w.Key("not_enforced");
@@ -497,7 +497,7 @@ void write_json(W& w, const EffectivePolicy& eff, const Verdict* verdict) {
     w.Key("kinds");
     w.StartObject();
     for (const auto& [k, m] : src.failure.kinds) {
-        w.Key(std::string(failure::name(k)).c_str());
+        json::key(w, failure::name(k));
         json::put(w, failure::name(m));
     }
     w.EndObject();

@@ -24,9 +24,6 @@ inline constexpr auto kLevelWords = std::to_array<words::Entry<Level>>({
 inline std::string_view name(Level l) {
     return words::of(kLevelWords, l);
 }
-inline std::optional<Level> parse_level(std::string_view s) {
-    return words::parse(kLevelWords, s);
-}
 
 // What an event says was done: the failure judge's three decisions, then
 // the outcomes of steps that went through.

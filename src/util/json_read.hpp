@@ -111,11 +111,6 @@ class Reader {
         return *e;
     }
 
-    Result<uint64_t> u64(const rapidjson::Value& v, const std::string& ptr) const {
-        if (!v.IsUint64()) return error(ptr, "expected an integer from 0 to 18446744073709551615");
-        return static_cast<uint64_t>(v.GetUint64());
-    }
-
     Result<void> expect_object(const rapidjson::Value& v, const std::string& ptr) const {
         if (!v.IsObject()) return error(ptr, "expected an object");
         return {};

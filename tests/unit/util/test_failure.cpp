@@ -71,7 +71,6 @@ void check_table(const std::array<words::Entry<E>, N>& table) {
 TEST_CASE("word tables: one word per value, each read back") {
     check_table(failure::kKindWords);
     check_table(failure::kModeWords);
-    check_table(failure::kDecisionWords);
     check_table(report::kLevelWords);
     check_table(report::kDecisionWords);
     check_table(landlock::kAccessWords);
