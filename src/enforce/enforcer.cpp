@@ -288,20 +288,16 @@ int Enforcer::run(const std::vector<std::string>& argv) {
         !apply_seccomp())
         return kExitRefused;
 
-    const bool wants_landlock = true;  // every plan carries Landlock rules
     const bool wants_seccomp =
         !plan_.seccomp_bpf.empty() ||
         std::any_of(plan_.degraded.begin(), plan_.degraded.end(), [](const auto& d) {
             return d.kind == Kind::seccomp_compile || d.kind == Kind::seccomp_enforce;
         });
-    std::string status = "fully_enforced";
-    report::Level level = report::Level::info;
-    if (!dropped_.empty()) {
-        bool nothing =
-            (!wants_landlock || !landlock_applied_) && (!wants_seccomp || !seccomp_applied_);
-        status = nothing ? "not_enforced" : "partially_enforced";
-        level = nothing ? report::Level::error : report::Level::warning;
-    }
+    const std::string status(
+        report::enforcement_status(!dropped_.empty(), landlock_applied_, seccomp_applied_));
+    const report::Level level = status == "fully_enforced" ? report::Level::info
+                                : status == "not_enforced" ? report::Level::error
+                                                           : report::Level::warning;
     std::string dropped;
     for (const auto& d : dropped_) dropped += (dropped.empty() ? "" : "; ") + d;
     report::Event fin = event(level, "sandbox " + status + ", executing " + argv[0]);

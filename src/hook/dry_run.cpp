@@ -147,6 +147,7 @@ Result<DryRun> dry_run(const DryRunInput& in) {
         eff->source.process.run_as_user.reset();
         eff->source.process.run_as_group.reset();
     }
+    bool filter = false;  // a filter in the plan (none when the policy wants none)
     if (auto compiled = plan::compile(*eff, copts); !compiled) {
         judge.finding(compiled.error().kind, compiled.error().error.what(),
                       compiled.error().kind == Kind::privilege_drop
@@ -154,22 +155,15 @@ Result<DryRun> dry_run(const DryRunInput& in) {
                           : "the seccomp filter");
     } else {
         for (const auto& d : compiled->degraded) judge.finding(d.kind, d.what, "the seccomp filter");
+        filter = !compiled->seccomp_bpf.empty();
     }
 
     if (out.verdict.plans) {
-        bool dropped = false, landlock = true;
-        for (const auto& it : out.verdict.items) {
-            dropped = true;
-            if (it.kind == Kind::landlock_unavailable) landlock = false;
-        }
-        const bool seccomp = !std::any_of(out.verdict.items.begin(), out.verdict.items.end(),
-                                          [](const policy::VerdictItem& it) {
-                                              return it.kind == Kind::seccomp_compile ||
-                                                     it.kind == Kind::seccomp_enforce;
-                                          });
-        out.verdict.status = !dropped                 ? "fully_enforced"
-                             : (!landlock && !seccomp) ? "not_enforced"
-                                                       : "partially_enforced";
+        const auto& items = out.verdict.items;
+        const bool landlock = std::none_of(items.begin(), items.end(), [](const auto& it) {
+            return it.kind == Kind::landlock_unavailable;
+        });
+        out.verdict.status = report::enforcement_status(!items.empty(), landlock, filter);
     }
     out.effective = std::move(*eff);
     return out;

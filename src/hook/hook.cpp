@@ -514,11 +514,11 @@ int create_stage(const HookOptions& opts, const policy::SelectedPolicy* given, R
         return std::any_of(compiled->degraded.begin(), compiled->degraded.end(),
                            [k](const plan::Degradation& d) { return d.kind == k; });
     };
-    const bool filter = !compiled->seccomp_bpf.empty();
-    const bool nothing = lost(Kind::landlock_unavailable) && !filter;
-    const std::string status = !dropped.empty() ? (nothing ? "not_enforced" : "partially_enforced")
-                               : live           ? "fully_enforced"
-                                                : "unverified";
+    const std::string status = !dropped.empty() || live
+                                   ? std::string(report::enforcement_status(
+                                         !dropped.empty(), !lost(Kind::landlock_unavailable),
+                                         !compiled->seccomp_bpf.empty()))
+                                   : "unverified";
     done.level = dropped.empty() ? report::Level::info : report::Level::warning;
     done.decision = report::Decision::planned;
     done.message = "plan written to " + plan::plan_dir_path(*dir_key, opts.run_root) + " (policy " +

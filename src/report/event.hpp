@@ -54,6 +54,15 @@ inline std::string_view name(Decision d) {
 }
 Decision decision_of(failure::Decision d);
 
+// A run's final status, as the hook, the enforcer and the dry run all say it:
+// fully_enforced when nothing was dropped, not_enforced when neither the
+// Landlock domain nor a seccomp filter is in force, else partially_enforced.
+inline std::string_view enforcement_status(bool dropped, bool landlock_in_force,
+                                           bool filter_in_force) {
+    if (!dropped) return "fully_enforced";
+    return !landlock_in_force && !filter_in_force ? "not_enforced" : "partially_enforced";
+}
+
 struct Event {
     Level level = Level::info;
     std::string component;      // "hook", "exec", "runtime", ...

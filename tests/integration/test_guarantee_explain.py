@@ -157,6 +157,21 @@ with t.Workdir() as w:
     t.check(len(found) == 1 and len(ev) == 1 and ev[0]["message"].startswith(found[0]["message"]) and
             found[0].get("mode") == "warn", c.tag + ": the same landlock_path (warn) message")
 
+    # Nothing in force: Landlock skipped and no filter wanted. explain, the
+    # hook and the enforcer name the same status (explain once said
+    # partially_enforced here: it took "no seccomp finding" for a filter).
+    def nothing(pol):
+        pol["failure"]["kinds"]["landlock_unavailable"] = "skip"
+        pol["seccomp"]["profile"] = "none"
+    c, mp, cdir = case("nothing-in-force", edit_policy=nothing)
+    text, rc, verdict, doc = explain(c, mp, cdir)
+    o = through_shim(c, mp, cdir)
+    t.check(rc == 0 and verdict.get("status") == "not_enforced", c.tag + ": explain: not_enforced (got %s)"
+            % verdict.get("status"))
+    t.check(o.rc == 0 and a.planned(o.events).get("status") == "not_enforced" and
+            a.final_exec_event(o.stderr).get("status") == "not_enforced",
+            c.tag + ": the hook and the enforcer say not_enforced")
+
     # The host's network namespace.
     def host_network(cfg):
         cfg["linux"]["namespaces"] = [x for x in cfg["linux"]["namespaces"] if x["type"] != "network"]
