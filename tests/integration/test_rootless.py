@@ -102,12 +102,22 @@ def main(w, name, made):
     for p in (rootfs, logdir):
         subprocess.run(["chown", "-R", "%d:%d" % (uid, pwd.getpwnam(name).pw_gid), p], check=True)
 
+    # The hook and the enforcer beside it, where the user can reach them: the
+    # build tree may sit under a home directory no one else may enter.
+    bindir = os.path.join(w, "bin")
+    os.makedirs(bindir)
+    hook_binary = os.path.join(bindir, os.path.basename(t.binary()))
+    for src in (t.binary(), os.environ.get("OSH_ENFORCER") or
+                os.path.join(os.path.dirname(t.binary()), "oci-sandbox-enforce")):
+        shutil.copy2(src, os.path.join(bindir, os.path.basename(src)))
+    os.chmod(bindir, 0o755)
+
     def hooks_dir(tag, policy):
         d = os.path.join(w, tag)
         os.makedirs(d)
         with open(os.path.join(os.environ["OSH_SOURCE_ROOT"], "hooks", "oci-sandbox-precreate.json")) as f:
             h = json.load(f)
-        h["hook"]["path"] = t.binary()
+        h["hook"]["path"] = hook_binary
         h["hook"]["args"] += ["--hook-arg=--policy", "--hook-arg=" + policy]
         with open(os.path.join(d, "oci-sandbox-precreate.json"), "w") as f:
             json.dump(h, f)
