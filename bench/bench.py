@@ -682,14 +682,6 @@ def section_enforcer(a, work, rep, results, plan_dir):
     results["enforcer"] = r
 
 
-def syscall_ns(argv, reps):
-    vals = []
-    for _ in range(reps):
-        r = check_run(argv, what="syscall_bench")
-        vals.append(float(r.stdout.strip().splitlines()[-1]))
-    return statistics.median(vals)
-
-
 def section_seccomp(a, work, rep, results, plan_dir, ll_plan_dir, allow_all_plan_dir):
     log("== seccomp and Landlock per-call cost")
     sb = os.path.join(work, "syscall_bench")

@@ -116,9 +116,6 @@ class Case:
             self.direct("delete", "-f", self.cid)
         return Outcome(r, self.events())
 
-    def create(self):
-        return self.shim("create", "--bundle", self.bundle, self.cid)
-
     def create_detached(self):
         """`runtime create` with the container's stdio on files (see
         start_detached); `runtime start` later runs the workload."""
