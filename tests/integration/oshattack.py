@@ -10,22 +10,13 @@ run's token (oshdrive.unique_id), so a host-log event can be told from other
 runs' events."""
 import json
 import os
-import shutil
 import subprocess
 import time
 
 import oshtest as t
 import oshdrive as d
 
-# crun 1.8.1 refuses this machine's hybrid cgroup layout: every crun command
-# runs in a private mount namespace with a plain cgroup2 /sys/fs/cgroup, and
-# `--cgroup-manager=disabled` (test_crun.py).
-CRUN_WRAP = ["unshare", "-m", "--propagation", "private", "sh", "-c",
-             'mount -t cgroup2 none /sys/fs/cgroup && exec "$@"', "sh"]
-
-# The runtimes the attack tests run under: runc always (oshtest.need_root_and
-# checks it), crun where it is installed.
-RUNTIMES = ["runc"] + (["crun"] if shutil.which("crun") and shutil.which("unshare") else [])
+CRUN_WRAP, RUNTIMES = t.CRUN_WRAP, t.RUNTIMES
 if "crun" not in RUNTIMES:
     print("note: crun (or unshare) is not installed: the crun cases are left out")
 

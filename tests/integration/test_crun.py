@@ -12,9 +12,7 @@ import oshtest as t  # noqa: E402
 
 t.need_root_and("crun", "runc", "busybox", "unshare")
 
-# Runs "$@" in a private mount namespace with a cgroup2 /sys/fs/cgroup.
-WRAP = ["unshare", "-m", "--propagation", "private", "sh", "-c",
-        'mount -t cgroup2 none /sys/fs/cgroup && exec "$@"', "sh"]
+WRAP = t.CRUN_WRAP  # a private mount namespace with a cgroup2 /sys/fs/cgroup
 
 
 def run_container(workdir, tag, args, gpu=False):

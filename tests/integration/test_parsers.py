@@ -31,9 +31,6 @@ import oshdrive as d  # noqa: E402
 t.need_root_and("runc", "busybox")
 
 PROBE = ["/bin/osh-probe"] + t.CONFINED_CHECKS
-# crun as in test_crun.py: a private mount namespace with cgroup2 mounted.
-CRUN_WRAP = ["unshare", "-m", "--propagation", "private", "sh", "-c",
-             'mount -t cgroup2 none /sys/fs/cgroup && exec "$@"', "sh"]
 # What the second `process` runs: it leaves a marker in the rootfs and prints
 # the seccomp mode it runs under.
 EVIL = ["/bin/sh", "-c", "echo unconfined > /osh-evil-ran; grep Seccomp: /proc/self/status"]
@@ -162,7 +159,7 @@ with t.Workdir() as w:
     cfg["process"]["cwd"] = "/w\udc00"
     t.write_config(bundle, cfg)
     seen = {}
-    for rt, pre, glob in (("runc", [], []), ("crun", CRUN_WRAP, ["--cgroup-manager=disabled"])):
+    for rt, pre, glob in (("runc", [], []), ("crun", t.CRUN_WRAP, ["--cgroup-manager=disabled"])):
         if not shutil.which(rt):
             print("NOTE: %s is not installed: its reading of \\udc00 is not shown" % rt)
             continue

@@ -32,14 +32,8 @@ t.need_root_and("runc", "busybox")
 if not os.environ.get("OSH_WORKLOAD"):
     t.skip("OSH_WORKLOAD is not set (run through meson test)")
 
-# crun 1.8.1 refuses this machine's hybrid cgroup layout: it runs in a private
-# mount namespace with a cgroup2 /sys/fs/cgroup (as in test_crun.py).
-CRUN_WRAP = ["unshare", "-m", "--propagation", "private", "sh", "-c",
-             'mount -t cgroup2 none /sys/fs/cgroup && exec "$@"', "sh"]
-RUNTIMES = ["runc"]
-if shutil.which("crun") and shutil.which("unshare"):
-    RUNTIMES.append("crun")
-else:
+CRUN_WRAP, RUNTIMES = t.CRUN_WRAP, t.RUNTIMES
+if "crun" not in RUNTIMES:
     print("note: crun (or unshare) is not installed: runc only")
 
 # Each applet's exit status as NAME=STATUS; the Seccomp mode apart.
