@@ -44,16 +44,14 @@ std::string dropin_text(const Options& o) {
 }  // namespace
 
 Result<Plan> plan_crio(const Options& o) {
-    const Paths p = paths_of(o);
-    auto old = read_our_dropin(p.dropin);
-    if (!old) return unexpected(old.error());
-    Plan plan;
-    std::optional<std::string> after;
-    if (!o.remove) after = dropin_text(o);
-    plan.files.push_back({p.dropin, *old, after});
-    plan.notes.push_back(o.remove ? "restart CRI-O (systemctl restart crio)"
-                                  : "restart CRI-O (systemctl restart crio); Kubernetes: a RuntimeClass with handler \"" +
-                                        o.runtime_name + "\"");
+    auto plan = dropin_plan(paths_of(o).dropin);
+    if (!plan) return plan;
+    if (!o.remove) plan->files[0].after = dropin_text(o);
+    plan->notes.push_back(
+        o.remove
+            ? "restart CRI-O (systemctl restart crio)"
+            : "restart CRI-O (systemctl restart crio); Kubernetes: a RuntimeClass with handler \"" +
+                  o.runtime_name + "\"");
     return plan;
 }
 

@@ -7,12 +7,14 @@ std::optional<Engine> parse_engine(std::string_view s) {
     return words::parse(kEngineWords, s);
 }
 
-Result<std::optional<std::string>> read_our_dropin(const std::string& path) {
+Result<Plan> dropin_plan(const std::string& path) {
     auto old = read_optional(path);
     if (!old) return unexpected(old.error());
     if (*old && old->value().find(kOwnedMarker) == std::string::npos)
         return fail(path + " was not written by oci-sandbox-hook setup; not touching it");
-    return old;
+    Plan plan;
+    plan.files.push_back({path, std::move(*old), std::nullopt});
+    return plan;
 }
 
 Result<Plan> plan(Engine e, const Options& o) {

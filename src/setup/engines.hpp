@@ -61,8 +61,9 @@ Result<std::vector<std::string>> podman_hooks_dirs(const Options& o);
 inline constexpr const char* kOwnedMarker =
     "Written by `oci-sandbox-hook setup`; `oci-sandbox-hook setup ENGINE --remove` removes it.";
 
-// Our drop-in's text now (nullopt: absent); a file there that we did not
-// write (no kOwnedMarker) is refused, never touched.
-Result<std::optional<std::string>> read_our_dropin(const std::string& path);
+// A plan of one change, to our drop-in at `path`: its text now (nullopt:
+// absent), `after` still to fill in (left nullopt, the drop-in is removed). A
+// file there that we did not write (no kOwnedMarker) is refused, never touched.
+Result<Plan> dropin_plan(const std::string& path);
 
 }  // namespace osh::setup

@@ -67,10 +67,8 @@ Result<std::vector<std::string>> hooks_dirs_after(const std::vector<std::string>
 
 Result<Plan> plan_podman(const Options& o) {
     const Paths p = paths_of(o);
-    auto old = read_our_dropin(p.dropin);
-    if (!old) return unexpected(old.error());
-    Plan plan;
-    std::optional<std::string> after;
+    auto plan = dropin_plan(p.dropin);
+    if (!plan) return plan;
     if (!o.remove) {
         auto dirs = hooks_dirs_after(files_before(p));
         if (!dirs) return unexpected(dirs.error());
@@ -89,14 +87,14 @@ Result<Plan> plan_podman(const Options& o) {
         if (o.set_as_default) t += "runtime = " + toml::quote(o.runtime_name) + "\n";
         t += "\n[engine.runtimes]\n" + toml::join_key({o.runtime_name}) + " = " +
              toml::string_array({o.runtime_path}) + "\n";
-        after = t;
-        plan.notes.push_back("podman reads the drop-in at its next command (no daemon to restart)");
+        plan->files[0].after = t;
+        plan->notes.push_back(
+            "podman reads the drop-in at its next command (no daemon to restart)");
         if (o.set_as_default)
-            plan.notes.push_back(
+            plan->notes.push_back(
                 "the default runtime applies to rootless podman too (confined the same "
                 "way, its plans in the user's runtime directory)");
     }
-    plan.files.push_back({p.dropin, *old, after});
     return plan;
 }
 

@@ -184,6 +184,15 @@ with tempfile.TemporaryDirectory() as root:
     r = setup(root, "crio")
     check(r.returncode == 1 and read(dropin) == "[crio]\n", "crio: a same-named file we did not write is left alone")
 
+# podman: a same-named drop-in we did not write is refused, set up or removed.
+with tempfile.TemporaryDirectory() as root:
+    dropin = root + "/etc/containers/containers.conf.d/50-oci-sandbox.conf"
+    write(dropin, "[engine]\n")
+    for args in (["podman"], ["podman", "--remove"]):
+        r = setup(root, *args)
+        check(r.returncode == 1 and "was not written by oci-sandbox-hook setup" in r.stderr and
+              read(dropin) == "[engine]\n", "setup %s: a drop-in we did not write is left alone" % " ".join(args))
+
 # podman: a containers.conf.d drop-in; hooks_dir repeats the list in force.
 for label, etc_conf in [("default", None),
                         ("etc hooks_dir", '[engine]\nhooks_dir = [\n  "/srv/hooks.d",\n]\n')]:
