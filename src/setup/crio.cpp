@@ -60,27 +60,22 @@ Result<Wiring> wiring_crio(const Options& o) {
     const Paths p = paths_of(o);
     auto files = conf_files(p.dropin_dir);
     files.insert(files.begin(), p.config);
-    for (const auto& f : files) {
-        auto t = read_optional(f);
-        if (!t) return unexpected(t.error());
-        if (!*t) continue;
-        w.config_found = true;
-        auto doc = toml::scan(**t);
-        if (!doc) continue;
-        for (const auto& s : doc->statements) {
+    auto ok = scan_configs(files, w, [&](const std::string& f, const toml::Document& doc) {
+        for (const auto& s : doc.statements) {
             if (s.header || s.key != toml::KeyPath{"runtime_path"} || s.table.size() != 4 ||
                 !toml::starts_with(s.table, {"crio", "runtime", "runtimes"}))
                 continue;
             auto v = toml::as_string(s.value);
-            if (v && v->size() >= 19 && v->substr(v->size() - 19) == "oci-sandbox-runtime") {
+            if (v && is_our_runtime(*v)) {
                 w.wired = true;
                 w.where = f;
                 w.detail = "runtime handler \"" + s.table[3] + "\"";
             }
         }
-        if (const auto* d = toml::find_key(*doc, {"crio", "runtime", "default_runtime"}))
+        if (const auto* d = toml::find_key(doc, {"crio", "runtime", "default_runtime"}))
             w.is_default = toml::as_string(d->value) == o.runtime_name;
-    }
+    });
+    if (!ok) return unexpected(ok.error());
     if (!w.config_found && !files.empty()) w.where = p.config;
     return w;
 }

@@ -17,6 +17,19 @@ Result<Plan> dropin_plan(const std::string& path) {
     return plan;
 }
 
+Result<void> scan_configs(
+    const std::vector<std::string>& files, Wiring& w,
+    const std::function<void(const std::string& file, const toml::Document& doc)>& each) {
+    for (const auto& f : files) {
+        auto t = read_optional(f);
+        if (!t) return unexpected(t.error());
+        if (!*t) continue;
+        w.config_found = true;
+        if (auto doc = toml::scan(**t)) each(f, *doc);
+    }
+    return {};
+}
+
 Result<Plan> plan(Engine e, const Options& o) {
     switch (e) {
         case Engine::docker: return plan_docker(o);

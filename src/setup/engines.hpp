@@ -9,7 +9,10 @@
 #include <string>
 #include <string_view>
 
+#include <functional>
+
 #include "setup/change.hpp"
+#include "setup/toml_text.hpp"
 #include "util/result.hpp"
 #include "util/words.hpp"
 
@@ -65,5 +68,16 @@ inline constexpr const char* kOwnedMarker =
 // absent), `after` still to fill in (left nullopt, the drop-in is removed). A
 // file there that we did not write (no kOwnedMarker) is refused, never touched.
 Result<Plan> dropin_plan(const std::string& path);
+
+// Each of `files` that exists, scanned as TOML and given to `each` (one that
+// does not scan is passed over); w.config_found says whether any exists.
+Result<void> scan_configs(
+    const std::vector<std::string>& files, Wiring& w,
+    const std::function<void(const std::string& file, const toml::Document& doc)>& each);
+
+// True when a runtime's path names our shim.
+inline bool is_our_runtime(std::string_view path) {
+    return path.ends_with("oci-sandbox-runtime");
+}
 
 }  // namespace osh::setup

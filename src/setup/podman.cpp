@@ -110,26 +110,20 @@ Result<Wiring> wiring_podman(const Options& o) {
     const Paths p = paths_of(o);
     std::vector<std::string> files = {p.system, p.config};
     for (const auto& f : conf_files(p.dropin_dir)) files.push_back(f);
-    for (const auto& f : files) {
-        auto t = read_optional(f);
-        if (!t) return unexpected(t.error());
-        if (!*t) continue;
-        w.config_found = true;
-        auto doc = toml::scan(**t);
-        if (!doc) continue;
+    auto ok = scan_configs(files, w, [&](const std::string& f, const toml::Document& doc) {
         std::string rt_name;
-        for (const auto& s : doc->statements) {
-            if (s.header || s.table != toml::KeyPath{"engine", "runtimes"} || s.key.size() != 1) continue;
+        for (const auto& s : doc.statements) {
+            if (s.header || s.table != toml::KeyPath{"engine", "runtimes"} || s.key.size() != 1)
+                continue;
             auto l = toml::as_string_array(s.value);
-            if (l && !l->empty() && l->front().size() >= 19 &&
-                l->front().substr(l->front().size() - 19) == "oci-sandbox-runtime") {
+            if (l && !l->empty() && is_our_runtime(l->front())) {
                 w.wired = true;
                 w.where = f;
                 rt_name = s.key[0];
                 w.detail = "runtime \"" + rt_name + "\"";
             }
         }
-        if (const auto* s = toml::find_key(*doc, {"engine", "hooks_dir"})) {
+        if (const auto* s = toml::find_key(doc, {"engine", "hooks_dir"})) {
             auto l = toml::as_string_array(s->value);
             if (l && std::find(l->begin(), l->end(), o.podman_hooks_dir) != l->end()) {
                 w.wired = true;
@@ -138,9 +132,10 @@ Result<Wiring> wiring_podman(const Options& o) {
                             o.podman_hooks_dir + ")";
             }
         }
-        if (const auto* s = toml::find_key(*doc, {"engine", "runtime"}))
+        if (const auto* s = toml::find_key(doc, {"engine", "runtime"}))
             w.is_default = toml::as_string(s->value) == o.runtime_name;
-    }
+    });
+    if (!ok) return unexpected(ok.error());
     return w;
 }
 
