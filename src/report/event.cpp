@@ -6,6 +6,8 @@
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
+#include <cstdint>
+#include <cstdio>
 #include <ctime>
 
 #include "util/fd.hpp"
@@ -13,18 +15,32 @@
 
 namespace osh::report {
 
-namespace {
-std::string timestamp() {
-    struct timespec ts {};
-    clock_gettime(CLOCK_REALTIME, &ts);
-    struct tm tm {};
-    gmtime_r(&ts.tv_sec, &tm);
-    char buf[64];
-    size_t n = strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
-    snprintf(buf + n, sizeof buf - n, ".%06ldZ", ts.tv_nsec / 1000);
+// H. Hinnant's civil_from_days. Not gmtime_r or strftime: glibc's load the
+// time zone (for leap seconds too), and in a container TZ and /etc/localtime
+// are the image's.
+std::string utc_time(int64_t secs, long nsec) {
+    int64_t days = secs / 86400;
+    int64_t rem = secs % 86400;
+    if (rem < 0) {
+        rem += 86400;
+        --days;
+    }
+    days += 719468;
+    const int64_t era = (days >= 0 ? days : days - 146096) / 146097;
+    const int64_t doe = days - era * 146097;
+    const int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    const int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    const int64_t mp = (5 * doy + 2) / 153;
+    const int64_t day = doy - (153 * mp + 2) / 5 + 1;
+    const int64_t month = mp < 10 ? mp + 3 : mp - 9;
+    const int64_t year = yoe + era * 400 + (month <= 2 ? 1 : 0);
+    char buf[128];
+    snprintf(buf, sizeof buf, "%04lld-%02lld-%02lldT%02lld:%02lld:%02lld.%06ldZ",
+             static_cast<long long>(year), static_cast<long long>(month),
+             static_cast<long long>(day), static_cast<long long>(rem / 3600),
+             static_cast<long long>(rem / 60 % 60), static_cast<long long>(rem % 60), nsec / 1000);
     return buf;
 }
-}  // namespace
 
 std::string to_json_line(const Event& e) {
     rapidjson::StringBuffer buf;
@@ -34,7 +50,9 @@ std::string to_json_line(const Event& e) {
         json::put(w, v);
     };
     w.StartObject();
-    field("time", timestamp());
+    struct timespec now {};
+    clock_gettime(CLOCK_REALTIME, &now);
+    field("time", utc_time(now.tv_sec, now.tv_nsec));
     field("level", name(e.level));
     if (!e.component.empty()) field("component", e.component);
     if (!e.container_id.empty()) field("container_id", e.container_id);

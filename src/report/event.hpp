@@ -1,6 +1,7 @@
 // Events: one JSON object per line, for the log file and the enforcer's stderr.
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -91,6 +92,10 @@ void log_refusal(std::string_view component, std::string_view container_id,
 
 // One JSON line (no trailing newline), with an RFC 3339 UTC timestamp.
 std::string to_json_line(const Event& e);
+
+// An event's "time": RFC 3339 UTC to the microsecond, "2026-12-02T05:04:10.635698Z",
+// by arithmetic alone (no time zone is ever loaded).
+std::string utc_time(int64_t secs, long nsec);
 
 // The one-line human summary for stderr: "oci-sandbox-hook: <kind> (<mode>): message".
 std::string to_summary(const Event& e);

@@ -8,6 +8,7 @@
 #include <doctest/doctest.h>
 #include <fcntl.h>
 #include <seccomp.h>
+#include <sys/inotify.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/ptrace.h>
@@ -335,6 +336,31 @@ TEST_CASE("oci-sandbox-hook exec runs the same enforcer: fully enforced, its exi
     CHECK(
         run_exec(t, t / "plan-root", {"no-such-command-osh"}, Fault::none, false, g_hook).status ==
         127);
+}
+
+TEST_CASE("exec: the event's time never loads a time zone (TZ and /etc/localtime are the image's)") {
+    // In a container the environment and /etc/localtime come from the image;
+    // glibc's strftime would open whatever TZ names. Watch a TZ file for opens.
+    TempDir t;
+    std::string work = t / "work";
+    fs::create_directories(work);
+    const std::string zone = work + "/zone";  // where the sandbox lets it be read
+    { std::ofstream(zone) << "TZif"; }
+    UniqueFd watch(inotify_init1(IN_NONBLOCK | IN_CLOEXEC));
+    REQUIRE(watch);
+    REQUIRE(inotify_add_watch(watch.get(), zone.c_str(), IN_OPEN | IN_ACCESS) >= 0);
+    plan::Plan p = make_plan(work);
+    p.exec_log_path = work + "/exec.log";
+    write_plan_to(t / "plan", p);
+    ::setenv("TZ", zone.c_str(), 1);
+    Run r = run_exec(t, t / "plan", {"/bin/true"});
+    ::unsetenv("TZ");
+    CHECK(r.status == 0);
+    CHECK(contains(slurp(work + "/exec.log"), "\"status\":\"fully_enforced\""));
+    char buf[4096];
+    const ssize_t n = read(watch.get(), buf, sizeof buf);
+    CHECK_MESSAGE(n < 0, "the enforcer opened the file TZ named");
+    CHECK(errno == EAGAIN);
 }
 
 TEST_CASE("oci-sandbox-enforce: usage, --version, and no command is a refusal") {
