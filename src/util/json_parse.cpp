@@ -21,6 +21,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cmath>
+#include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -322,16 +323,37 @@ bool same_go_field(std::string_view a, std::string_view b) {
     return i == a.size() && j == b.size();
 }
 
+namespace {
+
+bool is_ascii(std::string_view text) {
+    uint64_t high = 0;
+    size_t i = 0;
+    for (; i + 8 <= text.size(); i += 8) {
+        uint64_t w;
+        std::memcpy(&w, text.data() + i, 8);
+        high |= w;
+    }
+    for (; i < text.size(); ++i) high |= static_cast<unsigned char>(text[i]);
+    return (high & 0x8080808080808080ULL) == 0;
+}
+
+}  // namespace
+
 Expected<rapidjson::Document, ParseProblem> parse_parts(std::string_view text) {
     rapidjson::Document doc;
     CheckedHandler handler(doc, text.size());
     rapidjson::ParseResult result;
+    // ASCII is valid UTF-8: rapidjson's per-character validation (a third of
+    // the parse) is needed only for text with a byte >= 0x80. Control
+    // characters, escapes and surrogates are checked either way.
+    const bool ascii = is_ascii(text);
     auto generate = [&](rapidjson::Document&) {
         rapidjson::MemoryStream ms(text.data(), text.size());
         rapidjson::Reader reader;
         // kParseStopWhenDoneFlag is deliberately not set: trailing garbage is an error.
-        result = reader.Parse<rapidjson::kParseValidateEncodingFlag |
-                              rapidjson::kParseNumbersAsStringsFlag>(ms, handler);
+        constexpr unsigned kFlags = rapidjson::kParseNumbersAsStringsFlag;
+        result = ascii ? reader.Parse<kFlags>(ms, handler)
+                       : reader.Parse<kFlags | rapidjson::kParseValidateEncodingFlag>(ms, handler);
         return !result.IsError();
     };
     doc.Populate(generate);

@@ -104,6 +104,25 @@ TEST_CASE("errors: out of range numbers and bad JSON name the input") {
     CHECK(contains(refusal(""), "invalid JSON at offset 0"));
 }
 
+TEST_CASE("encoding: a byte >= 0x80 anywhere is validated; all-ASCII text parses alike") {
+    // The parser skips rapidjson's per-character validation for ASCII text:
+    // one invalid byte at any place (the word-at-a-time scan and its tail)
+    // must still be refused, and what ASCII alone can break still is.
+    const std::string body = R"({"k": "0123456789abcdef0123456789abcdef"})";
+    for (size_t at = 7; at < 7 + 32; ++at) {  // each character of the value
+        std::string bad = body;
+        bad[at] = '\xff';
+        CHECK_MESSAGE(contains(refusal(bad), "Invalid encoding in string"), "0xff at ", at);
+        std::string ok = body;
+        ok.replace(at, 1, "\xc3\xa9");  // é: valid UTF-8, so the validating parse passes
+        CHECK_MESSAGE(json::parse(ok, "t"), "é at ", at);
+    }
+    // A raw control character, in ASCII text and in text that is not.
+    CHECK(starts_with(refusal("[\"a\x01\"]"), "t.json: invalid JSON at offset 3"));
+    CHECK(starts_with(refusal("[\"\xc3\xa9\x01\"]"), "t.json: invalid JSON at offset 4"));
+    CHECK(contains(refusal(R"(["\ud800"])"), "surrogate"));
+}
+
 TEST_CASE("a duplicate member is refused in every object, naming its JSON Pointer") {
     CHECK(starts_with(
         refusal(R"({"process": {"args": ["a"]}, "process": {"args": ["b"]}})", "config.json"),
