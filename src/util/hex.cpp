@@ -1,5 +1,7 @@
 #include "util/hex.hpp"
 
+#include <array>
+
 namespace osh::hex {
 
 std::string encode(std::span<const uint8_t> bytes) {
@@ -13,20 +15,31 @@ std::string encode(std::span<const uint8_t> bytes) {
     return out;
 }
 
+namespace {
+
+// Each byte's value as a lowercase hex digit, or 0xff (the plan's seccomp
+// program is decoded on every container start: a table, not branches).
+constexpr std::array<uint8_t, 256> kNibble = [] {
+    std::array<uint8_t, 256> t{};
+    t.fill(0xff);
+    for (int c = '0'; c <= '9'; ++c) t[c] = static_cast<uint8_t>(c - '0');
+    for (int c = 'a'; c <= 'f'; ++c) t[c] = static_cast<uint8_t>(c - 'a' + 10);
+    return t;
+}();
+
+}  // namespace
+
 std::optional<std::vector<uint8_t>> decode(std::string_view text) {
     if (text.size() % 2) return std::nullopt;
-    auto nibble = [](char c) -> int {
-        if (c >= '0' && c <= '9') return c - '0';
-        if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-        return -1;
-    };
-    std::vector<uint8_t> out;
-    out.reserve(text.size() / 2);
-    for (size_t i = 0; i < text.size(); i += 2) {
-        int hi = nibble(text[i]), lo = nibble(text[i + 1]);
-        if (hi < 0 || lo < 0) return std::nullopt;
-        out.push_back(static_cast<uint8_t>(hi << 4 | lo));
+    std::vector<uint8_t> out(text.size() / 2);
+    uint8_t bad = 0;
+    for (size_t i = 0; i < out.size(); ++i) {
+        const uint8_t hi = kNibble[static_cast<unsigned char>(text[2 * i])];
+        const uint8_t lo = kNibble[static_cast<unsigned char>(text[2 * i + 1])];
+        bad |= static_cast<uint8_t>(hi | lo);
+        out[i] = static_cast<uint8_t>(hi << 4 | (lo & 15));
     }
+    if (bad & 0xf0) return std::nullopt;
     return out;
 }
 

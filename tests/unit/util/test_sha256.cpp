@@ -2,6 +2,7 @@
 
 #include <string>
 
+#include "util/hex.hpp"
 #include "util/sha256.hpp"
 
 using namespace osh;
@@ -41,4 +42,22 @@ TEST_CASE(
         h.update(s.substr(n / 3));
         CHECK(h.finish() == whole);
     }
+}
+
+TEST_CASE("hex: every byte round-trips; only lowercase pairs decode") {
+    std::vector<uint8_t> all(256);
+    for (int i = 0; i < 256; ++i) all[i] = static_cast<uint8_t>(i);
+    const std::string text = hex::encode(all);
+    CHECK(text.substr(0, 8) == "00010203");
+    auto back = hex::decode(text);
+    REQUIRE(back);
+    CHECK(*back == all);
+    CHECK(hex::decode("")->empty());
+    CHECK_FALSE(hex::decode("0"));     // odd length
+    CHECK_FALSE(hex::decode("0A"));    // uppercase: the plan is written lowercase
+    CHECK_FALSE(hex::decode("0g"));
+    CHECK_FALSE(hex::decode("g0"));
+    CHECK_FALSE(hex::decode(std::string("0\0", 2)));
+    CHECK_FALSE(hex::decode("00ff\xff" "0"));
+    CHECK(*hex::decode("7f80") == std::vector<uint8_t>{0x7f, 0x80});
 }
