@@ -54,11 +54,13 @@ Result<std::string> read_fd(int fd, std::string_view what, size_t limit) {
     return out;
 }
 
-Result<std::string> read_regular(const std::string& path, bool nofollow, size_t limit) {
+Result<std::string> read_regular_at(int dirfd, const std::string& name, std::string_view shown,
+                                    bool nofollow, size_t limit, struct stat* st_out) {
     // The type is checked on an O_PATH fd before anything is opened for
     // reading: opening a device node can act on the device (a tty, a
     // watchdog), and a FIFO would wait for a writer.
-    UniqueFd pathfd(::open(path.c_str(), O_PATH | O_CLOEXEC | (nofollow ? O_NOFOLLOW : 0)));
+    const std::string path(shown);
+    UniqueFd pathfd(::openat(dirfd, name.c_str(), O_PATH | O_CLOEXEC | (nofollow ? O_NOFOLLOW : 0)));
     if (!pathfd) return fail_errno("open " + path, errno);
     struct stat st {};
     if (::fstat(pathfd.get(), &st) != 0) return fail_errno("stat " + path, errno);
@@ -66,17 +68,22 @@ Result<std::string> read_regular(const std::string& path, bool nofollow, size_t 
     if (!S_ISREG(st.st_mode)) return fail(path + ": not a regular file");
     if (static_cast<size_t>(st.st_size) > limit)
         return fail(path + ": larger than " + std::to_string(limit) + " bytes");
+    if (st_out) *st_out = st;
     auto fd = reopen_for_reading(pathfd.get(), st, path);
     if (!fd && fd.error().err == ENOENT) {
-        // No /proc (early boot, a bare chroot): reopen by path and make sure
+        // No /proc (early boot, a bare chroot): reopen by name and make sure
         // it is still the same file.
-        UniqueFd again_fd(::open(path.c_str(), kReadFlags | (nofollow ? O_NOFOLLOW : 0)));
+        UniqueFd again_fd(::openat(dirfd, name.c_str(), kReadFlags | (nofollow ? O_NOFOLLOW : 0)));
         if (!again_fd) return fail_errno("open " + path, errno);
         if (!same_inode(again_fd.get(), st)) return fail(path + ": replaced while being opened");
         return read_fd(again_fd.get(), path, limit);
     }
     if (!fd) return unexpected(fd.error());
     return read_fd(fd->get(), path, limit);
+}
+
+Result<std::string> read_regular(const std::string& path, bool nofollow, size_t limit) {
+    return read_regular_at(AT_FDCWD, path, path, nofollow, limit, nullptr);
 }
 
 Result<UniqueFd> reopen_for_reading(int pathfd, const struct stat& st, std::string_view shown) {

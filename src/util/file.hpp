@@ -19,9 +19,6 @@ inline constexpr size_t kMaxInputBytes = 16u << 20;  // 16 MiB: far above any re
 // Reads an open fd to EOF, failing past `limit` bytes.
 Result<std::string> read_fd(int fd, std::string_view what, size_t limit = kMaxInputBytes);
 
-// Opens a regular file (O_NOFOLLOW on the last component is NOT implied;
-// pass `nofollow` for paths that must not be symlinks) and reads it.
-// Refuses directories, FIFOs and devices without blocking on them.
 // Opens for reading the very inode that `pathfd` (an O_PATH fd, already
 // checked to be a regular file: `st` is its fstat) names, through
 // /proc/self/fd: no second path lookup to race, and nothing else is ever
@@ -29,8 +26,17 @@ Result<std::string> read_fd(int fd, std::string_view what, size_t limit = kMaxIn
 // errno (ENOENT when /proc is not mounted).
 Result<UniqueFd> reopen_for_reading(int pathfd, const struct stat& st, std::string_view shown);
 
+// Opens a regular file (O_NOFOLLOW on the last component is NOT implied;
+// pass `nofollow` for paths that must not be symlinks) and reads it.
+// Refuses directories, FIFOs and devices without blocking on them.
 Result<std::string> read_regular(const std::string& path, bool nofollow = false,
                                  size_t limit = kMaxInputBytes);
+
+// The same, for `name` relative to the directory `dirfd`; errors say `shown`.
+// `st_out`, when given, receives the file's stat (its mode, to keep on a rewrite).
+Result<std::string> read_regular_at(int dirfd, const std::string& name, std::string_view shown,
+                                    bool nofollow, size_t limit = kMaxInputBytes,
+                                    struct stat* st_out = nullptr);
 
 // Writes `data` to `dir/name` atomically: a temp file in the same directory,
 // renamed over the target (readers see the old or the new file, never a part;
