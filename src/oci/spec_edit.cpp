@@ -229,7 +229,9 @@ Result<SpecDocument> SpecDocument::parse(std::string_view text, std::string_view
         return fail(std::string(origin) + ": expected an object (the OCI runtime config)");
     // What the hook will refuse is refused here already: a field it reads in
     // another letter case or of the wrong type.
-    if (auto spec = read_spec(sd.doc_, origin); !spec) return unexpected(spec.error());
+    auto spec = read_spec(sd.doc_, origin);
+    if (!spec) return unexpected(spec.error());
+    sd.parsed_ = std::move(*spec);
     return sd;
 }
 
@@ -404,41 +406,50 @@ Result<EditOutcome> edit_spec_text(std::string_view config_json, const EditParam
                                    std::string_view origin, SpecFormat format) {
     auto doc = SpecDocument::parse(config_json, origin);
     if (!doc) return unexpected(doc.error());
-    auto changed = doc->apply(params);
+    return edit_document(*doc, config_json, params, format);
+}
+
+Result<EditOutcome> edit_document(SpecDocument& doc, std::string_view text,
+                                  const EditParams& params, SpecFormat format) {
+    auto changed = doc.apply(params);
     if (!changed) return unexpected(changed.error());
-    if (!*changed) return EditOutcome{std::string(config_json), false};
-    return EditOutcome{doc->write(format), true};
+    if (!*changed) return EditOutcome{std::string(text), false};
+    return EditOutcome{doc.write(format), true};
+}
+
+Result<BundleConfig> read_bundle_config(const std::string& bundle_dir) {
+    BundleConfig c;
+    c.path = bundle_dir + "/config.json";
+    c.dir.reset(::open(bundle_dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    // Named as open(2) of the file's path would name it.
+    if (!c.dir) return fail_errno("open " + c.path, errno);
+    // O_NOFOLLOW: a config.json that is a symlink could point the rename's
+    // victim anywhere.
+    struct stat st {};
+    auto text = file::read_regular_at(c.dir.get(), "config.json", c.path, true,
+                                      file::kMaxInputBytes, &st);
+    if (!text) return unexpected(text.error());
+    c.text = std::move(*text);
+    c.mode = static_cast<int>(st.st_mode & 07777);
+    return c;
+}
+
+Result<bool> rewrite_bundle_config(const BundleConfig& config, SpecDocument& doc,
+                                   const EditParams& params) {
+    auto out = edit_document(doc, config.text, params);
+    if (!out) return unexpected(out.error());
+    if (!out->changed) return false;
+    auto written = file::write_atomic(config.dir.get(), "config.json", out->text, config.mode);
+    if (!written) return wrap(written.error(), "rewrite " + config.path);
+    return true;
 }
 
 Result<bool> edit_bundle(const std::string& bundle_dir, const EditParams& params) {
-    const std::string path = bundle_dir + "/config.json";
-    UniqueFd dir(::open(bundle_dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-    if (!dir) return fail_errno("open bundle directory " + bundle_dir, errno);
-    // O_NOFOLLOW: a config.json that is a symlink could point the rename's
-    // victim anywhere; O_NONBLOCK: a FIFO must not hang us.
-    UniqueFd fd(::openat(dir.get(), "config.json",
-                         O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY));
-    if (!fd) {
-        int e = errno;
-        if (e == ELOOP) return fail(path + ": is a symbolic link (refused: edit the real file)");
-        return fail_errno("open " + path, e);
-    }
-    struct stat st {};
-    if (::fstat(fd.get(), &st) != 0) return fail_errno("stat " + path, errno);
-    if (!S_ISREG(st.st_mode)) return fail(path + ": not a regular file");
-    if (static_cast<uint64_t>(st.st_size) > file::kMaxInputBytes)
-        return fail(path + ": larger than " + std::to_string(file::kMaxInputBytes) + " bytes");
-    auto text = file::read_fd(fd.get(), path, file::kMaxInputBytes);
-    if (!text) return unexpected(text.error());
-    fd.reset();
-
-    auto out = edit_spec_text(*text, params, path);
-    if (!out) return unexpected(out.error());
-    if (!out->changed) return false;
-    auto written = file::write_atomic(dir.get(), "config.json", out->text,
-                                      static_cast<int>(st.st_mode & 07777));
-    if (!written) return wrap(written.error(), "rewrite " + path);
-    return true;
+    auto config = read_bundle_config(bundle_dir);
+    if (!config) return unexpected(config.error());
+    auto doc = SpecDocument::parse(config->text, config->path);
+    if (!doc) return unexpected(doc.error());
+    return rewrite_bundle_config(*config, *doc, params);
 }
 
 }  // namespace osh::oci

@@ -14,6 +14,8 @@
 #include <string_view>
 #include <vector>
 
+#include "oci/spec.hpp"
+#include "util/fd.hpp"
 #include "util/result.hpp"
 
 namespace osh::oci {
@@ -75,9 +77,12 @@ class SpecDocument {
 
     const rapidjson::Document& document() const { return doc_; }
     rapidjson::Document& document() { return doc_; }
+    // The fields the hook reads, as parsed (read_spec); apply does not update them.
+    const Spec& parsed() const { return parsed_; }
 
   private:
     rapidjson::Document doc_;
+    Spec parsed_;
     std::string origin_;
     bool multiline_ = false;  // the input spanned several lines
 };
@@ -105,15 +110,37 @@ std::optional<WrappedCommand> wrapped_by_enforcer(const std::vector<std::string>
 Result<EditOutcome> edit_process_text(std::string_view process_json, const EditParams& params,
                                       std::string_view origin);
 
+// Applies the edit to `doc`, parsed from `text`. When nothing changes, the
+// outcome's text is `text` itself.
+Result<EditOutcome> edit_document(SpecDocument& doc, std::string_view text,
+                                  const EditParams& params,
+                                  SpecFormat format = SpecFormat::like_input);
+
 // Edits config.json text. When nothing changes, `text` is the input itself.
 Result<EditOutcome> edit_spec_text(std::string_view config_json, const EditParams& params,
                                    std::string_view origin,
                                    SpecFormat format = SpecFormat::like_input);
 
-// Edits `bundle_dir/config.json` in place, atomically (file::write_atomic: temp file,
-// rename in the bundle directory): the file is refused when it is a symlink,
-// not a regular file, or larger than file::kMaxInputBytes; its mode is kept.
-// Returns whether the file was rewritten; on error the original is untouched.
+// A bundle's config.json, read for an edit: the bundle directory (the
+// rewrite's rename happens in it), the file's text and mode. The file is
+// refused when it is a symlink, not a regular file, or larger than
+// file::kMaxInputBytes (file::read_regular_at: a device is never opened).
+struct BundleConfig {
+    UniqueFd dir;
+    std::string path;  // bundle_dir/config.json, for messages
+    std::string text;
+    int mode = 0644;
+};
+Result<BundleConfig> read_bundle_config(const std::string& bundle_dir);
+
+// Applies the edit to `doc` (parsed from config.text) and, when it changed,
+// rewrites config.json atomically (file::write_atomic: temp file, rename in
+// the bundle directory) keeping its mode and layout. Returns whether the
+// file was rewritten; on error the original is untouched.
+Result<bool> rewrite_bundle_config(const BundleConfig& config, SpecDocument& doc,
+                                   const EditParams& params);
+
+// read_bundle_config, SpecDocument::parse, rewrite_bundle_config.
 Result<bool> edit_bundle(const std::string& bundle_dir, const EditParams& params);
 
 }  // namespace osh::oci

@@ -111,23 +111,20 @@ Result<std::string> resolve_runtime(const std::string& name, const std::string& 
     return found;
 }
 
-Result<PlanKeys> choose_keys(std::string_view spec_text,
-                             const std::optional<std::string>& preferred,
+Result<PlanKeys> choose_keys(const oci::Spec& spec, const std::optional<std::string>& preferred,
                              std::string_view run_root) {
     if (preferred)
         if (auto ok = plan::validate_key(*preferred); !ok) return unexpected(ok.error());
     PlanKeys keys;
     // An earlier edit of ours: its plan mount and its enforcer's key.
     std::optional<std::string> old_dir, old_edit;
-    if (auto spec = oci::parse_spec(spec_text, "config.json")) {
-        for (const auto& m : spec->mounts) {
-            if (path::lexical(m.destination) != plan::kContainerPlanDir) continue;
-            if (auto key = plan::key_from_source(m.source, run_root)) old_dir = *key;
-        }
-        if (auto w = oci::wrapped_by_enforcer(spec->args, plan::kContainerEnforcer);
-            w && plan::validate_edit_key(w->edit_key))
-            old_edit = w->edit_key;
+    for (const auto& m : spec.mounts) {
+        if (path::lexical(m.destination) != plan::kContainerPlanDir) continue;
+        if (auto key = plan::key_from_source(m.source, run_root)) old_dir = *key;
     }
+    if (auto w = oci::wrapped_by_enforcer(spec.args, plan::kContainerEnforcer);
+        w && plan::validate_edit_key(w->edit_key))
+        old_edit = w->edit_key;
     if (old_dir && old_edit && (!preferred || *preferred == *old_dir)) {
         keys.dir_key = *old_dir;
         keys.edit_key = *old_edit;
@@ -188,10 +185,13 @@ void sweep(std::string_view run_root) {
 
 Result<bool> prepare_bundle(const std::string& bundle_dir, const std::optional<std::string>& id,
                             const EditSetup& setup) {
-    auto text = file::read_regular(bundle_dir + "/config.json", true);
-    if (!text) return unexpected(text.error());
+    // config.json is read and parsed once: its keys, then the edit.
+    auto config = oci::read_bundle_config(bundle_dir);
+    if (!config) return unexpected(config.error());
     test_point::kill_at("prepare.config_read");
-    auto keys = choose_keys(*text, id, setup.run_root);
+    auto doc = oci::SpecDocument::parse(config->text, config->path);
+    if (!doc) return unexpected(doc.error());
+    auto keys = choose_keys(doc->parsed(), id, setup.run_root);
     if (!keys) return unexpected(keys.error());
     sweep(setup.run_root);
     bool created = false;
@@ -199,7 +199,7 @@ Result<bool> prepare_bundle(const std::string& bundle_dir, const std::optional<s
         !ok)
         return unexpected(ok.error());
     test_point::kill_at("prepare.plan_dir_created");
-    auto changed = oci::edit_bundle(bundle_dir, edit_params(setup, *keys));
+    auto changed = oci::rewrite_bundle_config(*config, *doc, edit_params(setup, *keys));
     if (!changed) {
         if (created) (void)plan::remove_plan_dir(keys->dir_key, std::nullopt, setup.run_root);
         return changed;
@@ -210,10 +210,12 @@ Result<bool> prepare_bundle(const std::string& bundle_dir, const std::optional<s
 }
 
 Result<std::string> prepare_spec_text(std::string_view spec_text, const EditSetup& setup) {
-    auto keys = choose_keys(spec_text, std::nullopt, setup.run_root);
+    auto doc = oci::SpecDocument::parse(spec_text, "stdin");
+    if (!doc) return unexpected(doc.error());
+    auto keys = choose_keys(doc->parsed(), std::nullopt, setup.run_root);
     if (!keys) return unexpected(keys.error());
     // Validate the edit before creating anything on the host.
-    auto out = oci::edit_spec_text(spec_text, edit_params(setup, *keys), "stdin");
+    auto out = oci::edit_document(*doc, spec_text, edit_params(setup, *keys));
     if (!out) return unexpected(out.error());
     sweep(setup.run_root);
     if (auto ok = plan::create_plan_dir(keys->dir_key, keys->edit_key, nullptr, setup.run_root);

@@ -64,9 +64,8 @@ struct PlanKeys {
 // The keys for a spec: those of an earlier edit of ours (the same bundle
 // edited again keeps them) unless `preferred` (the container id) names
 // another directory; else `preferred`, else a random token, with a fresh edit
-// key. `spec_text` may be unparsable: then the edit will report it.
-Result<PlanKeys> choose_keys(std::string_view spec_text,
-                             const std::optional<std::string>& preferred,
+// key.
+Result<PlanKeys> choose_keys(const oci::Spec& spec, const std::optional<std::string>& preferred,
                              std::string_view run_root);
 
 // The setup the spec-edit commands share: our own binary unless
