@@ -55,6 +55,21 @@ TEST_CASE("events serialise as one JSON line") {
     CHECK(report::to_summary(e).find("landlock_path (warn)") != std::string::npos);
 }
 
+namespace {
+
+// What glibc's gmtime makes of `secs`, written as an event's time with `micros`.
+std::string gmtime_stamp(int64_t secs, const char* micros) {
+    const time_t t = static_cast<time_t>(secs);
+    struct tm tm {};
+    REQUIRE(::gmtime_r(&t, &tm));
+    char want[64];
+    std::snprintf(want, sizeof want, "%04d-%02d-%02dT%02d:%02d:%02d.%sZ", tm.tm_year + 1900,
+                  tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, micros);
+    return want;
+}
+
+}  // namespace
+
 TEST_CASE("an event's time: UTC by arithmetic, as glibc's gmtime says, whatever TZ says") {
     // The enforcer writes events inside the container, where TZ and
     // /etc/localtime are the image's: the stamp never loads a time zone
@@ -62,25 +77,11 @@ TEST_CASE("an event's time: UTC by arithmetic, as glibc's gmtime says, whatever 
     for (const int64_t secs : {int64_t{0}, int64_t{-1}, int64_t{951782400} /* 2000-02-29 */,
                                int64_t{4107542399} /* 2100-02-28 23:59:59 */, int64_t{4107542400},
                                int64_t{1796187417}, int64_t{-2208988800} /* 1900-01-01 */,
-                               int64_t{253402300799} /* 9999-12-31 23:59:59 */}) {
-        const time_t t = static_cast<time_t>(secs);
-        struct tm tm {};
-        REQUIRE(::gmtime_r(&t, &tm));
-        char want[64];
-        std::snprintf(want, sizeof want, "%04d-%02d-%02dT%02d:%02d:%02d.000042Z", tm.tm_year + 1900,
-                      tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
-        CHECK(report::utc_time(secs, 42123) == want);
-    }
+                               int64_t{253402300799} /* 9999-12-31 23:59:59 */})
+        CHECK(report::utc_time(secs, 42123) == gmtime_stamp(secs, "000042"));
     // Every day of four centuries, one stamp a day at a moving hour.
-    for (int64_t secs = -6311520000; secs < 6311520000; secs += 86400 + 3607) {
-        const time_t t = static_cast<time_t>(secs);
-        struct tm tm {};
-        REQUIRE(::gmtime_r(&t, &tm));
-        char want[64];
-        std::snprintf(want, sizeof want, "%04d-%02d-%02dT%02d:%02d:%02d.999999Z", tm.tm_year + 1900,
-                      tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
-        REQUIRE(report::utc_time(secs, 999999999) == want);
-    }
+    for (int64_t secs = -6311520000; secs < 6311520000; secs += 86400 + 3607)
+        REQUIRE(report::utc_time(secs, 999999999) == gmtime_stamp(secs, "999999"));
     const std::string line = report::to_json_line(report::Event{});
     CHECK(std::regex_search(
         line, std::regex(R"re(^\{"time":"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z",)re")));
