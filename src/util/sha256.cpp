@@ -4,7 +4,10 @@
 #include <cstring>
 
 #if defined(__x86_64__)
+// glibc's header is C: its `_Bool` is `bool` here (GCC takes either, clang only this).
+#define _Bool bool
 #include <sys/platform/x86.h>
+#undef _Bool
 #include <immintrin.h>
 #endif
 
