@@ -1,6 +1,7 @@
-"""What the standalone Python tests share: the paths meson passes in the
-environment (a test run by hand without them is skipped, saying why), a
-check() that prints and counts, and finish() that exits with the verdict."""
+"""What the Python tests share (the integration tests through oshtest): the
+paths meson passes in the environment (a test run by hand without them is
+skipped, saying why), a check() that prints and counts, and finish() that
+exits with the verdict, naming each failed check."""
 import os
 import sys
 
@@ -24,7 +25,9 @@ def check(cond, what):
 
 def finish():
     if failures:
-        print("%d check(s) failed" % len(failures))
+        print("%d check(s) failed:" % len(failures))
+        for f in failures:
+            print("  - " + f)
         sys.exit(1)
     print("all checks passed")
     sys.exit(0)

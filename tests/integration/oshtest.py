@@ -16,7 +16,10 @@ import uuid
 
 SKIP = 77
 RUN_ROOT = "/run/oci-sandbox"
-FAILURES = []
+# check() and finish() are checklib's (tests/), FAILURES its list.
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from checklib import check, finish  # noqa: E402,F401  (re-exported: t.check, t.finish)
+from checklib import failures as FAILURES  # noqa: E402
 
 # crun 1.8.1 refuses this machine's hybrid cgroup layout: every crun command
 # runs in a private mount namespace with a plain cgroup2 /sys/fs/cgroup, and
@@ -113,20 +116,6 @@ def binary():
     return os.path.abspath(os.environ["OSH_BINARY"])
 
 
-def check(cond, what):
-    print(("ok   " if cond else "FAIL ") + what)
-    if not cond:
-        FAILURES.append(what)
-
-
-def finish():
-    if FAILURES:
-        print("%d check(s) failed:" % len(FAILURES))
-        for f in FAILURES:
-            print("  - " + f)
-        sys.exit(1)
-    print("all checks passed")
-    sys.exit(0)
 
 
 def unique_id(tag):
