@@ -21,6 +21,7 @@ wait4; the time is wall-clock from spawn to reap.
 """
 import argparse
 import hashlib
+import itertools
 import json
 import math
 import os
@@ -91,6 +92,19 @@ class Case:
             raise SystemExit("bench: %s: exit %d, expected %d: %s\n%s%s" % (
                 self.name, rc, self.expect, " ".join(self.argv), r.stdout[-2000:], r.stderr[-2000:]))
         return dt
+
+
+class FreshCase(Case):
+    """A case whose argv `make()` builds anew for each run (a fresh container
+    id each time)."""
+
+    def __init__(self, name, make, env=None, prep=None):
+        super().__init__(name, None, env=env, prep=prep)
+        self.make = make
+
+    def once(self):
+        self.argv = self.make()
+        return super().once()
 
 
 def measure(cases, rounds, warmup=3):
@@ -814,25 +828,16 @@ def container_cases(a, work, runtime, global_args, pol):
             return prefix + global_args + ["--root", root, "run", "--bundle", bundle, cid]
         return make
 
-    class Run(Case):
-        def __init__(self, name, make, env=None, prep=None):
-            super().__init__(name, None, env=env, prep=prep)
-            self.make = make
-
-        def once(self):
-            self.argv = self.make()
-            return super().once()
-
     def shim_prep():
         with open(os.path.join(shim, "config.json"), "w") as f:
             f.write(pristine)
 
-    return [Run("%s run (plain)" % runtime, run_argv([runtime], plain, "p")),
-            Run("oci-sandbox-hook runtime → %s run (hook + enforcer + fake GPU)" % runtime,
+    return [FreshCase("%s run (plain)" % runtime, run_argv([runtime], plain, "p")),
+            FreshCase("oci-sandbox-hook runtime → %s run (hook + enforcer + fake GPU)" % runtime,
                 run_argv([a.binary, "runtime"], shim, "s"), env=env, prep=shim_prep),
-            Run("shape floor: busybox env %s run, the same mounts and hooks as no-ops" % runtime,
+            FreshCase("shape floor: busybox env %s run, the same mounts and hooks as no-ops" % runtime,
                 run_argv([bb, "env", runtime], floor, "f")),
-            Run("the same shape floor without the poststop hook", run_argv([bb, "env", runtime], floor_nopost, "n"))]
+            FreshCase("the same shape floor without the poststop hook", run_argv([bb, "env", runtime], floor_nopost, "n"))]
 
 
 def section_shim(a, work, rep, results, pol):
@@ -852,15 +857,9 @@ def section_shim(a, work, rep, results, pol):
     with open(rtcfg, "w") as f:
         json.dump({"next_runtime": noop, "hook_args": ["--policy", pol]}, f)
     env = dict(os.environ, OCI_SANDBOX_RUNTIME_CONFIG=rtcfg)
-    counter = {"n": 0}
+    ids = itertools.count(1)
     tmpfs_work = "/run/osh-bench-shim"  # /run is the namespace's tmpfs (setup_namespace)
     os.makedirs(tmpfs_work)
-
-    class Create(Case):
-        def once(self):
-            counter["n"] += 1
-            self.argv = self.make("oshbench-shim-%d" % counter["n"])
-            return super().once()
 
     def cases(where, base):
         bundle, pristine = busybox_bundle(base, "shim-edit")
@@ -872,12 +871,13 @@ def section_shim(a, work, rep, results, pol):
                 if n.startswith("oshbench-shim-"):
                     shutil.rmtree(os.path.join("/run/oci-sandbox", n))
 
-        floor = Create("busybox env → a static no-op runtime, bundle on %s (the floor: one extra static exec)" % where,
-                       None, prep=prep)
-        floor.make = lambda cid: [bb, "env", noop, "create", "--bundle", bundle, cid]
-        ours = Create("oci-sandbox-hook runtime create → the same no-op runtime, bundle on %s (the spec edit)" % where,
-                      None, env=env, prep=prep)
-        ours.make = lambda cid: [a.binary, "runtime", "create", "--bundle", bundle, cid]
+        def create(prefix):
+            return lambda: prefix + ["create", "--bundle", bundle, "oshbench-shim-%d" % next(ids)]
+
+        floor = FreshCase("busybox env → a static no-op runtime, bundle on %s (the floor: one extra static exec)"
+                          % where, create([bb, "env", noop]), prep=prep)
+        ours = FreshCase("oci-sandbox-hook runtime create → the same no-op runtime, bundle on %s (the spec edit)"
+                         % where, create([a.binary, "runtime"]), env=env, prep=prep)
         return [floor, ours], prep
 
     tmpfs_cases, tmpfs_prep = cases("tmpfs", tmpfs_work)
