@@ -444,12 +444,4 @@ Result<bool> rewrite_bundle_config(const BundleConfig& config, SpecDocument& doc
     return true;
 }
 
-Result<bool> edit_bundle(const std::string& bundle_dir, const EditParams& params) {
-    auto config = read_bundle_config(bundle_dir);
-    if (!config) return unexpected(config.error());
-    auto doc = SpecDocument::parse(config->text, config->path);
-    if (!doc) return unexpected(doc.error());
-    return rewrite_bundle_config(*config, *doc, params);
-}
-
 }  // namespace osh::oci

@@ -140,7 +140,4 @@ Result<BundleConfig> read_bundle_config(const std::string& bundle_dir);
 Result<bool> rewrite_bundle_config(const BundleConfig& config, SpecDocument& doc,
                                    const EditParams& params);
 
-// read_bundle_config, SpecDocument::parse, rewrite_bundle_config.
-Result<bool> edit_bundle(const std::string& bundle_dir, const EditParams& params);
-
 }  // namespace osh::oci

@@ -5,11 +5,10 @@
 #pragma once
 
 #include <array>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
-
-#include <functional>
 
 #include "setup/change.hpp"
 #include "setup/toml_text.hpp"

@@ -34,6 +34,16 @@ oci::EditParams params() {
     return p;
 }
 
+// A bundle's config.json edited in place, as prepare_bundle does it: read,
+// parse, rewrite.
+Result<bool> edit_bundle(const std::string& bundle, const oci::EditParams& p) {
+    auto config = oci::read_bundle_config(bundle);
+    if (!config) return unexpected(config.error());
+    auto doc = oci::SpecDocument::parse(config->text, config->path);
+    if (!doc) return unexpected(doc.error());
+    return oci::rewrite_bundle_config(*config, *doc, p);
+}
+
 const std::set<std::string> kInvalidJsonConfigs = {
     "runtime-spec/bad-invalid-json.json",
     "rancher-os/bad-ntp.spec-with-comments.json",
@@ -497,7 +507,7 @@ TEST_CASE("edit_bundle: atomic rewrite keeps the mode; second run is a no-op" *
     std::string cfg = dir.path + "/config.json";
     std::string text = osh_test::corpus_text(kExample);
     write_file(cfg, text, 0640);
-    auto r = oci::edit_bundle(dir.path, params());
+    auto r = edit_bundle(dir.path, params());
     REQUIRE_MESSAGE(r, (r ? "" : r.error().what()));
     CHECK(*r);
     struct stat st {};
@@ -510,7 +520,7 @@ TEST_CASE("edit_bundle: atomic rewrite keeps the mode; second run is a no-op" *
     CHECK(s->args.at(0) == "/.oci-sandbox/oci-sandbox-hook");
     CHECK(dir_entries(dir.path) == std::set<std::string>{"config.json"});  // no temp file left
 
-    auto again = oci::edit_bundle(dir.path, params());
+    auto again = edit_bundle(dir.path, params());
     REQUIRE(again);
     CHECK_FALSE(*again);
     struct stat st2 {};
@@ -527,7 +537,7 @@ TEST_CASE("edit_bundle: a failed edit leaves the original untouched") {
     write_file(cfg, bad, 0600);
     struct stat before {};
     REQUIRE(::stat(cfg.c_str(), &before) == 0);
-    auto r = oci::edit_bundle(dir.path, params());
+    auto r = edit_bundle(dir.path, params());
     REQUIRE_FALSE(r);
     CHECK(contains(r.error().message, cfg + ": /process: missing"));
     CHECK(read_file(cfg) == bad);
@@ -537,7 +547,7 @@ TEST_CASE("edit_bundle: a failed edit leaves the original untouched") {
     CHECK(dir_entries(dir.path) == std::set<std::string>{"config.json"});
 
     write_file(cfg, "{\"process\": ", 0600);
-    auto j = oci::edit_bundle(dir.path, params());
+    auto j = edit_bundle(dir.path, params());
     REQUIRE_FALSE(j);
     CHECK(contains(j.error().message, cfg + ": invalid JSON at offset"));
     CHECK(read_file(cfg) == "{\"process\": ");
@@ -551,7 +561,7 @@ TEST_CASE("edit_bundle refuses a symlinked config.json and leaves its target alo
     std::string text = osh_test::corpus_text(kExample);
     write_file(target, text);
     REQUIRE(::symlink(target.c_str(), (dir.path + "/config.json").c_str()) == 0);
-    auto r = oci::edit_bundle(dir.path, params());
+    auto r = edit_bundle(dir.path, params());
     REQUIRE_FALSE(r);
     CAPTURE(r.error().message);
     CHECK(contains(r.error().message, "symbolic link"));
@@ -565,14 +575,14 @@ TEST_CASE("edit_bundle refuses a directory, a FIFO, an oversized file, a missing
     {
         TempDir dir;
         REQUIRE(::mkdir((dir.path + "/config.json").c_str(), 0755) == 0);
-        auto r = oci::edit_bundle(dir.path, params());
+        auto r = edit_bundle(dir.path, params());
         REQUIRE_FALSE(r);
         CHECK(contains(r.error().message, "config.json: not a regular file"));
     }
     {
         TempDir dir;
         REQUIRE(::mkfifo((dir.path + "/config.json").c_str(), 0600) == 0);
-        auto r = oci::edit_bundle(dir.path, params());  // must not block waiting for a writer
+        auto r = edit_bundle(dir.path, params());  // must not block waiting for a writer
         REQUIRE_FALSE(r);
         CHECK(contains(r.error().message, "not a regular file"));
     }
@@ -582,12 +592,12 @@ TEST_CASE("edit_bundle refuses a directory, a FIFO, an oversized file, a missing
         write_file(cfg, "{}");
         REQUIRE(::truncate(cfg.c_str(), static_cast<off_t>(file::kMaxInputBytes) + 1) ==
                 0);  // sparse
-        auto r = oci::edit_bundle(dir.path, params());
+        auto r = edit_bundle(dir.path, params());
         REQUIRE_FALSE(r);
         CHECK(contains(r.error().message, "larger than"));
     }
     {
-        auto r = oci::edit_bundle("/nonexistent/osh-bundle", params());
+        auto r = edit_bundle("/nonexistent/osh-bundle", params());
         REQUIRE_FALSE(r);
         CHECK(r.error().err == ENOENT);
         CHECK(contains(r.error().message, "/nonexistent/osh-bundle"));
