@@ -15,8 +15,12 @@ the default policy: each asserts what the workload gets inside the container.
   no /proc write right (comm EACCES).
 - A GPU container writing the login uid through /proc/thread-self and
   /proc/1: EPERM (pinned); /proc/pressure/cpu EROFS.
-- `runtime exec -d` (detached): Seccomp 2, /etc EACCES."""
+- `runtime exec -d` (detached): Seccomp 2, /etc EACCES.
+- An image whose /etc/localtime is a FIFO, and whose env names a FIFO as
+  TZ: the enforcer loads no time zone, so the start does not hang and the
+  workload runs confined (/etc EACCES, Seccomp 2)."""
 import os
+import subprocess
 import sys
 import time
 
@@ -100,6 +104,28 @@ with t.Workdir() as w:
             o.res.get("put:/proc/thread-self/loginuid:1000") == "EPERM" and
             o.res.get("put:/proc/1/loginuid:1000") == "EPERM" and o.res.get("wronly:/proc/pressure/cpu") == "EROFS",
             "GPU container: loginuid via thread-self and /proc/1 EPERM, /proc/pressure EROFS (got %s)" % o.res)
+
+    def fifo_zones(rootfs):
+        zone = os.path.join(rootfs, "etc", "localtime")
+        if os.path.lexists(zone):
+            os.unlink(zone)
+        os.mkfifo(zone)
+        os.mkfifo(os.path.join(rootfs, "tmp", "zone"))
+
+    def tz(cfg):
+        cfg["process"]["env"] = cfg["process"].get("env", []) + ["TZ=/tmp/zone"]
+    c = a.Case(w, "tz-fifo", PROBE, edit_rootfs=fifo_zones, edit_config=tz)
+    try:
+        r = c.shim("run", "--bundle", c.bundle, c.cid, timeout=20)
+        rc, res = r.returncode, t.results(r.stdout)
+    except subprocess.TimeoutExpired:
+        rc, res = "hung", {}
+    finally:
+        c.direct("delete", "-f", c.cid)
+    t.check(rc == 0 and res.get("Seccomp") == "2" and res.get("write:/etc/osh-x") == "EACCES" and
+            res.get("write:/tmp/osh-y") == "OK",
+            "/etc/localtime and TZ as FIFOs: the start does not hang, the workload runs confined (rc %s, got %s)"
+            % (rc, res))
 
     c = a.Case(w, "exec-detached", ["/bin/sleep", "300"])
     r = c.start_detached()
