@@ -241,17 +241,15 @@ Result<void> create_plan_dir(std::string_view key, std::string_view edit_key, bo
                         "); if no container of that id exists any more (`runc state ID` says so), "
                         "remove the directory and retry");
         }
-        // O_EXCL: of two edits racing for the directory, one binds it.
-        UniqueFd f(::openat(dir->get(), kEditFile,
-                            O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644));
-        if (!f) {
-            if (errno == EEXIST)
+        // Of two edits racing for the directory, one binds it; the key
+        // appears whole or not at all, so a killed edit never leaves a
+        // directory bound to nothing.
+        auto bind = file::create_whole(dir->get(), kEditFile, std::string(edit_key) + "\n", 0644);
+        if (!bind) {
+            if (bind.error().err == EEXIST)
                 return fail(shown + ": bound to another spec edit made at the same time");
-            return fail_errno("create " + shown + "/" + kEditFile, errno);
+            return wrap(bind.error(), shown);
         }
-        std::string line = std::string(edit_key) + "\n";
-        if (::write(f.get(), line.data(), line.size()) != static_cast<ssize_t>(line.size()))
-            return fail_errno("write " + shown + "/" + kEditFile, errno);
         if (created) *created = made;
         return {};
     }

@@ -35,6 +35,19 @@ bool same_inode(int fd, const struct stat& st) {
            S_ISREG(again.st_mode);
 }
 
+Result<void> write_all(int fd, std::string_view data, const std::string& shown) {
+    size_t off = 0;
+    while (off < data.size()) {
+        ssize_t n = ::write(fd, data.data() + off, data.size() - off);
+        if (n < 0) {
+            if (errno == EINTR) continue;
+            return fail_errno("write " + shown, errno);
+        }
+        off += static_cast<size_t>(n);
+    }
+    return {};
+}
+
 }  // namespace
 
 Result<std::string> read_fd(int fd, std::string_view what, size_t limit) {
@@ -100,16 +113,9 @@ Result<void> write_atomic(int dirfd, const std::string& name, std::string_view d
     UniqueFd fd(::openat(dirfd, tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, mode));
     if (!fd) return fail_errno("create " + tmp, errno);
     test_point::kill_at("write_atomic.created", name);
-    size_t off = 0;
-    while (off < data.size()) {
-        ssize_t n = ::write(fd.get(), data.data() + off, data.size() - off);
-        if (n < 0) {
-            if (errno == EINTR) continue;
-            int e = errno;
-            ::unlinkat(dirfd, tmp.c_str(), 0);
-            return fail_errno("write " + tmp, e);
-        }
-        off += static_cast<size_t>(n);
+    if (auto ok = write_all(fd.get(), data, tmp); !ok) {
+        ::unlinkat(dirfd, tmp.c_str(), 0);
+        return ok;
     }
     // No fsync: what we write (an edited config.json, a plan) is state of a
     // container being started now; a power loss ends that container anyway.
@@ -130,6 +136,36 @@ Result<void> write_atomic(int dirfd, const std::string& name, std::string_view d
     }
     test_point::kill_at("write_atomic.renamed", name);
     return {};
+}
+
+Result<void> create_whole(int dirfd, const std::string& name, std::string_view data, int mode) {
+    UniqueFd fd(::openat(dirfd, ".", O_TMPFILE | O_WRONLY | O_CLOEXEC, mode));
+    if (fd) {
+        if (auto ok = write_all(fd.get(), data, name); !ok) return ok;
+        if (::fchmod(fd.get(), static_cast<mode_t>(mode)) != 0)
+            return fail_errno("chmod " + name, errno);
+        test_point::kill_at("create_whole.written", name);
+        // linkat never replaces: EEXIST when the name exists. Through
+        // /proc/self/fd, as AT_EMPTY_PATH needs CAP_DAC_READ_SEARCH.
+        std::string self = "/proc/self/fd/" + std::to_string(fd.get());
+        if (::linkat(AT_FDCWD, self.c_str(), dirfd, name.c_str(), AT_SYMLINK_FOLLOW) != 0)
+            return fail_errno("create " + name, errno);
+        return {};
+    }
+    if (errno != EOPNOTSUPP && errno != EISDIR) return fail_errno("create " + name, errno);
+    // No O_TMPFILE here: a writer killed before the unlink leaves the temp.
+    std::string tmp = "." + name + ".tmp." + temp_suffix();
+    fd.reset(
+        ::openat(dirfd, tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, mode));
+    if (!fd) return fail_errno("create " + tmp, errno);
+    auto ok = write_all(fd.get(), data, tmp);
+    if (ok && ::fchmod(fd.get(), static_cast<mode_t>(mode)) != 0)
+        ok = fail_errno("chmod " + tmp, errno);
+    test_point::kill_at("create_whole.written", name);
+    if (ok && ::linkat(dirfd, tmp.c_str(), dirfd, name.c_str(), 0) != 0)
+        ok = fail_errno("create " + name, errno);
+    ::unlinkat(dirfd, tmp.c_str(), 0);
+    return ok;
 }
 
 }  // namespace osh::file

@@ -43,4 +43,10 @@ Result<std::string> read_regular_at(int dirfd, const std::string& name, std::str
 // not made durable against power loss, see file.cpp).
 Result<void> write_atomic(int dirfd, const std::string& name, std::string_view data, int mode);
 
+// Creates `dir/name` holding `data` only if no such name exists (the error's
+// errno is then EEXIST): the file appears whole or not at all, also when the
+// writer is killed. An unnamed file (O_TMPFILE) linked in when written; on a
+// file system without O_TMPFILE, a named temp file linked in, then removed.
+Result<void> create_whole(int dirfd, const std::string& name, std::string_view data, int mode);
+
 }  // namespace osh::file

@@ -55,6 +55,7 @@ EDIT_KEY = re.compile(r"[0-9a-f]{32}")
 # (point, what config.json must be after the kill, temp files left in the bundle)
 SHIM_POINTS = [
     ("prepare.config_read", "original", 0),
+    ("create_whole.written:edit", "original", 0),
     ("prepare.plan_dir_created", "original", 0),
     ("write_atomic.created:config.json", "original", 1),
     ("write_atomic.written:config.json", "original", 1),
@@ -273,6 +274,11 @@ def shim_points(setup):
         plan_dir = os.path.join(t.RUN_ROOT, cid)
         if point == "prepare.config_read":
             t.check(not os.path.lexists(plan_dir), point + ": no plan directory yet")
+        elif point.startswith("create_whole.written"):
+            # The key was written but not yet linked in: no name, no part.
+            t.check(os.path.isdir(plan_dir) and os.listdir(plan_dir) == [] and key is None,
+                    point + ": the plan directory exists and is empty (%s)"
+                    % (sorted(os.listdir(plan_dir)) if os.path.isdir(plan_dir) else None))
         else:
             t.check(os.path.isdir(plan_dir) and os.listdir(plan_dir) == ["edit"] and key is not None,
                     point + ": the plan directory exists and holds only the edit key (%s)"
