@@ -153,7 +153,10 @@ TEST_CASE("ABI probe under an outer seccomp filter: ENOSYS, EOPNOTSUPP, EPERM ar
         {EOPNOTSUPP, landlock::Support::disabled},
         {EPERM, landlock::Support::blocked},
     };
-    for (auto [err, want] : cases) {
+    for (const auto& c : cases) {
+        // Plain names: clang 14 cannot capture a structured binding.
+        const int err = c.first;
+        const landlock::Support want = c.second;
         CAPTURE(err);
         int rc = in_child([&] {
             scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ALLOW);
