@@ -232,21 +232,19 @@ Result<Plan> plan_containerd(const Options& o) {
     const Paths p = paths_of(o);
     auto m = load_main(p, o);
     if (!m) return unexpected(m.error());
-    auto old_dropin = read_optional(p.dropin);
-    if (!old_dropin) return unexpected(old_dropin.error());
-    Plan plan;
-    std::optional<std::string> new_dropin;
+    // A same-named drop-in we did not write is refused, set up or removed.
+    auto dropin = dropin_plan(p.dropin);
+    if (!dropin) return dropin;
     if (!o.remove) {
         auto t = dropin_text(*m, o);
         if (!t) return unexpected(t.error());
-        new_dropin = *t;
-    } else if (*old_dropin && old_dropin->value().find(kOwnedMarker) == std::string::npos) {
-        return fail(p.dropin + " was not written by oci-sandbox-hook setup; not removing it");
+        dropin->files[0].after = *t;
     }
     auto main = main_text(*m, p, o);
     if (!main) return unexpected(main.error());
+    Plan plan;
     plan.files.push_back({p.config, m->text, *main});
-    plan.files.push_back({p.dropin, *old_dropin, new_dropin});
+    plan.files.push_back(std::move(dropin->files[0]));
     if (!o.remove)
         plan.notes.push_back("restart containerd (systemctl restart containerd); Kubernetes: a RuntimeClass "
                              "with handler \"" + o.runtime_name +

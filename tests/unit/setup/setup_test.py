@@ -184,6 +184,19 @@ with tempfile.TemporaryDirectory() as root:
     r = setup(root, "crio")
     check(r.returncode == 1 and read(dropin) == "[crio]\n", "crio: a same-named file we did not write is left alone")
 
+# containerd: a same-named drop-in we did not write is refused, set up or
+# removed; config.toml is then left as it was too.
+with tempfile.TemporaryDirectory() as root:
+    main = root + "/etc/containerd/config.toml"
+    dropin = root + "/etc/containerd/conf.d/50-oci-sandbox.toml"
+    write(main, "version = 2\n")
+    write(dropin, "# theirs\nversion = 2\n")
+    for args in (["containerd"], ["containerd", "--remove"]):
+        r = setup(root, *args)
+        check(r.returncode == 1 and "was not written by oci-sandbox-hook setup" in r.stderr and
+              read(dropin) == "# theirs\nversion = 2\n" and read(main) == "version = 2\n",
+              "setup %s: a drop-in we did not write is left alone, config.toml too" % " ".join(args))
+
 # podman: a same-named drop-in we did not write is refused, set up or removed.
 with tempfile.TemporaryDirectory() as root:
     dropin = root + "/etc/containers/containers.conf.d/50-oci-sandbox.conf"
