@@ -358,13 +358,13 @@ int create_stage(const HookOptions& opts, const policy::SelectedPolicy* given, R
 
     // The spec edit's marks: the plan mount and the enforcer in front of the
     // command, with its edit key.
-    std::optional<std::string> dir_key;
+    const auto mount = plan::find_plan_mount(spec->mounts, opts.run_root);
+    std::optional<std::string> dir_key;  // "": a plan mount whose source is not ours
     std::string plan_source;
-    for (const auto& m : spec->mounts)
-        if (path::lexical(m.destination) == plan::kContainerPlanDir) {
-            dir_key = plan::key_from_source(m.source, opts.run_root).value_or("");
-            plan_source = m.source;
-        }
+    if (mount) {
+        dir_key = mount->key.value_or("");
+        plan_source = mount->source;
+    }
     auto wrapped = oci::wrapped_by_enforcer(spec->args, plan::kContainerEnforcer);
     if (!dir_key && !wrapped) {
         bool stop = rep.decide(
@@ -544,9 +544,8 @@ int poststop_stage(const HookOptions& opts, const policy::SelectedPolicy* given,
     failure::Modes modes;
     if (auto text = file::read_regular(st.bundle + "/config.json", true)) {
         if (auto spec = oci::parse_spec(*text, "config.json")) {
-            for (const auto& m : spec->mounts)
-                if (path::lexical(m.destination) == plan::kContainerPlanDir)
-                    if (auto k = plan::key_from_source(m.source, opts.run_root)) key = *k;
+            if (auto pm = plan::find_plan_mount(spec->mounts, opts.run_root); pm && pm->key)
+                key = *pm->key;
             if (auto pol = policy::select_policy(opts.sources, spec->annotations, given)) {
                 rep.use_policy(pol->policy);
                 modes = pol->policy.failure;

@@ -16,6 +16,7 @@
 #include "oci/state.hpp"
 #include "util/file.hpp"
 #include "util/hex.hpp"
+#include "util/path.hpp"
 #include "util/userns.hpp"
 
 namespace osh::plan {
@@ -211,6 +212,15 @@ std::optional<std::string> key_from_source(std::string_view source, std::string_
     while (!key.empty() && key.back() == '/') key.pop_back();
     if (!validate_key(key)) return std::nullopt;
     return key;
+}
+
+std::optional<PlanMount> find_plan_mount(const std::vector<oci::Mount>& mounts,
+                                         std::string_view run_root) {
+    std::optional<PlanMount> found;
+    for (const auto& m : mounts)
+        if (path::lexical(m.destination) == kContainerPlanDir)
+            found = PlanMount{m.source, key_from_source(m.source, run_root)};
+    return found;
 }
 
 Result<void> create_plan_dir(std::string_view key, std::string_view edit_key, bool* created,

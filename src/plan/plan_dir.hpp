@@ -27,6 +27,7 @@
 #include <string_view>
 #include <vector>
 
+#include "oci/spec.hpp"
 #include "plan/plan.hpp"
 #include "util/fd.hpp"
 #include "util/result.hpp"
@@ -68,6 +69,16 @@ inline std::string plan_dir_path(std::string_view key, std::string_view run_root
 // The key named by a bind-mount source "<run_root>/<key>", or nullopt.
 std::optional<std::string> key_from_source(std::string_view source,
                                            std::string_view run_root = kRunRoot);
+
+// The spec's mount at the container's plan directory: the last one, which
+// shadows any earlier. `key` is what its source names under `run_root`
+// (nullopt: not a plan directory there).
+struct PlanMount {
+    std::string source;
+    std::optional<std::string> key;
+};
+std::optional<PlanMount> find_plan_mount(const std::vector<oci::Mount>& mounts,
+                                         std::string_view run_root);
 
 // An edit key: 32 lower-case hex digits.
 Result<void> validate_edit_key(std::string_view edit_key);

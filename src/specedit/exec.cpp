@@ -15,7 +15,6 @@
 #include "util/fd.hpp"
 #include "util/file.hpp"
 #include "util/json.hpp"
-#include "util/path.hpp"
 
 extern char** environ;
 
@@ -74,19 +73,17 @@ Result<std::optional<oci::EditParams>> exec_params(const std::string& bundle_dir
     if (!text) return unexpected(text.error());
     auto spec = oci::parse_spec(*text, config_path);
     if (!spec) return unexpected(spec.error());
-    std::optional<std::string> plan_source;
-    for (const auto& m : spec->mounts)
-        if (path::lexical(m.destination) == plan::kContainerPlanDir) plan_source = m.source;
+    const auto mount = plan::find_plan_mount(spec->mounts, run_root);
     auto wrapped = oci::wrapped_by_enforcer(spec->args, plan::kContainerEnforcer);
-    if (!plan_source && !wrapped) return std::optional<oci::EditParams>();  // not ours
-    if (!plan_source || !wrapped)
+    if (!mount && !wrapped) return std::optional<oci::EditParams>();  // not ours
+    if (!mount || !wrapped)
         return fail(config_path + ": the container was started through the sandbox, but " +
-                    (plan_source ? "its command is not wrapped by the enforcer"
-                                 : "it has no plan mount at " + std::string(plan::kContainerPlanDir)) +
+                    (mount ? "its command is not wrapped by the enforcer"
+                           : "it has no plan mount at " + std::string(plan::kContainerPlanDir)) +
                     "; refusing to run a process in it unconfined");
-    auto key = plan::key_from_source(*plan_source, run_root);
+    const auto& key = mount->key;
     if (!key)
-        return fail(config_path + ": the plan mount's source " + *plan_source +
+        return fail(config_path + ": the plan mount's source " + mount->source +
                     " is not a plan directory under " + run_root);
     if (auto ok = plan::validate_edit_key(wrapped->edit_key); !ok)
         return fail(config_path + ": the enforcer has no valid --key; refusing to run a process "

@@ -14,7 +14,6 @@
 #include "util/file.hpp"
 #include "util/json.hpp"
 #include "util/json_read.hpp"
-#include "util/path.hpp"
 #include "util/test_point.hpp"
 
 namespace osh::specedit {
@@ -118,10 +117,7 @@ Result<PlanKeys> choose_keys(const oci::Spec& spec, const std::optional<std::str
     PlanKeys keys;
     // An earlier edit of ours: its plan mount and its enforcer's key.
     std::optional<std::string> old_dir, old_edit;
-    for (const auto& m : spec.mounts) {
-        if (path::lexical(m.destination) != plan::kContainerPlanDir) continue;
-        if (auto key = plan::key_from_source(m.source, run_root)) old_dir = *key;
-    }
+    if (auto pm = plan::find_plan_mount(spec.mounts, run_root)) old_dir = pm->key;
     if (auto w = oci::wrapped_by_enforcer(spec.args, plan::kContainerEnforcer);
         w && plan::validate_edit_key(w->edit_key))
         old_edit = w->edit_key;

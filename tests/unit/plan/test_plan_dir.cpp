@@ -175,3 +175,30 @@ TEST_CASE("plan directory: a process's start time is field 22 of its stat, stabl
     CHECK(plan::process_start_time(::getpid()) == before);
     ::munmap(m, 64 << 20);
 }
+
+TEST_CASE("plan mount: the last mount at the plan directory, spelled any way, and its key") {
+    const std::string run = "/run/oci-sandbox";
+    auto mount = [](std::string dest, std::string src) {
+        oci::Mount m;
+        m.destination = std::move(dest);
+        m.source = std::move(src);
+        m.type = "bind";
+        return m;
+    };
+    CHECK_FALSE(plan::find_plan_mount({mount("/etc", run + "/c1")}, run));
+    auto one = plan::find_plan_mount({mount("/.oci-sandbox//plan/", run + "/c1/")}, run);
+    REQUIRE(one);
+    CHECK(one->source == run + "/c1/");
+    CHECK(one->key == std::optional<std::string>("c1"));
+    // The last shadows the earlier: its source names no plan directory.
+    auto last = plan::find_plan_mount(
+        {mount(plan::kContainerPlanDir, run + "/c1"), mount(plan::kContainerPlanDir, "/tmp/x")},
+        run);
+    REQUIRE(last);
+    CHECK(last->source == "/tmp/x");
+    CHECK_FALSE(last->key);
+    auto other_root =
+        plan::find_plan_mount({mount(plan::kContainerPlanDir, run + "/c1")}, "/tmp/r");
+    REQUIRE(other_root);
+    CHECK_FALSE(other_root->key);
+}
