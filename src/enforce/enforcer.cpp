@@ -202,8 +202,7 @@ bool Enforcer::apply_landlock() {
     landlock::AbiInfo abi = landlock::probe();
     landlock_abi_ = abi.abi;
     landlock::Request req;
-    for (const auto& r : plan_.landlock_rules)
-        req.paths.push_back({r.path, r.access, r.gpu_device, r.id});
+    req.paths = plan_.landlock_rules;
     req.compatibility = plan_.landlock_compatibility;
     req.bind_tcp = plan_.bind_tcp;
     req.connect_tcp = plan_.connect_tcp;

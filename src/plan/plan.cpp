@@ -53,10 +53,10 @@ Result<std::optional<uint32_t>> read_id(const json::Reader& rd, const Value& v,
     return std::optional<uint32_t>{v.GetUint()};
 }
 
-Result<LandlockRule> read_rule(const json::Reader& rd, const Value& r, const std::string& ptr) {
+Result<landlock::PathRule> read_rule(const json::Reader& rd, const Value& r, const std::string& ptr) {
     if (auto ok = rd.exactly(r, ptr, {"path", "access", "gpu_device", "object"}); !ok)
         return unexpected(ok.error());
-    LandlockRule rule;
+    landlock::PathRule rule;
     auto path = rd.string(rd.at(r, "path"), ptr + "/path");
     if (!path) return unexpected(path.error());
     auto norm = path::normalize(*path);

@@ -19,6 +19,7 @@
 
 #include "failure/failure.hpp"
 #include "landlock/access.hpp"
+#include "landlock/ruleset.hpp"
 #include "report/event.hpp"
 #include "rootfs/facts.hpp"
 #include "seccomp/settings.hpp"
@@ -41,14 +42,6 @@ inline constexpr const char* kEnforcerProgram = "oci-sandbox-enforce";
 // One Landlock path rule, as the policy asks for it. The enforcer narrows the
 // mask to file rights when the opened path is not a directory, and to what
 // the kernel's ABI handles.
-struct LandlockRule {
-    std::string path;  // absolute container path with no symlink in it (the enforcer refuses any)
-    landlock::AccessMask access = 0;
-    bool gpu_device = false;  // gets ioctl_dev where the ABI handles it (CUDA is all ioctls)
-    // The object the hook judged: the enforcer applies the rule only to it.
-    std::optional<rootfs::ObjectId> id;
-};
-
 // Something the hook already knows is not enforced (e.g. seccomp compile
 // failed under warn); the enforcer repeats it in its final event.
 struct Degradation {
@@ -64,7 +57,9 @@ struct Plan {
     std::string edit_key;
 
     // Landlock.
-    std::vector<LandlockRule> landlock_rules;
+    // Container paths with no symlink in them (the enforcer refuses any), each
+    // bound to the object the hook judged (`id`): the rule applies only to it.
+    std::vector<landlock::PathRule> landlock_rules;
     landlock::Compatibility landlock_compatibility = landlock::Compatibility::best_effort;
     std::optional<std::vector<uint16_t>> bind_tcp;     // nullopt: not restricted
     std::optional<std::vector<uint16_t>> connect_tcp;  // nullopt: not restricted
