@@ -211,6 +211,15 @@ def final_exec_event(stderr):
     return {}
 
 
+def chain(*edits):
+    """One edit that applies each of `edits` in turn (None: skipped)."""
+    def edit(x):
+        for e in edits:
+            if e:
+                e(x)
+    return edit
+
+
 def wait_for(pred, seconds=5.0):
     end = time.monotonic() + seconds
     while time.monotonic() < end:

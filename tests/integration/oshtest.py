@@ -12,6 +12,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import time
 import uuid
 
 SKIP = 77
@@ -262,6 +263,17 @@ def log_events(log_path):
 
 def plan_dir_gone(key):
     return not os.path.lexists(os.path.join(RUN_ROOT, key))
+
+
+def plan_dir_gone_within(key, seconds=5.0):
+    """Whether the plan directory of `key` is gone within `seconds` (an
+    engine's delete, and so our poststop, may finish after its client returns)."""
+    end = time.monotonic() + seconds
+    while not plan_dir_gone(key):
+        if time.monotonic() > end:
+            return False
+        time.sleep(0.1)
+    return True
 
 
 class Workdir:

@@ -148,7 +148,7 @@ def main(w, daemons):
     t.check(res.get("Seccomp_filters") == str(base + 1), "ctr run --runc-binary: one more seccomp filter than plain")
     t.check(any(x.get("decision") == "planned" and x.get("container_id") == cid and x.get("rootfs_view") == "live"
                 for x in t.log_events(log)), "ctr run --runc-binary: the hook planned it from the live view")
-    t.check(wait_gone(cid), "ctr run --runc-binary: poststop removed the plan directory")
+    t.check(t.plan_dir_gone_within(cid), "ctr run --runc-binary: poststop removed the plan directory")
 
     # ctr task exec into a running confined container.
     cid = t.unique_id("ctd-exec")
@@ -168,7 +168,7 @@ def main(w, daemons):
             break
         time.sleep(0.1)
     t.run(ctr + ["containers", "delete", cid])
-    t.check(wait_gone(cid), "ctr task exec: the container's plan directory removed after it")
+    t.check(t.plan_dir_gone_within(cid), "ctr task exec: the container's plan directory removed after it")
 
     # --net-host: the container would share the host's network namespace.
     r, _ = ctr_run("net-host", ["--runc-binary", shim, "--net-host"], ["/bin/echo", "osh-workload-ran"])
@@ -188,14 +188,6 @@ def main(w, daemons):
             "ctr --runtime io.containerd.runc.v2 --runtime-config-path: ignored by ctr 1.6, runs unconfined "
             "(documented: use --runc-binary)")
     return None
-
-
-def wait_gone(key):
-    for _ in range(50):
-        if t.plan_dir_gone(key):
-            return True
-        time.sleep(0.1)
-    return False
 
 
 snap = e.HostSnapshot()

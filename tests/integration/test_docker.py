@@ -132,7 +132,7 @@ def checks(w, docker, state, daemon_json, setup, log, rtcfg, ctd_sock):
             and planned[0].get("rootfs_view") == "live",
             "docker run: the hook planned it fully_enforced from the live view")
     cid = planned[0]["container_id"] if planned else ""
-    t.check(cid != "" and wait_gone(cid), "docker run: poststop removed the plan directory")
+    t.check(cid != "" and t.plan_dir_gone_within(cid), "docker run: poststop removed the plan directory")
 
     # docker exec: containerd's shim runs `runtime exec --process FILE ... ID`.
     name = t.unique_id("docker-exec")
@@ -150,7 +150,7 @@ def checks(w, docker, state, daemon_json, setup, log, rtcfg, ctd_sock):
     t.check(res.get("write:/etc/osh-denied") == "EACCES" and res.get("NoNewPrivs") == "1",
             "docker exec --user 65534: confined the same way")
     t.run(docker + ["rm", "-f", name])
-    t.check(exec_cid != "" and wait_gone(exec_cid), "docker exec: the container's plan directory removed")
+    t.check(exec_cid != "" and t.plan_dir_gone_within(exec_cid), "docker exec: the container's plan directory removed")
 
     # --network host: Docker joins the host's namespace by path.
     r = t.run(docker + ["run", "--rm", "--runtime", "oci-sandbox", "--network", "host", IMAGE,
@@ -213,14 +213,6 @@ def reload(dockerd, docker, want_default):
             break
         time.sleep(0.2)
     t.check(r.stdout.strip() == want_default, "SIGHUP: dockerd's default runtime is now " + want_default)
-
-
-def wait_gone(cid):
-    for _ in range(50):
-        if t.plan_dir_gone(cid):
-            return True
-        time.sleep(0.1)
-    return False
 
 
 def cleanup(docker, dockerd):

@@ -51,14 +51,6 @@ def kinds(**modes):
     return edit
 
 
-def both(*edits):
-    def edit(x):
-        for e in edits:
-            if e:
-                e(x)
-    return edit
-
-
 def host_network(cfg):
     cfg["linux"]["namespaces"] = [n for n in cfg["linux"]["namespaces"] if n["type"] != "network"]
 
@@ -162,7 +154,7 @@ with t.Workdir() as w:
                         edit_policy=kinds(netns=mode))
             degraded(c, o, [("netns", mode, L_NETNS)], workload=confined)
         c, o = case("privilege-" + mode, edit_config=can_switch, edit_rootfs=nobody_is_root,
-                    edit_policy=both(run_as_nobody, kinds(privilege_drop=mode)))
+                    edit_policy=a.chain(run_as_nobody, kinds(privilege_drop=mode)))
         degraded(c, o, [("privilege_drop", mode, L_PRIV)],
                  workload=confined + [("it runs as root, as reported", lambda r: r.get("uid") == "0")])
         c, o = case("landlock-path-" + mode, edit_rootfs=tmp_to_root, edit_policy=kinds(landlock_path=mode))
@@ -171,7 +163,7 @@ with t.Workdir() as w:
                            ("/tmp (-> /) stays denied", lambda r: r.get("write:/tmp/osh-allowed") == "EACCES")])
         for rt in (a.RUNTIMES if mode == "warn" else ("runc",)):
             c, o = case("seccomp-compile-%s-%s" % (mode, rt), runtime=rt,
-                        edit_policy=both(unknown_syscall, kinds(seccomp_compile=mode)))
+                        edit_policy=a.chain(unknown_syscall, kinds(seccomp_compile=mode)))
             degraded(c, o, [("seccomp_compile", mode, L_SECCOMP)],
                      workload=[("no filter, as reported", expect_no_filter), ("Landlock is in force", expect_landlock)])
         c, o = case("gpu-detection-" + mode, edit_config=deep_dev_mount(deep), edit_policy=kinds(gpu_detection=mode))
@@ -183,7 +175,7 @@ with t.Workdir() as w:
     degraded(c, o, [("landlock_unavailable", "skip", L_LANDLOCK)],
              workload=[("the filter is loaded", expect_filter), ("no Landlock, as reported", expect_no_landlock)])
     c, o = case("landlock-warn-unavailable", wrap=[os.environ["OSH_NOLANDLOCK"]],
-                edit_policy=both(hard_requirement, kinds(landlock_unavailable="warn")))
+                edit_policy=a.chain(hard_requirement, kinds(landlock_unavailable="warn")))
     degraded(c, o, [("landlock_unavailable", "warn", L_LANDLOCK_WARN)],
              workload=[("the filter is loaded", expect_filter), ("no Landlock, as reported", expect_no_landlock)])
     c, o = case("nothing", edit_policy=kinds(landlock_unavailable="skip", seccomp_compile="skip"))

@@ -46,13 +46,6 @@ def baseline_only(pol):
     pol["filesystem"]["read_write"] = []
 
 
-def both(*edits):
-    def edit(x):
-        for e in edits:
-            e(x)
-    return edit
-
-
 def link(path, target):
     return lambda rootfs: a.symlink(rootfs, path, target)
 
@@ -157,7 +150,7 @@ with t.Workdir() as w:
                 args=PROBE + ["write:/data/passwd"])
     refused(c, o, "policy rules[0] rule on /data", "/etc", "/etc")
     c, o = case("data-etc-warn", edit_rootfs=link("/data", "/etc"),
-                edit_policy=both(data_rule, landlock_path_warn), args=PROBE + ["write:/data/passwd"])
+                edit_policy=a.chain(data_rule, landlock_path_warn), args=PROBE + ["write:/data/passwd"])
     degraded(c, o, "/data", ["/data/passwd", "/etc/osh-denied"])
     c, o = case("data-etc-rel", edit_rootfs=link("/data", "../etc"), edit_policy=data_rule)
     refused(c, o, "policy rules[0] rule on /data", "../etc", "/etc")
@@ -171,7 +164,7 @@ with t.Workdir() as w:
     for path in ("/usr", "/lib", "/lib64", "/bin", "/sbin", "/etc"):
         for origin, edit in (("policy read_only", None), ("baseline", baseline_only)):
             c, o = case("ro" + path.replace("/", "-"), args=["/osh-probe", "status"], edit_policy=edit,
-                        edit_rootfs=both(at_root_too, link(path, "/")))
+                        edit_rootfs=a.chain(at_root_too, link(path, "/")))
             refused(c, o, "%s rule on %s" % (origin, path), "/", "/")
 
     # /dev/shm (baseline read-write) in an image whose /dev is its own, and
@@ -214,7 +207,7 @@ with t.Workdir() as w:
 
     for tag, where, target, edit in (
             ("workdir-abs", "/app", "/", link("/app", "/")),
-            ("workdir-rel", "/w/app", "/", both(in_w, link("/w/app", "../.."))),
+            ("workdir-rel", "/w/app", "/", a.chain(in_w, link("/w/app", "../.."))),
             ("workdir-etc", "/app", "/etc", link("/app", "/etc"))):
         n[0] += 1
         c = a.Case(w, "%s-%d" % (tag, n[0]), PROBE + ["write:%s/osh-x" % where, "write:/osh-x", "cwd"],

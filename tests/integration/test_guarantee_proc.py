@@ -62,14 +62,6 @@ def run_as_1000(pol):
     pol["process"]["run_as_group"] = 1000
 
 
-def both(*edits):
-    def edit(x):
-        for e in edits:
-            if e:
-                e(x)
-    return edit
-
-
 def check_proc(c, o, gpu, uid="0"):
     tag = c.tag
     res = o.res
@@ -111,7 +103,7 @@ with t.Workdir() as w:
     if "crun" in a.RUNTIMES:
         c, o = case("gpu-crun", runtime="crun", gpu=True, edit_config=docker_caps)
         check_proc(c, o, gpu=True)
-    c, o = case("gpu-uid1000", gpu=True, edit_policy=both(proc_access("read_write"), run_as_1000),
+    c, o = case("gpu-uid1000", gpu=True, edit_policy=a.chain(proc_access("read_write"), run_as_1000),
                 edit_config=docker_caps)
     check_proc(c, o, gpu=True, uid="1000")
     c, o = case("no-gpu", edit_config=docker_caps)

@@ -55,14 +55,6 @@ def run_shim(sub, bundle, rtcfg, cid):
             t.run(["runsc", "--root", root, "delete", "--force", cid])
 
 
-def wait_gone(key):
-    for _ in range(50):
-        if t.plan_dir_gone(key):
-            return True
-        time.sleep(0.1)
-    return False
-
-
 def add_state_dump(path):
     """A poststop hook of the test's own, before ours: it keeps the state
     runsc passes (to show the pid it gives)."""
@@ -142,7 +134,7 @@ def main(w):
                 label + ": the hook's event: status unverified, rootfs and /dev from the bundle")
         t.check(any(x.get("stage") == "poststop" and x.get("decision") == "cleaned" for x in ev),
                 label + ": poststop logged its cleanup")
-        t.check(wait_gone(cid), label + ": the plan directory is gone")
+        t.check(t.plan_dir_gone_within(cid), label + ": the plan directory is gone")
         if os.path.exists(dump):
             with open(dump) as f:
                 state = json.load(f)
@@ -159,7 +151,7 @@ def main(w):
     t.check(r.returncode == 125, "strict: refused (exit 125, got %d)" % r.returncode)
     t.check("osh-workload-ran" not in r.stdout, "strict: the workload never ran")
     t.check("landlock_unavailable (strict)" in r.stderr, "strict: the enforcer names landlock_unavailable")
-    t.check(wait_gone(cid), "strict: no plan directory left in " + t.RUN_ROOT)
+    t.check(t.plan_dir_gone_within(cid), "strict: no plan directory left in " + t.RUN_ROOT)
     t.check(cid not in runsc_state_ids(os.path.join(sub, "runsc-root")), "strict: no runsc container left")
     return None
 
