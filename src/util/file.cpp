@@ -108,31 +108,47 @@ Result<UniqueFd> reopen_for_reading(int pathfd, const struct stat& st, std::stri
     return fd;
 }
 
-Result<void> write_atomic(int dirfd, const std::string& name, std::string_view data, int mode) {
+namespace {
+
+// `data` into the open file `fd`, with exactly `mode` (umask aside).
+Result<void> fill(int fd, std::string_view data, int mode, const std::string& shown) {
+    if (auto ok = write_all(fd, data, shown); !ok) return ok;
+    if (::fchmod(fd, static_cast<mode_t>(mode)) != 0) return fail_errno("chmod " + shown, errno);
+    return {};
+}
+
+// A new temp file beside `name` in `dirfd` holding `data`: its name. Nothing
+// is left behind on an error; `created_point` is the kill point between the
+// create and the write.
+Result<std::string> write_temp(int dirfd, const std::string& name, std::string_view data,
+                               int mode, const char* created_point) {
     std::string tmp = "." + name + ".tmp." + temp_suffix();
-    UniqueFd fd(::openat(dirfd, tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, mode));
+    UniqueFd fd(
+        ::openat(dirfd, tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, mode));
     if (!fd) return fail_errno("create " + tmp, errno);
-    test_point::kill_at("write_atomic.created", name);
-    if (auto ok = write_all(fd.get(), data, tmp); !ok) {
+    if (created_point) test_point::kill_at(created_point, name);
+    if (auto ok = fill(fd.get(), data, mode, tmp); !ok) {
         ::unlinkat(dirfd, tmp.c_str(), 0);
-        return ok;
+        return unexpected(ok.error());
     }
+    return tmp;
+}
+
+}  // namespace
+
+Result<void> write_atomic(int dirfd, const std::string& name, std::string_view data, int mode) {
     // No fsync: what we write (an edited config.json, a plan) is state of a
     // container being started now; a power loss ends that container anyway.
     // The rename alone keeps readers from ever seeing a half-written file,
     // which is what matters when a writer is killed. fsync cost ~15 ms per
     // container start on this disk (bench/).
-    if (::fchmod(fd.get(), static_cast<mode_t>(mode)) != 0) {
-        int e = errno;
-        ::unlinkat(dirfd, tmp.c_str(), 0);
-        return fail_errno("chmod " + tmp, e);
-    }
-    fd.reset();
+    auto tmp = write_temp(dirfd, name, data, mode, "write_atomic.created");
+    if (!tmp) return unexpected(tmp.error());
     test_point::kill_at("write_atomic.written", name);
-    if (::renameat(dirfd, tmp.c_str(), dirfd, name.c_str()) != 0) {
+    if (::renameat(dirfd, tmp->c_str(), dirfd, name.c_str()) != 0) {
         int e = errno;
-        ::unlinkat(dirfd, tmp.c_str(), 0);
-        return fail_errno("rename " + tmp + " to " + name, e);
+        ::unlinkat(dirfd, tmp->c_str(), 0);
+        return fail_errno("rename " + *tmp + " to " + name, e);
     }
     test_point::kill_at("write_atomic.renamed", name);
     return {};
@@ -141,9 +157,7 @@ Result<void> write_atomic(int dirfd, const std::string& name, std::string_view d
 Result<void> create_whole(int dirfd, const std::string& name, std::string_view data, int mode) {
     UniqueFd fd(::openat(dirfd, ".", O_TMPFILE | O_WRONLY | O_CLOEXEC, mode));
     if (fd) {
-        if (auto ok = write_all(fd.get(), data, name); !ok) return ok;
-        if (::fchmod(fd.get(), static_cast<mode_t>(mode)) != 0)
-            return fail_errno("chmod " + name, errno);
+        if (auto ok = fill(fd.get(), data, mode, name); !ok) return ok;
         test_point::kill_at("create_whole.written", name);
         // linkat never replaces: EEXIST when the name exists. Through
         // /proc/self/fd, as AT_EMPTY_PATH needs CAP_DAC_READ_SEARCH.
@@ -153,18 +167,15 @@ Result<void> create_whole(int dirfd, const std::string& name, std::string_view d
         return {};
     }
     if (errno != EOPNOTSUPP && errno != EISDIR) return fail_errno("create " + name, errno);
-    // No O_TMPFILE here: a writer killed before the unlink leaves the temp.
-    std::string tmp = "." + name + ".tmp." + temp_suffix();
-    fd.reset(
-        ::openat(dirfd, tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, mode));
-    if (!fd) return fail_errno("create " + tmp, errno);
-    auto ok = write_all(fd.get(), data, tmp);
-    if (ok && ::fchmod(fd.get(), static_cast<mode_t>(mode)) != 0)
-        ok = fail_errno("chmod " + tmp, errno);
+    // No O_TMPFILE here: a named temp, linked (never replacing), then
+    // removed; a writer killed before the removal leaves the temp.
+    auto tmp = write_temp(dirfd, name, data, mode, nullptr);
+    if (!tmp) return unexpected(tmp.error());
     test_point::kill_at("create_whole.written", name);
-    if (ok && ::linkat(dirfd, tmp.c_str(), dirfd, name.c_str(), 0) != 0)
+    Result<void> ok;
+    if (::linkat(dirfd, tmp->c_str(), dirfd, name.c_str(), 0) != 0)
         ok = fail_errno("create " + name, errno);
-    ::unlinkat(dirfd, tmp.c_str(), 0);
+    ::unlinkat(dirfd, tmp->c_str(), 0);
     return ok;
 }
 
