@@ -359,14 +359,8 @@ int create_stage(const HookOptions& opts, const policy::SelectedPolicy* given, R
     // The spec edit's marks: the plan mount and the enforcer in front of the
     // command, with its edit key.
     const auto mount = plan::find_plan_mount(spec->mounts, opts.run_root);
-    std::optional<std::string> dir_key;  // "": a plan mount whose source is not ours
-    std::string plan_source;
-    if (mount) {
-        dir_key = mount->key.value_or("");
-        plan_source = mount->source;
-    }
     auto wrapped = oci::wrapped_by_enforcer(spec->args, plan::kContainerEnforcer);
-    if (!dir_key && !wrapped) {
+    if (!mount && !wrapped) {
         bool stop = rep.decide(
             modes, Kind::plan_missing,
             "config.json has no oci-sandbox plan mount at " + std::string(plan::kContainerPlanDir) +
@@ -375,11 +369,11 @@ int create_stage(const HookOptions& opts, const policy::SelectedPolicy* given, R
             "the whole sandbox");
         return stop ? 1 : 0;
     }
-    if (!dir_key || dir_key->empty() || !wrapped || wrapped->plan_dir != plan::kContainerPlanDir ||
+    if (!mount || !mount->key || !wrapped || wrapped->plan_dir != plan::kContainerPlanDir ||
         !plan::validate_edit_key(wrapped->edit_key))
         return rep.abort("config.json: the spec edit's marks are incomplete or not ours (" +
-                         (dir_key && dir_key->empty()
-                              ? "the plan mount's source " + shown(plan_source) +
+                         (mount && !mount->key
+                              ? "the plan mount's source " + shown(mount->source) +
                                     " is not a plan directory; expected "
                               : std::string()) +
                          "the plan mount at " + std::string(plan::kContainerPlanDir) +
@@ -387,12 +381,13 @@ int create_stage(const HookOptions& opts, const policy::SelectedPolicy* given, R
                          ", and process.args starting with " + plan::kContainerEnforcer +
                          " exec --plan " + plan::kContainerPlanDir + " --key KEY --); run the "
                          "spec edit again");
+    const std::string& dir_key = *mount->key;
     const std::string& edit_key = wrapped->edit_key;
 
     plan::Owner owner{st.id, st.pid, plan::process_start_time(st.pid)};
-    auto dir = plan::open_plan_dir(*dir_key, edit_key, owner, opts.run_root);
+    auto dir = plan::open_plan_dir(dir_key, edit_key, owner, opts.run_root);
     if (!dir) return rep.abort(dir.error(), "plan directory");
-    cleanup_key = *dir_key;
+    cleanup_key = dir_key;
 
     // The rootfs as the container sees it, with its mounts in place.
     std::string rootfs = rootfs_path(st, *spec);
@@ -521,7 +516,7 @@ int create_stage(const HookOptions& opts, const policy::SelectedPolicy* given, R
                                    : "unverified";
     done.level = dropped.empty() ? report::Level::info : report::Level::warning;
     done.decision = report::Decision::planned;
-    done.message = "plan written to " + plan::plan_dir_path(*dir_key, opts.run_root) + " (policy " +
+    done.message = "plan written to " + plan::plan_dir_path(dir_key, opts.run_root) + " (policy " +
                    pol->origin + (pol->selected_by ? ", " + *pol->selected_by : "") + ")" +
                    (dropped.empty() ? "" : "; not enforced: " + dropped) +
                    (live ? "" : "; no live view of the container: its kernel decides what applies, "

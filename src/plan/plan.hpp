@@ -39,9 +39,6 @@ inline constexpr const char* kContainerPlanDir = "/.oci-sandbox/plan";
 // The enforcer's program on the host, installed beside oci-sandbox-hook.
 inline constexpr const char* kEnforcerProgram = "oci-sandbox-enforce";
 
-// One Landlock path rule, as the policy asks for it. The enforcer narrows the
-// mask to file rights when the opened path is not a directory, and to what
-// the kernel's ABI handles.
 // Something the hook already knows is not enforced (e.g. seccomp compile
 // failed under warn); the enforcer repeats it in its final event.
 struct Degradation {
@@ -59,6 +56,8 @@ struct Plan {
     // Landlock.
     // Container paths with no symlink in them (the enforcer refuses any), each
     // bound to the object the hook judged (`id`): the rule applies only to it.
+    // The enforcer narrows a mask to file rights when the object is not a
+    // directory, and to what the kernel's ABI handles.
     std::vector<landlock::PathRule> landlock_rules;
     landlock::Compatibility landlock_compatibility = landlock::Compatibility::best_effort;
     std::optional<std::vector<uint16_t>> bind_tcp;     // nullopt: not restricted
