@@ -73,7 +73,8 @@ Result<std::string> read_regular_at(int dirfd, const std::string& name, std::str
     // reading: opening a device node can act on the device (a tty, a
     // watchdog), and a FIFO would wait for a writer.
     const std::string path(shown);
-    UniqueFd pathfd(::openat(dirfd, name.c_str(), O_PATH | O_CLOEXEC | (nofollow ? O_NOFOLLOW : 0)));
+    UniqueFd pathfd(
+        ::openat(dirfd, name.c_str(), O_PATH | O_CLOEXEC | (nofollow ? O_NOFOLLOW : 0)));
     if (!pathfd) return fail_errno("open " + path, errno);
     struct stat st {};
     if (::fstat(pathfd.get(), &st) != 0) return fail_errno("stat " + path, errno);
