@@ -7,10 +7,20 @@ does (engines.Daemon: own root, state, sockets, data-root, exec-root,
 pidfile and cgroup parent; --iptables=false --ip6tables=false --bridge=none;
 OCI_SANDBOX_RUNTIME_CONFIG in both daemons' environment, which the runc v2
 shim and so our shim inherit), imports a busybox rootfs as the image
-offline, and returns the two cases and a cleanup that stops both daemons by
+offline, and returns the cases and a cleanup that stops both daemons by
 pid, kills what they left, unmounts, removes the cgroup parent and the
 directory, and says what it could not remove; confined_runs() counts the
-containers the hook planned fully enforced, to prove the shim ran."""
+containers the hook planned fully enforced, to prove the shim ran.
+
+containerd's state (the bundles, whose config.json the shim rewrites) and
+dockerd's exec-root are on a tmpfs, as /run/containerd and /run/docker are
+on a systemd host; this VM's /run is ext4.
+
+With `noop` (bench/noop.c, static), a third case is the shape floor: the
+same shim, spec edit and plan directory, with the no-op program as the
+hook (createRuntime and poststop) and as the enforcer (it execs the command:
+one extra static exec in the container). The shim reads its runtime.json on
+every call, so each case's prep writes the one it runs under."""
 import json
 import os
 import shutil
@@ -26,16 +36,25 @@ DOCKER = "/usr/bin/docker" if os.path.exists("/usr/bin/docker") else "docker"
 IMAGE = "osh-bench-busybox:latest"
 
 
-def docker_cases(binary, work, policy, Case, make_rootfs):
-    """Returns ([runc case, oci-sandbox case], cleanup); cleanup() returns a
-    list of what is left behind (empty when all is clean)."""
+def write_runtime_config(path, cfg):
+    tmp = path + ".tmp"
+    with open(tmp, "w") as f:
+        json.dump(cfg, f)
+    os.rename(tmp, path)
+
+
+def docker_cases(binary, work, policy, Case, make_rootfs, noop=None):
+    """Returns ([runc case, oci-sandbox case, shape floor case if noop],
+    cleanup); cleanup() returns a list of what is left behind (empty when all
+    is clean)."""
     d = os.path.join(work, "docker")
     os.makedirs(d)
     shim = os.path.join(d, "oci-sandbox-runtime")  # main() dispatches on this argv[0]
     os.symlink(binary, shim)
     rtcfg = os.path.join(d, "runtime.json")
-    with open(rtcfg, "w") as f:
-        json.dump({"next_runtime": "runc", "hook_args": ["--policy", policy]}, f)
+    ours = {"next_runtime": "runc", "hook_args": ["--policy", policy]}
+    floor = dict(ours, hook_binary=noop or "", enforcer_binary=noop or "")
+    write_runtime_config(rtcfg, ours)
     daemon_json = os.path.join(d, "daemon.json")
     with open(daemon_json, "w") as f:
         json.dump({"runtimes": {"oci-sandbox": {"path": shim}}}, f)
@@ -70,6 +89,9 @@ def docker_cases(binary, work, policy, Case, make_rootfs):
             raise SystemExit("bench: %s did not start:\n%s" % (dm.name, dm.log_tail()))
 
     try:
+        for tmpfs in (os.path.join(d, "containerd", "state"), os.path.join(d, "exec")):
+            os.makedirs(tmpfs)
+            subprocess.run(["mount", "-t", "tmpfs", "-o", "mode=711", "osh-bench-run", tmpfs], check=True)
         ctd_config, ctd_sock = e.containerd_config(os.path.join(d, "containerd"),
                                                    'disabled_plugins = ["io.containerd.grpc.v1.cri"]\n')
         start(e.Daemon("containerd", ["containerd", "--config", ctd_config], os.path.join(d, "containerd.log"),
@@ -93,11 +115,17 @@ def docker_cases(binary, work, policy, Case, make_rootfs):
         cleanup()
         raise
 
-    def case(runtime, label):
-        return Case(label, docker + ["run", "--rm", "--network", "none", "--runtime", runtime, IMAGE, "/bin/true"])
+    def case(runtime, label, cfg=None):
+        prep = (lambda: write_runtime_config(rtcfg, cfg)) if cfg else None
+        return Case(label, docker + ["run", "--rm", "--network", "none", "--runtime", runtime, IMAGE, "/bin/true"],
+                    prep=prep)
 
-    return [case("runc", "docker run --rm (runc)"),
-            case("oci-sandbox", "docker run --rm --runtime oci-sandbox (shim → runc: hook + enforcer)")], cleanup
+    cases = [case("runc", "docker run --rm (runc)"),
+             case("oci-sandbox", "docker run --rm --runtime oci-sandbox (shim → runc: hook + enforcer)", ours)]
+    if noop:
+        cases.append(case("oci-sandbox", "shape floor: the same shim and spec edit, a static no-op as the hook "
+                          "(createRuntime, poststop) and as the enforcer (it execs the command)", floor))
+    return cases, cleanup
 
 
 def confined_runs(policy):

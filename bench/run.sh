@@ -56,6 +56,9 @@ ef=$build_dir/bench-enforce_floor
 cc -O2 -Wall -Wextra -Werror -static -o "$ef" bench/enforce_floor.c
 hf=$build_dir/bench-hook_floor
 cc -O2 -Wall -Wextra -Werror -static -o "$hf" bench/hook_floor.c
+# The no-op hook and enforcer of the Docker row's shape floor.
+nf=$build_dir/bench-noop
+cc -O2 -Wall -Wextra -Werror -static -o "$nf" bench/noop.c
 
 out=docs/benchmarks.md
 quick=()
@@ -70,4 +73,4 @@ fi
 export OSH_CORPUS=${OSH_CORPUS:-$(cd .. && pwd)/shared/corpus}
 # shellcheck disable=SC2016
 exec unshare -m --propagation private sh -c 'OSH_BENCH_NS=$(readlink /proc/self/ns/mnt) exec "$@"' sh \
-	/usr/bin/python3 bench/bench.py --binary "$bin" --syscall-bench "$sb" --enforce-floor "$ef" --hook-floor "$hf" ${out:+--out "$out"} "${quick[@]}"
+	/usr/bin/python3 bench/bench.py --binary "$bin" --syscall-bench "$sb" --enforce-floor "$ef" --hook-floor "$hf" --noop "$nf" ${out:+--out "$out"} "${quick[@]}"
