@@ -6,11 +6,11 @@ namespace osh::hex {
 
 std::string encode(std::span<const uint8_t> bytes) {
     static constexpr char kHex[] = "0123456789abcdef";
-    std::string out;
-    out.reserve(bytes.size() * 2);
+    std::string out(bytes.size() * 2, '\0');
+    char* p = out.data();
     for (uint8_t b : bytes) {
-        out += kHex[b >> 4];
-        out += kHex[b & 15];
+        *p++ = kHex[b >> 4];
+        *p++ = kHex[b & 15];
     }
     return out;
 }
