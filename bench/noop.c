@@ -1,5 +1,7 @@
-/* The no-op stand-in for our hook and enforcer in the Docker row's shape
- * floor: as a hook it exits 0 at once; as the enforcer
+/* The no-op stand-in for our hook and enforcer in the shape floors of the
+ * container rows: as a hook it reads the OCI state on its stdin to the end
+ * (crun fails the start with EPIPE when a hook exits before it has written
+ * the state) and exits 0; as the enforcer
  * (`noop exec --plan DIR --key KEY -- CMD ARGS...`) it execs CMD, the one
  * extra static exec in the container. Built static: it runs in a busybox
  * image. */
@@ -14,6 +16,9 @@ int main(int argc, char **argv) {
 			perror(argv[i + 1]);
 			return 127;
 		}
+	}
+	char buf[4096];
+	while (read(0, buf, sizeof buf) > 0) {
 	}
 	return 0;
 }
