@@ -168,8 +168,12 @@ Result<void> create_whole(int dirfd, const std::string& name, std::string_view d
         return {};
     }
     if (errno != EOPNOTSUPP && errno != EISDIR) return fail_errno("create " + name, errno);
-    // No O_TMPFILE here: a named temp, linked (never replacing), then
-    // removed; a writer killed before the removal leaves the temp.
+    return create_whole_named(dirfd, name, data, mode);
+}
+
+Result<void> create_whole_named(int dirfd, const std::string& name, std::string_view data, int mode) {
+    // A named temp, linked (never replacing), then removed; a writer killed
+    // before the removal leaves the temp.
     auto tmp = write_temp(dirfd, name, data, mode, nullptr);
     if (!tmp) return unexpected(tmp.error());
     test_point::kill_at("create_whole.written", name);

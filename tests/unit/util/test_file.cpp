@@ -35,20 +35,23 @@ std::vector<std::string> names_in(const std::string& dir) {
     return out;
 }
 
-}  // namespace
+using CreateWhole = Result<void> (*)(int, const std::string&, std::string_view, int);
 
-TEST_CASE("create_whole: creates the file with its data and mode; never replaces one") {
+// The same promise through O_TMPFILE and through the named-temp fallback.
+void check_create_whole(CreateWhole create) {
     TempDir t;
     UniqueFd dir(::open(t.path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
     REQUIRE(dir);
-    REQUIRE(file::create_whole(dir.get(), "edit", "first\n", 0640));
+    REQUIRE(create(dir.get(), "edit", "first\n", 0640));
     CHECK(slurp(t.path + "/edit") == "first\n");
     struct stat st {};
     REQUIRE(::stat((t.path + "/edit").c_str(), &st) == 0);
     CHECK((st.st_mode & 07777) == 0640);
     CHECK(st.st_nlink == 1);
+    // Nothing else is left in the directory (no temp beside it).
+    CHECK(names_in(t.path) == std::vector<std::string>{"edit"});
 
-    auto again = file::create_whole(dir.get(), "edit", "second\n", 0644);
+    auto again = create(dir.get(), "edit", "second\n", 0644);
     REQUIRE_FALSE(again);
     CHECK(again.error().err == EEXIST);
     CHECK(slurp(t.path + "/edit") == "first\n");
@@ -57,8 +60,19 @@ TEST_CASE("create_whole: creates the file with its data and mode; never replaces
 
     // A symlink at the name is an existing name: not followed, not replaced.
     REQUIRE(::symlink((t.path + "/target").c_str(), (t.path + "/link").c_str()) == 0);
-    auto through = file::create_whole(dir.get(), "link", "x", 0644);
+    auto through = create(dir.get(), "link", "x", 0644);
     REQUIRE_FALSE(through);
     CHECK(through.error().err == EEXIST);
     CHECK_FALSE(std::filesystem::exists(t.path + "/target"));
+    CHECK(std::filesystem::is_symlink(t.path + "/link"));
+}
+
+}  // namespace
+
+TEST_CASE("create_whole: creates the file with its data and mode; never replaces one") {
+    check_create_whole(file::create_whole);
+}
+
+TEST_CASE("create_whole_named (no O_TMPFILE): the same, and its temp file is gone") {
+    check_create_whole(file::create_whole_named);
 }
