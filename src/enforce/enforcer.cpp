@@ -244,16 +244,13 @@ bool Enforcer::apply_landlock() {
 }
 
 bool Enforcer::apply_seccomp() {
-    if (plan_.seccomp_bpf.empty()) return true;  // profile none, or the hook already reported why
+    if (plan_.seccomp_bpf.insns.empty()) return true;  // profile none, or the hook already reported why
     const std::string lost = "seccomp filter";
     if (!failure::should_attempt(plan_.failure, Kind::seccomp_enforce)) {
         skip_step(Kind::seccomp_enforce, lost);
         return true;
     }
-    auto bpf = seccomp::deserialize(std::span(
-        reinterpret_cast<const uint8_t*>(plan_.seccomp_bpf.data()), plan_.seccomp_bpf.size()));
-    if (!bpf) return fail_step(Kind::seccomp_enforce, bpf.error(), lost);
-    if (auto r = seccomp::load(*bpf, 0); !r)
+    if (auto r = seccomp::load(plan_.seccomp_bpf, 0); !r)
         return fail_step(Kind::seccomp_enforce, r.error(), lost);
     seccomp_applied_ = true;
     return true;
@@ -288,7 +285,7 @@ int Enforcer::run(const std::vector<std::string>& argv) {
         return kExitRefused;
 
     const bool wants_seccomp =
-        !plan_.seccomp_bpf.empty() ||
+        !plan_.seccomp_bpf.insns.empty() ||
         std::any_of(plan_.degraded.begin(), plan_.degraded.end(), [](const auto& d) {
             return d.kind == Kind::seccomp_compile || d.kind == Kind::seccomp_enforce;
         });

@@ -155,7 +155,7 @@ Result<DryRun> dry_run(const DryRunInput& in) {
                           : "the seccomp filter");
     } else {
         for (const auto& d : compiled->degraded) judge.finding(d.kind, d.what, "the seccomp filter");
-        filter = !compiled->seccomp_bpf.empty();
+        filter = !compiled->seccomp_bpf.insns.empty();
     }
 
     if (out.verdict.plans) {

@@ -512,7 +512,7 @@ int create_stage(const HookOptions& opts, const policy::SelectedPolicy* given, R
     const std::string status = !dropped.empty() || live
                                    ? std::string(report::enforcement_status(
                                          !dropped.empty(), !lost(Kind::landlock_unavailable),
-                                         !compiled->seccomp_bpf.empty()))
+                                         !compiled->seccomp_bpf.insns.empty()))
                                    : "unverified";
     done.level = dropped.empty() ? report::Level::info : report::Level::warning;
     done.decision = report::Decision::planned;

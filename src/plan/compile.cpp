@@ -66,9 +66,7 @@ Expected<Plan, failure::KindError> compile(const policy::EffectivePolicy& eff,
                 p.degraded.push_back({failure::Kind::seccomp_compile,
                                       "seccomp filter not compiled: " + bpf.error().what()});
             } else if (!bpf->insns.empty()) {
-                auto bytes = seccomp::serialize(*bpf);
-                p.seccomp_bpf.assign(bytes.begin(), bytes.end());
-                p.seccomp_audit_arch = bpf->audit_arch;
+                p.seccomp_bpf = std::move(*bpf);
             }
         } else {
             // seccomp_enforce == skip: nothing will be loaded, so nothing is

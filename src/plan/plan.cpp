@@ -120,17 +120,17 @@ Result<void> read_seccomp(const json::Reader& rd, const Value& sc, Plan& p) {
     p.seccomp_action = *action;
     auto arch = rd.u32(rd.at(sc, "audit_arch"), "/seccomp/audit_arch");
     if (!arch) return unexpected(arch.error());
-    p.seccomp_audit_arch = *arch;
     auto text = rd.string(rd.at(sc, "bpf"), "/seccomp/bpf");
     if (!text) return unexpected(text.error());
     auto raw = hex::decode(*text);
     if (!raw) return rd.error("/seccomp/bpf", "not lower-case hex");
-    if (!raw->empty()) {
-        auto bpf = seccomp::deserialize(*raw);
-        if (!bpf) return rd.error("/seccomp/bpf", bpf.error().what());
-        if (bpf->insns.empty()) return rd.error("/seccomp/bpf", "a filter with no instructions");
-    }
-    p.seccomp_bpf.assign(raw->begin(), raw->end());
+    if (raw->empty()) return {};
+    auto bpf = seccomp::deserialize(*raw);
+    if (!bpf) return rd.error("/seccomp/bpf", bpf.error().what());
+    if (bpf->insns.empty()) return rd.error("/seccomp/bpf", "a filter with no instructions");
+    if (bpf->audit_arch != *arch)
+        return rd.error("/seccomp/audit_arch", "not the architecture the filter was built for");
+    p.seccomp_bpf = std::move(*bpf);
     return {};
 }
 
@@ -252,10 +252,10 @@ std::string serialize(const Plan& p) {
     json::key(w, "action");
     json::put(w, name(p.seccomp_action));
     json::key(w, "audit_arch");
-    w.Uint(p.seccomp_audit_arch);
+    w.Uint(p.seccomp_bpf.audit_arch);
     json::key(w, "bpf");
-    json::put(w, hex::encode(std::span(reinterpret_cast<const uint8_t*>(p.seccomp_bpf.data()),
-                                       p.seccomp_bpf.size())));
+    json::put(w, p.seccomp_bpf.insns.empty() ? std::string()
+                                             : hex::encode(seccomp::serialize(p.seccomp_bpf)));
     w.EndObject();
 
     json::key(w, "process");

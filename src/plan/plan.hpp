@@ -22,6 +22,7 @@
 #include "landlock/ruleset.hpp"
 #include "report/event.hpp"
 #include "rootfs/facts.hpp"
+#include "seccomp/bpf.hpp"
 #include "seccomp/settings.hpp"
 #include "util/result.hpp"
 
@@ -64,10 +65,10 @@ struct Plan {
     std::optional<std::vector<uint16_t>> connect_tcp;  // nullopt: not restricted
     std::vector<landlock::Scope> scopes;               // empty: no IPC scoping
 
-    // Seccomp: the serialized BPF (seccomp::serialize); empty when there is no
-    // filter (profile none, compile skipped or failed under warn).
-    std::string seccomp_bpf;
-    uint32_t seccomp_audit_arch = 0;
+    // Seccomp: the filter, read and checked once; no instructions when there
+    // is none (profile none, compile skipped or failed under warn). The
+    // plan's audit_arch is the filter's.
+    seccomp::Bpf seccomp_bpf;
     seccomp::Action seccomp_action = seccomp::Action::errno_;
 
     // Process.

@@ -7,6 +7,7 @@
 #define DOCTEST_CONFIG_IMPLEMENT
 #include <doctest/doctest.h>
 #include <fcntl.h>
+#include <linux/audit.h>
 #include <seccomp.h>
 #include <sys/inotify.h>
 #include <sys/mman.h>
@@ -73,7 +74,7 @@ plan::Plan make_plan(const std::string& work, failure::Modes modes = {}) {
     REQUIRE(p);
     const bool seccomp_wanted = failure::should_attempt(modes, failure::Kind::seccomp_compile) &&
                                 failure::should_attempt(modes, failure::Kind::seccomp_enforce);
-    REQUIRE(p->seccomp_bpf.empty() == !seccomp_wanted);
+    REQUIRE(p->seccomp_bpf.insns.empty() == !seccomp_wanted);
     return *p;
 }
 
@@ -169,7 +170,7 @@ TEST_CASE("plan: round trip, seal, version, unknown fields") {
     REQUIRE(back);
     CHECK(plan::serialize(*back) == bytes);
     CHECK(back->landlock_rules.back().gpu_device);
-    CHECK(back->seccomp_bpf == p.seccomp_bpf);
+    CHECK(seccomp::serialize(back->seccomp_bpf) == seccomp::serialize(p.seccomp_bpf));
     CHECK(back->run_as_uid == 1000u);
     CHECK_FALSE(back->run_as_gid.has_value());
     CHECK(back->failure.of(failure::Kind::landlock_unavailable) == failure::Mode::warn);
@@ -212,6 +213,16 @@ TEST_CASE("plan: round trip, seal, version, unknown fields") {
     auto r6 = plan::parse(reseal("{\"x\":" + std::string(200000, '[') + "\n"), "mem");
     REQUIRE_FALSE(r6);
     CHECK(contains(r6.error().message, "nested deeper than 64"));
+
+    // The plan's audit_arch is the filter's own: one that differs is refused.
+    REQUIRE_FALSE(p.seccomp_bpf.insns.empty());
+    const std::string arch = "\"audit_arch\":" + std::to_string(p.seccomp_bpf.audit_arch);
+    REQUIRE(body.find(arch) != std::string::npos);
+    std::string other = body;
+    other.replace(other.find(arch), arch.size(), "\"audit_arch\":" + std::to_string(AUDIT_ARCH_AARCH64));
+    auto r7 = plan::parse(reseal(other), "mem");
+    REQUIRE_FALSE(r7);
+    CHECK(contains(r7.error().message, "mem: /seccomp/audit_arch: not the architecture the filter was built for"));
 }
 
 TEST_CASE("plan: a run_as_user named without a group runs with the primary gid the hook resolved") {
@@ -251,20 +262,20 @@ TEST_CASE(
     auto warm = plan::compile(eff, opts);
     REQUIRE(warm);
     CHECK(seccomp::compile_count() == after_cold);
-    CHECK(warm->seccomp_bpf == cold->seccomp_bpf);
+    CHECK(seccomp::serialize(warm->seccomp_bpf) == seccomp::serialize(cold->seccomp_bpf));
 
     policy::EffectivePolicy none = eff;
     none.source.seccomp.profile = seccomp::Profile::none;
     auto pn = plan::compile(none, opts);
     REQUIRE(pn);
-    CHECK(pn->seccomp_bpf.empty());
+    CHECK(pn->seccomp_bpf.insns.empty());
     CHECK(seccomp::compile_count() == after_cold);
 
     policy::EffectivePolicy skip = eff;
     skip.source.failure.kinds[failure::Kind::seccomp_compile] = failure::Mode::skip;
     auto ps = plan::compile(skip, opts);
     REQUIRE(ps);
-    CHECK(ps->seccomp_bpf.empty());
+    CHECK(ps->seccomp_bpf.insns.empty());
     REQUIRE(ps->degraded.size() == 1);
     CHECK(ps->degraded[0].kind == failure::Kind::seccomp_compile);
 
