@@ -39,14 +39,9 @@
 #include <map>
 #include <string>
 
-namespace {
+#include "errname.hpp"
 
-// The errno's name ("EPERM"), "OK" for 0: the tests compare exact errors.
-const char* errname(int e) {
-    if (e == 0) return "OK";
-    const char* name = strerrorname_np(e);
-    return name != nullptr ? name : "E?";
-}
+namespace {
 
 void put(const char* name, int e) {
     printf("%s=%s\n", name, errname(e));

@@ -51,15 +51,11 @@
 #include <string>
 #include <vector>
 
+#include "errname.hpp"
+
 extern char** environ;
 
 namespace {
-
-const char* errname(int e) {
-    if (e == 0) return "OK";
-    const char* name = strerrorname_np(e);
-    return name != nullptr ? name : "E?";
-}
 
 // Each check returns 0 or the errno of the first call that failed, whose
 // line is kept in g_line for the report.
