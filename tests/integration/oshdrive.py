@@ -370,6 +370,25 @@ def tree_snapshot(root):
     return snap
 
 
+def dir_snapshot(path):
+    """Mode, size and mtime of each entry of one directory (none followed)."""
+    out = {}
+    for n in sorted(os.listdir(path)):
+        st = os.lstat(os.path.join(path, n))
+        out[n] = (st.st_mode, st.st_size, st.st_mtime_ns)
+    return out
+
+
+def refused(label, r, *needles):
+    """Exit 1 (never a signal), each needle on stderr, a short error."""
+    t.check(r is not None and r.returncode == 1,
+            label + ": exit 1 (got %s)" % (None if r is None else r.returncode))
+    err = "" if r is None else r.stderr
+    for n in needles:
+        t.check(n in err, label + ": stderr names " + repr(n))
+    t.check(len(err) < 4096, label + ": the error is short (%d bytes)" % len(err))
+
+
 def host_files_snapshot(paths):
     out = {}
     for p in paths:

@@ -36,22 +36,7 @@ PROBE = ["/bin/osh-probe"] + t.CONFINED_CHECKS
 EVIL = ["/bin/sh", "-c", "echo unconfined > /osh-evil-ran; grep Seccomp: /proc/self/status"]
 
 
-def dir_snapshot(path):
-    out = {}
-    for n in sorted(os.listdir(path)):
-        st = os.lstat(os.path.join(path, n))
-        out[n] = (st.st_mode, st.st_size, st.st_mtime_ns)
-    return out
-
-
-def refused(label, r, *needles):
-    """Exit 1 (never a signal), each needle on stderr, a short error."""
-    t.check(r is not None and r.returncode == 1,
-            label + ": exit 1 (got %s)" % (None if r is None else r.returncode))
-    err = "" if r is None else r.stderr
-    for n in needles:
-        t.check(n in err, label + ": stderr names " + repr(n))
-    t.check(len(err) < 4096, label + ": the error is short (%d bytes)" % len(err))
+dir_snapshot, refused = d.dir_snapshot, d.refused
 
 
 def entry_points(w, tag, config_text, error):

@@ -8,34 +8,22 @@
 #include <unistd.h>
 
 #include <filesystem>
-#include <fstream>
 #include <map>
 #include <string>
 
+#include "../temp_dir.hpp"
 #include "rootfs/dev.hpp"
 #include "rootfs/iddb.hpp"
 #include "rootfs/open.hpp"
 #include "rootfs/resolve.hpp"
 
 using namespace osh;
+using osh_test::TempDir;
+using osh_test::write_file;
 using rootfs::NodeKind;
 namespace fs = std::filesystem;
 
 namespace {
-
-struct TempDir {
-    std::string path;
-    TempDir() {
-        char tmpl[] = "/tmp/osh-rootfs-XXXXXX";
-        path = ::mkdtemp(tmpl);
-        ::chmod(path.c_str(), 0755);
-    }
-    ~TempDir() { fs::remove_all(path); }
-};
-
-void write_file(const std::string& p, const std::string& text) {
-    std::ofstream(p) << text;
-}
 
 rootfs::PathFact must_resolve(int rootfd, const std::string& p) {
     auto f = rootfs::resolve(rootfd, p);
