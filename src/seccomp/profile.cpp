@@ -230,10 +230,14 @@ std::vector<AllowEntry> conditional_entries() {
 
 const std::vector<AllowEntry>& allow_table() {
     static const std::vector<AllowEntry> kTable = [] {
+        std::vector<AllowEntry> conditional = conditional_entries();
+        size_t n = conditional.size();
+        for (const auto& g : group_calls()) n += g.calls.size();
         std::vector<AllowEntry> t;
+        t.reserve(n);  // built on every hook run: one allocation, no copies
         for (const auto& g : group_calls())
             for (auto c : g.calls) t.push_back(AllowEntry{c, g.group, {}, ""});
-        for (auto& e : conditional_entries()) t.push_back(std::move(e));
+        for (auto& e : conditional) t.push_back(std::move(e));
         return t;
     }();
     return kTable;
