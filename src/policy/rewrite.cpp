@@ -116,7 +116,18 @@ class Rewriter {
   public:
     Rewriter(const Policy& policy, const oci::Spec& spec, const gpu::Detection& det,
              const PathProbe& probe)
-        : policy_(policy), spec_(spec), det_(det), probe_(probe) {}
+        : policy_(policy), spec_(spec), det_(det), probe_(probe) {
+        // Each destination and device path normalized once: every rule
+        // is compared with all of them.
+        mount_dests_.reserve(spec_.mounts.size());
+        for (const auto& m : spec_.mounts) {
+            auto d = path::normalize(m.destination);
+            if (d && path::is_within(*d, "/var/run")) *d = "/run" + d->substr(8);
+            mount_dests_.push_back(std::move(d));
+        }
+        for (const auto& dev : spec_.devices)
+            if (auto d = path::normalize(dev.path)) device_paths_.push_back(std::move(*d));
+    }
 
     Result<EffectivePolicy> run() {
         if (auto r = add_policy(); !r) return unexpected(r.error());
@@ -152,6 +163,10 @@ class Rewriter {
     std::vector<std::string> rejections_;
     std::vector<std::pair<std::string, std::string>> relaxations_;
     mutable std::map<std::string, std::optional<rootfs::PathFact>> facts_;
+    // spec_.mounts' destinations, normalized (/var/run as /run), by index;
+    // nullopt where one does not normalize.
+    std::vector<std::optional<std::string>> mount_dests_;
+    std::vector<std::string> device_paths_;  // spec_.devices' paths, normalized
 
     void note(std::string path, std::string reason) {
         changes_.push_back({ChangeAction::note, std::move(path), 0, 0, std::move(reason)});
@@ -191,9 +206,7 @@ class Rewriter {
 
     // Whether linux.devices declares `p` (the runtime creates it at start).
     bool spec_device(const std::string& p) const {
-        for (const auto& d : spec_.devices)
-            if (path::normalize(d.path) == p) return true;
-        return false;
+        return std::find(device_paths_.begin(), device_paths_.end(), p) != device_paths_.end();
     }
 
     Result<void> add_policy() {
@@ -291,13 +304,9 @@ class Rewriter {
     // The first mount that puts something at or beneath `p` ("mounts[4]"):
     // the runtime creates the path. /var/run is /run in every FHS image.
     std::optional<std::string> mount_at_or_below(const std::string& p) const {
-        for (size_t i = 0; i < spec_.mounts.size(); ++i) {
-            auto d = path::normalize(spec_.mounts[i].destination);
-            if (!d) continue;
-            std::string dest = *d;
-            if (path::is_within(dest, "/var/run")) dest = "/run" + dest.substr(8);
-            if (path::is_within(dest, p)) return "mounts[" + std::to_string(i) + "]";
-        }
+        for (size_t i = 0; i < mount_dests_.size(); ++i)
+            if (mount_dests_[i] && path::is_within(*mount_dests_[i], p))
+                return "mounts[" + std::to_string(i) + "]";
         return std::nullopt;
     }
 
