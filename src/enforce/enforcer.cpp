@@ -244,7 +244,8 @@ bool Enforcer::apply_landlock() {
 }
 
 bool Enforcer::apply_seccomp() {
-    if (plan_.seccomp_bpf.insns.empty()) return true;  // profile none, or the hook already reported why
+    // No filter: profile none, or the hook already reported why.
+    if (plan_.seccomp_bpf.insns.empty()) return true;
     const std::string lost = "seccomp filter";
     if (!failure::should_attempt(plan_.failure, Kind::seccomp_enforce)) {
         skip_step(Kind::seccomp_enforce, lost);

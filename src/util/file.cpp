@@ -171,7 +171,8 @@ Result<void> create_whole(int dirfd, const std::string& name, std::string_view d
     return create_whole_named(dirfd, name, data, mode);
 }
 
-Result<void> create_whole_named(int dirfd, const std::string& name, std::string_view data, int mode) {
+Result<void> create_whole_named(int dirfd, const std::string& name, std::string_view data,
+                                int mode) {
     // A named temp, linked (never replacing), then removed; a writer killed
     // before the removal leaves the temp.
     auto tmp = write_temp(dirfd, name, data, mode, nullptr);

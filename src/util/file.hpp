@@ -50,6 +50,7 @@ Result<void> write_atomic(int dirfd, const std::string& name, std::string_view d
 Result<void> create_whole(int dirfd, const std::string& name, std::string_view data, int mode);
 // create_whole's way on a file system without O_TMPFILE (declared for its
 // tests: every file system here has O_TMPFILE).
-Result<void> create_whole_named(int dirfd, const std::string& name, std::string_view data, int mode);
+Result<void> create_whole_named(int dirfd, const std::string& name, std::string_view data,
+                                int mode);
 
 }  // namespace osh::file

@@ -219,10 +219,12 @@ TEST_CASE("plan: round trip, seal, version, unknown fields") {
     const std::string arch = "\"audit_arch\":" + std::to_string(p.seccomp_bpf.audit_arch);
     REQUIRE(body.find(arch) != std::string::npos);
     std::string other = body;
-    other.replace(other.find(arch), arch.size(), "\"audit_arch\":" + std::to_string(AUDIT_ARCH_AARCH64));
+    other.replace(other.find(arch), arch.size(),
+                  "\"audit_arch\":" + std::to_string(AUDIT_ARCH_AARCH64));
     auto r7 = plan::parse(reseal(other), "mem");
     REQUIRE_FALSE(r7);
-    CHECK(contains(r7.error().message, "mem: /seccomp/audit_arch: not the architecture the filter was built for"));
+    CHECK(contains(r7.error().message,
+                   "mem: /seccomp/audit_arch: not the architecture the filter was built for"));
 }
 
 TEST_CASE("plan: a run_as_user named without a group runs with the primary gid the hook resolved") {
