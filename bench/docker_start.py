@@ -16,10 +16,10 @@ containerd's state (the bundles, whose config.json the shim rewrites) and
 dockerd's exec-root are on a tmpfs, as /run/containerd and /run/docker are
 on a systemd host; this VM's /run is ext4.
 
-With `noop` (bench/noop.c, static), a third case is the shape floor: the
-same shim, spec edit and plan directory, with the no-op program as the
-hook (createRuntime and poststop) and as the enforcer (it execs the command:
-one extra static exec in the container). The shim reads its runtime.json on
+The third case is the shape floor: the same shim, spec edit and plan
+directory, with `noop` (bench/noop.c, built static) as the hook
+(createRuntime and poststop) and as the enforcer (it execs the command: one
+extra static exec in the container). The shim reads its runtime.json on
 every call, so each case's prep writes the one it runs under."""
 import json
 import os
@@ -43,8 +43,8 @@ def write_runtime_config(path, cfg):
     os.rename(tmp, path)
 
 
-def docker_cases(binary, work, policy, Case, make_rootfs, noop=None):
-    """Returns ([runc case, oci-sandbox case, shape floor case if noop],
+def docker_cases(binary, work, policy, Case, make_rootfs, noop):
+    """Returns ([runc case, oci-sandbox case, shape floor case],
     cleanup); cleanup() returns a list of what is left behind (empty when all
     is clean)."""
     d = os.path.join(work, "docker")
@@ -53,7 +53,7 @@ def docker_cases(binary, work, policy, Case, make_rootfs, noop=None):
     os.symlink(binary, shim)
     rtcfg = os.path.join(d, "runtime.json")
     ours = {"next_runtime": "runc", "hook_args": ["--policy", policy]}
-    floor = dict(ours, hook_binary=noop or "", enforcer_binary=noop or "")
+    floor = dict(ours, hook_binary=noop, enforcer_binary=noop)
     write_runtime_config(rtcfg, ours)
     daemon_json = os.path.join(d, "daemon.json")
     with open(daemon_json, "w") as f:
@@ -121,10 +121,9 @@ def docker_cases(binary, work, policy, Case, make_rootfs, noop=None):
                     prep=prep)
 
     cases = [case("runc", "docker run --rm (runc)"),
-             case("oci-sandbox", "docker run --rm --runtime oci-sandbox (shim → runc: hook + enforcer)", ours)]
-    if noop:
-        cases.append(case("oci-sandbox", "shape floor: the same shim and spec edit, a static no-op as the hook "
-                          "(createRuntime, poststop) and as the enforcer (it execs the command)", floor))
+             case("oci-sandbox", "docker run --rm --runtime oci-sandbox (shim → runc: hook + enforcer)", ours),
+             case("oci-sandbox", "shape floor: the same shim and spec edit, a static no-op as the hook "
+                  "(createRuntime, poststop) and as the enforcer (it execs the command)", floor)]
     return cases, cleanup
 
 
