@@ -5,8 +5,10 @@
 #include <linux/seccomp.h>
 #include <sys/syscall.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstddef>
+#include <span>
 
 #include "landlock/ruleset.hpp"
 #include "process/process.hpp"
@@ -60,30 +62,57 @@ const std::vector<DeniedCall>& prelude_denied_calls() {
     return calls;
 }
 
+namespace {
+
+// The search for the call number in A among `nrs` (sorted): a balanced tree
+// of jge tests down to short jeq chains, each chain with its own ALLOW and
+// EPERM returns. Every conditional jump is short (a tree test's far branch
+// goes through a ja), so the program is valid for any number of calls. When
+// a filter is loaded the kernel runs it once for every call number to fill
+// its action cache; with a tree, an allowed call's path is a few
+// instructions, not one per denied call.
+void emit_search(std::vector<sock_filter>& p, std::span<const uint32_t> nrs) {
+    constexpr size_t kChain = 6;
+    if (nrs.size() <= kChain) {
+        const size_t m = nrs.size();
+        for (size_t i = 0; i < m; ++i)  // a hit skips the rest and the ALLOW
+            p.push_back(jump(BPF_JMP | BPF_JEQ | BPF_K, nrs[i], static_cast<uint8_t>(m - i), 0));
+        p.push_back(stmt(BPF_RET | BPF_K, SECCOMP_RET_ALLOW));
+        p.push_back(stmt(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | (EPERM & SECCOMP_RET_DATA)));
+        return;
+    }
+    const size_t mid = nrs.size() / 2;
+    p.push_back(jump(BPF_JMP | BPF_JGE | BPF_K, nrs[mid], 0, 1));  // >= mid: take the ja
+    const size_t far = p.size();
+    p.push_back(stmt(BPF_JMP | BPF_JA, 0));
+    emit_search(p, nrs.first(mid));
+    p[far].k = static_cast<uint32_t>(p.size() - far - 1);
+    emit_search(p, nrs.subspan(mid));
+}
+
+}  // namespace
+
 seccomp::Bpf prelude_filter(uint32_t audit_arch, const std::vector<DeniedCall>& denied) {
     seccomp::Bpf bpf;
     bpf.audit_arch = audit_arch;
     auto& p = bpf.insns;
     const uint32_t arch_off = offsetof(seccomp_data, arch);
     const uint32_t nr_off = offsetof(seccomp_data, nr);
-    const bool x86_64 = audit_arch == AUDIT_ARCH_X86_64;
-    // Layout: [arch check][x32 check][one jeq per call] ALLOW  EPERM  KILL
-    const size_t n = denied.size();
+    const auto kill = stmt(BPF_RET | BPF_K, SECCOMP_RET_KILL_PROCESS);
+    // Not our architecture: killed.
     p.push_back(stmt(BPF_LD | BPF_W | BPF_ABS, arch_off));
-    // Not our architecture: jump to KILL (n jeqs + ld nr + x32 check + ALLOW + EPERM).
-    const size_t to_kill = n + 1 + (x86_64 ? 1 : 0) + 2;
-    p.push_back(jump(BPF_JMP | BPF_JEQ | BPF_K, audit_arch, 0, static_cast<uint8_t>(to_kill)));
+    p.push_back(jump(BPF_JMP | BPF_JEQ | BPF_K, audit_arch, 1, 0));
+    p.push_back(kill);
     p.push_back(stmt(BPF_LD | BPF_W | BPF_ABS, nr_off));
-    if (x86_64)  // x32 syscalls on x86_64: refused like a foreign ABI
-        p.push_back(jump(BPF_JMP | BPF_JGE | BPF_K, kX32Bit, static_cast<uint8_t>(n + 2), 0));
-    for (size_t i = 0; i < n; ++i) {
-        // Hit: skip the rest of the jeqs and ALLOW to reach EPERM.
-        auto to_eperm = static_cast<uint8_t>(n - i - 1 + 1);
-        p.push_back(jump(BPF_JMP | BPF_JEQ | BPF_K, static_cast<uint32_t>(denied[i].nr), to_eperm, 0));
+    if (audit_arch == AUDIT_ARCH_X86_64) {  // x32 syscalls: refused like a foreign ABI
+        p.push_back(jump(BPF_JMP | BPF_JGE | BPF_K, kX32Bit, 0, 1));
+        p.push_back(kill);
     }
-    p.push_back(stmt(BPF_RET | BPF_K, SECCOMP_RET_ALLOW));
-    p.push_back(stmt(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | (EPERM & SECCOMP_RET_DATA)));
-    p.push_back(stmt(BPF_RET | BPF_K, SECCOMP_RET_KILL_PROCESS));
+    std::vector<uint32_t> nrs;
+    for (const auto& d : denied) nrs.push_back(static_cast<uint32_t>(d.nr));
+    std::sort(nrs.begin(), nrs.end());
+    nrs.erase(std::unique(nrs.begin(), nrs.end()), nrs.end());
+    emit_search(p, nrs);
     return bpf;
 }
 

@@ -18,6 +18,7 @@
 
 #include <sched.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstddef>
 #include <cstdlib>
@@ -25,6 +26,7 @@
 #include <filesystem>
 #include <set>
 #include <string>
+#include <vector>
 
 #include "../landlock/child.hpp"
 #include "hook/prelude.hpp"
@@ -37,14 +39,16 @@ using osh::test::in_child;
 namespace {
 
 // Runs a seccomp classic-BPF program (the subset the prelude uses: absolute
-// word loads, jeq/jge on constants, returns) on one syscall.
-uint32_t run_bpf(const seccomp::Bpf& bpf, uint32_t arch, uint32_t nr) {
+// word loads, jeq/jge on constants, ja, returns) on one syscall. `steps`, when
+// given, counts the instructions run.
+uint32_t run_bpf(const seccomp::Bpf& bpf, uint32_t arch, uint32_t nr, size_t* steps = nullptr) {
     seccomp_data data{};
     data.arch = arch;
     data.nr = static_cast<int>(nr);
     uint32_t acc = 0;
     for (size_t pc = 0; pc < bpf.insns.size(); ++pc) {
         const sock_filter& f = bpf.insns[pc];
+        if (steps) ++*steps;
         switch (f.code) {
             case BPF_LD | BPF_W | BPF_ABS:
                 REQUIRE(f.k + 4 <= sizeof data);
@@ -55,6 +59,9 @@ uint32_t run_bpf(const seccomp::Bpf& bpf, uint32_t arch, uint32_t nr) {
                 break;
             case BPF_JMP | BPF_JGE | BPF_K:
                 pc += acc >= f.k ? f.jt : f.jf;
+                break;
+            case BPF_JMP | BPF_JA:
+                pc += f.k;
                 break;
             case BPF_RET | BPF_K:
                 return f.k;
@@ -75,22 +82,46 @@ int errno_of(long rc) { return rc < 0 ? errno : 0; }
 TEST_CASE("pure: the prelude filter refuses each denied call, allows the rest, kills foreign ABIs") {
     const auto& denied = hook::prelude_denied_calls();
     auto bpf = hook::prelude_filter(AUDIT_ARCH_X86_64, denied);
+    std::set<uint32_t> refused;
     for (const auto& d : denied) {
         INFO(d.name);
         CHECK(run_bpf(bpf, AUDIT_ARCH_X86_64, static_cast<uint32_t>(d.nr)) == kEperm);
+        refused.insert(static_cast<uint32_t>(d.nr));
     }
-    for (long nr : {SYS_read, SYS_write, SYS_openat, SYS_close, SYS_mmap, SYS_renameat,
-                    SYS_unlinkat, SYS_fork, SYS_clone, SYS_getrandom, SYS_exit_group,
-                    SYS_landlock_create_ruleset, SYS_seccomp, SYS_prctl}) {
+    // Every other call number is allowed, each in a few instructions: the
+    // kernel runs the filter once per call number when it loads it.
+    size_t longest = 0;
+    for (uint32_t nr = 0; nr < 1024; ++nr) {
+        if (refused.count(nr)) continue;
         INFO(nr);
-        CHECK(run_bpf(bpf, AUDIT_ARCH_X86_64, static_cast<uint32_t>(nr)) == SECCOMP_RET_ALLOW);
+        size_t steps = 0;
+        CHECK(run_bpf(bpf, AUDIT_ARCH_X86_64, nr, &steps) == SECCOMP_RET_ALLOW);
+        longest = std::max(longest, steps);
     }
+    CHECK(longest <= 18);
+    CHECK(run_bpf(bpf, AUDIT_ARCH_X86_64, 0xffffffffu >> 2) == SECCOMP_RET_ALLOW);
     // The i386 ABI's execve (11) is not x86_64's: the whole ABI is killed.
     CHECK(run_bpf(bpf, AUDIT_ARCH_I386, 11) == SECCOMP_RET_KILL_PROCESS);
     CHECK(run_bpf(bpf, AUDIT_ARCH_I386, 3) == SECCOMP_RET_KILL_PROCESS);
     // x32 (nr | 0x40000000) reaches the same kernel code: killed too.
     CHECK(run_bpf(bpf, AUDIT_ARCH_X86_64, 0x40000000u | SYS_execve) == SECCOMP_RET_KILL_PROCESS);
     CHECK(run_bpf(bpf, AUDIT_ARCH_X86_64, 0x40000000u | SYS_read) == SECCOMP_RET_KILL_PROCESS);
+}
+
+TEST_CASE("pure: the prelude filter's search is right for any list, short or long") {
+    for (size_t n : {0u, 1u, 4u, 5u, 17u, 300u}) {
+        // Every third number from 7, given unsorted and with a repeat.
+        std::vector<hook::DeniedCall> denied;
+        for (size_t i = n; i-- > 0;) denied.push_back({"x", static_cast<long>(7 + 3 * i)});
+        if (n) denied.push_back(denied.front());
+        auto bpf = hook::prelude_filter(AUDIT_ARCH_X86_64, denied);
+        CHECK(bpf.insns.size() <= BPF_MAXINSNS);
+        for (uint32_t nr = 0; nr < 7 + 3 * n + 10; ++nr) {
+            INFO("n=" << n << " nr=" << nr);
+            const bool deny = nr >= 7 && (nr - 7) % 3 == 0 && (nr - 7) / 3 < n;
+            CHECK(run_bpf(bpf, AUDIT_ARCH_X86_64, nr) == (deny ? kEperm : SECCOMP_RET_ALLOW));
+        }
+    }
 }
 
 TEST_CASE("pure: the denied list covers exec, ptrace, mount, module, kexec and bpf") {
