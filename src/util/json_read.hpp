@@ -151,9 +151,9 @@ class Reader {
         std::vector<std::string> out;
         out.reserve(v.Size());
         for (rapidjson::SizeType i = 0; i < v.Size(); ++i) {
-            auto s = string(v[i], child(ptr, i));
-            if (!s) return unexpected(s.error());
-            out.push_back(std::move(*s));
+            // The element's pointer is spelled only for an error.
+            if (!v[i].IsString()) return error(child(ptr, i), "expected a string");
+            out.emplace_back(v[i].GetString(), v[i].GetStringLength());
         }
         return out;
     }
@@ -164,9 +164,8 @@ class Reader {
         std::map<std::string, std::string> out;
         for (auto it = v.MemberBegin(); it != v.MemberEnd(); ++it) {
             std::string key(it->name.GetString(), it->name.GetStringLength());
-            auto s = string(it->value, child(ptr, key));
-            if (!s) return unexpected(s.error());
-            out[std::move(key)] = std::move(*s);
+            if (!it->value.IsString()) return error(child(ptr, key), "expected a string");
+            out[std::move(key)] = std::string(it->value.GetString(), it->value.GetStringLength());
         }
         return out;
     }
