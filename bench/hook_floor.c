@@ -88,9 +88,9 @@ static int write_replacing(int dir, const char* tmp, const char* name, long byte
 
 /* The contract's refused calls, sorted by number. */
 static const uint32_t refused[] = {
-    SYS_execve,     SYS_execveat,   SYS_ptrace,        SYS_mount,          SYS_umount2,
-    SYS_pivot_root, SYS_move_mount, SYS_open_tree,     SYS_fsopen,         SYS_fsmount,
-    SYS_fspick,     SYS_fsconfig,   SYS_mount_setattr, SYS_init_module,    SYS_finit_module,
+    SYS_execve,        SYS_execveat,   SYS_ptrace,          SYS_mount,       SYS_umount2,
+    SYS_pivot_root,    SYS_move_mount, SYS_open_tree,       SYS_fsopen,      SYS_fsmount,
+    SYS_fspick,        SYS_fsconfig,   SYS_mount_setattr,   SYS_init_module, SYS_finit_module,
     SYS_delete_module, SYS_kexec_load, SYS_kexec_file_load,
 };
 #define N_REFUSED (sizeof refused / sizeof refused[0])
@@ -134,12 +134,14 @@ static int confine(int rootfs, int plan_dir, int log) {
         if (rs < 0) return -1;
         struct path_beneath_attr rules[] = {
             {LL_READ_FILE | LL_READ_DIR, rootfs},
-            {LL_READ_FILE | LL_READ_DIR | LL_WRITE_FILE | LL_MAKE_REG | LL_REMOVE_FILE | LL_TRUNCATE,
+            {LL_READ_FILE | LL_READ_DIR | LL_WRITE_FILE | LL_MAKE_REG | LL_REMOVE_FILE |
+                 LL_TRUNCATE,
              plan_dir},
             {LL_WRITE_FILE, log},
         };
         for (size_t i = 0; i < sizeof rules / sizeof rules[0]; ++i)
-            if (syscall(SYS_landlock_add_rule, rs, 1 /* PATH_BENEATH */, &rules[i], 0) != 0) return -1;
+            if (syscall(SYS_landlock_add_rule, rs, 1 /* PATH_BENEATH */, &rules[i], 0) != 0)
+                return -1;
         if (syscall(SYS_landlock_restrict_self, rs, 0) != 0) return -1;
         close(rs);
     }
@@ -161,7 +163,9 @@ static int confine(int rootfs, int plan_dir, int log) {
 
 int main(int argc, char** argv) {
     if (argc < 8) {
-        fprintf(stderr, "usage: hook_floor ROOTFS PATHS PLAN_DIR PLAN_BYTES EFF_BYTES LOG FILE... < STATE\n");
+        fprintf(
+            stderr,
+            "usage: hook_floor ROOTFS PATHS PLAN_DIR PLAN_BYTES EFF_BYTES LOG FILE... < STATE\n");
         return 2;
     }
     if (slurp_fd(0) < 0) return 3;
@@ -193,7 +197,8 @@ int main(int argc, char** argv) {
     if (log < 0) return 10;
     if (confine(root, dir, log) != 0) return 12;
     if (write_replacing(dir, ".plan.json.tmp", "plan.json", atol(argv[4])) != 0) return 8;
-    if (write_replacing(dir, ".effective-policy.json.tmp", "effective-policy.json", atol(argv[5])) != 0)
+    if (write_replacing(dir, ".effective-policy.json.tmp", "effective-policy.json",
+                        atol(argv[5])) != 0)
         return 9;
     static const char line[] = "{\"level\":\"info\",\"component\":\"hook\",\"decision\":\"planned\"}\n";
     if (write(log, line, sizeof line - 1) < 0) return 11;
