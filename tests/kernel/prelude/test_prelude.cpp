@@ -98,7 +98,7 @@ TEST_CASE("pure: the prelude filter refuses each denied call, allows the rest, k
         CHECK(run_bpf(bpf, AUDIT_ARCH_X86_64, nr, &steps) == SECCOMP_RET_ALLOW);
         longest = std::max(longest, steps);
     }
-    CHECK(longest <= 18);
+    CHECK(longest <= 16);
     CHECK(run_bpf(bpf, AUDIT_ARCH_X86_64, 0xffffffffu >> 2) == SECCOMP_RET_ALLOW);
     // The i386 ABI's execve (11) is not x86_64's: the whole ABI is killed.
     CHECK(run_bpf(bpf, AUDIT_ARCH_I386, 11) == SECCOMP_RET_KILL_PROCESS);
