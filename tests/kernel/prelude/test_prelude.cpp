@@ -28,6 +28,7 @@
 #include <string>
 #include <vector>
 
+#include "../bpf_run.hpp"
 #include "../landlock/child.hpp"
 #include "hook/prelude.hpp"
 #include "landlock/abi.hpp"
@@ -38,39 +39,9 @@ using osh::test::in_child;
 
 namespace {
 
-// Runs a seccomp classic-BPF program (the subset the prelude uses: absolute
-// word loads, jeq/jge on constants, ja, returns) on one syscall. `steps`, when
-// given, counts the instructions run.
+// The prelude's answer for call `nr` of `arch`.
 uint32_t run_bpf(const seccomp::Bpf& bpf, uint32_t arch, uint32_t nr, size_t* steps = nullptr) {
-    seccomp_data data{};
-    data.arch = arch;
-    data.nr = static_cast<int>(nr);
-    uint32_t acc = 0;
-    for (size_t pc = 0; pc < bpf.insns.size(); ++pc) {
-        const sock_filter& f = bpf.insns[pc];
-        if (steps) ++*steps;
-        switch (f.code) {
-            case BPF_LD | BPF_W | BPF_ABS:
-                REQUIRE(f.k + 4 <= sizeof data);
-                std::memcpy(&acc, reinterpret_cast<const char*>(&data) + f.k, 4);
-                break;
-            case BPF_JMP | BPF_JEQ | BPF_K:
-                pc += acc == f.k ? f.jt : f.jf;
-                break;
-            case BPF_JMP | BPF_JGE | BPF_K:
-                pc += acc >= f.k ? f.jt : f.jf;
-                break;
-            case BPF_JMP | BPF_JA:
-                pc += f.k;
-                break;
-            case BPF_RET | BPF_K:
-                return f.k;
-            default:
-                FAIL("unexpected BPF instruction ", f.code);
-        }
-    }
-    FAIL("fell off the end of the program");
-    return 0;
+    return osh::test::run_bpf(bpf, {static_cast<int>(nr), arch, {}}, true, steps);
 }
 
 constexpr uint32_t kEperm = SECCOMP_RET_ERRNO | EPERM;

@@ -23,6 +23,7 @@
 #include <sstream>
 #include <string>
 
+#include "../bpf_run.hpp"
 #include "seccomp/bpf.hpp"
 #include "seccomp/compile.hpp"
 #include "seccomp/profile.hpp"
@@ -596,68 +597,15 @@ TEST_CASE("docs/seccomp.md shows every group with its reason and calls, every re
     }
 }
 
-// A small classic-BPF interpreter for the instructions libseccomp and the
-// prologue emit, so the program's answer for other ABIs (i386, foreign
-// arches) can be checked even where the kernel cannot run those calls (e.g.
-// int $0x80 unsupported).
+// The program run by the classic-BPF interpreter (../bpf_run.hpp), so its
+// answer for other ABIs (i386, foreign arches) can be checked even where the
+// kernel cannot run those calls (e.g. int $0x80 unsupported).
 namespace {
 
-struct FakeCall {
-    int nr = 0;
-    uint32_t arch = AUDIT_ARCH_X86_64;
-    uint64_t args[6] = {};
-};
-
-constexpr uint32_t kNotConstant = 0xfffffffe;  // const_action: the answer depends on more
-constexpr uint32_t kBadInsn = 0xdeadbeef;
-
-// Runs the program for `c`. With `args_known` false it does what the kernel
-// does when it decides whether a call's answer may be cached
-// (seccomp_is_const_allow): only the number and the arch are known, and any
-// other load makes the answer not constant.
-uint32_t run_bpf(const Bpf& bpf, const FakeCall& c, bool args_known = true) {
-    uint32_t words[16] = {};
-    words[0] = static_cast<uint32_t>(c.nr);
-    words[1] = c.arch;
-    for (int i = 0; i < 6; ++i) {
-        words[4 + 2 * i] = static_cast<uint32_t>(c.args[i]);
-        words[5 + 2 * i] = static_cast<uint32_t>(c.args[i] >> 32);
-    }
-    uint32_t a = 0;
-    for (size_t pc = 0; pc < bpf.insns.size(); ++pc) {
-        const sock_filter& f = bpf.insns[pc];
-        switch (f.code) {
-            case BPF_LD | BPF_W | BPF_ABS:
-                if (f.k % 4 != 0 || f.k / 4 >= 16) return kBadInsn;
-                if (!args_known && f.k > 4) return kNotConstant;
-                a = words[f.k / 4];
-                break;
-            case BPF_ALU | BPF_AND | BPF_K:
-                a &= f.k;
-                break;
-            case BPF_JMP | BPF_JA:
-                pc += f.k;
-                break;
-            case BPF_JMP | BPF_JEQ | BPF_K:
-                pc += (a == f.k) ? f.jt : f.jf;
-                break;
-            case BPF_JMP | BPF_JGT | BPF_K:
-                pc += (a > f.k) ? f.jt : f.jf;
-                break;
-            case BPF_JMP | BPF_JGE | BPF_K:
-                pc += (a >= f.k) ? f.jt : f.jf;
-                break;
-            case BPF_JMP | BPF_JSET | BPF_K:
-                pc += (a & f.k) ? f.jt : f.jf;
-                break;
-            case BPF_RET | BPF_K:
-                return f.k;
-            default:
-                return kBadInsn;
-        }
-    }
-    return kBadInsn;
-}
+using test::FakeCall;
+using test::kBadInsn;
+using test::kNotConstant;
+using test::run_bpf;
 
 constexpr uint32_t kEperm = SECCOMP_RET_ERRNO | EPERM;
 constexpr uint32_t kEnosys = SECCOMP_RET_ERRNO | ENOSYS;
