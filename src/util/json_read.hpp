@@ -151,8 +151,8 @@ class Reader {
         std::vector<std::string> out;
         out.reserve(v.Size());
         for (rapidjson::SizeType i = 0; i < v.Size(); ++i) {
-            // The element's pointer is spelled only for an error.
-            if (!v[i].IsString()) return error(child(ptr, i), "expected a string");
+            // The element's pointer is spelled only for an error (string() says it).
+            if (!v[i].IsString()) return unexpected(string(v[i], child(ptr, i)).error());
             out.emplace_back(v[i].GetString(), v[i].GetStringLength());
         }
         return out;
@@ -164,7 +164,8 @@ class Reader {
         std::map<std::string, std::string> out;
         for (auto it = v.MemberBegin(); it != v.MemberEnd(); ++it) {
             std::string key(it->name.GetString(), it->name.GetStringLength());
-            if (!it->value.IsString()) return error(child(ptr, key), "expected a string");
+            if (!it->value.IsString())
+                return unexpected(string(it->value, child(ptr, key)).error());
             out[std::move(key)] = std::string(it->value.GetString(), it->value.GetStringLength());
         }
         return out;
