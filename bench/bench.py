@@ -1069,14 +1069,18 @@ def main():
     a = ap.parse_args()
     a.binary = os.path.abspath(a.binary)
     a.enforcer = os.path.abspath(a.enforcer or os.path.join(os.path.dirname(a.binary), "oci-sandbox-enforce"))
-    a.enforce_floor = os.path.abspath(a.enforce_floor) if a.enforce_floor else None
-    a.hook_floor = os.path.abspath(a.hook_floor) if a.hook_floor else None
     a.noop = os.path.abspath(a.noop)
     if a.crun_only:
         r = measure(container_cases(a, a.work, "crun", ["--cgroup-manager=disabled"], a.policy), a.container_rounds, warmup=2)
         with open(a.crun_only, "w") as f:
             json.dump(r, f)
         return 0
+    # Only the crun child (above) runs without the floor programs.
+    missing = [o for o in ("--syscall-bench", "--enforce-floor", "--hook-floor") if not getattr(a, o[2:].replace("-", "_"))]
+    if missing:
+        ap.error("needs %s (bench/run.sh builds them)" % ", ".join(missing))
+    a.syscall_bench, a.enforce_floor, a.hook_floor = (os.path.abspath(p) for p in (a.syscall_bench, a.enforce_floor,
+                                                                                    a.hook_floor))
     # 15 interleaved runs of the per-call loops: with 5, a 1–4% difference
     # (socket's argument test) moved across the 1.05× limit from run to run.
     a.rounds, a.scale_rounds, a.syscall_reps, a.iters = (200, 60, 15, 200000)

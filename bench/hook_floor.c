@@ -102,9 +102,9 @@ static void put(uint16_t code, uint8_t jt, uint8_t jf, uint32_t k) {
     prog[len++] = (struct sock_filter){code, jt, jf, k};
 }
 
-/* A tree of jge tests down to jeq chains of at most 4, as the hook's prelude. */
+/* A tree of jge tests down to jeq chains of at most 6, as the hook's prelude. */
 static void search(const uint32_t* nrs, size_t n) {
-    if (n <= 4) {
+    if (n <= 6) {
         for (size_t i = 0; i < n; ++i) put(BPF_JMP | BPF_JEQ | BPF_K, (uint8_t)(n - i), 0, nrs[i]);
         put(BPF_RET | BPF_K, 0, 0, SECCOMP_RET_ALLOW);
         put(BPF_RET | BPF_K, 0, 0, SECCOMP_RET_ERRNO | 1 /* EPERM */);
