@@ -135,7 +135,8 @@ TEST_CASE("kernel: every denied call answers EPERM from the kernel once the prel
     int rc = in_child([] {
         const auto& denied = hook::prelude_denied_calls();
         std::vector<int> before;
-        for (const auto& d : denied) before.push_back(errno_of(::syscall(d.nr, -1L, -1L, -1L, -1L, -1L, -1L)));
+        for (const auto& d : denied)
+            before.push_back(errno_of(::syscall(d.nr, -1L, -1L, -1L, -1L, -1L, -1L)));
         if (!hook::install_seccomp_prelude()) return 2;
         int wrong = 0, told = 0;
         for (size_t i = 0; i < denied.size(); ++i) {
