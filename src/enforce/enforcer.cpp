@@ -142,11 +142,12 @@ void Enforcer::open_exec_log() {
 
 void Enforcer::flush(bool to_stderr) {
     for (const auto& e : events_) {
+        const bool shown = to_stderr && (e.level != report::Level::debug ||
+                                         plan_.log_level == report::Level::debug);
+        if (!log_fd_ && !shown) continue;  // formatted only for a reader
         std::string line = report::to_json_line(e) + "\n";
         if (log_fd_) write_all(log_fd_.get(), line);
-        if (to_stderr &&
-            (e.level != report::Level::debug || plan_.log_level == report::Level::debug))
-            write_all(2, line);
+        if (shown) write_all(2, line);
     }
     events_.clear();
 }
