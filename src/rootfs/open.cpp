@@ -126,7 +126,7 @@ Result<std::string> read_file_in_root(int rootfd, std::string_view container_pat
     auto fd = file::reopen_for_reading(at->get(), st,
                                        std::string(container_path) + " in the container");
     if (!fd) return unexpected(fd.error());
-    return file::read_fd(fd->get(), container_path, limit);
+    return file::read_fd(fd->get(), container_path, limit, static_cast<size_t>(st.st_size));
 }
 
 }  // namespace osh::rootfs

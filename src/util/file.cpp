@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdint>
 #include <ctime>
@@ -50,20 +51,24 @@ Result<void> write_all(int fd, std::string_view data, const std::string& shown) 
 
 }  // namespace
 
-Result<std::string> read_fd(int fd, std::string_view what, size_t limit) {
-    std::string out;
-    char buf[65536];
+Result<std::string> read_fd(int fd, std::string_view what, size_t limit, size_t expected) {
+    // Read straight into the string, sized for what is expected plus the
+    // byte that shows the end in the same read, and grown only if more comes.
+    std::string out(std::min(std::max<size_t>(expected, 4095), limit) + 1, '\0');
+    size_t used = 0;
     for (;;) {
-        ssize_t n = ::read(fd, buf, sizeof buf);
+        if (used == out.size()) out.resize(std::min(out.size() * 2, limit + 1));
+        ssize_t n = ::read(fd, out.data() + used, out.size() - used);
         if (n < 0) {
             if (errno == EINTR) continue;
             return fail_errno("read " + std::string(what), errno);
         }
         if (n == 0) break;
-        if (out.size() + static_cast<size_t>(n) > limit)
+        used += static_cast<size_t>(n);
+        if (used > limit)
             return fail(std::string(what) + ": larger than " + std::to_string(limit) + " bytes");
-        out.append(buf, static_cast<size_t>(n));
     }
+    out.resize(used);
     return out;
 }
 
@@ -90,10 +95,10 @@ Result<std::string> read_regular_at(int dirfd, const std::string& name, std::str
         UniqueFd again_fd(::openat(dirfd, name.c_str(), kReadFlags | (nofollow ? O_NOFOLLOW : 0)));
         if (!again_fd) return fail_errno("open " + path, errno);
         if (!same_inode(again_fd.get(), st)) return fail(path + ": replaced while being opened");
-        return read_fd(again_fd.get(), path, limit);
+        return read_fd(again_fd.get(), path, limit, static_cast<size_t>(st.st_size));
     }
     if (!fd) return unexpected(fd.error());
-    return read_fd(fd->get(), path, limit);
+    return read_fd(fd->get(), path, limit, static_cast<size_t>(st.st_size));
 }
 
 Result<std::string> read_regular(const std::string& path, bool nofollow, size_t limit) {

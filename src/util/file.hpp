@@ -16,8 +16,10 @@ namespace osh::file {
 
 inline constexpr size_t kMaxInputBytes = 16u << 20;  // 16 MiB: far above any real config.json
 
-// Reads an open fd to EOF, failing past `limit` bytes.
-Result<std::string> read_fd(int fd, std::string_view what, size_t limit = kMaxInputBytes);
+// Reads an open fd to EOF, failing past `limit` bytes; `expected` (a regular
+// file's size) sizes the first read.
+Result<std::string> read_fd(int fd, std::string_view what, size_t limit = kMaxInputBytes,
+                            size_t expected = 0);
 
 // Opens for reading the very inode that `pathfd` (an O_PATH fd, already
 // checked to be a regular file: `st` is its fstat) names, through
