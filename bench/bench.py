@@ -510,7 +510,7 @@ def section_hook(a, work, rep, results):
               "nvidia-initial.yaml (%d device nodes)" % (g8.mounts, g8.devices), ["run", "median (min–max)", "vs no-op"], rows)
     wr, fr = r[warm.name]["median"] / base, r[floor.name]["median"] / base
     rep.target("warm hook (Kubernetes config + 8 GPUs) ≤ 1.5× a static no-op spawn",
-               "%.2f× (its floor experiment: %.2f×)" % (wr, fr), "1.5×", wr <= 1.5)
+               "%.2f× (its floor experiment: %.2f×)" % (wr, fr), "1.5×", wr <= 1.5, fr > 1.5)
     peak = max(rss_hook, rss_cold) / 1024
     rep.target("hook peak RSS ≤ 4 MiB", "%.1f MiB (busybox true: %.1f MiB)" % (peak, rss_noop / 1024), "4 MiB",
                peak <= 4)
@@ -1006,8 +1006,20 @@ def machine():
     distro = "unknown"
     if os.path.exists("/etc/debian_version"):
         distro = "Debian " + open("/etc/debian_version").read().strip()
+    # What every system call and page fault pays on this CPU and kernel: the
+    # floors of kernel-heavy rows (hook, enforcer) move with it.
+    vuln = "/sys/devices/system/cpu/vulnerabilities"
+    entry = []
+    for name in ("spec_rstack_overflow", "retbleed", "spectre_v2", "meltdown"):
+        try:
+            state = open(os.path.join(vuln, name)).read().strip()
+        except OSError:
+            continue
+        if state != "Not affected":
+            entry.append("%s: %s" % (name, state))
     return [("CPU", "%s × %d (nproc)" % (cpu, os.cpu_count())), ("memory", "%d MiB" % mem),
             ("kernel", platform.release()), ("distribution", distro),
+            ("kernel-entry mitigations", "; ".join(entry) or "none reported"),
             ("runc", ver(["runc", "--version"])), ("crun", ver(["crun", "--version"])),
             ("bwrap", ver(["bwrap", "--version"])), ("firejail", ver(["firejail", "--version"])),
             ("libseccomp", ver(["sh", "-c", "dpkg-query -W -f='${Version}' libseccomp2"])),
