@@ -543,7 +543,8 @@ void write_json(W& w, const EffectivePolicy& eff, const Verdict* verdict) {
 }  // namespace
 
 std::string explain_json(const EffectivePolicy& eff, bool pretty, const Verdict* verdict) {
-    rapidjson::StringBuffer buf(nullptr, 32 * 1024);  // the default policy's: ~22 KB, one allocation
+    // Room for the default policy's (~22 KB) in one allocation.
+    rapidjson::StringBuffer buf(nullptr, 32 * 1024);
     if (pretty) {
         rapidjson::PrettyWriter<rapidjson::StringBuffer> w(buf);
         w.SetIndent(' ', 2);

@@ -81,7 +81,8 @@ UniqueFd pipe_with(const std::string& data) {
         size_t done = 0;
         while (done < data.size()) {
             // Pieces of 1000 bytes: read_fd must put them together.
-            ssize_t n = ::write(p[1], data.data() + done, std::min<size_t>(1000, data.size() - done));
+            ssize_t n =
+                ::write(p[1], data.data() + done, std::min<size_t>(1000, data.size() - done));
             if (n <= 0) std::_Exit(1);
             done += static_cast<size_t>(n);
         }
@@ -100,7 +101,8 @@ std::string bytes(size_t n) {
 }  // namespace
 
 TEST_CASE("read_fd: everything to EOF, whatever the expected size; nothing past the limit") {
-    for (size_t n : {size_t{0}, size_t{1}, size_t{4095}, size_t{4096}, size_t{4097}, size_t{70000}}) {
+    for (size_t n :
+         {size_t{0}, size_t{1}, size_t{4095}, size_t{4096}, size_t{4097}, size_t{70000}}) {
         CAPTURE(n);
         const std::string data = bytes(n);
         for (size_t expected : {size_t{0}, n, n / 2, n + 100}) {
