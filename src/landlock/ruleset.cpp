@@ -170,13 +170,17 @@ Expected<Outcome, failure::KindError> enforce(const Request& req, const AbiInfo&
             struct stat st {};
             if (::fstat(opened->get(), &st) != 0) {
                 failure = Error{"fstat " + rule.path, errno};
+            } else if (S_ISLNK(st.st_mode)) {
+                // O_NOFOLLOW opened the link itself: a rule on it would
+                // grant nothing, and a symlink never carries a right.
+                failure = Error{"open " + rule.path + " (a symbolic link)", ELOOP};
             } else if (rule.id && rootfs::object_id(st) != *rule.id) {
-                failure = Error{rule.path + " is not the object the hook judged (device:inode " +
-                                    std::to_string(rule.id->dev) + ":" +
-                                    std::to_string(rule.id->ino) + ", found " +
-                                    std::to_string(st.st_dev) + ":" + std::to_string(st.st_ino) +
-                                    ")",
-                                0};
+                failure =
+                    Error{rule.path + " is not the object the hook judged (device:inode " +
+                              std::to_string(rule.id->dev) + ":" + std::to_string(rule.id->ino) +
+                              ", found " + std::to_string(st.st_dev) + ":" +
+                              std::to_string(st.st_ino) + ")",
+                          0};
             } else {
                 const AccessMask m = rights_for_node(rule, S_ISDIR(st.st_mode), n.handled_fs);
                 if (m == 0) {

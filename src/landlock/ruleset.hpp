@@ -5,8 +5,8 @@
 // what the request loses there; rights_for_node() decides what one opened
 // path is granted. Kernel part: Ruleset, the one installer (the enforcer's
 // domain and the hook's own prelude), and enforce(), which opens each path
-// of a plan (O_PATH, refusing any symlink on the way: a rule names its
-// object's own path), checks it is the object the hook judged, adds the
+// of a plan (O_PATH, refusing any symlink on the way or at the end: a rule
+// names its object's own path), checks it is the object the hook judged, adds the
 // rules and restricts the calling thread.
 #pragma once
 

@@ -57,12 +57,16 @@ bool contains(const std::string& hay, std::string_view needle) {
 }
 
 // A realistic plan: the default seccomp profile compiled through plan::compile,
-// the host's system directories read-only, `work` read-write.
+// the host's system directories read-only, `work` read-write. A merged-/usr
+// host's /bin, /lib, /lib64 are symlinks into /usr, which a rule refuses.
 plan::Plan make_plan(const std::string& work, failure::Modes modes = {}) {
     policy::EffectivePolicy eff;
     eff.source.failure = modes;
-    for (const char* ro : {"/usr", "/bin", "/lib", "/lib64", "/etc"})
-        if (access(ro, F_OK) == 0) eff.rules.push_back({ro, landlock::kReadOnly, "test", false});
+    for (const char* ro : {"/usr", "/bin", "/lib", "/lib64", "/etc"}) {
+        struct stat st {};
+        if (lstat(ro, &st) == 0 && S_ISDIR(st.st_mode))
+            eff.rules.push_back({ro, landlock::kReadOnly, "test", false});
+    }
     eff.rules.push_back({g_self_dir, landlock::kReadOnly, "test binary", false});
     eff.rules.push_back({work, landlock::kReadWrite, "test work dir", false});
     eff.rules.push_back({"/dev/null", landlock::kReadWrite, "test", false});
