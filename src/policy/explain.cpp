@@ -440,9 +440,7 @@ void write_json(W& w, const EffectivePolicy& eff, const Verdict* verdict) {
         w.Key("reason");
         json::put(w, group.reason);
         w.Key("syscalls");
-        w.StartArray();
-        for (auto c : group.calls) json::put(w, c);
-        w.EndArray();
+        json::put(w, group.calls);
         w.Key("conditional");
         w.StartArray();
         for (const auto* e : group.conditional) {

@@ -10,6 +10,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <vector>
 
 #include "util/result.hpp"
@@ -63,8 +64,10 @@ template <typename W>
 void key(W& w, std::string_view k) {
     w.Key(k.data(), static_cast<rapidjson::SizeType>(k.size()));
 }
-template <typename W>
-void put(W& w, const std::vector<std::string>& list) {
+// A list of strings (std::string or std::string_view).
+template <typename W, typename S>
+void put(W& w, const std::vector<S>& list) {
+    static_assert(std::is_convertible_v<const S&, std::string_view>);
     w.StartArray();
     for (const auto& s : list) put(w, s);
     w.EndArray();
