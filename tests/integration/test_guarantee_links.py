@@ -16,7 +16,10 @@ container runs fully enforced; writing there is EACCES); one that resolves
 to an ordinary directory gets its rule on the target.
 A Debian-style merged-usr image (/bin -> usr/bin, /lib -> usr/lib, /lib64 ->
 usr/lib64, /sbin -> usr/sbin, busybox in /usr/bin) runs fully enforced
-under the default policy."""
+under the default policy.
+A workdir the runtime created under /tmp, swapped by the workload for a link
+to /srv: a later exec refuses the link (strict: exit 125, nothing runs; warn:
+partially_enforced naming the rule, EACCES through the link and in /srv)."""
 import os
 import shutil
 import sys
@@ -250,5 +253,47 @@ with t.Workdir() as w:
         t.check(o.res.get("read:/bin/busybox") == "OK", c.tag + ": /bin/busybox (through /bin -> usr/bin) reads")
         t.check(o.res.get("write:/usr/bin/osh-x") == "EACCES" and o.res.get("write:/bin/osh-x") == "EACCES",
                 c.tag + ": /usr/bin and /bin stay read-only (EACCES)")
+
+    # A workdir the runtime creates (/tmp/w, not in the image) has a rule
+    # the hook could not bind to an object. The running workload swaps it
+    # for a link to /srv (mode 0777, in no rule) and asks for an exec: the
+    # link is refused, never given the rule. Strict: the exec exits 125 and
+    # runs nothing; warn: it runs partially_enforced, naming the rule, and
+    # neither the link nor /srv is writable.
+    def srv_0777(rootfs):
+        os.makedirs(os.path.join(rootfs, "srv"))
+        os.chmod(os.path.join(rootfs, "srv"), 0o777)
+
+    for rt, edit_policy in [(rt, None) for rt in a.RUNTIMES] + [("runc", landlock_path_warn)]:
+        mode = "warn" if edit_policy else "strict"
+        n[0] += 1
+        c = a.Case(w, "exec-swap-%s-%s-%d" % (mode, rt, n[0]), ["/bin/sleep", "300"], runtime=rt,
+                   edit_config=cwd("/tmp/w"), edit_rootfs=srv_0777, edit_policy=edit_policy)
+        r = c.start_detached()
+        t.check(r.returncode == 0, c.tag + ": `runtime run -d` started the container in /tmp/w")
+        try:
+            r = c.shim("exec", "--cwd", "/tmp", c.cid, "/bin/sh", "-c", "rmdir /tmp/w && ln -s /srv /tmp/w")
+            t.check(r.returncode == 0 and os.readlink(os.path.join(c.rootfs, "tmp", "w")) == "/srv",
+                    c.tag + ": the workload replaced its workdir /tmp/w with a link to /srv")
+            r = c.shim("exec", "--cwd", "/tmp", c.cid, "/bin/osh-probe", *a.CONFINED,
+                       "write:/tmp/w/osh-x", "write:/srv/osh-x")
+            res = t.results(r.stdout)
+            refusal = "open /tmp/w (a symbolic link)"
+            if mode == "strict":
+                t.check(r.returncode == 125 and refusal in r.stderr,
+                        c.tag + ": the exec is refused (exit %d, 125 wanted): %s" % (r.returncode, refusal))
+                t.check("NoNewPrivs" not in r.stdout, c.tag + ": nothing ran")
+            else:
+                t.check(r.returncode == 0, c.tag + ": the exec runs (exit %d)" % r.returncode)
+                a.check_confined(res, c.tag)
+                t.check(res.get("write:/tmp/w/osh-x") == "EACCES" and res.get("write:/srv/osh-x") == "EACCES",
+                        c.tag + ": writing through the link and in /srv gives EACCES (got %s, %s)"
+                        % (res.get("write:/tmp/w/osh-x"), res.get("write:/srv/osh-x")))
+                s = a.summary_line(r.stderr)
+                t.check(s.startswith(a.SUMMARY + "partially_enforced; not enforced: ") and "/tmp/w" in s,
+                        c.tag + ": the stderr summary names the rule on /tmp/w: " + s)
+                t.check(refusal in r.stderr, c.tag + ": and says why: " + refusal)
+        finally:
+            c.delete()
 
 t.finish()
