@@ -317,13 +317,18 @@ class HookBundle:
         """The plan, for the enforcer to apply on the host: each rule is bound
         to the object the hook judged in the bundle's rootfs, which the host's
         path is not, so the copy leaves the objects unbound (and is sealed
-        again). The enforcer still opens and checks every path."""
+        again). The enforcer still opens and checks every path. A rule whose
+        path is a symlink on the host (a merged-/usr host's /bin, /lib,
+        /lib64) is left out: the enforcer refuses it (ELOOP), and it would
+        grant nothing."""
         self.clean()
         check_run(self.argv, stdin_path=self.state, what="hook " + self.name)
         os.makedirs(dest)
         with open(os.path.join(self.plan_dir, "plan.json")) as f:
             plan = json.loads(f.readline())
-        for rule in plan["landlock"]["rules"]:
+        rules = plan["landlock"]["rules"]
+        rules[:] = [r for r in rules if os.path.realpath(r["path"]) == os.path.normpath(r["path"])]
+        for rule in rules:
             rule["object"] = None
         body = json.dumps(plan, separators=(",", ":"), ensure_ascii=False) + "\n"
         with open(os.path.join(dest, "plan.json"), "w") as f:
