@@ -53,29 +53,39 @@ Result<std::optional<uint32_t>> read_id(const json::Reader& rd, const Value& v,
     return std::optional<uint32_t>{v.GetUint()};
 }
 
-Result<landlock::PathRule> read_rule(const json::Reader& rd, const Value& r, const std::string& ptr) {
-    if (auto ok = rd.exactly(r, ptr, {"path", "access", "gpu_device", "object"}); !ok)
+// Rule `index` of /landlock/rules. Its pointers are spelled only for an
+// error: a plan has dozens of rules, each with a handful of access words.
+Result<landlock::PathRule> read_rule(const json::Reader& rd, const Value& r, size_t index) {
+    auto ptr = [index](std::string_view field) {
+        return "/landlock/rules/" + std::to_string(index) + std::string(field);
+    };
+    if (auto ok = rd.exactly(r, ptr(""), {"path", "access", "gpu_device", "object"}); !ok)
         return unexpected(ok.error());
     landlock::PathRule rule;
-    auto path = rd.string(rd.at(r, "path"), ptr + "/path");
-    if (!path) return unexpected(path.error());
-    auto norm = path::normalize(*path);
-    if (!norm || *norm != *path) return rd.error(ptr + "/path", "not a normalised absolute path");
-    rule.path = std::move(*path);
+    const Value& path = rd.at(r, "path");
+    if (!path.IsString()) return unexpected(rd.string(path, ptr("/path")).error());
+    rule.path.assign(path.GetString(), path.GetStringLength());
+    if (auto norm = path::normalize(rule.path); !norm || *norm != rule.path)
+        return rd.error(ptr("/path"), "not a normalised absolute path");
     const Value& access = rd.at(r, "access");
-    if (!access.IsArray()) return rd.error(ptr + "/access", "expected an array");
+    if (!access.IsArray()) return rd.error(ptr("/access"), "expected an array");
     for (rapidjson::SizeType i = 0; i < access.Size(); ++i) {
-        auto a = rd.word(access[i], ptr + "/access/" + std::to_string(i), landlock::kAccessWords);
-        if (!a) return unexpected(a.error());
+        const Value& w = access[i];
+        auto a = w.IsString() ? words::parse(landlock::kAccessWords,
+                                             std::string_view(w.GetString(), w.GetStringLength()))
+                              : std::nullopt;
+        if (!a)
+            return unexpected(
+                rd.word(w, ptr("/access/" + std::to_string(i)), landlock::kAccessWords).error());
         rule.access |= landlock::bit(*a);
     }
-    auto gpu = rd.boolean(rd.at(r, "gpu_device"), ptr + "/gpu_device");
-    if (!gpu) return unexpected(gpu.error());
-    rule.gpu_device = *gpu;
+    const Value& gpu = rd.at(r, "gpu_device");
+    if (!gpu.IsBool()) return unexpected(rd.boolean(gpu, ptr("/gpu_device")).error());
+    rule.gpu_device = gpu.GetBool();
     const Value& obj = rd.at(r, "object");
     if (!obj.IsNull()) {
         if (!obj.IsArray() || obj.Size() != 2 || !obj[0].IsUint64() || !obj[1].IsUint64())
-            return rd.error(ptr + "/object", "expected [device, inode] or null");
+            return rd.error(ptr("/object"), "expected [device, inode] or null");
         rule.id = rootfs::ObjectId{obj[0].GetUint64(), obj[1].GetUint64()};
     }
     return rule;
@@ -92,8 +102,9 @@ Result<void> read_landlock(const json::Reader& rd, const Value& ll, Plan& p) {
     p.landlock_compatibility = *compat;
     const Value& rules = rd.at(ll, "rules");
     if (!rules.IsArray()) return rd.error("/landlock/rules", "expected an array");
+    p.landlock_rules.reserve(rules.Size());
     for (rapidjson::SizeType i = 0; i < rules.Size(); ++i) {
-        auto rule = read_rule(rd, rules[i], "/landlock/rules/" + std::to_string(i));
+        auto rule = read_rule(rd, rules[i], i);
         if (!rule) return unexpected(rule.error());
         p.landlock_rules.push_back(std::move(*rule));
     }

@@ -231,6 +231,47 @@ TEST_CASE("plan: round trip, seal, version, unknown fields") {
                    "mem: /seccomp/audit_arch: not the architecture the filter was built for"));
 }
 
+TEST_CASE("plan: a bad field of a Landlock rule is named by its JSON Pointer") {
+    TempDir t;
+    plan::Plan p = make_plan(t.path());
+    p.landlock_rules.clear();
+    p.landlock_rules.push_back({"/usr", landlock::kReadOnly, false});
+    p.landlock_rules.push_back({"/dev/nvidia0", landlock::kReadWrite, true});
+    std::string bytes = plan::serialize(p);
+    const std::string body = bytes.substr(0, bytes.rfind("sha256:"));
+    auto edited = [&](std::string_view from, std::string_view to) {
+        std::string b = body;
+        const size_t at = b.find(from);
+        REQUIRE(at != std::string::npos);
+        b.replace(at, from.size(), to);
+        return plan::parse(b + "sha256:" + sha256::hex_digest(b) + "\n", "mem");
+    };
+    // The second rule's third access word, unknown.
+    const size_t rule1 = body.find("\"path\":\"/dev/nvidia0\"");
+    REQUIRE(rule1 != std::string::npos);
+    const size_t words = body.find("\"access\":[", rule1);
+    const size_t third = body.find(',', body.find(',', words) + 1) + 1;
+    std::string b = body;
+    b.insert(third + 1, "x");
+    auto r1 = plan::parse(b + "sha256:" + sha256::hex_digest(b) + "\n", "mem");
+    REQUIRE_FALSE(r1);
+    CHECK(contains(r1.error().message, "mem: /landlock/rules/1/access/2: unknown value \"x"));
+    auto r2 = edited("\"path\":\"/usr\"", "\"path\":\"/usr/\"");
+    REQUIRE_FALSE(r2);
+    CHECK(contains(r2.error().message,
+                   "mem: /landlock/rules/0/path: not a normalised absolute path"));
+    auto r3 = edited("\"gpu_device\":true", "\"gpu_device\":1");
+    REQUIRE_FALSE(r3);
+    CHECK(contains(r3.error().message,
+                   "mem: /landlock/rules/1/gpu_device: expected true or false"));
+    auto r4 = edited("\"path\":\"/usr\"", "\"path\":7");
+    REQUIRE_FALSE(r4);
+    CHECK(contains(r4.error().message, "mem: /landlock/rules/0/path: expected a string"));
+    auto r5 = edited("\"access\":[", "\"access\":[7,");
+    REQUIRE_FALSE(r5);
+    CHECK(contains(r5.error().message, "mem: /landlock/rules/0/access/0: expected one of:"));
+}
+
 TEST_CASE("plan: a run_as_user named without a group runs with the primary gid the hook resolved") {
     policy::EffectivePolicy eff;
     eff.source.seccomp.profile = seccomp::Profile::none;
