@@ -1352,6 +1352,9 @@ unless it names the AMD VM.
 
 ## How it measures
 
+- The suite's `integration-bench` runs the hook, enforcer, seccomp and
+  scaling sections with `--quick` (a few rounds, no figure asserted), so a
+  change to the product that breaks the instrument fails the suite.
 - One command: `bash bench/run.sh [BUILD_DIR]` (as root, after the README's
   set-up). It installs `bubblewrap`, `firejail` and `time` from Debian, builds
   a release build (default `build-bench`, `-Dbuildtype=release`), compiles
@@ -1371,7 +1374,9 @@ unless it names the AMD VM.
   to this VM's disk-backed `/run`. The floor experiment is
   `bench/hook_floor.c` on the same inputs.
 - **Enforcer**: the 8-GPU plan the hook wrote, applied on the host (fake
-  `/dev/nvidia*` nodes), against one extra static exec, the same plan's
+  `/dev/nvidia*` nodes; its rules unbound from the bundle's objects, and
+  those whose path is a symlink on the host, a merged-/usr host's `/bin`,
+  `/lib`, `/lib64`, left out: the enforcer refuses them), against one extra static exec, the same plan's
   kernel calls alone (`bench/enforce_floor.c`, fed the plan's rules and raw
   BPF), and Debian's bwrap and firejail.
 - **Seccomp / Landlock**: `bench/syscall_bench.c` loops a call (best of 5

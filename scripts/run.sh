@@ -28,7 +28,7 @@ packages=(
 	libseccomp-dev rapidjson-dev libcli11-dev doctest-dev
 	runc crun podman busybox-static
 	docker.io containerd runsc uidmap
-	python3 python3-yaml util-linux iproute2
+	python3 python3-yaml util-linux iproute2 time
 )
 
 install_missing() {
