@@ -1358,7 +1358,8 @@ unless it names the AMD VM.
   hook's text and read-only data 4.44 → 3.78 MB, the enforcer's 1.25 →
   1.10 MB, and the cold hook's peak RSS 3960 → 3412–3484 KiB (warm 3576 →
   3100), five runs each under GNU time; the enforcer's time did not move
-  (1365.8 against 1363.8 µs, 600 interleaved rounds).
+  (1365.8 against 1363.8 µs, 600 interleaved rounds, with the
+  suite running beside them).
 
 ## How it measures
 
