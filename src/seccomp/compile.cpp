@@ -13,11 +13,14 @@
 #include <cstdio>
 #include <cstring>
 #include <memory>
+#include <iterator>
 #include <optional>
+#include <set>
 #include <string_view>
 #include <utility>
 #include <vector>
 
+#include "seccomp/compact.hpp"
 #include "seccomp/splice.hpp"
 #include "util/build_id.hpp"
 #include "util/fd.hpp"
@@ -329,6 +332,86 @@ uint64_t compile_count() {
     return g_compiles.load();
 }
 
+namespace {
+
+// The rules of the calls whose answer reads their arguments on `arch`, every
+// rule with those numbers: the program compact() sends them to. Numbers, not
+// names, because two names may share a number.
+ResolvedFilter argument_rules(const ResolvedFilter& f, uint32_t arch) {
+    auto number = [&](const Rule& r) {
+        return resolves(arch, r.syscall) ? arch_number(arch, r.syscall) : r.number;
+    };
+    std::set<int> numbers;
+    for (const auto* rules : {&f.refused, &f.allowed})
+        for (const auto& r : *rules)
+            if (!r.conds.empty()) numbers.insert(number(r));
+    ResolvedFilter out;
+    out.allow_list = f.allow_list;
+    auto keep = [&](const Rule& r) { return numbers.count(number(r)) != 0; };
+    std::copy_if(f.refused.begin(), f.refused.end(), std::back_inserter(out.refused), keep);
+    std::copy_if(f.allowed.begin(), f.allowed.end(), std::back_inserter(out.allowed), keep);
+    return out;
+}
+
+// Whether each rule of a filter for `arches` becomes code at its own number
+// alone. Not so on i386 (and s390, ppc, mips o32), where libseccomp also
+// writes socket and IPC calls as socketcall(2)/ipc(2) with a call argument.
+bool one_number_per_rule(const std::vector<uint32_t>& arches) {
+    return arches.size() == 1 &&
+           (arches[0] == AUDIT_ARCH_X86_64 || arches[0] == AUDIT_ARCH_AARCH64);
+}
+
+// libseccomp's programs for `f`, the refusals chained to the allow-list.
+Result<std::vector<sock_filter>> libseccomp_program(const FilterSpec& spec,
+                                                    const ResolvedFilter& f) {
+    auto parts = build(spec, f);
+    if (!parts) return unexpected(parts.error());
+    std::vector<sock_filter> refused, allowed;
+    if (parts->refused) {
+        auto insns = exported_bpf(parts->refused.get());
+        if (!insns) return unexpected(insns.error());
+        refused = std::move(*insns);
+    }
+    if (parts->allowed) {
+        auto insns = exported_bpf(parts->allowed.get());
+        if (!insns) return unexpected(insns.error());
+        allowed = std::move(*insns);
+    }
+    if (refused.empty()) return allowed;
+    if (allowed.empty()) return refused;
+    return chain(refused, allowed);
+}
+
+// The filter as libseccomp builds it (behind the newer-calls prologue), and,
+// when `compacted`, as compact() makes it smaller, if it can.
+Result<Bpf> build_filter(const FilterSpec& spec, bool compacted) {
+    const ResolvedFilter f = resolve(spec);
+    auto body = libseccomp_program(spec, f);
+    if (!body) return unexpected(body.error());
+    ++g_compiles;
+    Bpf bpf;
+    bpf.audit_arch = effective_arch(spec.audit_arch);
+    const auto arches = filter_arches(spec);
+    if (f.allow_list) {
+        std::vector<ArchHorizon> horizons;
+        for (uint32_t a : arches) horizons.push_back({a, highest_known(spec, a)});
+        bpf.insns = newer_calls_prologue(horizons);
+    }
+    bpf.insns.insert(bpf.insns.end(), body->begin(), body->end());
+    if (compacted && one_number_per_rule(arches)) {
+        auto args_part = libseccomp_program(spec, argument_rules(f, arches[0]));
+        if (!args_part) return unexpected(args_part.error());
+        if (auto small = compact(bpf.insns, *args_part, arches)) bpf.insns = std::move(*small);
+    }
+    if (bpf.insns.size() > BPF_MAXINSNS) {
+        return fail("the filter has " + std::to_string(bpf.insns.size()) +
+                    " instructions, more than the kernel's " + std::to_string(BPF_MAXINSNS));
+    }
+    return bpf;
+}
+
+}  // namespace
+
 Result<Bpf> compile(const FilterSpec& spec, const std::string& cache_dir, CompileStats* stats) {
     CompileStats local;
     CompileStats& st = stats ? *stats : local;
@@ -347,38 +430,18 @@ Result<Bpf> compile(const FilterSpec& spec, const std::string& cache_dir, Compil
             return std::move(*hit);
         }
     }
-    const ResolvedFilter f = resolve(spec);
-    auto parts = build(spec, f);
-    if (!parts) return wrap(parts.error(), "seccomp compile");
-    std::vector<sock_filter> refused, allowed;
-    if (parts->refused) {
-        auto insns = exported_bpf(parts->refused.get());
-        if (!insns) return wrap(insns.error(), "seccomp compile");
-        refused = std::move(*insns);
-    }
-    if (parts->allowed) {
-        auto insns = exported_bpf(parts->allowed.get());
-        if (!insns) return wrap(insns.error(), "seccomp compile");
-        allowed = std::move(*insns);
-    }
-    ++g_compiles;
+    auto bpf = build_filter(spec, true);
+    if (!bpf) return wrap(bpf.error(), "seccomp compile");
     ++st.libseccomp_compiles;
-    Bpf bpf;
-    bpf.audit_arch = arch;
-    if (f.allow_list) {
-        std::vector<ArchHorizon> horizons;
-        for (uint32_t a : filter_arches(spec)) horizons.push_back({a, highest_known(spec, a)});
-        bpf.insns = newer_calls_prologue(horizons);
-        const auto rest = refused.empty() ? allowed : chain(refused, allowed);
-        bpf.insns.insert(bpf.insns.end(), rest.begin(), rest.end());
-    } else {
-        bpf.insns = std::move(refused);
-    }
-    if (bpf.insns.size() > BPF_MAXINSNS) {
-        return fail("seccomp compile: the filter has " + std::to_string(bpf.insns.size()) +
-                    " instructions, more than the kernel's " + std::to_string(BPF_MAXINSNS));
-    }
-    if (!cache_dir.empty()) cache_write(cache_dir, key, bpf);
+    if (!cache_dir.empty()) cache_write(cache_dir, key, *bpf);
+    return bpf;
+}
+
+Result<Bpf> compile_uncompacted(const FilterSpec& spec) {
+    if (spec.settings.profile == Profile::none && spec.settings.deny.empty())
+        return Bpf{{}, effective_arch(spec.audit_arch)};
+    auto bpf = build_filter(spec, false);
+    if (!bpf) return wrap(bpf.error(), "seccomp compile");
     return bpf;
 }
 

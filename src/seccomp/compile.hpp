@@ -32,8 +32,11 @@ struct CompileStats {
 //   3. (default profile) the allow-list: a libseccomp filter allowing its
 //      rules and answering the action to everything else.
 // Profile `none` is part 2 alone, allowing what it does not refuse. Each
-// libseccomp part uses the binary-tree optimisation, so an allowed call
-// without conditions is a constant decision the kernel caches. Only
+// libseccomp part uses the binary-tree optimisation. The whole is then made
+// smaller by compact.hpp (a tree of number ranges first, then libseccomp's
+// program for the calls whose answer reads arguments), checked to answer as
+// it does; an allowed call without conditions stays a constant decision the
+// kernel caches. Only
 // `spec.audit_arch` (plus i386 on x86_64 when policy.allow_i386) is
 // accepted; other arches (and x32 numbers on x86_64) get the action.
 // An unknown syscall name fails, naming it (the caller maps this to
@@ -43,6 +46,10 @@ struct CompileStats {
 // not an error (the filter is compiled and returned).
 Result<Bpf> compile(const FilterSpec& spec, const std::string& cache_dir,
                     CompileStats* stats = nullptr);
+
+// The same filter as libseccomp builds it, before compact.hpp (no cache): for
+// tests that compare the two.
+Result<Bpf> compile_uncompacted(const FilterSpec& spec);
 
 // Process-wide number of libseccomp compiles done by compile().
 uint64_t compile_count();

@@ -19,12 +19,14 @@
 #include <filesystem>
 #include <fstream>
 #include <optional>
+#include <random>
 #include <set>
 #include <sstream>
 #include <string>
 
 #include "../bpf_run.hpp"
 #include "seccomp/bpf.hpp"
+#include "seccomp/compact.hpp"
 #include "seccomp/compile.hpp"
 #include "seccomp/profile.hpp"
 #include "seccomp/splice.hpp"
@@ -420,15 +422,23 @@ TEST_CASE("compile: native x86_64 program, arch check first, binary tree") {
     CHECK(r->audit_arch == AUDIT_ARCH_X86_64);
     REQUIRE(r->insns.size() > 4);
     CHECK(r->insns.size() < 2000);
-    // ld [arch] ; jeq AUDIT_ARCH_X86_64 (the prologue)
+    // ld [arch] ; jeq AUDIT_ARCH_X86_64 (compact.hpp's arch test)
     CHECK(r->insns[0].code == (BPF_LD | BPF_W | BPF_ABS));
     CHECK(r->insns[0].k == 4);  // offsetof(seccomp_data, arch)
     CHECK(r->insns[1].k == AUDIT_ARCH_X86_64);
-    // The binary-tree optimisation compares syscall numbers with jgt.
-    const auto jgts = std::count_if(r->insns.begin(), r->insns.end(), [](const sock_filter& f) {
-        return f.code == (BPF_JMP | BPF_JGT | BPF_K);
-    });
-    CHECK(jgts >= 8);
+    // Ranges of numbers are told apart with jge.
+    auto count = [](const Bpf& b, uint16_t code) {
+        return std::count_if(b.insns.begin(), b.insns.end(),
+                             [&](const sock_filter& f) { return f.code == code; });
+    };
+    CHECK(count(*r, BPF_JMP | BPF_JGE | BPF_K) >= 30);
+    // Before compact.hpp: the prologue, then libseccomp's binary tree of jgt.
+    auto whole = compile_uncompacted(FilterSpec{});
+    REQUIRE(whole.has_value());
+    MESSAGE("libseccomp's program: " << whole->insns.size() << " instructions");
+    CHECK(whole->insns[1].k == AUDIT_ARCH_X86_64);
+    CHECK(count(*whole, BPF_JMP | BPF_JGT | BPF_K) >= 8);
+    CHECK(r->insns.size() * 2 < whole->insns.size());
 }
 
 TEST_CASE("compile: allow_i386 adds the x86 arch; other targets compile too") {
@@ -878,4 +888,158 @@ TEST_CASE("bpf program: policy allow and deny on top of the allow-list") {
     CHECK(call(n, 169) == SECCOMP_RET_ALLOW);
     CHECK(call(n, kNewest + 1) == SECCOMP_RET_ALLOW);
     CHECK(call(n, 0x40000000 | 39) == kEperm);
+}
+
+namespace {
+
+// Argument values worth trying against `p`: every constant it compares or
+// masks with, in the low and the high half, and their neighbours.
+std::vector<uint64_t> argument_values(const Bpf& p) {
+    std::set<uint64_t> v = {0, 1, ~0ull, 0xffffffffull, 1ull << 32};
+    for (const sock_filter& f : p.insns) {
+        if (BPF_CLASS(f.code) != BPF_JMP && BPF_CLASS(f.code) != BPF_ALU) continue;
+        for (uint64_t k : {uint64_t(f.k), uint64_t(f.k) + 1, uint64_t(f.k) - 1}) {
+            v.insert(k & 0xffffffffull);
+            v.insert((k << 32) | 17);
+        }
+    }
+    return {v.begin(), v.end()};
+}
+
+// compile() and compile_uncompacted() give the same answer to every call:
+// every number (and the x32 and top ones) on every arch with unknown
+// arguments, and, where the answer reads them, to every argument value
+// either program compares with, one argument at a time, and random mixes.
+void same_answers(const FilterSpec& spec, size_t* small = nullptr, size_t* whole = nullptr) {
+    const Bpf q = compiled(spec);
+    auto r = compile_uncompacted(spec);
+    REQUIRE(r.has_value());
+    const Bpf& p = *r;
+    if (small) *small = q.insns.size();
+    if (whole) *whole = p.insns.size();
+    std::vector<uint64_t> values = argument_values(p);
+    for (uint64_t v : argument_values(q)) values.push_back(v);
+    std::mt19937_64 rng(42);
+    std::vector<int> numbers;
+    for (int nr = -2; nr <= kNewest + 64; ++nr) numbers.push_back(nr);
+    for (int nr : {0x3fffffff, 0x40000000, 0x40000000 | 39, 0x40000000 | 512, 0x7fffffff,
+                   int(0x80000000u)})
+        numbers.push_back(nr);
+    for (uint32_t arch : {uint32_t(AUDIT_ARCH_X86_64), uint32_t(AUDIT_ARCH_I386),
+                          uint32_t(AUDIT_ARCH_AARCH64), 0u, uint32_t(AUDIT_ARCH_X86_64) + 1}) {
+        for (int nr : numbers) {
+            CAPTURE(arch);
+            CAPTURE(nr);
+            const FakeCall c{nr, arch, {}};
+            const uint32_t pa = run_bpf(p, c, false);
+            REQUIRE(pa != kBadInsn);
+            REQUIRE(run_bpf(q, c, false) == pa);
+            if (pa != kNotConstant) continue;
+            for (int i = 0; i < 6; ++i) {
+                for (uint64_t v : values) {
+                    FakeCall a = c;
+                    a.args[i] = v;
+                    CAPTURE(i);
+                    CAPTURE(v);
+                    REQUIRE(run_bpf(q, a) == run_bpf(p, a));
+                }
+            }
+            for (int n = 0; n < 2000; ++n) {
+                FakeCall a = c;
+                for (auto& arg : a.args) arg = values[rng() % values.size()];
+                REQUIRE(run_bpf(q, a) == run_bpf(p, a));
+            }
+        }
+    }
+}
+
+}  // namespace
+
+TEST_CASE("compact: the smaller program answers every call as libseccomp's does") {
+    size_t small = 0, whole = 0;
+    same_answers(FilterSpec{}, &small, &whole);
+    MESSAGE("default profile: " << small << " instructions, libseccomp's " << whole);
+    CHECK(small * 2 < whole);
+
+    FilterSpec kill;
+    kill.settings.action = seccomp::Action::kill;
+    same_answers(kill);
+    FilterSpec log;
+    log.settings.action = seccomp::Action::log;
+    same_answers(log);
+    FilterSpec policy;
+    policy.settings.allow = {"ptrace", "kcmp", "open_tree_attr"};
+    policy.settings.deny = {"kcmp", "getcwd", "socket", "ioctl"};
+    policy.relaxations = {"memfd_create", "getcwd", "personality"};
+    same_answers(policy);
+    FilterSpec none;
+    none.settings.profile = seccomp::Profile::none;
+    none.settings.deny = {"open_tree_attr", "getcwd", "kexec_load"};
+    same_answers(none, &small, &whole);
+    CHECK(small <= whole);  // three calls: nothing to gain, kept
+    FilterSpec arm;
+    arm.audit_arch = AUDIT_ARCH_AARCH64;
+    same_answers(arm, &small, &whole);
+    CHECK(small * 2 < whole);
+    // i386's socketcall(2) and ipc(2) carry calls libseccomp writes at more
+    // than one number: left as libseccomp builds it.
+    FilterSpec i386;
+    i386.settings.allow_i386 = true;
+    same_answers(i386, &small, &whole);
+    CHECK(small == whole);
+}
+
+TEST_CASE("compact: keeps the program when it cannot show the same answers") {
+    using K = NumberAnswer::Kind;
+    const uint32_t arches[] = {AUDIT_ARCH_X86_64};
+    const sock_filter allow = {BPF_RET | BPF_K, 0, 0, SECCOMP_RET_ALLOW};
+    const sock_filter deny = {BPF_RET | BPF_K, 0, 0, kEperm};
+    const sock_filter ld_arch = {BPF_LD | BPF_W | BPF_ABS, 0, 0, 4};
+    const sock_filter ld_nr = {BPF_LD | BPF_W | BPF_ABS, 0, 0, 0};
+    const sock_filter ld_arg = {BPF_LD | BPF_W | BPF_ABS, 0, 0, 16};
+    // Numbers 10..19 allowed one by one, the rest refused; call 5 reads its argument.
+    std::vector<sock_filter> whole = {ld_arch, {BPF_JMP | BPF_JEQ | BPF_K, 1, 0, AUDIT_ARCH_X86_64},
+                                      deny, ld_nr};
+    for (uint32_t nr = 10; nr < 20; ++nr)
+        whole.push_back({BPF_JMP | BPF_JEQ | BPF_K, uint8_t(20 - nr + 4), 0, nr});
+    whole.push_back({BPF_JMP | BPF_JEQ | BPF_K, 0, 3, 5});
+    whole.push_back(ld_arg);
+    whole.push_back({BPF_JMP | BPF_JEQ | BPF_K, 2, 1, 7});
+    whole.push_back(deny);
+    whole.push_back(deny);
+    whole.push_back(allow);
+    const std::vector<sock_filter> args_part = {ld_nr, {BPF_JMP | BPF_JEQ | BPF_K, 0, 3, 5},
+                                                ld_arg, {BPF_JMP | BPF_JEQ | BPF_K, 1, 0, 7},
+                                                deny, allow};
+    CHECK(answer_for(whole, AUDIT_ARCH_X86_64, 12).kind == K::ret);
+    CHECK(answer_for(whole, AUDIT_ARCH_X86_64, 12).ret == SECCOMP_RET_ALLOW);
+    CHECK(answer_for(whole, AUDIT_ARCH_X86_64, 5).kind == K::needs_args);
+    CHECK(answer_for(whole, AUDIT_ARCH_I386, std::nullopt).ret == kEperm);
+    CHECK(answer_for(whole, AUDIT_ARCH_X86_64, std::nullopt).kind == K::unmodelled);
+
+    auto small = compact(whole, args_part, arches);
+    REQUIRE(small.has_value());
+    CHECK(small->size() < whole.size());
+    Bpf p, q;
+    p.insns = whole;
+    q.insns = *small;
+    for (int nr = 0; nr < 40; ++nr)
+        for (uint64_t arg : {0, 7, 8})
+            for (uint32_t arch : {uint32_t(AUDIT_ARCH_X86_64), uint32_t(AUDIT_ARCH_I386)}) {
+                CAPTURE(nr);
+                CAPTURE(arg);
+                CHECK(call(q, nr, {arg}, arch) == call(p, nr, {arg}, arch));
+            }
+
+    // The argument part lacks call 5: kept.
+    CHECK_FALSE(compact(whole, std::vector<sock_filter>{deny}, arches).has_value());
+    // A jset on the number: not reasoned about, kept.
+    auto jset = whole;
+    jset[4] = {BPF_JMP | BPF_JSET | BPF_K, 0, 0, 1};
+    CHECK(answer_for(jset, AUDIT_ARCH_X86_64, 10).kind == K::unmodelled);
+    CHECK_FALSE(compact(jset, args_part, arches).has_value());
+    // Other arches answered by the number: kept.
+    auto by_number = whole;
+    by_number[2] = ld_nr;
+    CHECK_FALSE(compact(by_number, args_part, arches).has_value());
 }
