@@ -36,6 +36,8 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 SOURCE_ROOT = os.path.dirname(HERE)
 CORPUS = os.environ.get("OSH_CORPUS") or os.path.join(os.path.dirname(SOURCE_ROOT), "shared", "corpus")
+# The 8-GPU container's devices and mounts: NVIDIA's DRA driver CDI spec.
+CDI8 = os.path.join(CORPUS, "cdi", "nvidia-k8s-dra-driver", "nvidia-initial.yaml")
 sys.path.insert(0, os.path.join(SOURCE_ROOT, "tests", "unit", "gpu"))
 import cdi_apply  # noqa: E402  (applies a CDI spec's containerEdits, as a CDI-aware runtime does)
 
@@ -445,8 +447,7 @@ def gpu8_bundle(a, work):
     pol = write_policy(work, "policy.json")
     rootfs = os.path.join(work, "rootfs")
     make_rootfs(rootfs)
-    cdi8 = os.path.join(CORPUS, "cdi", "nvidia-k8s-dra-driver", "nvidia-initial.yaml")
-    g8 = HookBundle(a.binary, work, "gpu8", apply_cdi(k8s_base(rootfs), cdi8, ["gpu%d" % i for i in range(8)]), pol)
+    g8 = HookBundle(a.binary, work, "gpu8", apply_cdi(k8s_base(rootfs), CDI8, ["gpu%d" % i for i in range(8)]), pol)
     return g8, rootfs, pol
 
 

@@ -25,12 +25,15 @@ if not os.path.exists("/usr/bin/time"):
 
 SOURCE = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 BENCH = os.path.join(SOURCE, "bench")
-if not os.path.exists("/usr/lib/x86_64-linux-gnu/libseccomp.a") and not os.path.exists("/usr/lib/libseccomp.a"):
-    t.skip("no static libseccomp (libseccomp-dev): bench/syscall_bench.c cannot be built")
-CORPUS = os.environ.get("OSH_CORPUS", "")
-CDI8 = os.path.join(CORPUS, "cdi", "nvidia-k8s-dra-driver", "nvidia-initial.yaml")
-if not CORPUS or not os.path.exists(CDI8):
-    t.skip("no shared corpus (%s): the bench's 8-GPU container comes from its CDI spec" % (CDI8 if CORPUS else "OSH_CORPUS unset"))
+sys.path.insert(0, BENCH)
+import bench  # noqa: E402  (its corpus paths: the test runs what it runs)
+
+static_seccomp = t.run(["cc", "-print-file-name=libseccomp.a"]).stdout.strip()
+if not os.path.isabs(static_seccomp):
+    t.skip("no static libseccomp (libseccomp-dev; cc -print-file-name=libseccomp.a finds none): "
+           "bench/syscall_bench.c cannot be built")
+if not os.path.exists(bench.CDI8):
+    t.skip("no shared corpus (%s): the bench's 8-GPU container comes from its CDI spec" % bench.CDI8)
 
 # The section whose output line names a target, for each section run.
 SECTIONS = {
@@ -57,7 +60,7 @@ with tempfile.TemporaryDirectory(prefix="osh-bench-smoke-") as work:
                "--syscall-bench", programs["syscall_bench"], "--enforce-floor", programs["enforce_floor"],
                "--hook-floor", programs["hook_floor"], "--noop", programs["noop"],
                "--quick", "--only", section]
-        r = t.run(cmd, timeout=240, env={"OSH_CORPUS": CORPUS})
+        r = t.run(cmd, timeout=240, env={"OSH_CORPUS": bench.CORPUS})
         why = "" if r.returncode == 0 else ": " + (r.stdout + r.stderr).strip()[-1500:]
         t.check(r.returncode == 0, "bench.py --quick --only %s exits 0 (rc %d)%s" % (section, r.returncode, why))
         t.check(target in r.stdout, "bench.py --only %s reports its target %r" % (section, target))
