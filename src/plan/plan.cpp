@@ -62,26 +62,22 @@ Result<landlock::PathRule> read_rule(const json::Reader& rd, const Value& r, siz
     if (auto ok = rd.exactly(r, ptr(""), {"path", "access", "gpu_device", "object"}); !ok)
         return unexpected(ok.error());
     landlock::PathRule rule;
-    const Value& path = rd.at(r, "path");
-    if (!path.IsString()) return unexpected(rd.string(path, ptr("/path")).error());
-    rule.path.assign(path.GetString(), path.GetStringLength());
+    auto path = rd.string(rd.at(r, "path"), [&] { return ptr("/path"); });
+    if (!path) return unexpected(path.error());
+    rule.path = std::move(*path);
     if (auto norm = path::normalize(rule.path); !norm || *norm != rule.path)
         return rd.error(ptr("/path"), "not a normalised absolute path");
     const Value& access = rd.at(r, "access");
     if (!access.IsArray()) return rd.error(ptr("/access"), "expected an array");
     for (rapidjson::SizeType i = 0; i < access.Size(); ++i) {
-        const Value& w = access[i];
-        auto a = w.IsString() ? words::parse(landlock::kAccessWords,
-                                             std::string_view(w.GetString(), w.GetStringLength()))
-                              : std::nullopt;
-        if (!a)
-            return unexpected(
-                rd.word(w, ptr("/access/" + std::to_string(i)), landlock::kAccessWords).error());
+        auto a = rd.word(access[i], [&] { return ptr("/access/" + std::to_string(i)); },
+                         landlock::kAccessWords);
+        if (!a) return unexpected(a.error());
         rule.access |= landlock::bit(*a);
     }
-    const Value& gpu = rd.at(r, "gpu_device");
-    if (!gpu.IsBool()) return unexpected(rd.boolean(gpu, ptr("/gpu_device")).error());
-    rule.gpu_device = gpu.GetBool();
+    auto gpu = rd.boolean(rd.at(r, "gpu_device"), [&] { return ptr("/gpu_device"); });
+    if (!gpu) return unexpected(gpu.error());
+    rule.gpu_device = *gpu;
     const Value& obj = rd.at(r, "object");
     if (!obj.IsNull()) {
         if (!obj.IsArray() || obj.Size() != 2 || !obj[0].IsUint64() || !obj[1].IsUint64())

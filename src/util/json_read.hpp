@@ -13,6 +13,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <vector>
 
 #include "util/json.hpp"
@@ -21,7 +22,21 @@
 
 namespace osh::json {
 
+// A JSON Pointer spelled only when an error needs it: a hot reader (the
+// enforcer's plan) passes a callable rather than building the string.
+template <typename F>
+concept PointerFn = std::is_invocable_r_v<std::string, const F&>;
+
 class Reader {
+    template <typename T>
+    struct Held {
+        using type = T;
+    };
+    template <typename T>
+    struct Held<std::optional<T>> {
+        using type = T;
+    };
+
   public:
     explicit Reader(std::string_view origin) : origin_(origin) {}
 
@@ -61,10 +76,12 @@ class Reader {
 
     // Reads the member `key` of `obj` (at `ptr`) with `read` into `out` when
     // it is present; leaves `out` alone otherwise.
-    template <typename T, typename Out>
+    // (`read` reads `out`'s type, or what `out` holds when it is an
+    // std::optional: so an overloaded reader resolves.)
+    template <typename Out>
     Result<void> optional(const rapidjson::Value& obj, const std::string& ptr, std::string_view key,
-                          Result<T> (Reader::*read)(const rapidjson::Value&, const std::string&)
-                              const,
+                          Result<typename Held<Out>::type> (Reader::*read)(
+                              const rapidjson::Value&, const std::string&) const,
                           Out& out) const {
         auto v = member(obj, ptr, key);
         if (!v) return unexpected(v.error());
@@ -100,15 +117,21 @@ class Reader {
     }
 
     // A word of `table` (an enum's word table).
+    template <typename E, size_t N, PointerFn F>
+    Result<E> word(const rapidjson::Value& v, const F& ptr,
+                   const std::array<words::Entry<E>, N>& table) const {
+        if (!v.IsString()) return error(ptr(), "expected one of: " + words::list(table));
+        auto e = words::parse(table, std::string_view(v.GetString(), v.GetStringLength()));
+        if (!e)
+            return error(ptr(), "unknown value " +
+                                    json::quote({v.GetString(), v.GetStringLength()}) +
+                                    "; allowed: " + words::list(table));
+        return *e;
+    }
     template <typename E, size_t N>
     Result<E> word(const rapidjson::Value& v, const std::string& ptr,
                    const std::array<words::Entry<E>, N>& table) const {
-        if (!v.IsString()) return error(ptr, "expected one of: " + words::list(table));
-        auto e = words::parse(table, std::string_view(v.GetString(), v.GetStringLength()));
-        if (!e)
-            return error(ptr, "unknown value " + json::quote({v.GetString(), v.GetStringLength()}) +
-                                  "; allowed: " + words::list(table));
-        return *e;
+        return word(v, [&] { return ptr; }, table);
     }
 
     Result<void> expect_object(const rapidjson::Value& v, const std::string& ptr) const {
@@ -120,14 +143,22 @@ class Reader {
         return {};
     }
 
-    Result<std::string> string(const rapidjson::Value& v, const std::string& ptr) const {
-        if (!v.IsString()) return error(ptr, "expected a string");
+    template <PointerFn F>
+    Result<std::string> string(const rapidjson::Value& v, const F& ptr) const {
+        if (!v.IsString()) return error(ptr(), "expected a string");
         return std::string(v.GetString(), v.GetStringLength());
     }
+    Result<std::string> string(const rapidjson::Value& v, const std::string& ptr) const {
+        return string(v, [&] { return ptr; });
+    }
 
-    Result<bool> boolean(const rapidjson::Value& v, const std::string& ptr) const {
-        if (!v.IsBool()) return error(ptr, "expected true or false");
+    template <PointerFn F>
+    Result<bool> boolean(const rapidjson::Value& v, const F& ptr) const {
+        if (!v.IsBool()) return error(ptr(), "expected true or false");
         return v.GetBool();
+    }
+    Result<bool> boolean(const rapidjson::Value& v, const std::string& ptr) const {
+        return boolean(v, [&] { return ptr; });
     }
 
     Result<uint32_t> u32(const rapidjson::Value& v, const std::string& ptr) const {
@@ -151,9 +182,9 @@ class Reader {
         std::vector<std::string> out;
         out.reserve(v.Size());
         for (rapidjson::SizeType i = 0; i < v.Size(); ++i) {
-            // The element's pointer is spelled only for an error (string() says it).
-            if (!v[i].IsString()) return unexpected(string(v[i], child(ptr, i)).error());
-            out.emplace_back(v[i].GetString(), v[i].GetStringLength());
+            auto e = string(v[i], [&] { return child(ptr, i); });
+            if (!e) return unexpected(e.error());
+            out.push_back(std::move(*e));
         }
         return out;
     }
