@@ -70,8 +70,8 @@ Result<landlock::PathRule> read_rule(const json::Reader& rd, const Value& r, siz
     const Value& access = rd.at(r, "access");
     if (!access.IsArray()) return rd.error(ptr("/access"), "expected an array");
     for (rapidjson::SizeType i = 0; i < access.Size(); ++i) {
-        auto a = rd.word(access[i], [&] { return ptr("/access/" + std::to_string(i)); },
-                         landlock::kAccessWords);
+        auto a = rd.word(
+            access[i], [&] { return ptr("/access/" + std::to_string(i)); }, landlock::kAccessWords);
         if (!a) return unexpected(a.error());
         rule.access |= landlock::bit(*a);
     }

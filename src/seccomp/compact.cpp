@@ -55,7 +55,7 @@ struct Target {
 };
 
 class Builder {
-public:
+  public:
     std::vector<sock_filter> code;
 
     // The ranges of one arch as a tree of `jge`s from here, then its leaves
@@ -97,7 +97,7 @@ public:
 
     std::vector<size_t> args_jumps;  // the `ja`s to patch once the argument part is placed
 
-private:
+  private:
     struct Fix {
         size_t at;
         Target t, f;
@@ -126,8 +126,8 @@ private:
 
 // The ranges of numbers with one answer on `arch`, or nullopt.
 std::optional<std::vector<Range>> ranges_for(std::span<const sock_filter> whole,
-                                             std::span<const sock_filter> args_part,
-                                             uint32_t arch, const std::vector<uint32_t>& points) {
+                                             std::span<const sock_filter> args_part, uint32_t arch,
+                                             const std::vector<uint32_t>& points) {
     std::vector<Range> out;
     for (uint32_t nr : points) {
         const NumberAnswer a = answer_for(whole, arch, nr);

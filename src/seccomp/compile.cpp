@@ -12,8 +12,8 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
-#include <memory>
 #include <iterator>
+#include <memory>
 #include <optional>
 #include <set>
 #include <string_view>

@@ -80,8 +80,9 @@ class Reader {
     // std::optional: so an overloaded reader resolves.)
     template <typename Out>
     Result<void> optional(const rapidjson::Value& obj, const std::string& ptr, std::string_view key,
-                          Result<typename Held<Out>::type> (Reader::*read)(
-                              const rapidjson::Value&, const std::string&) const,
+                          Result<typename Held<Out>::type> (Reader::*read)(const rapidjson::Value&,
+                                                                           const std::string&)
+                              const,
                           Out& out) const {
         auto v = member(obj, ptr, key);
         if (!v) return unexpected(v.error());
@@ -131,7 +132,8 @@ class Reader {
     template <typename E, size_t N>
     Result<E> word(const rapidjson::Value& v, const std::string& ptr,
                    const std::array<words::Entry<E>, N>& table) const {
-        return word(v, [&] { return ptr; }, table);
+        return word(
+            v, [&] { return ptr; }, table);
     }
 
     Result<void> expect_object(const rapidjson::Value& v, const std::string& ptr) const {

@@ -922,8 +922,8 @@ void same_answers(const FilterSpec& spec, size_t* small = nullptr, size_t* whole
     std::mt19937_64 rng(42);
     std::vector<int> numbers;
     for (int nr = -2; nr <= kNewest + 64; ++nr) numbers.push_back(nr);
-    for (int nr : {0x3fffffff, 0x40000000, 0x40000000 | 39, 0x40000000 | 512, 0x7fffffff,
-                   int(0x80000000u)})
+    for (int nr :
+         {0x3fffffff, 0x40000000, 0x40000000 | 39, 0x40000000 | 512, 0x7fffffff, int(0x80000000u)})
         numbers.push_back(nr);
     for (uint32_t arch : {uint32_t(AUDIT_ARCH_X86_64), uint32_t(AUDIT_ARCH_I386),
                           uint32_t(AUDIT_ARCH_AARCH64), 0u, uint32_t(AUDIT_ARCH_X86_64) + 1}) {
@@ -998,8 +998,8 @@ TEST_CASE("compact: keeps the program when it cannot show the same answers") {
     const sock_filter ld_nr = {BPF_LD | BPF_W | BPF_ABS, 0, 0, 0};
     const sock_filter ld_arg = {BPF_LD | BPF_W | BPF_ABS, 0, 0, 16};
     // Numbers 10..19 allowed one by one, the rest refused; call 5 reads its argument.
-    std::vector<sock_filter> whole = {ld_arch, {BPF_JMP | BPF_JEQ | BPF_K, 1, 0, AUDIT_ARCH_X86_64},
-                                      deny, ld_nr};
+    std::vector<sock_filter> whole = {
+        ld_arch, {BPF_JMP | BPF_JEQ | BPF_K, 1, 0, AUDIT_ARCH_X86_64}, deny, ld_nr};
     for (uint32_t nr = 10; nr < 20; ++nr)
         whole.push_back({BPF_JMP | BPF_JEQ | BPF_K, uint8_t(20 - nr + 4), 0, nr});
     whole.push_back({BPF_JMP | BPF_JEQ | BPF_K, 0, 3, 5});
@@ -1008,9 +1008,9 @@ TEST_CASE("compact: keeps the program when it cannot show the same answers") {
     whole.push_back(deny);
     whole.push_back(deny);
     whole.push_back(allow);
-    const std::vector<sock_filter> args_part = {ld_nr, {BPF_JMP | BPF_JEQ | BPF_K, 0, 3, 5},
+    const std::vector<sock_filter> args_part = {ld_nr,  {BPF_JMP | BPF_JEQ | BPF_K, 0, 3, 5},
                                                 ld_arg, {BPF_JMP | BPF_JEQ | BPF_K, 1, 0, 7},
-                                                deny, allow};
+                                                deny,   allow};
     CHECK(answer_for(whole, AUDIT_ARCH_X86_64, 12).kind == K::ret);
     CHECK(answer_for(whole, AUDIT_ARCH_X86_64, 12).ret == SECCOMP_RET_ALLOW);
     CHECK(answer_for(whole, AUDIT_ARCH_X86_64, 5).kind == K::needs_args);
