@@ -696,8 +696,9 @@ def section_enforcer(a, work, rep, results, plan_dir):
              Case("busybox env /bin/true (one extra static exec: the floor)", [bb, "env", true]),
              Case("oci-sandbox-enforce exec --plan (8-GPU default plan) -- /bin/true",
                   enforcer_argv(a.enforcer, plan_dir) + [true]),
-             Case("enforce_floor (the same plan's kernel calls alone: no_new_privs, ruleset, rules, "
-                  "restrict_self, filter, exec) -- /bin/true", [a.enforce_floor, rules, bpf, "--", true]),
+             Case("enforce_floor (the same plan's kernel calls alone: login uid pin, no_new_privs, ruleset, "
+                  "rules with their fstat, restrict_self, filter, exec) -- /bin/true",
+                  [a.enforce_floor, rules, bpf, "--", true]),
              Case("oci-sandbox-hook exec --plan (the same, from the whole program) -- /bin/true",
                   enforcer_argv(a.binary, plan_dir) + [true])]
     if shutil.which("bwrap"):
@@ -1173,22 +1174,24 @@ what it did on the Intel Xeon VM of the runs before it: a bare `getppid`
 ~2× slower. The hook's and the enforcer's floors are system calls and page
 faults, so they moved with the machine:
 
-| row | Intel Xeon VM (the run of 2026-12-02 14:23; the range of that day's 4 runs) | this AMD EPYC VM, before the smaller seccomp filter (the range of 3 runs, 2026-12-02 17:39 to 2026-12-03 04:28) | this AMD EPYC VM, this run (2026-12-03, the smaller filter) |
+| row | Intel Xeon VM (the run of 2026-12-02 14:23; the range of that day's 4 runs) | this AMD EPYC VM, before the smaller seccomp filter (the range of 3 runs, 2026-12-02 17:39 to 2026-12-03 04:28) | this AMD EPYC VM with the smaller filter: this run (08:24) and the full run before it (08:07) |
 | --- | --- | --- | --- |
-| warm hook ≤ 1.5× | 2.09× (2.07–2.10), floor 1.21× (1.20–1.21) | 3.61–3.84×, floor 1.55–1.75× | 3.28×, floor 1.53× |
-| enforcer ≤ 1.15× one exec | 1.29× (1.28–1.35), kernel calls 1.17× (1.14–1.17) | 1.48–1.62×, kernel calls 1.24–1.28× | 1.33×, kernel calls 1.15× |
-| enforcer ≤ 0.5× bwrap | 0.69×, kernel calls 0.62× | 0.55–0.59×, kernel calls 0.47× | 0.49×, kernel calls 0.43× |
-| runc ≤ 1.05× | 1.299×, shape floor 1.251× | 1.259–1.302×, shape floor 1.075–1.158× | 1.228×, shape floor 1.098× |
-| crun ≤ 1.25× | 2.091×, shape floor 1.619× | 1.874–1.954×, shape floor 1.335–1.352× | 1.867×, shape floor 1.358× |
-| Docker ≤ 1.05× | 1.045×, shape floor 1.034× | 1.030–1.042×, shape floor 1.015–1.033× | 1.024×, shape floor 1.012× |
+| warm hook ≤ 1.5× | 2.09× (2.07–2.10), floor 1.21× (1.20–1.21) | 3.61–3.84×, floor 1.55–1.75× | 3.44×, floor 1.59× (3.28×, 1.53×) |
+| enforcer ≤ 1.15× one exec | 1.29× (1.28–1.35), kernel calls 1.17× (1.14–1.17) | 1.48–1.62×, kernel calls 1.24–1.28× | 1.28×, kernel calls 1.14× (1.33×, 1.15×) |
+| enforcer ≤ 0.5× bwrap | 0.69×, kernel calls 0.62× | 0.55–0.59×, kernel calls 0.47× | 0.502×, kernel calls 0.45× (0.49×, 0.43×) |
+| runc ≤ 1.05× | 1.299×, shape floor 1.251× | 1.259–1.302×, shape floor 1.075–1.158× | 1.241×, shape floor 1.141× (1.228×, 1.098×) |
+| crun ≤ 1.25× | 2.091×, shape floor 1.619× | 1.874–1.954×, shape floor 1.335–1.352× | 1.870×, shape floor 1.342× (1.867×, 1.358×) |
+| Docker ≤ 1.05× | 1.045×, shape floor 1.034× | 1.030–1.042×, shape floor 1.015–1.033× | 1.031×, shape floor 1.021× (1.024×, 1.012×) |
 
 So here the hook and container rows fail over floors that are over their
-limits; the enforcer's floor is at its 1.15× limit (1.15×, 1.24–1.28× in
-the runs before), which leaves no room for reading and checking a plan;
-and the bwrap row, which failed over a floor under its limit, is met in
-this run with 2% to spare (two enforcer-only runs of `bench/run.sh` the
-same morning, on a busier VM, read 0.52× and 0.53× over floors of 0.43×).
-On the Intel VM the bwrap row's floor was over its limit. A limit that one
+limits. The enforcer's floor is at its 1.15× limit (1.14–1.15×; 1.24–1.28×
+in the runs before the smaller filter), which leaves no room for reading
+and checking a plan (the seal's SHA-256 alone is ~7 µs, 0.6%). The bwrap
+row, which failed over a floor under its limit, is now at its limit: 0.49×
+in the 08:07 run, 0.502× (1.52 against 3.03 ms) in this one, and 0.51–0.53×
+in three enforcer-only runs of `bench/run.sh` the same morning, over
+floors of 0.43–0.45×: not met with any margin. On the Intel VM the bwrap
+row's floor was over its limit. A limit that one
 machine's floor puts out of reach and another's does not is not
 impossible: the rows that fail are not met. The analysis below was made on the Intel VM (with
 `perf record --call-graph fp` on a frame-pointer build,
@@ -1265,10 +1268,12 @@ unless it names the AMD VM.
   interleaved rounds of the old and new binaries.
 - **Enforcer: on the Intel VM ≤ 0.5× bwrap was under its floor and
   ≤ 1.15× one extra exec at it; on the AMD VM the reverse, and with this
-  round's smaller filter the bwrap row is met there.** `bench/enforce_floor.c` makes only the kernel calls the plan
+  round's smaller filter both rows are at their limits there.** `bench/enforce_floor.c` makes only the kernel calls the plan
   needs (no_new_privs, one ruleset, one open and landlock_add_rule per
-  rule, restrict_self, the filter, execve), with no plan to read, no key, no
-  identity check: 1.14–1.17× `busybox env` and 0.62–0.66× bwrap in this
+  rule, restrict_self, the filter, execve; since this round also what the
+  contract adds to them: the login uid pinned and each opened object's
+  `fstat`, which ours makes to check it is the one the hook judged), with
+  no plan to parse, no seal, no key: 1.14–1.17× `busybox env` and 0.62–0.66× bwrap in this
   and the last round's runs (1.14–1.28× and 0.47–0.54× in earlier rounds,
   when bwrap was slower against a no-op). So 0.5× of bwrap is out of reach
   of any enforcer making these calls, and 1.15× leaves an enforcer 0–1%
@@ -1313,8 +1318,12 @@ unless it names the AMD VM.
   filter went from 457 to 143 instructions and its load, timed around
   `seccomp(2)` in 400 fresh processes, from 184 to 72 µs (a one-instruction
   filter: 18 µs), so the plan's hex shrank from 7.3 to 2.3 KiB too. Both
-  the enforcer and the floor program load it: ours 1.46 ms, the floor 1.27,
-  bwrap 2.96 in this run, 0.49× bwrap; ours is 1.16× the bare calls. A
+  the enforcer and the floor program load it: ours 1.52 ms, the floor 1.35,
+  bwrap 3.03 in this run, 0.502× bwrap (0.49× in the run before); ours
+  is 1.12× the bare calls. What is left between ours and the floor (the
+  plan's parse, ~15 more page faults, mostly heap) is 1–3% a part: a
+  parse straight into the typed plan or a binary plan is what would give
+  the row a margin; not written. A
   profile of 400 runs after the change (`perf record`, 25 kHz) puts the
   plan's JSON parse and typed read at ~90 µs of user time, glibc's
   start-up CPU probing (`handle_amd` and its `cpuid`s, which every static
@@ -1411,7 +1420,8 @@ unless it names the AMD VM.
   those whose path is a symlink on the host, a merged-/usr host's `/bin`,
   `/lib`, `/lib64`, left out: the enforcer refuses them), against one extra static exec, the same plan's
   kernel calls alone (`bench/enforce_floor.c`, fed the plan's rules and raw
-  BPF), and Debian's bwrap and firejail.
+  BPF; with the login uid pin and the per-object `fstat` the contract asks
+  for), and Debian's bwrap and firejail.
 - **Seccomp / Landlock**: `bench/syscall_bench.c` loops a call (best of 5
   loops of N calls); "ours" runs it under `oci-sandbox-hook exec` with the
   8-GPU plan, "allow-all" with the same plan compiled with

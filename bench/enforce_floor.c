@@ -1,6 +1,8 @@
 /* The physical floor of the enforcer's work, for bench/bench.py: exactly the
- * kernel calls a plan needs and nothing else — no_new_privs, one Landlock
- * ruleset (one O_PATH open and one landlock_add_rule per rule, then
+ * kernel calls a plan and the contract need and nothing else — the audit
+ * login uid pinned (read, then written when unset), no_new_privs, one
+ * Landlock ruleset (one O_PATH open, the fstat that checks the object is the
+ * one the hook judged, and one landlock_add_rule per rule, then
  * landlock_restrict_self), the seccomp filter loaded, then execve. The rules
  * and the BPF come pre-digested (bench.py writes them from a real plan):
  *
@@ -10,7 +12,8 @@
  * landlock_restrict_self's flags, as the enforcer negotiates them), then
  * "MASK PATH" per rule (the mask already narrowed for files). BPF: the raw
  * struct sock_filter array. Not a product: no checks beyond what the calls
- * return, no plan, no key, no identity check of the opened objects. */
+ * return, no plan to parse, no seal, no key; the objects' identity is
+ * fetched, not compared. */
 #define _GNU_SOURCE
 #include <fcntl.h>
 #include <linux/filter.h>
@@ -20,6 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -53,6 +57,17 @@ int main(int argc, char** argv) {
     if (slurp(argv[1], buf, sizeof buf) < 0) return 3;
     int nb = slurp(argv[2], (char*)prog, sizeof prog);
     if (nb < 0) return 4;
+    int lu = open("/proc/self/loginuid", O_RDWR | O_CLOEXEC | O_NOFOLLOW);
+    if (lu >= 0) {
+        char id[32];
+        ssize_t n = read(lu, id, sizeof id - 1);
+        if (n == 10 && memcmp(id, "4294967295", 10) == 0) {
+            char uid[16];
+            int len = snprintf(uid, sizeof uid, "%u", (unsigned)geteuid());
+            if (pwrite(lu, uid, (size_t)len, 0) != len) return 11;
+        }
+        close(lu);
+    }
     if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) return 5;
     char* save = NULL;
     char* line = strtok_r(buf, "\n", &save);
@@ -72,6 +87,8 @@ int main(int argc, char** argv) {
         struct path_beneath_attr pb = {.allowed_access = strtoull(line, NULL, 10)};
         pb.parent_fd = open(path, O_PATH | O_CLOEXEC);
         if (pb.parent_fd < 0) return 9;
+        struct stat st;
+        if (fstat(pb.parent_fd, &st) != 0) return 12;
         if (syscall(SYS_landlock_add_rule, rs, 1 /* PATH_BENEATH */, &pb, 0) != 0) return 10;
         close(pb.parent_fd);
     }
