@@ -1,6 +1,8 @@
 // Runs a seccomp classic-BPF program on one call, as the kernel does, for the
 // tests that check a program without loading it (its answer for other ABIs,
 // for every call number, or for a call the kernel would really make).
+// Written apart from seccomp/compact.cpp's answer_for on purpose: the tests
+// that compare compact()'s program with libseccomp's judge both with this.
 #pragma once
 
 #include <linux/audit.h>
