@@ -338,13 +338,15 @@ namespace {
 // rule with those numbers: the program compact() sends them to. Numbers, not
 // names, because two names may share a number.
 ResolvedFilter argument_rules(const ResolvedFilter& f, uint32_t arch) {
+    // The number add_rules() gives the rule on `arch`; -1 for none (skipped there).
     auto number = [&](const Rule& r) {
-        return resolves(arch, r.syscall) ? arch_number(arch, r.syscall) : r.number;
+        const int nr = resolves(arch, r.syscall) ? arch_number(arch, r.syscall) : r.number;
+        return nr > 0 || (nr == 0 && resolves(arch, r.syscall)) ? nr : -1;
     };
     std::set<int> numbers;
     for (const auto* rules : {&f.refused, &f.allowed})
         for (const auto& r : *rules)
-            if (!r.conds.empty()) numbers.insert(number(r));
+            if (!r.conds.empty() && number(r) >= 0) numbers.insert(number(r));
     ResolvedFilter out;
     out.allow_list = f.allow_list;
     auto keep = [&](const Rule& r) { return numbers.count(number(r)) != 0; };
