@@ -20,8 +20,8 @@ constexpr uint16_t kLoadWord = BPF_LD | BPF_W | BPF_ABS;
 // number (or arch) goes the same way, so one of them stands for its range.
 void add_cut_points(std::span<const sock_filter> prog, std::vector<uint32_t>& out) {
     for (const sock_filter& f : prog) {
-        const uint16_t op = f.code & ~BPF_K;
-        if (op != (BPF_JMP | BPF_JEQ) && op != (BPF_JMP | BPF_JGT) && op != (BPF_JMP | BPF_JGE))
+        if (f.code != (BPF_JMP | BPF_JEQ | BPF_K) && f.code != (BPF_JMP | BPF_JGT | BPF_K) &&
+            f.code != (BPF_JMP | BPF_JGE | BPF_K))
             continue;
         out.push_back(f.k);
         if (f.k != std::numeric_limits<uint32_t>::max()) out.push_back(f.k + 1);
