@@ -149,18 +149,29 @@ bool is_one_of(uint32_t v, std::span<const uint32_t> set) {
     return std::find(set.begin(), set.end(), v) != set.end();
 }
 
+// The one constant answer `prog` gives every arch but `arches`, found without
+// the number (each arch cut point stands for its range), or nullopt.
+std::optional<uint32_t> other_arch_answer(std::span<const sock_filter> prog,
+                                          const std::vector<uint32_t>& points,
+                                          std::span<const uint32_t> arches) {
+    std::optional<uint32_t> other;
+    for (uint32_t arch : points) {
+        if (is_one_of(arch, arches)) continue;
+        const NumberAnswer a = answer_for(prog, arch, std::nullopt);
+        if (a.kind != Kind::ret || (other && *other != a.ret)) return std::nullopt;
+        other = a.ret;
+    }
+    return other;
+}
+
 // `small` answers as `whole` at every cut point of either: the same `ret`
 // where `whole` decides on the number, and a load of the arguments inside
 // `small`'s argument part (from `args_at` on) where `whole` reads them.
 bool same_answers(std::span<const sock_filter> whole, std::span<const sock_filter> small,
                   size_t args_at, std::span<const uint32_t> arches) {
     const auto points = cut_points({whole, small});
-    for (uint32_t arch : points) {
-        if (is_one_of(arch, arches)) continue;
-        const NumberAnswer w = answer_for(whole, arch, std::nullopt);
-        const NumberAnswer s = answer_for(small, arch, std::nullopt);
-        if (w.kind != Kind::ret || s.kind != Kind::ret || w.ret != s.ret) return false;
-    }
+    const auto other = other_arch_answer(whole, points, arches);
+    if (!other || other_arch_answer(small, points, arches) != other) return false;
     for (uint32_t arch : arches) {
         for (uint32_t nr : points) {
             const NumberAnswer w = answer_for(whole, arch, nr);
@@ -224,14 +235,7 @@ std::optional<std::vector<sock_filter>> compact(std::span<const sock_filter> who
     if (whole.empty() || arches.empty()) return std::nullopt;
     const auto points = cut_points({whole, args_part});
 
-    // Every other arch: one constant answer, found without the number.
-    std::optional<uint32_t> other;
-    for (uint32_t arch : points) {
-        if (is_one_of(arch, arches)) continue;
-        const NumberAnswer a = answer_for(whole, arch, std::nullopt);
-        if (a.kind != Kind::ret || (other && *other != a.ret)) return std::nullopt;
-        other = a.ret;
-    }
+    const auto other = other_arch_answer(whole, points, arches);
     if (!other) return std::nullopt;
 
     std::vector<std::vector<Range>> per_arch;

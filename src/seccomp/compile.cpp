@@ -384,6 +384,11 @@ Result<std::vector<sock_filter>> libseccomp_program(const FilterSpec& spec,
     return chain(refused, allowed);
 }
 
+// Profile none with nothing denied: no filter at all.
+bool no_filter(const FilterSpec& spec) {
+    return spec.settings.profile == Profile::none && spec.settings.deny.empty();
+}
+
 // The filter as libseccomp builds it (behind the newer-calls prologue), and,
 // when `compacted`, as compact() makes it smaller, if it can.
 Result<Bpf> build_filter(const FilterSpec& spec, bool compacted) {
@@ -419,8 +424,8 @@ Result<Bpf> compile(const FilterSpec& spec, const std::string& cache_dir, Compil
     CompileStats& st = stats ? *stats : local;
     st = CompileStats{};
     const uint32_t arch = effective_arch(spec.audit_arch);
-    if (spec.settings.profile == Profile::none && spec.settings.deny.empty()) {
-        // Profile none with nothing denied: nothing to check but the names, no filter.
+    if (no_filter(spec)) {
+        // Nothing to check but the names.
         if (auto r = check_names(spec); !r) return wrap(r.error(), "seccomp compile");
         return Bpf{{}, arch};
     }
@@ -440,8 +445,7 @@ Result<Bpf> compile(const FilterSpec& spec, const std::string& cache_dir, Compil
 }
 
 Result<Bpf> compile_uncompacted(const FilterSpec& spec) {
-    if (spec.settings.profile == Profile::none && spec.settings.deny.empty())
-        return Bpf{{}, effective_arch(spec.audit_arch)};
+    if (no_filter(spec)) return Bpf{{}, effective_arch(spec.audit_arch)};
     auto bpf = build_filter(spec, false);
     if (!bpf) return wrap(bpf.error(), "seccomp compile");
     return bpf;
