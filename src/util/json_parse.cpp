@@ -67,6 +67,15 @@ char fold_next(std::string_view name, size_t& i) {
     return static_cast<char>(c);
 }
 
+// Whether fold_next changes any byte of `name` (most names are lower case).
+bool folds(std::string_view name) {
+    for (char ch : name) {
+        unsigned char c = static_cast<unsigned char>(ch);
+        if ((c >= 'A' && c <= 'Z') || c == 0xE2 || c == 0xC5) return true;
+    }
+    return false;
+}
+
 // Where rapidjson left a \uDC00-\uDFFF escape that had no leading surrogate
 // (it encodes it as ED B0..BF xx, invalid UTF-8). The input's raw bytes are
 // validated, so only an escape can produce one. npos when none.
@@ -147,7 +156,12 @@ struct Frame {
 // Checks every SAX event, then forwards it to the document.
 class CheckedHandler {
   public:
-    CheckedHandler(rapidjson::Document& doc, size_t input_size) : doc_(doc), arena_(input_size) {}
+    // Only a \u escape can make a lone surrogate (see lone_surrogate): input
+    // without one skips the scan of every string.
+    CheckedHandler(rapidjson::Document& doc, std::string_view text)
+        : doc_(doc),
+          arena_(text.size()),
+          has_u_escape_(text.find("\\u") != std::string_view::npos) {}
 
     // Set when a check refused the input: the pointer and what is wrong.
     std::string problem_pointer;
@@ -163,7 +177,7 @@ class CheckedHandler {
 
     bool String(const char* s, SizeType n, bool copy) {
         if (!value()) return false;
-        if (size_t at = lone_surrogate({s, n}); at != std::string_view::npos)
+        if (size_t at = surrogate_at({s, n}); at != std::string_view::npos)
             return refuse(pointer(depth_), surrogate_message({s, n}, at));
         return doc_.String(s, n, copy);
     }
@@ -183,15 +197,15 @@ class CheckedHandler {
         std::string_view name(s, n);
         Frame& f = frames_[depth_ - 1];
         ++f.count;
-        if (size_t at = lone_surrogate(name); at != std::string_view::npos) {
+        if (size_t at = surrogate_at(name); at != std::string_view::npos) {
             f.key = escaped_ = with_escapes(name);  // the error stays valid UTF-8
             return refuse(pointer(depth_), "member name: " + surrogate_message(name, at));
         }
         if (!arena_.room_for(n))
             return refuse(pointer(depth_ - 1), "member names longer than the input");
         f.key = arena_.keep(name);
-        if (auto clash = earlier_member(f, f.key, arena_.keep_folded(name)))
-            return refuse(pointer(depth_), *clash);
+        const std::string_view folded = folds(name) ? arena_.keep_folded(name) : f.key;
+        if (auto clash = earlier_member(f, f.key, folded)) return refuse(pointer(depth_), *clash);
         return doc_.Key(s, n, copy);
     }
 
@@ -242,6 +256,11 @@ class CheckedHandler {
     std::string escaped_;        // a refused name, for the error's pointer
     std::vector<Frame> frames_;  // frames_[0, depth_) are open; never shrinks
     size_t depth_ = 0;
+    bool has_u_escape_;  // the input has a \u escape
+
+    size_t surrogate_at(std::string_view s) const {
+        return has_u_escape_ ? lone_surrogate(s) : std::string_view::npos;
+    }
 
     // Every value: counts it as the next element of an enclosing array.
     bool value() {
@@ -341,7 +360,7 @@ bool is_ascii(std::string_view text) {
 
 Expected<rapidjson::Document, ParseProblem> parse_parts(std::string_view text) {
     rapidjson::Document doc;
-    CheckedHandler handler(doc, text.size());
+    CheckedHandler handler(doc, text);
     rapidjson::ParseResult result;
     // ASCII is valid UTF-8: rapidjson's per-character validation (a third of
     // the parse) is needed only for text with a byte >= 0x80. Control

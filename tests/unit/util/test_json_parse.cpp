@@ -219,6 +219,10 @@ TEST_CASE("a lone surrogate escape is refused; pairs and other escapes are kept"
     CHECK(
         starts_with(key, "t.json: /x/k\\udc80\\udc81: member name: the escape \\udc80 is a lone"));
     CHECK(json::valid_utf8(key));
+    // Only an escape can make one: the same bytes written raw are invalid
+    // UTF-8 (the parse skips the scan for input with no \u).
+    CHECK(contains(refusal("[\"a\xed\xb0\x80\"]"), "Invalid encoding in string"));
+    CHECK(contains(refusal("{\"k\xed\xb0\x80\": 1}"), "Invalid encoding in string"));
     CHECK(contains(refusal(R"(["\ud800"])"), "The surrogate pair in string is invalid"));
     CHECK(contains(refusal(R"(["\ud800\u0041"])"), "The surrogate pair in string is invalid"));
     auto ok = parsed(R"(["\ud83d\ude00", "\ud7ff\ue000", "\u00e9\u0000"])");
