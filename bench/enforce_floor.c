@@ -1,9 +1,11 @@
 /* The physical floor of the enforcer's work, for bench/bench.py: exactly the
  * kernel calls a plan and the contract need and nothing else — the audit
- * login uid pinned (read, then written when unset), no_new_privs, one
- * Landlock ruleset (one O_PATH open, the fstat that checks the object is the
- * one the hook judged, and one landlock_add_rule per rule, then
- * landlock_restrict_self), the seccomp filter loaded, then execve. The rules
+ * login uid pinned (read, then written when unset), no_new_privs, the
+ * Landlock ABI asked for, one Landlock ruleset (per rule one O_PATH openat2
+ * under the root that follows no symlink, as the contract requires, the
+ * fstat that checks the object is the one the hook judged, and one
+ * landlock_add_rule; then landlock_restrict_self), the seccomp filter
+ * loaded, then execve. The rules
  * and the BPF come pre-digested (bench.py writes them from a real plan):
  *
  *   enforce_floor RULES BPF -- CMD ARGS...
@@ -17,6 +19,7 @@
 #define _GNU_SOURCE
 #include <fcntl.h>
 #include <linux/filter.h>
+#include <linux/openat2.h>
 #include <linux/seccomp.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -78,6 +81,11 @@ int main(int argc, char** argv) {
     attr.scoped = strtoull(p, &p, 10);
     unsigned flags = (unsigned)strtoul(p, &p, 10);
     size_t size = attr.scoped ? 24 : attr.handled_access_net ? 16 : 8;
+    if (syscall(SYS_landlock_create_ruleset, NULL, 0, 1 /* VERSION */) < 1) return 6;
+    int root = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+    if (root < 0) return 9;
+    struct open_how how = {.flags = O_PATH | O_NOFOLLOW | O_CLOEXEC,
+                           .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS};
     int rs = (int)syscall(SYS_landlock_create_ruleset, &attr, size, 0);
     if (rs < 0) return 6;
     while ((line = strtok_r(NULL, "\n", &save)) != NULL) {
@@ -85,7 +93,7 @@ int main(int argc, char** argv) {
         if (!path) continue;
         *path++ = 0;
         struct path_beneath_attr pb = {.allowed_access = strtoull(line, NULL, 10)};
-        pb.parent_fd = open(path, O_PATH | O_CLOEXEC);
+        pb.parent_fd = (int)syscall(SYS_openat2, root, path + 1, &how, sizeof how);
         if (pb.parent_fd < 0) return 9;
         struct stat st;
         if (fstat(pb.parent_fd, &st) != 0) return 12;
@@ -94,6 +102,7 @@ int main(int argc, char** argv) {
     }
     if (syscall(SYS_landlock_restrict_self, rs, flags) != 0) return 7;
     close(rs);
+    close(root);
     if (nb > 0) {
         struct sock_fprog fp = {.len = (unsigned short)(nb / sizeof(struct sock_filter)), .filter = prog};
         if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &fp) != 0) return 8;
