@@ -1174,7 +1174,7 @@ what it did on the Intel Xeon VM of the runs before it: a bare `getppid`
 ~2× slower. The hook's and the enforcer's floors are system calls and page
 faults, so they moved with the machine:
 
-| row | Intel Xeon VM (the run of 2026-12-02 14:23; the range of that day's 4 runs) | this AMD EPYC VM, before the smaller seccomp filter (the range of 3 runs, 2026-12-02 17:39 to 2026-12-03 04:28) | this AMD EPYC VM with the smaller filter: this run (2026-12-03 12:33) and the two full runs before it (08:24; 08:07) |
+| row | Intel Xeon VM (the run of 2026-12-02 14:23; the range of that day's 4 runs) | this AMD EPYC VM, before the smaller seccomp filter (the range of 3 runs, 2026-12-02 17:39 to 2026-12-03 04:28) | this AMD EPYC VM with the smaller filter: this run (2026-12-03 11:42) and the two full runs before it (08:24; 08:07) |
 | --- | --- | --- | --- |
 | warm hook ≤ 1.5× | 2.09× (2.07–2.10), floor 1.21× (1.20–1.21) | 3.61–3.84×, floor 1.55–1.75× | 3.27×, floor 1.48× (3.44×, 1.59×; 3.28×, 1.53×) |
 | enforcer ≤ 1.15× one exec | 1.29× (1.28–1.35), kernel calls 1.17× (1.14–1.17) | 1.48–1.62×, kernel calls 1.24–1.28× | 1.34×, kernel calls 1.20× (1.28×, 1.14×; 1.33×, 1.15×; the kernel calls before this run opened each rule with plain `open`) |
