@@ -9,11 +9,14 @@
  * /proc/devices, the cached BPF); opens ROOTFS and, per line of PATHS, looks
  * the container path up in it (openat2 RESOLVE_IN_ROOT | RESOLVE_NO_SYMLINKS,
  * then fstat, as the hook's resolver does); opens the plan directory and the
- * log; confines itself as the contract says the hook does once its inputs
- * are open (no_new_privs, a Landlock domain that may read the rootfs and
- * write only the plan directory and the log, a seccomp filter refusing exec,
- * ptrace, the mount family, module and kexec calls, searched as a tree);
- * writes PLAN_BYTES bytes to PLAN_DIR/plan.json and EFF_BYTES to
+ * log; binds the plan directory to this container as the contract says (a
+ * plan belongs to exactly one spec edit and one container: the directory
+ * locked against its removal, the spec edit's key read from PLAN_DIR/edit,
+ * PLAN_DIR/owner looked for, then written), and finds its own enforcer
+ * binary (/proc/self/exe, then a stat); confines itself as the contract says the hook does once its
+ * inputs are open (no_new_privs, a Landlock domain that may read the rootfs and write only the plan
+ * directory and the log, a seccomp filter refusing exec, ptrace, the mount family, module and kexec
+ * calls, searched as a tree); writes PLAN_BYTES bytes to PLAN_DIR/plan.json and EFF_BYTES to
  * PLAN_DIR/effective-policy.json, each through a temporary file and a
  * rename; appends one line to LOG. Not a product. */
 #define _GNU_SOURCE
@@ -27,6 +30,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -183,24 +187,42 @@ int main(int argc, char** argv) {
     char* save = NULL;
     for (char* p = strtok_r(paths, "\n", &save); p; p = strtok_r(NULL, "\n", &save)) {
         while (*p == '/') ++p;
-        struct open_how how = {.flags = O_PATH | O_NOFOLLOW | O_CLOEXEC,
-                               .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS};
+        struct open_how how = {
+            .flags = O_PATH | O_NOFOLLOW | O_CLOEXEC,
+            .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS};
         long fd = syscall(SYS_openat2, root, *p ? p : ".", &how, sizeof how);
         if (fd < 0) continue;
         struct stat st;
         fstat((int)fd, &st);
         close((int)fd);
     }
-    int dir = open(argv[3], O_PATH | O_DIRECTORY | O_CLOEXEC);
-    if (dir < 0) return 7;
+    int dir = open(argv[3], O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (dir < 0 || flock(dir, LOCK_SH) != 0) return 7;
+    char key[64];
+    int edit = openat(dir, "edit", O_RDONLY | O_NONBLOCK | O_NOFOLLOW | O_CLOEXEC);
+    struct stat est;
+    if (edit < 0 || fstat(edit, &est) != 0) return 7;
+    ssize_t kn = read(edit, key, sizeof key);
+    if (kn <= 0 || read(edit, key, sizeof key) < 0) return 7;
+    close(edit);
+    int owner = openat(dir, "owner", O_RDONLY | O_NONBLOCK | O_NOFOLLOW | O_CLOEXEC);
+    if (owner >= 0) close(owner);
+    char self[4096];
+    ssize_t sn = readlink("/proc/self/exe", self, sizeof self - 1);
+    if (sn < 0) return 7;
+    self[sn] = 0;
+    struct stat xst;
+    if (stat(self, &xst) != 0) return 7;
     int log = open(argv[6], O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW | O_CLOEXEC, 0640);
     if (log < 0) return 10;
     if (confine(root, dir, log) != 0) return 12;
+    if (write_replacing(dir, ".owner.tmp", "owner", 18) != 0) return 8;
     if (write_replacing(dir, ".plan.json.tmp", "plan.json", atol(argv[4])) != 0) return 8;
     if (write_replacing(dir, ".effective-policy.json.tmp", "effective-policy.json",
                         atol(argv[5])) != 0)
         return 9;
-    static const char line[] = "{\"level\":\"info\",\"component\":\"hook\",\"decision\":\"planned\"}\n";
+    static const char line[] =
+        "{\"level\":\"info\",\"component\":\"hook\",\"decision\":\"planned\"}\n";
     if (write(log, line, sizeof line - 1) < 0) return 11;
     return 0;
 }
