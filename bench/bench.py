@@ -1174,28 +1174,29 @@ what it did on the Intel Xeon VM of the runs before it: a bare `getppid`
 ~2× slower. The hook's and the enforcer's floors are system calls and page
 faults, so they moved with the machine:
 
-| row | Intel Xeon VM (the run of 2026-12-02 14:23; the range of that day's 4 runs) | this AMD EPYC VM, before the smaller seccomp filter (the range of 3 runs, 2026-12-02 17:39 to 2026-12-03 04:28) | this AMD EPYC VM with the smaller filter: this run (2026-12-03 11:42) and the two full runs before it (08:24; 08:07) |
+| row | Intel Xeon VM (the run of 2026-12-02 14:23; the range of that day's 4 runs) | this AMD EPYC VM, before the smaller seccomp filter (the range of 3 runs, 2026-12-02 17:39 to 2026-12-03 04:28) | this AMD EPYC VM with the smaller filter: this run (2026-12-03 11:53) and the three full runs before it (11:42; 08:24; 08:07) |
 | --- | --- | --- | --- |
-| warm hook ≤ 1.5× | 2.09× (2.07–2.10), floor 1.21× (1.20–1.21) | 3.61–3.84×, floor 1.55–1.75× | 3.27×, floor 1.48× (3.44×, 1.59×; 3.28×, 1.53×) |
-| enforcer ≤ 1.15× one exec | 1.29× (1.28–1.35), kernel calls 1.17× (1.14–1.17) | 1.48–1.62×, kernel calls 1.24–1.28× | 1.34×, kernel calls 1.20× (1.28×, 1.14×; 1.33×, 1.15×; the kernel calls before this run opened each rule with plain `open`) |
-| enforcer ≤ 0.5× bwrap | 0.69×, kernel calls 0.62× | 0.55–0.59×, kernel calls 0.47× | 0.49×, kernel calls 0.44× (0.502×, 0.45×; 0.49×, 0.43×) |
-| runc ≤ 1.05× | 1.299×, shape floor 1.251× | 1.259–1.302×, shape floor 1.075–1.158× | 1.349×, shape floor 1.177× (1.241×, 1.141×; 1.228×, 1.098×) |
-| crun ≤ 1.25× | 2.091×, shape floor 1.619× | 1.874–1.954×, shape floor 1.335–1.352× | 1.932×, shape floor 1.396× (1.870×, 1.342×; 1.867×, 1.358×) |
-| Docker ≤ 1.05× | 1.045×, shape floor 1.034× | 1.030–1.042×, shape floor 1.015–1.033× | 1.027×, shape floor 1.018× (1.031×, 1.021×; 1.024×, 1.012×) |
+| warm hook ≤ 1.5× | 2.09× (2.07–2.10), floor 1.21× (1.20–1.21) | 3.61–3.84×, floor 1.55–1.75× | 3.48×, floor 1.61× (3.27×, 1.48×; 3.44×, 1.59×; 3.28×, 1.53×; the floor before this run left out the plan directory's binding) |
+| enforcer ≤ 1.15× one exec | 1.29× (1.28–1.35), kernel calls 1.17× (1.14–1.17) | 1.48–1.62×, kernel calls 1.24–1.28× | 1.32×, kernel calls 1.17× (1.34×, 1.20×; 1.28×, 1.14×; 1.33×, 1.15×; the kernel calls before 11:42 opened each rule with plain `open`) |
+| enforcer ≤ 0.5× bwrap | 0.69×, kernel calls 0.62× | 0.55–0.59×, kernel calls 0.47× | 0.51×, kernel calls 0.45× (0.49×, 0.44×; 0.502×, 0.45×; 0.49×, 0.43×) |
+| runc ≤ 1.05× | 1.299×, shape floor 1.251× | 1.259–1.302×, shape floor 1.075–1.158× | 1.214×, shape floor 1.106× (1.349×, 1.177×; 1.241×, 1.141×; 1.228×, 1.098×) |
+| crun ≤ 1.25× | 2.091×, shape floor 1.619× | 1.874–1.954×, shape floor 1.335–1.352× | 1.827×, shape floor 1.343× (1.932×, 1.396×; 1.870×, 1.342×; 1.867×, 1.358×) |
+| Docker ≤ 1.05× | 1.045×, shape floor 1.034× | 1.030–1.042×, shape floor 1.015–1.033× | 1.029×, shape floor 1.046× (1.027×, 1.018×; 1.031×, 1.021×; 1.024×, 1.012×) |
 
-So here the container rows fail over floors that are over their limits.
-The warm hook's floor experiment read 1.48–1.59× in the three runs: at its
-1.5× limit, not over it in every run, so that row is not met. The
-enforcer's floor program now also opens each rule's path the way the
-contract requires (`openat2` under the root, following no symlink) and asks
-the Landlock ABI, as ours does: 1.20× one exec in this run, over the 1.15×
-limit (1.14–1.15× in the runs before, with plain `open`s), which leaves
-nothing for reading and checking a plan (the seal's SHA-256 alone is ~7 µs,
-0.6%). The bwrap row is met in this run: 0.49× (1.80 against 3.68 ms, in a
-slower hour of this VM: one extra exec took 1.34 ms, 1.02–1.19 ms in the
-morning), 0.502× and 0.49× in the two runs before, 0.51–0.53× in three
-enforcer-only runs of `bench/run.sh`, over floors of 0.43–0.45×: met, with
-~2% to spare at best. On the Intel VM the bwrap
+So here the hook and container rows fail over floors that are over their
+limits. The warm hook's floor experiment read 1.48–1.59× in the runs
+before this one, when it left out the plan directory's binding to the
+container and the enforcer's lookup, which the hook must make (below);
+with them, 1.61× in this run. The enforcer's floor program now also opens
+each rule's path the way the contract requires (`openat2` under the root,
+following no symlink) and asks the Landlock ABI, as ours does: 1.17× and
+1.20× one exec in the two runs since, over the 1.15× limit (1.14–1.15× in
+the runs before, with plain `open`s), which leaves nothing for reading and
+checking a plan (the seal's SHA-256 alone is ~7 µs, 0.6%). The bwrap row
+is at its limit: 0.51× in this run (1.53 against 3.02 ms), 0.49× at
+11:42, 0.502× and 0.49× in the morning's runs, 0.51–0.53× in three
+enforcer-only runs of `bench/run.sh`, over floors of 0.43–0.45×: met in
+two of the four full runs, so not met. On the Intel VM the bwrap
 row's floor was over its limit. A limit that one
 machine's floor puts out of reach and another's does not is not
 impossible: the rows that fail are not met. The analysis below was made on the Intel VM (with
@@ -1209,10 +1210,15 @@ unless it names the AMD VM.
   state, policy, config.json, cached BPF and host `/proc/devices` read, the
   same ~96 path lookups in the rootfs, its own confinement (no_new_privs, a
   Landlock domain, a seccomp filter refusing exec, ptrace, the mount
-  family, module and kexec calls), the plan and the effective policy
-  written, one log line. Until this round it left out the confinement, the
-  `/proc/devices` read and the effective policy, and read 1.06–1.07×. So
-  1.5× is not below the physical floor: what is over it is our own work
+  family, module and kexec calls), the plan directory bound to the
+  container (locked against its removal, the spec edit's key read, the
+  owner file looked for and written), its enforcer binary found, the plan
+  and the effective policy written, one log line. In an earlier round it
+  left out the confinement, the `/proc/devices` read and the effective
+  policy, and read 1.06–1.07×; until this round it left out the plan
+  directory's binding and the enforcer lookup (in 300 interleaved rounds:
+  1.62× a no-op without them, 1.75× with them). So on the Intel VM
+  1.5× was not below the physical floor: what is over it is our own work
   (parsing, the rewrite, the serializations: a throwaway program that only
   tokenizes config.json with rapidjson and writes the effective policy's
   22 KB with its writer takes ~80 µs of it cold, ~0.1× a no-op). On this VM a
@@ -1323,9 +1329,9 @@ unless it names the AMD VM.
   filter went from 457 to 143 instructions and its load, timed around
   `seccomp(2)` in 400 fresh processes, from 184 to 72 µs (a one-instruction
   filter: 18 µs), so the plan's hex shrank from 7.3 to 2.3 KiB too. Both
-  the enforcer and the floor program load it: ours 1.80 ms, the floor 1.61,
-  bwrap 3.68 in this run, 0.49× bwrap (0.502× and 0.49× in the two runs
-  before); ours is 1.12× the bare calls. Timed in one process, the plan's
+  the enforcer and the floor program load it: ours 1.53 ms, the floor 1.37,
+  bwrap 3.02 in this run, 0.51× bwrap (0.49×, 0.502× and 0.49× in the
+  three runs before); ours is 1.12× the bare calls. Timed in one process, the plan's
   read takes ~36 µs and its checked parse and typed read ~80 µs the first
   time, ~61 µs the second and ~33 µs in a loop: most of it is a fresh
   process's cold caches and first page touches, not the parse's work. This
