@@ -48,10 +48,19 @@ constexpr size_t kLinearMembers = 16;
 // case folding reaches an ASCII letter (U+212A KELVIN SIGN: k, U+017F LATIN
 // SMALL LETTER LONG S: s). OCI field names are ASCII, so no other rune can
 // reach a field; names that differ in other runes stay apart.
+// The bytes a fold can start at: A-Z and the lead bytes of U+212A and U+017F.
+constexpr bool fold_starts(unsigned char c) {
+    return (c >= 'A' && c <= 'Z') || c == 0xE2 || c == 0xC5;
+}
+
 // fold_next returns the folded byte at `i` of `name` and steps past it.
 char fold_next(std::string_view name, size_t& i) {
     unsigned char c = static_cast<unsigned char>(name[i]);
-    if (c >= 'A' && c <= 'Z') {
+    if (!fold_starts(c)) {
+        ++i;
+        return static_cast<char>(c);
+    }
+    if (c <= 'Z') {
         ++i;
         return static_cast<char>(c - 'A' + 'a');
     }
@@ -67,13 +76,10 @@ char fold_next(std::string_view name, size_t& i) {
     return static_cast<char>(c);
 }
 
-// Whether fold_next changes any byte of `name` (most names are lower case).
+// Whether fold_next may change `name` (most names are lower case already).
 bool folds(std::string_view name) {
-    for (char ch : name) {
-        unsigned char c = static_cast<unsigned char>(ch);
-        if ((c >= 'A' && c <= 'Z') || c == 0xE2 || c == 0xC5) return true;
-    }
-    return false;
+    return std::any_of(name.begin(), name.end(),
+                       [](char c) { return fold_starts(static_cast<unsigned char>(c)); });
 }
 
 // Where rapidjson left a \uDC00-\uDFFF escape that had no leading surrogate
