@@ -5,8 +5,8 @@
  * under the root that follows no symlink, as the contract requires, the
  * fstat that checks the object is the one the hook judged, and one
  * landlock_add_rule; then landlock_restrict_self), the seccomp filter
- * loaded, then execve. The rules
- * and the BPF come pre-digested (bench.py writes them from a real plan):
+ * loaded, then execve. The rules and the BPF come pre-digested (bench.py
+ * writes them from a real plan):
  *
  *   enforce_floor RULES BPF -- CMD ARGS...
  *

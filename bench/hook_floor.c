@@ -13,12 +13,14 @@
  * plan belongs to exactly one spec edit and one container: the directory
  * locked against its removal, the spec edit's key read from PLAN_DIR/edit,
  * PLAN_DIR/owner looked for, then written), and finds its own enforcer
- * binary (/proc/self/exe, then a stat); confines itself as the contract says the hook does once its
- * inputs are open (no_new_privs, a Landlock domain that may read the rootfs and write only the plan
- * directory and the log, a seccomp filter refusing exec, ptrace, the mount family, module and kexec
- * calls, searched as a tree); writes PLAN_BYTES bytes to PLAN_DIR/plan.json and EFF_BYTES to
- * PLAN_DIR/effective-policy.json, each through a temporary file and a
- * rename; appends one line to LOG. Not a product. */
+ * binary (/proc/self/exe, then a stat); confines itself as the contract says
+ * the hook does once its inputs are open (no_new_privs, a Landlock domain
+ * that may read the rootfs and write only the plan directory and the log, a
+ * seccomp filter refusing exec, ptrace, the mount family, module and kexec
+ * calls, searched as a tree); writes the owner file (the hook's 18 bytes:
+ * the id and the uid and gid), PLAN_BYTES bytes to PLAN_DIR/plan.json and
+ * EFF_BYTES to PLAN_DIR/effective-policy.json, each through a temporary
+ * file and a rename; appends one line to LOG. Not a product. */
 #define _GNU_SOURCE
 #include <fcntl.h>
 #include <linux/audit.h>
