@@ -36,7 +36,9 @@ inline constexpr size_t kMaxDepth = 64;
 //   - a \uDC00-\uDFFF escape without its leading surrogate: no UTF-8 text can
 //     hold it (rapidjson would keep it as invalid UTF-8, Go's decoder reads
 //     U+FFFD, yajl in crun the raw bytes), so it cannot be written back;
-//   - a number beyond a double's range.
+//   - a number beyond a double's range;
+//   - a raw NUL byte anywhere (rapidjson's streams read it as the end of
+//     the input, so the text after it went unread).
 // Numbers are converted by glibc (see json_parse.cpp). Errors name `origin`
 // (a file name or "stdin"), the JSON Pointer where that applies, the byte
 // offset and line:column. Cost: one pass, no recursion beyond kMaxDepth, no

@@ -365,6 +365,13 @@ bool is_ascii(std::string_view text) {
 }  // namespace
 
 Expected<rapidjson::Document, ParseProblem> parse_parts(std::string_view text) {
+    // rapidjson's streams read a NUL as the end of the input: "{}\0{...}"
+    // would parse as "{}" alone. JSON has no raw NUL anywhere (U+0000 is
+    // written \u0000), so one refuses the text before the parse.
+    if (size_t nul = text.find('\0'); nul != std::string_view::npos)
+        return Unexpected<ParseProblem>{
+            {"", "invalid JSON at " + location(text, nul) +
+                     ": a NUL byte (JSON writes U+0000 only as the escape \\u0000)"}};
     rapidjson::Document doc;
     CheckedHandler handler(doc, text);
     rapidjson::ParseResult result;

@@ -9,6 +9,9 @@ Through the shim under runc, `precreate`, `inject` and the hook:
   JSON Pointer, nothing runs, no plan directory left in /run/oci-sandbox, the
   bundle unchanged. The same for `Process` beside `process` (Go matches
   names without regard to case) and for `Process` alone;
+- a config.json whose document is followed by a NUL and a second one
+  (rapidjson and crun's yajl stop at the NUL, Go refuses the text), and the
+  same on the hook's stdin: refused with the NUL's offset;
 - 200,000 '[' (195 KiB, under every input limit), which overflowed the
   stack of the root-run shim (SIGSEGV): a clear error, exit 1, no signal;
 - a valid config.json with `"cwd": "/w\\udc00"`, which the shim once wrote
@@ -133,6 +136,19 @@ with t.Workdir() as w:
     r, _ = d.timed_run([t.binary(), "hook", "--policy", pol, "--stage", "createRuntime"],
                        stdin_bytes=b"[" * 200000)
     refused("deep state", r, "stdin: /" + "0/" * 63 + "0: nested deeper than 64")
+
+    # --- a NUL byte after the document ---------------------------------------
+    # rapidjson's streams (and crun's yajl_tree_parse, a C string) stop at a
+    # NUL; Go refuses the text. Refused everywhere, naming the offset.
+    nul_text = first + "\0" + json.dumps(dict(base, process=evil_process))
+    entry_points(w, "nul-after", nul_text,
+                 "invalid JSON at offset %d (line %d, column 2): a NUL byte"
+                 % (len(first), first.count("\n") + 1))
+    _, _, pol, _ = t.prepare_case(w, "nul-state", PROBE, "runc")
+    state = d.state_json(d.unique_id("parsers-nul"), "/nonexistent").encode()
+    r, _ = d.timed_run([t.binary(), "hook", "--policy", pol, "--stage", "createRuntime"],
+                       stdin_bytes=state + b"\0" + state)
+    refused("nul state", r, "stdin: invalid JSON at offset %d" % len(state))
 
     # --- a lone surrogate escape ----------------------------------------------
     # The premise: runtimes read it differently. runc (Go) reads U+FFFD, crun

@@ -123,6 +123,23 @@ TEST_CASE("encoding: a byte >= 0x80 anywhere is validated; all-ASCII text parses
     CHECK(contains(refusal(R"(["\ud800"])"), "surrogate"));
 }
 
+TEST_CASE("a raw NUL byte is refused wherever it is: nothing after it goes unread") {
+    // rapidjson's input streams read a NUL as the end of the input, so a
+    // document followed by a NUL and anything at all parsed as the document
+    // alone; Go's decoder (runc, containerd) refuses the same bytes.
+    using namespace std::string_literals;
+    CHECK(starts_with(refusal("{\"a\":1}\0{\"a\":2}"s),
+                      "t.json: invalid JSON at offset 7 (line 1, column 8): a NUL byte"));
+    CHECK(starts_with(refusal("{\"a\":1}\0"s), "t.json: invalid JSON at offset 7"));
+    CHECK(starts_with(refusal("{\"a\":1}\n \0 \"b\""s),
+                      "t.json: invalid JSON at offset 9 (line 2, column 2): a NUL byte"));
+    CHECK(contains(refusal("[\"a\0b\"]"s), "offset 3 (line 1, column 4): a NUL byte"));
+    CHECK(contains(refusal("[\"\xc3\xa9\0\"]"s), "offset 4 (line 1, column 5): a NUL byte"));
+    // Escaped, U+0000 is a character like any other.
+    rapidjson::Document d = parsed(R"(["a\u0000b"])");
+    CHECK(std::string(d[0].GetString(), d[0].GetStringLength()) == "a\0b"s);
+}
+
 TEST_CASE("a duplicate member is refused in every object, naming its JSON Pointer") {
     CHECK(starts_with(
         refusal(R"({"process": {"args": ["a"]}, "process": {"args": ["b"]}})", "config.json"),
@@ -254,7 +271,7 @@ TEST_CASE("the fuzz seeds of each refused case are refused") {
         std::string name = e.path().filename().string();
         bool refused_case = false;
         for (const char* prefix : {"regress-duplicate-", "regress-case-variant-", "regress-deep-",
-                                   "regress-lone-surrogate-"})
+                                   "regress-lone-surrogate-", "regress-nul-"})
             refused_case = refused_case || starts_with(name, prefix);
         if (!e.is_regular_file() || !refused_case) continue;
         CAPTURE(e.path().string());
@@ -265,7 +282,8 @@ TEST_CASE("the fuzz seeds of each refused case are refused") {
         CHECK((contains(d.error().message, "duplicate member") ||
                contains(d.error().message, "differ only in letter case") ||
                contains(d.error().message, "nested deeper than 64") ||
-               contains(d.error().message, "lone UTF-16 surrogate")));
+               contains(d.error().message, "lone UTF-16 surrogate") ||
+               contains(d.error().message, "a NUL byte")));
         ++seen;
     }
     CHECK(seen >= 15);
