@@ -350,6 +350,9 @@ bool same_go_field(std::string_view a, std::string_view b) {
 
 namespace {
 
+// Zeros after the text for rapidjson's 16-byte loads (parse_parts).
+constexpr size_t kPadding = 16;
+
 bool is_ascii(std::string_view text) {
     uint64_t high = 0;
     size_t i = 0;
@@ -380,12 +383,24 @@ Expected<rapidjson::Document, ParseProblem> parse_parts(std::string_view text) {
     // characters, escapes and surrogates are checked either way.
     const bool ascii = is_ascii(text);
     auto generate = [&](rapidjson::Document&) {
-        rapidjson::MemoryStream ms(text.data(), text.size());
         rapidjson::Reader reader;
         // kParseStopWhenDoneFlag is deliberately not set: trailing garbage is an error.
         constexpr unsigned kFlags = rapidjson::kParseNumbersAsStringsFlag;
-        result = ascii ? reader.Parse<kFlags>(ms, handler)
-                       : reader.Parse<kFlags | rapidjson::kParseValidateEncodingFlag>(ms, handler);
+        if (ascii) {
+            // rapidjson copies the runs of a string between escapes 16 bytes
+            // at a time (RAPIDJSON_SSE2, meson.build) only from a
+            // NUL-terminated StringStream, whose aligned loads may read up to
+            // 15 bytes past the NUL: a copy with 16 bytes of zeros after it
+            // (the text has no NUL of its own, checked above).
+            std::string padded;
+            padded.reserve(text.size() + kPadding);
+            padded.append(text).append(kPadding, '\0');
+            rapidjson::StringStream ss(padded.c_str());
+            result = reader.Parse<kFlags>(ss, handler);
+        } else {
+            rapidjson::MemoryStream ms(text.data(), text.size());
+            result = reader.Parse<kFlags | rapidjson::kParseValidateEncodingFlag>(ms, handler);
+        }
         return !result.IsError();
     };
     doc.Populate(generate);
