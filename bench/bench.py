@@ -1179,7 +1179,7 @@ faults, so they moved with the machine:
 | warm hook ≤ 1.5× | 2.09× (2.07–2.10), floor 1.21× (1.20–1.21) | 3.61–3.84×, floor 1.55–1.75× | 3.39×, floor 1.57× (3.48×, 1.61×; 3.27×, 1.48×; 3.44×, 1.59×; 3.28×, 1.53×; the floor before 11:53 left out the plan directory's binding) |
 | enforcer ≤ 1.15× one exec | 1.29× (1.28–1.35), kernel calls 1.17× (1.14–1.17) | 1.48–1.62×, kernel calls 1.24–1.28× | 1.40×, kernel calls 1.19× (1.32×, 1.17×; 1.34×, 1.20×; 1.28×, 1.14×; 1.33×, 1.15×; the kernel calls before 11:42 opened each rule with plain `open`) |
 | enforcer ≤ 0.5× bwrap | 0.69×, kernel calls 0.62× | 0.55–0.59×, kernel calls 0.47× | 0.47×, kernel calls 0.40× (0.51×, 0.45×; 0.49×, 0.44×; 0.502×, 0.45×; 0.49×, 0.43×) |
-| seccomp per call ≤ 1.05× allow-all | 1.00× / 1.00× | 1.00× / 1.00–1.01× | getppid 0.99×, socket 1.07× (1.00× / 1.01× and 1.00× / 1.00× before) |
+| seccomp per call ≤ 1.05× allow-all (getppid / socket) | 1.00× / 1.05× | 1.00–1.03× / 1.01× | 0.99× / 1.07× (1.00× / 1.01×; 1.00× / 1.00×; 1.00× / 1.01× at 11:53, 11:42, 08:24) |
 | runc ≤ 1.05× | 1.299×, shape floor 1.251× | 1.259–1.302×, shape floor 1.075–1.158× | 1.247×, shape floor 1.084× (1.214×, 1.106×; 1.349×, 1.177×; 1.241×, 1.141×; 1.228×, 1.098×) |
 | crun ≤ 1.25× | 2.091×, shape floor 1.619× | 1.874–1.954×, shape floor 1.335–1.352× | 1.841×, shape floor 1.320× (1.827×, 1.343×; 1.932×, 1.396×; 1.870×, 1.342×; 1.867×, 1.358×) |
 | Docker ≤ 1.05× | 1.045×, shape floor 1.034× | 1.030–1.042×, shape floor 1.015–1.033× | 1.040×, shape floor 1.025× (1.029×, 1.046×; 1.027×, 1.018×; 1.031×, 1.021×; 1.024×, 1.012×) |
@@ -1188,8 +1188,8 @@ This run (17:02) was made while the VM was ~1.6× slower than in the
 morning's runs (`busybox env` 1.72 ms against ~1.05, a Docker start 439 ms
 against ~180) and its spreads are wide (bwrap 3.17–10.93 ms). Its socket
 row shows the noise: the allow-all filter came out at 0.97× no filter, ours
-at 1.07× allow-all and Docker's at 1.05×; in every run before it that row
-read 1.00–1.01×. Its bwrap row (0.47×) passes with bwrap slowed more than
+at 1.07× allow-all and Docker's at 1.05×; every recorded run before it read
+1.00–1.05× there. Its bwrap row (0.47×) passes with bwrap slowed more than
 ours; the runs on a quieter VM read 0.49–0.51×.
 
 So here the hook and container rows fail over floors that are over their
