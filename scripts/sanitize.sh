@@ -13,9 +13,9 @@ cd "$(dirname "$0")/.."
 dir=${1:-build-asan}
 start=$SECONDS
 # -O1 and line tables only (-g1: still file and line in every report). The
-# build was most of this job, 1107 of 1444 s in a CI run at -O2 -g, and 783
-# of 1218 s so (with GCC's UBSan one file, src/commands/explain.cpp, took
-# 94 s at -O2 -g and 47 s so).
+# build is most of this job: in CI runs 1107 of 1444 s at -O2 -g, 783 of
+# 1218 s at -O1 -g1 (GCC's UBSan is the slow part: src/commands/explain.cpp
+# took 94 s at -O2 -g, 47 s at -O1 -g1).
 opts=(-Dtest_hooks=true -Db_sanitize=address,undefined -Dstatic_binary=false
 	-Doptimization=1 -Ddebug=false -Dcpp_args=-g1)
 if [[ ! -f $dir/build.ninja ]]; then
