@@ -10,8 +10,9 @@ Through the shim under runc, `precreate`, `inject` and the hook:
   bundle unchanged. The same for `Process` beside `process` (Go matches
   names without regard to case) and for `Process` alone;
 - a config.json whose document is followed by a NUL and a second one
-  (rapidjson and crun's yajl stop at the NUL, Go refuses the text), and the
-  same on the hook's stdin: refused with the NUL's offset;
+  (rapidjson, runc's json.Decoder and crun's yajl all read the first one
+  alone), and the same on the hook's stdin: refused with the NUL's offset,
+  as any other trailing byte is;
 - 200,000 '[' (195 KiB, under every input limit), which overflowed the
   stack of the root-run shim (SIGSEGV): a clear error, exit 1, no signal;
 - a valid config.json with `"cwd": "/w\\udc00"`, which the shim once wrote
@@ -138,8 +139,9 @@ with t.Workdir() as w:
     refused("deep state", r, "stdin: /" + "0/" * 63 + "0: nested deeper than 64")
 
     # --- a NUL byte after the document ---------------------------------------
-    # rapidjson's streams (and crun's yajl_tree_parse, a C string) stop at a
-    # NUL; Go refuses the text. Refused everywhere, naming the offset.
+    # rapidjson's streams stop at a NUL (so do runc's json.Decoder, after one
+    # value, and crun's yajl_tree_parse, a C string): the rest went unread.
+    # Refused everywhere, naming the offset.
     nul_text = first + "\0" + json.dumps(dict(base, process=evil_process))
     entry_points(w, "nul-after", nul_text,
                  "invalid JSON at offset %d (line %d, column 2): a NUL byte"

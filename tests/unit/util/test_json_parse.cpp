@@ -126,7 +126,7 @@ TEST_CASE("encoding: a byte >= 0x80 anywhere is validated; all-ASCII text parses
 TEST_CASE("a raw NUL byte is refused wherever it is: nothing after it goes unread") {
     // rapidjson's input streams read a NUL as the end of the input, so a
     // document followed by a NUL and anything at all parsed as the document
-    // alone; Go's decoder (runc, containerd) refuses the same bytes.
+    // alone, the rest unchecked, where any other trailing byte is refused.
     using namespace std::string_literals;
     CHECK(starts_with(refusal("{\"a\":1}\0{\"a\":2}"s),
                       "t.json: invalid JSON at offset 7 (line 1, column 8): a NUL byte"));
