@@ -6,7 +6,12 @@
 #   bash tests/gpu/run_validation.sh BINARY PROBE REPORT
 #
 # BINARY: the static oci-sandbox-hook; PROBE: cuda_probe built with nvcc;
-# REPORT: the Markdown file to write. On a machine without an NVIDIA GPU the
+# REPORT: the Markdown file to write. Optional, through the environment:
+# OSH_GPU_PROBE_JIT, a probe built with PTX only (the driver compiles it at
+# load: the case default_jit); OSH_GPU_STRACE, a strace command (one word,
+# or a loader and its arguments) and OSH_GPU_TRACE_DIR: each run case is
+# traced there from outside the container (file calls, ioctls,
+# memfd_create), CASE.trace. On a machine without an NVIDIA GPU the
 # script takes its no-GPU path: it builds every case's plan against fake
 # device nodes (proving the plan path works), records that no GPU was found,
 # and exits 77 (skipped).
@@ -75,8 +80,8 @@ mkdir -p "$rootfs/proc" "$rootfs/tmp" "$rootfs/.oci-sandbox/plan"
 : >"$rootfs/.oci-sandbox/oci-sandbox-hook"
 
 # in_container CASE PLANDIR KEY OUT [CMD...]: runs in a new mount namespace
-# (unshare below). Mounts the rootfs, runs the hook and explain for CASE
-# (their output under OUT), then, with a CMD, becomes the container's first
+# (unshare below). Mounts the rootfs, runs the hook for CASE (its output
+# under OUT), then, with a CMD, becomes the container's first
 # process: the enforcer running CMD.
 in_container() {
 	local c=$1 plan_dir=$2 key=$3 out=$4 e n
@@ -98,8 +103,12 @@ in_container() {
 	printf '{"ociVersion":"1.0.2","id":"osh-gpu-%s","status":"creating","pid":%d,"bundle":"%s"}' "$c" $$ "$work/bundle-$c" |
 		"$bin" hook --policy "$work/policy-$c.json" --stage createRuntime >"$out/hook.out" 2>&1
 	echo $? >"$out/hook.rc"
-	"$bin" explain --bundle "$work/bundle-$c" --policy "$work/policy-$c.json" >"$out/explain.txt" 2>&1
 	if (($# > 0)) && [[ $(cat "$out/hook.rc") == 0 ]]; then
+		# Traced from outside: strace stays on the host side of the chroot.
+		# shellcheck disable=SC2086
+		[[ -n ${OSH_GPU_STRACE:-} ]] && exec $OSH_GPU_STRACE -f -qq -o "$OSH_GPU_TRACE_DIR/$OSH_GPU_TRACE_NAME.trace" \
+			-e trace=%file,ioctl,memfd_create chroot "$rootfs" /.oci-sandbox/oci-sandbox-hook exec \
+			--plan /.oci-sandbox/plan --key "$key" -- "$@"
 		exec chroot "$rootfs" /.oci-sandbox/oci-sandbox-hook exec --plan /.oci-sandbox/plan --key "$key" -- "$@"
 	fi
 	exit 0
@@ -122,16 +131,17 @@ devices_json() {
 # policy_for CASE: the policy document of one case.
 policy_for() {
 	local proc=write_file ro='"/usr","/lib","/lib64","/bin","/sbin","/etc","/proc","/dev/urandom","'"$probe_dir"'"' \
-		deny='[]' detect=auto
+		deny='[]' detect=auto rw='"/tmp","/dev/null"'
 	case $1 in
 	read_write) proc=read_write ;;
 	proc_none) proc=none ;;
-	no_devices) detect=never ;;
+	# /proc writable here, so that what fails is the device nodes, not /proc.
+	no_devices) detect=never ro=${ro/'"/proc",'/} rw+=',"/proc"' ;;
 	memfd_denied) deny='["memfd_create"]' ;;
 	esac
 	cat <<JSON
 {"version": 1,
- "filesystem": {"read_only": [$ro], "read_write": ["/tmp", "/dev/null"], "baseline": true, "include_workdir": false},
+ "filesystem": {"read_only": [$ro], "read_write": [$rw], "baseline": true, "include_workdir": false},
  "gpu": {"detect": "$detect", "proc_access": "$proc", "promotion": {"mode": "promote_all", "allow": ["/proc"]}},
  "seccomp": {"profile": "default", "deny": $deny},
  "network": {"require_private_netns": false},
@@ -151,6 +161,8 @@ bundle() {
  "process": {"args": ["$probe"], "cwd": "/", "env": ["PATH=/usr/bin:/bin"]},
  "linux": {"devices": $(devices_json), "namespaces": [{"type": "mount"}]}}
 JSON
+	# explain judges the bundle as the engine hands it over, before the edit.
+	"$bin" explain --bundle "$b" --policy "$work/policy-$c.json" >"$work/explain-$c.txt" 2>&1
 	"$bin" inject --bundle "$b" --id "$id" >/dev/null || return 1
 	tr -d ' \n' <"$b/config.json" | grep -o '"--key","[0-9a-f]\{32\}"' | grep -o '[0-9a-f]\{32\}'
 }
@@ -174,23 +186,37 @@ poststop() {
 
 failed=0
 cases=(baseline default read_write proc_none no_devices nvidia_smi memfd_denied)
+[[ -n ${OSH_GPU_PROBE_JIT:-} ]] && cases+=(default_jit)
+smi=$(command -v nvidia-smi || echo nvidia-smi)
 declare -A result
 for c in "${cases[@]}"; do
 	if [[ $c == baseline ]]; then
-		out=$("$probe" 2>&1)
+		# shellcheck disable=SC2086
+		if [[ -n ${OSH_GPU_STRACE:-} ]]; then
+			out=$($OSH_GPU_STRACE -f -qq -o "$OSH_GPU_TRACE_DIR/baseline.trace" \
+				-e trace=%file,ioctl,memfd_create "$probe" 2>&1)
+		else
+			out=$("$probe" 2>&1)
+		fi
 		result[$c]="exit $?: $out"
 		continue
 	fi
 	pc=$c
-	[[ $c == nvidia_smi ]] && pc=default
+	[[ $c == nvidia_smi || $c == default_jit ]] && pc=default
 	o=$work/out-$c
 	cmd=()
 	if ((have_gpu)); then
 		cmd=("$probe")
-		[[ $c == nvidia_smi ]] && cmd=(nvidia-smi -L)
+		[[ $c == nvidia_smi ]] && cmd=("$smi" --query-gpu=name,driver_version,memory.total,memory.used,temperature.gpu,utilization.gpu,pstate --format=csv,noheader)
+		[[ $c == default_jit ]] && cmd=("$OSH_GPU_PROBE_JIT")
 	fi
+	export OSH_GPU_TRACE_NAME=$c
 	out=$(run_case "$pc" "$o" "${cmd[@]}" 2>&1)
 	rc=$?
+	if [[ -n ${OSH_GPU_TRACE_DIR:-} ]]; then
+		cp "$work/explain-$pc.txt" "$OSH_GPU_TRACE_DIR/$c.explain.txt" 2>/dev/null
+		cp "$o/hook.out" "$OSH_GPU_TRACE_DIR/$c.hook.out" 2>/dev/null
+	fi
 	if [[ $(cat "$o/hook.rc" 2>/dev/null) != 0 ]]; then
 		result[$c]="plan failed: $(tr '\n' ' ' <"$o/hook.out" 2>/dev/null) $(tr '\n' ' ' <<<"$out")"
 		failed=1
@@ -199,10 +225,11 @@ for c in "${cases[@]}"; do
 	else
 		result[$c]="plan built ($(ls "/run/oci-sandbox/osh-gpu-$pc" | tr '\n' ' ')); not run: no GPU"
 	fi
-	result[$c-explain]=$(grep -E '^ *(\+ )?/proc |304' "$o/explain.txt" 2>/dev/null | head -3 | tr -s ' \n' ' ')
+	result[$c-explain]=$(grep -E '^ *(\+ )?/proc |304' "$work/explain-$pc.txt" 2>/dev/null | head -3 | tr -s ' \n' ' ')
 	poststop "$pc" || true
 done
 
+[[ -n ${OSH_GPU_TRACE_DIR:-} ]] && cp "$work/hook.log" "$OSH_GPU_TRACE_DIR/hook.log" 2>/dev/null
 {
 	echo "# GPU validation report"
 	echo

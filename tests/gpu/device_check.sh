@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# The whole real-GPU check, as one command on a lent GPU machine (the device
+# tool's `run`), with everything it runs carried in one folder built here:
+#
+#   CARRY/bin/oci-sandbox-hook, CARRY/bin/oci-sandbox-enforce   (static, stripped)
+#   CARRY/probe/cuda_probe       nvcc -cudart static, sm_90 code + compute_75 PTX
+#   CARRY/probe/cuda_probe_jit   nvcc -cudart static, compute_80 PTX only
+#   CARRY/strace/                Debian's strace with its loader and libraries
+#
+#   bash tests/gpu/device_check.sh CARRY OUTDIR
+#
+# Writes to OUTDIR: env.txt (the machine: driver, nodes, /proc/driver/nvidia),
+# report.md (run_validation.sh untraced: the results that count),
+# report-traced.md, run.log, and traces.tar.xz (each case traced from outside
+# the container, the explain output and hook log of each case, and untraced
+# nvidia-smi -q as the NVML baseline). Every step has its own time limit.
+set -uo pipefail
+carry=$(readlink -f "${1:?carry folder}")
+out=$(readlink -f "${2:?output folder}")
+here=$(dirname "$(readlink -f "$0")")
+mkdir -p "$out/t"
+strace="$carry/strace/ld-linux-x86-64.so.2 --library-path $carry/strace $carry/strace/strace"
+
+{
+	echo "## uname"; uname -a
+	echo "## os"; head -3 /etc/os-release
+	echo "## nvidia-smi"; timeout 30 nvidia-smi
+	echo "## nvidia-smi -L"; timeout 30 nvidia-smi -L
+	echo "## query"; timeout 30 nvidia-smi --query-gpu=name,driver_version,vbios_version,mig.mode.current,persistence_mode,compute_mode --format=csv
+	echo "## /dev"; ls -la /dev/nvidia* /dev/dri 2>&1; ls -la /dev/nvidia-caps 2>&1
+	echo "## /proc/devices"; grep -iE 'nvidia|drm' /proc/devices
+	echo "## /proc/driver/nvidia"; cat /proc/driver/nvidia/version; find /proc/driver/nvidia -maxdepth 3 2>&1 | head -40
+	echo "## params"; head -60 /proc/driver/nvidia/params 2>&1
+	echo "## mounts"; grep -iE 'nvidia|cuda' /proc/self/mountinfo
+	echo "## libraries"; command -v nvidia-smi; ldconfig -p | grep -E 'libcuda\.|libnvidia-ml|libnvidia-ptxjitcompiler'
+	echo "## persistenced"; ls -la /run/nvidia-persistenced 2>&1
+	echo "## top level"; ls -la /
+	echo "## landlock"; "$carry/bin/oci-sandbox-hook" probe
+} >"$out/env.txt" 2>&1
+
+# The NVML baseline: nvidia-smi -q, unconfined, traced.
+# shellcheck disable=SC2086
+timeout 45 $strace -f -qq -o "$out/t/baseline_smi.trace" -e trace=%file,ioctl,memfd_create \
+	nvidia-smi -q >"$out/t/smi-q.txt" 2>&1
+echo "nvidia-smi -q traced: rc=$?" >"$out/run.log"
+
+# The cases that count, untraced.
+export OSH_GPU_PROBE_JIT=$carry/probe/cuda_probe_jit
+timeout 120 bash "$here/run_validation.sh" "$carry/bin/oci-sandbox-hook" "$carry/probe/cuda_probe" \
+	"$out/report.md" >>"$out/run.log" 2>&1
+echo "untraced: rc=$?" >>"$out/run.log"
+
+# The same cases traced from outside the container: what the driver touched.
+OSH_GPU_STRACE=$strace OSH_GPU_TRACE_DIR=$out/t timeout 150 bash "$here/run_validation.sh" \
+	"$carry/bin/oci-sandbox-hook" "$carry/probe/cuda_probe" "$out/report-traced.md" >>"$out/run.log" 2>&1
+echo "traced: rc=$?" >>"$out/run.log"
+
+tar -C "$out" -cJf "$out/traces.tar.xz" t && rm -rf "$out/t"
+ls -la "$out"
+cat "$out/report.md"
