@@ -64,7 +64,7 @@ try "write /etc/demo (outside the policy)" sh -c 'echo x > /etc/demo'
 try "write /tmp/demo (read_write in the policy)" sh -c 'echo x > /tmp/demo'
 try "open /dev/nvidia0 (fake GPU node, no driver)" sh -c 'cat /dev/nvidia0 >/dev/null'
 try "chroot (denied by the seccomp profile)" chroot / true
-try "write /proc/self/comm (CUDA renames threads; no O_TRUNC)" sh -c 'echo renamed >> /proc/self/comm'
+try "write /proc/self/comm (CUDA renames threads: O_WRONLY|O_CREAT|O_TRUNC)" sh -c 'echo renamed > /proc/self/comm'
 grep -E '^(NoNewPrivs|Seccomp):' /proc/self/status
 SH
 chmod 755 "$rootfs/bin/checks"

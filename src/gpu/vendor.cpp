@@ -24,11 +24,13 @@ namespace osh::gpu {
 
 namespace {
 
-// CUDA's user-space driver creates anonymous executable memory with
-// memfd_create (JIT/PTX and the IPC/UVM paths); a filter denying it makes
-// cuInit or the first kernel launch fail.
+// Kept for WSL2's and Tegra's CUDA libraries, not measured there. NVIDIA's
+// datacenter driver (580.159.04 on an H200, docs/gpu-validation.md) never
+// called memfd_create through cuInit, a kernel launch (SASS and PTX JIT),
+// pinned memory or nvidia-smi, and passed with it denied: no relaxation.
 constexpr std::string_view kMemfdReason =
-    "CUDA's driver library creates anonymous memory with memfd_create";
+    "CUDA's driver library may create anonymous memory with memfd_create (not measured for "
+    "this driver)";
 
 const std::vector<VendorProfile>& table() {
     static const std::vector<VendorProfile> profiles = {
@@ -46,7 +48,7 @@ const std::vector<VendorProfile>& table() {
                         {"/dev/nvidia-nvswitch*", {}, {"nvidia-nvswitch"}}},
             .read_only_companions = {"/run/nvidia-persistenced"},
             .needs_proc_write = true,
-            .seccomp_allow = {{"memfd_create", kMemfdReason}},
+            .seccomp_allow = {},
             .visible_devices_env = {"NVIDIA_VISIBLE_DEVICES"},
             .cdi_kinds = {"nvidia.com/gpu", "runtime.nvidia.com/gpu"},
             // The legacy prestart hook (hooks.d/nvidia-container-toolkit in the

@@ -28,10 +28,10 @@ struct VendorProfile {
     // Paths the workload needs read-only when a device of this vendor is present.
     std::vector<std::string_view> read_only_companions;
     // Whether the vendor's user-space library writes /proc/<pid>/task/<tid>/comm
-    // of other threads (CUDA does; error 304 with a read-only /proc).
+    // of other threads (CUDA does, with O_TRUNC; error 304 when it cannot).
     bool needs_proc_write = false;
     // Syscalls the default seccomp profile must leave allowed for this vendor,
-    // each with the reason, e.g. {"memfd_create", "CUDA's loader ..."}.
+    // each with the reason, e.g. {"memfd_create", "..."}.
     std::vector<std::pair<std::string_view, std::string_view>> seccomp_allow;
     // Environment variables that request this vendor's devices
     // (NVIDIA_VISIBLE_DEVICES); values none/void/empty request nothing.

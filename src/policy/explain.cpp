@@ -18,20 +18,23 @@ namespace osh::policy {
 
 namespace {
 
-// "ro", "rw", "rw+ioctl_dev", "ro+write_file", else the full list. The file
-// variants (rights a file can hold) read the same as the directory sets.
+// "ro", "rw", "rw+ioctl_dev", "ro+write_file+truncate", else the full list.
+// The file variants (rights a file can hold) read the same as the directory
+// sets, for a mask with file rights alone: a directory's ro+write_file+truncate
+// is not "rw".
 std::string short_access(AccessMask m) {
     if (m == 0) return "none";
     struct Base {
         AccessMask mask;
         const char* name;
+        bool file_only;
     };
-    const Base bases[] = {{kReadWrite, "rw"},
-                          {kReadWrite & kFileRights, "rw"},
-                          {kReadOnly, "ro"},
-                          {kReadOnly & kFileRights, "ro"}};
+    const Base bases[] = {{kReadWrite, "rw", false},
+                          {kReadWrite & kFileRights, "rw", true},
+                          {kReadOnly, "ro", false},
+                          {kReadOnly & kFileRights, "ro", true}};
     for (const auto& b : bases) {
-        if ((m & b.mask) != b.mask) continue;
+        if ((m & b.mask) != b.mask || (b.file_only && (m & ~kFileRights))) continue;
         std::string out = b.name;
         AccessMask extra = m & ~b.mask;
         for (const auto& e : landlock::kAccessWords)

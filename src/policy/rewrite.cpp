@@ -569,8 +569,9 @@ class Rewriter {
     void add_proc(const gpu::VendorProfile& v) {
         const std::string origin = "gpu " + std::string(v.id);
         const std::string need = origin + ": " + std::string(v.name) +
-                                 "'s library writes /proc/<pid>/task/<tid>/comm of its threads "
-                                 "(CUDA fails cuInit with error 304 when /proc is read-only)";
+                                 "'s library writes /proc/<pid>/task/<tid>/comm of its threads, "
+                                 "opened with O_TRUNC (CUDA fails cuInit with error 304 when "
+                                 "it cannot)";
         AccessMask have = entries_.count("/proc") ? entries_["/proc"].access : 0;
         switch (policy_.gpu.proc_access) {
             case ProcAccess::read_write:
@@ -578,8 +579,11 @@ class Rewriter {
                           false);
                 break;
             case ProcAccess::write_file:
-                grant_gpu("/proc", bit(Access::write_file), origin,
-                          need + "; gpu.proc_access=write_file adds only write_file", false);
+                // CUDA opens comm with fopen "w" (O_TRUNC: Landlock's truncate
+                // right); a truncate on procfs changes nothing.
+                grant_gpu("/proc", bit(Access::write_file) | bit(Access::truncate), origin,
+                          need + "; gpu.proc_access=write_file adds only write_file,truncate",
+                          false);
                 if (!(have & bit(Access::read_file)))
                     note("/proc", origin + ": the policy gives no read access to /proc; " +
                                       std::string(v.name) +

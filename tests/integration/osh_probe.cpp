@@ -3,8 +3,9 @@
 // RESULT is OK or the errno name, so the tests compare exact errors.
 //   write:PATH    create/append PATH
 //   open:PATH     open PATH read-write (a fake GPU node gives ENXIO)
-//   comm          rename ANOTHER thread (pthread_setname_np writes
-//                 /proc/self/task/<tid>/comm, what CUDA does at init)
+//   comm          rename ANOTHER thread as CUDA's driver does at init
+//                 (traced on an H200, docs/gpu-validation.md): open
+//                 /proc/self/task/<tid>/comm O_WRONLY|O_CREAT|O_TRUNC, write
 //   chroot        chroot("/") (denied by the default seccomp profile)
 //   syslog        klogctl(SYSLOG_ACTION_SIZE_BUFFER) (denied by the default
 //                 seccomp profile; allowed by gVisor's own kernel)
@@ -13,8 +14,8 @@
 //   read:PATH     open PATH read-only
 //   wronly:PATH   open an existing PATH write-only (never creates, never writes)
 //   put:PATH:TEXT open an existing PATH write-only and write TEXT (one write)
-//   memfd         memfd_create (denied by the default profile unless a GPU
-//                 node is present)
+//   memfd         memfd_create (allowed by the default profile; EPERM when
+//                 the policy's seccomp.deny lists it)
 //   setns_badfd   setns(-1, 0): the kernel says EBADF, our filter EPERM, so
 //                 the answer tells the filter from a missing capability
 // Report lines (not a single errno):
@@ -40,6 +41,7 @@
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cctype>
 #include <cerrno>
 #include <cstdio>
@@ -52,9 +54,26 @@
 
 namespace {
 
+std::atomic<pid_t> sleeper_tid{0};
+
 void* sleeper(void*) {
+    sleeper_tid = gettid();
     pause();
     return nullptr;
+}
+
+// CUDA's rename of one of its threads: fopen(".../comm", "w") from another.
+int rename_other_thread() {
+    pthread_t t;
+    sleeper_tid = 0;
+    if (pthread_create(&t, nullptr, sleeper, nullptr) != 0) return EAGAIN;
+    while (sleeper_tid == 0) sched_yield();
+    std::string path = "/proc/self/task/" + std::to_string(sleeper_tid) + "/comm";
+    int fd = open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
+    if (fd < 0) return errno;
+    int e = write(fd, "osh-renamed", 11) == 11 ? 0 : errno;
+    close(fd);
+    return e;
 }
 
 int check(const std::string& c) {
@@ -71,11 +90,7 @@ int check(const std::string& c) {
         close(fd);
         return 0;
     }
-    if (c == "comm") {
-        pthread_t t;
-        if (pthread_create(&t, nullptr, sleeper, nullptr) != 0) return EAGAIN;
-        return pthread_setname_np(t, "osh-renamed");  // returns the errno
-    }
+    if (c == "comm") return rename_other_thread();
     if (c == "chroot") return chroot("/") == 0 ? 0 : errno;
     if (c.rfind("read:", 0) == 0) {
         int fd = open(c.c_str() + 5, O_RDONLY | O_CLOEXEC);
