@@ -10,7 +10,8 @@
 #   bash tests/gpu/device_check.sh CARRY OUTDIR
 #
 # Writes to OUTDIR: env.txt (the machine: driver, nodes, /proc/driver/nvidia),
-# report.md (run_validation.sh untraced: the results that count),
+# report.md (run_validation.sh untraced: the results that count; with
+# PyTorch's matrix product where python3 has torch),
 # report-traced.md, run.log, and traces.tar.xz (each case traced from outside
 # the container, the explain output and hook log of each case, and untraced
 # nvidia-smi -q as the NVML baseline). Every step has its own time limit.
@@ -44,8 +45,12 @@ timeout 45 $strace -f -qq -o "$out/t/baseline_smi.trace" -e trace=%file,ioctl,me
 	nvidia-smi -q >"$out/t/smi-q.txt" 2>&1
 echo "nvidia-smi -q traced: rc=$?" >"$out/run.log"
 
-# The cases that count, untraced.
+# The cases that count, untraced. PyTorch's too where this machine has it.
 export OSH_GPU_PROBE_JIT=$carry/probe/cuda_probe_jit
+py=$(command -v python3)
+if [[ -n $py ]] && timeout 60 "$py" -c 'import torch' 2>/dev/null; then
+	export OSH_GPU_PYTHON=$py
+fi
 timeout 120 bash "$here/run_validation.sh" "$carry/bin/oci-sandbox-hook" "$carry/probe/cuda_probe" \
 	"$out/report.md" >>"$out/run.log" 2>&1
 echo "untraced: rc=$?" >>"$out/run.log"

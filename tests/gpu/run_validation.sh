@@ -8,7 +8,9 @@
 # BINARY: the static oci-sandbox-hook; PROBE: cuda_probe built with nvcc;
 # REPORT: the Markdown file to write. Optional, through the environment:
 # OSH_GPU_PROBE_JIT, a probe built with PTX only (the driver compiles it at
-# load: the case default_jit); OSH_GPU_STRACE, a strace command (one word,
+# load: the case default_jit); OSH_GPU_PYTHON, a Python with PyTorch (the
+# case pytorch: a matrix product on the GPU, under the default case's policy
+# with the Python's own tree read-only); OSH_GPU_STRACE, a strace command (one word,
 # or a loader and its arguments) and OSH_GPU_TRACE_DIR: each run case is
 # traced there from outside the container (file calls, ioctls,
 # memfd_create), CASE.trace. On a machine without an NVIDIA GPU the
@@ -138,6 +140,9 @@ policy_for() {
 	# /proc writable here, so that what fails is the device nodes, not /proc.
 	no_devices) detect=never ro=${ro/'"/proc",'/} rw+=',"/proc"' ;;
 	memfd_denied) deny='["memfd_create"]' ;;
+	# The Python environment's own tree is read-only too (an image would
+	# list where its interpreter lives).
+	pytorch) ro+=',"'"$(dirname "$(dirname "$(readlink -f "$OSH_GPU_PYTHON")")")"'","/opt"' ;;
 	esac
 	cat <<JSON
 {"version": 1,
@@ -187,18 +192,25 @@ poststop() {
 failed=0
 cases=(baseline default read_write proc_none no_devices nvidia_smi memfd_denied)
 [[ -n ${OSH_GPU_PROBE_JIT:-} ]] && cases+=(default_jit)
+[[ -n ${OSH_GPU_PYTHON:-} ]] && cases+=(pytorch_baseline pytorch)
+# PyTorch: a matrix product on the GPU, checked against the CPU's.
+torch_check='import torch; a = torch.randn(1024, 1024); g = (a.cuda() @ a.cuda()).cpu(); ok = torch.allclose(g, a @ a, rtol=1e-3, atol=1e-2); print(("PASS" if ok else "FAIL mismatch"), "torch", torch.__version__, torch.cuda.get_device_name(0))'
+
 smi=$(command -v nvidia-smi || echo nvidia-smi)
 declare -A result
 for c in "${cases[@]}"; do
-	if [[ $c == baseline ]]; then
+	if [[ $c == baseline || $c == pytorch_baseline ]]; then
+		cmd=("$probe")
+		[[ $c == pytorch_baseline ]] && cmd=("$OSH_GPU_PYTHON" -c "$torch_check")
 		# shellcheck disable=SC2086
 		if [[ -n ${OSH_GPU_STRACE:-} ]]; then
-			out=$($OSH_GPU_STRACE -f -qq -o "$OSH_GPU_TRACE_DIR/baseline.trace" \
-				-e trace=%file,ioctl,memfd_create "$probe" 2>&1)
+			out=$($OSH_GPU_STRACE -f -qq -o "$OSH_GPU_TRACE_DIR/$c.trace" \
+				-e trace=%file,ioctl,memfd_create "${cmd[@]}" 2>&1)
 		else
-			out=$("$probe" 2>&1)
+			out=$("${cmd[@]}" 2>&1)
 		fi
-		result[$c]="exit $?: $out"
+		rc=$?
+		result[$c]="exit $rc: $(tail -c 2000 <<<"$out" | tr '\n' ' ')"
 		continue
 	fi
 	pc=$c
@@ -209,9 +221,10 @@ for c in "${cases[@]}"; do
 		cmd=("$probe")
 		[[ $c == nvidia_smi ]] && cmd=("$smi" --query-gpu=name,driver_version,memory.total,memory.used,temperature.gpu,utilization.gpu,pstate --format=csv,noheader)
 		[[ $c == default_jit ]] && cmd=("$OSH_GPU_PROBE_JIT")
+		[[ $c == pytorch ]] && cmd=("$OSH_GPU_PYTHON" -c "$torch_check")
 	fi
 	export OSH_GPU_TRACE_NAME=$c
-	out=$(run_case "$pc" "$o" "${cmd[@]}" 2>&1)
+	out=$(run_case "$pc" "$o" "${cmd[@]}" 2>&1 | tail -c 2000)
 	rc=$?
 	if [[ -n ${OSH_GPU_TRACE_DIR:-} ]]; then
 		cp "$work/explain-$pc.txt" "$OSH_GPU_TRACE_DIR/$c.explain.txt" 2>/dev/null
