@@ -6,6 +6,7 @@
 #   CARRY/probe/cuda_probe       nvcc -cudart static, sm_90 code + compute_75 PTX
 #   CARRY/probe/cuda_probe_jit   nvcc -cudart static, compute_80 PTX only
 #   CARRY/strace/                Debian's strace with its loader and libraries
+#   CARRY/runc/                  Debian's runc and its libseccomp.so.2 (optional)
 #
 #   bash tests/gpu/device_check.sh CARRY OUTDIR
 #
@@ -14,7 +15,8 @@
 # PyTorch's matrix product where python3 has torch),
 # report-traced.md, run.log, and traces.tar.xz (each case traced from outside
 # the container, the explain output and hook log of each case, and untraced
-# nvidia-smi -q as the NVML baseline). Every step has its own time limit.
+# nvidia-smi -q as the NVML baseline; with runc carried, runc_case.sh's
+# files). Every step has its own time limit.
 set -uo pipefail
 carry=$(readlink -f "${1:?carry folder}")
 out=$(readlink -f "${2:?output folder}")
@@ -59,6 +61,21 @@ echo "untraced: rc=$?" >>"$out/run.log"
 OSH_GPU_STRACE=$strace OSH_GPU_TRACE_DIR=$out/t timeout 150 bash "$here/run_validation.sh" \
 	"$carry/bin/oci-sandbox-hook" "$carry/probe/cuda_probe" "$out/report-traced.md" >>"$out/run.log" 2>&1
 echo "traced: rc=$?" >>"$out/run.log"
+
+# The production path: the shim and runc, the built-in default policy.
+if [[ -x $carry/runc/runc ]]; then
+	# runc links libseccomp: the carried one where the machine has none.
+	ldconfig -p | grep -q 'libseccomp\.so\.2 ' || { cp "$carry/runc/libseccomp.so.2" /usr/local/lib/ && ldconfig; }
+	runner=()
+	cg=$(stat -fc %T /sys/fs/cgroup 2>/dev/null)
+	echo "cgroup file system: ${cg:-none}" >>"$out/run.log"
+	# runc wants a cgroup2 /sys/fs/cgroup: mount one in a namespace of its own if needed.
+	[[ $cg == cgroup2fs ]] || runner=(unshare -m --propagation private
+		sh -c 'mkdir -p /sys/fs/cgroup && mount -t cgroup2 none /sys/fs/cgroup && exec "$0" "$@"')
+	OSH_GPU_RUNC=$carry/runc/runc timeout 200 "${runner[@]}" bash "$here/runc_case.sh" \
+		"$carry/bin/oci-sandbox-hook" "$carry/probe/cuda_probe" "$out/t" >>"$out/run.log" 2>&1
+	echo "runc: rc=$?" >>"$out/run.log"
+fi
 
 tar -C "$out" -cJf "$out/traces.tar.xz" t && rm -rf "$out/t"
 ls -la "$out"
