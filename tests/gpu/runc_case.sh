@@ -3,7 +3,8 @@
 # (`oci-sandbox-hook runtime`) and runc, under the built-in default policy,
 # with this machine's own NVIDIA nodes in linux.devices: one shows its
 # NoNewPrivs and Seccomp lines, tries a write outside the policy, then runs
-# the CUDA probe; the other runs nvidia-smi -L.
+# the CUDA probe; the next runs nvidia-smi -L; the last sleeps, and a
+# process entering it with `runtime exec` makes the first one's checks.
 #
 #   bash tests/gpu/runc_case.sh BINARY PROBE OUTDIR
 #
@@ -72,12 +73,15 @@ PY
 }
 
 echo "{\"next_runtime\": \"$runc\"}" >"$work/runtime.json"
+# The confinement as the workload sees it, a forbidden write, then CUDA.
+# shellcheck disable=SC2016
+checks='grep -E "^(NoNewPrivs|Seccomp):" /proc/self/status | tr -s "\t\n" "  "; echo
+echo "write /root/osh: $( (: >/root/osh) 2>&1 | sed "s/.*: //")"; exec /tmp/cuda_probe'
+
 status=0
 for c in probe smi; do
 	case $c in
-	# The confinement as the workload sees it, a forbidden write, then CUDA.
-	probe) bundle "$c" /bin/sh -c 'grep -E "^(NoNewPrivs|Seccomp):" /proc/self/status | tr -s "\t\n" "  "; echo
-		echo "write /root/osh: $( (: >/root/osh) 2>&1 | sed "s/.*: //")"; exec /tmp/cuda_probe' ;;
+	probe) bundle "$c" /bin/sh -c "$checks" ;;
 	smi) bundle "$c" nvidia-smi -L ;;
 	esac
 	id=osh-gpu-runc-$c-$$
@@ -94,4 +98,23 @@ for c in probe smi; do
 	echo "== $c (exit $rc)"
 	grep -vF '"container_id"' "$out/runc-$c.txt" | tail -n 5
 done
+# exec: a sleeping container started through the shim, and a process
+# entering it with `runtime exec`, confined like the first.
+c=exec id=osh-gpu-runc-exec-$$
+bundle "$c" sleep 120
+OCI_SANDBOX_RUNTIME_CONFIG=$work/runtime.json timeout 60 "$bin" runtime --root "$work/runc-root" \
+	run -d --bundle "$work/$c" "$id" </dev/null >"$out/runc-exec-first.txt" 2>&1
+echo "run -d: exit $?" >"$out/runc-exec.txt"
+OCI_SANDBOX_RUNTIME_CONFIG=$work/runtime.json timeout 120 "$bin" runtime --root "$work/runc-root" \
+	exec "$id" /bin/sh -c "$checks" </dev/null >>"$out/runc-exec.txt" 2>&1
+rc=$?
+echo "exec: exit $rc" >>"$out/runc-exec.txt"
+((rc == 0)) || status=1
+OCI_SANDBOX_RUNTIME_CONFIG=$work/runtime.json timeout 60 "$bin" runtime --root "$work/runc-root" \
+	delete -f "$id" >>"$out/runc-exec.txt" 2>&1
+grep -F "\"container_id\":\"$id\"" /var/log/oci-sandbox-hook.log >>"$out/runc-exec.txt" 2>/dev/null
+echo "plan directory after delete: $([[ -e /run/oci-sandbox/$id ]] && echo "still there" || echo removed)" \
+	>>"$out/runc-exec.txt"
+echo "== exec (exit $rc)"
+grep -vF '"container_id"' "$out/runc-exec.txt" | tail -n 6
 exit "$status"
