@@ -192,16 +192,20 @@ poststop() {
 failed=0
 cases=(baseline default read_write proc_none no_devices nvidia_smi memfd_denied)
 [[ -n ${OSH_GPU_PROBE_JIT:-} ]] && cases+=(default_jit)
-[[ -n ${OSH_GPU_PYTHON:-} ]] && cases+=(pytorch_baseline pytorch)
+[[ -n ${OSH_GPU_PYTHON:-} ]] && cases+=(pytorch_baseline pytorch nccl_baseline nccl)
 # PyTorch: a matrix product on the GPU, checked against the CPU's.
+# NCCL: a one-rank process group over loopback and an all_reduce (NCCL
+# builds its view of the machine's topology from /sys even for one rank).
+nccl_check='import os; os.environ["NCCL_DEBUG"] = "WARN"; import torch, torch.distributed as d; d.init_process_group("nccl", init_method="tcp://127.0.0.1:29517", rank=0, world_size=1); t = torch.ones(4, device="cuda"); d.all_reduce(t); torch.cuda.synchronize(); print(("PASS" if t.sum().item() == 4 else "FAIL sum"), "nccl", torch.cuda.nccl.version()); d.destroy_process_group()'
 torch_check='import torch; a = torch.randn(1024, 1024); g = (a.cuda() @ a.cuda()).cpu(); ok = torch.allclose(g, a @ a, rtol=1e-3, atol=1e-2); print(("PASS" if ok else "FAIL mismatch"), "torch", torch.__version__, torch.cuda.get_device_name(0))'
 
 smi=$(command -v nvidia-smi || echo nvidia-smi)
 declare -A result
 for c in "${cases[@]}"; do
-	if [[ $c == baseline || $c == pytorch_baseline ]]; then
+	if [[ $c == baseline || $c == pytorch_baseline || $c == nccl_baseline ]]; then
 		cmd=("$probe")
 		[[ $c == pytorch_baseline ]] && cmd=("$OSH_GPU_PYTHON" -c "$torch_check")
+		[[ $c == nccl_baseline ]] && cmd=("$OSH_GPU_PYTHON" -c "$nccl_check")
 		# shellcheck disable=SC2086
 		if [[ -n ${OSH_GPU_STRACE:-} ]]; then
 			out=$($OSH_GPU_STRACE -f -qq -o "$OSH_GPU_TRACE_DIR/$c.trace" \
@@ -215,6 +219,7 @@ for c in "${cases[@]}"; do
 	fi
 	pc=$c
 	[[ $c == nvidia_smi || $c == default_jit ]] && pc=default
+	[[ $c == nccl ]] && pc=pytorch
 	o=$work/out-$c
 	cmd=()
 	if ((have_gpu)); then
@@ -222,6 +227,7 @@ for c in "${cases[@]}"; do
 		[[ $c == nvidia_smi ]] && cmd=("$smi" --query-gpu=name,driver_version,memory.total,memory.used,temperature.gpu,utilization.gpu,pstate --format=csv,noheader)
 		[[ $c == default_jit ]] && cmd=("$OSH_GPU_PROBE_JIT")
 		[[ $c == pytorch ]] && cmd=("$OSH_GPU_PYTHON" -c "$torch_check")
+		[[ $c == nccl ]] && cmd=("$OSH_GPU_PYTHON" -c "$nccl_check")
 	fi
 	export OSH_GPU_TRACE_NAME=$c
 	out=$(run_case "$pc" "$o" "${cmd[@]}" 2>&1 | tail -c 2000)
