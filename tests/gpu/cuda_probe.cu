@@ -2,13 +2,16 @@
 // at start-up that a sandbox can break: driver initialisation, device
 // enumeration, a kernel launch, pinned host memory, and a thread renaming
 // another thread (CUDA's own workers write /proc/self/task/<tid>/comm).
-// Prints one line: "PASS ..." or "FAIL <step> <cuda error number> <name>".
+// Prints one line: "PASS ..." or "FAIL <step> <cuda error number> <name>";
+// PASS carries the milliseconds from main to the first answer of the driver
+// (init_ms: cuInit and device enumeration) and to the end (total_ms).
 #include <cuda_runtime.h>
 #include <pthread.h>
 
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <ctime>
 #include <unistd.h>
 #include <vector>
 
@@ -37,11 +40,20 @@ static int rename_other_thread() {
     return rc;
 }
 
+static double ms_since(const timespec& t0) {
+    timespec t{};
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return double(t.tv_sec - t0.tv_sec) * 1e3 + double(t.tv_nsec - t0.tv_nsec) / 1e6;
+}
+
 int main() {
+    timespec start{};
+    clock_gettime(CLOCK_MONOTONIC, &start);
     int rename_rc = rename_other_thread();
     int count = 0;
     cudaError_t e = cudaGetDeviceCount(&count);
     if (e != cudaSuccess) return fail("cudaGetDeviceCount", e);
+    const double init_ms = ms_since(start);
     if (count < 1) {
         std::printf("FAIL cudaGetDeviceCount 0 no-devices\n");
         return 1;
@@ -75,6 +87,7 @@ int main() {
         std::printf("FAIL rename-other-thread %d %s\n", rename_rc, std::strerror(rename_rc));
         return 1;
     }
-    std::printf("PASS devices=%d name=\"%s\" cc=%d.%d\n", count, prop.name, prop.major, prop.minor);
+    std::printf("PASS devices=%d name=\"%s\" cc=%d.%d init_ms=%.1f total_ms=%.1f\n", count, prop.name,
+                prop.major, prop.minor, init_ms, ms_since(start));
     return 0;
 }
