@@ -22,7 +22,9 @@ carry=$(readlink -f "${1:?carry folder}")
 out=$(readlink -f "${2:?output folder}")
 here=$(dirname "$(readlink -f "$0")")
 mkdir -p "$out/t"
-strace="$carry/strace/ld-linux-x86-64.so.2 --library-path $carry/strace $carry/strace/strace"
+# Each traced run: its file calls, ioctls and memfd_create, threads followed.
+strace="$carry/strace/ld-linux-x86-64.so.2 --library-path $carry/strace $carry/strace/strace -f -qq
+	-e trace=%file,ioctl,memfd_create"
 
 {
 	echo "## uname"; uname -a
@@ -43,8 +45,7 @@ strace="$carry/strace/ld-linux-x86-64.so.2 --library-path $carry/strace $carry/s
 
 # The NVML baseline: nvidia-smi -q, unconfined, traced.
 # shellcheck disable=SC2086
-timeout 45 $strace -f -qq -o "$out/t/baseline_smi.trace" -e trace=%file,ioctl,memfd_create \
-	nvidia-smi -q >"$out/t/smi-q.txt" 2>&1
+timeout 45 $strace -o "$out/t/baseline_smi.trace" nvidia-smi -q >"$out/t/smi-q.txt" 2>&1
 echo "nvidia-smi -q traced: rc=$?" >"$out/run.log"
 
 # The cases that count, untraced. PyTorch's too where this machine has it.

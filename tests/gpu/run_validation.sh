@@ -9,11 +9,10 @@
 # REPORT: the Markdown file to write. Optional, through the environment:
 # OSH_GPU_PROBE_JIT, a probe built with PTX only (the driver compiles it at
 # load: the case default_jit); OSH_GPU_PYTHON, a Python with PyTorch (the
-# case pytorch: a matrix product on the GPU, under the default case's policy
-# with the Python's own tree read-only); OSH_GPU_STRACE, a strace command (one word,
-# or a loader and its arguments) and OSH_GPU_TRACE_DIR: each run case is
-# traced there from outside the container (file calls, ioctls,
-# memfd_create), CASE.trace. On a machine without an NVIDIA GPU the
+# cases pytorch and nccl, under the default case's policy with the Python's
+# own tree read-only); OSH_GPU_STRACE, a strace command with its options
+# (words; no -o) and OSH_GPU_TRACE_DIR: each case is traced there from
+# outside the container, CASE.trace. On a machine without an NVIDIA GPU the
 # script takes its no-GPU path: it builds every case's plan against fake
 # device nodes (proving the plan path works), records that no GPU was found,
 # and exits 77 (skipped).
@@ -108,9 +107,8 @@ in_container() {
 	if (($# > 0)) && [[ $(cat "$out/hook.rc") == 0 ]]; then
 		# Traced from outside: strace stays on the host side of the chroot.
 		# shellcheck disable=SC2086
-		[[ -n ${OSH_GPU_STRACE:-} ]] && exec $OSH_GPU_STRACE -f -qq -o "$OSH_GPU_TRACE_DIR/$OSH_GPU_TRACE_NAME.trace" \
-			-e trace=%file,ioctl,memfd_create chroot "$rootfs" /.oci-sandbox/oci-sandbox-hook exec \
-			--plan /.oci-sandbox/plan --key "$key" -- "$@"
+		[[ -n ${OSH_GPU_STRACE:-} ]] && exec $OSH_GPU_STRACE -o "$OSH_GPU_TRACE_DIR/$OSH_GPU_TRACE_NAME.trace" \
+			chroot "$rootfs" /.oci-sandbox/oci-sandbox-hook exec --plan /.oci-sandbox/plan --key "$key" -- "$@"
 		exec chroot "$rootfs" /.oci-sandbox/oci-sandbox-hook exec --plan /.oci-sandbox/plan --key "$key" -- "$@"
 	fi
 	exit 0
@@ -118,7 +116,7 @@ in_container() {
 
 # linux.devices entries for every NVIDIA node present.
 devices_json() {
-	local first=1 f t maj min
+	local first=1 f maj min
 	printf '['
 	for f in "$devroot"/nvidia*; do
 		[[ -c $f ]] || continue
@@ -200,16 +198,35 @@ nccl_check='import os; os.environ["NCCL_DEBUG"] = "WARN"; import torch, torch.di
 torch_check='import torch; a = torch.randn(1024, 1024); g = (a.cuda() @ a.cuda()).cpu(); ok = torch.allclose(g, a @ a, rtol=1e-3, atol=1e-2); print(("PASS" if ok else "FAIL mismatch"), "torch", torch.__version__, torch.cuda.get_device_name(0))'
 
 smi=$(command -v nvidia-smi || echo nvidia-smi)
+
+# workload CASE: sets cmd (what the case runs) and pc (the case whose policy
+# and bundle it uses; "" for none: unconfined).
+workload() {
+	pc=$1
+	cmd=("$probe")
+	case $1 in
+	baseline) pc='' ;;
+	nvidia_smi)
+		pc=default
+		# shellcheck disable=SC2054
+		cmd=("$smi" --query-gpu=name,driver_version,memory.total,memory.used,temperature.gpu,utilization.gpu,pstate
+			--format=csv,noheader)
+		;;
+	default_jit) pc=default cmd=("$OSH_GPU_PROBE_JIT") ;;
+	pytorch_baseline) pc='' cmd=("$OSH_GPU_PYTHON" -c "$torch_check") ;;
+	pytorch) cmd=("$OSH_GPU_PYTHON" -c "$torch_check") ;;
+	nccl_baseline) pc='' cmd=("$OSH_GPU_PYTHON" -c "$nccl_check") ;;
+	nccl) pc=pytorch cmd=("$OSH_GPU_PYTHON" -c "$nccl_check") ;;
+	esac
+}
+
 declare -A result
 for c in "${cases[@]}"; do
-	if [[ $c == baseline || $c == pytorch_baseline || $c == nccl_baseline ]]; then
-		cmd=("$probe")
-		[[ $c == pytorch_baseline ]] && cmd=("$OSH_GPU_PYTHON" -c "$torch_check")
-		[[ $c == nccl_baseline ]] && cmd=("$OSH_GPU_PYTHON" -c "$nccl_check")
+	workload "$c"
+	if [[ -z $pc ]]; then
 		# shellcheck disable=SC2086
 		if [[ -n ${OSH_GPU_STRACE:-} ]]; then
-			out=$($OSH_GPU_STRACE -f -qq -o "$OSH_GPU_TRACE_DIR/$c.trace" \
-				-e trace=%file,ioctl,memfd_create "${cmd[@]}" 2>&1)
+			out=$($OSH_GPU_STRACE -o "$OSH_GPU_TRACE_DIR/$c.trace" "${cmd[@]}" 2>&1)
 		else
 			out=$("${cmd[@]}" 2>&1)
 		fi
@@ -217,18 +234,8 @@ for c in "${cases[@]}"; do
 		result[$c]="exit $rc: $(tail -c 2000 <<<"$out" | tr '\n' ' ')"
 		continue
 	fi
-	pc=$c
-	[[ $c == nvidia_smi || $c == default_jit ]] && pc=default
-	[[ $c == nccl ]] && pc=pytorch
 	o=$work/out-$c
-	cmd=()
-	if ((have_gpu)); then
-		cmd=("$probe")
-		[[ $c == nvidia_smi ]] && cmd=("$smi" --query-gpu=name,driver_version,memory.total,memory.used,temperature.gpu,utilization.gpu,pstate --format=csv,noheader)
-		[[ $c == default_jit ]] && cmd=("$OSH_GPU_PROBE_JIT")
-		[[ $c == pytorch ]] && cmd=("$OSH_GPU_PYTHON" -c "$torch_check")
-		[[ $c == nccl ]] && cmd=("$OSH_GPU_PYTHON" -c "$nccl_check")
-	fi
+	((have_gpu)) || cmd=() # no GPU: plan the case, run nothing
 	export OSH_GPU_TRACE_NAME=$c
 	out=$(run_case "$pc" "$o" "${cmd[@]}" 2>&1 | tail -c 2000)
 	rc=$?

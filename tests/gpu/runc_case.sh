@@ -78,6 +78,23 @@ echo "{\"next_runtime\": \"$runc\"}" >"$work/runtime.json"
 checks='grep -E "^(NoNewPrivs|Seccomp):" /proc/self/status | tr -s "\t\n" "  "; echo
 echo "write /root/osh: $( (: >/root/osh) 2>&1 | sed "s/.*: //")"; exec /tmp/cuda_probe'
 
+# shim ARGS...: `oci-sandbox-hook runtime` with runc behind it.
+shim() {
+	OCI_SANDBOX_RUNTIME_CONFIG=$work/runtime.json timeout 120 "$bin" runtime --root "$work/runc-root" "$@"
+}
+
+# finish C ID RC: the container gone, its log lines and its plan directory's
+# fate added to runc-C.txt, a summary printed.
+finish() {
+	local c=$1 id=$2 rc=$3 f=$out/runc-$1.txt
+	((rc == 0)) || status=1
+	shim delete -f "$id" >/dev/null 2>&1
+	grep -F "\"container_id\":\"$id\"" /var/log/oci-sandbox-hook.log >>"$f" 2>/dev/null
+	echo "plan directory after delete: $([[ -e /run/oci-sandbox/$id ]] && echo "still there" || echo removed)" >>"$f"
+	echo "== $c (exit $rc)"
+	grep -vF '"container_id"' "$f" | tail -n 6
+}
+
 status=0
 for c in probe smi; do
 	case $c in
@@ -86,35 +103,19 @@ for c in probe smi; do
 	esac
 	id=osh-gpu-runc-$c-$$
 	"$bin" explain --bundle "$work/$c" >"$out/runc-$c-explain.txt" 2>&1
-	OCI_SANDBOX_RUNTIME_CONFIG=$work/runtime.json timeout 120 \
-		"$bin" runtime --root "$work/runc-root" run --bundle "$work/$c" "$id" >"$out/runc-$c.txt" 2>&1
+	shim run --bundle "$work/$c" "$id" >"$out/runc-$c.txt" 2>&1
 	rc=$?
 	echo "exit $rc" >>"$out/runc-$c.txt"
-	((rc == 0)) || status=1
-	"$runc" --root "$work/runc-root" delete -f "$id" >/dev/null 2>&1
-	grep -F "\"container_id\":\"$id\"" /var/log/oci-sandbox-hook.log >>"$out/runc-$c.txt" 2>/dev/null
-	echo "plan directory after poststop: $([[ -e /run/oci-sandbox/$id ]] && echo "still there" || echo removed)" \
-		>>"$out/runc-$c.txt"
-	echo "== $c (exit $rc)"
-	grep -vF '"container_id"' "$out/runc-$c.txt" | tail -n 5
+	finish "$c" "$id" "$rc"
 done
 # exec: a sleeping container started through the shim, and a process
 # entering it with `runtime exec`, confined like the first.
 c=exec id=osh-gpu-runc-exec-$$
 bundle "$c" sleep 120
-OCI_SANDBOX_RUNTIME_CONFIG=$work/runtime.json timeout 60 "$bin" runtime --root "$work/runc-root" \
-	run -d --bundle "$work/$c" "$id" </dev/null >"$out/runc-exec-first.txt" 2>&1
+shim run -d --bundle "$work/$c" "$id" </dev/null >"$out/runc-exec-first.txt" 2>&1
 echo "run -d: exit $?" >"$out/runc-exec.txt"
-OCI_SANDBOX_RUNTIME_CONFIG=$work/runtime.json timeout 120 "$bin" runtime --root "$work/runc-root" \
-	exec "$id" /bin/sh -c "$checks" </dev/null >>"$out/runc-exec.txt" 2>&1
+shim exec "$id" /bin/sh -c "$checks" </dev/null >>"$out/runc-exec.txt" 2>&1
 rc=$?
 echo "exec: exit $rc" >>"$out/runc-exec.txt"
-((rc == 0)) || status=1
-OCI_SANDBOX_RUNTIME_CONFIG=$work/runtime.json timeout 60 "$bin" runtime --root "$work/runc-root" \
-	delete -f "$id" >>"$out/runc-exec.txt" 2>&1
-grep -F "\"container_id\":\"$id\"" /var/log/oci-sandbox-hook.log >>"$out/runc-exec.txt" 2>/dev/null
-echo "plan directory after delete: $([[ -e /run/oci-sandbox/$id ]] && echo "still there" || echo removed)" \
-	>>"$out/runc-exec.txt"
-echo "== exec (exit $rc)"
-grep -vF '"container_id"' "$out/runc-exec.txt" | tail -n 6
+finish "$c" "$id" "$rc"
 exit "$status"
