@@ -31,6 +31,10 @@
 //                 procsurvey_checked=N files tried; procsurvey_nowbits=N
 //                 files that opened without any write bit (CAP_DAC_OVERRIDE
 //                 opens those; procfs gives them no write handler)
+//   procsurvey_trunc  the same walk opening with O_TRUNC too (Landlock's
+//                 truncate right): procsurvey_trunc=, procsurvey_trunc_checked=
+//   trunc:PATH    trunc:PATH=OK or the errno of truncate(PATH, 0)
+//   cat:PATH      cat:PATH=PATH's first line, or the errno name
 #include <dirent.h>
 #include <fcntl.h>
 #include <pthread.h>
@@ -141,7 +145,7 @@ struct Survey {
     size_t no_write_bits = 0;
 };
 
-void survey(const std::string& dir, int depth, Survey& out) {
+void survey(const std::string& dir, int depth, int extra_flags, Survey& out) {
     if (depth > 16) return;
     DIR* d = opendir(dir.c_str());
     if (!d) return;
@@ -155,10 +159,10 @@ void survey(const std::string& dir, int depth, Survey& out) {
         struct stat st {};
         if (lstat(p.c_str(), &st) != 0) continue;
         if (S_ISDIR(st.st_mode)) {
-            survey(p, depth + 1, out);
+            survey(p, depth + 1, extra_flags, out);
         } else if (S_ISREG(st.st_mode) || S_ISCHR(st.st_mode)) {
             ++out.checked;
-            int fd = open(p.c_str(), O_WRONLY | O_NONBLOCK | O_NOCTTY | O_NOFOLLOW | O_CLOEXEC);
+            int fd = open(p.c_str(), O_WRONLY | O_NONBLOCK | O_NOCTTY | O_NOFOLLOW | O_CLOEXEC | extra_flags);
             if (fd >= 0) {
                 if (st.st_mode & 0222)
                     out.writable.push_back(p);
@@ -218,13 +222,30 @@ bool report(const std::string& c) {
         printf("loginuid=%s\n", n > 0 ? buf : errname(e));
         return true;
     }
-    if (c == "procsurvey") {
+    if (c == "procsurvey" || c == "procsurvey_trunc") {
         Survey sv;
-        survey("/proc", 0, sv);
+        survey("/proc", 0, c == "procsurvey" ? 0 : O_TRUNC, sv);
         std::string list;
         for (const auto& p : sv.writable) list += (list.empty() ? "" : ",") + p;
-        printf("procsurvey=%s\nprocsurvey_checked=%zu\nprocsurvey_nowbits=%zu\n",
-               list.empty() ? "none" : list.c_str(), sv.checked, sv.no_write_bits);
+        printf("%s=%s\n%s_checked=%zu\n%s_nowbits=%zu\n", c.c_str(), list.empty() ? "none" : list.c_str(),
+               c.c_str(), sv.checked, c.c_str(), sv.no_write_bits);
+        return true;
+    }
+    if (c.rfind("trunc:", 0) == 0) {
+        printf("%s=%s\n", c.c_str(), truncate(c.c_str() + 6, 0) == 0 ? "OK" : errname(errno));
+        return true;
+    }
+    if (c.rfind("cat:", 0) == 0) {
+        FILE* f = fopen(c.c_str() + 4, "re");
+        char line[256] = {};
+        if (!f) {
+            printf("%s=%s\n", c.c_str(), errname(errno));
+            return true;
+        }
+        if (!fgets(line, sizeof line, f)) line[0] = 0;
+        fclose(f);
+        line[strcspn(line, "\n")] = 0;
+        printf("%s=%s\n", c.c_str(), line);
         return true;
     }
     if (c.rfind("rdev:", 0) == 0) {

@@ -14,7 +14,11 @@ among them), and as uid 1000:
   gives EROFS: the spec edit adds /proc/pressure to the read-only paths;
 - a survey of every non-pid file under /proc (skipping /proc/<pid>,
   /proc/self, /proc/thread-self; symlinks not followed) that has a write bit
-  and opens write-only finds nothing beyond ALLOWED below. (With
+  and opens write-only finds nothing beyond ALLOWED below, opened with
+  O_TRUNC too (the truncate right a GPU's /proc gains); truncate(2) of the
+  container's /proc/self/oom_score_adj leaves its value as it was, and of
+  core_pattern and the PSI files gives EROFS (EACCES for uid 1000, whom
+  core_pattern's mode refuses first). (With
   CAP_DAC_OVERRIDE the read-only seq files, mode 0444, open write-only too:
   procfs gives them no write handler, so they are counted, not listed.)
 Without a GPU the same writes give EACCES (Landlock: /proc is read-only)."""
@@ -39,8 +43,15 @@ ALLOWED = {
 }
 
 PRESSURE = ["/proc/pressure/cpu", "/proc/pressure/memory", "/proc/pressure/io"]
+# truncate(2), the right a GPU's /proc gains with write_file: on the
+# container's own files it changes nothing (the value read before and after,
+# through another spelling); on the read-only paths it is refused.
+TRUNC_RO = ["/proc/sys/kernel/core_pattern", "/proc/sysrq-trigger"] + PRESSURE  # those the kernel has
 PROBE = ["/bin/osh-probe"] + a.CONFINED + ["comm", "loginuid", "put:/proc/self/loginuid:4242"] + \
-    ["wronly:" + p for p in PRESSURE] + ["procsurvey"] + ["rdev:" + p for p in sorted(ALLOWED)]
+    ["wronly:" + p for p in PRESSURE] + ["procsurvey", "procsurvey_trunc"] + \
+    ["rdev:" + p for p in sorted(ALLOWED)] + \
+    ["cat:/proc/self/oom_score_adj", "trunc:/proc/self/oom_score_adj", "cat:/proc/self/./oom_score_adj"] + \
+    ["trunc:" + p for p in TRUNC_RO]
 DOCKER_CAPS = ["CAP_CHOWN", "CAP_DAC_OVERRIDE", "CAP_FSETID", "CAP_FOWNER", "CAP_MKNOD",
                "CAP_NET_RAW", "CAP_SETGID", "CAP_SETUID", "CAP_SETFCAP", "CAP_SETPCAP",
                "CAP_NET_BIND_SERVICE", "CAP_SYS_CHROOT", "CAP_KILL", "CAP_AUDIT_WRITE"]
@@ -86,6 +97,23 @@ def check_proc(c, o, gpu, uid="0"):
         if p in ALLOWED:
             t.check(res.get("rdev:" + p) == "1:3", tag + ": %s, found writable, is /dev/null (1:3)" % p)
     print("  survey: %s; %s opened without a write bit" % (found, res.get("procsurvey_nowbits")))
+    # The same walk opening with O_TRUNC (the right write_file now carries).
+    found_t = [p for p in res.get("procsurvey_trunc", "?").split(",") if p and p != "none"]
+    t.check(int(res.get("procsurvey_trunc_checked", "0")) > 100 and not sorted(set(found_t) - ALLOWED),
+            tag + ": opened with O_TRUNC too, the survey finds nothing beyond the allow-list (%s)" % found_t)
+    # truncate(2): the container's own file takes it and keeps its value
+    # (procfs files have no size); the read-only paths refuse it.
+    before, after = res.get("cat:/proc/self/oom_score_adj"), res.get("cat:/proc/self/./oom_score_adj")
+    got = res.get("trunc:/proc/self/oom_score_adj")
+    t.check(got == ("OK" if gpu else "EACCES"),
+            tag + ": truncate(/proc/self/oom_score_adj) gives %s (got %s)" % ("OK" if gpu else "EACCES", got))
+    t.check(before not in (None, "") and before == after,
+            tag + ": and its value is unchanged (%s before, %s after)" % (before, after))
+    for p in TRUNC_RO:
+        if os.path.exists(p):
+            want = "EACCES" if uid != "0" and p.startswith("/proc/sys/") else "EROFS"
+            t.check(res.get("trunc:" + p) == want, tag + ": truncate(%s) gives %s (got %s)%s"
+                    % (p, want, res.get("trunc:" + p), " (a root-owned 0644 file)" if want == "EACCES" else ""))
 
 
 with t.Workdir() as w:
