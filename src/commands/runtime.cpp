@@ -16,6 +16,7 @@
 #include "plan/plan_dir.hpp"
 #include "specedit/exec.hpp"
 #include "specedit/prepare.hpp"
+#include "specedit/shim_args.hpp"
 #include "report/event.hpp"
 #include "util/test_point.hpp"
 

@@ -11,6 +11,7 @@
 
 #include "oci/spec_edit.hpp"
 #include "specedit/prepare.hpp"
+#include "specedit/shim_args.hpp"
 #include "util/result.hpp"
 
 namespace osh::specedit {

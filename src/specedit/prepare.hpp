@@ -84,17 +84,4 @@ Result<bool> prepare_bundle(const std::string& bundle_dir, const std::optional<s
 // precreate: the edited spec text.
 Result<std::string> prepare_spec_text(std::string_view spec_text, const EditSetup& setup);
 
-// The parts of a runc-style command line the shim needs. create/run and
-// exec are edited; everything else passes through.
-struct ShimArgs {
-    std::string command;  // "create", "run", "exec", "delete", ... ("" when none)
-    std::vector<std::string> global;  // the global options before the command
-    std::string bundle;   // --bundle/-b value, "" = current directory
-    std::string id;       // create/run: the last positional argument; exec: the first
-    // exec only:
-    std::string process_file;  // --process/-p FILE ("" = the command is inline)
-    size_t id_index = 0;       // index of the id in the argument list
-};
-Result<ShimArgs> parse_shim_args(const std::vector<std::string>& args);
-
 }  // namespace osh::specedit

@@ -13,6 +13,7 @@
 
 #include "../temp_dir.hpp"
 #include "specedit/prepare.hpp"
+#include "specedit/shim_args.hpp"
 
 using namespace osh;
 namespace fs = std::filesystem;
