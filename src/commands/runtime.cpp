@@ -4,7 +4,8 @@
 // on exec into a container of ours it puts the enforcer in front of the new
 // process; then it execs the next runtime named in
 // /etc/oci-sandbox/runtime.json (or the file named by
-// $OCI_SANDBOX_RUNTIME_CONFIG).
+// $OCI_SANDBOX_RUNTIME_CONFIG). A command line it cannot read for certain
+// (specedit/shim_args.hpp), and restore, are refused before anything runs.
 #include <unistd.h>
 
 #include <cerrno>
@@ -67,7 +68,10 @@ int runtime_main(const std::vector<std::string>& args) {
 
     auto parsed = specedit::parse_shim_args(args);
     if (!parsed) return shim_fail(parsed.error().what());
-    if (parsed->command == "create" || parsed->command == "run") {
+    if (parsed->help) {
+        // `create --help` and the like: the runtime prints its help and
+        // starts nothing.
+    } else if (parsed->command == "create" || parsed->command == "run") {
         auto setup = specedit::edit_setup(cfg->hook_binary.empty() ? *self : cfg->hook_binary,
                                           cfg->enforcer_binary, cfg->hook_args);
         if (!setup) return shim_fail(setup.error().what(), parsed->id);
@@ -86,7 +90,7 @@ int runtime_main(const std::vector<std::string>& args) {
     }
 
     std::vector<std::string> final_args = args;
-    if (parsed->command == "exec") {
+    if (parsed->command == "exec" && !parsed->help) {
         // A container of ours: the new process gets the same enforcer and
         // plan as the first one, or it does not run at all.
         auto bundle = specedit::container_bundle(*next, parsed->global, parsed->id);

@@ -1,5 +1,9 @@
 // The shim's reading of a runc-style command line: which command, which
-// bundle, which container, which process file.
+// bundle, which container, which process file. It fails closed: a spelling
+// that runc, crun or runsc could read differently from the shim (an
+// abbreviation, a single-dash long option, a short option with its value
+// attached, an option it does not know) is refused, never guessed, so no
+// command can reach the next runtime unseen.
 #pragma once
 
 #include <string>
@@ -9,8 +13,9 @@
 
 namespace osh::specedit {
 
-// The parts of a runc-style command line the shim needs. create/run and
-// exec are edited; everything else passes through.
+// The parts of a runc-style command line the shim needs. create/run are
+// edited, exec is confined, restore is refused; the other known commands
+// start no process and pass through.
 struct ShimArgs {
     std::string command;  // "create", "run", "exec", "delete", ... ("" when none)
     std::vector<std::string> global;  // the global options before the command
@@ -19,6 +24,8 @@ struct ShimArgs {
     // exec only:
     std::string process_file;  // --process/-p FILE ("" = the command is inline)
     size_t id_index = 0;       // index of the id in the argument list
+    // create/run/exec asked for --help: the runtime prints it and starts nothing.
+    bool help = false;
 };
 Result<ShimArgs> parse_shim_args(const std::vector<std::string>& args);
 

@@ -1,6 +1,6 @@
-// The spec edit's front-end parts that need no root: shim argument parsing,
-// runtime.json, the next runtime's resolution, and precreate's and inject's
-// plan keys and directories on a temp dir.
+// The spec edit's front-end parts that need no root: runtime.json, the next
+// runtime's resolution, and precreate's and inject's plan keys and
+// directories on a temp dir.
 #include <doctest/doctest.h>
 
 #include <sys/stat.h>
@@ -13,7 +13,6 @@
 
 #include "../temp_dir.hpp"
 #include "specedit/prepare.hpp"
-#include "specedit/shim_args.hpp"
 
 using namespace osh;
 namespace fs = std::filesystem;
@@ -27,49 +26,6 @@ const char* kSpec =
     R"({"ociVersion":"1.0.2","process":{"args":["/bin/sh"],"cwd":"/"},"root":{"path":"rootfs"}})";
 
 }  // namespace
-
-TEST_CASE("shim args: runc and crun command lines as containerd, docker, podman write them") {
-    auto a = specedit::parse_shim_args({"--root", "/run/runc", "--log", "/l.json", "--log-format",
-                                        "json", "create", "--bundle", "/b", "--pid-file", "/p",
-                                        "--console-socket", "/s", "cid1"});
-    REQUIRE(a);
-    CHECK(a->command == "create");
-    CHECK(a->bundle == "/b");
-    CHECK(a->id == "cid1");
-
-    auto b = specedit::parse_shim_args(
-        {"--cgroup-manager=disabled", "run", "-b", "bun", "--detach", "id2"});
-    REQUIRE(b);
-    CHECK(b->command == "run");
-    CHECK(b->bundle == "bun");
-    CHECK(b->id == "id2");
-
-    auto c =
-        specedit::parse_shim_args({"--systemd-cgroup", "run", "--bundle=/x", "--no-pivot", "id3"});
-    REQUIRE(c);
-    CHECK(c->bundle == "/x");
-    CHECK(c->id == "id3");
-
-    auto d = specedit::parse_shim_args({"--rootless", "true", "create", "id4"});
-    REQUIRE(d);
-    CHECK(d->command == "create");
-    CHECK(d->bundle.empty());  // the current directory
-    CHECK(d->id == "id4");
-
-    auto other = specedit::parse_shim_args({"--root", "/r", "delete", "--force", "x"});
-    REQUIRE(other);
-    CHECK(other->command == "delete");
-    CHECK(other->id.empty());  // nothing to edit
-
-    CHECK_FALSE(specedit::parse_shim_args({"create", "--bundle", "/b"}));  // no id
-    CHECK_FALSE(specedit::parse_shim_args({"create", "--bundle"}));        // no value
-    CHECK_FALSE(specedit::parse_shim_args({"run", "../../etc"}));          // id is a path
-    CHECK_FALSE(specedit::parse_shim_args(
-        {"create", "--config", "/c.json", "x"}));  // config outside the bundle
-    auto none = specedit::parse_shim_args({"--version"});
-    REQUIRE(none);
-    CHECK(none->command.empty());
-}
 
 TEST_CASE("runtime.json: fields, defaults, unknown fields refused") {
     auto c = specedit::parse_runtime_config(

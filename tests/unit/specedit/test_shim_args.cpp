@@ -1,0 +1,154 @@
+// The shim's reading of a command line: engines' real command lines are read
+// as the runtime reads them, and every spelling a runtime could read
+// differently is refused (each refused one below ran a container or an exec
+// unconfined before the parser failed closed).
+#include <doctest/doctest.h>
+
+#include <string>
+#include <vector>
+
+#include "specedit/shim_args.hpp"
+
+using namespace osh;
+using Args = std::vector<std::string>;
+
+namespace {
+
+std::string refusal(const Args& a) {
+    auto r = specedit::parse_shim_args(a);
+    return r ? "" : r.error().what();
+}
+
+}  // namespace
+
+TEST_CASE("shim args: runc and crun command lines as containerd, docker, podman write them") {
+    auto a = specedit::parse_shim_args({"--root", "/run/runc", "--log", "/l.json", "--log-format",
+                                        "json", "create", "--bundle", "/b", "--pid-file", "/p",
+                                        "--console-socket", "/s", "cid1"});
+    REQUIRE(a);
+    CHECK(a->command == "create");
+    CHECK(a->bundle == "/b");
+    CHECK(a->id == "cid1");
+    CHECK(a->global == Args{"--root", "/run/runc", "--log", "/l.json", "--log-format", "json"});
+
+    auto b = specedit::parse_shim_args(
+        {"--cgroup-manager=disabled", "run", "-b", "bun", "--detach", "id2"});
+    REQUIRE(b);
+    CHECK(b->command == "run");
+    CHECK(b->bundle == "bun");
+    CHECK(b->id == "id2");
+
+    auto c = specedit::parse_shim_args(
+        {"--systemd-cgroup", "run", "--bundle=/x", "--no-pivot", "--detach=true", "id3"});
+    REQUIRE(c);
+    CHECK(c->bundle == "/x");
+    CHECK(c->id == "id3");
+
+    // go-runc writes --rootless=BOOL; runsc's own flags go attached.
+    auto d = specedit::parse_shim_args(
+        {"--rootless=true", "--platform=ptrace", "--network=none", "create", "id4"});
+    REQUIRE(d);
+    CHECK(d->command == "create");
+    CHECK(d->bundle.empty());  // the current directory
+    CHECK(d->id == "id4");
+    CHECK(d->global == Args{"--rootless=true", "--platform=ptrace", "--network=none"});
+
+    auto e = specedit::parse_shim_args({"--root", "/r", "exec", "--process", "/p.json", "--detach",
+                                        "--pid-file", "/pid", "--console-socket", "/s", "cid"});
+    REQUIRE(e);
+    CHECK(e->command == "exec");
+    CHECK(e->process_file == "/p.json");
+    CHECK(e->id == "cid");
+    CHECK(e->id_index == 10);
+
+    auto f = specedit::parse_shim_args({"exec", "-t", "-e", "A=1", "-u", "0", "cid", "sh", "-c", "x"});
+    REQUIRE(f);
+    CHECK(f->process_file.empty());
+    CHECK(f->id == "cid");
+    CHECK(f->id_index == 6);
+
+    auto other = specedit::parse_shim_args({"--root", "/r", "delete", "--force", "x"});
+    REQUIRE(other);
+    CHECK(other->command == "delete");
+    CHECK(other->id.empty());  // nothing to edit
+    auto none = specedit::parse_shim_args({"--version"});
+    REQUIRE(none);
+    CHECK(none->command.empty());
+    auto help = specedit::parse_shim_args({"run", "--help"});
+    REQUIRE(help);
+    CHECK(help->help);  // the runtime prints its help and starts nothing
+}
+
+TEST_CASE("shim args: incomplete or unsupported command lines are refused") {
+    CHECK(refusal({"create", "--bundle", "/b"}).find("no container id") != std::string::npos);
+    CHECK(refusal({"create", "--bundle"}).find("needs a value") != std::string::npos);
+    CHECK_FALSE(refusal({"run", "../../etc"}).empty());  // the id is a path
+    CHECK(refusal({"create", "--config", "/c.json", "x"}).find("outside the bundle") !=
+          std::string::npos);
+    CHECK(refusal({"create", "--config=/c.json", "x"}).find("outside the bundle") !=
+          std::string::npos);
+    CHECK(refusal({"exec", "cid"}).find("no command") != std::string::npos);
+    CHECK(refusal({"run", "--bundle", "/b", "id", "--detach"}).find("after the container id") !=
+          std::string::npos);
+}
+
+TEST_CASE("shim args: spellings the runtime could read differently are refused, not guessed") {
+    // Each was read by the shim as something else than by runc or crun, and
+    // the container or the exec ran unconfined.
+    const std::vector<Args> refused = {
+        // global options: a single-dash long option (runc's Go flags read
+        // `-root R`), a value the shim cannot place, an abbreviation (crun's
+        // argp reads `--roo R` as --root)
+        {"-root", "/r", "run", "--bundle", "/b", "id"},
+        {"--rootless", "0", "run", "--bundle", "/b", "id"},
+        {"--rootless", "true", "create", "id"},
+        {"--roo", "/r", "run", "--bundle", "/b", "id"},
+        {"--platform", "ptrace", "run", "--bundle", "/b", "id"},
+        {"-root", "/r", "exec", "cid", "sh"},
+        // the bundle: Go's `--b` and `-bundle`, argp's attached `-bB` and
+        // abbreviations, and `-b=B` (argp reads the value "=B")
+        {"run", "--b", "/b", "id"},
+        {"run", "-bundle", "/b", "id"},
+        {"run", "-b/b", "id"},
+        {"run", "--bun", "/b", "id"},
+        {"run", "--bund=/b", "id"},
+        {"run", "-b=/b", "id"},
+        // crun's config override in its other spellings
+        {"run", "--bundle", "/b", "-f/b/orig.json", "id"},
+        {"run", "--bundle", "/b", "--conf=/b/orig.json", "id"},
+        // the process file of an exec
+        {"exec", "-p=/p.json", "cid", "x"},
+        {"exec", "--p=/p.json", "cid", "x"},
+        {"exec", "-process=/p.json", "cid", "x"},
+        {"exec", "-p/p.json", "cid", "x"},
+        {"exec", "--proc=/p.json", "cid", "x"},
+        // letters run together, and a flag given a value
+        {"exec", "-dt", "cid", "x"},
+        {"run", "--detach=yes", "id"},
+    };
+    for (const auto& a : refused) {
+        std::string joined;
+        for (const auto& w : a) joined += w + " ";
+        CAPTURE(joined);
+        auto r = specedit::parse_shim_args(a);
+        CHECK_FALSE(r);
+    }
+    CHECK(refusal({"run", "--bun", "/b", "id"}).find("unknown option --bun") != std::string::npos);
+    CHECK(refusal({"--platform", "ptrace", "run", "id"}).find("--platform=VALUE") !=
+          std::string::npos);
+    CHECK(refusal({"run", "-b/b", "id"}).find("single-dash") != std::string::npos);
+}
+
+TEST_CASE("shim args: commands that could start a process unseen are refused") {
+    CHECK(refusal({"--root", "/r", "restore", "--bundle", "/b", "--image-path", "/i", "id"})
+              .find("restore: refused") != std::string::npos);
+    CHECK(refusal({"do", "/bin/sh"}).find("unknown command \"do\"") != std::string::npos);
+    CHECK(refusal({"-", "id"}).find("unknown command") != std::string::npos);
+    for (const char* c : {"start", "delete", "kill", "state", "list", "ps", "events", "pause",
+                          "resume", "update", "features", "spec", "checkpoint"}) {
+        CAPTURE(c);
+        auto r = specedit::parse_shim_args({"--root", "/r", c, "anything"});
+        REQUIRE(r);
+        CHECK(r->command == c);
+    }
+}
