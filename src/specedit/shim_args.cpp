@@ -130,9 +130,9 @@ Result<ShimArgs> parse_shim_args(const std::vector<std::string>& args) {
 
     const bool edit = out.command == "create" || out.command == "run";
     if (out.command == "restore")
-        return fail("restore: refused; a restored process does not start under the enforcer, so "
-                    "it would run unconfined (checkpoint works; restore through the next runtime "
-                    "itself only a checkpoint you trust)");
+        return fail("restore: refused: a restored process does not start under the enforcer, "
+                    "so it would run unconfined (checkpoint passes through; restore a checkpoint "
+                    "you trust with the next runtime itself)");
     if (!edit && out.command != "exec") {
         if (kPassThrough.count(out.command)) return out;
         std::string list;
