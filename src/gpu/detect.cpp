@@ -3,6 +3,7 @@
 #include "gpu/detect.hpp"
 
 #include <algorithm>
+#include <map>
 #include <set>
 
 #include "gpu/vendor.hpp"
@@ -236,6 +237,20 @@ Detection detect(const oci::Spec& spec, DetectMode mode, const DetectInputs& in)
             d.evidence.push_back(std::move(e));
         }
     }
+
+    // The /dev the hook sees outranks the spec: a device entry whose path
+    // holds something else (a directory or file mounted there wins over the
+    // runtime's mknod) names no accelerator node.
+    std::map<std::string, std::string> not_nodes;
+    for (const auto& e : d.evidence)
+        if (e.source == EvidenceSource::live_dev && !e.node)
+            not_nodes.emplace(e.device_path, e.origin + " is not one: " + e.note);
+    for (auto& e : d.evidence)
+        if (e.source == EvidenceSource::linux_devices && e.node)
+            if (auto it = not_nodes.find(e.device_path); it != not_nodes.end()) {
+                e.node = false;
+                e.note = "the spec names a device there, but " + it->second;
+            }
 
     std::set<std::string> nodes;
     for (const auto& e : d.evidence)

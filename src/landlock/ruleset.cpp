@@ -174,6 +174,11 @@ Expected<Outcome, failure::KindError> enforce(const Request& req, const AbiInfo&
                 // O_NOFOLLOW opened the link itself: a rule on it would
                 // grant nothing, and a symlink never carries a right.
                 failure = Error{"open " + rule.path + " (a symbolic link)", ELOOP};
+            } else if (rule.gpu_device && !S_ISCHR(st.st_mode)) {
+                // Accelerator rights go to character devices only.
+                failure = Error{rule.path + " is not a character device: no accelerator right "
+                                            "applies to it",
+                                0};
             } else if (rule.id && rootfs::object_id(st) != *rule.id) {
                 failure =
                     Error{rule.path + " is not the object the hook judged (device:inode " +

@@ -64,11 +64,14 @@ constexpr BaselineEntry kBaseline[] = {
     {"/tmp", kReadWrite, "scratch space"},
 };
 
-// Workdirs that would open a system tree read-write are refused.
+// Workdirs that would open a system tree, or a part of one, read-write are
+// refused: an image's WORKDIR /usr/bin never makes /usr/bin writable.
 bool workdir_refused(const std::string& cwd) {
     if (cwd == "/") return true;
     for (const auto& b : kBaseline)
-        if (b.access == kReadOnly && path::is_within(b.path, cwd)) return true;
+        if (b.access == kReadOnly &&
+            (path::is_within(b.path, cwd) || path::is_within(cwd, b.path)))
+            return true;
     for (std::string_view sys : {"/proc", "/sys", "/dev", "/boot", "/run"})
         if (path::is_within(cwd, sys) || path::is_within(sys, cwd)) return true;
     return false;
@@ -270,6 +273,16 @@ class Rewriter {
                 put(p, e.access, origin, e.gpu_device, std::nullopt);
                 continue;
             }
+            if (e.gpu_device && f->kind != NodeKind::char_device && f->kind != NodeKind::missing) {
+                // Accelerator rights go to character devices only: a
+                // directory or file at a device path gets none of them.
+                std::string msg = origin + ": " + p + " is " + rootfs::kind_phrase(f->kind) +
+                                  " in the container, not a character device; accelerator "
+                                  "rights go to device nodes only";
+                changes_.push_back({ChangeAction::rejected, p, 0, e.access, msg});
+                eff.path_failures.push_back({p, std::move(msg)});
+                continue;
+            }
             if (!f->through_link()) {
                 put(f->resolved, e.access, origin, e.gpu_device, f->id);
                 continue;
@@ -381,8 +394,9 @@ class Rewriter {
         if (workdir_refused(target)) {
             changes_.push_back({ChangeAction::skipped, *cwd, 0, 0,
                                 "workdir: " + target + via +
-                                    " is or contains a system directory; read-write there "
-                                    "would undo the sandbox (list a narrower path yourself)"});
+                                    " is, contains or lies within a system directory; "
+                                    "read-write there would undo the sandbox (list a "
+                                    "path outside the system trees yourself)"});
             return;
         }
         for (const auto& [lp, l] : listed_) {

@@ -18,6 +18,21 @@ inline bool is_file_kind(NodeKind k) {
            k == NodeKind::socket || k == NodeKind::fifo;
 }
 
+// "a directory", "a regular file", ... for messages.
+inline const char* kind_phrase(NodeKind k) {
+    switch (k) {
+        case NodeKind::missing: return "missing";
+        case NodeKind::directory: return "a directory";
+        case NodeKind::regular: return "a regular file";
+        case NodeKind::char_device: return "a character device";
+        case NodeKind::block_device: return "a block device";
+        case NodeKind::socket: return "a socket";
+        case NodeKind::fifo: return "a FIFO";
+        case NodeKind::other: break;
+    }
+    return "neither a file nor a directory";
+}
+
 // The identity of a filesystem object: what the enforcer checks it opened.
 struct ObjectId {
     uint64_t dev = 0;

@@ -13,6 +13,10 @@ Through the shim under runc (crun for the claims), the default policy
 - lookalike nodes: a linux.devices /dev/nvidia0 with /dev/null's numbers
   (1:3), a host directory mounted at /dev/nvidia-caps/rt and a host file
   mounted at /dev/nvidiactl get no right: EACCES opening or writing them;
+- a linux.devices /dev/nvidia0 (195:0) with a host directory mounted at the
+  same path (runc and crun): the directory gets no right (reading, writing
+  and overwriting in it give EACCES, the host's files are untouched), /proc
+  stays read-only and the planned event says gpu false;
 - the real thing (fake NVIDIA nodes 195:0 and 195:255): ENXIO (allowed, no
   driver), the /proc write (CUDA's, with O_TRUNC) works, /proc gains
   write_file and truncate, and no seccomp relaxation is planned."""
@@ -135,6 +139,44 @@ with t.Workdir() as w:
             c.tag + ": planned gpu false, /proc read-only")
     granted = d.granted_paths(out.effective)
     t.check(not [p for p in granted if p.startswith("/dev/nvidia")], c.tag + ": no rule on any /dev/nvidia* path")
+
+    # A device the spec declares, with a host directory mounted at its
+    # path: the mount wins over the runtime's mknod, so the container's
+    # /dev/nvidia0 is the directory. It once got a GPU node's rights
+    # (read, write, truncate under it) and /proc write.
+    secret_dir = os.path.join(w, "declared-volume")
+    os.makedirs(secret_dir)
+    with open(os.path.join(secret_dir, "secret"), "w") as f:
+        f.write("host secret\n")
+
+    def declared_then_mounted(cfg):
+        cfg["linux"].setdefault("devices", []).append(
+            {"path": "/dev/nvidia0", "type": "c", "major": 195, "minor": 0, "fileMode": 0o666, "uid": 0, "gid": 0})
+        cfg["mounts"].append({"destination": "/dev/nvidia0", "type": "bind", "source": secret_dir,
+                              "options": ["rbind", "rw"]})
+    mounted_over = ["read:/dev/nvidia0/secret", "write:/dev/nvidia0/osh-new", "put:/dev/nvidia0/secret:PWNED"]
+    for rt in a.RUNTIMES:
+        c = case("declared-mounted-over-" + rt, runtime=rt, edit_config=declared_then_mounted,
+                 args=PROBE + mounted_over)
+        out = d.via_runc(c.sub, c.bundle, c.rtcfg, c.cid) if rt == "runc" else c.run()
+        res = t.results(out.stdout)
+        t.check(out.rc == 0, c.tag + ": the container runs")
+        for act in mounted_over:
+            t.check(res.get(act) == "EACCES", c.tag + ": %s gives EACCES (got %s)" % (act, res.get(act)))
+        t.check(res.get("comm") == "EACCES", c.tag + ": /proc stays read-only (comm EACCES)")
+        with open(os.path.join(secret_dir, "secret")) as f:
+            t.check(f.read() == "host secret\n" and sorted(os.listdir(secret_dir)) == ["secret"],
+                    c.tag + ": the host directory is untouched")
+        p = a.planned(out.events)
+        t.check(p.get("gpu") == "false" and "linux.devices[0]" in p.get("gpu_reason", ""),
+                c.tag + ": planned gpu false, the device entry only a claim (%s)" % p.get("gpu_reason"))
+        if rt != "runc":
+            continue  # the effective policy is read under runc (oshdrive.via_runc)
+        ev = [e for e in (out.effective or {}).get("gpu", {}).get("evidence", [])
+              if e.get("origin", "").startswith("linux.devices[0]")]
+        t.check(len(ev) == 1 and ev[0].get("accelerator_node") is False and
+                "live /dev/nvidia0 is not one: not a character device" in ev[0].get("note", ""),
+                c.tag + ": the effective policy's evidence says why: %s" % (ev[0].get("note") if ev else None))
 
     # The real thing, for contrast.
     c = case("gpu", gpu=True)

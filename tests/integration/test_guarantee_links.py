@@ -12,8 +12,10 @@ under runc (and crun for the main forms):
   (summary line and the enforcer's final event, at log level info), is
   partially_enforced naming the dropped rule.
 A workdir that resolves to / or into a system tree gets no rule at all (the
-container runs fully enforced; writing there is EACCES); one that resolves
-to an ordinary directory gets its rule on the target.
+container runs fully enforced; writing there is EACCES), nor does one inside
+a system tree only the baseline grants (/lib32/sub: overwriting the image's
+file there gives EACCES); one that resolves to an ordinary directory gets
+its rule on the target.
 A Debian-style merged-usr image (/bin -> usr/bin, /lib -> usr/lib, /lib64 ->
 usr/lib64, /sbin -> usr/sbin, busybox in /usr/bin) runs fully enforced
 under the default policy.
@@ -179,17 +181,22 @@ with t.Workdir() as w:
     refused(c, o, "baseline rule on /tmp", "/", "/")
 
     # A GPU node (fake NVIDIA devices) that the image made a symlink to
-    # /etc/passwd, and a GPU path (/run/nvidia-persistenced) linked to /.
-    c, o = case("gpu-node", gpu=True, edit_config=image_dev, edit_rootfs=link("/dev/nvidia0", "/etc/passwd"))
-    refused(c, o, "gpu nvidia rule on /dev/nvidia0", "/etc/passwd", "/etc/passwd")
-    c, o = case("gpu-node-warn", gpu=True, edit_config=image_dev, edit_policy=landlock_path_warn,
-                edit_rootfs=link("/dev/nvidia0", "/etc/passwd"),
-                args=PROBE + ["open:/dev/nvidia0", "write:/etc/passwd", "open:/dev/nvidiactl"])
-    degraded(c, o, "/dev/nvidia0", ["/etc/passwd"])
-    t.check(o.res.get("open:/dev/nvidia0") == "EACCES",
-            c.tag + ": opening /dev/nvidia0 (-> /etc/passwd) read-write gives EACCES")
-    t.check(o.res.get("open:/dev/nvidiactl") == "ENXIO",
-            c.tag + ": the real node /dev/nvidiactl keeps its rule (ENXIO: no driver)")
+    # /etc/passwd (the runtime's mknod leaves it), and a GPU path
+    # (/run/nvidia-persistenced) linked to /. The spec's device entry is
+    # only a claim where the live /dev holds a link: no rule at all for
+    # /dev/nvidia0, strict or warn; the real /dev/nvidiactl keeps its rule.
+    for tag, edit in (("gpu-node", None), ("gpu-node-warn", landlock_path_warn)):
+        c, o = case(tag, gpu=True, edit_config=image_dev, edit_policy=edit,
+                    edit_rootfs=link("/dev/nvidia0", "/etc/passwd"),
+                    args=PROBE + ["open:/dev/nvidia0", "write:/etc/passwd", "open:/dev/nvidiactl"])
+        fully_enforced(c, o)
+        t.check(o.res.get("open:/dev/nvidia0") == "EACCES" and o.res.get("write:/etc/passwd") == "EACCES",
+                c.tag + ": opening /dev/nvidia0 (-> /etc/passwd) read-write, and /etc/passwd, give EACCES")
+        t.check(o.res.get("open:/dev/nvidiactl") == "ENXIO",
+                c.tag + ": the real node /dev/nvidiactl keeps its rule (ENXIO: no driver)")
+        p = a.planned(o.events)
+        t.check(p.get("gpu") == "true" and "/dev/nvidia0" not in p.get("gpu_reason", "").split("first ")[-1],
+                c.tag + ": planned gpu true, from the real nodes (%s)" % p.get("gpu_reason"))
 
     def persistenced_link(rootfs):
         os.makedirs(os.path.join(rootfs, "run"), exist_ok=True)
@@ -242,6 +249,23 @@ with t.Workdir() as w:
     fully_enforced(c, o)
     t.check(o.res.get("write:/app/osh-x") == "OK", c.tag + ": writing in the workdir (/app -> /srv/app) works")
     t.check(o.res.get("write:/srv/osh-x") == "EACCES", c.tag + ": its parent /srv stays denied (EACCES)")
+
+    # A workdir inside a system tree the baseline grants read-only (the
+    # default policy does not list /lib32): the image's WORKDIR once made it
+    # writable. No rule; the image's files there stay as they are.
+    def lib32_app(rootfs):
+        os.makedirs(os.path.join(rootfs, "lib32", "sub"))
+        with open(os.path.join(rootfs, "lib32", "sub", "libx.so"), "w") as f:
+            f.write("image\n")
+    c, o = case("workdir-lib32", edit_config=cwd("/lib32/sub"), edit_rootfs=lib32_app,
+                args=PROBE + ["put:/lib32/sub/libx.so:PWNED", "write:/lib32/sub/osh-x", "cwd"])
+    fully_enforced(c, o)
+    t.check(o.res.get("cwd") == "/lib32/sub", c.tag + ": the workload starts in /lib32/sub")
+    t.check(o.res.get("put:/lib32/sub/libx.so:PWNED") == "EACCES" and o.res.get("write:/lib32/sub/osh-x") == "EACCES",
+            c.tag + ": overwriting the image's library and creating a file there give EACCES (got %s, %s)"
+            % (o.res.get("put:/lib32/sub/libx.so:PWNED"), o.res.get("write:/lib32/sub/osh-x")))
+    with open(os.path.join(c.rootfs, "lib32", "sub", "libx.so")) as f:
+        t.check(f.read() == "image\n", c.tag + ": the image's file is unchanged")
 
     # Merged-usr, under runc and crun: the default policy works unchanged.
     for rt in a.RUNTIMES:

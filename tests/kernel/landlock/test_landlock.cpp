@@ -267,6 +267,33 @@ TEST_CASE(
     CHECK(rc == 0);
 }
 
+TEST_CASE("a GPU rule on anything but a character device is refused: a directory at a device "
+          "path gets no right") {
+    TempDir t;
+    std::string dir = t / "nvidia0", own = t / "own";
+    mkdir(dir.c_str(), 0777);
+    mkdir(own.c_str(), 0777);
+    int rc = in_child([&] {
+        landlock::Request req;
+        req.paths.push_back({dir, landlock::kReadWrite, true});
+        req.paths.push_back({own, landlock::kReadWrite, false});
+        auto strict = landlock::enforce(req, landlock::probe(),
+                                        [](const std::string&, const Error&) { return false; });
+        if (strict || strict.error().kind != failure::Kind::landlock_path) return 1;
+        if (strict.error().error.message !=
+            dir + " is not a character device: no accelerator right applies to it")
+            return 2;
+        if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) return 3;
+        auto warn = landlock::enforce(req, landlock::probe(),
+                                      [](const std::string&, const Error&) { return true; });
+        if (!warn || warn->path_rules != 1) return 4;
+        if (errno_of_open(dir + "/f", O_CREAT | O_WRONLY) != EACCES) return 5;
+        if (errno_of_open(own + "/f", O_CREAT | O_WRONLY) != 0) return 6;
+        return 0;
+    });
+    CHECK(rc == 0);
+}
+
 namespace {
 
 void ro_rw_case(bool unprivileged) {

@@ -286,6 +286,32 @@ TEST_CASE("evidence: the live /dev, character devices with the vendor's numbers 
     CHECK(gpu::name(EvidenceSource::live_dev) == "live /dev");
 }
 
+TEST_CASE("evidence: the /dev the hook sees outranks the spec's device entry") {
+    // A directory mounted at /dev/nvidia0 wins over the runtime's mknod of
+    // the spec's entry: the path names no accelerator node. /dev/nvidiactl,
+    // declared and present as a device, still counts; /dev/nvidia-uvm,
+    // declared and not listed, is the runtime's to create.
+    using rootfs::NodeKind;
+    rootfs::DevListing live;
+    live.entries = {{"/dev/nvidia0", NodeKind::directory, false, 0, 0},
+                    {"/dev/nvidiactl", NodeKind::char_device, false, 195, 255}};
+    gpu::DetectInputs in = on_loaded_host();
+    in.live = &live;
+    auto d = gpu::detect(with_devices({"/dev/nvidia0", "/dev/nvidiactl", "/dev/nvidia-uvm"}),
+                         gpu::DetectMode::auto_, in);
+    CHECK(d.device_nodes == std::vector<std::string>{"/dev/nvidia-uvm", "/dev/nvidiactl"});
+    REQUIRE_FALSE(d.evidence.empty());
+    CHECK(d.evidence[0].origin.starts_with("linux.devices[0]"));
+    CHECK_FALSE(d.evidence[0].node);
+    CHECK(d.evidence[0].note ==
+          "the spec names a device there, but live /dev/nvidia0 is not one: not a character device");
+
+    live.entries = {{"/dev/nvidia0", NodeKind::directory, false, 0, 0}};
+    auto only = gpu::detect(with_devices({"/dev/nvidia0"}), gpu::DetectMode::auto_, in);
+    CHECK_FALSE(only.gpu);
+    CHECK(only.device_nodes.empty());
+}
+
 TEST_CASE("gpu.detect: auto, always, never") {
     oci::Spec empty;
     auto a = gpu::detect(empty, gpu::DetectMode::auto_);

@@ -180,16 +180,20 @@ TEST_CASE("workdir: process.cwd read-write, never a system tree") {
     auto m = must(rewrite(p, s, gpu::Detection{}, fake_rootfs({})));
     CHECK(rule(m, "/workspace"));
 
-    for (std::string cwd : {"/", "/usr", "/etc", "/proc/1", "/dev", "/run/x"}) {
+    // A system tree, or a part of one: an image's WORKDIR never makes its
+    // own /usr/bin or /lib32 writable (the baseline grants them read-only).
+    for (std::string cwd : {"/", "/usr", "/etc", "/proc/1", "/dev", "/run/x", "/usr/bin",
+                            "/usr/src/app", "/lib32/sub", "/etc/app", "/sbin/x"}) {
         CAPTURE(cwd);
         s.cwd = cwd;
         auto r = must(rewrite(p, s, gpu::Detection{}, unknown_probe()));
         CHECK(r.rules.empty());
         CHECK(r.changes.size() == 1);
         CHECK(r.changes[0].action == ChangeAction::skipped);
+        CHECK(contains(r.changes[0].reason, "lies within a system directory"));
     }
-    s.cwd = "/usr/src/app";
-    CHECK(rule(must(rewrite(p, s, gpu::Detection{}, unknown_probe())), "/usr/src/app"));
+    s.cwd = "/srv/app";
+    CHECK(rule(must(rewrite(p, s, gpu::Detection{}, unknown_probe())), "/srv/app"));
 
     p.filesystem.include_workdir = false;
     s.cwd = "/workspace";
@@ -252,6 +256,25 @@ TEST_CASE("gpu: device nodes rw+ioctl_dev with their evidence, companions, secco
     auto n = must(rewrite(p, s, gpu::detect(s, gpu::DetectMode::never), unknown_probe()));
     CHECK(n.rules.empty());
     CHECK(n.seccomp_relaxations.empty());
+}
+
+TEST_CASE("gpu: a node's rights bind only to a character device") {
+    // Were the path something else in the container when the rules are
+    // bound (detection saw a device there), no right goes to it: the rule
+    // is rejected as a path failure.
+    oci::Spec s = gpu_spec();
+    auto det = gpu::detect(s, gpu::DetectMode::auto_);
+    auto e = must(rewrite(bare_policy(), s, det,
+                          fake_rootfs({{"/dev/nvidia0", NodeKind::directory},
+                                       {"/dev/nvidiactl", NodeKind::char_device}})));
+    CHECK_FALSE(rule(e, "/dev/nvidia0"));
+    REQUIRE(rule(e, "/dev/nvidiactl"));
+    CHECK(rule(e, "/dev/nvidiactl")->gpu_device);
+    REQUIRE(change(e, ChangeAction::rejected, "/dev/nvidia0"));
+    CHECK(contains(change(e, ChangeAction::rejected, "/dev/nvidia0")->reason,
+                   "/dev/nvidia0 is a directory in the container, not a character device"));
+    REQUIRE(e.path_failures.size() == 1);
+    CHECK(e.path_failures[0].path == "/dev/nvidia0");
 }
 
 TEST_CASE("gpu: a legacy hook without nodes yet grants nothing; its nodes count in the live /dev") {
