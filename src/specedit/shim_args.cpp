@@ -15,7 +15,6 @@ namespace {
 // `--name VALUE`, `--name=VALUE` and `-x VALUE` for an option with a value;
 // `--name`, `-x` and `--name=true|false` for a flag.
 struct Section {
-    std::string_view where;  // for messages: "runtime", "create", "exec"
     std::set<std::string_view> with_value;
     std::set<std::string_view> flags;
     // The global options: an option the shim does not know is passed on
@@ -25,18 +24,15 @@ struct Section {
 };
 
 const Section kGlobal{
-    "runtime",
     {"--root", "--log", "--log-format", "--log-level", "--criu", "--cgroup-manager"},
     {"--debug", "--systemd-cgroup", "--help", "-h", "--version", "-v"},
     true};
 const Section kCreate{
-    "create",
     {"--bundle", "-b", "--console-socket", "--pid-file", "--preserve-fds", "--config", "-f"},
     {"--no-pivot", "--no-new-keyring", "--detach", "-d", "--keep", "--no-subreaper", "--help",
      "-h"},
     false};
 const Section kExec{
-    "exec",
     {"--console-socket", "--cwd", "--env", "-e", "--user", "-u", "--additional-gids", "-g",
      "--process", "-p", "--pid-file", "--process-label", "--apparmor", "--cap", "-c",
      "--preserve-fds", "--cgroup"},
@@ -58,14 +54,15 @@ std::string known(const Section& s) {
 
 struct Option {
     std::string name;
-    std::string value;  // "" for a flag
+    std::string value;  // an option's value; a flag's "", "true" or "false"
 };
 
 // Reads the option at args[i] ("-..." but not "-" or "--"), moving i past
-// its value.
-Result<Option> read_option(const Section& s, const std::vector<std::string>& args, size_t& i) {
+// its value. `where` names the part for messages ("runtime", "run", "exec").
+Result<Option> read_option(const Section& s, std::string_view where,
+                           const std::vector<std::string>& args, size_t& i) {
     const std::string& a = args[i];
-    const std::string who = std::string(s.where) + ": ";
+    const std::string who = std::string(where) + ": ";
     if (!a.starts_with("--") && a.size() != 2)
         return fail(who + "refusing \"" + a +
                     "\": a single-dash option longer than one letter (a Go-style long option, "
@@ -92,6 +89,7 @@ Result<Option> read_option(const Section& s, const std::vector<std::string>& arg
         if (attached && *attached != "true" && *attached != "false")
             return fail(who + o.name + " is a flag: it takes no value but true or false (got \"" +
                         *attached + "\")");
+        if (attached) o.value = *attached;
         return o;
     }
     if (attached && s.pass_unknown_attached) {
@@ -121,7 +119,7 @@ Result<ShimArgs> parse_shim_args(const std::vector<std::string>& args) {
             break;
         }
         size_t first = i;
-        auto o = read_option(kGlobal, args, i);
+        auto o = read_option(kGlobal, "runtime", args, i);
         if (!o) return unexpected(o.error());
         out.global.insert(out.global.end(), args.begin() + first, args.begin() + i + 1);
     }
@@ -144,22 +142,30 @@ Result<ShimArgs> parse_shim_args(const std::vector<std::string>& args) {
     }
 
     const Section& section = edit ? kCreate : kExec;
+    bool asked_help = false;
     for (; i < args.size() && is_option(args[i]); ++i) {
         if (args[i] == "--") {
             ++i;
             break;
         }
-        auto o = read_option(section, args, i);
+        auto o = read_option(section, out.command, args, i);
         if (!o) return unexpected(o.error());
-        if (o->name == "--help" || o->name == "-h") out.help = true;
+        // The last one counts, as in Go (--help --help=false runs the command).
+        if (o->name == "--help" || o->name == "-h") asked_help = o->value != "false";
         if (o->name == "--config" || o->name == "-f")
             return fail(out.command + ": " + o->name +
                         " (a config file outside the bundle) is not supported by the shim");
         if (o->name == "--bundle" || o->name == "-b") out.bundle = o->value;
         if (o->name == "--process" || o->name == "-p") out.process_file = o->value;
     }
-    if (out.help) return out;
-    if (i >= args.size()) return fail(out.command + ": no container id on the command line");
+    if (i >= args.size()) {
+        // `run --help`: the runtime prints its help; with no id there is
+        // nothing to edit or confine. Given an id, help or not, the line is
+        // edited as any other.
+        out.help = asked_help;
+        if (out.help) return out;
+        return fail(out.command + ": no container id on the command line");
+    }
     out.id = args[i];
     out.id_index = i;
     if (auto ok = plan::validate_key(out.id); !ok) return wrap(ok.error(), out.command);

@@ -24,7 +24,8 @@ struct ShimArgs {
     // exec only:
     std::string process_file;  // --process/-p FILE ("" = the command is inline)
     size_t id_index = 0;       // index of the id in the argument list
-    // create/run/exec asked for --help: the runtime prints it and starts nothing.
+    // create/run/exec --help with no container id: the runtime prints its
+    // help, and there is nothing to edit or confine.
     bool help = false;
 };
 Result<ShimArgs> parse_shim_args(const std::vector<std::string>& args);

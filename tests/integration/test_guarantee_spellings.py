@@ -13,7 +13,8 @@ decoy config.json in the caller's working directory are unchanged, no
 container exists, no plan directory is left, and the workload never ran.
 `restore` is refused the same way. The spellings both read alike
 (`--bundle=B`, `-b B`, `--root=R`, `-p F`, `--process=F`) still work, and
-what they start is confined (Seccomp 2, setns(-1) EPERM, /etc EACCES)."""
+what they start is confined (Seccomp 2, setns(-1) EPERM, /etc EACCES), as is
+what runc starts given `--help=false` (which it reads as no help)."""
 import os
 import shutil
 import sys
@@ -97,8 +98,13 @@ def run_spellings(w, rt):
         r = raw(c, g + ["--root", root, "restore", "--bundle", b, c.cid])
         t.check("restore: refused" in r.stderr and "unconfined" in r.stderr,
                 rt + " restore: the message says why (a restored process never meets the enforcer)")
-        for name, args in {"--root=R --bundle=B": g + ["--root=" + root, "run", "--bundle=" + b, c.cid],
-                           "-b B": g + ["--root", root, "run", "-b", b, c.cid]}.items():
+        accepted = {"--root=R --bundle=B": g + ["--root=" + root, "run", "--bundle=" + b, c.cid],
+                    "-b B": g + ["--root", root, "run", "-b", b, c.cid]}
+        if rt == "runc":  # runc reads --help=false as no help and runs (crun refuses it)
+            accepted["--help=false"] = g + ["--root", root, "run", "--help=false", "--bundle", b, c.cid]
+            accepted["--help --help=false"] = g + ["--root", root, "run", "--help", "--help=false", "--bundle", b,
+                                                   c.cid]
+        for name, args in accepted.items():
             label = "%s run, %s" % (rt, name)
             try:
                 r = raw(c, args, cwd=decoy)
@@ -139,7 +145,10 @@ def exec_spellings(w, rt):
                     label + ": the shim exits 1 with its message (%d: %s)" % (r.returncode, r.stderr.strip()[:200]))
             t.check("Seccomp" not in r.stdout, label + ": nothing ran")
             t.check(open(pj).read() == process, label + ": the process file unchanged")
-        for name, opts in {"-p F": ["-p", pj], "--process=F": ["--process=" + pj]}.items():
+        accepted = {"-p F": ["-p", pj], "--process=F": ["--process=" + pj]}
+        if rt == "runc":
+            accepted["--help=false -p F"] = ["--help=false", "-p", pj]
+        for name, opts in accepted.items():
             with open(pj, "w") as f:
                 f.write(process)
             label = "%s exec, %s" % (rt, name)

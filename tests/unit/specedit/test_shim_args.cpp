@@ -79,6 +79,26 @@ TEST_CASE("shim args: runc and crun command lines as containerd, docker, podman 
     CHECK(help->help);  // the runtime prints its help and starts nothing
 }
 
+TEST_CASE("shim args: --help skips nothing that could run") {
+    // runc reads --help=false, and a later --help=false, as no help and runs
+    // the command: the line is edited (or the exec confined) as any other.
+    for (const Args& a : {Args{"run", "--help=false", "--bundle", "/b", "id"},
+                          Args{"run", "--help", "--help=false", "--bundle", "/b", "id"},
+                          Args{"run", "--help", "--bundle", "/b", "id"},
+                          Args{"exec", "--help=false", "cid", "sh"}}) {
+        std::string joined;
+        for (const auto& w : a) joined += w + " ";
+        CAPTURE(joined);
+        auto r = specedit::parse_shim_args(a);
+        REQUIRE(r);
+        CHECK_FALSE(r->help);
+        CHECK_FALSE(r->id.empty());
+    }
+    auto none = specedit::parse_shim_args({"exec", "--help=false"});
+    CHECK_FALSE(none);
+    CHECK(refusal({"run", "--bun", "/b", "id"}).starts_with("run: unknown option --bun"));
+}
+
 TEST_CASE("shim args: incomplete or unsupported command lines are refused") {
     CHECK(refusal({"create", "--bundle", "/b"}).find("no container id") != std::string::npos);
     CHECK(refusal({"create", "--bundle"}).find("needs a value") != std::string::npos);
