@@ -34,6 +34,9 @@ int shim_fail(const std::string& what, const std::string& id = "") {
     return 1;
 }
 
+// Set in the environment of the runtimes the shim starts.
+constexpr const char* kShimActiveEnv = "OCI_SANDBOX_SHIM_ACTIVE";
+
 bool only(const std::vector<std::string>& args, std::initializer_list<const char*> words) {
     if (args.size() != 1) return false;
     for (const char* w : words)
@@ -55,6 +58,15 @@ int runtime_main(const std::vector<std::string>& args) {
                      "named in /etc/oci-sandbox/runtime.json ($OCI_SANDBOX_RUNTIME_CONFIG), with every\n"
                      "argument unchanged. See man oci-sandbox-runtime. The next runtime's help follows.\n\n";
     if (version || help) std::cout << std::flush;
+
+    // A next runtime that runs this shim again (a wrapper script around it)
+    // would loop forever; the shim marks the runtimes it starts.
+    if (std::getenv(kShimActiveEnv))
+        return shim_fail("the next runtime ran this shim again (" + std::string(kShimActiveEnv) +
+                         " is set): a loop; set next_runtime in runtime.json to the real runtime "
+                         "(runc, crun, nvidia-container-runtime), not to a wrapper of this shim");
+    if (::setenv(kShimActiveEnv, "1", 1) != 0)
+        return shim_fail(std::string("setenv: ") + std::strerror(errno));
 
     const char* env_path = std::getenv(specedit::kRuntimeConfigEnv);
     std::string config_path = env_path && *env_path ? env_path : specedit::kRuntimeConfigPath;

@@ -15,6 +15,8 @@ records its refusal, naming the input, in the default log), and answer
 quickly.
 A config.json that is a device node is refused without being opened.
 
+A next runtime that wraps the shim itself is refused at once, not looped.
+
 Environment. What is claimed, precisely:
 - The container's process.env carrying LD_PRELOAD / LD_LIBRARY_PATH /
   LD_AUDIT that name a library (inside the image, and the same library's
@@ -390,6 +392,22 @@ with t.Workdir() as w:
     else:
         print("NOTE: the binary is dynamic (a sanitizer build): the checks that it loads no "
               "library from its own environment are not made")
+
+    # A next runtime that is a wrapper of the shim itself (a script that
+    # execs it): refused at once by the second shim, not an endless loop.
+    wrapper = os.path.join(esub, "loop-runtime.sh")
+    with open(wrapper, "w") as f:
+        f.write("#!/bin/sh\nexec %s runtime \"$@\"\n" % t.binary())
+    os.chmod(wrapper, 0o755)
+    loop_rt = os.path.join(esub, "loop-runtime.json")
+    with open(loop_rt, "w") as f:
+        json.dump({"next_runtime": wrapper}, f)
+    lb = os.path.join(esub, "loop-bundle")
+    os.makedirs(lb)
+    with NothingCreated("shim loop", lb, shim_error="a loop"):
+        r, dt = timed_run([t.binary(), "runtime", "--root", os.path.join(esub, "runc-root"), "state", "osh-loop"],
+                          env={"OCI_SANDBOX_RUNTIME_CONFIG": loop_rt})
+        refused("shim loop", r, dt, "oci-sandbox-runtime", "ran this shim again", "a loop")
 
     # The full run through the shim, LD_* in the shim's environment too.
     cid = d.unique_id("badinput-envrun")
