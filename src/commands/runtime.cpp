@@ -81,8 +81,8 @@ int runtime_main(const std::vector<std::string>& args) {
     auto parsed = specedit::parse_shim_args(args);
     if (!parsed) return shim_fail(parsed.error().what());
     if (parsed->help) {
-        // `create --help` and the like: the runtime prints its help and
-        // starts nothing.
+        // `run --help` with no container id: the runtime prints its help;
+        // there is nothing to edit or confine.
     } else if (parsed->command == "create" || parsed->command == "run") {
         auto setup = specedit::edit_setup(cfg->hook_binary.empty() ? *self : cfg->hook_binary,
                                           cfg->enforcer_binary, cfg->hook_args);
