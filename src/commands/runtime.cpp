@@ -56,7 +56,10 @@ int runtime_main(const std::vector<std::string>& args) {
                   << "): a runc-compatible shim. On create and run it edits the bundle's\n"
                      "config.json (our hooks, mounts and the enforcer), then it execs the next runtime\n"
                      "named in /etc/oci-sandbox/runtime.json ($OCI_SANDBOX_RUNTIME_CONFIG), with every\n"
-                     "argument unchanged. See man oci-sandbox-runtime. The next runtime's help follows.\n\n";
+                     "argument unchanged; on exec into a container of ours it confines the new process.\n"
+                     "A spelling the runtime could read differently from the shim (-root, --bun, -pFILE),\n"
+                     "an unknown command and restore are refused. See man oci-sandbox-runtime.\n"
+                     "The next runtime's help follows.\n\n";
     if (version || help) std::cout << std::flush;
 
     // A next runtime that runs this shim again (a wrapper script around it)
