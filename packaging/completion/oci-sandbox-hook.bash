@@ -27,7 +27,7 @@ _oci_sandbox_hook() {
             _filedir json; return ;;
         --bundle|--plan|--root|--policies-dir|--run-root)
             _filedir -d; return ;;
-        --runtime-path|--proc-devices)
+        --runtime-path|--proc-devices|--proc-misc)
             _filedir; return ;;
         --containerd-config-version)
             COMPREPLY=($(compgen -W "2 3" -- "$cur")); return ;;
@@ -58,7 +58,7 @@ _oci_sandbox_hook() {
             opts="--plan --key --" ;;
         precreate) opts="--hook-binary --hook-arg" ;;
         inject) opts="--bundle --id --hook-binary --hook-arg" ;;
-        explain) opts="--bundle --config --policy --policies-dir --proc-devices --format" ;;
+        explain) opts="--bundle --config --policy --policies-dir --proc-devices --proc-misc --format" ;;
         check-policy)
             if [[ $cur != -* ]]; then _filedir json; return; fi ;;
         probe) opts="--format" ;;

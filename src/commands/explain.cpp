@@ -19,6 +19,7 @@ struct ExplainOptions {
     std::string policy;
     std::string policies_dir;
     std::string proc_devices;
+    std::string proc_misc;
     std::string format = "text";
 };
 
@@ -31,6 +32,7 @@ int run_explain(const ExplainOptions& o) {
     if (!o.policy.empty()) in.sources.policy_file = o.policy;
     if (!o.policies_dir.empty()) in.sources.policies_dir = o.policies_dir;
     if (!o.proc_devices.empty()) in.proc_devices = o.proc_devices;
+    if (!o.proc_misc.empty()) in.proc_misc = o.proc_misc;
     auto run = hook::dry_run(in);
     if (!run) {
         std::cerr << "oci-sandbox-hook explain: " << run.error().what() << "\n";
@@ -83,6 +85,9 @@ void add_explain(CLI::App& app, int& exit_code) {
     cmd->add_option("--proc-devices", opts->proc_devices,
                     "the /proc/devices of the node the container will run on (default: this "
                     "host's): accelerator nodes count by their device numbers");
+    cmd->add_option("--proc-misc", opts->proc_misc,
+                    "the /proc/misc of that node (default: this host's): a misc device (major 10) "
+                    "counts only with the minor it registers under the node's name");
     cmd->add_option("--format", opts->format, "text (default) or json")
         ->check(CLI::IsMember({"text", "json"}));
     cmd->callback([opts, &exit_code] { exit_code = run_explain(*opts); });

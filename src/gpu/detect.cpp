@@ -13,11 +13,35 @@ namespace osh::gpu {
 
 namespace {
 
+std::string_view basename_of(std::string_view p) {
+    auto slash = p.rfind('/');
+    return slash == std::string_view::npos ? p : p.substr(slash + 1);
+}
+
+// Why misc device 10:minor at `path` is not the vendor's node, or "": the
+// host's /proc/misc must register the node's name with that minor.
+std::string not_misc_node(std::string_view path, int64_t minor, const HostDevices* host) {
+    const std::string name(basename_of(path));
+    const std::string dev = "char " + std::to_string(kMiscMajor) + ":" + std::to_string(minor);
+    if (!host || !host->misc_read)
+        return dev + " is a misc device (a major many drivers share), counted only as the " +
+               name + " the host's /proc/misc names, and /proc/misc was not read";
+    auto it = host->misc_minors.find(name);
+    if (it == host->misc_minors.end())
+        return dev + " is a misc device (a major many drivers share), and the host's /proc/misc "
+                     "names no " + name;
+    if (minor < 0 || static_cast<uint64_t>(minor) != it->second)
+        return dev + " is not the host's " + name + " (misc minor " +
+               std::to_string(it->second) + " in /proc/misc)";
+    return "";
+}
+
 // Why a device with these numbers is not an accelerator node of `m`, or ""
 // when it is one.
-std::string not_vendor_device(const DeviceMatch& m, uint32_t major, const HostDevices* host) {
+std::string not_vendor_device(const DeviceMatch& m, std::string_view path, uint32_t major,
+                              int64_t minor, const HostDevices* host) {
     for (uint32_t want : m.device->majors)
-        if (major == want) return "";
+        if (major == want) return major == kMiscMajor ? not_misc_node(path, minor, host) : "";
     std::string allowed;
     for (uint32_t want : m.device->majors) allowed += (allowed.empty() ? "" : ", ") + std::to_string(want);
     for (auto name : m.device->major_names) {
@@ -38,11 +62,6 @@ std::string not_vendor_device(const DeviceMatch& m, uint32_t major, const HostDe
            (names.empty() || !allowed.empty() ? ""
                                               : " (" + names + " is not registered in the host's "
                                                                "/proc/devices)");
-}
-
-std::string_view basename_of(std::string_view p) {
-    auto slash = p.rfind('/');
-    return slash == std::string_view::npos ? p : p.substr(slash + 1);
 }
 
 std::string lower(std::string_view s) {
@@ -161,6 +180,40 @@ HostDevices parse_proc_devices(std::string_view text) {
     return out;
 }
 
+void parse_proc_misc(std::string_view text, HostDevices& host) {
+    // "  1 psaux\n 61 nvmap\n..."
+    host.misc_read = true;
+    size_t pos = 0;
+    while (pos < text.size()) {
+        size_t eol = text.find('\n', pos);
+        std::string t = trim(text.substr(pos, eol == std::string_view::npos ? eol : eol - pos));
+        pos = eol == std::string_view::npos ? text.size() : eol + 1;
+        size_t sp = t.find(' ');
+        if (sp == std::string::npos || sp == 0 || sp > 10) continue;
+        uint64_t minor = 0;
+        bool ok = true;
+        for (size_t i = 0; i < sp; ++i) {
+            if (t[i] < '0' || t[i] > '9') ok = false;
+            else minor = minor * 10 + static_cast<uint64_t>(t[i] - '0');
+        }
+        if (ok && minor <= UINT32_MAX)
+            host.misc_minors.emplace(trim(std::string_view(t).substr(sp + 1)),
+                                     static_cast<uint32_t>(minor));
+    }
+}
+
+bool names_misc_device(const oci::Spec& spec, const rootfs::DevListing* live) {
+    for (const auto& dev : spec.devices)
+        if (dev.major == kMiscMajor)
+            if (auto p = path::normalize(dev.path); p && match_device_path(*p).vendor) return true;
+    if (live)
+        for (const auto& node : live->entries)
+            if (node.kind == rootfs::NodeKind::char_device && node.major == kMiscMajor)
+                if (auto p = path::normalize(node.path); p && match_device_path(*p).vendor)
+                    return true;
+    return false;
+}
+
 Detection detect(const oci::Spec& spec, DetectMode mode, const DetectInputs& in) {
     Detection d;
     std::vector<std::string> ignored;  // requests that name no device, for the reason line
@@ -178,7 +231,7 @@ Detection detect(const oci::Spec& spec, DetectMode mode, const DetectInputs& in)
         else if (dev.major < 0 || dev.major > UINT32_MAX)
             e.note = "no device numbers";
         else
-            e.note = not_vendor_device(m, static_cast<uint32_t>(dev.major), in.host);
+            e.note = not_vendor_device(m, *p, static_cast<uint32_t>(dev.major), dev.minor, in.host);
         e.node = e.note.empty();
         if (e.node)
             e.origin += " (char " + std::to_string(dev.major) + ":" + std::to_string(dev.minor) + ")";
@@ -229,7 +282,7 @@ Detection detect(const oci::Spec& spec, DetectMode mode, const DetectInputs& in)
             else if (node.kind != rootfs::NodeKind::char_device)
                 e.note = "not a character device";
             else
-                e.note = not_vendor_device(m, node.major, in.host);
+                e.note = not_vendor_device(m, *p, node.major, node.minor, in.host);
             e.node = e.note.empty();
             if (e.node)
                 e.origin += " (char " + std::to_string(node.major) + ":" +

@@ -53,8 +53,20 @@ struct Detection {
 // The host's character-device majors by driver name (/proc/devices).
 struct HostDevices {
     std::map<std::string, std::vector<uint32_t>, std::less<>> majors;
+    // /proc/misc: the minor of each misc device (major 10), by name. Major
+    // 10 is shared (kvm, tun, fuse, ...): a vendor's misc node counts only
+    // with the minor the host registered under its name.
+    std::map<std::string, uint32_t, std::less<>> misc_minors;
+    bool misc_read = false;
 };
 HostDevices parse_proc_devices(std::string_view text);
+// Fills host.misc_minors from /proc/misc ("%3d name" lines).
+void parse_proc_misc(std::string_view text, HostDevices& host);
+// The misc major, which several drivers share.
+inline constexpr uint32_t kMiscMajor = 10;
+// Whether a misc device (major 10) sits at a vendor's path in the spec or
+// the live /dev: only then does /proc/misc need reading.
+bool names_misc_device(const oci::Spec& spec, const rootfs::DevListing* live);
 
 struct DetectInputs {
     // The container's /dev at hook time; nullptr when there is none to look at

@@ -115,6 +115,12 @@ Result<DryRun> dry_run(const DryRunInput& in) {
         host_devices = gpu::parse_proc_devices(*t);
     else
         out.verdict.unchecked.push_back("the node's device numbers (" + t.error().what() + ")");
+    if (gpu::names_misc_device(*spec, nullptr)) {
+        if (auto t = file::read_regular(in.proc_misc, false, kMaxProcDevicesBytes))
+            gpu::parse_proc_misc(*t, host_devices);
+        else
+            out.verdict.unchecked.push_back("the node's misc device minors (" + t.error().what() + ")");
+    }
     gpu::DetectInputs din;
     din.host = &host_devices;
     auto det = gpu::detect(*spec, pol->policy.gpu.detect, din);

@@ -22,6 +22,8 @@ struct DryRunInput {
     // The device numbers of the node the container will run on (its
     // /proc/devices): this host's unless explaining for another node.
     std::string proc_devices = "/proc/devices";
+    // Its /proc/misc: the minors of misc devices (major 10), by name.
+    std::string proc_misc = "/proc/misc";
 };
 
 struct DryRun {

@@ -422,6 +422,9 @@ int create_stage(const HookOptions& opts, const policy::SelectedPolicy* given, R
     gpu::HostDevices host_devices;
     if (auto t = file::read_regular("/proc/devices", false, kMaxProcDevicesBytes))
         host_devices = gpu::parse_proc_devices(*t);
+    // /proc/misc is opened now and read only if a misc device sits at a
+    // vendor's path (after the /dev listing).
+    UniqueFd proc_misc(::open("/proc/misc", O_RDONLY | O_CLOEXEC));
     const NetnsVerdict netns = netns_verdict(*spec);
 
     // Every input is open: from here on the hook reads only the rootfs,
@@ -447,6 +450,9 @@ int create_stage(const HookOptions& opts, const policy::SelectedPolicy* given, R
         return refuse(1);
     }
 
+    if (proc_misc && gpu::names_misc_device(*spec, dev ? &*dev : nullptr))
+        if (auto t = file::read_fd(proc_misc.get(), "/proc/misc", kMaxProcDevicesBytes))
+            gpu::parse_proc_misc(*t, host_devices);
     gpu::DetectInputs din;
     din.live = dev ? &*dev : nullptr;
     din.bundle_dev = !live;

@@ -13,6 +13,9 @@ Through the shim under runc (crun for the claims), the default policy
 - lookalike nodes: a linux.devices /dev/nvidia0 with /dev/null's numbers
   (1:3), a host directory mounted at /dev/nvidia-caps/rt and a host file
   mounted at /dev/nvidiactl get no right: EACCES opening or writing them;
+- /dev/net/tun (misc 10:200) declared at Tegra's /dev/nvmap and WSL2's
+  /dev/dxg: no right (EACCES opening them), /proc read-only, gpu false, as
+  the host's /proc/misc names neither;
 - a linux.devices /dev/nvidia0 (195:0) with a host directory mounted at the
   same path (runc and crun): the directory gets no right (reading, writing
   and overwriting in it give EACCES, the host's files are untouched), /proc
@@ -177,6 +180,30 @@ with t.Workdir() as w:
         t.check(len(ev) == 1 and ev[0].get("accelerator_node") is False and
                 "live /dev/nvidia0 is not one: not a character device" in ev[0].get("note", ""),
                 c.tag + ": the effective policy's evidence says why: %s" % (ev[0].get("note") if ev else None))
+
+    # A misc device (major 10, which kvm, tun, fuse... share) at a Tegra or
+    # WSL2 node's path: /dev/net/tun (10:200) declared as /dev/nvmap and
+    # /dev/dxg. It once opened (GPU rights) with /proc write; this host's
+    # /proc/misc names no nvmap or dxg, so neither is an accelerator node.
+    def misc_as_vendor(cfg):
+        for path in ("/dev/nvmap", "/dev/dxg"):
+            cfg["linux"].setdefault("devices", []).append(
+                {"path": path, "type": "c", "major": 10, "minor": 200, "fileMode": 0o666, "uid": 0, "gid": 0})
+        cfg["linux"].setdefault("resources", {}).setdefault("devices", []).append(
+            {"allow": True, "type": "c", "major": 10, "minor": 200, "access": "rwm"})
+    c = case("misc-as-vendor", edit_config=misc_as_vendor,
+             args=PROBE + ["rdev:/dev/nvmap", "open:/dev/nvmap", "open:/dev/dxg"])
+    out = d.via_runc(c.sub, c.bundle, c.rtcfg, c.cid)
+    res = t.results(out.stdout)
+    t.check(out.rc == 0 and res.get("rdev:/dev/nvmap") == "10:200", c.tag + ": /dev/nvmap is char 10:200 (tun)")
+    t.check(res.get("open:/dev/nvmap") == "EACCES" and res.get("open:/dev/dxg") == "EACCES",
+            c.tag + ": opening /dev/nvmap and /dev/dxg read-write gives EACCES (got %s, %s)"
+            % (res.get("open:/dev/nvmap"), res.get("open:/dev/dxg")))
+    t.check(res.get("comm") == "EACCES", c.tag + ": /proc stays read-only (comm EACCES)")
+    t.check(a.planned(out.events).get("gpu") == "false", c.tag + ": planned gpu false")
+    ev = [e for e in (out.effective or {}).get("gpu", {}).get("evidence", []) if e.get("origin", "").startswith("linux.devices")]
+    t.check(len(ev) == 2 and all("names no" in e.get("note", "") for e in ev),
+            c.tag + ": the evidence says the host's /proc/misc names no such device (%s)" % [e.get("note") for e in ev])
 
     # The real thing, for contrast.
     c = case("gpu", gpu=True)

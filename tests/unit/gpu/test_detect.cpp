@@ -17,12 +17,20 @@ namespace {
 
 // A host with every vendor's driver loaded: the dynamic majors its
 // /proc/devices would name.
+// Its /proc/misc: the misc minors (major 10) of the vendors' misc nodes and
+// of two other drivers that share the major.
+constexpr const char* kProcMisc = " 63 dxg\n 62 nvmap\n 61 nvsciipc\n232 kvm\n200 tun\n";
+
 const gpu::HostDevices& loaded_host() {
-    static const gpu::HostDevices host = gpu::parse_proc_devices(
-        "Character devices:\n  1 mem\n 10 misc\n195 nvidia-frontend\n226 drm\n"
-        "235 nvidia-caps-imex-channels\n236 nvidia-nvswitch\n237 nvidia-caps\n"
-        "238 nvidia-uvm\n239 nvhost\n240 nvgpu\n241 host1x-fence\n242 kfd\n"
-        "243 habanalabs\n261 accel\n\nBlock devices:\n  8 sd\n238 notachar\n");
+    static const gpu::HostDevices host = [] {
+        auto h = gpu::parse_proc_devices(
+            "Character devices:\n  1 mem\n 10 misc\n195 nvidia-frontend\n226 drm\n"
+            "235 nvidia-caps-imex-channels\n236 nvidia-nvswitch\n237 nvidia-caps\n"
+            "238 nvidia-uvm\n239 nvhost\n240 nvgpu\n241 host1x-fence\n242 kfd\n"
+            "243 habanalabs\n261 accel\n\nBlock devices:\n  8 sd\n238 notachar\n");
+        gpu::parse_proc_misc(kProcMisc, h);
+        return h;
+    }();
     return host;
 }
 
@@ -35,10 +43,18 @@ int64_t real_major(std::string_view p) {
     return it == loaded_host().majors.end() ? 1 : it->second.front();
 }
 
+// The minor a real node of this path has: a misc node's from /proc/misc.
+int64_t real_minor(std::string_view p) {
+    if (real_major(p) != gpu::kMiscMajor) return 0;
+    auto slash = p.rfind('/');
+    auto it = loaded_host().misc_minors.find(p.substr(slash + 1));
+    return it == loaded_host().misc_minors.end() ? 0 : it->second;
+}
+
 oci::Spec with_devices(std::initializer_list<const char*> paths) {
     oci::Spec s;
     s.has_linux = true;
-    for (const char* p : paths) s.devices.push_back({p, "c", real_major(p), 0, std::nullopt});
+    for (const char* p : paths) s.devices.push_back({p, "c", real_major(p), real_minor(p), std::nullopt});
     return s;
 }
 
@@ -284,6 +300,51 @@ TEST_CASE("evidence: the live /dev, character devices with the vendor's numbers 
     CHECK_FALSE(d.evidence[5].node);
     CHECK(d.device_nodes == std::vector<std::string>{"/dev/nvidia0", "/dev/nvidiactl"});
     CHECK(gpu::name(EvidenceSource::live_dev) == "live /dev");
+}
+
+TEST_CASE("misc nodes (major 10, shared): only with the minor /proc/misc registers for the name") {
+    // /dev/kvm (10:232) or /dev/net/tun (10:200) at a Tegra or WSL2 path is
+    // no accelerator: it once got a GPU node's rights and /proc write.
+    for (const char* path : {"/dev/nvmap", "/dev/dxg", "/dev/nvsciipc"}) {
+        CAPTURE(path);
+        for (int64_t minor : {232, 200, 0}) {
+            CAPTURE(minor);
+            oci::Spec s;
+            s.has_linux = true;
+            s.devices.push_back({path, "c", 10, minor, std::nullopt});
+            auto d = gpu::detect(s, gpu::DetectMode::auto_, on_loaded_host());
+            CHECK_FALSE(d.gpu);
+            REQUIRE(d.evidence.size() == 1);
+            CHECK(d.evidence[0].note.find("is not the host's") != std::string::npos);
+        }
+        oci::Spec s = with_devices({path});
+        CHECK(gpu::detect(s, gpu::DetectMode::auto_, on_loaded_host()).gpu);
+        // A host whose /proc/misc was not read, or names no such device.
+        gpu::HostDevices unread = loaded_host();
+        unread.misc_read = false;
+        gpu::DetectInputs in;
+        in.host = &unread;
+        auto d = gpu::detect(s, gpu::DetectMode::auto_, in);
+        CHECK_FALSE(d.gpu);
+        CHECK(d.evidence[0].note.find("/proc/misc was not read") != std::string::npos);
+        gpu::HostDevices none = gpu::parse_proc_devices("Character devices:\n 10 misc\n");
+        gpu::parse_proc_misc("232 kvm\n", none);
+        in.host = &none;
+        d = gpu::detect(s, gpu::DetectMode::auto_, in);
+        CHECK_FALSE(d.gpu);
+        CHECK(d.evidence[0].note.find("names no") != std::string::npos);
+    }
+    // The live /dev too: the image's own /dev/nvmap being tun.
+    rootfs::DevListing live;
+    live.entries = {{"/dev/nvmap", rootfs::NodeKind::char_device, false, 10, 200}};
+    gpu::DetectInputs in = on_loaded_host();
+    in.live = &live;
+    CHECK(gpu::names_misc_device(oci::Spec{}, &live));
+    CHECK_FALSE(gpu::detect(oci::Spec{}, gpu::DetectMode::auto_, in).gpu);
+    live.entries[0].minor = 62;
+    CHECK(gpu::detect(oci::Spec{}, gpu::DetectMode::auto_, in).gpu);
+    CHECK_FALSE(gpu::names_misc_device(with_devices({"/dev/nvidia0"}), nullptr));
+    CHECK(gpu::names_misc_device(with_devices({"/dev/dxg"}), nullptr));
 }
 
 TEST_CASE("evidence: the /dev the hook sees outranks the spec's device entry") {

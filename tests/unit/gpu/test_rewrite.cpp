@@ -239,7 +239,11 @@ TEST_CASE("gpu: device nodes rw+ioctl_dev with their evidence, companions, secco
     oci::Spec w;
     w.has_linux = true;
     w.devices.push_back({"/dev/dxg", "c", 10, 63, std::nullopt});
-    auto wdet = gpu::detect(w, gpu::DetectMode::auto_);
+    gpu::HostDevices wsl_host;
+    gpu::parse_proc_misc(" 63 dxg\n", wsl_host);
+    gpu::DetectInputs wsl_in;
+    wsl_in.host = &wsl_host;
+    auto wdet = gpu::detect(w, gpu::DetectMode::auto_, wsl_in);
     auto we = must(rewrite(p, w, wdet, unknown_probe()));
     REQUIRE(we.seccomp_relaxations.size() == 1);
     CHECK(we.seccomp_relaxations[0].first == "memfd_create");
