@@ -402,9 +402,14 @@ class Rewriter {
         for (const auto& [lp, l] : listed_) {
             const auto& lf = look(lp);
             const std::string& anchor = lf && !lf->through_link() ? lf->resolved : lp;
-            if (path::is_within(target, anchor) && !(l.access & bit(Access::write_file))) {
+            // Within a path listed without write, or above one: a rule on
+            // the workdir would cover it (Landlock rights reach beneath).
+            if (l.access & bit(Access::write_file)) continue;
+            const bool within = path::is_within(target, anchor);
+            if (within || path::is_within(anchor, target)) {
                 changes_.push_back({ChangeAction::skipped, *cwd, 0, 0,
-                                    "workdir: " + target + via + " is within " + anchor +
+                                    "workdir: " + target + via +
+                                        (within ? " is within " : " contains ") + anchor +
                                         ", which the policy lists in " + l.where + " (" +
                                         describe(l.access) +
                                         "); the workdir rule never widens it"});

@@ -14,8 +14,9 @@ under runc (and crun for the main forms):
 A workdir that resolves to / or into a system tree gets no rule at all (the
 container runs fully enforced; writing there is EACCES), nor does one inside
 a system tree only the baseline grants (/lib32/sub: overwriting the image's
-file there gives EACCES); one that resolves to an ordinary directory gets
-its rule on the target.
+file there gives EACCES), nor one above a path the policy lists read-only
+(/srv over /srv/conf: EACCES in both, runc and crun); one that resolves to
+an ordinary directory gets its rule on the target.
 A Debian-style merged-usr image (/bin -> usr/bin, /lib -> usr/lib, /lib64 ->
 usr/lib64, /sbin -> usr/sbin, busybox in /usr/bin) runs fully enforced
 under the default policy.
@@ -266,6 +267,23 @@ with t.Workdir() as w:
             % (o.res.get("put:/lib32/sub/libx.so:PWNED"), o.res.get("write:/lib32/sub/osh-x")))
     with open(os.path.join(c.rootfs, "lib32", "sub", "libx.so")) as f:
         t.check(f.read() == "image\n", c.tag + ": the image's file is unchanged")
+
+    # A workdir above a path the policy lists read-only (/srv/conf under
+    # cwd /srv): a rule on /srv would cover /srv/conf, so there is none
+    # (runc, crun). It once made /srv/conf writable.
+    def srv_conf(rootfs):
+        os.makedirs(os.path.join(rootfs, "srv", "conf"))
+
+    def conf_read_only(pol):
+        pol["filesystem"]["read_only"].append("/srv/conf")
+    for rt in a.RUNTIMES:
+        c, o = case("workdir-above-ro-" + rt, runtime=rt, edit_config=cwd("/srv"), edit_rootfs=srv_conf,
+                    edit_policy=conf_read_only, args=PROBE + ["write:/srv/conf/osh-wd", "write:/srv/osh-wd"])
+        fully_enforced(c, o)
+        t.check(o.res.get("write:/srv/conf/osh-wd") == "EACCES" and o.res.get("write:/srv/osh-wd") == "EACCES",
+                c.tag + ": writing in /srv/conf (listed read-only) and in /srv gives EACCES (got %s, %s)"
+                % (o.res.get("write:/srv/conf/osh-wd"), o.res.get("write:/srv/osh-wd")))
+        t.check(os.listdir(os.path.join(c.rootfs, "srv", "conf")) == [], c.tag + ": nothing was written there")
 
     # Merged-usr, under runc and crun: the default policy works unchanged.
     for rt in a.RUNTIMES:

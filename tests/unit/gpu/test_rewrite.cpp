@@ -195,6 +195,26 @@ TEST_CASE("workdir: process.cwd read-write, never a system tree") {
     s.cwd = "/srv/app";
     CHECK(rule(must(rewrite(p, s, gpu::Detection{}, unknown_probe())), "/srv/app"));
 
+    // A path the policy lists without write, within or beneath the workdir:
+    // a rule on the workdir would cover it, so there is none.
+    Policy listed = p;
+    listed.filesystem.read_only = {"/srv/conf"};
+    for (std::string cwd : {"/srv", "/srv/conf", "/srv/conf/x"}) {
+        CAPTURE(cwd);
+        s.cwd = cwd;
+        auto r = must(rewrite(listed, s, gpu::Detection{}, unknown_probe()));
+        const EffectiveRule* own = rule(r, cwd);  // /srv/conf: the policy's own
+        CHECK((!own || !(own->access & bit(Access::write_file))));
+        REQUIRE(change(r, ChangeAction::skipped, cwd));
+        CHECK(contains(change(r, ChangeAction::skipped, cwd)->reason, "the workdir rule never widens it"));
+    }
+    s.cwd = "/srv";
+    CHECK(contains(change(must(rewrite(listed, s, gpu::Detection{}, unknown_probe())),
+                          ChangeAction::skipped, "/srv")->reason,
+                   "/srv contains /srv/conf"));
+    s.cwd = "/srv/app";  // beside it: its own rule
+    CHECK(rule(must(rewrite(listed, s, gpu::Detection{}, unknown_probe())), "/srv/app"));
+
     p.filesystem.include_workdir = false;
     s.cwd = "/workspace";
     CHECK(must(rewrite(p, s, gpu::Detection{}, unknown_probe())).rules.empty());
