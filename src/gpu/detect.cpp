@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <map>
+#include <optional>
 #include <set>
 
 #include "gpu/vendor.hpp"
@@ -145,6 +146,21 @@ std::string join_vendors(const std::vector<std::string>& ids) {
     return out;
 }
 
+// "195 nvidia-frontend" (a /proc/devices or /proc/misc line): the number and
+// the name, or nothing for a line of another shape.
+std::optional<std::pair<uint32_t, std::string>> number_and_name(std::string_view line) {
+    std::string t = trim(line);
+    size_t sp = t.find(' ');
+    if (sp == std::string::npos || sp == 0 || sp > 10) return std::nullopt;
+    uint64_t n = 0;
+    for (size_t i = 0; i < sp; ++i) {
+        if (t[i] < '0' || t[i] > '9') return std::nullopt;
+        n = n * 10 + static_cast<uint64_t>(t[i] - '0');
+    }
+    if (n > UINT32_MAX) return std::nullopt;
+    return std::pair{static_cast<uint32_t>(n), trim(std::string_view(t).substr(sp + 1))};
+}
+
 }  // namespace
 
 HostDevices parse_proc_devices(std::string_view text) {
@@ -165,17 +181,7 @@ HostDevices parse_proc_devices(std::string_view text) {
             continue;
         }
         if (!chr) continue;
-        std::string t = trim(line);
-        size_t sp = t.find(' ');
-        if (sp == std::string::npos || sp == 0 || sp > 10) continue;
-        uint64_t major = 0;
-        bool ok = true;
-        for (size_t i = 0; i < sp; ++i) {
-            if (t[i] < '0' || t[i] > '9') ok = false;
-            else major = major * 10 + static_cast<uint64_t>(t[i] - '0');
-        }
-        if (!ok || major > UINT32_MAX) continue;
-        out.majors[trim(std::string_view(t).substr(sp + 1))].push_back(static_cast<uint32_t>(major));
+        if (auto entry = number_and_name(line)) out.majors[entry->second].push_back(entry->first);
     }
     return out;
 }
@@ -186,19 +192,9 @@ void parse_proc_misc(std::string_view text, HostDevices& host) {
     size_t pos = 0;
     while (pos < text.size()) {
         size_t eol = text.find('\n', pos);
-        std::string t = trim(text.substr(pos, eol == std::string_view::npos ? eol : eol - pos));
+        std::string_view line = text.substr(pos, eol == std::string_view::npos ? eol : eol - pos);
         pos = eol == std::string_view::npos ? text.size() : eol + 1;
-        size_t sp = t.find(' ');
-        if (sp == std::string::npos || sp == 0 || sp > 10) continue;
-        uint64_t minor = 0;
-        bool ok = true;
-        for (size_t i = 0; i < sp; ++i) {
-            if (t[i] < '0' || t[i] > '9') ok = false;
-            else minor = minor * 10 + static_cast<uint64_t>(t[i] - '0');
-        }
-        if (ok && minor <= UINT32_MAX)
-            host.misc_minors.emplace(trim(std::string_view(t).substr(sp + 1)),
-                                     static_cast<uint32_t>(minor));
+        if (auto entry = number_and_name(line)) host.misc_minors.emplace(entry->second, entry->first);
     }
 }
 
