@@ -387,6 +387,12 @@ int create_stage(const HookOptions& opts, const policy::SelectedPolicy* given, R
     plan::Owner owner{st.id, st.pid, plan::process_start_time(st.pid)};
     auto dir = plan::open_plan_dir(dir_key, edit_key, owner, opts.run_root);
     if (!dir) return rep.abort(dir.error(), "plan directory");
+    // A plan belongs to one hook run: another copy of our hook in the spec
+    // (another name, another --policy) must not replace the one written.
+    if (::faccessat(dir->get(), plan::kPlanFileName, F_OK, AT_SYMLINK_NOFOLLOW) == 0)
+        return rep.abort("a plan is already in " + plan::plan_dir_path(dir_key, opts.run_root) +
+                         ": our hook planned this container before (registered twice, or once "
+                         "more with another policy?); refusing to plan it again");
     cleanup_key = dir_key;
 
     // The rootfs as the container sees it, with its mounts in place.
@@ -611,6 +617,13 @@ int run_hook(const HookOptions& opts, int state_fd) {
                          "\"; pass --stage");
     }
     rep.set(st->id, stage);
+    // A plan is made while the container is created, never later (a hook
+    // at poststart with --stage createRuntime would plan a running one).
+    if ((stage == "createRuntime" || stage == "prestart") && st->status != "creating" &&
+        st->status != "created")
+        return rep.abort("the state says \"" + st->status + "\": the " + stage +
+                         " stage plans a container only while it is created (creating or "
+                         "created)");
     const policy::SelectedPolicy* g = given ? &*given : nullptr;
     if (stage == "createRuntime" || stage == "prestart") return create_stage(opts, g, rep, *st);
     if (stage == "poststop") return poststop_stage(opts, g, rep, *st);

@@ -68,33 +68,24 @@ bool absolute_clean(const std::string& p) {
     return !p.empty() && p[0] == '/' && p.find('\0') == std::string::npos;
 }
 
-// Puts `desired` into `arr` exactly once: the first element `ours` matches is
-// replaced in place (only if it differs), later matches are erased (order of
-// the rest kept), and without a match it is appended after everything else.
+// Puts `desired` into `arr` exactly once, after everything else: every
+// element `ours` matches is erased (order of the rest kept). An array that
+// already ends with `desired` as its only match is left as it is.
 template <typename Pred>
-void place_once(Value& arr, Value&& desired, Pred ours, Alloc& a, bool& changed) {
-    bool found = false;
+void place_last(Value& arr, Value&& desired, Pred ours, Alloc& a, bool& changed) {
+    size_t matches = 0;
+    for (auto it = arr.Begin(); it != arr.End(); ++it)
+        if (ours(*it)) ++matches;
+    if (matches == 1 && !arr.Empty() && arr[arr.Size() - 1] == desired) return;
     for (auto it = arr.Begin(); it != arr.End();) {
         if (!ours(*it)) {
             ++it;
             continue;
         }
-        if (found) {
-            it = arr.Erase(it);
-            changed = true;
-            continue;
-        }
-        found = true;
-        if (*it != desired) {
-            *it = desired;  // move-assigns
-            changed = true;
-        }
-        ++it;
+        it = arr.Erase(it);
     }
-    if (!found) {
-        arr.PushBack(desired, a);
-        changed = true;
-    }
+    arr.PushBack(desired, a);
+    changed = true;
 }
 
 Value hook_value(const EditParams& p, const char* stage, Alloc& a) {
@@ -260,21 +251,41 @@ Result<bool> SpecDocument::apply(const EditParams& p) {
     // hooks first, so the devices they add are there when we look).
     auto hooks = child_container(doc_, "hooks", rapidjson::kObjectType, "/hooks", o, a, changed);
     if (!hooks) return unexpected(hooks.error());
+    // Our hook, however its path or argv[0] is spelled: a copy the spec
+    // already carries (in any stage, with its own --policy) would plan
+    // again after ours. Each stage we add holds exactly ours, last; every
+    // other stage loses its copies.
+    auto ours = [&](const Value& h) {
+        if (!h.IsObject()) return false;
+        auto path = h.FindMember("path");
+        auto hargs = h.FindMember("args");
+        if (hargs == h.MemberEnd() || !hargs->value.IsArray() || hargs->value.Size() < 2)
+            return false;
+        auto named_ours = [&](const Value& v) {
+            if (!v.IsString()) return false;
+            std::string_view s(v.GetString(), v.GetStringLength());
+            return s == p.host_binary || s.substr(s.rfind('/') + 1) == kProgramName;
+        };
+        bool by_path = path != h.MemberEnd() && named_ours(path->value);
+        return (by_path || named_ours(hargs->value[0])) && is_string(hargs->value[1], "hook");
+    };
     for (const char* stage : {"createRuntime", "poststop"}) {
         auto arr = child_container(**hooks, stage, rapidjson::kArrayType,
                                    std::string("/hooks/") + stage, o, a, changed);
         if (!arr) return unexpected(arr.error());
-        auto ours = [&](const Value& h) {
-            if (!h.IsObject()) return false;
-            auto path = h.FindMember("path");
-            auto hargs = h.FindMember("args");
-            if (hargs == h.MemberEnd() || !hargs->value.IsArray() || hargs->value.Size() < 2)
-                return false;
-            bool by_path = path != h.MemberEnd() && is_string(path->value, p.host_binary);
-            bool by_name = is_string(hargs->value[0], kProgramName);
-            return (by_path || by_name) && is_string(hargs->value[1], "hook");
-        };
-        place_once(**arr, hook_value(p, stage, a), ours, a, changed);
+        place_last(**arr, hook_value(p, stage, a), ours, a, changed);
+    }
+    for (auto it = (*hooks)->MemberBegin(); it != (*hooks)->MemberEnd(); ++it) {
+        std::string_view stage(it->name.GetString(), it->name.GetStringLength());
+        if (stage == "createRuntime" || stage == "poststop" || !it->value.IsArray()) continue;
+        for (auto h = it->value.Begin(); h != it->value.End();) {
+            if (!ours(*h)) {
+                ++h;
+                continue;
+            }
+            h = it->value.Erase(h);
+            changed = true;
+        }
     }
 
     // Mounts: ours last, after everything they could be shadowed by, and

@@ -430,9 +430,19 @@ with t.Workdir() as w:
     run_case(w, canary, "nvidia-caps-deep-warn", "direct", gpu_node_edit("deep"), planned(bounded_paths),
              gpu=True, edit_policy=gpu_detection_warn)
 
+    # The spec names /dev/nvidia0; the image's own /dev holds a FIFO there.
+    # The /dev the hook sees outranks the spec: the FIFO is no accelerator
+    # node and gets nothing, the spec's other nodes keep theirs.
     def gpu_from_spec(eff, tag):
         t.check(eff.get("gpu", {}).get("detected") is True, tag + ": the GPU named in the spec is detected")
-        t.check("/dev/nvidia0" in d.granted_paths(eff), tag + ": /dev/nvidia0 (named in linux.devices) is granted")
+        granted = d.granted_paths(eff)
+        t.check("/dev/nvidia0" not in granted and "/dev/nvidiactl" in granted,
+                tag + ": the FIFO at /dev/nvidia0 gets no rule, /dev/nvidiactl does")
+        ev = [e for e in eff.get("gpu", {}).get("evidence", []) if e.get("device_path") == "/dev/nvidia0"
+              and e.get("origin", "").startswith("linux.devices")]
+        t.check(ev and all(e.get("accelerator_node") is False and "not a character device" in e.get("note", "")
+                           for e in ev),
+                tag + ": the spec's entry is reported as a claim, the FIFO named (%s)" % [e.get("note") for e in ev])
     run_case(w, canary, "nvidia0-fifo-gpu", "direct", gpu_node_edit("fifo"), planned(gpu_from_spec), gpu=True)
 
 t.finish()
