@@ -17,6 +17,12 @@ Under runc:
 - `inject --id Y` on a bundle edited for X: re-keyed (new plan directory,
   new key, the edit file holds it), X's unused directory removed, and the
   bundle runs as Y, confined;
+- a second copy of our hook in the spec with a policy that makes /etc
+  writable: spelled as ours (in createRuntime, prestart, poststart) the
+  edit removes it and the workload runs under the admin's policy (/etc
+  EACCES); under another name in createRuntime the container is refused
+  ("a plan is already in"); at poststart with --stage createRuntime its run
+  is refused (a plan is there; runc then fails the start);
 - orphans: an edit-only directory aged past an hour (os.utime on its edit
   file) and a created container's directory whose pid is dead are removed at
   the next create, each removal logged (spec-edit, "orphan removed"); a fresh
@@ -25,6 +31,7 @@ import json
 import os
 import shutil
 import signal
+import subprocess
 import sys
 import threading
 import time
@@ -180,6 +187,85 @@ with t.Workdir() as w:
                 tag + ": plan_missing (strict): the plan was made for another spec edit (its key is not %s)" % key)
         t.check("oci-sandbox-hook exec: plan_missing (strict)" in r.stderr, tag + ": the summary line names plan_missing")
         t.check(t.plan_dir_gone(c.cid), tag + ": cleaned at poststop")
+
+    # --- a second copy of our hook in the spec, with a policy that makes
+    # /etc writable. Spelled as ours (another path spelling, argv[0] the
+    # program's name), in createRuntime after where ours goes and in
+    # prestart and poststart: the spec edit removes every copy and places
+    # ours last. Under another name (a copy of the binary) in createRuntime
+    # it runs first: our hook then finds a plan and refuses the container.
+    # At poststart with --stage createRuntime: refused (the container is
+    # running), and an exec stays confined. Each once replaced the plan.
+    loose = os.path.join(w, "loose-policy.json")
+    with open(a.Case(w, "loose-source", WORKLOAD, edit_policy=etc_writable).policy_path) as f:
+        loose_text = f.read()
+    with open(loose, "w") as f:
+        f.write(loose_text)
+    binary = t.binary()
+    spelled = os.path.dirname(binary) + "//" + os.path.basename(binary)
+
+    def our_copy(path, *stage):
+        return {"path": path, "args": ["oci-sandbox-hook", "hook", *stage, "--policy", loose]}
+
+    c = a.Case(w, "second-copy-ours", WORKLOAD)
+    add_to_config(c, lambda cfg: cfg.setdefault("hooks", {}).update(
+        createRuntime=[our_copy(spelled, "--stage", "createRuntime")],
+        prestart=[our_copy(binary)], poststart=[our_copy(spelled, "--stage", "createRuntime")]))
+    o = c.run()
+    t.check(o.rc == 0 and o.res.get("write:/etc/osh-x") == "EACCES",
+            "second copy, ours by name: the workload runs under the admin's policy (/etc EACCES, got %s)"
+            % o.res.get("write:/etc/osh-x"))
+    hooks = t.read_config(c.bundle)["hooks"]
+    ours = [h for stage in hooks for h in hooks[stage] if "--policy" in h.get("args", []) and loose in h["args"]]
+    t.check(not ours and hooks.get("prestart") == [] and hooks.get("poststart") == [],
+            "second copy, ours by name: the edit removed every copy (prestart, poststart, createRuntime)")
+    t.check(hooks["createRuntime"][-1]["args"][:2] == ["oci-sandbox-hook", "hook"] and
+            sum(1 for h in hooks["createRuntime"] if h["args"][1:2] == ["hook"]) == 1,
+            "second copy, ours by name: createRuntime holds ours once, last")
+
+    renamed = os.path.join(w, "renamed-hook")
+    shutil.copy2(binary, renamed)
+    renamed_args = ["renamed-hook", "hook", "--stage", "createRuntime", "--policy", loose,
+                    "--enforcer", os.path.join(os.path.dirname(binary), "oci-sandbox-enforce")]
+    c = a.Case(w, "second-copy-renamed", WORKLOAD)
+    add_to_config(c, lambda cfg: cfg.setdefault("hooks", {}).setdefault("createRuntime", []).append(
+        {"path": renamed, "args": renamed_args}))
+    o = c.run()
+    t.check(o.rc == a.HOOK_REFUSED["runc"] and "NoNewPrivs" not in o.stdout,
+            "second copy, renamed: the container is refused, nothing ran (exit %d)" % o.rc)
+    ev = a.events_of(o.events, decision="abort")
+    t.check(any("a plan is already in" in e.get("message", "") for e in ev),
+            "second copy, renamed: our hook refuses to plan again: 'a plan is already in ...'")
+
+    c = a.Case(w, "second-copy-poststart", ["/bin/sleep", "300"])
+    add_to_config(c, lambda cfg: cfg.setdefault("hooks", {}).setdefault("poststart", []).append(
+        {"path": renamed, "args": renamed_args}))
+    try:
+        r = c.start_detached()
+        _, err = c.container_output()
+        # runc 1.1.5 reports "created" to poststart hooks: the plan already
+        # there refuses it; a state of "running" would.
+        t.check("a plan is already in" in err or "plans a container only while it is created" in err,
+                "second copy at poststart: its run is refused: %s" % err.strip()[-400:])
+        if r.returncode == 0:  # a runtime that goes on after a failed poststart hook
+            x = c.shim("exec", c.cid, "/bin/osh-probe", "status", "write:/etc/osh-x")
+            t.check(t.results(x.stdout).get("write:/etc/osh-x") == "EACCES",
+                    "second copy at poststart: an exec stays confined under the admin's plan (/etc EACCES)")
+        else:
+            t.check(c.state().get("status") != "running",
+                    "second copy at poststart: runc fails the start (a poststart hook failed), nothing runs")
+    finally:
+        c.delete()
+
+    # The state of a running container: no create stage plans it.
+    c = a.Case(w, "state-running", WORKLOAD)
+    state = json.dumps({"ociVersion": "1.0.2", "id": c.cid, "status": "running", "pid": os.getpid(),
+                        "bundle": c.bundle})
+    r = subprocess.run([binary, "hook", "--policy", c.policy_path, "--stage", "createRuntime"], input=state,
+                       capture_output=True, text=True, timeout=30)
+    t.check(r.returncode == 1 and 'the state says "running": the createRuntime stage plans a container only '
+            "while it is created" in r.stderr,
+            "a running container's state: the hook refuses to plan it (exit %d: %s)" % (r.returncode, r.stderr.strip()))
 
     # A foreign plan mounted over ours after the edit: a directory of the
     # attacker's holding a valid plan, and a live container's own plan

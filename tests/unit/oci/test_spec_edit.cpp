@@ -342,6 +342,35 @@ TEST_CASE("a hook of ours registered under another path (hooks.d) is taken over,
     CHECK(s->hooks.create_runtime[0].path == params().host_binary);
 }
 
+TEST_CASE("every copy of our hook goes, in every stage: only ours plans, last in createRuntime") {
+    // Copies spelled as ours (another path spelling, a program named
+    // oci-sandbox-hook anywhere) with a --policy of their own, before and
+    // after other hooks and in stages we do not use; another program stays.
+    std::string text =
+        R"({"process":{"args":["sh"]},"hooks":{"createRuntime":[)"
+        R"({"path":"/usr/bin//oci-sandbox-hook","args":["x","hook","--policy","/tmp/loose.json"]},)"
+        R"({"path":"/usr/bin/nvidia-ctk","args":["nvidia-ctk","hook"]},)"
+        R"({"path":"/opt/oci-sandbox-hook","args":["anything","hook","--policy","/tmp/loose.json"]}],)"
+        R"("prestart":[{"path":"/usr/bin/oci-sandbox-hook","args":["oci-sandbox-hook","hook"]}],)"
+        R"("poststart":[{"path":"/y","args":["oci-sandbox-hook","hook","--stage","createRuntime"]}],)"
+        R"("createContainer":[{"path":"/bin/true","args":["true"]}]}})";
+    auto out = oci::edit_spec_text(text, params(), "c");
+    REQUIRE(out);
+    auto s = oci::parse_spec(out->text, "edited");
+    REQUIRE(s);
+    REQUIRE(s->hooks.create_runtime.size() == 2);
+    CHECK(s->hooks.create_runtime[0].path == "/usr/bin/nvidia-ctk");
+    CHECK(s->hooks.create_runtime[1].path == params().host_binary);
+    CHECK(s->hooks.prestart.empty());
+    CHECK(s->hooks.create_container.size() == 1);
+    CHECK(out->text.find("loose.json") == std::string::npos);
+    CHECK(out->text.find("\"poststart\":[]") != std::string::npos);
+    // Edited again: nothing changes.
+    auto again = oci::edit_spec_text(out->text, params(), "c");
+    REQUIRE(again);
+    CHECK_FALSE(again->changed);
+}
+
 TEST_CASE("edit errors") {
     struct Case {
         const char* text;
