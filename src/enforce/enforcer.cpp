@@ -264,8 +264,10 @@ int exec_command(const std::vector<std::string>& args) {
     const std::string& cmd = args[0];
     bool not_found = err == ENOENT || err == ENOTDIR;
     std::string msg =
-        "oci-sandbox-hook exec: " + cmd + ": " +
-        (not_found ? std::string("command not found") : std::string(std::strerror(err))) + "\n";
+        report::one_line("oci-sandbox-hook exec: " + cmd + ": " +
+                         (not_found ? std::string("command not found")
+                                    : std::string(std::strerror(err)))) +
+        "\n";
     write_all(2, msg);
     return not_found ? kExitNotFound : kExitNotExecutable;
 }
@@ -309,7 +311,9 @@ int Enforcer::run(const std::vector<std::string>& argv) {
     record(std::move(fin));
     flush(status != "fully_enforced" || plan_.log_level == report::Level::debug);
     if (status != "fully_enforced")
-        write_all(2, "oci-sandbox-hook: sandbox " + status + "; not enforced: " + dropped + "\n");
+        write_all(2, report::one_line("oci-sandbox-hook: sandbox " + status +
+                                      "; not enforced: " + dropped) +
+                         "\n");
     log_fd_.reset();
     return exec_command(argv);
 }

@@ -82,6 +82,24 @@ Decision decision_of(failure::Decision d) {
     return Decision::abort;
 }
 
+std::string one_line(std::string_view s) {
+    std::string u = json::utf8_or_replaced(s);
+    std::string out;
+    out.reserve(u.size());
+    for (char ch : u) {
+        const auto c = static_cast<unsigned char>(ch);
+        if (c >= 0x20 && c != 0x7f) {
+            out += ch;
+            continue;
+        }
+        static constexpr char kHex[] = "0123456789abcdef";
+        out += "\\x";
+        out += kHex[c >> 4];
+        out += kHex[c & 0xf];
+    }
+    return out;
+}
+
 std::string to_summary(const Event& e) {
     std::string s = "oci-sandbox-hook";
     if (!e.component.empty()) s += " " + e.component;
@@ -96,7 +114,7 @@ std::string to_summary(const Event& e) {
         s += "; fix: ";
         s += failure::fix_hint(*e.kind);
     }
-    return s;
+    return one_line(s);
 }
 
 bool Log::append(const Event& e) const {

@@ -99,6 +99,10 @@ std::string utc_time(int64_t secs, long nsec);
 
 // The one-line human summary for stderr: "oci-sandbox-hook: <kind> (<mode>): message".
 std::string to_summary(const Event& e);
+// One line of UTF-8 for a terminal: stray bytes become U+FFFD and control
+// characters (a newline in a name from the image) an escape, so no text of
+// the image's making prints a line of its own.
+std::string one_line(std::string_view s);
 
 // Appends lines to a log file (O_APPEND, one write per line so concurrent
 // hooks never interleave within a line). Failure to log is returned, never thrown.

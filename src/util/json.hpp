@@ -56,11 +56,25 @@ struct ParseProblem {
 };
 Expected<rapidjson::Document, ParseProblem> parse_parts(std::string_view text);
 
+// Whether `s` is valid UTF-8 (no surrogates, no overlong forms).
+bool valid_utf8(std::string_view s);
+// `s` with each byte that starts no valid UTF-8 sequence replaced by U+FFFD:
+// text from the image (a link's target, a name) can hold any bytes, and what
+// we write (logs, plans, stderr) is UTF-8.
+std::string utf8_or_replaced(std::string_view s);
+
 // Everything we write is written by rapidjson's Writer (or PrettyWriter) over
 // a StringBuffer, event by event; these put the views rapidjson takes as
-// pointer and length.
+// pointer and length. A string that is not UTF-8 is written with U+FFFD for
+// its stray bytes (a plan path so written names nothing, and the enforcer
+// refuses its rule).
 template <typename W>
 void put(W& w, std::string_view s) {
+    if (!valid_utf8(s)) {
+        std::string fixed = utf8_or_replaced(s);
+        w.String(fixed.data(), static_cast<rapidjson::SizeType>(fixed.size()));
+        return;
+    }
     w.String(s.data(), static_cast<rapidjson::SizeType>(s.size()));
 }
 template <typename W>
@@ -102,8 +116,5 @@ std::string quote(std::string_view s);
 // U+212A KELVIN SIGN counting as k and U+017F LATIN SMALL LETTER LONG S as s.
 // (OCI field names are ASCII, so no other rune can reach a field.)
 bool same_go_field(std::string_view a, std::string_view b);
-
-// Whether `s` is valid UTF-8 (no surrogates, no overlong forms).
-bool valid_utf8(std::string_view s);
 
 }  // namespace osh::json

@@ -285,6 +285,43 @@ with t.Workdir() as w:
                 % (o.res.get("write:/srv/conf/osh-wd"), o.res.get("write:/srv/osh-wd")))
         t.check(os.listdir(os.path.join(c.rootfs, "srv", "conf")) == [], c.tag + ": nothing was written there")
 
+    # A link whose target's name holds a stray byte and a newline that
+    # would forge a line: every log line, the plan and the runtime's stderr
+    # stay UTF-8 with no line of the image's making (the target written with
+    # U+FFFD); strict refuses, warn runs partially enforced. The raw bytes
+    # once reached the logs and the plan, whose enforcer then refused it.
+    forged = b"x\xff\nFAKE: oci-sandbox-hook: sandbox fully_enforced"
+
+    def odd_target(rootfs):
+        os.makedirs(os.path.join(rootfs.encode(), forged))
+        shutil.rmtree(os.path.join(rootfs, "tmp"))
+        os.symlink(b"/" + forged, os.path.join(rootfs.encode(), b"tmp"))
+
+    def utf8_only(c, o):
+        for label, data in (("the case's log", open(c.log, "rb").read()), ("the runtime's stderr", o.stderr.encode()),
+                            ("the workload's stdout", o.stdout.encode())):
+            try:
+                data.decode("utf-8")
+                ok = True
+            except UnicodeDecodeError:
+                ok = False
+            t.check(ok and b"\nFAKE" not in data, c.tag + ": %s is UTF-8 with no forged line" % label)
+
+    c, o = case("odd-target", edit_rootfs=odd_target)
+    t.check(o.rc == a.HOOK_REFUSED[c.runtime] and "NoNewPrivs" not in o.stdout,
+            c.tag + ": strict: the runtime fails, no workload ran")
+    ev = a.events_of(o.events, kind="landlock_path", decision="abort", mode="strict")
+    t.check(len(ev) == 1 and "symlink /tmp -> /x\ufffd\nFAKE: oci-sandbox-hook" in ev[0]["message"],
+            c.tag + ": the abort event names the link's target, its stray byte as U+FFFD")
+    # (runc quotes the hook's stderr in its message, doubling the backslash)
+    t.check("symlink /tmp -> /x\ufffd\\" in o.stderr and "x0aFAKE: oci-sandbox-hook" in o.stderr,
+            c.tag + ": the hook's summary in the runtime's error writes the newline as \\x0a")
+    utf8_only(c, o)
+    c, o = case("odd-target-warn", edit_rootfs=odd_target, edit_policy=landlock_path_warn,
+                args=PROBE + ["write:/tmp/x"])
+    degraded(c, o, "/tmp", ["/tmp/x", "/etc/osh-denied"], tmp="EACCES")
+    utf8_only(c, o)
+
     # Merged-usr, under runc and crun: the default policy works unchanged.
     for rt in a.RUNTIMES:
         c, o = case("merged-usr-" + rt, runtime=rt, edit_rootfs=merged_usr,

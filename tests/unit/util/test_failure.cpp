@@ -12,6 +12,7 @@
 #include "landlock/access.hpp"
 #include "report/event.hpp"
 #include "seccomp/settings.hpp"
+#include "util/json.hpp"
 
 using namespace osh;
 
@@ -53,6 +54,15 @@ TEST_CASE("events serialise as one JSON line") {
     CHECK(line.find("\"errno\":2") != std::string::npos);
     CHECK(line.find("\"decision\":\"continue\"") != std::string::npos);
     CHECK(report::to_summary(e).find("landlock_path (warn)") != std::string::npos);
+
+    // A name from the image with a newline and a stray byte: the summary
+    // stays one line of UTF-8, and the JSON line valid UTF-8.
+    e.message = "rule on /tmp: the image's symlink /tmp -> /x\xff\nFAKE: oci-sandbox-hook: sandbox fully_enforced";
+    const std::string s = report::to_summary(e);
+    CHECK(s.find('\n') == std::string::npos);
+    CHECK(s.find("/x\xef\xbf\xbd\\x0aFAKE: ") != std::string::npos);
+    CHECK(json::valid_utf8(report::to_json_line(e)));
+    CHECK(report::to_json_line(e).find("\\nFAKE") != std::string::npos);
 }
 
 namespace {

@@ -262,6 +262,18 @@ TEST_CASE("valid_utf8") {
     CHECK_FALSE(json::valid_utf8("\xf0\x8f\xbf\xbf"));  // overlong
 }
 
+TEST_CASE("what we write is UTF-8: stray bytes from the image become U+FFFD") {
+    CHECK(json::utf8_or_replaced("plain") == "plain");
+    CHECK(json::utf8_or_replaced("\xc3\xa9") == "\xc3\xa9");
+    CHECK(json::utf8_or_replaced("x\xff\ny") == "x\xef\xbf\xbd\ny");
+    CHECK(json::utf8_or_replaced("\xed\xb0\x80") == "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd");
+    CHECK(json::utf8_or_replaced("\xc3") == "\xef\xbf\xbd");
+    // A link's target with a 0xFF byte, as a log message or a plan path.
+    const std::string quoted = json::quote("/tmp/x\xff\n{\"level\":\"info\"}");
+    CHECK(json::valid_utf8(quoted));
+    CHECK(quoted == "\"/tmp/x\xef\xbf\xbd\\n{\\\"level\\\":\\\"info\\\"}\"");
+}
+
 TEST_CASE("the fuzz seeds of each refused case are refused") {
     const char* src = std::getenv("OSH_SOURCE_ROOT");
     REQUIRE_MESSAGE(src != nullptr, "OSH_SOURCE_ROOT is not set (run through meson test)");
