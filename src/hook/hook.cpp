@@ -388,11 +388,16 @@ int create_stage(const HookOptions& opts, const policy::SelectedPolicy* given, R
     auto dir = plan::open_plan_dir(dir_key, edit_key, owner, opts.run_root);
     if (!dir) return rep.abort(dir.error(), "plan directory");
     // A plan belongs to one hook run: another copy of our hook in the spec
-    // (another name, another --policy) must not replace the one written.
-    if (::faccessat(dir->get(), plan::kPlanFileName, F_OK, AT_SYMLINK_NOFOLLOW) == 0)
-        return rep.abort("a plan is already in " + plan::plan_dir_path(dir_key, opts.run_root) +
-                         ": our hook planned this container before (registered twice, or once "
-                         "more with another policy?); refusing to plan it again");
+    // (another name, another --policy) must not replace the one written. A
+    // second run that makes the very same plan (our hook registered twice)
+    // leaves it as it is.
+    std::optional<std::string> earlier;
+    if (::faccessat(dir->get(), plan::kPlanFileName, F_OK, AT_SYMLINK_NOFOLLOW) == 0) {
+        auto t = file::read_regular_at(dir->get(), plan::kPlanFileName, "the plan already there",
+                                       /*nofollow=*/true, plan::kMaxPlanBytes);
+        if (!t) return rep.abort(t.error(), "plan directory");
+        earlier = std::move(*t);
+    }
     cleanup_key = dir_key;
 
     // The rootfs as the container sees it, with its mounts in place.
@@ -500,14 +505,20 @@ int create_stage(const HookOptions& opts, const policy::SelectedPolicy* given, R
         rep.decide(modes, d.kind, d.what, "the seccomp filter");
     compiled->degraded = rep.degraded();
 
+    if (earlier && *earlier != plan::serialize(*compiled))
+        return refuse(rep.abort(
+            "a different plan is already in " + plan::plan_dir_path(dir_key, opts.run_root) +
+            ": another copy of our hook planned this container (with another policy?); "
+            "refusing to replace it"));
     if (auto ok = plan::write_owner(dir->get(), owner); !ok)
         return refuse(rep.abort(ok.error(), "write plan"));
     if (auto ok = file::write_atomic(dir->get(), plan::kEffectivePolicyFile,
                                      policy::explain_json(*eff, false) + "\n", 0644);
         !ok)
         return refuse(rep.abort(ok.error(), "write effective policy"));
-    if (auto ok = plan::write_plan(dir->get(), *compiled); !ok)
-        return refuse(rep.abort(ok.error(), "write plan"));
+    if (!earlier)
+        if (auto ok = plan::write_plan(dir->get(), *compiled); !ok)
+            return refuse(rep.abort(ok.error(), "write plan"));
 
     report::Event done;
     std::string dropped;

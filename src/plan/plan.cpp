@@ -20,7 +20,6 @@ namespace osh::plan {
 namespace {
 
 constexpr std::string_view kSealPrefix = "sha256:";
-constexpr size_t kMaxPlanBytes = 4u << 20;  // a plan is a few KiB; 4 MiB is generous
 
 using rapidjson::Value;
 using Writer = rapidjson::Writer<rapidjson::StringBuffer>;

@@ -30,6 +30,8 @@ namespace osh::plan {
 
 inline constexpr int kPlanVersion = 2;
 inline constexpr const char* kPlanFileName = "plan.json";
+// A plan is a few KiB; 4 MiB is generous.
+inline constexpr size_t kMaxPlanBytes = 4u << 20;
 
 // Inside the container: the enforcer (the static oci-sandbox-enforce,
 // bind-mounted; the name is the one the spec edit has always used) and its

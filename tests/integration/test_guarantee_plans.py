@@ -21,8 +21,10 @@ Under runc:
   writable: spelled as ours (in createRuntime, prestart, poststart) the
   edit removes it and the workload runs under the admin's policy (/etc
   EACCES); under another name in createRuntime the container is refused
-  ("a plan is already in"); at poststart with --stage createRuntime its run
-  is refused (a plan is there; runc then fails the start);
+  ("a different plan is already in"), while the same hook twice with the
+  same policy makes the same plan and runs; at poststart with --stage
+  createRuntime its run is refused (another plan is there; runc then fails
+  the start);
 - orphans: an edit-only directory aged past an hour (os.utime on its edit
   file) and a created container's directory whose pid is dead are removed at
   the next create, each removal logged (spec-edit, "orphan removed"); a fresh
@@ -234,8 +236,21 @@ with t.Workdir() as w:
     t.check(o.rc == a.HOOK_REFUSED["runc"] and "NoNewPrivs" not in o.stdout,
             "second copy, renamed: the container is refused, nothing ran (exit %d)" % o.rc)
     ev = a.events_of(o.events, decision="abort")
-    t.check(any("a plan is already in" in e.get("message", "") for e in ev),
-            "second copy, renamed: our hook refuses to plan again: 'a plan is already in ...'")
+    t.check(any("a different plan is already in" in e.get("message", "") for e in ev),
+            "second copy, renamed: our hook refuses to replace its plan: 'a different plan is already in ...'")
+
+    # The same hook twice (hooks.d and a CDI spec, say), under another name
+    # so the edit keeps it, with the same policy: the same plan; the second
+    # run leaves it, and the container runs confined.
+    c = a.Case(w, "second-copy-same", WORKLOAD)
+    same_args = ["renamed-hook", "hook", "--stage", "createRuntime", "--policy", c.policy_path,
+                 "--enforcer", os.path.join(os.path.dirname(binary), "oci-sandbox-enforce")]
+    add_to_config(c, lambda cfg: cfg.setdefault("hooks", {}).setdefault("createRuntime", []).append(
+        {"path": renamed, "args": same_args}))
+    o = c.run()
+    t.check(o.rc == 0 and o.res.get("write:/etc/osh-x") == "EACCES",
+            "the same hook twice: the container runs confined (exit %d, /etc %s)" % (o.rc, o.res.get("write:/etc/osh-x")))
+    t.check(len(a.events_of(o.events, decision="planned")) == 2, "the same hook twice: both runs planned, the same plan")
 
     c = a.Case(w, "second-copy-poststart", ["/bin/sleep", "300"])
     add_to_config(c, lambda cfg: cfg.setdefault("hooks", {}).setdefault("poststart", []).append(
@@ -245,7 +260,7 @@ with t.Workdir() as w:
         _, err = c.container_output()
         # runc 1.1.5 reports "created" to poststart hooks: the plan already
         # there refuses it; a state of "running" would.
-        t.check("a plan is already in" in err or "plans a container only while it is created" in err,
+        t.check("a different plan is already in" in err or "plans a container only while it is created" in err,
                 "second copy at poststart: its run is refused: %s" % err.strip()[-400:])
         if r.returncode == 0:  # a runtime that goes on after a failed poststart hook
             x = c.shim("exec", c.cid, "/bin/osh-probe", "status", "write:/etc/osh-x")
