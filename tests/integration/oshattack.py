@@ -167,9 +167,9 @@ def host_log_events(cid=None, since=0):
     """Events of the host log (the shim's and the spec edit's), from byte
     offset `since`, about container `cid` when given."""
     try:
-        with open(HOST_LOG) as f:
+        with open(HOST_LOG, "rb") as f:  # another writer's line may not be UTF-8
             f.seek(since)
-            lines = f.read().splitlines()
+            lines = f.read().decode(errors="replace").splitlines()
     except FileNotFoundError:
         return []
     out = []
