@@ -392,12 +392,11 @@ int create_stage(const HookOptions& opts, const policy::SelectedPolicy* given, R
     // second run that makes the very same plan (our hook registered twice)
     // leaves it as it is.
     std::optional<std::string> earlier;
-    if (::faccessat(dir->get(), plan::kPlanFileName, F_OK, AT_SYMLINK_NOFOLLOW) == 0) {
-        auto t = file::read_regular_at(dir->get(), plan::kPlanFileName, "the plan already there",
-                                       /*nofollow=*/true, plan::kMaxPlanBytes);
-        if (!t) return rep.abort(t.error(), "plan directory");
+    if (auto t = file::read_regular_at(dir->get(), plan::kPlanFileName, "the plan already there",
+                                       /*nofollow=*/true, plan::kMaxPlanBytes))
         earlier = std::move(*t);
-    }
+    else if (t.error().err != ENOENT)
+        return rep.abort(t.error(), "plan directory");
     cleanup_key = dir_key;
 
     // The rootfs as the container sees it, with its mounts in place.

@@ -64,16 +64,20 @@ constexpr BaselineEntry kBaseline[] = {
     {"/tmp", kReadWrite, "scratch space"},
 };
 
+// Whether one path is at, above or below the other: a Landlock rule on
+// either reaches the other's objects or is reached by them.
+bool overlaps(std::string_view a, std::string_view b) {
+    return path::is_within(a, b) || path::is_within(b, a);
+}
+
 // Workdirs that would open a system tree, or a part of one, read-write are
 // refused: an image's WORKDIR /usr/bin never makes /usr/bin writable.
 bool workdir_refused(const std::string& cwd) {
     if (cwd == "/") return true;
     for (const auto& b : kBaseline)
-        if (b.access == kReadOnly &&
-            (path::is_within(b.path, cwd) || path::is_within(cwd, b.path)))
-            return true;
+        if (b.access == kReadOnly && overlaps(b.path, cwd)) return true;
     for (std::string_view sys : {"/proc", "/sys", "/dev", "/boot", "/run"})
-        if (path::is_within(cwd, sys) || path::is_within(sys, cwd)) return true;
+        if (overlaps(cwd, sys)) return true;
     return false;
 }
 
@@ -405,8 +409,8 @@ class Rewriter {
             // Within a path listed without write, or above one: a rule on
             // the workdir would cover it (Landlock rights reach beneath).
             if (l.access & bit(Access::write_file)) continue;
-            const bool within = path::is_within(target, anchor);
-            if (within || path::is_within(anchor, target)) {
+            if (overlaps(target, anchor)) {
+                const bool within = path::is_within(target, anchor);
                 changes_.push_back({ChangeAction::skipped, *cwd, 0, 0,
                                     "workdir: " + target + via +
                                         (within ? " is within " : " contains ") + anchor +
