@@ -26,6 +26,8 @@ constexpr uint64_t kUnshareNamespaces = kCloneNamespaces | kCloneNewTime;
 constexpr uint64_t kTiocsetd = 0x5423;
 // socketcall(2)'s first argument for socket() (SYS_SOCKET in <linux/net.h>).
 constexpr uint64_t kSysSocket = 1;
+// socket(2)'s protocol for Multipath TCP (IPPROTO_MPTCP in <linux/in.h>, 5.6).
+constexpr uint64_t kIpprotoMptcp = 262;
 
 // int arguments: the kernel reads only the low 32 bits, so compare only those
 // (a plain 64-bit compare is bypassed by setting a high bit).
@@ -383,6 +385,14 @@ const std::vector<Refusal>& refusal_table() {
          "kernel module (tty-ldisc-N) on hosts with modules, reaching rarely used and "
          "historically exploited code (n_gsm, n_hdlc)",
          "request (arg 1) == TIOCSETD (0x5423)"},
+        // Sockets Landlock's port rules do not see, refused before socket's allow.
+        {"socket",
+         {int_eq(2, kIpprotoMptcp)},
+         EPROTONOSUPPORT,
+         "MPTCP: Landlock's bind_tcp and connect_tcp rules cover TCP sockets only, so an MPTCP "
+         "socket binds and connects to any port; EPROTONOSUPPORT is what a kernel without MPTCP "
+         "answers, so programs that try it first (Go's listeners) fall back to TCP",
+         "protocol (arg 2) == IPPROTO_MPTCP (262)"},
         // i386 only (allow_i386): socket() through the multiplexer.
         {"socketcall",
          {int_eq(0, kSysSocket)},

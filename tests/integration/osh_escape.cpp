@@ -14,6 +14,7 @@
 #include <linux/filter.h>
 #include <linux/perf_event.h>
 #include <linux/seccomp.h>
+#include <netinet/in.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -21,6 +22,7 @@
 #include <sys/klog.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/ptrace.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
@@ -326,6 +328,24 @@ const std::map<std::string, std::function<void()>>& attempts() {
         {"clock_settime",
          [] { put("clock_settime", rc(syscall(SYS_clock_settime, -1, nullptr))); }},
         {"iopl", [] { put("iopl", rc(syscall(SYS_iopl, 4))); }},
+        // Multipath TCP (protocol 262), which Landlock's TCP port rules do
+        // not see: a socket, then a bind on loopback (IPv4), or the socket alone.
+        {"mptcp_socket",
+         [] {
+             int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 262);
+             if (fd < 0) return put("mptcp_socket", errno);
+             sockaddr_in a{};
+             a.sin_family = AF_INET;
+             a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+             put("mptcp_socket", rc(bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a)));
+             close(fd);
+         }},
+        {"mptcp_socket6",
+         [] {
+             int fd = socket(AF_INET6, SOCK_STREAM | SOCK_CLOEXEC, 262);
+             put("mptcp_socket6", fd < 0 ? errno : 0);
+             if (fd >= 0) close(fd);
+         }},
         // Terminal injection.
         {"tiocsti_pty", [] { tty_attempt("tiocsti_pty", 0, TIOCSTI); }},
         // The kernel reads only the low 32 bits of the request.

@@ -213,6 +213,18 @@ TEST_CASE("profile: the deliberate refusals are all there, each with a reason") 
     }
     CHECK(tty ==
           std::set<uint64_t>{0x5412 /* TIOCSTI */, 0x541c /* TIOCLINUX */, 0x5423 /* TIOCSETD */});
+    // MPTCP sockets: refused before socket's allow with a kernel's own answer.
+    long mptcp = 0;
+    for (const auto& r : refusals()) {
+        if (r.syscall != "socket") continue;
+        REQUIRE(r.conds.size() == 1);
+        CHECK(r.conds[0].arg == 2);
+        CHECK(r.conds[0].mask == 0xffffffffu);
+        CHECK(r.conds[0].value == 262);  // IPPROTO_MPTCP
+        CHECK(r.errno_override == EPROTONOSUPPORT);
+        ++mptcp;
+    }
+    CHECK(mptcp == 1);
 }
 
 TEST_CASE("profile: what GPUs, runtimes, busybox and static glibc programs need is allowed") {
@@ -343,7 +355,8 @@ TEST_CASE("resolve: the default profile is an allow-list with its refusals first
                            [](const Rule& r) { return r.syscall == "clone3"; });
     REQUIRE(c3 != f.refused.end());
     CHECK(c3->errno_override == ENOSYS);
-    CHECK(f.refused.size() == 5);
+    CHECK(count_rules(f.refused, "socket") == 1);  // MPTCP
+    CHECK(f.refused.size() == 6);
     CHECK_FALSE(has_rule(f.allowed, "ptrace"));
     // Numbered calls carry their number.
     auto sm = std::find_if(f.allowed.begin(), f.allowed.end(),
@@ -619,6 +632,7 @@ using test::run_bpf;
 
 constexpr uint32_t kEperm = SECCOMP_RET_ERRNO | EPERM;
 constexpr uint32_t kEnosys = SECCOMP_RET_ERRNO | ENOSYS;
+constexpr uint32_t kEprotonosupport = SECCOMP_RET_ERRNO | EPROTONOSUPPORT;
 
 Bpf compiled(const FilterSpec& spec) {
     auto r = compile(spec, "");
@@ -793,6 +807,7 @@ TEST_CASE("bpf program: i386 and foreign arches get the action unless allow_i386
     CHECK(i(457) == kEperm);  // statmount: numbered calls are x86_64-only (libseccomp 2.5.4)
     CHECK(i(359, {AF_PACKET}) == kEperm);  // socket
     CHECK(i(359, {AF_INET}) == SECCOMP_RET_ALLOW);
+    CHECK(i(359, {AF_INET, 1, 262}) == kEprotonosupport);  // MPTCP, the direct i386 call
     CHECK(i(102, {1}) == kEperm);             // socketcall(SYS_SOCKET): domain unreadable
     CHECK(i(102, {3}) == SECCOMP_RET_ALLOW);  // socketcall(SYS_CONNECT)
     CHECK(i(54, {0, 0x5412}) == kEperm);      // ioctl TIOCSTI
@@ -810,6 +825,7 @@ TEST_CASE("bpf program: i386 and foreign arches get the action unless allow_i386
     const Bpf k = compiled(kill);
     CHECK(call(k, 20, {}, AUDIT_ARCH_I386) == SECCOMP_RET_KILL_PROCESS);
     CHECK(call(k, 101) == SECCOMP_RET_KILL_PROCESS);  // ptrace
+    CHECK(call(k, 41, {AF_INET, 1, 262}) == kEprotonosupport);  // MPTCP: Go's listeners try it first
 
     FilterSpec arm;
     arm.audit_arch = AUDIT_ARCH_AARCH64;
@@ -838,6 +854,15 @@ TEST_CASE("bpf program: argument conditions compare what the kernel reads") {
     CHECK(c(41, {AF_NETLINK, 3, (1ull << 32)}) == SECCOMP_RET_ALLOW);  // protocol reads 0
     CHECK(c(41, {AF_NETLINK, 3, 9}) == kEperm);                        // NETLINK_AUDIT
     CHECK(c(41, {AF_NETLINK, 3, 15}) == kEperm);                       // NETLINK_KOBJECT_UEVENT
+    // MPTCP (protocol 262), which Landlock's TCP port rules do not see: the
+    // answer of a kernel without it, on the low 32 bits; TCP stays allowed.
+    for (uint64_t d : {AF_INET, AF_INET6}) {
+        CAPTURE(d);
+        CHECK(c(41, {d, 1, 262}) == kEprotonosupport);
+        CHECK(c(41, {d, 1 | 0x80000, (1ull << 32) | 262}) == kEprotonosupport);
+        CHECK(c(41, {d, 1, 6}) == SECCOMP_RET_ALLOW);  // IPPROTO_TCP
+        CHECK(c(41, {d, 1, 263}) == SECCOMP_RET_ALLOW);
+    }
     // ioctl: terminal requests refused first, low 32 bits compared.
     for (uint64_t req : {0x5412ull, 0x541cull, 0x5423ull}) {
         CAPTURE(req);
