@@ -83,6 +83,7 @@ int runtime_main(const std::vector<std::string>& args) {
 
     auto parsed = specedit::parse_shim_args(args);
     if (!parsed) return shim_fail(parsed.error().what());
+    std::vector<std::string> final_args = args;
     if (parsed->help) {
         // `run --help` with no container id: the runtime prints its help;
         // there is nothing to edit or confine.
@@ -95,17 +96,7 @@ int runtime_main(const std::vector<std::string>& args) {
         if (!changed)
             return shim_fail(parsed->command + " " + parsed->id + ": " + changed.error().what(), parsed->id);
         test_point::kill_at("runtime.before_exec");
-    } else if (parsed->command == "delete" && !args.back().empty() && args.back().front() != '-') {
-        // A create that the runtime refused before running any hook (an
-        // invalid config) left the empty plan directory of the spec edit,
-        // and no poststop runs for it: the delete of the caller's cleanup
-        // removes it. Only an empty directory goes; a hook's plan stays for
-        // poststop.
-        (void)plan::remove_unused_plan_dir(args.back());
-    }
-
-    std::vector<std::string> final_args = args;
-    if (parsed->command == "exec" && !parsed->help) {
+    } else if (parsed->command == "exec") {
         // A container of ours: the new process gets the same enforcer and
         // plan as the first one, or it does not run at all.
         auto bundle = specedit::container_bundle(*next, parsed->global, parsed->id);
@@ -118,6 +109,13 @@ int runtime_main(const std::vector<std::string>& args) {
                 return shim_fail("exec " + parsed->id + ": " + confined.error().what(), parsed->id);
             final_args = std::move(*confined);
         }
+    } else if (parsed->command == "delete" && !args.back().empty() && args.back().front() != '-') {
+        // A create that the runtime refused before running any hook (an
+        // invalid config) left the empty plan directory of the spec edit,
+        // and no poststop runs for it: the delete of the caller's cleanup
+        // removes it. Only an empty directory goes; a hook's plan stays for
+        // poststop.
+        (void)plan::remove_unused_plan_dir(args.back());
     }
 
     std::vector<char*> argv;
