@@ -83,9 +83,12 @@ class Case:
     def _wrap(self):
         return CRUN_WRAP if self.runtime == "crun" else []
 
+    def runtime_options(self):
+        """The runtime's own global options here, before any a test spells."""
+        return ["--cgroup-manager=disabled"] if self.runtime == "crun" else []
+
     def _globals(self):
-        g = ["--root", self.state_root]
-        return (["--cgroup-manager=disabled"] + g) if self.runtime == "crun" else g
+        return self.runtime_options() + ["--root", self.state_root]
 
     def shim(self, *args, timeout=60, **kw):
         """`oci-sandbox-hook runtime GLOBALS ARGS...` with this case's runtime config."""

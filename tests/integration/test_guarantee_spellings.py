@@ -34,11 +34,6 @@ def raw(c, args, cwd=None):
                  env={"OCI_SANDBOX_RUNTIME_CONFIG": c.rtcfg}, timeout=60, cwd=cwd)
 
 
-def pre(c):
-    """The runtime's own global options, before the ones a case spells."""
-    return ["--cgroup-manager=disabled"] if c.runtime == "crun" else []
-
-
 def refused(c, r, label, files, decoy):
     """The shim refused before the runtime ran: exit 1 with its message,
     every file as it was, no container, no plan directory."""
@@ -65,7 +60,7 @@ def run_spellings(w, rt):
     files[os.path.join(b, "orig.json")] = None
     for p in files:
         files[p] = open(p).read()
-    g = pre(c)
+    g = c.runtime_options()
     cases = {
         # Go's single-dash long option; a value the shim cannot place.
         "-root R": g + ["-root", root, "run", "--bundle", b, c.cid],
@@ -131,7 +126,7 @@ def exec_spellings(w, rt):
         os.makedirs(decoy)
         with open(os.path.join(decoy, "config.json"), "w") as f:
             f.write("{}")
-        g = pre(c) + ["--root", c.state_root]
+        g = c.runtime_options() + ["--root", c.state_root]
         spellings = {"-p=F": ["-p=" + pj], "--p=F": ["--p=" + pj], "-process=F": ["-process=" + pj],
                      "-pF": ["-p" + pj], "--proc=F": ["--proc=" + pj], "-dt": ["-dt", "-p", pj]}
         for name, opts in spellings.items():
