@@ -265,6 +265,10 @@ Detection detect(const oci::Spec& spec, DetectMode mode, const DetectInputs& in)
     scan_hooks(spec.hooks.prestart, "prestart", d.evidence);
     scan_hooks(spec.hooks.create_runtime, "createRuntime", d.evidence);
     scan_hooks(spec.hooks.create_container, "createContainer", d.evidence);
+    // The /dev the hook sees outranks the spec: a device entry whose path
+    // holds something else (a directory or file mounted there wins over the
+    // runtime's mknod) names no accelerator node.
+    std::map<std::string, std::string> not_nodes;
     if (in.live) {
         for (const auto& node : in.live->entries) {
             auto p = path::normalize(node.path);
@@ -279,21 +283,21 @@ Detection detect(const oci::Spec& spec, DetectMode mode, const DetectInputs& in)
                 e.note = "not a character device";
             else
                 e.note = not_vendor_device(m, *p, node.major, node.minor, in.host);
-            e.node = e.note.empty();
-            if (e.node)
+            if (!e.note.empty()) {
+                not_nodes.emplace(*p, e.origin + " is not one: " + e.note);
+            } else {
                 e.origin += " (char " + std::to_string(node.major) + ":" +
                             std::to_string(node.minor) + ")";
+                // The image's own node (no /dev mount hides it): content of
+                // the image, which a spec entry may vouch for, not evidence.
+                if (node.on_root_fs)
+                    e.note = "a node the image itself holds (on the root's filesystem, not put "
+                             "there by the runtime's /dev, a mount or a hook)";
+            }
+            e.node = e.note.empty();
             d.evidence.push_back(std::move(e));
         }
     }
-
-    // The /dev the hook sees outranks the spec: a device entry whose path
-    // holds something else (a directory or file mounted there wins over the
-    // runtime's mknod) names no accelerator node.
-    std::map<std::string, std::string> not_nodes;
-    for (const auto& e : d.evidence)
-        if (e.source == EvidenceSource::live_dev && !e.node)
-            not_nodes.emplace(e.device_path, e.origin + " is not one: " + e.note);
     for (auto& e : d.evidence)
         if (e.source == EvidenceSource::linux_devices && e.node)
             if (auto it = not_nodes.find(e.device_path); it != not_nodes.end()) {
@@ -332,7 +336,8 @@ Detection detect(const oci::Spec& spec, DetectMode mode, const DetectInputs& in)
                 d.reason += in.live ? "" : " (no live /dev to look at)";
                 d.reason += "; claimed by " + claimed +
                             ", which grants nothing by itself (GPU rights need a character "
-                            "device with the vendor's numbers)";
+                            "device with the vendor's numbers, put there by the runtime, a mount "
+                            "or a hook)";
             } else {
                 d.reason =
                     "gpu.detect=auto: no accelerator evidence in linux.devices, mounts, "

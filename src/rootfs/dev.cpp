@@ -19,6 +19,7 @@ namespace {
 
 struct Walk {
     size_t max_entries;
+    dev_t root_dev;  // the filesystem of the container's root
     DevListing out;
     size_t seen = 0;
 
@@ -55,6 +56,7 @@ struct Walk {
             DevEntry e;
             e.path = prefix + "/" + name;
             e.symlink = S_ISLNK(st.st_mode);
+            e.on_root_fs = st.st_dev == root_dev;
             e.kind = e.symlink ? NodeKind::other : kind_of(st.st_mode);
             if (S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode)) {
                 e.major = ::major(st.st_rdev);
@@ -87,11 +89,13 @@ Result<DevListing> list_dev(int rootfd, int max_depth, size_t max_entries) {
         if (dev.error().err == ENOENT) return DevListing{};
         return unexpected(dev.error());
     }
+    struct stat root {};
+    if (::fstat(rootfd, &root) != 0) return fail_errno("stat the container's root", errno);
     struct stat st {};
     if (::fstat(dev->get(), &st) != 0) return fail_errno("stat /dev in the container", errno);
     if (S_ISLNK(st.st_mode)) return fail("/dev in the container is a symbolic link (never followed)");
     if (!S_ISDIR(st.st_mode)) return fail("/dev in the container is not a directory");
-    Walk w{max_entries, {}, 0};
+    Walk w{max_entries, root.st_dev, {}, 0};
     w.max_depth_ = max_depth;
     w.walk(dev->get(), "/dev", 0);
     return std::move(w.out);

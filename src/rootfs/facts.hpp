@@ -63,6 +63,9 @@ struct DevEntry {
     bool symlink = false;
     uint32_t major = 0;  // character and block devices
     uint32_t minor = 0;
+    // On the filesystem of the container's root: a file of the image itself,
+    // not one the runtime's /dev mount, a bind mount or a hook put there.
+    bool on_root_fs = false;
 };
 
 // The live /dev, with what could not be seen (GPU evidence may be missing

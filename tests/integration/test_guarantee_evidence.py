@@ -16,6 +16,10 @@ Through the shim under runc (crun for the claims), the default policy
 - /dev/net/tun (misc 10:200) declared at Tegra's /dev/nvmap and WSL2's
   /dev/dxg: no right (EACCES opening them), /proc read-only, gpu false, as
   the host's /proc/misc names neither;
+- nodes the image itself holds (195:0, 195:255 in the image's /dev, no /dev
+  mount, the device cgroup allowing them; runc and crun): EACCES opening
+  them, /proc read-only, gpu false; declared in linux.devices on that same
+  /dev they count;
 - a linux.devices /dev/nvidia0 (195:0) with a host directory mounted at the
   same path (runc and crun): the directory gets no right (reading, writing
   and overwriting in it give EACCES, the host's files are untouched), /proc
@@ -24,6 +28,7 @@ Through the shim under runc (crun for the claims), the default policy
   driver), the /proc write (CUDA's, with O_TRUNC) works, /proc gains
   write_file and truncate, and no seccomp relaxation is planned."""
 import os
+import stat
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -34,7 +39,8 @@ import oshdrive as d  # noqa: E402
 t.need_root_and("runc", "busybox")
 
 PROBE = ["/bin/osh-probe"] + a.CONFINED + ["comm", "memfd", "open:/dev/nvidia0", "open:/dev/nvidiactl"]
-NOTHING = "which grants nothing by itself (GPU rights need a character device with the vendor's numbers)"
+NOTHING = ("which grants nothing by itself (GPU rights need a character device with the vendor's numbers, "
+           "put there by the runtime, a mount or a hook)")
 
 
 def env_claim(cfg):
@@ -204,6 +210,49 @@ with t.Workdir() as w:
     ev = [e for e in (out.effective or {}).get("gpu", {}).get("evidence", []) if e.get("origin", "").startswith("linux.devices")]
     t.check(len(ev) == 2 and all("names no" in e.get("note", "") for e in ev),
             c.tag + ": the evidence says the host's /proc/misc names no such device (%s)" % [e.get("note") for e in ev])
+
+    # Nodes the image itself holds: with no /dev mount in the spec, the
+    # image's own /dev/nvidia0 (195:0) and /dev/nvidiactl (195:255) are what
+    # the container sees, and the device cgroup allows 195:* (as on a GPU
+    # node). They are the image's content, not the runtime's or a hook's, so
+    # no evidence: they once got GPU rights and /proc write (ENXIO here).
+    def image_dev(cfg):
+        cfg["mounts"] = [m for m in cfg["mounts"] if m["destination"] != "/dev"]
+
+    def image_nodes(rootfs):
+        for name, minor in (("nvidia0", 0), ("nvidiactl", 255)):
+            os.mknod(os.path.join(rootfs, "dev", name), 0o666 | stat.S_IFCHR, os.makedev(195, minor))
+
+    for rt in a.RUNTIMES:
+        c = case("image-nodes-" + rt, runtime=rt, edit_config=image_dev, edit_rootfs=image_nodes,
+                 devices_allow=((195, 0), (195, 255)), args=PROBE + ["rdev:/dev/nvidia0"])
+        out = d.via_runc(c.sub, c.bundle, c.rtcfg, c.cid) if rt == "runc" else c.run()
+        res = t.results(out.stdout)
+        t.check(out.rc == 0 and res.get("rdev:/dev/nvidia0") == "195:0",
+                c.tag + ": the container runs and sees the image's /dev/nvidia0 (char 195:0)")
+        a.check_confined(res, c.tag)
+        for node in ("/dev/nvidia0", "/dev/nvidiactl"):
+            t.check(res.get("open:" + node) == "EACCES",
+                    c.tag + ": opening %s gives EACCES (no GPU right; got %s)" % (node, res.get("open:" + node)))
+        t.check(res.get("comm") == "EACCES", c.tag + ": /proc stays read-only (comm EACCES)")
+        p = a.planned(out.events)
+        t.check(p.get("gpu") == "false", c.tag + ": planned gpu false (%s)" % p.get("gpu_reason"))
+        if rt != "runc":
+            continue  # the effective policy is read under runc (oshdrive.via_runc)
+        ev = [e for e in (out.effective or {}).get("gpu", {}).get("evidence", [])
+              if e.get("origin", "").startswith("live /dev/nvidia")]
+        t.check(len(ev) == 2 and all(e.get("accelerator_node") is False and
+                                     "the image itself holds" in e.get("note", "") for e in ev),
+                c.tag + ": the evidence says the image holds them: %s" % [e.get("note") for e in ev])
+
+    # The same /dev with the nodes declared in linux.devices: the spec
+    # vouches for them, so they count (ENXIO: allowed, no driver).
+    c = case("image-dev-declared", gpu=True, edit_config=image_dev)
+    out = d.via_runc(c.sub, c.bundle, c.rtcfg, c.cid)
+    res = t.results(out.stdout)
+    t.check(res.get("open:/dev/nvidia0") == "ENXIO" and res.get("comm") == "OK" and
+            a.planned(out.events).get("gpu") == "true",
+            c.tag + ": declared nodes on the image's /dev still count (ENXIO, comm OK, gpu true)")
 
     # The real thing, for contrast.
     c = case("gpu", gpu=True)

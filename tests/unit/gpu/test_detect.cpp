@@ -302,6 +302,35 @@ TEST_CASE("evidence: the live /dev, character devices with the vendor's numbers 
     CHECK(gpu::name(EvidenceSource::live_dev) == "live /dev");
 }
 
+TEST_CASE("evidence: a node on the root's own filesystem is the image's, vouched for only by the spec") {
+    // No /dev mount: the image's /dev/nvidia0 and /dev/nvidiactl (195:0,
+    // 195:255) are content of the image. They once got GPU rights and /proc
+    // write; a linux.devices entry at the same path still counts.
+    using rootfs::NodeKind;
+    rootfs::DevListing live;
+    live.entries = {{"/dev/nvidia0", NodeKind::char_device, false, 195, 0, true},
+                    {"/dev/nvidiactl", NodeKind::char_device, false, 195, 255, true}};
+    gpu::DetectInputs in = on_loaded_host();
+    in.live = &live;
+    auto d = gpu::detect(oci::Spec{}, gpu::DetectMode::auto_, in);
+    CHECK_FALSE(d.gpu);
+    REQUIRE(d.evidence.size() == 2);
+    for (const auto& e : d.evidence) {
+        CHECK_FALSE(e.node);
+        CHECK(e.note.find("the image itself holds") != std::string::npos);
+    }
+    CHECK(d.reason.find("claimed by live /dev/nvidia0 (char 195:0)") != std::string::npos);
+
+    auto declared = gpu::detect(with_devices({"/dev/nvidia0"}), gpu::DetectMode::auto_, in);
+    CHECK(declared.gpu);
+    CHECK(declared.device_nodes == std::vector<std::string>{"/dev/nvidia0"});
+
+    // On a filesystem of its own (the runtime's /dev tmpfs, a bind mount).
+    live.entries[0].on_root_fs = false;
+    CHECK(gpu::detect(oci::Spec{}, gpu::DetectMode::auto_, in).device_nodes ==
+          std::vector<std::string>{"/dev/nvidia0"});
+}
+
 TEST_CASE("misc nodes (major 10, shared): only with the minor /proc/misc registers for the name") {
     // /dev/kvm (10:232) or /dev/net/tun (10:200) at a Tegra or WSL2 path is
     // no accelerator: it once got a GPU node's rights and /proc write.

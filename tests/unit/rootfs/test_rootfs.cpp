@@ -142,9 +142,13 @@ TEST_CASE("live /dev: every node listed with its numbers, symlinks never followe
     bool depth_named = false;
     for (const auto& p : dev->problems) depth_named = depth_named || p.find("/dev/a/b/c/d") != std::string::npos;
     CHECK(depth_named);
+    // All on the root's own filesystem here (no /dev mount): the image's files.
+    CHECK(seen.at("/dev/regular").on_root_fs);
+    CHECK(seen.at("/dev/escape").on_root_fs);
     if (can_mknod) {
         CHECK(seen.at("/dev/nvidia0").kind == NodeKind::char_device);
         CHECK(seen.at("/dev/nvidia0").major == 195);
+        CHECK(seen.at("/dev/nvidia0").on_root_fs);
     }
     // Past the entry bound: what was not looked at is named.
     auto capped = rootfs::list_dev(rootfd->get(), 4, 3);
