@@ -18,6 +18,11 @@ namespace osh::rootfs {
 namespace {
 
 constexpr int kMaxLinks = 40;  // the kernel's own limit (MAXSYMLINKS)
+// Component lookups per path, counting the ones a ".." re-walks from the
+// root: an image's deep tree with links full of ".." would otherwise make
+// one path cost seconds (40 links x 800 ".." x 2000 levels); a real path
+// takes a few dozen.
+constexpr size_t kMaxLookups = 8192;
 
 void split_into(std::string_view p, std::deque<std::string>& out, bool front) {
     std::vector<std::string> parts;
@@ -83,8 +88,16 @@ Result<PathFact> resolve(int rootfd, std::string_view container_path) {
     UniqueFd cur(::fcntl(rootfd, F_DUPFD_CLOEXEC, 0));
     if (!cur) return fail_errno("dup root fd", errno);
     int links = 0;
+    size_t lookups = 0;
+    auto too_much = [&]() {
+        return fail_errno("resolve " + fact.path + " in the container: more than " +
+                              std::to_string(kMaxLookups) + " component lookups",
+                          ELOOP);
+    };
 
     auto reopen_done = [&]() -> Result<void> {
+        lookups += done.size();
+        if (lookups > kMaxLookups) return too_much();
         auto fd = open_exact(rootfd, join(done));
         if (!fd) return unexpected(fd.error());
         cur = std::move(*fd);
@@ -109,6 +122,7 @@ Result<PathFact> resolve(int rootfd, std::string_view container_path) {
     };
 
     while (!todo.empty()) {
+        if (++lookups > kMaxLookups) return too_much();
         std::string c = std::move(todo.front());
         todo.pop_front();
         if (c == ".") continue;
