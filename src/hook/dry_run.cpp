@@ -131,8 +131,7 @@ Result<DryRun> dry_run(const DryRunInput& in) {
         return out;
     }
     for (const auto& pf : eff->path_failures)
-        judge.finding(Kind::landlock_path, pf.message,
-                      "the Landlock rule on " + pf.path + " (that path stays denied)");
+        judge.finding(Kind::landlock_path, pf.message, pf.lost);
 
     if (pol->policy.network.require_private_netns) {
         auto ns = netns_verdict(*spec);

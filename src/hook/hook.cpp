@@ -199,7 +199,8 @@ Result<void> prove_ours(int rootfd, const std::pair<std::string, rootfs::ObjectI
 // resolved through the image's symlinks as the runtime resolves it, lands
 // at, above or below our mount points, and none lies beneath a bind mount
 // (whose host content could hold symlinks the image does not show).
-Result<void> prove_on_image(int rootfd, const oci::Spec& spec, const std::string& run_root) {
+Result<void> prove_on_image(rootfs::Resolver& resolve, const oci::Spec& spec,
+                            const std::string& run_root) {
     const std::string area = plan::kContainerArea;
     std::set<std::string> binds;  // resolved destinations of the bind mounts so far
     for (size_t i = 0; i < spec.mounts.size(); ++i) {
@@ -209,7 +210,7 @@ Result<void> prove_on_image(int rootfd, const oci::Spec& spec, const std::string
             (lex == plan::kContainerEnforcer || lex == plan::kContainerPlanDir) &&
             (lex != plan::kContainerPlanDir || plan::key_from_source(m.source, run_root));
         if (ours) continue;
-        auto f = rootfs::resolve(rootfd, lex);
+        const auto& f = resolve(lex);
         if (!f) return wrap(f.error(), "mounts[" + std::to_string(i) + "]");
         const std::string& dest = f->resolved;
         if (path::is_within(dest, area) || path::is_within(area, dest))
@@ -418,10 +419,11 @@ int create_stage(const HookOptions& opts, const policy::SelectedPolicy* given, R
     if (!rootfd)
         return refuse(rep.abort("cannot open the container's rootfs to prove what it will run: " +
                                 rootfs_error->what(), rootfs_error->err));
+    rootfs::Resolver paths(rootfd.get());  // the container's paths, each looked up once
     if (live) {
         if (auto ok = prove_ours(rootfd.get(), *enforcer, dir->get()); !ok)
             return refuse(rep.abort(ok.error(), "refused: the enforcer or its plan is not ours"));
-    } else if (auto ok = prove_on_image(rootfd.get(), *spec, opts.run_root); !ok) {
+    } else if (auto ok = prove_on_image(paths, *spec, opts.run_root); !ok) {
         return refuse(rep.abort(ok.error(), "refused: the sandbox's mounts could be shadowed"));
     }
 
@@ -468,12 +470,11 @@ int create_stage(const HookOptions& opts, const policy::SelectedPolicy* given, R
     din.bundle_dev = !live;
     din.host = &host_devices;
     gpu::Detection det = gpu::detect(*spec, pol->policy.gpu.detect, din);
-    auto eff = policy::rewrite(pol->policy, *spec, det, rootfs::probe_at(rootfd.get()));
+    auto eff = policy::rewrite(pol->policy, *spec, det, paths.probe());
     if (!eff) return refuse(rep.abort(eff.error(), "policy " + pol->origin));
 
     for (const auto& pf : eff->path_failures)
-        if (rep.decide(modes, Kind::landlock_path, pf.message,
-                       "the Landlock rule on " + pf.path + " (that path stays denied)"))
+        if (rep.decide(modes, Kind::landlock_path, pf.message, pf.lost))
             return refuse(1);
 
     if (pol->policy.network.require_private_netns && !netns.private_ns) {

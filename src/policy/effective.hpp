@@ -41,9 +41,12 @@ struct EffectiveRule {
 // symlink onto something the policy does not grant by its own path. Never
 // widened; the caller decides by failure kind landlock_path (strict: refuse
 // the container; warn/skip: run without the rule, which denies that path).
+// Also a mount the image's symlinks move under rules that give it more than
+// its destination's spelling gets (then `lost` says what is not in force).
 struct PathFailure {
     std::string path;     // as the rule names it
     std::string message;  // names the link, its target and the rights missing there
+    std::string lost;     // what is not in force when the run goes on (warn)
 };
 
 enum class ChangeAction { added, promoted, skipped, rejected, note };

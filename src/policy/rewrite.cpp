@@ -153,6 +153,7 @@ class Rewriter {
         EffectivePolicy eff;
         eff.source = policy_;
         bind_to_objects(eff);
+        judge_mounts(eff);
         eff.seccomp_relaxations = std::move(relaxations_);
         eff.changes = std::move(changes_);
         eff.gpu = det_;
@@ -284,7 +285,7 @@ class Rewriter {
                                   " in the container, not a character device; accelerator "
                                   "rights go to device nodes only";
                 changes_.push_back({ChangeAction::rejected, p, 0, e.access, msg});
-                eff.path_failures.push_back({p, std::move(msg)});
+                eff.path_failures.push_back({p, std::move(msg), denied_lost(p)});
                 continue;
             }
             if (!f->through_link()) {
@@ -313,9 +314,67 @@ class Rewriter {
                               quoted(f->resolved) +
                               " in the policy with the rights it should have, or remove the rule";
             changes_.push_back({ChangeAction::rejected, p, 0, e.access, msg});
-            eff.path_failures.push_back({p, std::move(msg)});
+            eff.path_failures.push_back({p, std::move(msg), denied_lost(p)});
         }
         for (auto& [p, r] : out) eff.rules.push_back(std::move(r));
+    }
+
+    // What warn gives up when a rule on `p` is dropped.
+    static std::string denied_lost(const std::string& p) {
+        return "the Landlock rule on " + p + " (that path stays denied)";
+    }
+
+    // The rights the rules give `p` by spelling (rules on it or above it,
+    // as listed, before any symlink is followed).
+    AccessMask spelled_rights(const std::string& p) const {
+        AccessMask m = 0;
+        for (const auto& [ep, e] : entries_)
+            if (path::is_within(p, ep)) m |= e.access;
+        return m;
+    }
+
+    // Where mounts[i] lands: its destination resolved inside the root (the
+    // runtime follows the image's symlinks there too), else as spelled.
+    std::string landing(size_t i) const {
+        if (auto d = path::normalize(spec_.mounts[i].destination))
+            if (const auto& f = look(*d)) return f->resolved;
+        return mount_dests_[i].value_or("");
+    }
+
+    // A mount is judged where it lands. Through the image's symlinks a
+    // volume can land beneath rules (the baseline's /tmp, the workdir) that
+    // give it more than its destination gets by spelling, a read-only or
+    // unlisted one becoming writable: a symlink never carries a right onto
+    // a mount either. A tmpfs holds nobody's data and is left alone.
+    void judge_mounts(EffectivePolicy& eff) {
+        for (size_t i = 0; i < spec_.mounts.size(); ++i) {
+            const auto& m = spec_.mounts[i];
+            if (m.type == "tmpfs") continue;
+            auto d = path::normalize(m.destination);
+            if (!d) continue;
+            const auto& f = look(*d);
+            if (!f || !f->through_link()) continue;
+            AccessMask there = 0;
+            for (const auto& r : eff.rules)
+                if (path::is_within(f->resolved, r.path)) there |= r.access;
+            AccessMask spelled = spelled_rights(*d);
+            if (mount_dests_[i]) spelled |= spelled_rights(*mount_dests_[i]);
+            AccessMask extra = there & ~spelled;
+            if (is_file_kind(f->kind)) extra &= kFileRights;
+            if (extra == 0) continue;
+            const std::string where = "mounts[" + std::to_string(i) + "]";
+            std::string msg = where + " (" + *d + "): its destination goes through the image's symlink " +
+                              join_links(f->links) + ", so the mount lands at " + f->resolved +
+                              ", where the rules give it " + describe(extra) + " beyond what " + *d +
+                              " gets by its own path (" + (spelled ? describe(spelled) : "nothing") +
+                              "); a symlink never carries a right. Fix: mount it read-only, or "
+                              "at a destination the image has no symlink on";
+            changes_.push_back({ChangeAction::rejected, *d, spelled, there, msg});
+            eff.path_failures.push_back(
+                {*d, std::move(msg),
+                 "the limit on " + where + " (" + *d + "): mounted at " + f->resolved + " with " +
+                     describe(there)});
+        }
     }
 
     // The first mount that puts something at or beneath `p` ("mounts[4]"):
@@ -419,6 +478,26 @@ class Rewriter {
                                         "); the workdir rule never widens it"});
                 return;
             }
+        }
+        // Above a mount, unless the workdir is a mount itself (a tree the
+        // engine's user built): a rule on the image's directory would cover
+        // the volume, which the policy does not list (Landlock rights reach
+        // beneath mount points too).
+        bool at_mount = false;
+        std::optional<size_t> below;
+        for (size_t i = 0; i < spec_.mounts.size(); ++i) {
+            if (spec_.mounts[i].type == "tmpfs") continue;
+            const std::string land = landing(i);
+            if (land == target) at_mount = true;
+            else if (!land.empty() && path::is_within(land, target) && !below) below = i;
+        }
+        if (below && !at_mount) {
+            changes_.push_back({ChangeAction::skipped, *cwd, 0, 0,
+                                "workdir: " + target + via + " contains mounts[" +
+                                    std::to_string(*below) + "] (" + landing(*below) +
+                                    "); a rule on it would open that mount, which the policy "
+                                    "does not list"});
+            return;
         }
         add_convenience(target, kReadWrite, "workdir",
                         "process.cwd, where the workload starts and writes its files "

@@ -190,6 +190,20 @@ PathProbe probe_at(int rootfd) {
     };
 }
 
+const Result<PathFact>& Resolver::operator()(const std::string& container_path) {
+    auto it = known_.find(container_path);
+    if (it == known_.end()) it = known_.emplace(container_path, resolve(rootfd_, container_path)).first;
+    return it->second;
+}
+
+PathProbe Resolver::probe() {
+    return [this](const std::string& p) -> std::optional<PathFact> {
+        const auto& f = (*this)(p);
+        if (!f) return std::nullopt;
+        return *f;
+    };
+}
+
 PathProbe no_rootfs() {
     return [](const std::string&) -> std::optional<PathFact> { return std::nullopt; };
 }

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <functional>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -28,6 +29,21 @@ using PathProbe = std::function<std::optional<PathFact>(const std::string& conta
 
 // A probe over a root fd that must outlive it.
 PathProbe probe_at(int rootfd);
+
+// resolve() with its answers kept: each path costs one lookup however many
+// parts of the hook ask about it (the on-image proof of the mounts, the
+// rewrite's judgement of the same mounts).
+class Resolver {
+  public:
+    explicit Resolver(int rootfd) : rootfd_(rootfd) {}
+    const Result<PathFact>& operator()(const std::string& container_path);
+    // A probe over this resolver, which must outlive it.
+    PathProbe probe();
+
+  private:
+    int rootfd_;
+    std::map<std::string, Result<PathFact>, std::less<>> known_;
+};
 
 // A probe that knows nothing (`explain --config`, no rootfs).
 PathProbe no_rootfs();

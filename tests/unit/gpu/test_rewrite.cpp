@@ -585,3 +585,81 @@ TEST_CASE("workdir: judged by what it resolves to") {
     CHECK(rule(d, "/data/x") == nullptr);
     CHECK(contains(change(d, ChangeAction::skipped, "/data/x")->reason, "filesystem.read_only"));
 }
+
+TEST_CASE("mounts: judged where they land; the image's symlink never carries a right onto a volume") {
+    Policy p = bare_policy();
+    p.filesystem.read_only = {"/usr", "/data"};
+    p.filesystem.read_write = {"/tmp"};
+    oci::Spec s;
+    s.mounts.push_back({"/data", "bind", "/host/vol", {"rbind", "rw"}});
+    const std::map<std::string, NodeKind> present = {{"/", NodeKind::directory},
+                                                     {"/usr", NodeKind::directory},
+                                                     {"/tmp", NodeKind::directory}};
+    // /data -> /tmp: the volume lands under /tmp's read-write rule.
+    auto e = must(rewrite(p, s, gpu::Detection{}, fake_rootfs(present, {{"/data", "/tmp"}})));
+    REQUIRE(e.path_failures.size() == 1);
+    CHECK(e.path_failures[0].path == "/data");
+    CHECK(contains(e.path_failures[0].message, "mounts[0] (/data): its destination goes through the image's "
+                                               "symlink /data -> /tmp, so the mount lands at /tmp"));
+    CHECK(contains(e.path_failures[0].message, "write_file"));
+    CHECK(contains(e.path_failures[0].message, "(execute,read_file,read_dir)"));
+    CHECK(e.path_failures[0].lost == "the limit on mounts[0] (/data): mounted at /tmp with " + describe(kReadWrite));
+    CHECK(change(e, ChangeAction::rejected, "/data"));
+
+    // Unlisted: it would get /tmp's rights where its spelling gets none.
+    Policy q = p;
+    q.filesystem.read_only = {"/usr"};
+    auto u = must(rewrite(q, s, gpu::Detection{}, fake_rootfs(present, {{"/data", "/tmp"}})));
+    REQUIRE(u.path_failures.size() == 1);
+    CHECK(contains(u.path_failures[0].message, "by its own path (nothing)"));
+
+    // No symlink, a tmpfs, or a landing with no more than the spelling: fine.
+    CHECK(must(rewrite(p, s, gpu::Detection{}, fake_rootfs(present))).path_failures.empty());
+    oci::Spec t = s;
+    t.mounts[0].type = "tmpfs";
+    CHECK(must(rewrite(p, t, gpu::Detection{}, fake_rootfs(present, {{"/data", "/tmp"}}))).path_failures.empty());
+    CHECK(must(rewrite(p, s, gpu::Detection{}, fake_rootfs(present, {{"/data", "/usr/share"}})))
+              .path_failures.empty());
+    // /var/run is /run: the landing of /var/run/x at /run/x gets what /run/x is given.
+    Policy r = bare_policy();
+    r.filesystem.read_write = {"/run/secrets"};
+    oci::Spec k;
+    k.mounts.push_back({"/var/run/secrets/x", "bind", "/host/secret", {"rbind", "ro"}});
+    CHECK(must(rewrite(r, k, gpu::Detection{},
+                       fake_rootfs({{"/run/secrets/x", NodeKind::directory}},
+                                   {{"/var/run/secrets/x", "/run/secrets/x"}})))
+              .path_failures.empty());
+}
+
+TEST_CASE("workdir: never above a volume, unless it is a volume itself") {
+    Policy p = bare_policy();
+    p.filesystem.include_workdir = true;
+    oci::Spec s;
+    s.has_process = true;
+    s.cwd = "/srv";
+    s.mounts.push_back({"/srv/data", "bind", "/host/vol", {"rbind", "rw"}});
+    const std::map<std::string, NodeKind> present = {{"/", NodeKind::directory},
+                                                     {"/srv", NodeKind::directory},
+                                                     {"/srv/data", NodeKind::directory}};
+    auto e = must(rewrite(p, s, gpu::Detection{}, fake_rootfs(present)));
+    CHECK_FALSE(rule(e, "/srv"));
+    REQUIRE(change(e, ChangeAction::skipped, "/srv"));
+    CHECK(contains(change(e, ChangeAction::skipped, "/srv")->reason, "contains mounts[0] (/srv/data)"));
+    // A volume that lands beneath it through the image's symlink counts too.
+    oci::Spec l = s;
+    l.mounts[0].destination = "/data";
+    auto f = must(rewrite(p, l, gpu::Detection{}, fake_rootfs(present, {{"/data", "/srv/data"}})));
+    CHECK_FALSE(rule(f, "/srv"));
+    // The workdir is a volume, with another nested in it: read-write.
+    oci::Spec v = s;
+    v.cwd = "/srv/data";
+    v.mounts.push_back({"/srv/data/deps", "bind", "/host/deps", {"rbind", "rw"}});
+    auto g = must(rewrite(p, v, gpu::Detection{}, fake_rootfs(present)));
+    REQUIRE(rule(g, "/srv/data"));
+    CHECK(rule(g, "/srv/data")->access == kReadWrite);
+    // A tmpfs beneath it holds nobody's data.
+    oci::Spec m = s;
+    m.mounts[0].type = "tmpfs";
+    auto h = must(rewrite(p, m, gpu::Detection{}, fake_rootfs(present)));
+    REQUIRE(rule(h, "/srv"));
+}

@@ -1,0 +1,191 @@
+#!/usr/bin/env python3
+"""Attack: the image must not widen what a volume gets.
+
+A host directory mounted read-write (`docker run -v HOST:/data`, the
+default) that the policy lists read-only, or does not list at all, must
+stay unwritable; through the shim under runc and crun:
+
+1. The image makes the volume's destination a symlink (/data -> /tmp):
+   both runtimes follow it inside the root, so the volume lands on /tmp,
+   under the baseline's read-write rule. It once ran `fully_enforced` with
+   the volume writable (a file created, another truncated on the host).
+   Strict: refused at create, a landlock_path event naming the mount, the
+   link and the rights it would get; warn: it runs `partially_enforced`,
+   the lost limit named in the hook's log and the container's stderr.
+   The same with the policy silent on /data; with /data -> /srv/vol under
+   an image WORKDIR /srv, the workdir (above where the volume lands) is
+   not granted: refused for the read-only rule through the link, and with
+   the policy silent the volume lands with no right (EACCES).
+2. An image WORKDIR above the volume (/srv over a volume at /srv/data):
+   the workdir rule would reach through the mount. The workdir is skipped
+   (EACCES writing the volume and /srv, the log says why). A workdir that
+   is the volume itself (-v HOST:/work -w /work) stays read-write, nested
+   volumes beneath it included, and so does a tmpfs beneath /srv.
+The host directory is checked after every run: unchanged where denied."""
+import os
+import shutil
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import oshtest as t  # noqa: E402
+import oshattack as a  # noqa: E402
+
+t.need_root_and("runc", "busybox")
+
+SECRET = "host data\n"
+
+
+def volume(src, dest, options=("rbind", "rw")):
+    def edit(cfg):
+        cfg["mounts"].append({"destination": dest, "type": "bind", "source": src, "options": list(options)})
+    return edit
+
+
+def cwd(path):
+    def edit(cfg):
+        cfg["process"]["cwd"] = path
+    return edit
+
+
+def read_only(path):
+    def edit(pol):
+        pol["filesystem"]["read_only"].append(path)
+    return edit
+
+
+def link(path, target, make=None):
+    """The image's `path` becomes a symlink to `target` (`make`: a directory
+    created first)."""
+    def edit(rootfs):
+        if make:
+            os.makedirs(os.path.join(rootfs, make.lstrip("/")), exist_ok=True)
+        a.symlink(rootfs, path, target)
+    return edit
+
+
+def warn(pol):
+    pol["failure"]["kinds"]["landlock_path"] = "warn"
+
+
+def fresh(vol):
+    for n in os.listdir(vol):
+        p = os.path.join(vol, n)
+        shutil.rmtree(p) if os.path.isdir(p) and not os.path.islink(p) else os.unlink(p)
+    with open(os.path.join(vol, "secret"), "w") as f:
+        f.write(SECRET)
+
+
+def untouched(vol, tag):
+    with open(os.path.join(vol, "secret")) as f:
+        t.check(f.read() == SECRET and os.listdir(vol) == ["secret"], tag + ": the host volume is unchanged")
+
+
+with t.Workdir() as w:
+    vol = os.path.join(w, "host-volume")
+    os.makedirs(vol)
+    n = [0]
+
+    def case(tag, **kw):
+        n[0] += 1
+        fresh(vol)
+        return a.Case(w, "%s-%d" % (tag, n[0]), kw.pop("args"), **kw)
+
+    # 1. The destination through the image's symlink.
+    probe = ["/bin/osh-probe"] + a.CONFINED + ["write:/data/osh-pwned", "trunc:/data/secret"]
+    redirects = [
+        ("to-tmp-read-only", link("/data", "/tmp"), read_only("/data"), None, "/tmp"),
+        ("to-tmp-unlisted", link("/data", "/tmp"), None, None, "/tmp"),
+        ("to-workdir", link("/data", "/srv/vol", make="/srv/vol"), read_only("/data"), cwd("/srv"), "/srv/vol"),
+    ]
+    for rt in a.RUNTIMES:
+        for tag, image, pol, cfg, lands in redirects:
+            c = case(tag + "-" + rt, args=probe, runtime=rt, edit_rootfs=image, edit_policy=pol,
+                     edit_config=a.chain(volume(vol, "/data"), cfg))
+            o = c.run()
+            t.check(o.rc == a.HOOK_REFUSED[rt] and "NoNewPrivs" not in o.stdout,
+                    c.tag + ": refused at create, nothing ran (exit %d)" % o.rc)
+            ev = a.events_of(o.events, kind="landlock_path", decision="abort", mode="strict")
+            if cfg is None:
+                want = "(/data): its destination goes through the image's symlink /data -> %s, so the mount " \
+                       "lands at %s, where the rules give it" % (lands, lands)
+            else:  # the workdir above the landing is not granted; the read-only rule is refused
+                want = "policy read_only rule on /data (execute,read_file,read_dir): the path goes through the " \
+                       "image's symlink /data -> %s to %s, which the policy does not grant" % (lands, lands)
+            t.check(len(ev) == 1 and want in ev[0].get("message", ""),
+                    c.tag + ": landlock_path (strict) names the mount or rule, the link and the rights: %s"
+                    % (ev[0].get("message") if ev else None))
+            if rt == "runc":  # crun drops hook stderr
+                t.check(want in o.stderr, c.tag + ": the runtime's error carries the hook's message")
+            untouched(vol, c.tag)
+            t.check(t.plan_dir_gone(c.cid), c.tag + ": nothing left in /run/oci-sandbox")
+
+    # The policy silent on /data, /data -> /srv/vol under WORKDIR /srv: the
+    # workdir contains where the volume lands, so it is not granted, and the
+    # volume lands with no right at all.
+    for rt in a.RUNTIMES:
+        c = case("to-workdir-unlisted-" + rt, args=probe + ["write:/srv/osh-x"], runtime=rt,
+                 edit_rootfs=link("/data", "/srv/vol", make="/srv/vol"),
+                 edit_config=a.chain(volume(vol, "/data"), cwd("/srv")))
+        o = c.run()
+        t.check(o.rc == 0, c.tag + ": the container runs (exit %d)" % o.rc)
+        a.check_confined(o.res, c.tag)
+        for act in ("write:/data/osh-pwned", "trunc:/data/secret", "write:/srv/osh-x"):
+            t.check(o.res.get(act) == "EACCES", c.tag + ": %s gives EACCES (got %s)" % (act, o.res.get(act)))
+        untouched(vol, c.tag)
+
+    # Under warn it runs, and says exactly what is not in force.
+    c = case("to-tmp-warn", args=probe, edit_rootfs=link("/data", "/tmp"),
+             edit_policy=a.chain(read_only("/data"), warn), edit_config=volume(vol, "/data"))
+    o = c.run()
+    t.check(o.rc == 0, c.tag + ": the container runs under warn")
+    a.check_confined(o.res, c.tag)
+    ev = a.events_of(o.events, kind="landlock_path", decision="continue", mode="warn")
+    t.check(len(ev) == 1 and ev[0].get("not_enforced", "").startswith("the limit on mounts[")
+            and "(/data): mounted at /tmp with " in ev[0]["not_enforced"],
+            c.tag + ": landlock_path (warn) continue, not enforced: %s" % (ev[0].get("not_enforced") if ev else None))
+    p = a.planned(o.events)
+    t.check(p.get("status") == "partially_enforced" and "(/data): mounted at /tmp" in p.get("dropped", ""),
+            c.tag + ": planned partially_enforced, the lost limit named")
+    t.check("(/data): mounted at /tmp" in a.summary_line(o.stderr),
+            c.tag + ": the stderr summary names it: %s" % a.summary_line(o.stderr))
+    t.check(o.res.get("write:/data/osh-pwned") == "OK", c.tag + ": and it is true: the volume is writable")
+
+    # 2. The image's WORKDIR above the volume.
+    srv_probe = ["/bin/osh-probe"] + a.CONFINED + ["write:/srv/data/osh-pwned", "write:/srv/osh-x", "cwd"]
+    for rt in a.RUNTIMES:
+        c = case("workdir-above-" + rt, args=srv_probe, runtime=rt,
+                 edit_rootfs=lambda r: os.makedirs(os.path.join(r, "srv"), exist_ok=True),
+                 edit_config=a.chain(volume(vol, "/srv/data"), cwd("/srv")))
+        o = c.run()
+        t.check(o.rc == 0 and o.res.get("cwd") == "/srv", c.tag + ": the container runs in /srv")
+        a.check_confined(o.res, c.tag)
+        for p in ("/srv/data/osh-pwned", "/srv/osh-x"):
+            t.check(o.res.get("write:" + p) == "EACCES",
+                    c.tag + ": writing %s gives EACCES (got %s)" % (p, o.res.get("write:" + p)))
+        untouched(vol, c.tag)
+        t.check(a.planned(o.events).get("status") == "fully_enforced", c.tag + ": fully_enforced")
+
+    # The workdir is the volume: read-write, a nested volume beneath it too.
+    inner = os.path.join(w, "inner-volume")
+    os.makedirs(inner)
+    c = case("workdir-is-volume", args=["/bin/osh-probe"] + a.CONFINED + ["write:/work/osh-ok", "write:/work/deps/osh-ok"],
+             edit_config=a.chain(volume(vol, "/work"), volume(inner, "/work/deps"), cwd("/work")))
+    o = c.run()
+    t.check(o.rc == 0 and o.res.get("write:/work/osh-ok") == "OK" and o.res.get("write:/work/deps/osh-ok") == "OK",
+            c.tag + ": writing the volume and the one nested in it works (%s, %s)"
+            % (o.res.get("write:/work/osh-ok"), o.res.get("write:/work/deps/osh-ok")))
+    t.check(os.path.exists(os.path.join(vol, "osh-ok")) and os.path.exists(os.path.join(inner, "osh-ok")),
+            c.tag + ": the files are on the host")
+
+    # A tmpfs beneath the workdir holds nobody's data: the workdir stays.
+    c = case("workdir-over-tmpfs", args=["/bin/osh-probe"] + a.CONFINED + ["write:/srv/osh-ok", "write:/srv/run/osh-ok"],
+             edit_rootfs=lambda r: os.makedirs(os.path.join(r, "srv"), exist_ok=True),
+             edit_config=a.chain(lambda cfg: cfg["mounts"].append(
+                 {"destination": "/srv/run", "type": "tmpfs", "source": "tmpfs", "options": ["nosuid"]}),
+                 cwd("/srv")))
+    o = c.run()
+    t.check(o.rc == 0 and o.res.get("write:/srv/osh-ok") == "OK" and o.res.get("write:/srv/run/osh-ok") == "OK",
+            c.tag + ": /srv and the tmpfs beneath it are writable (%s, %s)"
+            % (o.res.get("write:/srv/osh-ok"), o.res.get("write:/srv/run/osh-ok")))
+
+t.finish()
