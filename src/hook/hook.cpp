@@ -225,10 +225,7 @@ Result<void> prove_on_image(rootfs::Resolver& resolve, const oci::Spec& spec,
                             ", which this hook cannot see into without a live view of the "
                             "container");
         }
-        const bool bind = m.type == "bind" ||
-                          std::find(m.options.begin(), m.options.end(), "bind") != m.options.end() ||
-                          std::find(m.options.begin(), m.options.end(), "rbind") != m.options.end();
-        if (bind) binds.insert(dest);
+        if (m.is_bind()) binds.insert(dest);
     }
     return {};
 }

@@ -21,6 +21,16 @@ struct Mount {
     std::string type;
     std::string source;
     std::vector<std::string> options;
+
+    // A bind mount as runc and crun read it: type "bind", or a bind/rbind
+    // option whatever the type says.
+    bool is_bind() const {
+        for (const auto& o : options)
+            if (o == "bind" || o == "rbind") return true;
+        return type == "bind";
+    }
+    // A fresh tmpfs: empty, nobody's data (a "tmpfs" with a bind option is a bind).
+    bool is_fresh_tmpfs() const { return type == "tmpfs" && !is_bind(); }
 };
 
 struct Device {

@@ -349,7 +349,7 @@ class Rewriter {
     void judge_mounts(EffectivePolicy& eff) {
         for (size_t i = 0; i < spec_.mounts.size(); ++i) {
             const auto& m = spec_.mounts[i];
-            if (m.type == "tmpfs") continue;
+            if (m.is_fresh_tmpfs()) continue;
             auto d = path::normalize(m.destination);
             if (!d) continue;
             const auto& f = look(*d);
@@ -486,7 +486,7 @@ class Rewriter {
         bool at_mount = false;
         std::optional<size_t> below;
         for (size_t i = 0; i < spec_.mounts.size(); ++i) {
-            if (spec_.mounts[i].type == "tmpfs") continue;
+            if (spec_.mounts[i].is_fresh_tmpfs()) continue;
             const std::string land = landing(i);
             if (land == target) at_mount = true;
             else if (!land.empty() && path::is_within(land, target) && !below) below = i;

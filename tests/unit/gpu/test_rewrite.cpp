@@ -617,7 +617,10 @@ TEST_CASE("mounts: judged where they land; the image's symlink never carries a r
     CHECK(must(rewrite(p, s, gpu::Detection{}, fake_rootfs(present))).path_failures.empty());
     oci::Spec t = s;
     t.mounts[0].type = "tmpfs";
+    t.mounts[0].options = {"nosuid"};
     CHECK(must(rewrite(p, t, gpu::Detection{}, fake_rootfs(present, {{"/data", "/tmp"}}))).path_failures.empty());
+    t.mounts[0].options = {"rbind", "rw"};  // "tmpfs" in name only: runc binds the source
+    CHECK(must(rewrite(p, t, gpu::Detection{}, fake_rootfs(present, {{"/data", "/tmp"}}))).path_failures.size() == 1);
     CHECK(must(rewrite(p, s, gpu::Detection{}, fake_rootfs(present, {{"/data", "/usr/share"}})))
               .path_failures.empty());
     // /var/run is /run: the landing of /var/run/x at /run/x gets what /run/x is given.
@@ -660,6 +663,9 @@ TEST_CASE("workdir: never above a volume, unless it is a volume itself") {
     // A tmpfs beneath it holds nobody's data.
     oci::Spec m = s;
     m.mounts[0].type = "tmpfs";
+    m.mounts[0].options = {"nosuid"};
     auto h = must(rewrite(p, m, gpu::Detection{}, fake_rootfs(present)));
     REQUIRE(rule(h, "/srv"));
+    m.mounts[0].options = {"rbind"};
+    CHECK_FALSE(rule(must(rewrite(p, m, gpu::Detection{}, fake_rootfs(present))), "/srv"));
 }
