@@ -367,8 +367,8 @@ class Rewriter {
                               join_links(f->links) + ", so the mount lands at " + f->resolved +
                               ", where the rules give it " + describe(extra) + " beyond what " + *d +
                               " gets by its own path (" + (spelled ? describe(spelled) : "nothing") +
-                              "); a symlink never carries a right. Fix: mount it read-only, or "
-                              "at a destination the image has no symlink on";
+                              "); a symlink never carries a right. Fix: mount it at a destination "
+                              "the image has no symlink on (or remove the image's symlink)";
             changes_.push_back({ChangeAction::rejected, *d, spelled, there, msg});
             eff.path_failures.push_back(
                 {*d, std::move(msg),
