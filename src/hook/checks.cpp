@@ -81,11 +81,17 @@ Result<PlannedIds> plan_ids(const policy::ProcessPolicy& proc, int rootfd) {
     auto group = resolve(proc.run_as_group, kGroup, rootfd);
     if (!group) return unexpected(group.error());
     if (*user) out.uid = (*user)->id;
+    const bool named = proc.run_as_user && std::holds_alternative<std::string>(*proc.run_as_user);
     if (*group) {
         out.gid = (*group)->id;
-    } else if (*user && (*user)->group) {
+    } else if (*user && named) {
         // A user named without a group runs with its primary group, as
-        // `docker run --user NAME` does; a primary group 0 is root's group.
+        // `docker run --user NAME` does; a primary group 0 is root's group,
+        // and one the line does not give as a number is no group at all
+        // (the process would keep the spec's gid, often 0).
+        if (!(*user)->group)
+            return fail("run_as_user's primary group in the image's /etc/passwd is missing or not "
+                        "a number; set run_as_group");
         if (*(*user)->group == 0)
             return fail("run_as_user's primary group in the image's /etc/passwd is gid 0; set "
                         "run_as_group");

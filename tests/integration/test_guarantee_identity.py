@@ -6,7 +6,8 @@ The policy names a user (and group) to run as; the image's /etc/passwd and
 the main forms), with CAP_SETUID/CAP_SETGID in the spec so the switch can
 happen:
 - "nobody" that the image maps to uid 0, a group name mapped to gid 0, a user
-  whose primary group is 0: refused at create (privilege_drop, strict), no
+  whose primary group is 0 or not a number ("+0", "0x0", " 0", missing; the
+  process kept the spec's gid 0): refused at create (privilege_drop, strict), no
   workload; under warn (and skip) the container runs, truthfully as root,
   and the final status is partially_enforced naming the privilege switch (the
   hook's planned event, the enforcer's final event and the stderr summary
@@ -108,6 +109,7 @@ SVC = image_ids(["svc:x:1000:1000::/:/bin/false"], ["svc:x:1000:"])
 M_NOBODY = 'run_as_user "nobody" is uid 0 in the image\'s /etc/passwd: a name from the image never yields root'
 M_GROUP = 'run_as_group "nogroup" is gid 0 in the image\'s /etc/group: a name from the image never yields root\'s group'
 M_PRIMARY = "run_as_user's primary group in the image's /etc/passwd is gid 0"
+M_PRIMARY_ODD = "run_as_user's primary group in the image's /etc/passwd is missing or not a number"
 
 with t.Workdir() as w:
     n = [0]
@@ -131,6 +133,13 @@ with t.Workdir() as w:
     refused(c, o, M_PRIMARY)
     c, o = case("primary0-skip", PRIMARY_0, run_as("svc", mode="skip"))
     degraded(c, o, "skip", M_PRIMARY)
+    # A primary group the line does not give as a number ("+0", "0x0", " 0",
+    # no field): once no group was planned, and the workload kept the
+    # spec's gid 0 as uid 1000, fully_enforced.
+    for i, line in enumerate(["svc:x:1000:+0::/:/bin/false", "svc:x:1000:0x0::/:/bin/false",
+                              "svc:x:1000: 0::/:/bin/false", "svc:x:1000"]):
+        c, o = case("primary-odd%d" % i, image_ids([line], ["svc:x:1000:"]), run_as("svc"))
+        refused(c, o, M_PRIMARY_ODD)
 
     # The runtime adds root's group (and 10) as supplementary groups: the
     # enforcer drops them; a name without a group runs with its primary

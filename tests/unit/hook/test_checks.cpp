@@ -28,7 +28,11 @@ struct Rootfs {
         std::ofstream(path + "/etc/passwd") << "root:x:0:0::/root:/bin/sh\n"
                                                "app:x:1000:1001::/app:/bin/sh\n"
                                                "toor:x:0:5::/:/bin/sh\n"
-                                               "wheelie:x:1002:0::/:/bin/sh\n";
+                                               "wheelie:x:1002:0::/:/bin/sh\n"
+                                               "plus:x:1003:+0::/:/bin/sh\n"
+                                               "hex:x:1004:0x0::/:/bin/sh\n"
+                                               "space:x:1005: 0::/:/bin/sh\n"
+                                               "short:x:1006\n";
         std::ofstream(path + "/etc/group") << "root:x:0:\nappgrp:x:1001:\nstaff:x:50:\n";
         fd.reset(::open(path.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
     }
@@ -81,6 +85,15 @@ TEST_CASE("run_as: numbers as written, names from the image, never root from a n
     auto wheelie = hook::plan_ids(as(std::string("wheelie"), std::nullopt), r.fd.get());
     REQUIRE_FALSE(wheelie);
     CHECK(has(wheelie.error(), "primary group in the image's /etc/passwd is gid 0"));
+    // A primary group the line does not give as a number is no group: the
+    // process would keep the spec's gid (often 0). Refused, named.
+    for (const char* name : {"plus", "hex", "space", "short"}) {
+        CAPTURE(name);
+        auto odd = hook::plan_ids(as(std::string(name), std::nullopt), r.fd.get());
+        REQUIRE_FALSE(odd);
+        CHECK(has(odd.error(), "primary group in the image's /etc/passwd is missing or not a number"));
+        CHECK(hook::plan_ids(as(std::string(name), std::string("staff")), r.fd.get()));
+    }
 
     auto missing = hook::plan_ids(as(std::string("nobody"), std::nullopt), r.fd.get());
     REQUIRE_FALSE(missing);
