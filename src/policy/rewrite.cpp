@@ -333,11 +333,16 @@ class Rewriter {
         return m;
     }
 
+    // mounts[i]'s destination as written, normalized ("" when it does not).
+    std::string mount_path(size_t i) const {
+        return path::normalize(spec_.mounts[i].destination).value_or("");
+    }
+
     // Where mounts[i] lands: its destination resolved inside the root (the
     // runtime follows the image's symlinks there too), else as spelled.
     std::string landing(size_t i) const {
-        if (auto d = path::normalize(spec_.mounts[i].destination))
-            if (const auto& f = look(*d)) return f->resolved;
+        if (const std::string d = mount_path(i); !d.empty())
+            if (const auto& f = look(d)) return f->resolved;
         return mount_dests_[i].value_or("");
     }
 
@@ -347,13 +352,27 @@ class Rewriter {
     // unlisted one becoming writable: a symlink never carries a right onto
     // a mount either. A tmpfs holds nobody's data and is left alone.
     void judge_mounts(EffectivePolicy& eff) {
+        if (!look("/")) return;  // no rootfs to look at (explain --config)
         for (size_t i = 0; i < spec_.mounts.size(); ++i) {
             const auto& m = spec_.mounts[i];
             if (m.is_fresh_tmpfs()) continue;
             auto d = path::normalize(m.destination);
             if (!d) continue;
             const auto& f = look(*d);
-            if (!f || !f->through_link()) continue;
+            if (!f) {
+                // The runtimes follow more links than our resolver (runc's
+                // securejoin 255): where it gives up, the mount may land anywhere.
+                const std::string where = "mounts[" + std::to_string(i) + "]";
+                std::string msg = where + " (" + *d + "): where its destination leads in the image "
+                                  "cannot be told (too many symlinks or lookups, or unreadable), so "
+                                  "neither can the rights it would get there. Fix: mount it at a "
+                                  "destination the image has no symlink on (or fix the image)";
+                changes_.push_back({ChangeAction::rejected, *d, 0, 0, msg});
+                eff.path_failures.push_back(
+                    {*d, std::move(msg), "the limit on " + where + " (" + *d + "), which lands unjudged"});
+                continue;
+            }
+            if (!f->through_link()) continue;
             AccessMask there = 0;
             for (const auto& r : eff.rules)
                 if (path::is_within(f->resolved, r.path)) there |= r.access;
@@ -485,11 +504,15 @@ class Rewriter {
         // beneath mount points too).
         bool at_mount = false;
         std::optional<size_t> below;
+        const bool rootfs = look("/").has_value();
         for (size_t i = 0; i < spec_.mounts.size(); ++i) {
             if (spec_.mounts[i].is_fresh_tmpfs()) continue;
             const std::string land = landing(i);
-            if (land == target) at_mount = true;
-            else if (!land.empty() && path::is_within(land, target) && !below) below = i;
+            // A landing the resolver could not find may be anywhere beneath.
+            const std::string mp = mount_path(i);
+            const bool unknown = rootfs && !mp.empty() && !look(mp);
+            if (land == target && !unknown) at_mount = true;
+            else if ((unknown || (!land.empty() && path::is_within(land, target))) && !below) below = i;
         }
         if (below && !at_mount) {
             changes_.push_back({ChangeAction::skipped, *cwd, 0, 0,

@@ -12,6 +12,9 @@ stay unwritable; through the shim under runc and crun:
    Strict: refused at create, a landlock_path event naming the mount, the
    link and the rights it would get; warn: it runs `partially_enforced`,
    the lost limit named in the hook's log and the container's stderr.
+   The same where our resolver gives up and the runtime follows on (41
+   links for runc; links full of ".." past the lookup bound for both):
+   refused, the mount named as unjudged.
    The same with the policy silent on /data; with /data -> /srv/vol under
    an image WORKDIR /srv, the workdir (above where the volume lands) is
    not granted: refused for the read-only rule through the link, and with
@@ -118,6 +121,33 @@ with t.Workdir() as w:
                 t.check(want in o.stderr, c.tag + ": the runtime's error carries the hook's message")
             untouched(vol, c.tag)
             t.check(t.plan_dir_gone(c.cid), c.tag + ": nothing left in /run/oci-sandbox")
+
+    # Where our resolver gives up and the runtime does not: 41 links (runc's
+    # securejoin follows 255), and links whose ".." walks cost more than its
+    # lookup bound (runc and crun). Both once left the volume unjudged on
+    # /tmp, written and truncated, fully_enforced.
+    def chain41(rootfs):
+        a.symlink(rootfs, "/data", "/l1")
+        for i in range(1, 42):
+            os.symlink("/l%d" % (i + 1) if i < 41 else "/tmp", os.path.join(rootfs, "l%d" % i))
+
+    def dotdots(rootfs):
+        os.makedirs(os.path.join(rootfs, *(["d"] * 100)))
+        walk = "/".join(["d"] * 100) + "/" + "/".join([".."] * 100)
+        a.symlink(rootfs, "/data", walk + "/m1")
+        os.symlink(walk + "/m2", os.path.join(rootfs, "m1"))
+        os.symlink(walk + "/tmp", os.path.join(rootfs, "m2"))
+
+    unjudged = "(/data): where its destination leads in the image cannot be told"
+    for rt, tag, image in [("runc", "chain41", chain41)] + [(r, "dotdots", dotdots) for r in a.RUNTIMES]:
+        c = case("%s-%s" % (tag, rt), args=probe, runtime=rt, edit_rootfs=image, edit_config=volume(vol, "/data"))
+        o = c.run()
+        t.check(o.rc == a.HOOK_REFUSED[rt] and "NoNewPrivs" not in o.stdout,
+                c.tag + ": refused at create, nothing ran (exit %d)" % o.rc)
+        ev = a.events_of(o.events, kind="landlock_path", decision="abort", mode="strict")
+        t.check(len(ev) == 1 and unjudged in ev[0].get("message", ""),
+                c.tag + ": landlock_path (strict): %s" % (ev[0].get("message") if ev else None))
+        untouched(vol, c.tag)
 
     # The policy silent on /data, /data -> /srv/vol under WORKDIR /srv: the
     # workdir contains where the volume lands, so it is not granted, and the

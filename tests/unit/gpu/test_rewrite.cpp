@@ -623,6 +623,24 @@ TEST_CASE("mounts: judged where they land; the image's symlink never carries a r
     CHECK(must(rewrite(p, t, gpu::Detection{}, fake_rootfs(present, {{"/data", "/tmp"}}))).path_failures.size() == 1);
     CHECK(must(rewrite(p, s, gpu::Detection{}, fake_rootfs(present, {{"/data", "/usr/share"}})))
               .path_failures.empty());
+    // Where the resolver gives up (runc follows up to 255 links, we 40), the
+    // mount may land anywhere: a failure, and a workdir above is not granted.
+    auto lost = [&](const std::string& where) -> std::optional<rootfs::PathFact> {
+        if (where == "/data") return std::nullopt;
+        return fake_rootfs(present)(where);
+    };
+    auto x = must(rewrite(q, s, gpu::Detection{}, lost));
+    REQUIRE(x.path_failures.size() == 1);
+    CHECK(contains(x.path_failures[0].message, "mounts[0] (/data): where its destination leads in the image "
+                                               "cannot be told"));
+    Policy wq = q;
+    wq.filesystem.include_workdir = true;
+    oci::Spec ws = s;
+    ws.has_process = true;
+    ws.cwd = "/tmp";
+    CHECK(change(must(rewrite(wq, ws, gpu::Detection{}, lost)), ChangeAction::skipped, "/tmp"));
+    // No rootfs at all (explain --config): nothing to judge.
+    CHECK(must(rewrite(q, s, gpu::Detection{}, unknown_probe())).path_failures.empty());
     // /var/run is /run: the landing of /var/run/x at /run/x gets what /run/x is given.
     Policy r = bare_policy();
     r.filesystem.read_write = {"/run/secrets"};
