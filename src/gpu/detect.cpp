@@ -137,6 +137,39 @@ void scan_hooks(const std::vector<oci::Hook>& hooks, std::string_view stage,
     }
 }
 
+// The spec's mount that puts `node` where it is: the longest destination at
+// or above it, the later of equals (mounted on top). -1: none.
+int covering_mount(const oci::Spec& spec, const std::string& node) {
+    int best = -1;
+    size_t best_len = 0;
+    for (size_t i = 0; i < spec.mounts.size(); ++i) {
+        auto d = path::normalize(spec.mounts[i].destination);
+        if (!d || !path::is_within(node, *d)) continue;
+        if (best < 0 || d->size() >= best_len) {
+            best = static_cast<int>(i);
+            best_len = d->size();
+        }
+    }
+    return best;
+}
+
+// Why a live node on a filesystem other than the root's is still no
+// evidence ("" when it is): only the runtime's fresh /dev tmpfs (where it
+// and the hooks make nodes) and a bind from the host's /dev vouch for one.
+// A volume at /dev (podman copies an image's VOLUME /dev into it, nodes
+// included) or any other mount holds what the image or its owner put there.
+std::string unvouched(const oci::Spec& spec, const std::string& node) {
+    const int i = covering_mount(spec, node);
+    if (i < 0) return "on a filesystem no mount of the spec puts there";
+    const oci::Mount& m = spec.mounts[static_cast<size_t>(i)];
+    if (m.is_fresh_tmpfs()) return "";
+    if (m.is_bind())
+        if (auto src = path::normalize(m.source); src && path::is_within(*src, "/dev")) return "";
+    return "on mounts[" + std::to_string(i) + "] (" + (m.is_bind() ? "a bind of " + m.source : m.type) +
+           "), whose content the image or the volume's owner may have put there, not the "
+           "runtime's /dev or a bind from the host's /dev";
+}
+
 std::string join_vendors(const std::vector<std::string>& ids) {
     std::string out;
     for (const auto& id : ids) {
@@ -288,11 +321,14 @@ Detection detect(const oci::Spec& spec, DetectMode mode, const DetectInputs& in)
             } else {
                 e.origin += " (char " + std::to_string(node.major) + ":" +
                             std::to_string(node.minor) + ")";
-                // The image's own node (no /dev mount hides it): content of
-                // the image, which a spec entry may vouch for, not evidence.
+                // The image's own node (no /dev mount hides it), or one on a
+                // mount that is not the runtime's /dev: content, which a spec
+                // entry may vouch for, not evidence.
                 if (node.on_root_fs)
                     e.note = "a node the image itself holds (on the root's filesystem, not put "
                              "there by the runtime's /dev, a mount or a hook)";
+                else if (auto why = unvouched(spec, *p); !why.empty())
+                    e.note = "a node " + why;
             }
             e.node = e.note.empty();
             d.evidence.push_back(std::move(e));

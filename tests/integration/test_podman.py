@@ -5,11 +5,14 @@ write and remove the plan. podman gives precreate no container id, so the
 plan directory is /run/oci-sandbox/p-<random>/ (annotation
 oci-sandbox/plan-key). podman here: --runtime runc (crun 1.8.1 refuses the
 hybrid cgroup layout), --cgroup-manager cgroupfs, --network none, and
-explicit ulimits at or under this machine's hard limits."""
+explicit ulimits at or under this machine's hard limits. Also: an image with
+VOLUME /dev holding its own NVIDIA nodes (podman copies them into the
+volume) gets no GPU rights: EACCES opening them, /proc read-only."""
 import json
 import os
 import re
 import resource
+import stat
 import sys
 import time
 
@@ -70,6 +73,45 @@ with t.Workdir() as w:
                 break
             time.sleep(0.1)
         t.check(t.plan_dir_gone(keys[0]), "podman: poststop removed /run/oci-sandbox/" + keys[0])
+
+    # An image with VOLUME /dev and its own /dev/nvidia0 (195:0) and
+    # /dev/nvidiactl: podman copies the image's /dev into an anonymous
+    # volume (nodes included) and mounts it at /dev, so the nodes are on a
+    # filesystem other than the root's. They once counted as GPU evidence
+    # (comm written, rights on the nodes); a volume does not vouch for them.
+    devroot = os.path.join(w, "devvol-rootfs")
+    t.make_rootfs(devroot)
+    for node, major, minor in (("nvidia0", 195, 0), ("nvidiactl", 195, 255), ("null", 1, 3), ("zero", 1, 5),
+                               ("urandom", 1, 9), ("random", 1, 8), ("full", 1, 7), ("tty", 5, 0)):
+        os.mknod(os.path.join(devroot, "dev", node), 0o666 | stat.S_IFCHR, os.makedev(major, minor))
+    os.symlink("pts/ptmx", os.path.join(devroot, "dev", "ptmx"))
+    tar = os.path.join(w, "devvol.tar")
+    t.run(["tar", "-C", devroot, "-cf", tar, "."])
+    image = "localhost/" + t.unique_id("osh-devvol").lower()
+    name = t.unique_id("podman-devvol")
+    r = t.run(["podman", "import", "--change", "VOLUME=/dev", tar, image], timeout=120)
+    t.check(r.returncode == 0, "podman devvol: the image with VOLUME /dev is imported")
+    before = len([e for e in t.log_events(log) if e.get("decision") == "planned"])
+    try:
+        r = t.run(["podman", "--runtime", "runc", "--cgroup-manager", "cgroupfs", "--hooks-dir", hooks,
+                   "run", "--rm", "--name", name, "--network", "none",
+                   "--ulimit", "nofile=%d:%d" % (nofile, nofile), "--ulimit", "nproc=%d:%d" % (nproc, nproc),
+                   image, "/bin/osh-probe"] + t.CONFINED_CHECKS + ["comm", "rdev:/dev/nvidia0", "open:/dev/nvidia0"],
+                  timeout=180)
+    finally:
+        t.run(["podman", "rm", "-f", "--ignore", name])
+        t.run(["podman", "rmi", "-f", image])
+        t.run(["podman", "volume", "prune", "-f"])
+    res = t.results(r.stdout)
+    t.check(r.returncode == 0 and res.get("rdev:/dev/nvidia0") == "195:0",
+            "podman devvol: runs, and sees the image's /dev/nvidia0 (char 195:0) on the volume")
+    t.check_confined(res, "podman devvol")
+    t.check(res.get("open:/dev/nvidia0") == "EACCES", "podman devvol: opening it gives EACCES (got %s)"
+            % res.get("open:/dev/nvidia0"))
+    t.check(res.get("comm") == "EACCES", "podman devvol: /proc stays read-only (comm EACCES)")
+    planned = [e for e in t.log_events(log) if e.get("decision") == "planned"][before:]
+    t.check(len(planned) == 1 and planned[0].get("gpu") == "false",
+            "podman devvol: planned gpu false (%s)" % (planned[0].get("gpu_reason") if planned else None))
 
 # Guard mode: only the createRuntime+poststop hooks.d file, no spec edit. The
 # hook finds no plan mount (plan_missing, strict by default) and podman

@@ -58,6 +58,14 @@ oci::Spec with_devices(std::initializer_list<const char*> paths) {
     return s;
 }
 
+// A spec whose /dev is the runtime's fresh tmpfs (runc spec, Docker, podman):
+// nodes seen there were made by the runtime or a hook.
+oci::Spec runtime_dev() {
+    oci::Spec s;
+    s.mounts.push_back({"/dev", "tmpfs", "tmpfs", {"nosuid", "strictatime", "mode=755"}});
+    return s;
+}
+
 gpu::DetectInputs on_loaded_host() {
     gpu::DetectInputs in;
     in.host = &loaded_host();
@@ -288,7 +296,7 @@ TEST_CASE("evidence: the live /dev, character devices with the vendor's numbers 
                     {"/dev/nvidia", NodeKind::char_device, false, 195, 0}};
     gpu::DetectInputs in = on_loaded_host();
     in.live = &live;
-    auto d = gpu::detect(oci::Spec{}, gpu::DetectMode::auto_, in);
+    auto d = gpu::detect(runtime_dev(), gpu::DetectMode::auto_, in);
     CHECK(d.gpu);
     REQUIRE(d.evidence.size() == 6);
     CHECK(d.evidence[0].origin == "live /dev/nvidia0 (char 195:0)");
@@ -325,10 +333,28 @@ TEST_CASE("evidence: a node on the root's own filesystem is the image's, vouched
     CHECK(declared.gpu);
     CHECK(declared.device_nodes == std::vector<std::string>{"/dev/nvidia0"});
 
-    // On a filesystem of its own (the runtime's /dev tmpfs, a bind mount).
+    // On a filesystem of its own: the runtime's /dev tmpfs, or a bind from
+    // the host's /dev, vouch for it; a volume at /dev (podman copies an
+    // image's VOLUME /dev into one, nodes included), a bind from elsewhere,
+    // or no mount of the spec at all do not.
     live.entries[0].on_root_fs = false;
-    CHECK(gpu::detect(oci::Spec{}, gpu::DetectMode::auto_, in).device_nodes ==
+    CHECK(gpu::detect(runtime_dev(), gpu::DetectMode::auto_, in).device_nodes ==
           std::vector<std::string>{"/dev/nvidia0"});
+    oci::Spec host_bind;
+    host_bind.mounts.push_back({"/dev/nvidia0", "bind", "/dev/nvidia0", {"bind"}});
+    CHECK(gpu::detect(host_bind, gpu::DetectMode::auto_, in).gpu);
+    oci::Spec volume = runtime_dev();
+    volume.mounts.push_back({"/dev", "bind", "/var/lib/containers/storage/volumes/x/_data", {"rbind"}});
+    auto v = gpu::detect(volume, gpu::DetectMode::auto_, in);
+    CHECK_FALSE(v.gpu);
+    CHECK(v.evidence[0].note.find("on mounts[1] (a bind of /var/lib/containers/storage/volumes/x/_data)") !=
+          std::string::npos);
+    oci::Spec elsewhere;
+    elsewhere.mounts.push_back({"/dev/nvidia0", "bind", "/srv/nodes/nvidia0", {"bind"}});
+    CHECK_FALSE(gpu::detect(elsewhere, gpu::DetectMode::auto_, in).gpu);
+    auto none = gpu::detect(oci::Spec{}, gpu::DetectMode::auto_, in);
+    CHECK_FALSE(none.gpu);
+    CHECK(none.evidence[0].note.find("no mount of the spec puts there") != std::string::npos);
 }
 
 TEST_CASE("misc nodes (major 10, shared): only with the minor /proc/misc registers for the name") {
@@ -369,9 +395,9 @@ TEST_CASE("misc nodes (major 10, shared): only with the minor /proc/misc registe
     gpu::DetectInputs in = on_loaded_host();
     in.live = &live;
     CHECK(gpu::names_misc_device(oci::Spec{}, &live));
-    CHECK_FALSE(gpu::detect(oci::Spec{}, gpu::DetectMode::auto_, in).gpu);
+    CHECK_FALSE(gpu::detect(runtime_dev(), gpu::DetectMode::auto_, in).gpu);
     live.entries[0].minor = 62;
-    CHECK(gpu::detect(oci::Spec{}, gpu::DetectMode::auto_, in).gpu);
+    CHECK(gpu::detect(runtime_dev(), gpu::DetectMode::auto_, in).gpu);
     CHECK_FALSE(gpu::names_misc_device(with_devices({"/dev/nvidia0"}), nullptr));
     CHECK(gpu::names_misc_device(with_devices({"/dev/dxg"}), nullptr));
 }
