@@ -500,6 +500,15 @@ int create_stage(const HookOptions& opts, const policy::SelectedPolicy* given, R
         return refuse(rep.abort(modes, compiled.error(), "compile plan", "the whole sandbox"));
     for (const auto& d : compiled->degraded)  // the compiler's own (seccomp) decisions
         rep.decide(modes, d.kind, d.what, "the seccomp filter");
+    // Steps only the enforcer takes, which the policy says to skip: named
+    // here too, so the planned status is the one the enforcer will report.
+    if (!failure::should_attempt(modes, Kind::landlock_enforce))
+        rep.skipped(Kind::landlock_enforce, "landlock");
+    if (compiled->no_new_privs && !failure::should_attempt(modes, Kind::no_new_privs))
+        rep.skipped(Kind::no_new_privs, "no_new_privs");
+    if ((compiled->run_as_uid || compiled->run_as_gid) &&
+        !failure::should_attempt(modes, Kind::privilege_drop))
+        rep.skipped(Kind::privilege_drop, "the switch to the policy's run_as user and group");
     compiled->degraded = rep.degraded();
 
     if (earlier && *earlier != plan::serialize(*compiled))
@@ -531,7 +540,9 @@ int create_stage(const HookOptions& opts, const policy::SelectedPolicy* given, R
     };
     const std::string status = !dropped.empty() || live
                                    ? std::string(report::enforcement_status(
-                                         !dropped.empty(), !lost(Kind::landlock_unavailable),
+                                         !dropped.empty(),
+                                         !lost(Kind::landlock_unavailable) &&
+                                             !lost(Kind::landlock_enforce),
                                          !compiled->seccomp_bpf.insns.empty()))
                                    : "unverified";
     done.level = dropped.empty() ? report::Level::info : report::Level::warning;

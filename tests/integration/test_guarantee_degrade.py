@@ -11,6 +11,8 @@ level at info (the default):
   landlock_unavailable skip; warn with Landlock made unavailable (osh-nolandlock:
                        an outer filter answering the Landlock calls with ENOSYS)
   seccomp_compile      an unknown system call in seccomp.deny
+  landlock_enforce, no_new_privs, privilege_drop (a numeric run_as_user)
+                       skip: steps only the enforcer takes, named by the hook too
   gpu_detection        a host directory mounted under /dev deeper than the
                        hook's bounded walk looks
 For each: the container runs; the workload shows what is really in force
@@ -169,6 +171,19 @@ with t.Workdir() as w:
         c, o = case("gpu-detection-" + mode, edit_config=deep_dev_mount(deep), edit_policy=kinds(gpu_detection=mode))
         degraded(c, o, [("gpu_detection", mode, L_GPU)], workload=confined)
 
+    # Steps only the enforcer takes, skipped by the policy: the hook's planned
+    # event once said fully_enforced while the enforcer said otherwise.
+    c, o = case("landlock-enforce-skip", edit_policy=kinds(landlock_enforce="skip"))
+    degraded(c, o, [("landlock_enforce", "skip", "landlock")],
+             workload=[("the filter is loaded", expect_filter), ("no Landlock, as reported", expect_no_landlock)])
+    c, o = case("no-new-privs-skip", edit_policy=kinds(no_new_privs="skip"))
+    degraded(c, o, [("no_new_privs", "skip", "no_new_privs")],
+             workload=[("the filter is loaded (runc set no_new_privs itself)", expect_filter)])
+    c, o = case("privilege-skip-number", edit_config=can_switch,
+                edit_policy=a.chain(lambda pol: pol["process"].update(run_as_user=65534),
+                                    kinds(privilege_drop="skip")))
+    degraded(c, o, [("privilege_drop", "skip", L_PRIV)],
+             workload=confined + [("it runs as root, as reported", lambda r: r.get("uid") == "0")])
     c, o = case("hook-prelude-skip", edit_policy=kinds(hook_prelude="skip"))
     degraded(c, o, [("hook_prelude", "skip", L_PRELUDE)], workload=confined)
     c, o = case("landlock-skip", edit_policy=kinds(landlock_unavailable="skip"))
