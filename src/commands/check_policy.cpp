@@ -21,8 +21,9 @@ constexpr const char* kPrefix = "oci-sandbox-hook check-policy: ";
 bool check_one(const std::string& arg) {
     const bool from_stdin = arg == "-";
     const std::string label = from_stdin ? "stdin" : arg;
-    // The hook reads its policy with the same bounded reader.
-    auto text = from_stdin ? file::read_fd(STDIN_FILENO, "stdin") : file::read_regular(arg);
+    // The hook reads its policy with the same bounded reader, refusing a
+    // symbolic link: so does this check.
+    auto text = from_stdin ? file::read_fd(STDIN_FILENO, "stdin") : file::read_regular(arg, true);
     if (!text) {
         std::cerr << kPrefix << label << ": cannot read: " << text.error().what() << "\n";
         return false;

@@ -47,6 +47,12 @@ with tempfile.TemporaryDirectory() as d:
     check(r.returncode == 1 and "/filesystem/read_only/0" in r.stderr and "literal" in r.stderr, "check-policy: glob in a literal path")
     r, p = policy('{"version": 1, "seccomp": {"deny": ["memfd_create"]}}')
     check(r.returncode == 0, "check-policy: known names pass")
+    # A symbolic link is refused, as the hook refuses to read one.
+    link = os.path.join(d, "link.json")
+    os.symlink(p, link)
+    r = run("check-policy", link)
+    check(r.returncode == 1 and "is a symbolic link (not followed)" in r.stderr,
+          "check-policy: a symlinked policy is refused as the hook refuses it: " + r.stderr.strip()[:120])
 
 # `hook` in the spec edit's form skips the CLI; every other form still gets
 # the CLI's own message and exit 2.
