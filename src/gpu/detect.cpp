@@ -137,20 +137,14 @@ void scan_hooks(const std::vector<oci::Hook>& hooks, std::string_view stage,
     }
 }
 
-// The spec's mount that puts `node` where it is: the longest destination at
-// or above it, the later of equals (mounted on top). -1: none.
+// The spec's mount that puts `node` where it is: the last one (mounted on
+// top, hiding any earlier) whose destination, as the runtime spells it, is
+// at or above it. -1: none.
 int covering_mount(const oci::Spec& spec, const std::string& node) {
-    int best = -1;
-    size_t best_len = 0;
-    for (size_t i = 0; i < spec.mounts.size(); ++i) {
-        auto d = path::normalize(spec.mounts[i].destination);
-        if (!d || !path::is_within(node, *d)) continue;
-        if (best < 0 || d->size() >= best_len) {
-            best = static_cast<int>(i);
-            best_len = d->size();
-        }
-    }
-    return best;
+    int top = -1;
+    for (size_t i = 0; i < spec.mounts.size(); ++i)
+        if (path::is_within(node, path::lexical(spec.mounts[i].destination))) top = static_cast<int>(i);
+    return top;
 }
 
 // Why a live node on a filesystem other than the root's is still no

@@ -29,8 +29,14 @@ struct Mount {
             if (o == "bind" || o == "rbind") return true;
         return type == "bind";
     }
-    // A fresh tmpfs: empty, nobody's data (a "tmpfs" with a bind option is a bind).
-    bool is_fresh_tmpfs() const { return type == "tmpfs" && !is_bind(); }
+    // A fresh tmpfs: empty, nobody's data (a "tmpfs" with a bind option is a
+    // bind; with crun's "tmpcopyup" it starts as a copy of the image's tree).
+    bool is_fresh_tmpfs() const {
+        if (type != "tmpfs" || is_bind()) return false;
+        for (const auto& o : options)
+            if (o == "tmpcopyup") return false;
+        return true;
+    }
 };
 
 struct Device {

@@ -333,17 +333,16 @@ class Rewriter {
         return m;
     }
 
-    // mounts[i]'s destination as written, normalized ("" when it does not).
-    std::string mount_path(size_t i) const {
-        return path::normalize(spec_.mounts[i].destination).value_or("");
-    }
+    // mounts[i]'s destination as the runtime makes it before looking at
+    // the rootfs ("/" prefixed, ".." resolved lexically): "/dev/../data" and
+    // "data" are /data.
+    std::string mount_path(size_t i) const { return path::lexical(spec_.mounts[i].destination); }
 
     // Where mounts[i] lands: its destination resolved inside the root (the
     // runtime follows the image's symlinks there too), else as spelled.
     std::string landing(size_t i) const {
-        if (const std::string d = mount_path(i); !d.empty())
-            if (const auto& f = look(d)) return f->resolved;
-        return mount_dests_[i].value_or("");
+        if (const auto& f = look(mount_path(i))) return f->resolved;
+        return mount_path(i);
     }
 
     // A mount is judged where it lands. Through the image's symlinks a
@@ -356,42 +355,41 @@ class Rewriter {
         for (size_t i = 0; i < spec_.mounts.size(); ++i) {
             const auto& m = spec_.mounts[i];
             if (m.is_fresh_tmpfs()) continue;
-            auto d = path::normalize(m.destination);
-            if (!d) continue;
-            const auto& f = look(*d);
+            const std::string d = mount_path(i);
+            const auto& f = look(d);
             if (!f) {
                 // The runtimes follow more links than our resolver (runc's
                 // securejoin 255): where it gives up, the mount may land anywhere.
                 const std::string where = "mounts[" + std::to_string(i) + "]";
-                std::string msg = where + " (" + *d + "): where its destination leads in the image "
+                std::string msg = where + " (" + d + "): where its destination leads in the image "
                                   "cannot be told (too many symlinks or lookups, or unreadable), so "
                                   "neither can the rights it would get there. Fix: mount it at a "
                                   "destination the image has no symlink on (or fix the image)";
-                changes_.push_back({ChangeAction::rejected, *d, 0, 0, msg});
+                changes_.push_back({ChangeAction::rejected, d, 0, 0, msg});
                 eff.path_failures.push_back(
-                    {*d, std::move(msg), "the limit on " + where + " (" + *d + "), which lands unjudged"});
+                    {d, std::move(msg), "the limit on " + where + " (" + d + "), which lands unjudged"});
                 continue;
             }
             if (!f->through_link()) continue;
             AccessMask there = 0;
             for (const auto& r : eff.rules)
                 if (path::is_within(f->resolved, r.path)) there |= r.access;
-            AccessMask spelled = spelled_rights(*d);
+            AccessMask spelled = spelled_rights(d);
             if (mount_dests_[i]) spelled |= spelled_rights(*mount_dests_[i]);
             AccessMask extra = there & ~spelled;
             if (is_file_kind(f->kind)) extra &= kFileRights;
             if (extra == 0) continue;
             const std::string where = "mounts[" + std::to_string(i) + "]";
-            std::string msg = where + " (" + *d + "): its destination goes through the image's symlink " +
+            std::string msg = where + " (" + d + "): its destination goes through the image's symlink " +
                               join_links(f->links) + ", so the mount lands at " + f->resolved +
-                              ", where the rules give it " + describe(extra) + " beyond what " + *d +
+                              ", where the rules give it " + describe(extra) + " beyond what " + d +
                               " gets by its own path (" + (spelled ? describe(spelled) : "nothing") +
                               "); a symlink never carries a right. Fix: mount it at a destination "
                               "the image has no symlink on (or remove the image's symlink)";
-            changes_.push_back({ChangeAction::rejected, *d, spelled, there, msg});
+            changes_.push_back({ChangeAction::rejected, d, spelled, there, msg});
             eff.path_failures.push_back(
-                {*d, std::move(msg),
-                 "the limit on " + where + " (" + *d + "): mounted at " + f->resolved + " with " +
+                {d, std::move(msg),
+                 "the limit on " + where + " (" + d + "): mounted at " + f->resolved + " with " +
                      describe(there)});
         }
     }
@@ -509,8 +507,7 @@ class Rewriter {
             if (spec_.mounts[i].is_fresh_tmpfs()) continue;
             const std::string land = landing(i);
             // A landing the resolver could not find may be anywhere beneath.
-            const std::string mp = mount_path(i);
-            const bool unknown = rootfs && !mp.empty() && !look(mp);
+            const bool unknown = rootfs && !look(mount_path(i));
             if (land == target && !unknown) at_mount = true;
             else if ((unknown || (!land.empty() && path::is_within(land, target))) && !below) below = i;
         }

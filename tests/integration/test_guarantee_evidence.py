@@ -19,7 +19,9 @@ Through the shim under runc (crun for the claims), the default policy
 - nodes the image itself holds (195:0, 195:255 in the image's /dev, no /dev
   mount, the device cgroup allowing them; runc and crun): EACCES opening
   them, /proc read-only, gpu false; declared in linux.devices on that same
-  /dev they count;
+  /dev they count; a volume holding such nodes put over /dev as
+  "/dev/../dev", as "dev", after tmpfs mounts at the nodes' paths it hides,
+  and a tmpcopyup /dev (crun) give EACCES and comm EACCES too;
 - a linux.devices /dev/nvidia0 (195:0) with a host directory mounted at the
   same path (runc and crun): the directory gets no right (reading, writing
   and overwriting in it give EACCES, the host's files are untouched), /proc
@@ -244,6 +246,59 @@ with t.Workdir() as w:
         t.check(len(ev) == 2 and all(e.get("accelerator_node") is False and
                                      "the image itself holds" in e.get("note", "") for e in ev),
                 c.tag + ": the evidence says the image holds them: %s" % [e.get("note") for e in ev])
+
+    # A volume the image filled, holding 195:0 and 195:255 (a tmpfs made
+    # here stands in for it), put over /dev in ways that once made the hook
+    # take it for the runtime's /dev: a destination spelled "/dev/../dev" or
+    # "dev" (the runtime cleans it; the hook once skipped it), and a volume
+    # at /dev listed after tmpfs mounts at /dev/nvidia0 and /dev/nvidiactl,
+    # which it hides (the deeper destination once won). And a /dev tmpfs
+    # with tmpcopyup (podman's --tmpfs /dev:tmpcopyup), which crun fills
+    # with the image's /dev. All once gave ENXIO and comm OK.
+    filled = os.path.join(w, "filled-volume")
+    os.makedirs(filled)
+    t.run(["mount", "-t", "tmpfs", "-o", "mode=755", "osh-filled", filled])
+    try:
+        for name, major, minor in (("nvidia0", 195, 0), ("nvidiactl", 195, 255), ("null", 1, 3), ("zero", 1, 5),
+                                   ("full", 1, 7), ("random", 1, 8), ("urandom", 1, 9), ("tty", 5, 0),
+                                   ("ptmx", 5, 2)):
+            os.mknod(os.path.join(filled, name), 0o666 | stat.S_IFCHR, os.makedev(major, minor))
+        for sub in ("pts", "shm", "mqueue"):
+            os.makedirs(os.path.join(filled, sub))
+
+        def filled_at(dest, shadowed=()):
+            def edit(cfg):
+                for node in shadowed:
+                    cfg["mounts"].append({"destination": node, "type": "tmpfs", "source": "tmpfs",
+                                          "options": ["nosuid"]})
+                cfg["mounts"].append({"destination": dest, "type": "bind", "source": filled,
+                                      "options": ["rbind", "rw"]})
+            return edit
+
+        def tmpcopyup(cfg):
+            for m in cfg["mounts"]:
+                if m["destination"] == "/dev":
+                    m["options"] = ["tmpcopyup"]
+
+        forms = [("dotdot", filled_at("/dev/../dev"), None), ("relative", filled_at("dev"), None),
+                 ("shadowing", filled_at("/dev", ("/dev/nvidia0", "/dev/nvidiactl")), None)]
+        cases = [(rt, tag, edit, rootfs) for rt in a.RUNTIMES for tag, edit, rootfs in forms]
+        if "crun" in a.RUNTIMES:  # runc cannot copy device nodes up
+            cases.append(("crun", "tmpcopyup", tmpcopyup, image_nodes))
+        for rt, tag, edit, rootfs in cases:
+            c = case("filled-%s-%s" % (tag, rt), runtime=rt, edit_config=edit, edit_rootfs=rootfs,
+                     devices_allow=((195, 0), (195, 255)), args=PROBE + ["rdev:/dev/nvidia0"])
+            out = d.via_runc(c.sub, c.bundle, c.rtcfg, c.cid) if rt == "runc" else c.run()
+            res = t.results(out.stdout)
+            t.check(out.rc == 0 and res.get("rdev:/dev/nvidia0") == "195:0",
+                    c.tag + ": runs, and sees the volume's /dev/nvidia0 (char 195:0)")
+            for node in ("/dev/nvidia0", "/dev/nvidiactl"):
+                t.check(res.get("open:" + node) == "EACCES",
+                        c.tag + ": opening %s gives EACCES (got %s)" % (node, res.get("open:" + node)))
+            t.check(res.get("comm") == "EACCES", c.tag + ": /proc stays read-only (comm EACCES)")
+            t.check(a.planned(out.events).get("gpu") == "false", c.tag + ": planned gpu false")
+    finally:
+        t.run(["umount", "-l", filled])
 
     # The same /dev with the nodes declared in linux.devices: the spec
     # vouches for them, so they count (ENXIO: allowed, no driver).

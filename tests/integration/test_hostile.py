@@ -347,13 +347,15 @@ with t.Workdir() as w:
 
     # /proc onto the host (/proc of the host, and the canary): runc refuses
     # to mount proc there before any hook runs. The hook alone resolves the
-    # policy's /proc rule inside the rootfs: /proc -> /proc is a loop there
-    # (nothing known: planned on the path, which the enforcer opens refusing
-    # symlinks); /proc -> ../../../host-canary reaches /host-canary in the
-    # rootfs, which the policy does not grant by its own path: a symlink
-    # never carries a right (landlock_path, strict), refused naming the link.
+    # spec's /proc mount and the policy's /proc rule inside the rootfs:
+    # /proc -> /proc is a loop there, so where the proc mount would land
+    # cannot be told (landlock_path, strict: refused naming the mount);
+    # /proc -> ../../../host-canary reaches /host-canary in the rootfs, which
+    # the policy does not grant by its own path: a symlink never carries a
+    # right (landlock_path, strict), refused naming the link.
     for tag, target, expect in (
-            ("proc-abs", "/proc", planned()),
+            ("proc-abs", "/proc",
+             refused_naming("landlock_path", "mounts[0] (/proc): where its destination leads", "cannot be told")),
             ("proc-rel", None,
              refused_naming("landlock_path", "/proc -> ../", "a symlink never carries a right"))):
         def edit(rootfs, c, target=target):

@@ -349,6 +349,23 @@ TEST_CASE("evidence: a node on the root's own filesystem is the image's, vouched
     CHECK_FALSE(v.gpu);
     CHECK(v.evidence[0].note.find("on mounts[1] (a bind of /var/lib/containers/storage/volumes/x/_data)") !=
           std::string::npos);
+    // The last mount at or above the node is on top: a volume at /dev after
+    // a tmpfs at the node's own path hides that tmpfs. A destination is read
+    // as the runtime cleans it ("/dev/../dev", "dev"). A tmpcopyup tmpfs
+    // starts as the image's tree.
+    oci::Spec shadow;
+    shadow.mounts.push_back({"/dev/nvidia0", "tmpfs", "tmpfs", {"nosuid"}});
+    shadow.mounts.push_back({"/dev", "bind", "/srv/filled", {"rbind"}});
+    CHECK_FALSE(gpu::detect(shadow, gpu::DetectMode::auto_, in).gpu);
+    for (const char* dest : {"/dev/../dev", "dev", "//dev/"}) {
+        CAPTURE(dest);
+        oci::Spec spelled = runtime_dev();
+        spelled.mounts.push_back({dest, "bind", "/srv/filled", {"rbind"}});
+        CHECK_FALSE(gpu::detect(spelled, gpu::DetectMode::auto_, in).gpu);
+    }
+    oci::Spec copyup;
+    copyup.mounts.push_back({"/dev", "tmpfs", "tmpfs", {"tmpcopyup"}});
+    CHECK_FALSE(gpu::detect(copyup, gpu::DetectMode::auto_, in).gpu);
     oci::Spec elsewhere;
     elsewhere.mounts.push_back({"/dev/nvidia0", "bind", "/srv/nodes/nvidia0", {"bind"}});
     CHECK_FALSE(gpu::detect(elsewhere, gpu::DetectMode::auto_, in).gpu);

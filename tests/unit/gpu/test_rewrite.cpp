@@ -606,6 +606,15 @@ TEST_CASE("mounts: judged where they land; the image's symlink never carries a r
     CHECK(e.path_failures[0].lost == "the limit on mounts[0] (/data): mounted at /tmp with " + describe(kReadWrite));
     CHECK(change(e, ChangeAction::rejected, "/data"));
 
+    // Spelled as the runtime cleans it ("data", "/srv/../data"): the same mount.
+    for (const char* dest : {"data", "/srv/../data"}) {
+        CAPTURE(dest);
+        oci::Spec r = s;
+        r.mounts[0].destination = dest;
+        CHECK(must(rewrite(p, r, gpu::Detection{}, fake_rootfs(present, {{"/data", "/tmp"}}))).path_failures.size() ==
+              1);
+    }
+
     // Unlisted: it would get /tmp's rights where its spelling gets none.
     Policy q = p;
     q.filesystem.read_only = {"/usr"};
