@@ -78,6 +78,9 @@ struct DetectInputs {
     bool bundle_dev = false;
     // The host's dynamic majors; nullptr: only the fixed numbers count.
     const HostDevices* host = nullptr;
+    // Where each spec mount landed in the container (its destination
+    // resolved through the image's symlinks), by index; empty: as spelled.
+    std::vector<std::string> mount_landings;
 };
 
 Detection detect(const oci::Spec& spec, DetectMode mode, const DetectInputs& in = {});

@@ -370,20 +370,51 @@ class Rewriter {
                     {d, std::move(msg), "the limit on " + where + " (" + d + "), which lands unjudged"});
                 continue;
             }
+            // A later mount above a bind's destination hides the path it was
+            // mounted through: where its data landed cannot be seen any more.
+            std::optional<size_t> hider;
+            for (size_t j = i + 1; j < spec_.mounts.size() && !hider && m.is_bind(); ++j)
+                if (mount_path(j) != d && path::is_within(d, mount_path(j))) hider = j;
+            if (hider) {
+                const std::string where = "mounts[" + std::to_string(i) + "]";
+                std::string msg = where + " (" + d + ") lies beneath the later mounts[" +
+                                  std::to_string(*hider) + "] (" + mount_path(*hider) +
+                                  "), which hides the path it was mounted through, so where it "
+                                  "landed cannot be told. Fix: list mounts parents first";
+                changes_.push_back({ChangeAction::rejected, d, 0, 0, msg});
+                eff.path_failures.push_back(
+                    {d, std::move(msg), "the limit on " + where + " (" + d + "), which lands unjudged"});
+                continue;
+            }
             if (!f->through_link()) continue;
-            AccessMask there = 0;
-            for (const auto& r : eff.rules)
-                if (path::is_within(f->resolved, r.path)) there |= r.access;
-            AccessMask spelled = spelled_rights(d);
-            if (mount_dests_[i]) spelled |= spelled_rights(*mount_dests_[i]);
-            AccessMask extra = there & ~spelled;
+            const std::string& at = f->resolved;
+            auto spelled_at = [&](const std::string& p) {
+                AccessMask got = spelled_rights(p);
+                if (mount_dests_[i]) got |= spelled_rights(*mount_dests_[i] + p.substr(d.size()));
+                return got;
+            };
+            // Rules at or above where it landed cover it; rules beneath reach
+            // into it (/data -> /dev: the volume holds what /dev/null names).
+            AccessMask there = 0, extra = 0;
+            const AccessMask spelled = spelled_at(d);
+            for (const auto& r : eff.rules) {
+                if (path::is_within(at, r.path)) {
+                    there |= r.access;
+                    extra |= r.access & ~spelled;
+                } else if (path::is_within(r.path, at)) {
+                    const std::string under = d + (at == "/" ? r.path : r.path.substr(at.size()));
+                    there |= r.access;
+                    extra |= r.access & ~spelled_at(under);
+                }
+            }
             if (is_file_kind(f->kind)) extra &= kFileRights;
             if (extra == 0) continue;
             const std::string where = "mounts[" + std::to_string(i) + "]";
             std::string msg = where + " (" + d + "): its destination goes through the image's symlink " +
                               join_links(f->links) + ", so the mount lands at " + f->resolved +
-                              ", where the rules give it " + describe(extra) + " beyond what " + d +
-                              " gets by its own path (" + (spelled ? describe(spelled) : "nothing") +
+                              ", where the rules give it (or paths in it) " + describe(extra) +
+                              " beyond what " + d + " gets by its own path (" +
+                              (spelled ? describe(spelled) : "nothing") +
                               "); a symlink never carries a right. Fix: mount it at a destination "
                               "the image has no symlink on (or remove the image's symlink)";
             changes_.push_back({ChangeAction::rejected, d, spelled, there, msg});

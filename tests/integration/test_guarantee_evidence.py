@@ -297,6 +297,21 @@ with t.Workdir() as w:
                         c.tag + ": opening %s gives EACCES (got %s)" % (node, res.get("open:" + node)))
             t.check(res.get("comm") == "EACCES", c.tag + ": /proc stays read-only (comm EACCES)")
             t.check(a.planned(out.events).get("gpu") == "false", c.tag + ": planned gpu false")
+        # The same volume at /data, which the image makes a link to /dev:
+        # it lands over the runtime's /dev (GPU rights and comm OK, once),
+        # where the rules on /dev's nodes reach into it: refused, named.
+        for rt in a.RUNTIMES:
+            c = case("filled-through-link-" + rt, runtime=rt, edit_config=filled_at("/data"),
+                     edit_rootfs=lambda r: a.symlink(r, "/data", "/dev"), devices_allow=((195, 0), (195, 255)),
+                     args=PROBE)
+            out = c.run()
+            t.check(out.rc == a.HOOK_REFUSED[rt] and "NoNewPrivs" not in out.stdout,
+                    c.tag + ": refused at create, nothing ran (exit %s)" % out.rc)
+            ev = a.events_of(out.events, kind="landlock_path", decision="abort")
+            t.check(len(ev) == 1 and "(/data): its destination goes through the image's symlink /data -> /dev, so "
+                    "the mount lands at /dev" in ev[0].get("message", ""),
+                    c.tag + ": landlock_path names the mount landing at /dev: %s"
+                    % (ev[0].get("message") if ev else None))
     finally:
         t.run(["umount", "-l", filled])
 

@@ -149,6 +149,23 @@ with t.Workdir() as w:
                 c.tag + ": landlock_path (strict): %s" % (ev[0].get("message") if ev else None))
         untouched(vol, c.tag)
 
+    # A later mount that hides the link a volume was mounted through: the
+    # image's /a/l -> /tmp, the volume at /a/l, then a tmpfs at /a. The hook
+    # once saw only the tmpfs, and the volume sat writable on /tmp.
+    def hidden(cfg):
+        cfg["mounts"].append({"destination": "/a/l", "type": "bind", "source": vol, "options": ["rbind", "rw"]})
+        cfg["mounts"].append({"destination": "/a", "type": "tmpfs", "source": "tmpfs", "options": ["nosuid"]})
+    for rt in a.RUNTIMES:
+        c = case("hidden-link-" + rt, args=probe + ["write:/tmp/osh-pwned"], runtime=rt,
+                 edit_rootfs=link("/a/l", "/tmp", make="/a"), edit_config=hidden)
+        o = c.run()
+        t.check(o.rc == a.HOOK_REFUSED[rt] and "NoNewPrivs" not in o.stdout,
+                c.tag + ": refused at create, nothing ran (exit %d)" % o.rc)
+        ev = a.events_of(o.events, kind="landlock_path", decision="abort", mode="strict")
+        t.check(len(ev) == 1 and "(/a/l) lies beneath the later mounts[" in ev[0].get("message", ""),
+                c.tag + ": landlock_path names the hidden mount: %s" % (ev[0].get("message") if ev else None))
+        untouched(vol, c.tag)
+
     # The policy silent on /data, /data -> /srv/vol under WORKDIR /srv: the
     # workdir contains where the volume lands, so it is not granted, and the
     # volume lands with no right at all.

@@ -363,6 +363,14 @@ TEST_CASE("evidence: a node on the root's own filesystem is the image's, vouched
         spelled.mounts.push_back({dest, "bind", "/srv/filled", {"rbind"}});
         CHECK_FALSE(gpu::detect(spelled, gpu::DetectMode::auto_, in).gpu);
     }
+    // Where a mount landed decides, not its spelling: a volume at /data that
+    // the image's /data -> /dev put over the runtime's /dev.
+    oci::Spec moved = runtime_dev();
+    moved.mounts.push_back({"/data", "bind", "/srv/filled", {"rbind"}});
+    gpu::DetectInputs landed = in;
+    landed.mount_landings = {"/dev", "/dev"};
+    CHECK(gpu::detect(moved, gpu::DetectMode::auto_, in).gpu);  // by spelling: the tmpfs
+    CHECK_FALSE(gpu::detect(moved, gpu::DetectMode::auto_, landed).gpu);
     oci::Spec copyup;
     copyup.mounts.push_back({"/dev", "tmpfs", "tmpfs", {"tmpcopyup"}});
     CHECK_FALSE(gpu::detect(copyup, gpu::DetectMode::auto_, in).gpu);

@@ -615,6 +615,28 @@ TEST_CASE("mounts: judged where they land; the image's symlink never carries a r
               1);
     }
 
+    // Landing above rules: /data -> /dev puts the volume where the rules on
+    // /dev's nodes reach into it.
+    Policy dv = bare_policy();
+    dv.filesystem.read_write = {"/dev/null"};
+    auto lands_dev = must(rewrite(dv, s, gpu::Detection{},
+                                  fake_rootfs({{"/", NodeKind::directory}, {"/dev", NodeKind::directory},
+                                               {"/dev/null", NodeKind::char_device}},
+                                              {{"/data", "/dev"}})));
+    REQUIRE(lands_dev.path_failures.size() == 1);
+    CHECK(contains(lands_dev.path_failures[0].message, "so the mount lands at /dev, where the rules give it "
+                                                       "(or paths in it)"));
+    // A later mount above a bind's destination hides the link it went through.
+    oci::Spec hid = s;
+    hid.mounts[0].destination = "/a/l";
+    hid.mounts.push_back({"/a", "tmpfs", "tmpfs", {"nosuid"}});
+    auto h = must(rewrite(p, hid, gpu::Detection{}, fake_rootfs(present)));
+    REQUIRE(h.path_failures.size() == 1);
+    CHECK(contains(h.path_failures[0].message, "mounts[0] (/a/l) lies beneath the later mounts[1] (/a)"));
+    hid.mounts[0].type = "devpts";  // not a bind: nobody's data hidden
+    hid.mounts[0].options = {"nosuid"};
+    CHECK(must(rewrite(p, hid, gpu::Detection{}, fake_rootfs(present))).path_failures.empty());
+
     // Unlisted: it would get /tmp's rights where its spelling gets none.
     Policy q = p;
     q.filesystem.read_only = {"/usr"};
