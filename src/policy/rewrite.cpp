@@ -356,18 +356,20 @@ class Rewriter {
             const auto& m = spec_.mounts[i];
             if (m.is_fresh_tmpfs()) continue;
             const std::string d = mount_path(i);
+            const std::string where = "mounts[" + std::to_string(i) + "] (" + d + ")";
+            auto unjudged = [&](std::string msg) {
+                changes_.push_back({ChangeAction::rejected, d, 0, 0, msg});
+                eff.path_failures.push_back(
+                    {d, std::move(msg), "the limit on " + where + ", which lands unjudged"});
+            };
             const auto& f = look(d);
             if (!f) {
                 // The runtimes follow more links than our resolver (runc's
                 // securejoin 255): where it gives up, the mount may land anywhere.
-                const std::string where = "mounts[" + std::to_string(i) + "]";
-                std::string msg = where + " (" + d + "): where its destination leads in the image "
-                                  "cannot be told (too many symlinks or lookups, or unreadable), so "
-                                  "neither can the rights it would get there. Fix: mount it at a "
-                                  "destination the image has no symlink on (or fix the image)";
-                changes_.push_back({ChangeAction::rejected, d, 0, 0, msg});
-                eff.path_failures.push_back(
-                    {d, std::move(msg), "the limit on " + where + " (" + d + "), which lands unjudged"});
+                unjudged(where + ": where its destination leads in the image cannot be told (too "
+                                 "many symlinks or lookups, or unreadable), so neither can the "
+                                 "rights it would get there. Fix: mount it at a destination the "
+                                 "image has no symlink on (or fix the image)");
                 continue;
             }
             // A later mount above a bind's destination hides the path it was
@@ -376,14 +378,10 @@ class Rewriter {
             for (size_t j = i + 1; j < spec_.mounts.size() && !hider && m.is_bind(); ++j)
                 if (mount_path(j) != d && path::is_within(d, mount_path(j))) hider = j;
             if (hider) {
-                const std::string where = "mounts[" + std::to_string(i) + "]";
-                std::string msg = where + " (" + d + ") lies beneath the later mounts[" +
-                                  std::to_string(*hider) + "] (" + mount_path(*hider) +
-                                  "), which hides the path it was mounted through, so where it "
-                                  "landed cannot be told. Fix: list mounts parents first";
-                changes_.push_back({ChangeAction::rejected, d, 0, 0, msg});
-                eff.path_failures.push_back(
-                    {d, std::move(msg), "the limit on " + where + " (" + d + "), which lands unjudged"});
+                unjudged(where + " lies beneath the later mounts[" + std::to_string(*hider) + "] (" +
+                         mount_path(*hider) +
+                         "), which hides the path it was mounted through, so where it landed "
+                         "cannot be told. Fix: list mounts parents first");
                 continue;
             }
             if (!f->through_link()) continue;
@@ -409,8 +407,7 @@ class Rewriter {
             }
             if (is_file_kind(f->kind)) extra &= kFileRights;
             if (extra == 0) continue;
-            const std::string where = "mounts[" + std::to_string(i) + "]";
-            std::string msg = where + " (" + d + "): its destination goes through the image's symlink " +
+            std::string msg = where + ": its destination goes through the image's symlink " +
                               join_links(f->links) + ", so the mount lands at " + f->resolved +
                               ", where the rules give it (or paths in it) " + describe(extra) +
                               " beyond what " + d + " gets by its own path (" +
@@ -420,7 +417,7 @@ class Rewriter {
             changes_.push_back({ChangeAction::rejected, d, spelled, there, msg});
             eff.path_failures.push_back(
                 {d, std::move(msg),
-                 "the limit on " + where + " (" + d + "): mounted at " + f->resolved + " with " +
+                 "the limit on " + where + ": mounted at " + f->resolved + " with " +
                      describe(there)});
         }
     }
