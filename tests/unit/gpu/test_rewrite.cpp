@@ -53,6 +53,19 @@ PathProbe fake_rootfs(std::map<std::string, NodeKind> present,
     };
 }
 
+// A policy that grants the workdir, and a spec starting in `cwd`.
+Policy workdir_policy() {
+    Policy p = bare_policy();
+    p.filesystem.include_workdir = true;
+    return p;
+}
+oci::Spec in_cwd(std::string cwd) {
+    oci::Spec s;
+    s.has_process = true;
+    s.cwd = std::move(cwd);
+    return s;
+}
+
 PathProbe unknown_probe() {
     return rootfs::no_rootfs();
 }
@@ -164,11 +177,8 @@ TEST_CASE("baseline: added when present, skipped when missing, assumed without a
 }
 
 TEST_CASE("workdir: process.cwd read-write, never a system tree") {
-    Policy p = bare_policy();
-    p.filesystem.include_workdir = true;
-    oci::Spec s;
-    s.has_process = true;
-    s.cwd = "/workspace/";
+    Policy p = workdir_policy();
+    oci::Spec s = in_cwd("/workspace/");
     auto e =
         must(rewrite(p, s, gpu::Detection{}, fake_rootfs({{"/workspace", NodeKind::directory}})));
     REQUIRE(rule(e, "/workspace"));
@@ -555,11 +565,9 @@ TEST_CASE("symlinks: a right never follows an image symlink onto a target the po
 }
 
 TEST_CASE("workdir: judged by what it resolves to") {
-    Policy p = bare_policy();
-    p.filesystem.include_workdir = true;
+    Policy p = workdir_policy();
     p.filesystem.read_only = {"/data"};
-    oci::Spec s;
-    s.has_process = true;
+    oci::Spec s = in_cwd("");
     const std::map<std::string, NodeKind> present = {{"/", NodeKind::directory},
                                                      {"/srv/app", NodeKind::directory},
                                                      {"/data/x", NodeKind::directory},
@@ -684,11 +692,8 @@ TEST_CASE("mounts: judged where they land; the image's symlink never carries a r
 }
 
 TEST_CASE("workdir: never above a volume, unless it is a volume itself") {
-    Policy p = bare_policy();
-    p.filesystem.include_workdir = true;
-    oci::Spec s;
-    s.has_process = true;
-    s.cwd = "/srv";
+    Policy p = workdir_policy();
+    oci::Spec s = in_cwd("/srv");
     s.mounts.push_back({"/srv/data", "bind", "/host/vol", {"rbind", "rw"}});
     const std::map<std::string, NodeKind> present = {{"/", NodeKind::directory},
                                                      {"/srv", NodeKind::directory},
