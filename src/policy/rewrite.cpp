@@ -127,7 +127,9 @@ class Rewriter {
         // Each destination and device path normalized once: every rule
         // is compared with all of them.
         mount_dests_.reserve(spec_.mounts.size());
+        mount_paths_.reserve(spec_.mounts.size());
         for (const auto& m : spec_.mounts) {
+            mount_paths_.push_back(path::lexical(m.destination));
             auto d = path::normalize(m.destination);
             if (d && path::is_within(*d, "/var/run")) *d = "/run" + d->substr(8);
             mount_dests_.push_back(std::move(d));
@@ -174,6 +176,8 @@ class Rewriter {
     // spec_.mounts' destinations, normalized (/var/run as /run), by index;
     // nullopt where one does not normalize.
     std::vector<std::optional<std::string>> mount_dests_;
+    // The same, as the runtime cleans them (path::lexical): where it mounts.
+    std::vector<std::string> mount_paths_;
     std::vector<std::string> device_paths_;  // spec_.devices' paths, normalized
 
     void note(std::string path, std::string reason) {
@@ -336,7 +340,7 @@ class Rewriter {
     // mounts[i]'s destination as the runtime makes it before looking at
     // the rootfs ("/" prefixed, ".." resolved lexically): "/dev/../data" and
     // "data" are /data.
-    std::string mount_path(size_t i) const { return path::lexical(spec_.mounts[i].destination); }
+    const std::string& mount_path(size_t i) const { return mount_paths_[i]; }
 
     // Where mounts[i] lands: its destination resolved inside the root (the
     // runtime follows the image's symlinks there too), else as spelled.
@@ -355,7 +359,7 @@ class Rewriter {
         for (size_t i = 0; i < spec_.mounts.size(); ++i) {
             const auto& m = spec_.mounts[i];
             if (m.is_fresh_tmpfs()) continue;
-            const std::string d = mount_path(i);
+            const std::string& d = mount_path(i);
             const std::string where = "mounts[" + std::to_string(i) + "] (" + d + ")";
             auto unjudged = [&](std::string msg) {
                 changes_.push_back({ChangeAction::rejected, d, 0, 0, msg});
