@@ -111,25 +111,22 @@ Result<std::vector<std::string>> confine_exec(const std::vector<std::string>& ar
                                               const ShimArgs& parsed,
                                               const oci::EditParams& params) {
     if (!parsed.process_file.empty()) {
+        // The file is read once, and the runtime gets the edited text as a
+        // sealed memory file of ours: the path it names may lie where the
+        // workload writes (a volume, the container's /tmp), and a file the
+        // runtime opened again by name could be swapped after our edit.
         const std::string& f = parsed.process_file;
-        size_t slash = f.find_last_of('/');
-        std::string dir = slash == std::string::npos ? "." : (slash == 0 ? "/" : f.substr(0, slash));
-        std::string name = slash == std::string::npos ? f : f.substr(slash + 1);
-        UniqueFd dirfd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-        if (!dirfd) return fail_errno("open " + dir, errno);
         auto text = file::read_regular(f, true);
         if (!text) return unexpected(text.error());
-        struct stat st {};
-        if (::fstatat(dirfd.get(), name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0)
-            return fail_errno("stat " + f, errno);
         auto out = oci::edit_process_text(*text, params, f);
         if (!out) return unexpected(out.error());
-        if (out->changed)
-            if (auto ok = file::write_atomic(dirfd.get(), name, out->text,
-                                             static_cast<int>(st.st_mode & 07777));
-                !ok)
-                return wrap(ok.error(), "rewrite " + f);
-        return args;
+        auto copy = file::sealed_memfd("oci-sandbox-process.json", out->text);
+        if (!copy) return wrap(copy.error(), "exec " + parsed.id + ": the process file's copy");
+        const std::string path = "/proc/self/fd/" + std::to_string(copy->release());
+        std::vector<std::string> edited = args;
+        std::string& arg = edited[parsed.process_index];
+        arg = parsed.process_attached ? arg.substr(0, arg.find('=') + 1) + path : path;
+        return edited;
     }
     std::vector<std::string> out(args.begin(), args.begin() + parsed.id_index + 1);
     std::vector<std::string> command(args.begin() + parsed.id_index + 1, args.end());

@@ -148,6 +148,7 @@ Result<ShimArgs> parse_shim_args(const std::vector<std::string>& args) {
             ++i;
             break;
         }
+        const size_t at = i;
         auto o = read_option(section, out.command, args, i);
         if (!o) return unexpected(o.error());
         // The last one counts, as in Go (--help --help=false runs the command).
@@ -156,7 +157,11 @@ Result<ShimArgs> parse_shim_args(const std::vector<std::string>& args) {
             return fail(out.command + ": " + o->name +
                         " (a config file outside the bundle) is not supported by the shim");
         if (o->name == "--bundle" || o->name == "-b") out.bundle = o->value;
-        if (o->name == "--process" || o->name == "-p") out.process_file = o->value;
+        if (o->name == "--process" || o->name == "-p") {
+            out.process_file = o->value;
+            out.process_index = i;
+            out.process_attached = i == at;
+        }
     }
     if (i >= args.size()) {
         // `run --help`: the runtime prints its help; with no id there is

@@ -23,6 +23,10 @@ struct ShimArgs {
     std::string id;       // create/run: the last positional argument; exec: the first
     // exec only:
     std::string process_file;  // --process/-p FILE ("" = the command is inline)
+    // Where the last --process value is: args[process_index], whole, or
+    // after "--process=" when process_attached.
+    size_t process_index = 0;
+    bool process_attached = false;
     size_t id_index = 0;       // index of the id in the argument list
     // create/run/exec --help with no container id: the runtime prints its
     // help, and there is nothing to edit or confine.

@@ -1,6 +1,7 @@
 #include "util/file.hpp"
 
 #include <fcntl.h>
+#include <sys/mman.h>
 #include <sys/random.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -141,6 +142,15 @@ Result<std::string> write_temp(int dirfd, const std::string& name, std::string_v
 }
 
 }  // namespace
+
+Result<UniqueFd> sealed_memfd(const char* name, std::string_view data) {
+    UniqueFd fd(::memfd_create(name, MFD_ALLOW_SEALING));
+    if (!fd) return fail_errno(std::string("memfd_create ") + name, errno);
+    if (auto ok = write_all(fd.get(), data, name); !ok) return unexpected(ok.error());
+    if (::fcntl(fd.get(), F_ADD_SEALS, F_SEAL_SEAL | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE) != 0)
+        return fail_errno(std::string("seal ") + name, errno);
+    return fd;
+}
 
 Result<void> write_atomic(int dirfd, const std::string& name, std::string_view data, int mode) {
     // No fsync: what we write (an edited config.json, a plan) is state of a

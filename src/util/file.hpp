@@ -45,6 +45,11 @@ Result<std::string> read_regular_at(int dirfd, const std::string& name, std::str
 // not made durable against power loss, see file.cpp).
 Result<void> write_atomic(int dirfd, const std::string& name, std::string_view data, int mode);
 
+// An anonymous memory file holding `data`, sealed against any change, and
+// inherited across exec (no FD_CLOEXEC): a program started next can open
+// /proc/self/fd/N and read exactly these bytes.
+Result<UniqueFd> sealed_memfd(const char* name, std::string_view data);
+
 // Creates `dir/name` holding `data` only if no such name exists (the error's
 // errno is then EEXIST): the file appears whole or not at all, also when the
 // writer is killed. An unnamed file (O_TMPFILE) linked in when written; on a

@@ -6,8 +6,10 @@ Under runc and crun, a container started through the shim (`runtime run -d`,
 sleeping) gets processes through `runtime exec`:
 - inline (`exec ID CMD...`), as root and as uid 1000 (--user, --cwd, --env);
 - `exec --process FILE ID` with a process.json as containerd writes it, as
-  root and as uid 1000 with additionalGids: the file is rewritten with the
-  enforcer in front of args and every other field kept;
+  root and as uid 1000 with additionalGids: the runtime reads the shim's
+  sealed copy (the enforcer in front of args, every other field kept) and
+  the file itself is untouched; a workload that keeps renaming an unwrapped
+  file over FILE (in its own /tmp) never gets an unconfined exec;
 - inline, with a command that already names the enforcer with a key of the
   caller's choosing: rewrapped with the container's own key.
 Each exec'd process has our filter (Seccomp 2; setns(-1) gives EPERM where
@@ -23,6 +25,7 @@ import json
 import os
 import shutil
 import sys
+import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import oshtest as t  # noqa: E402
@@ -119,10 +122,9 @@ def ours(w, rt):
             identity(res, label, str(uid), str(gid), ",".join(str(g) for g in extra or []), "/tmp", tag)
             with open(pj) as f:
                 after = json.load(f)
-            want = dict(before, args=PREFIX + [key, "--"] + before["args"])
-            t.check(after == want,
-                    label + ": the process file got the enforcer (the container's key) in front of args, "
-                    "every other field kept")
+            t.check(after == before,
+                    label + ": the process file is untouched (the runtime read the shim's sealed copy, "
+                    "with the enforcer in front of args)")
 
         # A command that already names the enforcer, with a key of its own.
         r = c.shim("exec", c.cid, *(PREFIX + ["0" * 32, "--"] + probe("prewrapped")))
@@ -188,5 +190,40 @@ with t.Workdir() as w:
     for rt in a.RUNTIMES:
         ours(w, rt)
         not_ours(w, rt)
+
+# The workload races the shim for a process file it can write (its own
+# /tmp here; a read-write volume is the same): it keeps renaming an
+# unwrapped process.json over the file. The shim once wrote its edit back
+# under that name and the runtime read it again by name: 37 of 40 execs
+# ran unconfined. The runtime now reads the shim's sealed copy.
+RACE_PROC = {"terminal": False, "user": {"uid": 0, "gid": 0}, "env": ["PATH=/bin"], "cwd": "/",
+             "args": ["/bin/osh-probe", "status", "setns_badfd", "write:/etc/osh-race"]}
+RACE_LOOP = ("echo '%s' > /tmp/evil; while :; do cp /tmp/evil /tmp/n.json; mv /tmp/n.json /tmp/p.json; done"
+             % json.dumps(RACE_PROC))
+with t.Workdir() as w:
+    for rt in a.RUNTIMES:
+        c = a.Case(w, "race-" + rt, ["/bin/sh", "-c", RACE_LOOP], runtime=rt)
+        r = c.start_detached()
+        t.check(r.returncode == 0, c.tag + ": the racing workload runs")
+        pid = c.state().get("pid")
+        pf = "/proc/%s/root/tmp/p.json" % pid
+        try:
+            for _ in range(50):
+                if os.path.exists(pf):
+                    break
+                time.sleep(0.1)
+            results = []
+            for _ in range(20):
+                r = c.shim("exec", "--process", pf, c.cid)
+                res = t.results(r.stdout)
+                if r.returncode == 0:
+                    results.append((res.get("Seccomp"), res.get("setns_badfd"), res.get("write:/etc/osh-race")))
+            t.check(len(results) >= 15, c.tag + ": most execs ran (%d of 20; a file caught mid-rename is refused)"
+                    % len(results))
+            t.check(all(x == ("2", "EPERM", "EACCES") for x in results),
+                    c.tag + ": every exec that ran was confined (Seccomp 2, setns EPERM, /etc EACCES): %s"
+                    % sorted(set(results)))
+        finally:
+            c.delete()
 
 t.finish()

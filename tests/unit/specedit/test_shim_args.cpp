@@ -58,6 +58,13 @@ TEST_CASE("shim args: runc and crun command lines as containerd, docker, podman 
     REQUIRE(e);
     CHECK(e->command == "exec");
     CHECK(e->process_file == "/p.json");
+    CHECK(e->process_index == 4);  // where the shim puts its sealed copy's path
+    CHECK_FALSE(e->process_attached);
+    auto eq = specedit::parse_shim_args({"exec", "-p", "/a.json", "--process=/b.json", "c1"});
+    REQUIRE(eq);
+    CHECK(eq->process_file == "/b.json");  // the last one counts, as in Go
+    CHECK(eq->process_index == 3);
+    CHECK(eq->process_attached);
     CHECK(e->id == "cid");
     CHECK(e->id_index == 10);
 
