@@ -99,9 +99,9 @@ int runtime_main(const std::vector<std::string>& args) {
     } else if (parsed->command == "exec") {
         // A container of ours: the new process gets the same enforcer and
         // plan as the first one, or it does not run at all.
-        auto bundle = specedit::container_bundle(*next, parsed->global, parsed->id);
-        if (!bundle) return shim_fail("exec " + parsed->id + ": " + bundle.error().what(), parsed->id);
-        auto params = specedit::exec_params(*bundle, plan::default_run_root());
+        auto state = specedit::container_state(*next, parsed->global, parsed->id);
+        if (!state) return shim_fail("exec " + parsed->id + ": " + state.error().what(), parsed->id);
+        auto params = specedit::exec_params(*state, parsed->id, plan::default_run_root());
         if (!params) return shim_fail("exec " + parsed->id + ": " + params.error().what(), parsed->id);
         if (*params) {
             auto confined = specedit::confine_exec(args, *parsed, **params);

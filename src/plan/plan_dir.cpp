@@ -311,6 +311,38 @@ Result<UniqueFd> open_plan_dir(std::string_view key, std::string_view edit_key,
     return std::move(*dir);
 }
 
+Result<std::string> planned_edit_key(std::string_view key, std::string_view id,
+                                     std::string_view run_root) {
+    if (auto ok = validate_key(key); !ok) return wrap(ok.error(), "plan directory");
+    auto root = open_run_root(run_root, false);
+    if (!root) return unexpected(root.error());
+    std::string shown = plan_dir_path(key, run_root);
+    const std::string plan_file = shown + "/" + kPlanFileName;
+    auto dir = open_owned_dir(root->get(), std::string(key), shown);
+    if (!dir && dir.error().err == ENOENT)
+        return fail("the plan of the container (" + plan_file + ") is not there: " +
+                    std::strerror(ENOENT));
+    if (!dir) return unexpected(dir.error());
+    auto bound = read_small(dir->get(), kEditFile);
+    if (!bound) return wrap(bound.error(), shown);
+    std::string edit_key = bound->substr(0, bound->find('\n'));
+    if (auto ok = validate_edit_key(edit_key); !ok || *bound != edit_key + "\n")
+        return fail(shown + ": bound to no spec edit (its edit file is missing or malformed)");
+    auto owner = read_small(dir->get(), kOwnerFile);
+    if (!owner) return wrap(owner.error(), shown);
+    if (auto o = parse_owner(*owner); o && o->id != id)
+        return fail(shown + ": the plan of container " + o->id + ", not " + std::string(id));
+    struct stat st {};
+    std::string missing;
+    if (::fstatat(dir->get(), kPlanFileName, &st, AT_SYMLINK_NOFOLLOW) != 0)
+        missing = std::strerror(errno);
+    else if (!S_ISREG(st.st_mode))
+        missing = "not a regular file";
+    if (!missing.empty())
+        return fail("the plan of the container (" + plan_file + ") is not there: " + missing);
+    return edit_key;
+}
+
 Result<void> remove_plan_dir(std::string_view key, std::optional<std::string_view> owner_id,
                              std::string_view run_root) {
     if (auto ok = validate_key(key); !ok) return wrap(ok.error(), "plan directory");

@@ -109,6 +109,12 @@ unsigned long long process_start_time(int pid);
 Result<UniqueFd> open_plan_dir(std::string_view key, std::string_view edit_key,
                                const Owner& owner, std::string_view run_root = kRunRoot);
 
+// The edit key of a container's plan directory, for `runtime exec`: the
+// directory is a real one of ours, bound to an edit, planned by a hook (its
+// plan file is there) and not owned by a container other than `id`.
+Result<std::string> planned_edit_key(std::string_view key, std::string_view id,
+                                     std::string_view run_root = kRunRoot);
+
 // Writes the owner file into an open plan directory.
 Result<void> write_owner(int dirfd, const Owner& owner);
 

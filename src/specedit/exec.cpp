@@ -1,7 +1,6 @@
 #include "specedit/exec.hpp"
 
 #include <fcntl.h>
-#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -9,6 +8,7 @@
 #include <cerrno>
 #include <cstring>
 
+#include "oci/annotations.hpp"
 #include "oci/spec.hpp"
 #include "plan/plan.hpp"
 #include "plan/plan_dir.hpp"
@@ -26,9 +26,9 @@ constexpr size_t kMaxStateBytes = 1u << 20;
 
 }  // namespace
 
-Result<std::string> container_bundle(const std::string& next_runtime,
-                                     const std::vector<std::string>& global,
-                                     const std::string& id) {
+Result<ContainerState> container_state(const std::string& next_runtime,
+                                       const std::vector<std::string>& global,
+                                       const std::string& id) {
     int fds[2];
     if (::pipe2(fds, O_CLOEXEC) != 0) return fail_errno("pipe", errno);
     UniqueFd rd(fds[0]), wr(fds[1]);
@@ -60,15 +60,55 @@ Result<std::string> container_bundle(const std::string& next_runtime,
     if (!doc) return unexpected(doc.error());
     if (!doc->IsObject() || !doc->HasMember("bundle") || !(*doc)["bundle"].IsString())
         return fail(next_runtime + " state " + id + ": no \"bundle\" in its output");
-    std::string bundle((*doc)["bundle"].GetString(), (*doc)["bundle"].GetStringLength());
-    if (bundle.empty() || bundle.front() != '/')
-        return fail(next_runtime + " state " + id + ": bundle " + bundle + " is not absolute");
-    return bundle;
+    ContainerState st;
+    st.bundle.assign((*doc)["bundle"].GetString(), (*doc)["bundle"].GetStringLength());
+    if (st.bundle.empty() || st.bundle.front() != '/')
+        return fail(next_runtime + " state " + id + ": bundle " + st.bundle + " is not absolute");
+    if (auto ann = doc->FindMember("annotations");
+        ann != doc->MemberEnd() && ann->value.IsObject()) {
+        if (auto k = ann->value.FindMember(oci::kPlanKeyAnnotation); k != ann->value.MemberEnd()) {
+            if (!k->value.IsString())
+                return fail(next_runtime + " state " + id + ": annotation " +
+                            oci::kPlanKeyAnnotation + " is not a string");
+            st.plan_key.emplace(k->value.GetString(), k->value.GetStringLength());
+        }
+    }
+    return st;
 }
 
-Result<std::optional<oci::EditParams>> exec_params(const std::string& bundle_dir,
+namespace {
+
+// A container the runtime created from a spec edit of ours: its plan
+// directory says which edit key the enforcer checks.
+Result<oci::EditParams> planned_params(const std::string& key, const std::string& id,
+                                       const std::string& run_root) {
+    auto edit_key = plan::planned_edit_key(key, id, run_root);
+    if (!edit_key)
+        return fail(edit_key.error().what() + "; refusing to run a process in it unconfined");
+    oci::EditParams p;
+    p.host_binary = "/";  // unused for exec: only the enforcer prefix matters
+    p.host_enforcer = "/";
+    p.plan_host_dir = plan::plan_dir_path(key, run_root);
+    p.plan_run_root = run_root;
+    p.container_enforcer = plan::kContainerEnforcer;
+    p.container_plan_dir = plan::kContainerPlanDir;
+    p.edit_key = std::move(*edit_key);
+    return p;
+}
+
+}  // namespace
+
+Result<std::optional<oci::EditParams>> exec_params(const ContainerState& state,
+                                                   const std::string& id,
                                                    const std::string& run_root) {
-    const std::string config_path = bundle_dir + "/config.json";
+    if (state.plan_key) {
+        auto p = planned_params(*state.plan_key, id, run_root);
+        if (!p) return unexpected(p.error());
+        return std::optional<oci::EditParams>(std::move(*p));
+    }
+    // No plan-key annotation (a runtime that reports none, or a container
+    // not ours): the bundle's config.json decides.
+    const std::string config_path = state.bundle + "/config.json";
     auto text = file::read_regular(config_path, true);
     if (!text) return unexpected(text.error());
     auto spec = oci::parse_spec(*text, config_path);
@@ -81,30 +121,12 @@ Result<std::optional<oci::EditParams>> exec_params(const std::string& bundle_dir
                     (mount ? "its command is not wrapped by the enforcer"
                            : "it has no plan mount at " + std::string(plan::kContainerPlanDir)) +
                     "; refusing to run a process in it unconfined");
-    const auto& key = mount->key;
-    if (!key)
+    if (!mount->key)
         return fail(config_path + ": the plan mount's source " + mount->source +
                     " is not a plan directory under " + run_root);
-    if (auto ok = plan::validate_edit_key(wrapped->edit_key); !ok)
-        return fail(config_path + ": the enforcer has no valid --key; refusing to run a process "
-                                  "in the container unconfined");
-    // The plan must be in place: the enforcer would refuse anyway, but a
-    // clear error here says why before the runtime starts anything.
-    struct stat st {};
-    const std::string plan_file = plan::plan_dir_path(*key, run_root) + "/" + plan::kPlanFileName;
-    if (::lstat(plan_file.c_str(), &st) != 0 || !S_ISREG(st.st_mode))
-        return fail("the plan of the container (" + plan_file + ") is not there: " +
-                    std::strerror(errno ? errno : ENOENT) +
-                    "; refusing to run a process in it unconfined");
-    oci::EditParams p;
-    p.host_binary = "/";  // unused for exec: only the enforcer prefix matters
-    p.host_enforcer = "/";
-    p.plan_host_dir = plan::plan_dir_path(*key, run_root);
-    p.plan_run_root = run_root;
-    p.container_enforcer = plan::kContainerEnforcer;
-    p.container_plan_dir = wrapped->plan_dir.empty() ? plan::kContainerPlanDir : wrapped->plan_dir;
-    p.edit_key = wrapped->edit_key;
-    return std::optional<oci::EditParams>(std::move(p));
+    auto p = planned_params(*mount->key, id, run_root);
+    if (!p) return unexpected(p.error());
+    return std::optional<oci::EditParams>(std::move(*p));
 }
 
 Result<std::vector<std::string>> confine_exec(const std::vector<std::string>& args,

@@ -1,8 +1,11 @@
 // `runtime exec` through the shim: a process started in a running container
 // goes through the enforcer with that container's own plan, like its first
-// process. The container's bundle is asked of the next runtime (`state`),
-// its config.json says whether the container is ours and which plan and
-// edit key its enforcer uses.
+// process. Whether the container is ours is asked of the next runtime
+// (`state`): the annotations it reports are those of the config it created
+// the container from, kept in its own state, so a bundle config.json
+// rewritten or removed since does not turn the container into "not ours".
+// A runtime whose state reports no annotations falls back to the bundle's
+// config.json.
 #pragma once
 
 #include <optional>
@@ -16,18 +19,23 @@
 
 namespace osh::specedit {
 
-// The bundle directory the next runtime reports for container `id`
-// (`NEXT GLOBAL... state ID`).
-Result<std::string> container_bundle(const std::string& next_runtime,
-                                     const std::vector<std::string>& global,
-                                     const std::string& id);
+// What the next runtime reports for container `id` (`NEXT GLOBAL... state ID`).
+struct ContainerState {
+    std::string bundle;
+    std::optional<std::string> plan_key;  // its oci-sandbox/plan-key annotation
+};
+Result<ContainerState> container_state(const std::string& next_runtime,
+                                       const std::vector<std::string>& global,
+                                       const std::string& id);
 
-// The enforcer parameters of a running container of ours, from its bundle's
-// config.json; nullopt when the container was not started through a spec
-// edit of ours (no plan mount, no enforcer in front of its command). A
-// container of ours whose plan is not in place is an error: its exec must
-// not run unconfined.
-Result<std::optional<oci::EditParams>> exec_params(const std::string& bundle_dir,
+// The enforcer parameters of a running container of ours; nullopt when the
+// container was not started through a spec edit of ours. The plan-key
+// annotation the runtime reports names the plan directory, whose edit key
+// the enforcer checks; without it, the bundle's config.json (plan mount and
+// enforcer prefix) decides. A container of ours whose plan is not in place is
+// an error: its exec must not run unconfined.
+Result<std::optional<oci::EditParams>> exec_params(const ContainerState& state,
+                                                   const std::string& id,
                                                    const std::string& run_root);
 
 // Rewrites `runtime exec` arguments so the new process starts under the

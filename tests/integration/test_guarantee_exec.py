@@ -11,7 +11,10 @@ sleeping) gets processes through `runtime exec`:
   the file itself is untouched; a workload that keeps renaming an unwrapped
   file over FILE (in its own /tmp) never gets an unconfined exec;
 - inline, with a command that already names the enforcer with a key of the
-  caller's choosing: rewrapped with the container's own key.
+  caller's choosing: rewrapped with the container's own key;
+- after the bundle's config.json is rewritten without our edit, or removed:
+  the runtime's own record of the container (`state`: the annotations of
+  the config it created it from) says it is ours.
 Each exec'd process has our filter (Seccomp 2; setns(-1) gives EPERM where
 the kernel alone says EBADF; chroot EPERM), NoNewPrivs 1, Landlock (/etc and
 a mode-0777 /srv give EACCES, /tmp is writable) and its user, groups, cwd
@@ -131,6 +134,28 @@ def ours(w, rt):
         res = t.results(r.stdout)
         t.check(r.returncode == 0, c.tag + " pre-wrapped: exit 0 (rewrapped with the container's key)")
         confined(res, c.tag + " pre-wrapped", "prewrapped")
+
+        # The bundle's config.json is rewritten without our edit (the plan
+        # mount and the enforcer prefix gone), then removed: the runtime still
+        # reports the annotation of the config it created the container from,
+        # so every exec stays confined.
+        edited = t.read_config(c.bundle)
+        plain = json.loads(json.dumps(edited))
+        plain["mounts"] = [m for m in plain["mounts"] if m["destination"] != "/.oci-sandbox/plan"]
+        args = plain["process"]["args"]
+        plain["process"]["args"] = args[args.index("--") + 1:]
+        plain.get("annotations", {}).pop("oci-sandbox/plan-key", None)
+        t.write_config(c.bundle, plain)
+        r = c.shim("exec", c.cid, *probe("rewritten"))
+        t.check(r.returncode == 0, c.tag + " config.json rewritten unedited: exit 0")
+        confined(t.results(r.stdout), c.tag + " config.json rewritten unedited", "rewritten")
+        os.unlink(os.path.join(c.bundle, "config.json"))
+        pj = os.path.join(c.sub, "noconfig.json")
+        process_json(pj, 1000, 1000, None, probe("noconfig"), "/tmp", "noconfig")
+        r = c.shim("exec", "--process", pj, c.cid)
+        t.check(r.returncode == 0, c.tag + " config.json removed, --process: exit 0")
+        confined(t.results(r.stdout), c.tag + " config.json removed, --process", "noconfig")
+        t.write_config(c.bundle, edited)
 
         # The plan directory goes: every exec is refused, nothing runs.
         shutil.rmtree(c.plan_dir())

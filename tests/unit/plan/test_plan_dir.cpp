@@ -107,6 +107,38 @@ TEST_CASE("plan directory: an unused one is removed on delete, a planned one sta
     CHECK(fs::exists(run_root));
 }
 
+TEST_CASE("plan directory: exec reads its edit key only once planned, for its own container") {
+    TempDir t;
+    std::string run = t.path + "/run";
+    auto error_of = [&](const std::string& key, const std::string& id) {
+        auto r = plan::planned_edit_key(key, id, run);
+        REQUIRE_FALSE(r);
+        return r.error().what();
+    };
+    REQUIRE(plan::create_plan_dir("c1", kEdit, nullptr, run));
+    // Made by the edit, no hook yet: no plan.
+    CHECK(error_of("c1", "c1").find("the plan of the container (" + run + "/c1/plan.json) is not there") == 0);
+    write_file(run + "/c1/plan.json", "{}");
+    write_file(run + "/c1/owner", "c1\n1 1\n");
+    auto key = plan::planned_edit_key("c1", "c1", run);
+    REQUIRE(key);
+    CHECK(*key == kEdit);
+    // Another container's plan.
+    CHECK(error_of("c1", "c2").find("the plan of container c1, not c2") != std::string::npos);
+    // No directory at all.
+    CHECK(error_of("gone", "gone").find("(" + run + "/gone/plan.json) is not there") != std::string::npos);
+    // A malformed edit file, a symlinked directory, a plan that is a link, a bad key.
+    write_file(run + "/c1/edit", "xyz\n");
+    CHECK(error_of("c1", "c1").find("bound to no spec edit") != std::string::npos);
+    fs::create_directories(t.path + "/elsewhere");
+    fs::create_directory_symlink(t.path + "/elsewhere", run + "/c3");
+    CHECK_FALSE(plan::planned_edit_key("c3", "c3", run));
+    REQUIRE(plan::create_plan_dir("c4", kEdit, nullptr, run));
+    fs::create_symlink(t.path + "/elsewhere", run + "/c4/plan.json");
+    CHECK(error_of("c4", "c4").find("plan.json) is not there: not a regular file") != std::string::npos);
+    CHECK_FALSE(plan::planned_edit_key("../run", "c1", run));
+}
+
 TEST_CASE("plan directory: orphans are swept, never one in use") {
     TempDir t;
     std::string run = t.path + "/run";
