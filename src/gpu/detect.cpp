@@ -138,17 +138,11 @@ void scan_hooks(const std::vector<oci::Hook>& hooks, std::string_view stage,
 }
 
 // The spec's mount that puts `node` where it is: the last one (mounted on
-// top, hiding any earlier) that landed at or above it (through the image's
-// symlinks: `landings`; else its destination as the runtime cleans it).
-// -1: none.
-int covering_mount(const oci::Spec& spec, const std::vector<std::string>& landings,
-                   const std::string& node) {
+// top, hiding any earlier) that landed at or above it. -1: none.
+int covering_mount(const std::vector<rootfs::Landing>& landings, const std::string& node) {
     int top = -1;
-    for (size_t i = 0; i < spec.mounts.size(); ++i) {
-        const std::string at =
-            i < landings.size() ? landings[i] : path::lexical(spec.mounts[i].destination);
-        if (path::is_within(node, at)) top = static_cast<int>(i);
-    }
+    for (size_t i = 0; i < landings.size(); ++i)
+        if (path::is_within(node, landings[i].at())) top = static_cast<int>(i);
     return top;
 }
 
@@ -157,9 +151,9 @@ int covering_mount(const oci::Spec& spec, const std::vector<std::string>& landin
 // and the hooks make nodes) and a bind from the host's /dev vouch for one.
 // A volume at /dev (podman copies an image's VOLUME /dev into it, nodes
 // included) or any other mount holds what the image or its owner put there.
-std::string unvouched(const oci::Spec& spec, const std::vector<std::string>& landings,
+std::string unvouched(const oci::Spec& spec, const std::vector<rootfs::Landing>& landings,
                       const std::string& node) {
-    const int i = covering_mount(spec, landings, node);
+    const int i = covering_mount(landings, node);
     if (i < 0) return "on a filesystem no mount of the spec puts there";
     const oci::Mount& m = spec.mounts[static_cast<size_t>(i)];
     if (m.is_fresh_tmpfs()) return "";
@@ -303,6 +297,8 @@ Detection detect(const oci::Spec& spec, DetectMode mode, const DetectInputs& in)
     // runtime's mknod) names no accelerator node.
     std::map<std::string, std::string> not_nodes;
     if (in.live) {
+        std::vector<rootfs::Landing> landings;
+        for (const auto& m : spec.mounts) landings.push_back(rootfs::land(m.destination, in.paths));
         for (const auto& node : in.live->entries) {
             auto p = path::normalize(node.path);
             if (!p) continue;
@@ -327,7 +323,7 @@ Detection detect(const oci::Spec& spec, DetectMode mode, const DetectInputs& in)
                 if (node.on_root_fs)
                     e.note = "a node the image itself holds (on the root's filesystem, not put "
                              "there by the runtime's /dev, a mount or a hook)";
-                else if (auto why = unvouched(spec, in.mount_landings, *p); !why.empty())
+                else if (auto why = unvouched(spec, landings, *p); !why.empty())
                     e.note = "a node " + why;
             }
             e.node = e.note.empty();

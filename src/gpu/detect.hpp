@@ -17,6 +17,7 @@
 #include "gpu/detect_mode.hpp"
 #include "oci/spec.hpp"
 #include "rootfs/facts.hpp"
+#include "rootfs/resolve.hpp"
 #include "util/words.hpp"
 
 namespace osh::gpu {
@@ -78,9 +79,9 @@ struct DetectInputs {
     bool bundle_dev = false;
     // The host's dynamic majors; nullptr: only the fixed numbers count.
     const HostDevices* host = nullptr;
-    // Where each spec mount landed in the container (its destination
-    // resolved through the image's symlinks), by index; empty: as spelled.
-    std::vector<std::string> mount_landings;
+    // The container's paths, to find where each spec mount landed (through
+    // the image's symlinks, rootfs::land); empty: as spelled.
+    rootfs::PathProbe paths;
 };
 
 Detection detect(const oci::Spec& spec, DetectMode mode, const DetectInputs& in = {});

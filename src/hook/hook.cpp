@@ -463,11 +463,7 @@ int create_stage(const HookOptions& opts, const policy::SelectedPolicy* given, R
         if (auto t = file::read_fd(proc_misc.get(), "/proc/misc", kMaxProcDevicesBytes))
             gpu::parse_proc_misc(*t, host_devices);
     gpu::DetectInputs din;
-    for (const auto& m : spec->mounts) {
-        const std::string at = path::lexical(m.destination);
-        const auto& f = paths(at);
-        din.mount_landings.push_back(f ? f->resolved : at);
-    }
+    din.paths = paths.probe();
     din.live = dev ? &*dev : nullptr;
     din.bundle_dev = !live;
     din.host = &host_devices;

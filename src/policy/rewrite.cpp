@@ -124,15 +124,14 @@ class Rewriter {
     Rewriter(const Policy& policy, const oci::Spec& spec, const gpu::Detection& det,
              const PathProbe& probe)
         : policy_(policy), spec_(spec), det_(det), probe_(probe) {
-        // Each destination and device path normalized once: every rule
-        // is compared with all of them.
-        mount_dests_.reserve(spec_.mounts.size());
-        mount_paths_.reserve(spec_.mounts.size());
+        // Each destination and device path normalized and looked up once:
+        // every rule is compared with all of them.
+        const PathProbe cached = [this](const std::string& p) { return look(p); };
+        mounts_.reserve(spec_.mounts.size());
         for (const auto& m : spec_.mounts) {
-            mount_paths_.push_back(path::lexical(m.destination));
             auto d = path::normalize(m.destination);
             if (d && path::is_within(*d, "/var/run")) *d = "/run" + d->substr(8);
-            mount_dests_.push_back(std::move(d));
+            mounts_.push_back({std::move(d), rootfs::land(m.destination, cached)});
         }
         for (const auto& dev : spec_.devices)
             if (auto d = path::normalize(dev.path)) device_paths_.push_back(std::move(*d));
@@ -173,11 +172,14 @@ class Rewriter {
     std::vector<std::string> rejections_;
     std::vector<std::pair<std::string, std::string>> relaxations_;
     mutable std::map<std::string, std::optional<rootfs::PathFact>> facts_;
-    // spec_.mounts' destinations, normalized (/var/run as /run), by index;
-    // nullopt where one does not normalize.
-    std::vector<std::optional<std::string>> mount_dests_;
-    // The same, as the runtime cleans them (path::lexical): where it mounts.
-    std::vector<std::string> mount_paths_;
+    // spec_.mounts by index: the destination as rules name it (normalized,
+    // /var/run as /run; nullopt where it does not normalize), and where the
+    // runtime mounts it.
+    struct MountAt {
+        std::optional<std::string> dest;
+        rootfs::Landing land;
+    };
+    std::vector<MountAt> mounts_;
     std::vector<std::string> device_paths_;  // spec_.devices' paths, normalized
 
     void note(std::string path, std::string reason) {
@@ -337,17 +339,12 @@ class Rewriter {
         return m;
     }
 
-    // mounts[i]'s destination as the runtime makes it before looking at
-    // the rootfs ("/" prefixed, ".." resolved lexically): "/dev/../data" and
-    // "data" are /data.
-    const std::string& mount_path(size_t i) const { return mount_paths_[i]; }
+    // mounts[i]'s destination as the runtime cleans it, before it follows
+    // the image's symlinks (rootfs::land).
+    const std::string& mount_path(size_t i) const { return mounts_[i].land.spelled; }
 
-    // Where mounts[i] lands: its destination resolved inside the root (the
-    // runtime follows the image's symlinks there too), else as spelled.
-    std::string landing(size_t i) const {
-        if (const auto& f = look(mount_path(i))) return f->resolved;
-        return mount_path(i);
-    }
+    // Where mounts[i] lands: through the image's symlinks, else as spelled.
+    const std::string& landing(size_t i) const { return mounts_[i].land.at(); }
 
     // A mount is judged where it lands. Through the image's symlinks a
     // volume can land beneath rules (the baseline's /tmp, the workdir) that
@@ -392,7 +389,7 @@ class Rewriter {
             const std::string& at = f->resolved;
             auto spelled_at = [&](const std::string& p) {
                 AccessMask got = spelled_rights(p);
-                if (mount_dests_[i]) got |= spelled_rights(*mount_dests_[i] + p.substr(d.size()));
+                if (mounts_[i].dest) got |= spelled_rights(*mounts_[i].dest + p.substr(d.size()));
                 return got;
             };
             // Rules at or above where it landed cover it; rules beneath reach
@@ -429,8 +426,8 @@ class Rewriter {
     // The first mount that puts something at or beneath `p` ("mounts[4]"):
     // the runtime creates the path. /var/run is /run in every FHS image.
     std::optional<std::string> mount_at_or_below(const std::string& p) const {
-        for (size_t i = 0; i < mount_dests_.size(); ++i)
-            if (mount_dests_[i] && path::is_within(*mount_dests_[i], p))
+        for (size_t i = 0; i < mounts_.size(); ++i)
+            if (mounts_[i].dest && path::is_within(*mounts_[i].dest, p))
                 return "mounts[" + std::to_string(i) + "]";
         return std::nullopt;
     }
@@ -537,9 +534,9 @@ class Rewriter {
         const bool rootfs = look("/").has_value();
         for (size_t i = 0; i < spec_.mounts.size(); ++i) {
             if (spec_.mounts[i].is_fresh_tmpfs()) continue;
-            const std::string land = landing(i);
+            const std::string& land = landing(i);
             // A landing the resolver could not find may be anywhere beneath.
-            const bool unknown = rootfs && !look(mount_path(i));
+            const bool unknown = rootfs && !mounts_[i].land.resolved;
             if (land == target && !unknown) at_mount = true;
             else if ((unknown || (!land.empty() && path::is_within(land, target))) && !below) below = i;
         }

@@ -208,4 +208,12 @@ PathProbe no_rootfs() {
     return [](const std::string&) -> std::optional<PathFact> { return std::nullopt; };
 }
 
+Landing land(std::string_view destination, const PathProbe& probe) {
+    Landing l;
+    l.spelled = path::lexical(destination);
+    if (probe)
+        if (auto f = probe(l.spelled)) l.resolved = std::move(f->resolved);
+    return l;
+}
+
 }  // namespace osh::rootfs

@@ -48,4 +48,16 @@ class Resolver {
 // A probe that knows nothing (`explain --config`, no rootfs).
 PathProbe no_rootfs();
 
+// Where a mount on `destination` lands in the container: the spelling
+// cleaned as the runtime cleans it ("/" prefixed, ".." resolved lexically:
+// "/dev/../data" and "data" are /data), then followed through the image's
+// symlinks as the runtime follows them. `resolved` is nullopt where the
+// probe cannot follow it (too many links or lookups, unreadable, no rootfs).
+struct Landing {
+    std::string spelled;
+    std::optional<std::string> resolved;
+    const std::string& at() const { return resolved ? *resolved : spelled; }
+};
+Landing land(std::string_view destination, const PathProbe& probe);
+
 }  // namespace osh::rootfs

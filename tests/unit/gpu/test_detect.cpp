@@ -368,7 +368,11 @@ TEST_CASE("evidence: a node on the root's own filesystem is the image's, vouched
     oci::Spec moved = runtime_dev();
     moved.mounts.push_back({"/data", "bind", "/srv/filled", {"rbind"}});
     gpu::DetectInputs landed = in;
-    landed.mount_landings = {"/dev", "/dev"};
+    landed.paths = [](const std::string& p) -> std::optional<rootfs::PathFact> {
+        rootfs::PathFact f;
+        f.resolved = p == "/data" ? "/dev" : p;  // the image's /data -> /dev
+        return f;
+    };
     CHECK(gpu::detect(moved, gpu::DetectMode::auto_, in).gpu);  // by spelling: the tmpfs
     CHECK_FALSE(gpu::detect(moved, gpu::DetectMode::auto_, landed).gpu);
     oci::Spec copyup;

@@ -143,6 +143,31 @@ TEST_CASE("resolve: an image's links full of \"..\" deep in a tree cost a bounde
     CHECK(ok->links.size() == 2);
 }
 
+TEST_CASE("land: a mount's destination cleaned as the runtime cleans it, then through the image's links") {
+    TempDir t;
+    auto root = fs::path(t.path) / "rootfs";
+    fs::create_directories(root / "tmp");
+    fs::create_directory_symlink("/tmp", root / "data");
+    fs::create_symlink("loop", root / "loop");
+    auto rootfd = rootfs::open_rootfs(0, root.string());
+    REQUIRE(rootfd);
+    rootfs::Resolver paths(rootfd->get());
+    for (const char* dest : {"/data", "data", "/dev/../data", "//data/"}) {
+        CAPTURE(dest);
+        auto l = rootfs::land(dest, paths.probe());
+        CHECK(l.spelled == "/data");
+        REQUIRE(l.resolved);
+        CHECK(*l.resolved == "/tmp");
+        CHECK(l.at() == "/tmp");
+    }
+    auto lost = rootfs::land("/loop/x", paths.probe());  // ELOOP: nowhere known
+    CHECK_FALSE(lost.resolved);
+    CHECK(lost.at() == "/loop/x");
+    auto none = rootfs::land("/dev/../data", rootfs::no_rootfs());
+    CHECK_FALSE(none.resolved);
+    CHECK(none.at() == "/data");
+}
+
 TEST_CASE("live /dev: every node listed with its numbers, symlinks never followed, limits reported") {
     TempDir t;
     std::string root = t.path + "/rootfs";
