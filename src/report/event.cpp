@@ -117,8 +117,17 @@ std::string to_summary(const Event& e) {
     return one_line(s);
 }
 
+bool says_not_in_force(const Event& e) {
+    if (e.decision == Decision::continue_degraded || e.decision == Decision::skipped ||
+        e.decision == Decision::best_effort)
+        return true;
+    for (const auto& [key, value] : e.fields)
+        if (key == "status" && value != "fully_enforced") return true;
+    return false;
+}
+
 bool Log::append(const Event& e) const {
-    if (!enabled(e.level) || path_.empty()) return true;
+    if ((!enabled(e.level) && !says_not_in_force(e)) || path_.empty()) return true;
     UniqueFd fd(::open(path_.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0640));
     if (!fd) return false;
     std::string line = to_json_line(e) + "\n";

@@ -104,6 +104,11 @@ std::string to_summary(const Event& e);
 // the image's making prints a line of its own.
 std::string one_line(std::string_view s);
 
+// Whether `e` says a protection is not in force: a failure the run went on
+// past, a step skipped by the policy, a right this kernel cannot enforce, or
+// a final status short of fully_enforced.
+bool says_not_in_force(const Event& e);
+
 // Appends lines to a log file (O_APPEND, one write per line so concurrent
 // hooks never interleave within a line). Failure to log is returned, never thrown.
 class Log {
@@ -111,7 +116,9 @@ public:
     explicit Log(std::string path, Level min_level = Level::info)
         : path_(std::move(path)), min_(min_level) {}
     bool enabled(Level l) const { return static_cast<int>(l) >= static_cast<int>(min_); }
-    // Appends the event if its level passes; returns false when the write failed.
+    // Appends the event if its level passes, or whatever its level when it
+    // says a protection is not in force (no log level hides a degraded
+    // container); returns false when the write failed.
     bool append(const Event& e) const;
     const std::string& path() const { return path_; }
 

@@ -3,7 +3,8 @@
 
 Each failure kind that can be triggered here, under warn and under skip,
 through the shim under runc (some under crun too), with the policy's log
-level at info (the default):
+level at info (the default), and once at error (a degradation is written at
+any level; a fully enforced start is not):
   netns                a spec without a network namespace (the host's)
   privilege_drop       run_as_user "nobody", which the image maps to uid 0
   landlock_path        an image whose /tmp is a symlink to /
@@ -193,6 +194,18 @@ with t.Workdir() as w:
                 edit_policy=a.chain(hard_requirement, kinds(landlock_unavailable="warn")))
     degraded(c, o, [("landlock_unavailable", "warn", L_LANDLOCK_WARN)],
              workload=[("the filter is loaded", expect_filter), ("no Landlock, as reported", expect_no_landlock)])
+    # log.level error: the degradation and the planned status are written
+    # all the same; a fully enforced start writes nothing at that level.
+    def level_error(pol):
+        pol["log"]["level"] = "error"
+    c, o = case("netns-warn-level-error", edit_config=host_network,
+                edit_policy=a.chain(kinds(netns="warn"), level_error))
+    degraded(c, o, [("netns", "warn", L_NETNS)], workload=confined)
+    c, o = case("full-level-error", edit_policy=level_error)
+    t.check(o.rc == 0 and expect_filter(o.res) and expect_landlock(o.res),
+            c.tag + ": a fully enforced container under log.level error runs confined")
+    t.check(a.events_of(o.events, component="hook") == [],
+            c.tag + ": and the hook writes nothing to the log at that level (got %s)" % o.events)
     c, o = case("nothing", edit_policy=kinds(landlock_unavailable="skip", seccomp_compile="skip"))
     degraded(c, o, [("landlock_unavailable", "skip", L_LANDLOCK), ("seccomp_compile", "skip", L_SECCOMP)],
              status="not_enforced",
