@@ -207,8 +207,9 @@ Result<void> prove_on_image(rootfs::Resolver& resolve, const oci::Spec& spec,
         const auto& m = spec.mounts[i];
         const std::string lex = path::lexical(m.destination);
         const bool ours =
-            (lex == plan::kContainerEnforcer || lex == plan::kContainerPlanDir) &&
-            (lex != plan::kContainerPlanDir || plan::key_from_source(m.source, run_root));
+            ((lex == plan::kContainerEnforcer || lex == plan::kContainerPlanDir) &&
+             (lex != plan::kContainerPlanDir || plan::key_from_source(m.source, run_root))) ||
+            (lex == area && m.is_fresh_tmpfs() && m.source == oci::kAreaSource);
         if (ours) continue;
         const auto& f = resolve(lex);
         if (!f) return wrap(f.error(), "mounts[" + std::to_string(i) + "]");

@@ -98,11 +98,11 @@ Value hook_value(const EditParams& p, const char* stage, Alloc& a) {
     return h;
 }
 
-Value mount_value(const std::string& dest, const std::string& source,
+Value mount_value(const std::string& dest, const char* type, const std::string& source,
                   std::vector<std::string> options, Alloc& a) {
     Value m(rapidjson::kObjectType);
     m.AddMember("destination", str(dest, a), a);
-    m.AddMember("type", "bind", a);
+    m.AddMember("type", rapidjson::StringRef(type), a);
     m.AddMember("source", str(source, a), a);
     m.AddMember("options", string_array(options, a), a);
     return m;
@@ -304,6 +304,13 @@ Result<bool> SpecDocument::apply(const EditParams& p) {
             size_t slash = q.find_last_of('/');
             return slash == 0 ? std::string("/") : q.substr(0, slash);
         };
+        // The directory holding both (/.oci-sandbox) is a tmpfs of ours:
+        // a mount point cannot be renamed or removed from inside the
+        // container (EBUSY), so no workload, Landlock or not, puts another
+        // "enforcer" where a later `runtime exec` looks for it.
+        const std::string area = parent(points[0]) == parent(points[1]) && parent(points[0]) != "/"
+                                     ? parent(points[0])
+                                     : std::string();
         auto conflicts = [&](const std::string& dest) -> std::string {
             for (const auto& pt : points) {
                 if (path::is_within(dest, pt) || path::is_within(pt, dest)) return pt;
@@ -336,7 +343,9 @@ Result<bool> SpecDocument::apply(const EditParams& p) {
                                   !plan_prefix.empty() && source.starts_with(plan_prefix) &&
                                   source.size() > plan_prefix.size() &&
                                   source.find('/', plan_prefix.size()) == std::string::npos;
-            if (our_binary || our_plan) {
+            const bool our_area = !area.empty() && dest == area && field(*it, "type") == "tmpfs" &&
+                                  source == kAreaSource;
+            if (our_binary || our_plan || our_area) {
                 it = arr.Erase(it);
                 continue;
             }
@@ -348,10 +357,15 @@ Result<bool> SpecDocument::apply(const EditParams& p) {
                             "container is refused; remove that mount");
             ++it;
         }
-        arr.PushBack(mount_value(p.container_enforcer, p.host_enforcer,
+        if (!area.empty()) {
+            arr.PushBack(mount_value(area, "tmpfs", kAreaSource,
+                                     {"nosuid", "nodev", "noexec", "mode=755", "size=64k"}, a),
+                         a);
+        }
+        arr.PushBack(mount_value(p.container_enforcer, "bind", p.host_enforcer,
                                  {"bind", "ro", "nosuid", "nodev"}, a),
                      a);
-        arr.PushBack(mount_value(p.container_plan_dir, p.plan_host_dir,
+        arr.PushBack(mount_value(p.container_plan_dir, "bind", p.plan_host_dir,
                                  {"bind", "ro", "nosuid", "nodev", "noexec"}, a),
                      a);
         if (arr != before) changed = true;

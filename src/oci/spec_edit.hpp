@@ -27,6 +27,10 @@ inline constexpr const char* kHostWideProcPaths[] = {"/proc/bus",      "/proc/fs
                                                       "/proc/irq",      "/proc/pressure",
                                                       "/proc/sys",      "/proc/sysrq-trigger"};
 
+// The source of the tmpfs the edit mounts at the directory holding the
+// enforcer and the plan (/.oci-sandbox): how a later edit knows it as ours.
+inline constexpr const char* kAreaSource = "oci-sandbox";
+
 struct EditParams {
     // Absolute host path of oci-sandbox-hook: the hooks' path.
     std::string host_binary;

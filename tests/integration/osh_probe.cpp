@@ -18,6 +18,8 @@
 //                 the policy's seccomp.deny lists it)
 //   setns_badfd   setns(-1, 0): the kernel says EBADF, our filter EPERM, so
 //                 the answer tells the filter from a missing capability
+//   rename:FROM>TO  rename(FROM, TO)
+//   unlink:PATH   unlink(PATH)
 // Report lines (not a single errno):
 //   ids           uid=, gid= and groups= (the Groups line of /proc/self/status)
 //   cwd           cwd=the working directory
@@ -126,6 +128,13 @@ int check(const std::string& c) {
         return 0;
     }
     if (c == "setns_badfd") return setns(-1, 0) == 0 ? 0 : errno;
+    if (c.rfind("rename:", 0) == 0) {
+        std::string rest = c.substr(7);
+        size_t gt = rest.find('>');
+        if (gt == std::string::npos) return EINVAL;
+        return rename(rest.substr(0, gt).c_str(), rest.substr(gt + 1).c_str()) == 0 ? 0 : errno;
+    }
+    if (c.rfind("unlink:", 0) == 0) return unlink(c.c_str() + 7) == 0 ? 0 : errno;
     if (c == "syslog") return klogctl(10, nullptr, 0) >= 0 ? 0 : errno;
     return EINVAL;
 }

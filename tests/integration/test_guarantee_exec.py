@@ -19,6 +19,9 @@ Each exec'd process has our filter (Seccomp 2; setns(-1) gives EPERM where
 the kernel alone says EBADF; chroot EPERM), NoNewPrivs 1, Landlock (/etc and
 a mode-0777 /srv give EACCES, /tmp is writable) and its user, groups, cwd
 and env unchanged.
+With Landlock skipped, the workload cannot rename /.oci-sandbox (a tmpfs of
+ours: EBUSY) nor unlink the enforcer or rename the plan mounted in it, so a
+later exec still runs our enforcer.
 Once the container's plan directory is removed, an exec (inline or
 --process) is refused: the shim exits 1 with a message and a host-log event,
 and nothing ran. An exec into a container not started through the shim passes
@@ -211,10 +214,42 @@ def not_ours(w, rt):
         c.delete()
 
 
+def area_held(w, rt):
+    """With Landlock skipped (a degraded run, reported so), the workload can
+    write /: it once renamed /.oci-sandbox away and put a script of its own
+    there, which every later exec ran in place of the enforcer (no filter).
+    /.oci-sandbox is now a tmpfs of ours: a mount point, so the rename and
+    the unlink give EBUSY, and later execs keep the filter."""
+    skip_landlock = lambda pol: pol["failure"]["kinds"].update(landlock_unavailable="skip")  # noqa: E731
+    c = a.Case(w, "area-" + rt, ["/bin/sleep", "300"], runtime=rt, edit_policy=skip_landlock)
+    r = c.start_detached()
+    t.check(r.returncode == 0, c.tag + ": the container runs (Landlock skipped by the policy)")
+    try:
+        r = c.shim("exec", c.cid, "/bin/osh-probe", "write:/osh-root-writable", "rename:/.oci-sandbox>/.osh-moved",
+                   "unlink:/.oci-sandbox/oci-sandbox-hook", "rename:/.oci-sandbox/plan>/.oci-sandbox/p2",
+                   "write:/.oci-sandbox/osh-junk")
+        res = t.results(r.stdout)
+        t.check(res.get("write:/osh-root-writable") == "OK",
+                c.tag + ": without Landlock the workload writes / (what made the swap possible)")
+        got = (res.get("rename:/.oci-sandbox>/.osh-moved"), res.get("unlink:/.oci-sandbox/oci-sandbox-hook"),
+               res.get("rename:/.oci-sandbox/plan>/.oci-sandbox/p2"))
+        t.check(got == ("EBUSY", "EBUSY", "EBUSY"),
+                c.tag + ": renaming /.oci-sandbox, unlinking the enforcer, renaming the plan: EBUSY (got %s)" % (got,))
+        t.check(res.get("write:/.oci-sandbox/osh-junk") == "OK",
+                c.tag + ": (a new file in the tmpfs is harmless: the paths execs use are mount points)")
+        r = c.shim("exec", c.cid, *probe("area"))
+        res = t.results(r.stdout)
+        t.check(r.returncode == 0 and res.get("Seccomp") == "2" and res.get("setns_badfd") == "EPERM",
+                c.tag + ": a later exec still runs our enforcer (Seccomp 2, setns EPERM)")
+    finally:
+        c.delete()
+
+
 with t.Workdir() as w:
     for rt in a.RUNTIMES:
         ours(w, rt)
         not_ours(w, rt)
+        area_held(w, rt)
 
 # The workload races the shim for a process file it can write (its own
 # /tmp here; a read-write volume is the same): it keeps renaming an

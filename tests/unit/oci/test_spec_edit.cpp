@@ -88,7 +88,7 @@ void undo(Value& e, const Value& orig, rapidjson::Document::AllocatorType& a) {
     } else {
         restore_container(e, &orig, "hooks", 0);
     }
-    restore_container(e, &orig, "mounts", 2);
+    restore_container(e, &orig, "mounts", 3);
     // linux.readonlyPaths: the host-wide /proc paths the original lacked were appended.
     if (orig.HasMember("linux") && orig["linux"].IsObject()) {
         const Value& ol = orig["linux"];
@@ -219,7 +219,15 @@ TEST_CASE("edit of every corpus config: only our additions, everything else kept
         REQUIRE(after->hooks.poststop.size() == spec->hooks.poststop.size() + 1);
         CHECK(after->hooks.poststop.back().args.at(3) == "poststop");
         CHECK(after->hooks.prestart.size() == spec->hooks.prestart.size());
-        REQUIRE(after->mounts.size() == spec->mounts.size() + 2);
+        REQUIRE(after->mounts.size() == spec->mounts.size() + 3);
+        // The directory holding them is a tmpfs of ours: a mount point the
+        // workload cannot rename or remove.
+        const auto& ma = after->mounts[after->mounts.size() - 3];
+        CHECK(ma.destination == "/.oci-sandbox");
+        CHECK(ma.type == "tmpfs");
+        CHECK(ma.source == oci::kAreaSource);
+        CHECK(ma.is_fresh_tmpfs());
+        CHECK(ma.options == std::vector<std::string>{"nosuid", "nodev", "noexec", "mode=755", "size=64k"});
         const auto& mb = after->mounts[after->mounts.size() - 2];
         const auto& mp = after->mounts.back();
         CHECK(mb.destination == "/.oci-sandbox/oci-sandbox-hook");
@@ -429,9 +437,9 @@ TEST_CASE("an earlier edit's enforcer mount, from the enforcer or the hook binar
         REQUIRE_MESSAGE(out, (out ? "" : out.error().what()));
         auto s = oci::parse_spec(out->text, "c");
         REQUIRE(s);
-        REQUIRE(s->mounts.size() == 2);
-        CHECK(s->mounts[0].destination == "/.oci-sandbox/oci-sandbox-hook");
-        CHECK(s->mounts[0].source == p.host_enforcer);
+        REQUIRE(s->mounts.size() == 3);
+        CHECK(s->mounts[1].destination == "/.oci-sandbox/oci-sandbox-hook");
+        CHECK(s->mounts[1].source == p.host_enforcer);
     }
     // Any other file there is refused.
     const std::string other =
@@ -447,7 +455,7 @@ TEST_CASE(
         oci::SpecFormat::compact);
     REQUIRE_MESSAGE(out, (out ? "" : out.error().what()));
     auto d = parse_doc(out->text);
-    CHECK(d["mounts"].Size() == 2);
+    CHECK(d["mounts"].Size() == 3);
     CHECK(d["hooks"]["poststop"].Size() == 1);
     CHECK(d["hooks"]["createRuntime"].Size() == 1);
     // Key order: existing keys first, new ones appended.
@@ -671,6 +679,9 @@ TEST_CASE("mounts: nothing at, above or below ours, in any spelling; ours last")
     const Case cases[] = {
         {R"({"destination":"/.oci-sandbox/oci-sandbox-hook","type":"bind","source":"/tmp/fake"})", true},
         {R"({"destination":"/.oci-sandbox","type":"bind","source":"/tmp/dir"})", true},
+        // A tmpfs there is ours only with our source name.
+        {R"({"destination":"/.oci-sandbox","type":"tmpfs","source":"tmpfs"})", true},
+        {R"({"destination":"/.oci-sandbox","type":"bind","source":"oci-sandbox"})", true},
         {R"({"destination":"//.oci-sandbox/","type":"bind","source":"/tmp/dir"})", true},
         {R"({"destination":"/.oci-sandbox/./plan/","type":"bind","source":"/tmp/dir"})", true},
         {R"({"destination":"/.oci-sandbox/x/../plan","type":"bind","source":"/tmp/dir"})", true},
@@ -696,9 +707,10 @@ TEST_CASE("mounts: nothing at, above or below ours, in any spelling; ours last")
     REQUIRE(out);
     auto s = oci::parse_spec(out->text, "edited");
     REQUIRE(s);
-    REQUIRE(s->mounts.size() == 3);
-    CHECK(s->mounts[1].destination == "/.oci-sandbox/oci-sandbox-hook");
-    CHECK(s->mounts[2].destination == "/.oci-sandbox/plan");
+    REQUIRE(s->mounts.size() == 4);
+    CHECK(s->mounts[1].destination == "/.oci-sandbox");
+    CHECK(s->mounts[2].destination == "/.oci-sandbox/oci-sandbox-hook");
+    CHECK(s->mounts[3].destination == "/.oci-sandbox/plan");
     // A mount added after our edit (another tool) moves ours last again.
     auto d = parse_doc(out->text);
     rapidjson::Value extra(rapidjson::kObjectType);
