@@ -3,8 +3,8 @@
 // else the built-in default. The annotation oci-sandbox/policy: NAME selects
 // policies.d/NAME.json instead, and only when the main policy lists NAME in
 // `selectable`: an annotation is whatever the container's creator wrote
-// (some engines copy image labels into annotations), so it can only pick
-// what the administrator allowed.
+// (podman copies an image's manifest annotations into the spec), so it can
+// only pick what the administrator allowed.
 #pragma once
 
 #include <map>
