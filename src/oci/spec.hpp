@@ -29,6 +29,14 @@ struct Mount {
             if (o == "bind" || o == "rbind") return true;
         return type == "bind";
     }
+    // Mounted read-only: the last of "ro" and "rw" in its options is "ro"
+    // (the runtimes apply them in order).
+    bool is_read_only() const {
+        bool ro = false;
+        for (const auto& o : options)
+            if (o == "ro" || o == "rw") ro = o == "ro";
+        return ro;
+    }
     // A fresh tmpfs: empty, nobody's data (a "tmpfs" with a bind option is a
     // bind; with crun's "tmpcopyup" it starts as a copy of the image's tree).
     bool is_fresh_tmpfs() const {

@@ -548,6 +548,22 @@ class Rewriter {
                                     "does not list"});
             return;
         }
+        // At, within or above a read-only bind: its flag does not reach the
+        // host's mounts beneath its source (`-v /:/host:ro` brings the
+        // host's /proc and /dev/shm read-write), and a write rule would.
+        for (size_t i = 0; i < spec_.mounts.size(); ++i) {
+            const auto& m = spec_.mounts[i];
+            if (!m.is_bind() || !m.is_read_only()) continue;
+            const bool unknown = rootfs && !mounts_[i].land.resolved;
+            if (!unknown && !overlaps(target, landing(i))) continue;
+            changes_.push_back({ChangeAction::skipped, *cwd, 0, 0,
+                                "workdir: " + target + via + " is on or above mounts[" +
+                                    std::to_string(i) + "] (" + landing(i) + "), a read-only bind of " +
+                                    m.source +
+                                    ": its read-only flag does not reach the host's mounts beneath "
+                                    "it, and a write rule on the workdir would"});
+            return;
+        }
         add_convenience(target, kReadWrite, "workdir",
                         "process.cwd, where the workload starts and writes its files "
                         "(filesystem.include_workdir)" + via,

@@ -24,6 +24,11 @@ stay unwritable; through the shim under runc and crun:
    (EACCES writing the volume and /srv, the log says why). A workdir that
    is the volume itself (-v HOST:/work -w /work) stays read-write, nested
    volumes beneath it included, and so does a tmpfs beneath /srv.
+3. A workdir on a read-only bind of the host's root (`-v /:/host:ro -w
+   /host`): the bind's flag does not reach the host's /proc and /dev/shm
+   beneath it, and the workdir rule once made core_pattern writable. The
+   workdir is not granted: EACCES opening core_pattern for writing and in
+   the host's /dev/shm, EROFS on the bind itself (runc, crun).
 The host directory is checked after every run: unchanged where denied."""
 import os
 import shutil
@@ -223,6 +228,32 @@ with t.Workdir() as w:
             % (o.res.get("write:/work/osh-ok"), o.res.get("write:/work/deps/osh-ok")))
     t.check(os.path.exists(os.path.join(vol, "osh-ok")) and os.path.exists(os.path.join(inner, "osh-ok")),
             c.tag + ": the files are on the host")
+
+    # 3. The workdir on a read-only bind of the host's root (node-exporter's
+    # `-v /:/host:ro -w /host`): the bind's flag does not reach the host's
+    # /proc and /dev/shm beneath it, and the workdir rule once opened them
+    # (core_pattern opened for writing: host code execution). Write-only
+    # opens change nothing.
+    for rt in a.RUNTIMES:
+        canary = "/dev/shm/osh-ro-host-" + rt
+        c = case("workdir-ro-host-" + rt, runtime=rt,
+                 args=["/bin/osh-probe"] + a.CONFINED + ["wronly:/host/proc/sys/kernel/core_pattern",
+                                                          "write:/host" + canary, "write:/host/osh-x", "cwd"],
+                 edit_rootfs=lambda r: os.makedirs(os.path.join(r, "host"), exist_ok=True),
+                 edit_config=a.chain(volume("/", "/host", ("rbind", "ro")), cwd("/host")))
+        try:
+            o = c.run()
+        finally:
+            planted = os.path.exists(canary)
+            if planted:
+                os.unlink(canary)
+        t.check(o.rc == 0 and o.res.get("cwd") == "/host", c.tag + ": the container runs in /host")
+        a.check_confined(o.res, c.tag)
+        got = (o.res.get("wronly:/host/proc/sys/kernel/core_pattern"), o.res.get("write:/host" + canary),
+               o.res.get("write:/host/osh-x"))
+        t.check(got == ("EACCES", "EACCES", "EROFS") and not planted,
+                c.tag + ": the host's core_pattern and /dev/shm beneath the bind give EACCES, the bind itself "
+                "EROFS (got %s)" % (got,))
 
     # A tmpfs beneath the workdir holds nobody's data: the workdir stays.
     c = case("workdir-over-tmpfs", args=["/bin/osh-probe"] + a.CONFINED + ["write:/srv/osh-ok", "write:/srv/run/osh-ok"],

@@ -691,6 +691,38 @@ TEST_CASE("mounts: judged where they land; the image's symlink never carries a r
               .path_failures.empty());
 }
 
+TEST_CASE("workdir: never on, in or above a read-only bind (its flag does not reach host submounts)") {
+    Policy p = workdir_policy();
+    const std::map<std::string, NodeKind> present = {{"/", NodeKind::directory},
+                                                     {"/host", NodeKind::directory},
+                                                     {"/host/proc", NodeKind::directory},
+                                                     {"/work", NodeKind::directory},
+                                                     {"/work/ro", NodeKind::directory}};
+    // -v /:/host:ro -w /host (node-exporter's form): the workdir rule would
+    // open the host's /proc and /dev/shm beneath it.
+    for (const char* cwd : {"/host", "/host/proc"}) {
+        CAPTURE(cwd);
+        oci::Spec s = in_cwd(cwd);
+        s.mounts.push_back({"/host", "bind", "/", {"rbind", "ro"}});
+        auto e = must(rewrite(p, s, gpu::Detection{}, fake_rootfs(present)));
+        CHECK_FALSE(rule(e, cwd));
+        REQUIRE(change(e, ChangeAction::skipped, cwd));
+        CHECK(contains(change(e, ChangeAction::skipped, cwd)->reason,
+                       "is on or above mounts[0] (/host), a read-only bind of /"));
+    }
+    // A workdir volume with a read-only bind nested in it.
+    oci::Spec n = in_cwd("/work");
+    n.mounts.push_back({"/work", "bind", "/srv/work", {"rbind", "rw"}});
+    n.mounts.push_back({"/work/ro", "bind", "/", {"rbind", "ro"}});
+    CHECK_FALSE(rule(must(rewrite(p, n, gpu::Detection{}, fake_rootfs(present))), "/work"));
+    // "ro" then "rw": read-write, the workdir volume is granted as before.
+    oci::Spec w = in_cwd("/work");
+    w.mounts.push_back({"/work", "bind", "/srv/work", {"rbind", "ro", "rw"}});
+    auto g = must(rewrite(p, w, gpu::Detection{}, fake_rootfs(present)));
+    REQUIRE(rule(g, "/work"));
+    CHECK(rule(g, "/work")->access == kReadWrite);
+}
+
 TEST_CASE("workdir: never above a volume, unless it is a volume itself") {
     Policy p = workdir_policy();
     oci::Spec s = in_cwd("/srv");
