@@ -153,6 +153,7 @@ class Rewriter {
         }
         EffectivePolicy eff;
         eff.source = policy_;
+        eff.path_failures = std::move(failures_);
         bind_to_objects(eff);
         judge_mounts(eff);
         eff.seccomp_relaxations = std::move(relaxations_);
@@ -170,6 +171,7 @@ class Rewriter {
     std::map<std::string, Listed> listed_;  // what the policy itself names
     std::vector<Change> changes_;
     std::vector<std::string> rejections_;
+    std::vector<PathFailure> failures_;  // rules not made, decided by landlock_path
     std::vector<std::pair<std::string, std::string>> relaxations_;
     mutable std::map<std::string, std::optional<rootfs::PathFact>> facts_;
     // spec_.mounts by index: the destination as rules name it (normalized,
@@ -733,6 +735,13 @@ class Rewriter {
         }
     }
 
+    // A pid namespace of the container's own: a "pid" entry without a path.
+    bool own_pid_namespace() const {
+        for (const auto& ns : spec_.namespaces)
+            if (ns.type == "pid") return ns.path.empty();
+        return false;
+    }
+
     void add_proc(const gpu::VendorProfile& v) {
         const std::string origin = "gpu " + std::string(v.id);
         const std::string need = origin + ": " + std::string(v.name) +
@@ -740,6 +749,22 @@ class Rewriter {
                                  "opened with O_TRUNC (CUDA fails cuInit with error 304 when "
                                  "it cannot)";
         AccessMask have = entries_.count("/proc") ? entries_["/proc"].access : 0;
+        // /proc shows the processes of the container's pid namespace: in
+        // the host's (--pid=host) or another container's (joined by path),
+        // a write rule on it reaches their oom_score_adj, coredump_filter...
+        if (policy_.gpu.proc_access != ProcAccess::none && !own_pid_namespace()) {
+            std::string msg = origin + ": the /proc write its library needs would reach processes "
+                              "outside the container: linux.namespaces has no new pid namespace "
+                              "(the host's, or one joined by path), and /proc shows theirs. Fix: "
+                              "run the container in a pid namespace of its own (no --pid=host), "
+                              "or set gpu.proc_access to none";
+            changes_.push_back({ChangeAction::rejected, "/proc", 0, 0, msg});
+            failures_.push_back({"/proc", std::move(msg),
+                                 "the /proc write for " + origin +
+                                     "'s thread names (/proc stays as the policy has it; CUDA "
+                                     "fails cuInit with error 304 where it cannot write)"});
+            return;
+        }
         switch (policy_.gpu.proc_access) {
             case ProcAccess::read_write:
                 grant_gpu("/proc", kReadWrite, origin, need + "; gpu.proc_access=read_write",

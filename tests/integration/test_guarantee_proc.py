@@ -21,7 +21,11 @@ among them), and as uid 1000:
   core_pattern's mode refuses first). (With
   CAP_DAC_OVERRIDE the read-only seq files, mode 0444, open write-only too:
   procfs gives them no write handler, so they are counted, not listed.)
-Without a GPU the same writes give EACCES (Landlock: /proc is read-only)."""
+Without a GPU the same writes give EACCES (Landlock: /proc is read-only).
+In the host's pid namespace (no "pid" entry: --pid=host) the /proc write
+would reach the host's processes: refused under strict (landlock_path);
+under warn it runs without it (comm and the host's /proc/1/oom_score_adj and
+coredump_filter: EACCES), partially_enforced naming it (runc, crun)."""
 import os
 import sys
 
@@ -136,5 +140,38 @@ with t.Workdir() as w:
     check_proc(c, o, gpu=True, uid="1000")
     c, o = case("no-gpu", edit_config=docker_caps)
     check_proc(c, o, gpu=False)
+
+    # In the host's pid namespace (--pid=host) /proc shows the host's
+    # processes: the GPU's /proc write once reached their oom_score_adj and
+    # coredump_filter. Strict: refused (landlock_path); warn: runs without
+    # the /proc write (the host's files and its own comm: EACCES), the
+    # status partially_enforced naming it.
+    def host_pid(cfg):
+        cfg["linux"]["namespaces"] = [ns for ns in cfg["linux"]["namespaces"] if ns["type"] != "pid"]
+
+    def warn(pol):
+        pol["failure"]["kinds"]["landlock_path"] = "warn"
+    host_probe = ["/bin/osh-probe", "status", "comm", "wronly:/proc/1/oom_score_adj", "wronly:/proc/1/coredump_filter"]
+    for rt in a.RUNTIMES:
+        n[0] += 1
+        c = a.Case(w, "gpu-host-pid-%s-%d" % (rt, n[0]), ["/bin/sh", "-c", "echo %s" % a.RAN], runtime=rt,
+                   gpu=True, edit_config=a.chain(docker_caps, host_pid))
+        o = c.run()
+        ab = a.events_of(o.events, component="hook", decision="abort", kind="landlock_path")
+        t.check(o.rc == a.HOOK_REFUSED[rt] and a.RAN not in o.stdout,
+                c.tag + ": strict: refused (exit %d), nothing ran" % o.rc)
+        t.check(len(ab) == 1 and "would reach processes outside the container" in ab[0]["message"],
+                c.tag + ": the hook's landlock_path abort says the /proc write would reach the host's processes")
+        n[0] += 1
+        c = a.Case(w, "gpu-host-pid-warn-%s-%d" % (rt, n[0]), host_probe, runtime=rt, gpu=True,
+                   edit_policy=warn, edit_config=a.chain(docker_caps, host_pid))
+        o = c.run()
+        got = (o.res.get("comm"), o.res.get("wronly:/proc/1/oom_score_adj"), o.res.get("wronly:/proc/1/coredump_filter"))
+        t.check(o.rc == 0 and o.res.get("Seccomp") == "2" and got == ("EACCES", "EACCES", "EACCES"),
+                c.tag + ": warn: runs with the filter; its comm and the host's pid 1 files give EACCES (got %s)"
+                % (got,))
+        p = a.planned(o.events)
+        t.check(p.get("status") == "partially_enforced" and "the /proc write for gpu nvidia" in p.get("dropped", ""),
+                c.tag + ": warn: planned partially_enforced, dropped names the /proc write")
 
 t.finish()

@@ -30,6 +30,7 @@ oci::Spec gpu_spec() {
     s.has_linux = true;
     s.devices.push_back({"/dev/nvidiactl", "c", 195, 255, std::nullopt});
     s.devices.push_back({"/dev/nvidia0", "c", 195, 0, std::nullopt});
+    s.namespaces.push_back({"pid", ""});  // /proc shows only its own processes
     return s;
 }
 
@@ -321,6 +322,31 @@ TEST_CASE("gpu: a legacy hook without nodes yet grants nothing; its nodes count 
     auto e = must(rewrite(bare_policy(), s, det, unknown_probe()));
     CHECK(e.rules.empty());
     CHECK(e.seccomp_relaxations.empty());
+}
+
+TEST_CASE("gpu.proc_access: no /proc write outside a pid namespace of the container's own") {
+    // --pid=host (no pid entry) or a namespace joined by path: /proc shows
+    // other processes, whose files the write would reach.
+    for (const char* joined : {"", "/proc/1/ns/pid"}) {
+        CAPTURE(joined);
+        oci::Spec s = gpu_spec();
+        s.namespaces.clear();
+        if (*joined) s.namespaces.push_back({"pid", joined});
+        auto det = gpu::detect(s, gpu::DetectMode::auto_);
+        REQUIRE(det.gpu);
+        Policy p = bare_policy();
+        p.filesystem.read_only = {"/proc"};
+        p.gpu.proc_access = ProcAccess::write_file;
+        auto e = must(rewrite(p, s, det, unknown_probe()));
+        CHECK(rule(e, "/proc")->access == kReadOnly);
+        REQUIRE(e.path_failures.size() == 1);
+        CHECK(e.path_failures[0].path == "/proc");
+        CHECK(contains(e.path_failures[0].message, "would reach processes outside the container"));
+        CHECK(contains(e.path_failures[0].lost, "the /proc write for gpu nvidia"));
+        // gpu.proc_access none asks for nothing there.
+        p.gpu.proc_access = ProcAccess::none;
+        CHECK(must(rewrite(p, s, det, unknown_probe())).path_failures.empty());
+    }
 }
 
 TEST_CASE("gpu.proc_access: read_write, write_file, none") {
