@@ -735,11 +735,34 @@ class Rewriter {
         }
     }
 
-    // A pid namespace of the container's own: a "pid" entry without a path.
-    bool own_pid_namespace() const {
+    // What puts something other than the container's own procfs at or
+    // beneath /proc ("mounts[3] (/proc) puts a bind of /proc at /proc");
+    // nullopt: the last mount there is a "proc" mount (or there is none: the
+    // image's directory) and nothing but a tmpfs is mounted beneath it.
+    std::optional<std::string> foreign_proc() const {
+        std::optional<size_t> top;
+        for (size_t i = 0; i < spec_.mounts.size(); ++i) {
+            const std::string& at = landing(i);
+            if (path::is_within("/proc", at)) top = i;
+            else if (path::is_within(at, "/proc") && !spec_.mounts[i].is_fresh_tmpfs())
+                return "mounts[" + std::to_string(i) + "] (" + at + ") is a " +
+                       (spec_.mounts[i].is_bind() ? "bind of " + spec_.mounts[i].source
+                                                  : spec_.mounts[i].type + " mount") +
+                       " beneath /proc";
+        }
+        if (!top) return std::nullopt;  // the image's own directory
+        const auto& m = spec_.mounts[*top];
+        if (m.type == "proc" && !m.is_bind()) return std::nullopt;
+        return "mounts[" + std::to_string(*top) + "] (" + landing(*top) + ") puts " +
+               (m.is_bind() ? "a bind of " + m.source : "a " + m.type + " mount") + " at /proc";
+    }
+
+    // The container's pid namespace: "" for a new one, the path of one it
+    // joins; nullopt without a "pid" entry (the host's).
+    std::optional<std::string> pid_namespace() const {
         for (const auto& ns : spec_.namespaces)
-            if (ns.type == "pid") return ns.path.empty();
-        return false;
+            if (ns.type == "pid") return ns.path;
+        return std::nullopt;
     }
 
     void add_proc(const gpu::VendorProfile& v) {
@@ -750,14 +773,15 @@ class Rewriter {
                                  "it cannot)";
         AccessMask have = entries_.count("/proc") ? entries_["/proc"].access : 0;
         // /proc shows the processes of the container's pid namespace: in
-        // the host's (--pid=host) or another container's (joined by path),
-        // a write rule on it reaches their oom_score_adj, coredump_filter...
-        if (policy_.gpu.proc_access != ProcAccess::none && !own_pid_namespace()) {
+        // the host's (--pid=host: no "pid" entry) a write rule on it reaches
+        // the host's oom_score_adj, coredump_filter...
+        const auto pid_ns = pid_namespace();
+        if (policy_.gpu.proc_access != ProcAccess::none && !pid_ns) {
             std::string msg = origin + ": the /proc write its library needs would reach processes "
-                              "outside the container: linux.namespaces has no new pid namespace "
-                              "(the host's, or one joined by path), and /proc shows theirs. Fix: "
-                              "run the container in a pid namespace of its own (no --pid=host), "
-                              "or set gpu.proc_access to none";
+                              "outside the container: linux.namespaces has no pid namespace, so "
+                              "the container shares the host's and /proc shows the host's "
+                              "processes. Fix: run the container in a pid namespace of its own "
+                              "(no --pid=host), or set gpu.proc_access to none";
             changes_.push_back({ChangeAction::rejected, "/proc", 0, 0, msg});
             failures_.push_back({"/proc", std::move(msg),
                                  "the /proc write for " + origin +
@@ -765,6 +789,26 @@ class Rewriter {
                                      "fails cuInit with error 304 where it cannot write)"});
             return;
         }
+        // And /proc must be the container's own procfs: a bind of the
+        // host's /proc at or beneath it shows the host's processes whatever
+        // the namespace.
+        if (auto foreign = foreign_proc(); policy_.gpu.proc_access != ProcAccess::none && foreign) {
+            std::string msg = origin + ": the /proc write its library needs would reach processes "
+                              "outside the container: " + *foreign +
+                              ", which may show the host's. Fix: let the runtime mount a fresh "
+                              "proc at /proc (no bind there or beneath), or set gpu.proc_access "
+                              "to none";
+            changes_.push_back({ChangeAction::rejected, "/proc", 0, 0, msg});
+            failures_.push_back({"/proc", std::move(msg),
+                                 "the /proc write for " + origin +
+                                     "'s thread names (/proc stays as the policy has it; CUDA "
+                                     "fails cuInit with error 304 where it cannot write)"});
+            return;
+        }
+        if (policy_.gpu.proc_access != ProcAccess::none && !pid_ns->empty())
+            note("/proc", origin + ": the container joins the pid namespace " + *pid_ns +
+                              " (a pod's shared one, or another container's): the /proc write "
+                              "reaches the processes there too");
         switch (policy_.gpu.proc_access) {
             case ProcAccess::read_write:
                 grant_gpu("/proc", kReadWrite, origin, need + "; gpu.proc_access=read_write",

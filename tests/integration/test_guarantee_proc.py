@@ -25,7 +25,8 @@ Without a GPU the same writes give EACCES (Landlock: /proc is read-only).
 In the host's pid namespace (no "pid" entry: --pid=host) the /proc write
 would reach the host's processes: refused under strict (landlock_path);
 under warn it runs without it (comm and the host's /proc/1/oom_score_adj and
-coredump_filter: EACCES), partially_enforced naming it (runc, crun)."""
+coredump_filter: EACCES), partially_enforced naming it (runc, crun). The same
+with its own pid namespace but the host's /proc bound at /proc."""
 import os
 import sys
 
@@ -152,6 +153,23 @@ with t.Workdir() as w:
     def warn(pol):
         pol["failure"]["kinds"]["landlock_path"] = "warn"
     host_probe = ["/bin/osh-probe", "status", "comm", "wronly:/proc/1/oom_score_adj", "wronly:/proc/1/coredump_filter"]
+
+    def host_proc_bind(cfg):
+        """Its own pid namespace, but the host's /proc bound there (podman -v /proc:/proc)."""
+        cfg["mounts"] = [m for m in cfg["mounts"] if m["destination"] != "/proc"]
+        cfg["mounts"].insert(0, {"destination": "/proc", "type": "bind", "source": "/proc", "options": ["rbind"]})
+    for rt in a.RUNTIMES:
+        n[0] += 1
+        c = a.Case(w, "gpu-proc-bind-%s-%d" % (rt, n[0]), host_probe, runtime=rt, gpu=True,
+                   edit_policy=warn, edit_config=a.chain(docker_caps, host_proc_bind))
+        o = c.run()
+        got = (o.res.get("wronly:/proc/1/oom_score_adj"), o.res.get("wronly:/proc/1/coredump_filter"))
+        t.check(o.rc == 0 and o.res.get("Seccomp") == "2" and got == ("EACCES", "EACCES"),
+                c.tag + ": the host's /proc bound at /proc: warn runs without the /proc write, the host's pid 1 "
+                "files give EACCES (got %s)" % (got,))
+        t.check(any(e.get("kind") == "landlock_path" and "puts a bind of /proc at /proc" in e.get("message", "")
+                    for e in o.events),
+                c.tag + ": the hook's landlock_path event names the bind")
     for rt in a.RUNTIMES:
         n[0] += 1
         c = a.Case(w, "gpu-host-pid-%s-%d" % (rt, n[0]), ["/bin/sh", "-c", "echo %s" % a.RAN], runtime=rt,

@@ -410,6 +410,7 @@ plan::Plan plan_for_proc(policy::ProcAccess pa) {
     spec.has_process = true;
     spec.cwd = "/";
     spec.devices.push_back({"/dev/nvidia0", "c", 195, 0, std::nullopt});
+    spec.namespaces.push_back({"pid", ""});  // the /proc write needs its own pid namespace
     gpu::Detection det = gpu::detect(spec, gpu::DetectMode::auto_);
     REQUIRE(det.gpu);
     auto eff = policy::rewrite(*pol, spec, det, rootfs::no_rootfs());  // no rootfs: assume present

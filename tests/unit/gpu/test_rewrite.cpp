@@ -324,14 +324,12 @@ TEST_CASE("gpu: a legacy hook without nodes yet grants nothing; its nodes count 
     CHECK(e.seccomp_relaxations.empty());
 }
 
-TEST_CASE("gpu.proc_access: no /proc write outside a pid namespace of the container's own") {
-    // --pid=host (no pid entry) or a namespace joined by path: /proc shows
-    // other processes, whose files the write would reach.
-    for (const char* joined : {"", "/proc/1/ns/pid"}) {
-        CAPTURE(joined);
+TEST_CASE("gpu.proc_access: no /proc write in the host's pid namespace") {
+    // --pid=host (no pid entry): /proc shows the host's processes, whose
+    // files the write would reach.
+    {
         oci::Spec s = gpu_spec();
         s.namespaces.clear();
-        if (*joined) s.namespaces.push_back({"pid", joined});
         auto det = gpu::detect(s, gpu::DetectMode::auto_);
         REQUIRE(det.gpu);
         Policy p = bare_policy();
@@ -347,6 +345,45 @@ TEST_CASE("gpu.proc_access: no /proc write outside a pid namespace of the contai
         p.gpu.proc_access = ProcAccess::none;
         CHECK(must(rewrite(p, s, det, unknown_probe())).path_failures.empty());
     }
+    // Its own pid namespace, but the host's /proc bound at /proc (podman -v
+    // /proc:/proc) or beneath it: refused the same way; a fresh proc is fine.
+    for (const auto& mounts : std::vector<std::vector<oci::Mount>>{
+             {{"/proc", "bind", "/proc", {"rbind"}}},
+             {{"/proc", "proc", "proc", {}}, {"/proc/driver", "bind", "/proc", {"rbind"}}},
+             {{"/proc", "proc", "proc", {}}, {"/proc", "proc", "proc", {"rbind"}}}}) {
+        CAPTURE(mounts.back().destination);
+        oci::Spec s = gpu_spec();
+        s.mounts = mounts;
+        Policy p = bare_policy();
+        p.filesystem.read_only = {"/proc"};
+        auto e = must(rewrite(p, s, gpu::detect(s, gpu::DetectMode::auto_), unknown_probe()));
+        REQUIRE(e.path_failures.size() == 1);
+        CHECK(contains(e.path_failures[0].message, "mounts[" + std::to_string(mounts.size() - 1) + "]"));
+        CHECK(rule(e, "/proc")->access == kReadOnly);
+    }
+    {
+        oci::Spec s = gpu_spec();
+        s.mounts = {{"/proc", "proc", "proc", {"nosuid"}}, {"/proc/acpi", "tmpfs", "tmpfs", {"ro"}}};
+        Policy p = bare_policy();
+        p.filesystem.read_only = {"/proc"};
+        auto e = must(rewrite(p, s, gpu::detect(s, gpu::DetectMode::auto_), unknown_probe()));
+        CHECK(e.path_failures.empty());
+        CHECK((rule(e, "/proc")->access & bit(Access::write_file)) != 0);
+    }
+    // A pod's shared namespace (joined by path): the write is made, and the
+    // change log says whose processes it reaches.
+    oci::Spec pod = gpu_spec();
+    pod.namespaces = {{"pid", "/proc/4242/ns/pid"}};
+    Policy p = bare_policy();
+    p.filesystem.read_only = {"/proc"};
+    auto e = must(rewrite(p, pod, gpu::detect(pod, gpu::DetectMode::auto_), unknown_probe()));
+    CHECK(e.path_failures.empty());
+    CHECK((rule(e, "/proc")->access & bit(Access::write_file)) != 0);
+    REQUIRE(change(e, ChangeAction::note, "/proc"));
+    bool named = false;
+    for (const auto& c : e.changes)
+        named = named || (c.path == "/proc" && contains(c.reason, "joins the pid namespace /proc/4242/ns/pid"));
+    CHECK(named);
 }
 
 TEST_CASE("gpu.proc_access: read_write, write_file, none") {
