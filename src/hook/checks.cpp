@@ -4,10 +4,14 @@
 
 #include <cerrno>
 #include <cstring>
+#include <string_view>
+#include <vector>
 #include <variant>
 
 #include "rootfs/iddb.hpp"
 #include "rootfs/open.hpp"
+#include "util/file.hpp"
+#include "util/path.hpp"
 
 namespace osh::hook {
 
@@ -34,6 +38,87 @@ NetnsVerdict netns_verdict(const oci::Spec& spec) {
     }
     return {false, "no \"network\" entry in linux.namespaces: the container shares the host's "
                    "network namespace"};
+}
+
+namespace {
+
+bool read_only_rbind(const oci::Mount& m) {
+    bool rbind = false, rro = false;
+    for (const auto& o : m.options) {
+        rbind = rbind || o == "rbind";
+        rro = rro || o == "rro";
+    }
+    return rbind && !rro && m.is_read_only();
+}
+
+// A mountinfo field's octal escapes ("\\040" for a space) decoded.
+std::string unescape(std::string_view f) {
+    auto octal = [](char c) { return c >= '0' && c <= '7'; };
+    std::string out;
+    for (size_t i = 0; i < f.size(); ++i) {
+        if (f[i] == '\\' && i + 3 < f.size() && octal(f[i + 1]) && octal(f[i + 2]) &&
+            octal(f[i + 3])) {
+            out += static_cast<char>((f[i + 1] - '0') * 64 + (f[i + 2] - '0') * 8 + (f[i + 3] - '0'));
+            i += 3;
+        } else {
+            out += f[i];
+        }
+    }
+    return out;
+}
+
+// The mount points of a mountinfo text: each line's fifth field.
+std::vector<std::string> mount_points(std::string_view text) {
+    std::vector<std::string> out;
+    while (!text.empty()) {
+        const size_t nl = text.find('\n');
+        std::string_view line = text.substr(0, nl);
+        text = nl == std::string_view::npos ? std::string_view() : text.substr(nl + 1);
+        for (int field = 0; field < 4 && !line.empty(); ++field) {
+            const size_t sp = line.find(' ');
+            line = sp == std::string_view::npos ? std::string_view() : line.substr(sp + 1);
+        }
+        if (!line.empty()) out.push_back(unescape(line.substr(0, line.find(' '))));
+    }
+    return out;
+}
+
+}  // namespace
+
+std::map<size_t, std::string> host_submount_carriers(const oci::Spec& spec) {
+    constexpr size_t kMaxMountinfoBytes = 64u << 20;
+    bool any = false;
+    for (const auto& m : spec.mounts) any = any || read_only_rbind(m);
+    if (!any) return {};
+    auto info = file::read_regular("/proc/self/mountinfo", false, kMaxMountinfoBytes);
+    if (!info)
+        return submount_carriers(spec, std::nullopt,
+                                 "the host's mounts could not be read: " + info.error().what());
+    return submount_carriers(spec, std::move(*info));
+}
+
+std::map<size_t, std::string> submount_carriers(const oci::Spec& spec,
+                                                const std::optional<std::string>& mountinfo,
+                                                const std::string& why) {
+    const std::vector<std::string> points = mountinfo ? mount_points(*mountinfo)
+                                                      : std::vector<std::string>();
+    std::map<size_t, std::string> out;
+    for (size_t i = 0; i < spec.mounts.size(); ++i) {
+        const auto& m = spec.mounts[i];
+        if (!read_only_rbind(m)) continue;
+        if (!mountinfo) {
+            out.emplace(i, why);
+            continue;
+        }
+        auto src = path::normalize(m.source);
+        if (!src) continue;
+        for (const auto& p : points)
+            if (p != *src && path::is_within(p, *src)) {
+                out.emplace(i, p);
+                break;
+            }
+    }
+    return out;
 }
 
 namespace {

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 
@@ -21,6 +22,19 @@ struct NetnsVerdict {
     std::string why;
 };
 NetnsVerdict netns_verdict(const oci::Spec& spec);
+
+// The spec's read-only recursive binds ("rbind" with "ro", not "rro") and,
+// for each whose source has a mount of the host's beneath it, that mount
+// point (the first in `mountinfo`, the host's /proc/self/mountinfo). The
+// bind's read-only flag does not reach those mounts. nullopt `mountinfo`
+// (unreadable): every such bind counts, with `why` as its entry.
+std::map<size_t, std::string> submount_carriers(const oci::Spec& spec,
+                                                const std::optional<std::string>& mountinfo,
+                                                const std::string& why = "");
+// The same from this process's /proc/self/mountinfo (the hook and explain
+// run in the host's mount namespace), read only when the spec has such a
+// bind: a node's mountinfo can be large.
+std::map<size_t, std::string> host_submount_carriers(const oci::Spec& spec);
 
 // The run_as ids, resolved from the image's own /etc/passwd and /etc/group
 // (never NSS) under `rootfd` (-1: no rootfs). A name is the image's claim:

@@ -124,8 +124,10 @@ Result<DryRun> dry_run(const DryRunInput& in) {
     gpu::DetectInputs din;
     din.host = &host_devices;
     auto det = gpu::detect(*spec, pol->policy.gpu.detect, din);
+    const auto carrying = host_submount_carriers(*spec);
     auto eff = policy::rewrite(pol->policy, *spec, det,
-                               rootfd ? rootfs::probe_at(rootfd.get()) : rootfs::no_rootfs());
+                               rootfd ? rootfs::probe_at(rootfd.get()) : rootfs::no_rootfs(),
+                               &carrying);
     if (!eff) {
         judge.refuse(eff.error().what());
         return out;

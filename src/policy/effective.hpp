@@ -6,6 +6,7 @@
 #pragma once
 
 #include <functional>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -87,8 +88,13 @@ struct EffectivePolicy {
 
 // Fails (a Problem-like error naming the conflict and the two ways to fix it)
 // when gpu.promotion rejects a needed promotion.
+// `carrying`: the indices of the spec's read-only binds whose source has
+// mounts of its own beneath it on the host (hook::submount_carriers), which
+// the bind's read-only flag does not reach; a write rule at, above or within
+// one of them is a landlock_path failure. nullptr: not judged (no host view).
 Result<EffectivePolicy> rewrite(const Policy& policy, const oci::Spec& spec,
-                                const gpu::Detection& detection, const PathProbe& probe);
+                                const gpu::Detection& detection, const PathProbe& probe,
+                                const std::map<size_t, std::string>* carrying = nullptr);
 
 // What the hook would do with a container: plan it (with what not in force)
 // or refuse it, and why. Made by the dry run (`explain`).

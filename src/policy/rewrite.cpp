@@ -122,8 +122,8 @@ std::string join_links(const std::vector<std::string>& links) {
 class Rewriter {
   public:
     Rewriter(const Policy& policy, const oci::Spec& spec, const gpu::Detection& det,
-             const PathProbe& probe)
-        : policy_(policy), spec_(spec), det_(det), probe_(probe) {
+             const PathProbe& probe, const std::map<size_t, std::string>* carrying)
+        : policy_(policy), spec_(spec), det_(det), probe_(probe), carrying_(carrying) {
         // Each destination and device path normalized and looked up once:
         // every rule is compared with all of them.
         const PathProbe cached = [this](const std::string& p) { return look(p); };
@@ -156,6 +156,7 @@ class Rewriter {
         eff.path_failures = std::move(failures_);
         bind_to_objects(eff);
         judge_mounts(eff);
+        judge_read_only_binds(eff);
         eff.seccomp_relaxations = std::move(relaxations_);
         eff.changes = std::move(changes_);
         eff.gpu = det_;
@@ -167,6 +168,7 @@ class Rewriter {
     const oci::Spec& spec_;
     const gpu::Detection& det_;
     const PathProbe& probe_;
+    const std::map<size_t, std::string>* carrying_;  // read-only binds with host submounts
     std::map<std::string, Entry> entries_;  // sorted by path
     std::map<std::string, Listed> listed_;  // what the policy itself names
     std::vector<Change> changes_;
@@ -422,6 +424,35 @@ class Rewriter {
                 {d, std::move(msg),
                  "the limit on " + where + ": mounted at " + f->resolved + " with " +
                      describe(there)});
+        }
+    }
+
+    // A read-only bind is read-only at its top only: the host's mounts
+    // beneath its source come along (rbind) as they are, read-write. A
+    // write rule at, above or within it would reach them (`-v /:/tmp/host:ro`
+    // under the baseline's /tmp opened the host's core_pattern).
+    void judge_read_only_binds(EffectivePolicy& eff) {
+        if (!carrying_) return;
+        constexpr AccessMask kWrites = kReadWrite & ~kReadOnly;
+        for (const auto& [i, beneath] : *carrying_) {
+            if (i >= spec_.mounts.size()) continue;
+            const std::string& at = landing(i);
+            for (const auto& r : eff.rules) {
+                if (!(r.access & kWrites) || !overlaps(r.path, at)) continue;
+                const std::string where = "mounts[" + std::to_string(i) + "] (" + at + ")";
+                std::string msg = where + " is a read-only bind of " + spec_.mounts[i].source +
+                                  ", beneath which the host has mounts of its own (" + beneath +
+                                  ") that its read-only flag does not reach, and the " + r.origin +
+                                  " rule on " + r.path + " (" + describe(r.access & kWrites) +
+                                  ") would. Fix: mount it with \"rro\" (recursively read-only), "
+                                  "or where no write rule covers it";
+                changes_.push_back({ChangeAction::rejected, at, 0, r.access, msg});
+                eff.path_failures.push_back(
+                    {at, std::move(msg),
+                     "the read-only limit on the host's mounts beneath " + where + ", which the " +
+                         r.origin + " rule on " + r.path + " writes"});
+                break;
+            }
         }
     }
 
@@ -840,8 +871,9 @@ class Rewriter {
 }  // namespace
 
 Result<EffectivePolicy> rewrite(const Policy& policy, const oci::Spec& spec,
-                                const gpu::Detection& detection, const PathProbe& probe) {
-    return Rewriter(policy, spec, detection, probe).run();
+                                const gpu::Detection& detection, const PathProbe& probe,
+                                const std::map<size_t, std::string>* carrying) {
+    return Rewriter(policy, spec, detection, probe, carrying).run();
 }
 
 }  // namespace osh::policy

@@ -29,6 +29,11 @@ stay unwritable; through the shim under runc and crun:
    beneath it, and the workdir rule once made core_pattern writable. The
    workdir is not granted: EACCES opening core_pattern for writing and in
    the host's /dev/shm, EROFS on the bind itself (runc, crun).
+4. The same bind beneath the baseline's read-write /tmp (`-v
+   /:/tmp/host:ro`): refused under strict (landlock_path, naming the bind
+   and the host's mount beneath it); under warn it runs, the limit named
+   (and the host's core_pattern opens for writing, as reported). A
+   read-only bind with no host mounts beneath it runs fully_enforced.
 The host directory is checked after every run: unchanged where denied."""
 import os
 import shutil
@@ -254,6 +259,36 @@ with t.Workdir() as w:
         t.check(got == ("EACCES", "EACCES", "EROFS") and not planted,
                 c.tag + ": the host's core_pattern and /dev/shm beneath the bind give EACCES, the bind itself "
                 "EROFS (got %s)" % (got,))
+
+    # 4. A read-only bind of the host's root beneath the baseline's /tmp
+    # (`-v /:/tmp/host:ro`): the /tmp rule reached the host's core_pattern
+    # and /dev/shm beneath it. Strict: refused (landlock_path) naming the
+    # bind and the host mount beneath it; warn: runs, the limit named. A
+    # read-only bind of a host directory with no mounts beneath it (an X11
+    # socket directory, say) is not judged.
+    ro_probe = ["/bin/osh-probe"] + a.CONFINED + ["wronly:/tmp/host/proc/sys/kernel/core_pattern"]
+    for rt in a.RUNTIMES:
+        c = case("tmp-ro-host-" + rt, runtime=rt, args=ro_probe, edit_config=volume("/", "/tmp/host", ("rbind", "ro")))
+        o = c.run()
+        ab = a.events_of(o.events, component="hook", decision="abort", kind="landlock_path")
+        t.check(o.rc == a.HOOK_REFUSED[rt] and "NoNewPrivs" not in o.stdout and len(ab) == 1 and
+                "is a read-only bind of /, beneath which the host has mounts of its own" in ab[0]["message"],
+                c.tag + ": strict: refused (exit %d), the landlock_path abort names the bind" % o.rc)
+        c = case("tmp-ro-host-warn-" + rt, runtime=rt, args=ro_probe, edit_policy=warn,
+                 edit_config=volume("/", "/tmp/host", ("rbind", "ro")))
+        o = c.run()
+        p = a.planned(o.events)
+        t.check(o.rc == 0 and p.get("status") == "partially_enforced" and
+                "the read-only limit on the host's mounts beneath mounts[" in p.get("dropped", ""),
+                c.tag + ": warn: runs partially_enforced, naming the limit")
+        t.check(o.res.get("wronly:/tmp/host/proc/sys/kernel/core_pattern") == "OK",
+                c.tag + ": and it is true: the host's core_pattern opens for writing")
+    c = case("tmp-ro-plain", args=["/bin/osh-probe"] + a.CONFINED + ["write:/tmp/ro/osh-x"],
+             edit_config=volume(vol, "/tmp/ro", ("rbind", "ro")))
+    o = c.run()
+    t.check(o.rc == 0 and a.planned(o.events).get("status") == "fully_enforced" and
+            o.res.get("write:/tmp/ro/osh-x") == "EROFS",
+            c.tag + ": a read-only bind with no host mounts beneath it runs fully_enforced (EROFS writing it)")
 
     # A tmpfs beneath the workdir holds nobody's data: the workdir stays.
     c = case("workdir-over-tmpfs", args=["/bin/osh-probe"] + a.CONFINED + ["write:/srv/osh-ok", "write:/srv/run/osh-ok"],

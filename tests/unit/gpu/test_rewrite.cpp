@@ -786,6 +786,28 @@ TEST_CASE("workdir: never on, in or above a read-only bind (its flag does not re
     CHECK(rule(g, "/work")->access == kReadWrite);
 }
 
+TEST_CASE("a write rule at, above or within a read-only bind carrying host mounts: landlock_path") {
+    Policy p = workdir_policy();
+    p.filesystem.read_write = {"/tmp"};
+    oci::Spec s = in_cwd("/");
+    s.mounts.push_back({"/tmp/host", "bind", "/", {"rbind", "ro"}});
+    const std::map<size_t, std::string> carrying = {{0, "/proc"}};
+    auto e = must(rewrite(p, s, gpu::Detection{}, unknown_probe(), &carrying));
+    REQUIRE(e.path_failures.size() == 1);
+    CHECK(contains(e.path_failures[0].message,
+                   "mounts[0] (/tmp/host) is a read-only bind of /, beneath which the host has mounts of "
+                   "its own (/proc)"));
+    CHECK(contains(e.path_failures[0].message, "rule on /tmp"));
+    CHECK(contains(e.path_failures[0].lost, "the read-only limit on the host's mounts beneath mounts[0]"));
+    // Not judged without the host's view, nor when nothing is carried.
+    CHECK(must(rewrite(p, s, gpu::Detection{}, unknown_probe())).path_failures.empty());
+    const std::map<size_t, std::string> none;
+    CHECK(must(rewrite(p, s, gpu::Detection{}, unknown_probe(), &none)).path_failures.empty());
+    // No write rule over it: nothing to judge.
+    p.filesystem.read_write = {"/data"};
+    CHECK(must(rewrite(p, s, gpu::Detection{}, unknown_probe(), &carrying)).path_failures.empty());
+}
+
 TEST_CASE("workdir: never above a volume, unless it is a volume itself") {
     Policy p = workdir_policy();
     oci::Spec s = in_cwd("/srv");

@@ -105,3 +105,27 @@ TEST_CASE("run_as: numbers as written, names from the image, never root from a n
     CHECK(
         has(no_rootfs.error(), "cannot resolve run_as_group staff: no rootfs to read /etc/group"));
 }
+
+TEST_CASE("read-only recursive binds whose host source has mounts beneath it") {
+    oci::Spec s;
+    s.mounts = {{"/tmp/host", "bind", "/", {"rbind", "ro", "rprivate"}},      // 0: / has /proc...
+                {"/x11", "bind", "/tmp/.X11-unix", {"rbind", "ro"}},         // 1: nothing beneath
+                {"/rro", "bind", "/", {"rbind", "ro", "rro"}},               // 2: recursively ro
+                {"/flat", "bind", "/", {"bind", "ro"}},                      // 3: not recursive
+                {"/rw", "bind", "/", {"rbind", "ro", "rw"}},                 // 4: read-write
+                {"/sp", "bind", "/srv/a b", {"rbind", "ro"}}};               // 5: escaped name
+    const std::string info =
+        "22 1 8:1 / / rw,relatime shared:1 - ext4 /dev/vda rw\n"
+        "23 22 0:5 / /proc rw,nosuid shared:2 - proc proc rw\n"
+        "24 22 0:6 / /dev/shm rw shared:3 - tmpfs tmpfs rw\n"
+        "25 22 0:7 / /tmp/.X11-unix-other rw - tmpfs tmpfs rw\n"
+        "26 22 0:8 / /srv/a\\040b/inner rw - tmpfs tmpfs rw\n";
+    auto c = hook::submount_carriers(s, info);
+    REQUIRE(c.size() == 2);
+    CHECK(c.at(0) == "/proc");
+    CHECK(c.at(5) == "/srv/a b/inner");
+    // Unreadable: every read-only recursive bind counts, with the reason.
+    auto u = hook::submount_carriers(s, std::nullopt, "cannot read");
+    CHECK(u.size() == 3);
+    CHECK(u.at(1) == "cannot read");
+}
