@@ -85,18 +85,6 @@ std::vector<std::string> mount_points(std::string_view text) {
 
 }  // namespace
 
-std::map<size_t, std::string> host_submount_carriers(const oci::Spec& spec) {
-    constexpr size_t kMaxMountinfoBytes = 64u << 20;
-    bool any = false;
-    for (const auto& m : spec.mounts) any = any || read_only_rbind(m);
-    if (!any) return {};
-    auto info = file::read_regular("/proc/self/mountinfo", false, kMaxMountinfoBytes);
-    if (!info)
-        return submount_carriers(spec, std::nullopt,
-                                 "the host's mounts could not be read: " + info.error().what());
-    return submount_carriers(spec, std::move(*info));
-}
-
 std::map<size_t, std::string> submount_carriers(const oci::Spec& spec,
                                                 const std::optional<std::string>& mountinfo,
                                                 const std::string& why) {
@@ -119,6 +107,18 @@ std::map<size_t, std::string> submount_carriers(const oci::Spec& spec,
             }
     }
     return out;
+}
+
+std::map<size_t, std::string> host_submount_carriers(const oci::Spec& spec) {
+    constexpr size_t kMaxMountinfoBytes = 64u << 20;
+    bool any = false;
+    for (const auto& m : spec.mounts) any = any || read_only_rbind(m);
+    if (!any) return {};
+    auto info = file::read_regular("/proc/self/mountinfo", false, kMaxMountinfoBytes);
+    if (!info)
+        return submount_carriers(spec, std::nullopt,
+                                 "the host's mounts could not be read: " + info.error().what());
+    return submount_carriers(spec, std::move(*info));
 }
 
 namespace {
