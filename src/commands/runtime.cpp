@@ -6,6 +6,7 @@
 // /etc/oci-sandbox/runtime.json (or the file named by
 // $OCI_SANDBOX_RUNTIME_CONFIG). A command line it cannot read for certain
 // (specedit/shim_args.hpp), and restore, are refused before anything runs.
+#include <fcntl.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -19,18 +20,28 @@
 #include "specedit/prepare.hpp"
 #include "specedit/shim_args.hpp"
 #include "report/event.hpp"
+#include "util/fd.hpp"
 #include "util/test_point.hpp"
 
 namespace osh::commands {
 
 namespace {
 
-// A failure before the next runtime runs: on stderr (the engine shows it)
-// and as an event in the log, where the hook's events are (the engine may
-// drop stderr).
-int shim_fail(const std::string& what, const std::string& id = "") {
-    std::cerr << "oci-sandbox-runtime: " << what << "\n";
+// A failure before the next runtime runs: on stderr (the engine shows it),
+// as an event in the log, where the hook's events are (the engine may drop
+// stderr), and in the runtime's own --log file when the caller gave one:
+// containerd and Docker report the last error logged there.
+int shim_fail(const std::string& what, const std::string& id = "",
+              const specedit::ShimArgs* args = nullptr) {
+    const std::string msg = "oci-sandbox-runtime: " + what;
+    std::cerr << msg << "\n";
     report::log_refusal("runtime", id, what);
+    if (args && !args->log_file.empty()) {
+        const std::string line = report::runtime_error_line(msg, args->log_format == "json");
+        UniqueFd fd(::open(args->log_file.c_str(),
+                           O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600));
+        if (fd) (void)!::write(fd.get(), line.data(), line.size());
+    }
     return 1;
 }
 
@@ -62,27 +73,32 @@ int runtime_main(const std::vector<std::string>& args) {
                      "The next runtime's help follows.\n\n";
     if (version || help) std::cout << std::flush;
 
+    // Read first (pure): every later failure can then reach the runtime's
+    // log as well.
+    auto parsed = specedit::parse_shim_args(args);
+    if (!parsed) return shim_fail(parsed.error().what());
+    const specedit::ShimArgs* logged = &*parsed;
+
     // A next runtime that runs this shim again (a wrapper script around it)
     // would loop forever; the shim marks the runtimes it starts.
     if (std::getenv(kShimActiveEnv))
         return shim_fail("the next runtime ran this shim again (" + std::string(kShimActiveEnv) +
                          " is set): a loop; set next_runtime in runtime.json to the real runtime "
-                         "(runc, crun, nvidia-container-runtime), not to a wrapper of this shim");
+                         "(runc, crun, nvidia-container-runtime), not to a wrapper of this shim",
+                         parsed->id, logged);
     if (::setenv(kShimActiveEnv, "1", 1) != 0)
-        return shim_fail(std::string("setenv: ") + std::strerror(errno));
+        return shim_fail(std::string("setenv: ") + std::strerror(errno), "", logged);
 
     const char* env_path = std::getenv(specedit::kRuntimeConfigEnv);
     std::string config_path = env_path && *env_path ? env_path : specedit::kRuntimeConfigPath;
     auto cfg = specedit::load_runtime_config(config_path);
-    if (!cfg) return shim_fail(cfg.error().what());
+    if (!cfg) return shim_fail(cfg.error().what(), parsed->id, logged);
     auto self = specedit::self_binary();
-    if (!self) return shim_fail(self.error().what());
+    if (!self) return shim_fail(self.error().what(), parsed->id, logged);
     auto next = specedit::resolve_runtime(cfg->next_runtime, *self);
-    if (!next) return shim_fail(next.error().what());
+    if (!next) return shim_fail(next.error().what(), parsed->id, logged);
     if (version) std::cout << "next runtime: " << *next << "\n" << std::flush;
 
-    auto parsed = specedit::parse_shim_args(args);
-    if (!parsed) return shim_fail(parsed.error().what());
     std::vector<std::string> final_args = args;
     if (parsed->help) {
         // `run --help` with no container id: the runtime prints its help;
@@ -90,23 +106,23 @@ int runtime_main(const std::vector<std::string>& args) {
     } else if (parsed->command == "create" || parsed->command == "run") {
         auto setup = specedit::edit_setup(cfg->hook_binary.empty() ? *self : cfg->hook_binary,
                                           cfg->enforcer_binary, cfg->hook_args);
-        if (!setup) return shim_fail(setup.error().what(), parsed->id);
+        if (!setup) return shim_fail(setup.error().what(), parsed->id, logged);
         std::string bundle = parsed->bundle.empty() ? "." : parsed->bundle;
         auto changed = specedit::prepare_bundle(bundle, parsed->id, *setup);
         if (!changed)
-            return shim_fail(parsed->command + " " + parsed->id + ": " + changed.error().what(), parsed->id);
+            return shim_fail(parsed->command + " " + parsed->id + ": " + changed.error().what(), parsed->id, logged);
         test_point::kill_at("runtime.before_exec");
     } else if (parsed->command == "exec") {
         // A container of ours: the new process gets the same enforcer and
         // plan as the first one, or it does not run at all.
         auto state = specedit::container_state(*next, parsed->global, parsed->id);
-        if (!state) return shim_fail("exec " + parsed->id + ": " + state.error().what(), parsed->id);
+        if (!state) return shim_fail("exec " + parsed->id + ": " + state.error().what(), parsed->id, logged);
         auto params = specedit::exec_params(*state, parsed->id, plan::default_run_root());
-        if (!params) return shim_fail("exec " + parsed->id + ": " + params.error().what(), parsed->id);
+        if (!params) return shim_fail("exec " + parsed->id + ": " + params.error().what(), parsed->id, logged);
         if (*params) {
             auto confined = specedit::confine_exec(args, *parsed, **params);
             if (!confined)
-                return shim_fail("exec " + parsed->id + ": " + confined.error().what(), parsed->id);
+                return shim_fail("exec " + parsed->id + ": " + confined.error().what(), parsed->id, logged);
             final_args = std::move(*confined);
         }
     } else if (parsed->command == "delete" && !args.back().empty() && args.back().front() != '-') {
@@ -124,7 +140,7 @@ int runtime_main(const std::vector<std::string>& args) {
     for (const auto& a : final_args) argv.push_back(const_cast<char*>(a.c_str()));
     argv.push_back(nullptr);
     ::execv(next->c_str(), argv.data());
-    return shim_fail("exec " + *next + ": " + std::strerror(errno), parsed->id);
+    return shim_fail("exec " + *next + ": " + std::strerror(errno), parsed->id, logged);
 }
 
 }  // namespace osh::commands

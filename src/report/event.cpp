@@ -42,6 +42,16 @@ std::string utc_time(int64_t secs, long nsec) {
     return buf;
 }
 
+std::string runtime_error_line(std::string_view msg, bool json) {
+    struct timespec now {};
+    clock_gettime(CLOCK_REALTIME, &now);
+    const std::string time = utc_time(now.tv_sec, now.tv_nsec);
+    if (json)
+        return "{\"level\":\"error\",\"msg\":" + json::quote(msg) + ",\"time\":" +
+               json::quote(time) + "}\n";
+    return "time=" + json::quote(time) + " level=error msg=" + json::quote(msg) + "\n";
+}
+
 std::string to_json_line(const Event& e) {
     rapidjson::StringBuffer buf;
     rapidjson::Writer<rapidjson::StringBuffer> w(buf);

@@ -90,6 +90,12 @@ Event failure_event(const failure::Judgement& j, const std::string& message,
 void log_refusal(std::string_view component, std::string_view container_id,
                  const std::string& message);
 
+// An error as a runtime logs it (runc's logrus lines, which containerd and
+// Docker read back from the runtime's --log file): a JSON object with level,
+// msg and time when `json`, else `time="..." level=error msg="..."`. With
+// the trailing newline.
+std::string runtime_error_line(std::string_view msg, bool json);
+
 // One JSON line (no trailing newline), with an RFC 3339 UTC timestamp.
 std::string to_json_line(const Event& e);
 

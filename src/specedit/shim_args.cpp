@@ -121,6 +121,8 @@ Result<ShimArgs> parse_shim_args(const std::vector<std::string>& args) {
         size_t first = i;
         auto o = read_option(kGlobal, "runtime", args, i);
         if (!o) return unexpected(o.error());
+        if (o->name == "--log") out.log_file = o->value;
+        if (o->name == "--log-format") out.log_format = o->value;
         out.global.insert(out.global.end(), args.begin() + first, args.begin() + i + 1);
     }
     if (i >= args.size()) return out;

@@ -19,6 +19,10 @@ namespace osh::specedit {
 struct ShimArgs {
     std::string command;  // "create", "run", "exec", "delete", ... ("" when none)
     std::vector<std::string> global;  // the global options before the command
+    // The runtime's own log (--log FILE, --log-format text|json): where
+    // containerd and Docker look for the runtime's last error.
+    std::string log_file;
+    std::string log_format;
     std::string bundle;   // --bundle/-b value, "" = current directory
     std::string id;       // create/run: the last positional argument; exec: the first
     // exec only:

@@ -16,6 +16,8 @@ imports the test rootfs as an image offline (`docker import`), and checks:
 - `--network host`: refused under the default policy (Docker passes the
   host's network namespace by path, EXEC_ROOT/netns/default), the workload
   never runs;
+- a volume at /.oci-sandbox: refused by the shim, and docker's error carries
+  the shim's reason (the shim logs it to runc's --log, which Docker reads);
 - a fake GPU (`--device` of a char node 195:0): detected and granted (ENXIO);
 - `setup docker --set-as-default` + SIGHUP: a plain `docker run` is confined;
   `setup docker --remove` + a restart of dockerd (SIGHUP does not take
@@ -162,6 +164,18 @@ def checks(w, docker, state, daemon_json, setup, log, rtcfg, ctd_sock):
                 for ev in refused),
             "--network host: the hook refused it as a netns failure (the host's namespace, by path)")
     t.check("netns" in r.stderr, "--network host: docker's error names the netns failure")
+
+    # A volume over the sandbox's own mounts: the shim refuses the spec
+    # before runc runs. Docker reports the runtime's last logged error, so
+    # the shim writes its refusal to runc's --log too (it once showed only
+    # "unable to retrieve OCI runtime error").
+    decoy = os.path.join(w, "decoy")
+    os.makedirs(decoy)
+    r = t.run(docker + ["run", "--rm", "--runtime", "oci-sandbox", "--network", "none", "-v",
+                        decoy + ":/.oci-sandbox", IMAGE, "/bin/echo", "osh-workload-ran"])
+    t.check(r.returncode != 0 and "osh-workload-ran" not in r.stdout, "-v DIR:/.oci-sandbox: refused, nothing ran")
+    t.check("oci-sandbox-runtime: create" in r.stderr and "could shadow them" in r.stderr,
+            "-v DIR:/.oci-sandbox: docker's error carries the shim's reason")
 
     # A fake GPU: a char node 195:0 passed with --device.
     devdir = os.path.join(w, "dev")

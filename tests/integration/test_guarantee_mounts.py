@@ -8,7 +8,9 @@
    no leading /, trailing /, "/" itself, below /.oci-sandbox). The shim
    refuses before the runtime runs: exit 1, "/mounts/N" naming the first
    offending mount, a host-log event, config.json untouched, no plan
-   directory, nothing ran.
+   directory, nothing ran; given `--log FILE --log-format json|text`, the
+   refusal is also the last error in FILE, in the runtime's own format
+   (containerd and Docker report it from there).
 2. Image symlinks the spec edit cannot see (runc and crun): an image whose
    /.oci-sandbox itself is a symlink: the hook's proof in the container's
    mount namespace refuses it ("the enforcer or its plan is not ours").
@@ -230,6 +232,24 @@ with t.Workdir() as w:
         k += 1
         spelled_refusal(w, plain, "crun", "crun-%d" % k,
                         [bind(hook, os.path.join(plain, "oci-sandbox-hook")), bind(s, plain)], 0)
+
+    # The refusal reaches the runtime's own --log too, in its format:
+    # containerd and Docker report the last error logged there, not stderr.
+    for fmt in ("json", "text"):
+        c = a.Case(w, "runtime-log-" + fmt, WORKLOAD, edit_config=add_mounts(bind("/.oci-sandbox", plain)))
+        log_file = os.path.join(c.sub, "log." + fmt)
+        r = c.shim("--log", log_file, "--log-format", fmt, "create", "--bundle", c.bundle, c.cid)
+        with open(log_file) as f:
+            last = f.read().splitlines()[-1]
+        if fmt == "json":
+            line = json.loads(last)
+            ok = (line.get("level") == "error" and line.get("msg", "").startswith("oci-sandbox-runtime: create " + c.cid)
+                  and "could shadow them" in line["msg"] and line.get("time", "").endswith("Z"))
+        else:
+            ok = last.startswith("time=\"") and ' level=error msg="oci-sandbox-runtime: create ' + c.cid in last
+        t.check(r.returncode == 1 and ok,
+                c.tag + ": the shim's refusal is the last error in the runtime's --log (%s): %s" % (fmt, last[:160]))
+        c.direct("delete", "-f", c.cid)
 
     # Image symlinks: the proof refuses what would not be ours.
     for rt in a.RUNTIMES:

@@ -30,11 +30,14 @@ TEST_CASE("shim args: runc and crun command lines as containerd, docker, podman 
     CHECK(a->bundle == "/b");
     CHECK(a->id == "cid1");
     CHECK(a->global == Args{"--root", "/run/runc", "--log", "/l.json", "--log-format", "json"});
+    CHECK(a->log_file == "/l.json");  // where the shim's own refusal is logged too
+    CHECK(a->log_format == "json");
 
     auto b = specedit::parse_shim_args(
         {"--cgroup-manager=disabled", "run", "-b", "bun", "--detach", "id2"});
     REQUIRE(b);
     CHECK(b->command == "run");
+    CHECK(b->log_file.empty());
     CHECK(b->bundle == "bun");
     CHECK(b->id == "id2");
 
