@@ -7,7 +7,10 @@ oci-sandbox/plan-key). podman here: --runtime runc (crun 1.8.1 refuses the
 hybrid cgroup layout), --cgroup-manager cgroupfs, --network none, and
 explicit ulimits at or under this machine's hard limits. Also: an image with
 VOLUME /dev holding its own NVIDIA nodes (podman copies them into the
-volume) gets no GPU rights: EACCES opening them, /proc read-only."""
+volume) gets no GPU rights: EACCES opening them, /proc read-only. An image
+whose OCI manifest carries oci-sandbox/policy (podman copies manifest
+annotations into the spec): refused when the name is not selectable;
+selected by the image alone when it is (the documented limit)."""
 import json
 import os
 import re
@@ -112,6 +115,102 @@ with t.Workdir() as w:
     planned = [e for e in t.log_events(log) if e.get("decision") == "planned"][before:]
     t.check(len(planned) == 1 and planned[0].get("gpu") == "false",
             "podman devvol: planned gpu false (%s)" % (planned[0].get("gpu_reason") if planned else None))
+
+# An image whose OCI manifest carries oci-sandbox/policy: podman copies an
+# image's manifest annotations into the spec, where they look like the
+# user's --annotation. The boundary: a name the main policy does not list
+# in `selectable` refuses the container. The documented limit: a listed
+# one is selected by the image alone (docs/security.md); the image's own
+# oci-sandbox/plan-key is overwritten by the edit.
+def annotated_image(w, rootfs, annotations):
+    """`podman import` of rootfs, saved as an OCI archive, its manifest
+    given `annotations`, loaded back. Returns the image name."""
+    import hashlib
+    import tarfile
+    name = "localhost/" + t.unique_id("osh-annotated").lower()
+    tar = os.path.join(w, "ann-rootfs.tar")
+    t.run(["tar", "-C", rootfs, "-cf", tar, "."])
+    t.check(t.run(["podman", "import", tar, name + "-base"], timeout=120).returncode == 0,
+            "podman annotated image: imported")
+    archive, layout = os.path.join(w, "ann-oci.tar"), os.path.join(w, "ann-oci")
+    t.run(["podman", "save", "--format", "oci-archive", "-o", archive, name + "-base"], timeout=120)
+    t.run(["podman", "rmi", "-f", name + "-base"])
+    with tarfile.open(archive) as tf:
+        tf.extractall(layout)
+    blobs = os.path.join(layout, "blobs", "sha256")
+    with open(os.path.join(layout, "index.json")) as f:
+        index = json.load(f)
+    with open(os.path.join(blobs, index["manifests"][0]["digest"].split(":")[1])) as f:
+        manifest = json.load(f)
+    manifest["annotations"] = annotations
+    data = json.dumps(manifest).encode()
+    digest = hashlib.sha256(data).hexdigest()
+    with open(os.path.join(blobs, digest), "wb") as f:
+        f.write(data)
+    index["manifests"] = [{"mediaType": "application/vnd.oci.image.manifest.v1+json", "digest": "sha256:" + digest,
+                           "size": len(data), "annotations": {"org.opencontainers.image.ref.name": name + ":1"}}]
+    with open(os.path.join(layout, "index.json"), "w") as f:
+        json.dump(index, f)
+    t.run(["tar", "-C", layout, "-cf", archive + ".2", "."])
+    r = t.run(["podman", "load", "-i", archive + ".2"], timeout=120)
+    t.check(r.returncode == 0, "podman annotated image: loaded with its manifest annotations")
+    return name + ":1"
+
+
+with t.Workdir() as w:
+    rootfs = os.path.join(w, "rootfs")
+    t.make_rootfs(rootfs)
+    os.makedirs(os.path.join(rootfs, "srv"), exist_ok=True)
+    log = os.path.join(w, "hook.log")
+    policies = os.path.join(w, "policies.d")
+    os.makedirs(policies)
+    weak = t.default_policy()
+    weak["filesystem"]["read_write"].append("/srv")
+    weak["log"]["path"] = log
+    with open(os.path.join(policies, "weak.json"), "w") as f:
+        json.dump(weak, f)
+    image = annotated_image(w, rootfs, {"oci-sandbox/policy": "weak",
+                                        "oci-sandbox/plan-key": "p-" + "1" * 32})
+    try:
+        for selectable in ([], ["weak"]):
+            pol = t.default_policy()
+            pol["log"]["path"] = log
+            pol["selectable"] = selectable
+            sub = os.path.join(w, "sel-%d" % len(selectable))
+            os.makedirs(sub)
+            policy_path = t.write_policy(sub, pol)
+            hooks = os.path.join(sub, "hooks.d")
+            os.makedirs(hooks)
+            with open(os.path.join(os.environ["OSH_SOURCE_ROOT"], "hooks", "oci-sandbox-precreate.json")) as f:
+                h = json.load(f)
+            h["hook"]["path"] = t.binary()
+            h["hook"]["args"] += ["--hook-arg=--policy", "--hook-arg=" + policy_path,
+                                  "--hook-arg=--policies-dir", "--hook-arg=" + policies]
+            with open(os.path.join(hooks, "oci-sandbox-precreate.json"), "w") as f:
+                json.dump(h, f)
+            name = t.unique_id("podman-annotated")
+            before = len(t.log_events(log)) if os.path.exists(log) else 0
+            try:
+                r = t.run(["podman", "--runtime", "runc", "--cgroup-manager", "cgroupfs", "--hooks-dir", hooks,
+                           "run", "--rm", "--name", name, "--network", "none",
+                           "--ulimit", "nofile=%d:%d" % (nofile, nofile), "--ulimit", "nproc=%d:%d" % (nproc, nproc),
+                           image, "/bin/osh-probe", "write:/srv/osh-x", "status"], timeout=180)
+            finally:
+                t.run(["podman", "rm", "-f", "--ignore", name])
+            res = t.results(r.stdout)
+            events = t.log_events(log)[before:] if os.path.exists(log) else []
+            if not selectable:
+                t.check(r.returncode != 0 and "Seccomp" not in r.stdout and 'does not list "weak" in "selectable"'
+                        in r.stderr, "podman annotated image, weak not selectable: refused, nothing ran")
+            else:
+                planned = [e for e in events if e.get("decision") == "planned"]
+                t.check(r.returncode == 0 and res.get("write:/srv/osh-x") == "OK" and len(planned) == 1 and
+                        "annotation oci-sandbox/policy=weak" in planned[0]["message"] and
+                        "p-" + "1" * 32 not in planned[0]["message"],
+                        "podman annotated image, weak selectable: the image selected it (the documented limit; "
+                        "/srv writable), and its own plan-key was overwritten")
+    finally:
+        t.run(["podman", "rmi", "-f", image])
 
 # Guard mode: only the createRuntime+poststop hooks.d file, no spec edit. The
 # hook finds no plan mount (plan_missing, strict by default) and podman
