@@ -23,6 +23,8 @@
 #include "oci/state.hpp"
 #include "plan/compile.hpp"
 #include "plan/plan.hpp"
+#include "plan/plan_dir.hpp"
+#include "plan/proof.hpp"
 #include "policy/document.hpp"
 #include "policy/effective.hpp"
 #include "policy/select.hpp"
@@ -141,21 +143,6 @@ std::string shown(const std::string& text) {
     return text.size() > kShown ? text.substr(0, kShown) + "..." : text;
 }
 
-// The identity an object is, for the proof below.
-std::optional<rootfs::ObjectId> identity(int fd) {
-    struct stat st {};
-    if (::fstat(fd, &st) != 0) return std::nullopt;
-    return rootfs::object_id(st);
-}
-
-// What the proof found instead, for its message: open_exact opens a final
-// symlink as the link itself, which is never ours.
-std::string found_instead(int fd) {
-    struct stat st {};
-    if (::fstat(fd, &st) == 0 && S_ISLNK(st.st_mode)) return "a symbolic link in the image";
-    return "something else is mounted or placed there";
-}
-
 // The enforcer the spec edit bound into the container: --enforcer, else the
 // one installed beside this binary.
 Result<std::pair<std::string, rootfs::ObjectId>> our_enforcer(const HookOptions& opts) {
@@ -171,27 +158,6 @@ Result<std::pair<std::string, rootfs::ObjectId>> our_enforcer(const HookOptions&
     struct stat st {};
     if (::stat(path.c_str(), &st) != 0) return fail_errno("the enforcer " + path, errno);
     return std::pair{path, rootfs::object_id(st)};
-}
-
-// The proof that what the container will run as its enforcer is the file the
-// spec edit bound there and what it will read as its plan is this plan
-// directory: both opened in the container's own mount namespace (every mount
-// is in place at createRuntime), refusing any symlink, and compared by
-// device and inode.
-Result<void> prove_ours(int rootfd, const std::pair<std::string, rootfs::ObjectId>& enforcer,
-                        int plan_dirfd) {
-    auto bin = rootfs::open_exact(rootfd, plan::kContainerEnforcer);
-    if (!bin) return wrap(bin.error(), "the container's enforcer");
-    if (identity(bin->get()) != enforcer.second)
-        return fail(std::string("the container's ") + plan::kContainerEnforcer + " is not " +
-                    enforcer.first + " (" + found_instead(bin->get()) + ")");
-    auto dir = rootfs::open_exact(rootfd, plan::kContainerPlanDir);
-    if (!dir) return wrap(dir.error(), "the container's plan directory");
-    auto want = identity(plan_dirfd);
-    if (!want || identity(dir->get()) != want)
-        return fail(std::string("the container's ") + plan::kContainerPlanDir +
-                    " is not this container's plan directory (" + found_instead(dir->get()) + ")");
-    return {};
 }
 
 // Without a live view (an outer sandbox such as gVisor mounts inside its
@@ -419,8 +385,10 @@ int create_stage(const HookOptions& opts, const policy::SelectedPolicy* given, R
                                 rootfs_error->what(), rootfs_error->err));
     rootfs::Resolver paths(rootfd.get());  // the container's paths, each looked up once
     if (live) {
-        if (auto ok = prove_ours(rootfd.get(), *enforcer, dir->get()); !ok)
+        if (auto ok = plan::prove_ours(rootfd.get(), enforcer->first, enforcer->second, dir->get());
+            !ok)
             return refuse(rep.abort(ok.error(), "refused: the enforcer or its plan is not ours"));
+        owner.enforcer = enforcer->second;  // proved again before each exec
     } else if (auto ok = prove_on_image(paths, *spec, opts.run_root); !ok) {
         return refuse(rep.abort(ok.error(), "refused: the sandbox's mounts could be shadowed"));
     }

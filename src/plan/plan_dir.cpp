@@ -102,6 +102,10 @@ std::optional<Owner> parse_owner(std::string_view text) {
             o.pid = pid;
             o.start = start;
         }
+        unsigned long long dev = 0, ino = 0;
+        if (size_t at = rest.find("\nenforcer "); at != std::string::npos &&
+            std::sscanf(rest.c_str() + at + 1, "enforcer %llu %llu", &dev, &ino) == 2)
+            o.enforcer = rootfs::ObjectId{dev, ino};
     }
     return o;
 }
@@ -276,6 +280,9 @@ Result<void> create_plan_dir(std::string_view key, std::string_view edit_key, bo
 Result<void> write_owner(int dirfd, const Owner& owner) {
     std::string text = owner.id + "\n" + std::to_string(owner.pid) + " " +
                        std::to_string(owner.start) + "\n";
+    if (owner.enforcer)
+        text += "enforcer " + std::to_string(owner.enforcer->dev) + " " +
+                std::to_string(owner.enforcer->ino) + "\n";
     return file::write_atomic(dirfd, kOwnerFile, text, 0644);
 }
 
@@ -311,8 +318,8 @@ Result<UniqueFd> open_plan_dir(std::string_view key, std::string_view edit_key,
     return std::move(*dir);
 }
 
-Result<std::string> planned_edit_key(std::string_view key, std::string_view id,
-                                     std::string_view run_root) {
+Result<Planned> planned_for_exec(std::string_view key, std::string_view id,
+                                 std::string_view run_root) {
     if (auto ok = validate_key(key); !ok) return wrap(ok.error(), "plan directory");
     auto root = open_run_root(run_root, false);
     if (!root) return unexpected(root.error());
@@ -328,10 +335,11 @@ Result<std::string> planned_edit_key(std::string_view key, std::string_view id,
     std::string edit_key = bound->substr(0, bound->find('\n'));
     if (auto ok = validate_edit_key(edit_key); !ok || *bound != edit_key + "\n")
         return fail(shown + ": bound to no spec edit (its edit file is missing or malformed)");
-    auto owner = read_small(dir->get(), kOwnerFile);
-    if (!owner) return wrap(owner.error(), shown);
-    if (auto o = parse_owner(*owner); o && o->id != id)
-        return fail(shown + ": the plan of container " + o->id + ", not " + std::string(id));
+    auto owner_text = read_small(dir->get(), kOwnerFile);
+    if (!owner_text) return wrap(owner_text.error(), shown);
+    auto owner = parse_owner(*owner_text);
+    if (owner && owner->id != id)
+        return fail(shown + ": the plan of container " + owner->id + ", not " + std::string(id));
     struct stat st {};
     std::string missing;
     if (::fstatat(dir->get(), kPlanFileName, &st, AT_SYMLINK_NOFOLLOW) != 0)
@@ -340,7 +348,11 @@ Result<std::string> planned_edit_key(std::string_view key, std::string_view id,
         missing = "not a regular file";
     if (!missing.empty())
         return fail("the plan of the container (" + plan_file + ") is not there: " + missing);
-    return edit_key;
+    Planned p;
+    p.edit_key = std::move(edit_key);
+    if (owner) p.owner = std::move(*owner);
+    p.dir = std::move(*dir);
+    return p;
 }
 
 Result<void> remove_plan_dir(std::string_view key, std::optional<std::string_view> owner_id,

@@ -29,6 +29,7 @@
 
 #include "oci/spec.hpp"
 #include "plan/plan.hpp"
+#include "rootfs/facts.hpp"
 #include "util/fd.hpp"
 #include "util/result.hpp"
 
@@ -97,6 +98,10 @@ struct Owner {
     std::string id;
     int pid = 0;                 // the container's pid at createRuntime (0: unknown)
     unsigned long long start = 0;  // its start time in clock ticks since boot (0: unknown)
+    // The enforcer the hook proved at /.oci-sandbox/oci-sandbox-hook in the
+    // container's own view (nullopt: no live view), which `runtime exec`
+    // proves again before a new process starts there.
+    std::optional<rootfs::ObjectId> enforcer;
 };
 // The start time of `pid` (field 22 of /proc/PID/stat), 0 when unknown.
 unsigned long long process_start_time(int pid);
@@ -109,11 +114,17 @@ unsigned long long process_start_time(int pid);
 Result<UniqueFd> open_plan_dir(std::string_view key, std::string_view edit_key,
                                const Owner& owner, std::string_view run_root = kRunRoot);
 
-// The edit key of a container's plan directory, for `runtime exec`: the
+// What a container's plan directory holds for `runtime exec`: its edit key
+// and owner, and the directory itself, open. The
 // directory is a real one of ours, bound to an edit, planned by a hook (its
 // plan file is there) and not owned by a container other than `id`.
-Result<std::string> planned_edit_key(std::string_view key, std::string_view id,
-                                     std::string_view run_root = kRunRoot);
+struct Planned {
+    std::string edit_key;
+    Owner owner;
+    UniqueFd dir;  // the plan directory, open
+};
+Result<Planned> planned_for_exec(std::string_view key, std::string_view id,
+                                 std::string_view run_root = kRunRoot);
 
 // Writes the owner file into an open plan directory.
 Result<void> write_owner(int dirfd, const Owner& owner);

@@ -12,6 +12,7 @@
 #include "oci/spec.hpp"
 #include "plan/plan.hpp"
 #include "plan/plan_dir.hpp"
+#include "plan/proof.hpp"
 #include "util/fd.hpp"
 #include "util/file.hpp"
 #include "util/json.hpp"
@@ -62,6 +63,10 @@ Result<ContainerState> container_state(const std::string& next_runtime,
         return fail(next_runtime + " state " + id + ": no \"bundle\" in its output");
     ContainerState st;
     st.bundle.assign((*doc)["bundle"].GetString(), (*doc)["bundle"].GetStringLength());
+    if (auto p = doc->FindMember("pid"); p != doc->MemberEnd() && p->value.IsInt())
+        st.pid = p->value.GetInt();
+    if (auto r = doc->FindMember("rootfs"); r != doc->MemberEnd() && r->value.IsString())
+        st.rootfs.assign(r->value.GetString(), r->value.GetStringLength());
     if (st.bundle.empty() || st.bundle.front() != '/')
         return fail(next_runtime + " state " + id + ": bundle " + st.bundle + " is not absolute");
     if (auto ann = doc->FindMember("annotations");
@@ -79,12 +84,25 @@ Result<ContainerState> container_state(const std::string& next_runtime,
 namespace {
 
 // A container the runtime created from a spec edit of ours: its plan
-// directory says which edit key the enforcer checks.
-Result<oci::EditParams> planned_params(const std::string& key, const std::string& id,
-                                       const std::string& run_root) {
-    auto edit_key = plan::planned_edit_key(key, id, run_root);
-    if (!edit_key)
-        return fail(edit_key.error().what() + "; refusing to run a process in it unconfined");
+// directory says which edit key the enforcer checks. Where the container can
+// be seen (its pid's root is its rootfs), its /.oci-sandbox must still hold
+// the enforcer the hook proved and this plan directory: a mount detached
+// since (our tmpfs renamed away from another mount namespace) refuses the
+// exec rather than run whatever took its place.
+Result<oci::EditParams> planned_params(const ContainerState& state, const std::string& key,
+                                       const std::string& id, const std::string& run_root) {
+    auto planned = plan::planned_for_exec(key, id, run_root);
+    if (!planned)
+        return fail(planned.error().what() + "; refusing to run a process in it unconfined");
+    if (planned->owner.enforcer && state.pid > 0 && !state.rootfs.empty()) {
+        const std::string rootfs_path =
+            state.rootfs.front() == '/' ? state.rootfs : state.bundle + "/" + state.rootfs;
+        auto proved = plan::prove_running(state.pid, rootfs_path,
+                                          "the enforcer the hook proved at create",
+                                          *planned->owner.enforcer, planned->dir.get());
+        if (!proved)
+            return fail(proved.error().what() + "; refusing to run a process in it unconfined");
+    }
     oci::EditParams p;
     p.host_binary = "/";  // unused for exec: only the enforcer prefix matters
     p.host_enforcer = "/";
@@ -92,7 +110,7 @@ Result<oci::EditParams> planned_params(const std::string& key, const std::string
     p.plan_run_root = run_root;
     p.container_enforcer = plan::kContainerEnforcer;
     p.container_plan_dir = plan::kContainerPlanDir;
-    p.edit_key = std::move(*edit_key);
+    p.edit_key = std::move(planned->edit_key);
     return p;
 }
 
@@ -102,7 +120,7 @@ Result<std::optional<oci::EditParams>> exec_params(const ContainerState& state,
                                                    const std::string& id,
                                                    const std::string& run_root) {
     if (state.plan_key) {
-        auto p = planned_params(*state.plan_key, id, run_root);
+        auto p = planned_params(state, *state.plan_key, id, run_root);
         if (!p) return unexpected(p.error());
         return std::optional<oci::EditParams>(std::move(*p));
     }
@@ -124,7 +142,7 @@ Result<std::optional<oci::EditParams>> exec_params(const ContainerState& state,
     if (!mount->key)
         return fail(config_path + ": the plan mount's source " + mount->source +
                     " is not a plan directory under " + run_root);
-    auto p = planned_params(*mount->key, id, run_root);
+    auto p = planned_params(state, *mount->key, id, run_root);
     if (!p) return unexpected(p.error());
     return std::optional<oci::EditParams>(std::move(*p));
 }

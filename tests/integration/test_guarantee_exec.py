@@ -21,7 +21,10 @@ a mode-0777 /srv give EACCES, /tmp is writable) and its user, groups, cwd
 and env unchanged.
 With Landlock skipped, the workload cannot rename /.oci-sandbox (a tmpfs of
 ours: EBUSY) nor unlink the enforcer or rename the plan mounted in it, so a
-later exec still runs our enforcer.
+later exec still runs our enforcer. Renamed from another mount namespace
+(the host's here), where it is an ordinary directory, with a fake planted in
+its place: the shim, proving /.oci-sandbox again, refuses the exec and
+nothing runs.
 Once the container's plan directory is removed, an exec (inline or
 --process) is refused: the shim exits 1 with a message and a host-log event,
 and nothing ran. An exec into a container not started through the shim passes
@@ -245,11 +248,44 @@ def area_held(w, rt):
         c.delete()
 
 
+def area_swapped_outside(w, rt):
+    """From another mount namespace (here the host's; a container given this
+    one's rootfs as a volume is the same) /.oci-sandbox is an ordinary
+    directory: renaming it away detaches our mounts in the container, and a
+    planted "enforcer" once ran every later exec unconfined. The shim now
+    proves the container's /.oci-sandbox again before each exec (the
+    enforcer the hook proved at create, this plan directory) and refuses."""
+    c = a.Case(w, "swapped-" + rt, ["/bin/sleep", "300"], runtime=rt)
+    r = c.start_detached()
+    t.check(r.returncode == 0, c.tag + ": the container runs")
+    try:
+        r = c.shim("exec", c.cid, *probe("before-swap"))
+        t.check(r.returncode == 0 and t.results(r.stdout).get("Seccomp") == "2", c.tag + ": an exec before: confined")
+        area = os.path.join(c.rootfs, ".oci-sandbox")
+        os.rename(area, os.path.join(c.rootfs, ".osh-moved"))
+        os.makedirs(os.path.join(area, "plan"))
+        fake = os.path.join(area, "oci-sandbox-hook")
+        with open(fake, "w") as f:
+            f.write("#!/bin/sh\necho %s\nwhile [ \"$1\" != -- ]; do shift; done; shift; exec \"$@\"\n" % a.RAN)
+        os.chmod(fake, 0o755)
+        since = a.host_log_size()
+        r = c.shim("exec", c.cid, *probe("after-swap"))
+        msg = "is not the enforcer the hook proved at create"
+        t.check(r.returncode == 1 and msg in r.stderr and "refusing to run a process in it unconfined" in r.stderr,
+                c.tag + ": after the swap the shim refuses the exec: ..." + msg)
+        t.check(a.RAN not in r.stdout and "Seccomp" not in r.stdout, c.tag + ": nothing ran (neither fake nor probe)")
+        ev = a.events_of(a.host_log_events(c.cid, since), component="runtime", decision="abort")
+        t.check(len(ev) == 1 and msg in ev[0]["message"], c.tag + ": the host log has the shim's abort event")
+    finally:
+        c.delete()
+
+
 with t.Workdir() as w:
     for rt in a.RUNTIMES:
         ours(w, rt)
         not_ours(w, rt)
         area_held(w, rt)
+        area_swapped_outside(w, rt)
 
 # The workload races the shim for a process file it can write (its own
 # /tmp here; a read-write volume is the same): it keeps renaming an

@@ -111,7 +111,7 @@ TEST_CASE("plan directory: exec reads its edit key only once planned, for its ow
     TempDir t;
     std::string run = t.path + "/run";
     auto error_of = [&](const std::string& key, const std::string& id) {
-        auto r = plan::planned_edit_key(key, id, run);
+        auto r = plan::planned_for_exec(key, id, run);
         REQUIRE_FALSE(r);
         return r.error().what();
     };
@@ -120,9 +120,24 @@ TEST_CASE("plan directory: exec reads its edit key only once planned, for its ow
     CHECK(error_of("c1", "c1").find("the plan of the container (" + run + "/c1/plan.json) is not there") == 0);
     write_file(run + "/c1/plan.json", "{}");
     write_file(run + "/c1/owner", "c1\n1 1\n");
-    auto key = plan::planned_edit_key("c1", "c1", run);
+    auto key = plan::planned_for_exec("c1", "c1", run);
     REQUIRE(key);
-    CHECK(*key == kEdit);
+    CHECK(key->edit_key == kEdit);
+    CHECK(key->owner.id == "c1");
+    CHECK_FALSE(key->owner.enforcer);  // an owner file without the proved enforcer (no live view)
+    CHECK(key->dir);
+    // The enforcer the hook proved, written and read back.
+    plan::Owner o{"c1", 1, 1, rootfs::ObjectId{2049, 1234567}};
+    {
+        UniqueFd d(::open((run + "/c1").c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+        REQUIRE(d);
+        REQUIRE(plan::write_owner(d.get(), o));
+    }
+    auto again = plan::planned_for_exec("c1", "c1", run);
+    REQUIRE(again);
+    REQUIRE(again->owner.enforcer);
+    CHECK(*again->owner.enforcer == rootfs::ObjectId{2049, 1234567});
+    CHECK(again->owner.pid == 1);
     // Another container's plan.
     CHECK(error_of("c1", "c2").find("the plan of container c1, not c2") != std::string::npos);
     // No directory at all.
@@ -132,11 +147,11 @@ TEST_CASE("plan directory: exec reads its edit key only once planned, for its ow
     CHECK(error_of("c1", "c1").find("bound to no spec edit") != std::string::npos);
     fs::create_directories(t.path + "/elsewhere");
     fs::create_directory_symlink(t.path + "/elsewhere", run + "/c3");
-    CHECK_FALSE(plan::planned_edit_key("c3", "c3", run));
+    CHECK_FALSE(plan::planned_for_exec("c3", "c3", run));
     REQUIRE(plan::create_plan_dir("c4", kEdit, nullptr, run));
     fs::create_symlink(t.path + "/elsewhere", run + "/c4/plan.json");
     CHECK(error_of("c4", "c4").find("plan.json) is not there: not a regular file") != std::string::npos);
-    CHECK_FALSE(plan::planned_edit_key("../run", "c1", run));
+    CHECK_FALSE(plan::planned_for_exec("../run", "c1", run));
 }
 
 TEST_CASE("plan directory: orphans are swept, never one in use") {

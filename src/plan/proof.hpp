@@ -1,0 +1,29 @@
+// The proof that what a container runs as its enforcer is the file the spec
+// edit bound there, and what it reads as its plan is its plan directory:
+// both opened in the container's own mount namespace, refusing any symlink,
+// and compared by device and inode. The hook proves it at createRuntime;
+// the shim proves it again before each `runtime exec`, against the enforcer
+// the hook proved (a package upgrade replaces the host file, not the bind).
+#pragma once
+
+#include <string>
+
+#include "rootfs/facts.hpp"
+#include "util/result.hpp"
+
+namespace osh::plan {
+
+// `rootfd`: the container's root in its own view; `enforcer_shown` names the
+// expected enforcer in messages; `plan_dirfd`: the plan directory on the host.
+Result<void> prove_ours(int rootfd, const std::string& enforcer_shown,
+                        const rootfs::ObjectId& enforcer, int plan_dirfd);
+
+// The same proof on a running container: its root seen through
+// /proc/<pid>/root when that is its rootfs (rootfs::open_rootfs). Returns
+// false, proving nothing, when the container cannot be seen so (no live
+// view: an outer sandbox such as gVisor, or a pid that is gone).
+Result<bool> prove_running(int pid, const std::string& rootfs_path,
+                           const std::string& enforcer_shown, const rootfs::ObjectId& enforcer,
+                           int plan_dirfd);
+
+}  // namespace osh::plan
