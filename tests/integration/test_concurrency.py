@@ -90,10 +90,13 @@ def start_time(pid):
 
 
 def expected_owner(c):
-    """"ID\nPID STARTTIME\n" for the container's process as runc knows it."""
+    """"ID\nPID STARTTIME\nenforcer DEV INO\n" for the container's process as
+    runc knows it, and the enforcer the hook proved in it (the bound file)."""
     r = subprocess.run(["runc", "--root", c.runc_root, "state", c.cid], capture_output=True, text=True)
     pid = json.loads(r.stdout)["pid"] if r.returncode == 0 else 0
-    return "%s\n%d %s\n" % (c.cid, pid, start_time(pid) if pid else "?")
+    enforcer = os.stat(os.environ["OSH_ENFORCER"])
+    return "%s\n%d %s\nenforcer %d %d\n" % (c.cid, pid, start_time(pid) if pid else "?",
+                                              enforcer.st_dev, enforcer.st_ino)
 
 
 def enforcer_key(c):
