@@ -2,6 +2,8 @@
 
 #include <sys/stat.h>
 
+#include <climits>
+#include <cstdlib>
 #include <cerrno>
 #include <cstring>
 #include <string_view>
@@ -85,9 +87,10 @@ std::vector<std::string> mount_points(std::string_view text) {
 
 }  // namespace
 
-std::map<size_t, std::string> submount_carriers(const oci::Spec& spec,
-                                                const std::optional<std::string>& mountinfo,
-                                                const std::string& why) {
+std::map<size_t, std::string> submount_carriers(
+    const oci::Spec& spec, const std::optional<std::string>& mountinfo,
+    const std::function<std::optional<std::string>(const std::string&)>& real,
+    const std::string& why) {
     const std::vector<std::string> points = mountinfo ? mount_points(*mountinfo)
                                                       : std::vector<std::string>();
     std::map<size_t, std::string> out;
@@ -98,8 +101,11 @@ std::map<size_t, std::string> submount_carriers(const oci::Spec& spec,
             out.emplace(i, why);
             continue;
         }
-        auto src = path::normalize(m.source);
-        if (!src) continue;
+        auto src = real(m.source);
+        if (!src) {
+            out.emplace(i, "its source " + m.source + " cannot be resolved on the host");
+            continue;
+        }
         for (const auto& p : points)
             if (p != *src && path::is_within(p, *src)) {
                 out.emplace(i, p);
@@ -109,16 +115,35 @@ std::map<size_t, std::string> submount_carriers(const oci::Spec& spec,
     return out;
 }
 
-std::map<size_t, std::string> host_submount_carriers(const oci::Spec& spec) {
+policy::HostView host_view(const oci::Spec& spec, const std::string& bundle) {
+    policy::HostView v;
+    for (const auto& ns : spec.namespaces) {
+        if (ns.type != "pid" || ns.path.empty()) continue;
+        struct stat host {}, joined {};
+        // One that cannot be checked counts as the host's.
+        v.joins_host_pid_ns = ::stat("/proc/self/ns/pid", &host) != 0 ||
+                              ::stat(ns.path.c_str(), &joined) != 0 ||
+                              (joined.st_dev == host.st_dev && joined.st_ino == host.st_ino);
+    }
     constexpr size_t kMaxMountinfoBytes = 64u << 20;
     bool any = false;
     for (const auto& m : spec.mounts) any = any || read_only_rbind(m);
-    if (!any) return {};
+    if (!any) return v;
+    // As the runtime finds a source: relative to the bundle, symlinks and
+    // ".." resolved by the kernel.
+    auto real = [&](const std::string& source) -> std::optional<std::string> {
+        const std::string joined = !source.empty() && source.front() == '/' ? source
+                                                                            : bundle + "/" + source;
+        char buf[PATH_MAX];
+        if (::realpath(joined.c_str(), buf) == nullptr) return std::nullopt;
+        return std::string(buf);
+    };
     auto info = file::read_regular("/proc/self/mountinfo", false, kMaxMountinfoBytes);
-    if (!info)
-        return submount_carriers(spec, std::nullopt,
+    v.ro_binds_carrying =
+        info ? submount_carriers(spec, std::move(*info), real)
+             : submount_carriers(spec, std::nullopt, real,
                                  "the host's mounts could not be read: " + info.error().what());
-    return submount_carriers(spec, std::move(*info));
+    return v;
 }
 
 namespace {

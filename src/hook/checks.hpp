@@ -4,12 +4,14 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
 
 #include "oci/spec.hpp"
 #include "policy/document.hpp"
+#include "policy/effective.hpp"
 #include "util/result.hpp"
 
 namespace osh::hook {
@@ -26,15 +28,21 @@ NetnsVerdict netns_verdict(const oci::Spec& spec);
 // The spec's read-only recursive binds ("rbind" with "ro", not "rro") and,
 // for each whose source has a mount of the host's beneath it, that mount
 // point (the first in `mountinfo`, the host's /proc/self/mountinfo). The
-// bind's read-only flag does not reach those mounts. nullopt `mountinfo`
+// bind's read-only flag does not reach those mounts. `real` gives a source
+// as the kernel will find it (symlinks and ".." resolved; nullopt when it
+// cannot be resolved, which counts as carrying). nullopt `mountinfo`
 // (unreadable): every such bind counts, with `why` as its entry.
-std::map<size_t, std::string> submount_carriers(const oci::Spec& spec,
-                                                const std::optional<std::string>& mountinfo,
-                                                const std::string& why = "");
-// The same from this process's /proc/self/mountinfo (the hook and explain
-// run in the host's mount namespace), read only when the spec has such a
-// bind: a node's mountinfo can be large.
-std::map<size_t, std::string> host_submount_carriers(const oci::Spec& spec);
+std::map<size_t, std::string> submount_carriers(
+    const oci::Spec& spec, const std::optional<std::string>& mountinfo,
+    const std::function<std::optional<std::string>(const std::string&)>& real,
+    const std::string& why = "");
+
+// What the hook (and explain) see of the host for the policy rewrite: the
+// read-only binds above, from this process's /proc/self/mountinfo (read
+// only when the spec has such a bind: a node's mountinfo can be large),
+// with relative sources taken from `bundle` as the runtime takes them; and
+// whether a pid namespace the spec joins by path is the host's own.
+policy::HostView host_view(const oci::Spec& spec, const std::string& bundle);
 
 // The run_as ids, resolved from the image's own /etc/passwd and /etc/group
 // (never NSS) under `rootfd` (-1: no rootfs). A name is the image's claim:

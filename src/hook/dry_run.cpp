@@ -124,10 +124,14 @@ Result<DryRun> dry_run(const DryRunInput& in) {
     gpu::DetectInputs din;
     din.host = &host_devices;
     auto det = gpu::detect(*spec, pol->policy.gpu.detect, din);
-    const auto carrying = host_submount_carriers(*spec);
+    // Relative sources as the runtime takes them: from the bundle (else
+    // the directory holding config.json).
+    const std::string bundle_dir =
+        in.bundle ? *in.bundle : in.config_path.substr(0, in.config_path.find_last_of('/') + 1);
+    const policy::HostView host = host_view(*spec, bundle_dir.empty() ? "." : bundle_dir);
     auto eff = policy::rewrite(pol->policy, *spec, det,
                                rootfd ? rootfs::probe_at(rootfd.get()) : rootfs::no_rootfs(),
-                               &carrying);
+                               &host);
     if (!eff) {
         judge.refuse(eff.error().what());
         return out;

@@ -404,7 +404,7 @@ int create_stage(const HookOptions& opts, const policy::SelectedPolicy* given, R
     // vendor's path (after the /dev listing).
     UniqueFd proc_misc(::open("/proc/misc", O_RDONLY | O_CLOEXEC));
     const NetnsVerdict netns = netns_verdict(*spec);
-    const auto carrying = host_submount_carriers(*spec);
+    const policy::HostView host = host_view(*spec, st.bundle);
 
     // Every input is open: from here on the hook reads only the rootfs,
     // writes only its plan directory, and runs nothing.
@@ -438,7 +438,7 @@ int create_stage(const HookOptions& opts, const policy::SelectedPolicy* given, R
     din.bundle_dev = !live;
     din.host = &host_devices;
     gpu::Detection det = gpu::detect(*spec, pol->policy.gpu.detect, din);
-    auto eff = policy::rewrite(pol->policy, *spec, det, paths.probe(), &carrying);
+    auto eff = policy::rewrite(pol->policy, *spec, det, paths.probe(), &host);
     if (!eff) return refuse(rep.abort(eff.error(), "policy " + pol->origin));
 
     for (const auto& pf : eff->path_failures)

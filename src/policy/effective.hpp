@@ -88,13 +88,24 @@ struct EffectivePolicy {
 
 // Fails (a Problem-like error naming the conflict and the two ways to fix it)
 // when gpu.promotion rejects a needed promotion.
-// `carrying`: the indices of the spec's read-only binds whose source has
-// mounts of its own beneath it on the host (hook::submount_carriers), which
-// the bind's read-only flag does not reach; a write rule at, above or within
-// one of them is a landlock_path failure. nullptr: not judged (no host view).
+// What the hook sees of the host, for judgements the spec alone cannot
+// make (hook::host_view).
+struct HostView {
+    // The spec's read-only binds whose source has mounts of its own beneath
+    // it on the host, which the bind's read-only flag does not reach (index
+    // -> the first such mount, or why it could not be told): a write rule at,
+    // above or within one is a landlock_path failure.
+    std::map<size_t, std::string> ro_binds_carrying;
+    // The pid namespace the spec joins by path is the host's own: /proc
+    // shows the host's processes, as with no pid namespace at all.
+    bool joins_host_pid_ns = false;
+};
+
+// `host`: nullptr when there is no host to look at (tests); then neither
+// judgement above is made.
 Result<EffectivePolicy> rewrite(const Policy& policy, const oci::Spec& spec,
                                 const gpu::Detection& detection, const PathProbe& probe,
-                                const std::map<size_t, std::string>* carrying = nullptr);
+                                const HostView* host = nullptr);
 
 // What the hook would do with a container: plan it (with what not in force)
 // or refuse it, and why. Made by the dry run (`explain`).

@@ -122,8 +122,8 @@ std::string join_links(const std::vector<std::string>& links) {
 class Rewriter {
   public:
     Rewriter(const Policy& policy, const oci::Spec& spec, const gpu::Detection& det,
-             const PathProbe& probe, const std::map<size_t, std::string>* carrying)
-        : policy_(policy), spec_(spec), det_(det), probe_(probe), carrying_(carrying) {
+             const PathProbe& probe, const HostView* host)
+        : policy_(policy), spec_(spec), det_(det), probe_(probe), host_(host) {
         // Each destination and device path normalized and looked up once:
         // every rule is compared with all of them.
         const PathProbe cached = [this](const std::string& p) { return look(p); };
@@ -168,7 +168,7 @@ class Rewriter {
     const oci::Spec& spec_;
     const gpu::Detection& det_;
     const PathProbe& probe_;
-    const std::map<size_t, std::string>* carrying_;  // read-only binds with host submounts
+    const HostView* host_;  // nullptr: no host to look at
     std::map<std::string, Entry> entries_;  // sorted by path
     std::map<std::string, Listed> listed_;  // what the policy itself names
     std::vector<Change> changes_;
@@ -432,9 +432,9 @@ class Rewriter {
     // write rule at, above or within it would reach them (`-v /:/tmp/host:ro`
     // under the baseline's /tmp opened the host's core_pattern).
     void judge_read_only_binds(EffectivePolicy& eff) {
-        if (!carrying_) return;
+        if (!host_) return;
         constexpr AccessMask kWrites = kReadWrite & ~kReadOnly;
-        for (const auto& [i, beneath] : *carrying_) {
+        for (const auto& [i, beneath] : host_->ro_binds_carrying) {
             if (i >= spec_.mounts.size()) continue;
             const std::string& at = landing(i);
             for (const auto& r : eff.rules) {
@@ -807,12 +807,17 @@ class Rewriter {
         // the host's (--pid=host: no "pid" entry) a write rule on it reaches
         // the host's oom_score_adj, coredump_filter...
         const auto pid_ns = pid_namespace();
-        if (policy_.gpu.proc_access != ProcAccess::none && !pid_ns) {
+        const bool host_ns = !pid_ns || (host_ && host_->joins_host_pid_ns);
+        if (policy_.gpu.proc_access != ProcAccess::none && host_ns) {
             std::string msg = origin + ": the /proc write its library needs would reach processes "
-                              "outside the container: linux.namespaces has no pid namespace, so "
-                              "the container shares the host's and /proc shows the host's "
-                              "processes. Fix: run the container in a pid namespace of its own "
-                              "(no --pid=host), or set gpu.proc_access to none";
+                              "outside the container: " +
+                              (pid_ns ? "linux.namespaces joins " + *pid_ns +
+                                            ", which is the host's pid namespace,"
+                                      : std::string("linux.namespaces has no pid namespace, so "
+                                                    "the container shares the host's")) +
+                              " and /proc shows the host's processes. Fix: run the container in "
+                              "a pid namespace of its own (no --pid=host), or set "
+                              "gpu.proc_access to none";
             changes_.push_back({ChangeAction::rejected, "/proc", 0, 0, msg});
             failures_.push_back({"/proc", std::move(msg),
                                  "the /proc write for " + origin +
@@ -872,8 +877,8 @@ class Rewriter {
 
 Result<EffectivePolicy> rewrite(const Policy& policy, const oci::Spec& spec,
                                 const gpu::Detection& detection, const PathProbe& probe,
-                                const std::map<size_t, std::string>* carrying) {
-    return Rewriter(policy, spec, detection, probe, carrying).run();
+                                const HostView* host) {
+    return Rewriter(policy, spec, detection, probe, host).run();
 }
 
 }  // namespace osh::policy

@@ -26,7 +26,8 @@ In the host's pid namespace (no "pid" entry: --pid=host) the /proc write
 would reach the host's processes: refused under strict (landlock_path);
 under warn it runs without it (comm and the host's /proc/1/oom_score_adj and
 coredump_filter: EACCES), partially_enforced naming it (runc, crun). The same
-with its own pid namespace but the host's /proc bound at /proc."""
+with its own pid namespace but the host's /proc bound at /proc, and with the
+host's pid namespace joined by path (/proc/self/ns/pid): refused."""
 import os
 import sys
 
@@ -170,6 +171,19 @@ with t.Workdir() as w:
         t.check(any(e.get("kind") == "landlock_path" and "puts a bind of /proc at /proc" in e.get("message", "")
                     for e in o.events),
                 c.tag + ": the hook's landlock_path event names the bind")
+    def joins_host_pid(cfg):
+        """A pid namespace joined by path, which is the host's own."""
+        host_pid(cfg)
+        cfg["linux"]["namespaces"].append({"type": "pid", "path": "/proc/self/ns/pid"})
+    for rt in a.RUNTIMES:
+        n[0] += 1
+        c = a.Case(w, "gpu-joins-host-pid-%s-%d" % (rt, n[0]), ["/bin/sh", "-c", "echo %s" % a.RAN],
+                   runtime=rt, gpu=True, edit_config=a.chain(docker_caps, joins_host_pid))
+        o = c.run()
+        ab = a.events_of(o.events, component="hook", decision="abort", kind="landlock_path")
+        t.check(o.rc == a.HOOK_REFUSED[rt] and a.RAN not in o.stdout and len(ab) == 1 and
+                "which is the host's pid namespace" in ab[0]["message"],
+                c.tag + ": the host's pid namespace joined by path: refused (exit %d)" % o.rc)
     for rt in a.RUNTIMES:
         n[0] += 1
         c = a.Case(w, "gpu-host-pid-%s-%d" % (rt, n[0]), ["/bin/sh", "-c", "echo %s" % a.RAN], runtime=rt,

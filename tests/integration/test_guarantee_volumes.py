@@ -33,7 +33,9 @@ stay unwritable; through the shim under runc and crun:
    /:/tmp/host:ro`): refused under strict (landlock_path, naming the bind
    and the host's mount beneath it); under warn it runs, the limit named
    (and the host's core_pattern opens for writing, as reported). A
-   read-only bind with no host mounts beneath it runs fully_enforced.
+   read-only bind with no host mounts beneath it runs fully_enforced. The
+   source is judged as the kernel finds it: a host symlink to /, "/tmp/../"
+   and a path relative to the bundle are refused too.
 The host directory is checked after every run: unchanged where denied."""
 import os
 import shutil
@@ -283,6 +285,17 @@ with t.Workdir() as w:
                 c.tag + ": warn: runs partially_enforced, naming the limit")
         t.check(o.res.get("wronly:/tmp/host/proc/sys/kernel/core_pattern") == "OK",
                 c.tag + ": and it is true: the host's core_pattern opens for writing")
+    # The same root spelled so that only the kernel sees it is /: a host
+    # symlink to it, "..", a path relative to the bundle. Each once ran
+    # fully_enforced with core_pattern open for writing.
+    root_link = os.path.join(w, "root-link")
+    os.symlink("/", root_link)
+    for tag, source in (("link", root_link), ("dotdot", "/tmp/../"), ("relative", "../../../../../../../..")):
+        c = case("tmp-ro-host-%s" % tag, args=ro_probe, edit_config=volume(source, "/tmp/host", ("rbind", "ro")))
+        o = c.run()
+        ab = a.events_of(o.events, component="hook", decision="abort", kind="landlock_path")
+        t.check(o.rc == a.HOOK_REFUSED["runc"] and "NoNewPrivs" not in o.stdout and len(ab) == 1,
+                c.tag + ": the source %s (the host's / to the kernel): refused (exit %d)" % (source, o.rc))
     c = case("tmp-ro-plain", args=["/bin/osh-probe"] + a.CONFINED + ["write:/tmp/ro/osh-x"],
              edit_config=volume(vol, "/tmp/ro", ("rbind", "ro")))
     o = c.run()

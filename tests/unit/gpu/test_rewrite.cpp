@@ -370,6 +370,19 @@ TEST_CASE("gpu.proc_access: no /proc write in the host's pid namespace") {
         CHECK(e.path_failures.empty());
         CHECK((rule(e, "/proc")->access & bit(Access::write_file)) != 0);
     }
+    // Joined by path, but the host's own (the hook compares it with its
+    // /proc/self/ns/pid): as with no pid namespace at all.
+    {
+        oci::Spec s = gpu_spec();
+        s.namespaces = {{"pid", "/proc/4242/ns/pid"}};
+        Policy p = bare_policy();
+        p.filesystem.read_only = {"/proc"};
+        policy::HostView host;
+        host.joins_host_pid_ns = true;
+        auto e = must(rewrite(p, s, gpu::detect(s, gpu::DetectMode::auto_), unknown_probe(), &host));
+        REQUIRE(e.path_failures.size() == 1);
+        CHECK(contains(e.path_failures[0].message, "joins /proc/4242/ns/pid, which is the host's pid namespace"));
+    }
     // A pod's shared namespace (joined by path): the write is made, and the
     // change log says whose processes it reaches.
     oci::Spec pod = gpu_spec();
@@ -791,7 +804,8 @@ TEST_CASE("a write rule at, above or within a read-only bind carrying host mount
     p.filesystem.read_write = {"/tmp"};
     oci::Spec s = in_cwd("/");
     s.mounts.push_back({"/tmp/host", "bind", "/", {"rbind", "ro"}});
-    const std::map<size_t, std::string> carrying = {{0, "/proc"}};
+    policy::HostView carrying;
+    carrying.ro_binds_carrying = {{0, "/proc"}};
     auto e = must(rewrite(p, s, gpu::Detection{}, unknown_probe(), &carrying));
     REQUIRE(e.path_failures.size() == 1);
     CHECK(contains(e.path_failures[0].message,
@@ -801,7 +815,7 @@ TEST_CASE("a write rule at, above or within a read-only bind carrying host mount
     CHECK(contains(e.path_failures[0].lost, "the read-only limit on the host's mounts beneath mounts[0]"));
     // Not judged without the host's view, nor when nothing is carried.
     CHECK(must(rewrite(p, s, gpu::Detection{}, unknown_probe())).path_failures.empty());
-    const std::map<size_t, std::string> none;
+    const policy::HostView none;
     CHECK(must(rewrite(p, s, gpu::Detection{}, unknown_probe(), &none)).path_failures.empty());
     // No write rule over it: nothing to judge.
     p.filesystem.read_write = {"/data"};

@@ -120,12 +120,44 @@ TEST_CASE("read-only recursive binds whose host source has mounts beneath it") {
         "24 22 0:6 / /dev/shm rw shared:3 - tmpfs tmpfs rw\n"
         "25 22 0:7 / /tmp/.X11-unix-other rw - tmpfs tmpfs rw\n"
         "26 22 0:8 / /srv/a\\040b/inner rw - tmpfs tmpfs rw\n";
-    auto c = hook::submount_carriers(s, info);
+    auto as_spelled = [](const std::string& p) -> std::optional<std::string> { return p; };
+    auto c = hook::submount_carriers(s, info, as_spelled);
     REQUIRE(c.size() == 2);
     CHECK(c.at(0) == "/proc");
     CHECK(c.at(5) == "/srv/a b/inner");
+    // Sources are compared as the kernel finds them: a link to / (or
+    // /var/run, or ".."), resolved, is /; one that cannot be resolved counts.
+    oci::Spec l;
+    l.mounts = {{"/tmp/a", "bind", "/srv/link-to-root", {"rbind", "ro"}},
+                {"/tmp/b", "bind", "/nowhere", {"rbind", "ro"}}};
+    auto resolved = hook::submount_carriers(l, info, [](const std::string& p) -> std::optional<std::string> {
+        if (p == "/srv/link-to-root") return std::string("/");
+        return std::nullopt;
+    });
+    REQUIRE(resolved.size() == 2);
+    CHECK(resolved.at(0) == "/proc");
+    CHECK(resolved.at(1) == "its source /nowhere cannot be resolved on the host");
     // Unreadable: every read-only recursive bind counts, with the reason.
-    auto u = hook::submount_carriers(s, std::nullopt, "cannot read");
+    auto u = hook::submount_carriers(s, std::nullopt, as_spelled, "cannot read");
     CHECK(u.size() == 3);
     CHECK(u.at(1) == "cannot read");
+}
+
+TEST_CASE("host view: a pid namespace joined by path is the host's when it is this process's") {
+    oci::Spec s;
+    s.namespaces = {{"pid", "/proc/self/ns/pid"}};
+    CHECK(hook::host_view(s, "/").joins_host_pid_ns);
+    s.namespaces = {{"pid", "/nonexistent/ns/pid"}};  // cannot be checked: counts as the host's
+    CHECK(hook::host_view(s, "/").joins_host_pid_ns);
+    s.namespaces = {{"pid", ""}};
+    CHECK_FALSE(hook::host_view(s, "/").joins_host_pid_ns);
+    // A read-only rbind of a symlink to / carries the host's mounts beneath it.
+    Rootfs links;  // a temp dir: root-link -> /
+    fs::create_directory_symlink("/", links.path + "/root-link");
+    oci::Spec b;
+    b.mounts = {{"/tmp/host", "bind", links.path + "/root-link", {"rbind", "ro"}},
+                {"/tmp/rel", "bind", "root-link", {"rbind", "ro"}}};
+    auto v = hook::host_view(b, links.path);
+    CHECK(v.ro_binds_carrying.count(0) == 1);
+    CHECK(v.ro_binds_carrying.count(1) == 1);  // relative: from the bundle
 }
