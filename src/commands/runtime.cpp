@@ -76,7 +76,10 @@ int runtime_main(const std::vector<std::string>& args) {
     // Read first (pure): every later failure can then reach the runtime's
     // log as well.
     auto parsed = specedit::parse_shim_args(args);
-    if (!parsed) return shim_fail(parsed.error().what());
+    if (!parsed) {
+        const auto log = specedit::runtime_log_of(args);
+        return shim_fail(parsed.error().what(), "", &log);
+    }
     const specedit::ShimArgs* logged = &*parsed;
 
     // A next runtime that runs this shim again (a wrapper script around it)

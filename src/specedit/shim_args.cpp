@@ -110,6 +110,21 @@ bool is_option(const std::string& a) { return a.size() > 1 && a.front() == '-'; 
 
 }  // namespace
 
+ShimArgs runtime_log_of(const std::vector<std::string>& args) {
+    ShimArgs out;
+    for (size_t i = 0; i < args.size() && is_option(args[i]); ++i) {
+        const std::string& a = args[i];
+        for (auto [name, field] : {std::pair{"--log", &out.log_file},
+                                   std::pair{"--log-format", &out.log_format}}) {
+            const std::string n = name;
+            if (a == n && i + 1 < args.size()) *field = args[i + 1];
+            else if (a.rfind(n + "=", 0) == 0) *field = a.substr(n.size() + 1);
+        }
+        if (kGlobal.with_value.count(a)) ++i;  // its value, written apart
+    }
+    return out;
+}
+
 Result<ShimArgs> parse_shim_args(const std::vector<std::string>& args) {
     ShimArgs out;
     size_t i = 0;

@@ -38,4 +38,9 @@ struct ShimArgs {
 };
 Result<ShimArgs> parse_shim_args(const std::vector<std::string>& args);
 
+// Only the runtime's log (--log, --log-format) of a command line the shim
+// refuses, read leniently from the global options (up to the first word
+// that is not one): where to report that very refusal.
+ShimArgs runtime_log_of(const std::vector<std::string>& args);
+
 }  // namespace osh::specedit

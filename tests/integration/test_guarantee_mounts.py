@@ -250,6 +250,14 @@ with t.Workdir() as w:
         t.check(r.returncode == 1 and ok,
                 c.tag + ": the shim's refusal is the last error in the runtime's --log (%s): %s" % (fmt, last[:160]))
         c.direct("delete", "-f", c.cid)
+    # A command line the shim cannot read for certain: the same.
+    c = a.Case(w, "runtime-log-spelling", WORKLOAD)
+    log_file = os.path.join(c.sub, "log.json")
+    r = c.shim("--log", log_file, "--log-format", "json", "--no-such-option", "create", "--bundle", c.bundle, c.cid)
+    with open(log_file) as f:
+        line = json.loads(f.read().splitlines()[-1])
+    t.check(r.returncode == 1 and line.get("level") == "error" and "unknown option --no-such-option" in line.get("msg", ""),
+            c.tag + ": a refused spelling is the last error in the runtime's --log too: %s" % line.get("msg", "")[:120])
 
     # Image symlinks: the proof refuses what would not be ours.
     for rt in a.RUNTIMES:

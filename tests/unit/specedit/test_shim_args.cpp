@@ -182,3 +182,12 @@ TEST_CASE("shim args: commands that could start a process unseen are refused") {
         CHECK(r->command == c);
     }
 }
+
+TEST_CASE("shim args: the runtime's log of a refused command line, read leniently") {
+    auto l = specedit::runtime_log_of({"--root", "/r", "--log", "/l.json", "--log-format=json", "-bogus",
+                                       "create", "--log", "/not-global"});
+    CHECK(l.log_file == "/l.json");
+    CHECK(l.log_format == "json");
+    CHECK(specedit::runtime_log_of({"--log=/t.log", "exec", "x"}).log_file == "/t.log");
+    CHECK(specedit::runtime_log_of({"create", "--log", "/x"}).log_file.empty());
+}
