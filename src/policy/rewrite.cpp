@@ -804,36 +804,27 @@ class Rewriter {
                                  "it cannot)";
         AccessMask have = entries_.count("/proc") ? entries_["/proc"].access : 0;
         // /proc shows the processes of the container's pid namespace: in
-        // the host's (--pid=host: no "pid" entry) a write rule on it reaches
-        // the host's oom_score_adj, coredump_filter...
+        // the host's (--pid=host: no "pid" entry, or the host's joined by
+        // path) a write rule on it reaches the host's oom_score_adj,
+        // coredump_filter... So does a bind of the host's /proc at or
+        // beneath /proc, whatever the namespace.
         const auto pid_ns = pid_namespace();
-        const bool host_ns = !pid_ns || (host_ && host_->joins_host_pid_ns);
-        if (policy_.gpu.proc_access != ProcAccess::none && host_ns) {
+        std::optional<std::string> outside;
+        if (!pid_ns)
+            outside = "linux.namespaces has no pid namespace, so the container shares the "
+                      "host's and /proc shows the host's processes. Fix: run the container in a "
+                      "pid namespace of its own (no --pid=host)";
+        else if (host_ && host_->joins_host_pid_ns)
+            outside = "linux.namespaces joins " + *pid_ns +
+                      ", which is the host's pid namespace, and /proc shows the host's "
+                      "processes. Fix: run the container in a pid namespace of its own";
+        else if (auto foreign = foreign_proc())
+            outside = *foreign + ", which may show the host's processes. Fix: let the runtime "
+                                 "mount a fresh proc at /proc (no bind there or beneath)";
+        if (policy_.gpu.proc_access != ProcAccess::none && outside) {
             std::string msg = origin + ": the /proc write its library needs would reach processes "
-                              "outside the container: " +
-                              (pid_ns ? "linux.namespaces joins " + *pid_ns +
-                                            ", which is the host's pid namespace,"
-                                      : std::string("linux.namespaces has no pid namespace, so "
-                                                    "the container shares the host's")) +
-                              " and /proc shows the host's processes. Fix: run the container in "
-                              "a pid namespace of its own (no --pid=host), or set "
-                              "gpu.proc_access to none";
-            changes_.push_back({ChangeAction::rejected, "/proc", 0, 0, msg});
-            failures_.push_back({"/proc", std::move(msg),
-                                 "the /proc write for " + origin +
-                                     "'s thread names (/proc stays as the policy has it; CUDA "
-                                     "fails cuInit with error 304 where it cannot write)"});
-            return;
-        }
-        // And /proc must be the container's own procfs: a bind of the
-        // host's /proc at or beneath it shows the host's processes whatever
-        // the namespace.
-        if (auto foreign = foreign_proc(); policy_.gpu.proc_access != ProcAccess::none && foreign) {
-            std::string msg = origin + ": the /proc write its library needs would reach processes "
-                              "outside the container: " + *foreign +
-                              ", which may show the host's. Fix: let the runtime mount a fresh "
-                              "proc at /proc (no bind there or beneath), or set gpu.proc_access "
-                              "to none";
+                              "outside the container: " + *outside +
+                              ", or set gpu.proc_access to none";
             changes_.push_back({ChangeAction::rejected, "/proc", 0, 0, msg});
             failures_.push_back({"/proc", std::move(msg),
                                  "the /proc write for " + origin +

@@ -30,6 +30,16 @@ def limit(which):
     return 1024 if hard == resource.RLIM_INFINITY else min(hard, 1024)
 
 
+def install_hook(hooks, name, extra_args=()):
+    """A hooks/ file as shipped, with this build's binary path, into `hooks`."""
+    with open(os.path.join(os.environ["OSH_SOURCE_ROOT"], "hooks", name)) as f:
+        h = json.load(f)
+    h["hook"]["path"] = t.binary()
+    h["hook"]["args"] += list(extra_args)
+    with open(os.path.join(hooks, name), "w") as f:
+        json.dump(h, f)
+
+
 with t.Workdir() as w:
     rootfs = os.path.join(w, "rootfs")
     t.make_rootfs(rootfs)
@@ -39,18 +49,7 @@ with t.Workdir() as w:
     policy_path = t.write_policy(w, pol)
     hooks = os.path.join(w, "hooks.d")
     os.makedirs(hooks)
-    shipped = os.path.join(os.environ["OSH_SOURCE_ROOT"], "hooks")
-
-    def install_hook(name, extra_args=()):
-        """A hooks/ file as shipped, with this build's binary path."""
-        with open(os.path.join(shipped, name)) as f:
-            h = json.load(f)
-        h["hook"]["path"] = t.binary()
-        h["hook"]["args"] += list(extra_args)
-        with open(os.path.join(hooks, name), "w") as f:
-            json.dump(h, f)
-
-    install_hook("oci-sandbox-precreate.json", ["--hook-arg=--policy", "--hook-arg=" + policy_path])
+    install_hook(hooks, "oci-sandbox-precreate.json", ["--hook-arg=--policy", "--hook-arg=" + policy_path])
     nofile, nproc = limit(resource.RLIMIT_NOFILE), limit(resource.RLIMIT_NPROC)
     name = t.unique_id("podman")
     cmd = ["podman", "--runtime", "runc", "--cgroup-manager", "cgroupfs", "--hooks-dir", hooks,
@@ -181,13 +180,9 @@ with t.Workdir() as w:
             policy_path = t.write_policy(sub, pol)
             hooks = os.path.join(sub, "hooks.d")
             os.makedirs(hooks)
-            with open(os.path.join(os.environ["OSH_SOURCE_ROOT"], "hooks", "oci-sandbox-precreate.json")) as f:
-                h = json.load(f)
-            h["hook"]["path"] = t.binary()
-            h["hook"]["args"] += ["--hook-arg=--policy", "--hook-arg=" + policy_path,
-                                  "--hook-arg=--policies-dir", "--hook-arg=" + policies]
-            with open(os.path.join(hooks, "oci-sandbox-precreate.json"), "w") as f:
-                json.dump(h, f)
+            install_hook(hooks, "oci-sandbox-precreate.json",
+                         ["--hook-arg=--policy", "--hook-arg=" + policy_path,
+                          "--hook-arg=--policies-dir", "--hook-arg=" + policies])
             name = t.unique_id("podman-annotated")
             before = len(t.log_events(log)) if os.path.exists(log) else 0
             try:
@@ -223,12 +218,7 @@ with t.Workdir() as w:
     policy_path = t.write_policy(w, pol)
     hooks = os.path.join(w, "hooks.d")
     os.makedirs(hooks)
-    with open(os.path.join(os.environ["OSH_SOURCE_ROOT"], "hooks", "oci-sandbox-hook.json")) as f:
-        h = json.load(f)
-    h["hook"]["path"] = t.binary()
-    h["hook"]["args"] += ["--policy", policy_path]
-    with open(os.path.join(hooks, "oci-sandbox-hook.json"), "w") as f:
-        json.dump(h, f)
+    install_hook(hooks, "oci-sandbox-hook.json", ["--policy", policy_path])
     name = t.unique_id("podman-guard")
     try:
         r = t.run(["podman", "--runtime", "runc", "--cgroup-manager", "cgroupfs", "--hooks-dir", hooks,
