@@ -1,11 +1,15 @@
 #include "plan/proof.hpp"
 
+#include <fcntl.h>
 #include <sys/stat.h>
+
+#include <cerrno>
 
 #include <optional>
 
 #include "plan/plan.hpp"
 #include "rootfs/open.hpp"
+#include "util/fd.hpp"
 
 namespace osh::plan {
 
@@ -44,15 +48,13 @@ Result<void> prove_ours(int rootfd, const std::string& enforcer_shown,
     return {};
 }
 
-Result<bool> prove_running(int pid, const std::string& rootfs_path,
-                           const std::string& enforcer_shown, const rootfs::ObjectId& enforcer,
-                           int plan_dirfd) {
-    bool live = false;
-    auto rootfd = rootfs::open_rootfs(pid, rootfs_path, &live);
-    if (!rootfd || !live) return false;
-    if (auto ok = prove_ours(rootfd->get(), enforcer_shown, enforcer, plan_dirfd); !ok)
-        return unexpected(ok.error());
-    return true;
+Result<void> prove_running(int pid, const std::string& enforcer_shown,
+                           const rootfs::ObjectId& enforcer, int plan_dirfd) {
+    if (pid <= 0) return fail("the runtime reports no pid for the container");
+    const std::string root = "/proc/" + std::to_string(pid) + "/root";
+    UniqueFd rootfd(::open(root.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
+    if (!rootfd) return fail_errno("open " + root, errno);
+    return prove_ours(rootfd.get(), enforcer_shown, enforcer, plan_dirfd);
 }
 
 }  // namespace osh::plan

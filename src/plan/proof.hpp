@@ -18,12 +18,10 @@ namespace osh::plan {
 Result<void> prove_ours(int rootfd, const std::string& enforcer_shown,
                         const rootfs::ObjectId& enforcer, int plan_dirfd);
 
-// The same proof on a running container: its root seen through
-// /proc/<pid>/root when that is its rootfs (rootfs::open_rootfs). Returns
-// false, proving nothing, when the container cannot be seen so (no live
-// view: an outer sandbox such as gVisor, or a pid that is gone).
-Result<bool> prove_running(int pid, const std::string& rootfs_path,
-                           const std::string& enforcer_shown, const rootfs::ObjectId& enforcer,
-                           int plan_dirfd);
+// The same proof on a running container, through /proc/<pid>/root: the
+// root `runtime exec` enters (its namespaces are the pid's), whatever the
+// host paths of its bundle and rootfs say now.
+Result<void> prove_running(int pid, const std::string& enforcer_shown,
+                           const rootfs::ObjectId& enforcer, int plan_dirfd);
 
 }  // namespace osh::plan

@@ -65,8 +65,6 @@ Result<ContainerState> container_state(const std::string& next_runtime,
     st.bundle.assign((*doc)["bundle"].GetString(), (*doc)["bundle"].GetStringLength());
     if (auto p = doc->FindMember("pid"); p != doc->MemberEnd() && p->value.IsInt())
         st.pid = p->value.GetInt();
-    if (auto r = doc->FindMember("rootfs"); r != doc->MemberEnd() && r->value.IsString())
-        st.rootfs.assign(r->value.GetString(), r->value.GetStringLength());
     if (st.bundle.empty() || st.bundle.front() != '/')
         return fail(next_runtime + " state " + id + ": bundle " + st.bundle + " is not absolute");
     if (auto ann = doc->FindMember("annotations");
@@ -84,25 +82,22 @@ Result<ContainerState> container_state(const std::string& next_runtime,
 namespace {
 
 // A container the runtime created from a spec edit of ours: its plan
-// directory says which edit key the enforcer checks. Where the container can
-// be seen (its pid's root is its rootfs), its /.oci-sandbox must still hold
-// the enforcer the hook proved and this plan directory: a mount detached
-// since (our tmpfs renamed away from another mount namespace) refuses the
-// exec rather than run whatever took its place.
+// directory says which edit key the enforcer checks. When the hook proved
+// the container's /.oci-sandbox at create (it had a live view: not under an
+// outer sandbox such as gVisor), it must still hold that enforcer and this
+// plan directory, seen through the pid the runtime will enter: a mount
+// detached since (our tmpfs renamed away from another mount namespace)
+// refuses the exec rather than run whatever took its place.
 Result<oci::EditParams> planned_params(const ContainerState& state, const std::string& key,
                                        const std::string& id, const std::string& run_root) {
     auto planned = plan::planned_for_exec(key, id, run_root);
     if (!planned)
         return fail(planned.error().what() + "; refusing to run a process in it unconfined");
-    if (planned->owner.enforcer && state.pid > 0 && !state.rootfs.empty()) {
-        const std::string rootfs_path =
-            state.rootfs.front() == '/' ? state.rootfs : state.bundle + "/" + state.rootfs;
-        auto proved = plan::prove_running(state.pid, rootfs_path,
-                                          "the enforcer the hook proved at create",
+    if (planned->owner.enforcer)
+        if (auto ok = plan::prove_running(state.pid, "the enforcer the hook proved at create",
                                           *planned->owner.enforcer, planned->dir.get());
-        if (!proved)
-            return fail(proved.error().what() + "; refusing to run a process in it unconfined");
-    }
+            !ok)
+            return fail(ok.error().what() + "; refusing to run a process in it unconfined");
     oci::EditParams p;
     p.host_binary = "/";  // unused for exec: only the enforcer prefix matters
     p.host_enforcer = "/";

@@ -23,8 +23,7 @@ namespace osh::specedit {
 struct ContainerState {
     std::string bundle;
     std::optional<std::string> plan_key;  // its oci-sandbox/plan-key annotation
-    int pid = 0;         // its init process (0: none reported)
-    std::string rootfs;  // as reported: absolute (runc) or relative to the bundle (crun)
+    int pid = 0;  // its init process, whose namespaces an exec enters (0: none reported)
 };
 Result<ContainerState> container_state(const std::string& next_runtime,
                                        const std::vector<std::string>& global,

@@ -23,7 +23,8 @@ With Landlock skipped, the workload cannot rename /.oci-sandbox (a tmpfs of
 ours: EBUSY) nor unlink the enforcer or rename the plan mounted in it, so a
 later exec still runs our enforcer. Renamed from another mount namespace
 (the host's here), where it is an ordinary directory, with a fake planted in
-its place: the shim, proving /.oci-sandbox again, refuses the exec and
+its place: the shim, proving /.oci-sandbox again through the container's pid
+(not the rootfs's host path, which may move too), refuses the exec and
 nothing runs.
 Once the container's plan directory is removed, an exec (inline or
 --process) is refused: the shim exits 1 with a message and a host-log event,
@@ -276,6 +277,14 @@ def area_swapped_outside(w, rt):
         t.check(a.RAN not in r.stdout and "Seccomp" not in r.stdout, c.tag + ": nothing ran (neither fake nor probe)")
         ev = a.events_of(a.host_log_events(c.cid, since), component="runtime", decision="abort")
         t.check(len(ev) == 1 and msg in ev[0]["message"], c.tag + ": the host log has the shim's abort event")
+        # The proof looks through the pid the runtime enters, not the host
+        # path of the rootfs: moving the rootfs (an empty directory in its
+        # place) once made it skip the proof, and the fake ran.
+        os.rename(c.rootfs, c.rootfs + ".moved")
+        os.makedirs(c.rootfs)
+        r = c.shim("exec", c.cid, *probe("rootfs-moved"))
+        t.check(r.returncode == 1 and msg in r.stderr and a.RAN not in r.stdout and "Seccomp" not in r.stdout,
+                c.tag + ": with the rootfs moved on the host too: still refused, nothing ran")
     finally:
         c.delete()
 
