@@ -44,15 +44,6 @@ NetnsVerdict netns_verdict(const oci::Spec& spec) {
 
 namespace {
 
-bool read_only_rbind(const oci::Mount& m) {
-    bool rbind = false, rro = false;
-    for (const auto& o : m.options) {
-        rbind = rbind || o == "rbind";
-        rro = rro || o == "rro";
-    }
-    return rbind && !rro && m.is_read_only();
-}
-
 // A mountinfo field's octal escapes ("\\040" for a space) decoded.
 std::string unescape(std::string_view f) {
     auto octal = [](char c) { return c >= '0' && c <= '7'; };
@@ -96,7 +87,7 @@ std::map<size_t, std::string> submount_carriers(
     std::map<size_t, std::string> out;
     for (size_t i = 0; i < spec.mounts.size(); ++i) {
         const auto& m = spec.mounts[i];
-        if (!read_only_rbind(m)) continue;
+        if (!m.is_read_only_on_top_only()) continue;
         if (!mountinfo) {
             out.emplace(i, why);
             continue;
@@ -127,7 +118,7 @@ policy::HostView host_view(const oci::Spec& spec, const std::string& bundle) {
     }
     constexpr size_t kMaxMountinfoBytes = 64u << 20;
     bool any = false;
-    for (const auto& m : spec.mounts) any = any || read_only_rbind(m);
+    for (const auto& m : spec.mounts) any = any || m.is_read_only_on_top_only();
     if (!any) return v;
     // As the runtime finds a source: relative to the bundle, symlinks and
     // ".." resolved by the kernel.

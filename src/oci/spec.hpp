@@ -37,6 +37,17 @@ struct Mount {
             if (o == "ro" || o == "rw") ro = o == "ro";
         return ro;
     }
+    // A recursive bind made read-only on its top mount only ("rbind" and a
+    // final "ro", no "rro"): the host's mounts it carries from beneath its
+    // source keep their own flags, writable ones included.
+    bool is_read_only_on_top_only() const {
+        bool rbind = false, rro = false;
+        for (const auto& o : options) {
+            rbind = rbind || o == "rbind";
+            rro = rro || o == "rro";
+        }
+        return rbind && !rro && is_read_only();
+    }
     // A fresh tmpfs: empty, nobody's data (a "tmpfs" with a bind option is a
     // bind; with crun's "tmpcopyup" it starts as a copy of the image's tree).
     bool is_fresh_tmpfs() const {

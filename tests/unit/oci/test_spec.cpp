@@ -352,3 +352,19 @@ TEST_CASE("the checks refuse no real input: every valid corpus JSON file parses"
     }
     CHECK(parsed >= 90);
 }
+
+TEST_CASE("a mount's read-only flags as the runtimes apply them") {
+    auto m = [](std::vector<std::string> opts, std::string type = "bind") {
+        return oci::Mount{"/host", std::move(type), "/", std::move(opts)};
+    };
+    CHECK(m({"rbind", "ro"}).is_read_only_on_top_only());
+    CHECK(m({"ro", "rbind", "nosuid"}).is_read_only_on_top_only());
+    // rro reaches the mounts beneath; a plain bind carries none.
+    CHECK_FALSE(m({"rbind", "ro", "rro"}).is_read_only_on_top_only());
+    CHECK_FALSE(m({"bind", "ro"}).is_read_only_on_top_only());
+    CHECK_FALSE(m({"ro"}).is_read_only_on_top_only());
+    // The last of ro and rw wins.
+    CHECK_FALSE(m({"rbind", "ro", "rw"}).is_read_only_on_top_only());
+    CHECK(m({"rbind", "rw", "ro"}).is_read_only_on_top_only());
+    CHECK(m({"rbind", "ro"}, "none").is_read_only_on_top_only());
+}
