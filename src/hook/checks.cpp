@@ -21,16 +21,28 @@ namespace {
 constexpr size_t kMaxIdDbBytes = 4u << 20;  // /etc/passwd, /etc/group of the image
 }
 
-NetnsVerdict netns_verdict(const oci::Spec& spec) {
+namespace {
+
+// Where the container's namespace of a kind ("net", "pid") is seen: its
+// process's when the pid is known (what the runtime joined; a pid spelled
+// in the spec's path may have been reused since), else the spec's path.
+std::string joined_ns(const oci::Namespace& ns, const char* kind, int pid) {
+    return pid > 0 ? "/proc/" + std::to_string(pid) + "/ns/" + kind : ns.path;
+}
+
+}  // namespace
+
+NetnsVerdict netns_verdict(const oci::Spec& spec, int pid) {
     struct stat host {};
     const bool host_known = ::stat("/proc/self/ns/net", &host) == 0;
     for (const auto& ns : spec.namespaces) {
         if (ns.type != "network") continue;
         if (ns.path.empty()) return {true, "a new network namespace"};
         struct stat joined {};
-        if (::stat(ns.path.c_str(), &joined) != 0)
+        const std::string seen = joined_ns(ns, "net", pid);
+        if (::stat(seen.c_str(), &joined) != 0)
             return {false, "the network namespace path " + ns.path + " cannot be checked (" +
-                               std::strerror(errno) + ")"};
+                               seen + ": " + std::strerror(errno) + ")"};
         if (!host_known)
             return {false, "the host's network namespace cannot be checked against " + ns.path};
         if (joined.st_dev == host.st_dev && joined.st_ino == host.st_ino)
@@ -106,14 +118,14 @@ std::map<size_t, std::string> submount_carriers(
     return out;
 }
 
-policy::HostView host_view(const oci::Spec& spec, const std::string& bundle) {
+policy::HostView host_view(const oci::Spec& spec, const std::string& bundle, int pid) {
     policy::HostView v;
     for (const auto& ns : spec.namespaces) {
         if (ns.type != "pid" || ns.path.empty()) continue;
         struct stat host {}, joined {};
         // One that cannot be checked counts as the host's.
         v.joins_host_pid_ns = ::stat("/proc/self/ns/pid", &host) != 0 ||
-                              ::stat(ns.path.c_str(), &joined) != 0 ||
+                              ::stat(joined_ns(ns, "pid", pid).c_str(), &joined) != 0 ||
                               (joined.st_dev == host.st_dev && joined.st_ino == host.st_ino);
     }
     constexpr size_t kMaxMountinfoBytes = 64u << 20;

@@ -19,11 +19,13 @@ namespace osh::hook {
 // Whether the container gets a network namespace of its own: a new one, or
 // one joined by path that is not the host's (the hook and explain run in
 // the host's). Docker's --network host passes the host's namespace by path.
+// With the container's `pid` (> 0: the hook) the joined namespace is the
+// one its process is in; without (explain), the one the path names now.
 struct NetnsVerdict {
     bool private_ns = false;
     std::string why;
 };
-NetnsVerdict netns_verdict(const oci::Spec& spec);
+NetnsVerdict netns_verdict(const oci::Spec& spec, int pid = 0);
 
 // The spec's read-only recursive binds ("rbind" with "ro", not "rro") and,
 // for each whose source has a mount of the host's beneath it, that mount
@@ -41,8 +43,9 @@ std::map<size_t, std::string> submount_carriers(
 // read-only binds above, from this process's /proc/self/mountinfo (read
 // only when the spec has such a bind: a node's mountinfo can be large),
 // with relative sources taken from `bundle` as the runtime takes them; and
-// whether a pid namespace the spec joins by path is the host's own.
-policy::HostView host_view(const oci::Spec& spec, const std::string& bundle);
+// whether a pid namespace the spec joins by path is the host's own (seen
+// as netns_verdict sees a network namespace, through `pid` when known).
+policy::HostView host_view(const oci::Spec& spec, const std::string& bundle, int pid = 0);
 
 // The run_as ids, resolved from the image's own /etc/passwd and /etc/group
 // (never NSS) under `rootfd` (-1: no rootfs). A name is the image's claim:

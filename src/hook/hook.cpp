@@ -403,8 +403,8 @@ int create_stage(const HookOptions& opts, const policy::SelectedPolicy* given, R
     // /proc/misc is opened now and read only if a misc device sits at a
     // vendor's path (after the /dev listing).
     UniqueFd proc_misc(::open("/proc/misc", O_RDONLY | O_CLOEXEC));
-    const NetnsVerdict netns = netns_verdict(*spec);
-    const policy::HostView host = host_view(*spec, st.bundle);
+    const NetnsVerdict netns = netns_verdict(*spec, st.pid);
+    const policy::HostView host = host_view(*spec, st.bundle, st.pid);
 
     // Every input is open: from here on the hook reads only the rootfs,
     // writes only its plan directory, and runs nothing.

@@ -3,6 +3,9 @@
 #include <doctest/doctest.h>
 
 #include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cstdlib>
@@ -160,4 +163,67 @@ TEST_CASE("host view: a pid namespace joined by path is the host's when it is th
     auto v = hook::host_view(b, links.path);
     CHECK(v.ro_binds_carrying.count(0) == 1);
     CHECK(v.ro_binds_carrying.count(1) == 1);  // relative: from the bundle
+}
+
+namespace {
+
+// A process in new pid and network namespaces (a child's child after
+// unshare), killed at the end; pid 0 when this user may not make them.
+struct Isolated {
+    pid_t outer = -1, pid = 0;
+    Isolated() {
+        int p[2];
+        if (::pipe(p) != 0) return;
+        outer = ::fork();
+        if (outer == 0) {
+            ::close(p[0]);
+            if (::unshare(CLONE_NEWPID | CLONE_NEWNET) != 0) ::_exit(1);
+            const pid_t inner = ::fork();
+            if (inner == 0) {
+                ::pause();
+                ::_exit(0);
+            }
+            (void)!::write(p[1], &inner, sizeof inner);
+            ::waitpid(inner, nullptr, 0);
+            ::_exit(0);
+        }
+        ::close(p[1]);
+        pid_t inner = 0;
+        if (::read(p[0], &inner, sizeof inner) == sizeof inner) pid = inner;
+        ::close(p[0]);
+    }
+    ~Isolated() {
+        if (pid > 0) ::kill(pid, SIGKILL);
+        if (outer > 0) ::waitpid(outer, nullptr, 0);
+    }
+};
+
+}  // namespace
+
+TEST_CASE("the hook judges the namespaces its container's process is in, not what the path names now") {
+    Isolated c;
+    if (c.pid == 0) {
+        MESSAGE("not checked: this user cannot make pid and network namespaces (needs root)");
+        return;
+    }
+    oci::Spec s;
+    s.namespaces = {{"pid", "/proc/self/ns/pid"}, {"network", "/proc/self/ns/net"}};
+    // The paths name the host's (this process's) namespaces ...
+    CHECK(hook::host_view(s, "/").joins_host_pid_ns);
+    CHECK_FALSE(hook::netns_verdict(s).private_ns);
+    // ... but the container's process is elsewhere: that is what it joined.
+    CHECK_FALSE(hook::host_view(s, "/", c.pid).joins_host_pid_ns);
+    CHECK(hook::netns_verdict(s, c.pid).private_ns);
+    // And the reverse: a path naming another namespace while the process is
+    // in the host's (a pid reused since the runtime joined it).
+    s.namespaces = {{"pid", "/proc/" + std::to_string(c.pid) + "/ns/pid"},
+                    {"network", "/proc/" + std::to_string(c.pid) + "/ns/net"}};
+    CHECK_FALSE(hook::host_view(s, "/").joins_host_pid_ns);
+    CHECK(hook::netns_verdict(s).private_ns);
+    CHECK(hook::host_view(s, "/", ::getpid()).joins_host_pid_ns);
+    CHECK_FALSE(hook::netns_verdict(s, ::getpid()).private_ns);
+    // A process that is gone cannot be checked: the host's, not private.
+    s.namespaces = {{"pid", "/proc/self/ns/pid"}, {"network", "/proc/self/ns/net"}};
+    CHECK(hook::host_view(s, "/", 0x7ffffff0).joins_host_pid_ns);
+    CHECK_FALSE(hook::netns_verdict(s, 0x7ffffff0).private_ns);
 }
