@@ -286,13 +286,24 @@ Result<void> write_owner(int dirfd, const Owner& owner) {
     return file::write_atomic(dirfd, kOwnerFile, text, 0644);
 }
 
-Result<UniqueFd> open_plan_dir(std::string_view key, std::string_view edit_key,
-                               const Owner& owner, std::string_view run_root) {
+namespace {
+
+// An existing plan directory of ours, open: no symlink below run_root,
+// owned by our euid.
+Result<UniqueFd> open_existing(std::string_view key, std::string_view run_root,
+                               const std::string& shown) {
     if (auto ok = validate_key(key); !ok) return wrap(ok.error(), "plan directory");
     auto root = open_run_root(run_root, false);
     if (!root) return unexpected(root.error());
-    std::string shown = plan_dir_path(key, run_root);
-    auto dir = open_owned_dir(root->get(), std::string(key), shown);
+    return open_owned_dir(root->get(), std::string(key), shown);
+}
+
+}  // namespace
+
+Result<UniqueFd> open_plan_dir(std::string_view key, std::string_view edit_key,
+                               const Owner& owner, std::string_view run_root) {
+    const std::string shown = plan_dir_path(key, run_root);
+    auto dir = open_existing(key, run_root, shown);
     if (!dir) return unexpected(dir.error());
     // Shared: hook runs of other containers never wait on each other; an
     // orphan sweep (exclusive, non-blocking) passes this one by.
@@ -320,15 +331,13 @@ Result<UniqueFd> open_plan_dir(std::string_view key, std::string_view edit_key,
 
 Result<Planned> planned_for_exec(std::string_view key, std::string_view id,
                                  std::string_view run_root) {
-    if (auto ok = validate_key(key); !ok) return wrap(ok.error(), "plan directory");
-    auto root = open_run_root(run_root, false);
-    if (!root) return unexpected(root.error());
-    std::string shown = plan_dir_path(key, run_root);
-    const std::string plan_file = shown + "/" + kPlanFileName;
-    auto dir = open_owned_dir(root->get(), std::string(key), shown);
-    if (!dir && dir.error().err == ENOENT)
-        return fail("the plan of the container (" + plan_file + ") is not there: " +
-                    std::strerror(ENOENT));
+    const std::string shown = plan_dir_path(key, run_root);
+    auto not_there = [&](const std::string& why) {
+        return fail("the plan of the container (" + shown + "/" + kPlanFileName +
+                    ") is not there: " + why);
+    };
+    auto dir = open_existing(key, run_root, shown);
+    if (!dir && dir.error().err == ENOENT) return not_there(std::strerror(ENOENT));
     if (!dir) return unexpected(dir.error());
     auto bound = read_small(dir->get(), kEditFile);
     if (!bound) return wrap(bound.error(), shown);
@@ -346,8 +355,7 @@ Result<Planned> planned_for_exec(std::string_view key, std::string_view id,
         missing = std::strerror(errno);
     else if (!S_ISREG(st.st_mode))
         missing = "not a regular file";
-    if (!missing.empty())
-        return fail("the plan of the container (" + plan_file + ") is not there: " + missing);
+    if (!missing.empty()) return not_there(missing);
     Planned p;
     p.edit_key = std::move(edit_key);
     if (owner) p.owner = std::move(*owner);
