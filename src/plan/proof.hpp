@@ -18,9 +18,11 @@ namespace osh::plan {
 Result<void> prove_ours(int rootfd, const std::string& enforcer_shown,
                         const rootfs::ObjectId& enforcer, int plan_dirfd);
 
-// The same proof on a running container, through /proc/<pid>/root: the
-// root `runtime exec` enters (its namespaces are the pid's), whatever the
-// host paths of its bundle and rootfs say now.
+// The same proof on a running container, from the root `runtime exec`
+// enters: a child joins the pid's mount namespace as the exec does (setns
+// lands at the namespace's root, whatever the pid's own root is after a
+// chroot) and proves from there, whatever the host paths of its bundle and
+// rootfs say now.
 Result<void> prove_running(int pid, const std::string& enforcer_shown,
                            const rootfs::ObjectId& enforcer, int plan_dirfd);
 

@@ -23,9 +23,10 @@ With Landlock skipped, the workload cannot rename /.oci-sandbox (a tmpfs of
 ours: EBUSY) nor unlink the enforcer or rename the plan mounted in it, so a
 later exec still runs our enforcer. Renamed from another mount namespace
 (the host's here), where it is an ordinary directory, with a fake planted in
-its place: the shim, proving /.oci-sandbox again through the container's pid
-(not the rootfs's host path, which may move too), refuses the exec and
-nothing runs.
+its place: the shim, proving /.oci-sandbox again from the root the exec
+enters (the container's mount namespace joined through its pid: not the
+rootfs's host path, which may move too, nor the pid's own root, which a
+chroot moves), refuses the exec and nothing runs.
 Once the container's plan directory is removed, an exec (inline or
 --process) is refused: the shim exits 1 with a message and a host-log event,
 and nothing ran. An exec into a container not started through the shim passes
@@ -289,12 +290,62 @@ def area_swapped_outside(w, rt):
         c.delete()
 
 
+def area_swapped_under_chroot(w, rt):
+    """The proof once looked through /proc/<pid>/root, the pid's own root.
+    A first process that chroots (a policy allowing chroot, CAP_SYS_CHROOT
+    as Docker gives) into a directory where another mount namespace moved
+    the real /.oci-sandbox passed that proof, while the exec, which joins
+    the mount namespace at its root, ran the fake planted there: no filter,
+    /etc writable. The proof now joins the namespace as the exec does."""
+    def caps(cfg):
+        for k in ("bounding", "effective", "permitted"):
+            cfg["process"]["capabilities"][k].append("CAP_SYS_CHROOT")
+
+    def allow_chroot(pol):
+        pol.setdefault("seccomp", {})["allow"] = ["chroot"]
+
+    def jail(rootfs):
+        os.makedirs(os.path.join(rootfs, "tmp/X/bin"))
+        shutil.copy2(os.path.join(rootfs, "bin/busybox"), os.path.join(rootfs, "tmp/X/bin/busybox"))
+        os.symlink("busybox", os.path.join(rootfs, "tmp/X/bin/sleep"))
+
+    work = ["/bin/sh", "-c", "while [ ! -e /tmp/go ]; do sleep 0.1; done; exec chroot /tmp/X /bin/sleep 300"]
+    c = a.Case(w, "chroot-" + rt, work, runtime=rt, edit_config=caps, edit_policy=allow_chroot,
+               edit_rootfs=jail)
+    r = c.start_detached()
+    t.check(r.returncode == 0, c.tag + ": the container runs (chroot allowed by the policy)")
+    try:
+        x = os.path.join(c.rootfs, "tmp/X")
+        os.rename(os.path.join(c.rootfs, ".oci-sandbox"), os.path.join(x, ".oci-sandbox"))
+        os.makedirs(os.path.join(c.rootfs, ".oci-sandbox/plan"))
+        fake = os.path.join(c.rootfs, ".oci-sandbox/oci-sandbox-hook")
+        with open(fake, "w") as f:
+            f.write("#!/bin/sh\necho %s\nwhile [ \"$1\" != -- ]; do shift; done; shift; exec \"$@\"\n" % a.RAN)
+        os.chmod(fake, 0o755)
+        open(os.path.join(c.rootfs, "tmp/go"), "w").close()
+        pid = c.state().get("pid")
+        for _ in range(100):
+            if os.readlink("/proc/%d/root" % pid).endswith("/tmp/X"):
+                break
+            time.sleep(0.05)
+        t.check(os.readlink("/proc/%d/root" % pid).endswith("/tmp/X"),
+                c.tag + ": the first process is chrooted where the real /.oci-sandbox now is")
+        r = c.shim("exec", c.cid, *probe("chroot"))
+        msg = "is not the enforcer the hook proved at create"
+        t.check(r.returncode == 1 and msg in r.stderr and a.RAN not in r.stdout and "Seccomp" not in r.stdout,
+                c.tag + ": the exec is refused (...%s) and nothing ran (rc %d, stdout %r)"
+                % (msg, r.returncode, r.stdout[:120]))
+    finally:
+        c.delete()
+
+
 with t.Workdir() as w:
     for rt in a.RUNTIMES:
         ours(w, rt)
         not_ours(w, rt)
         area_held(w, rt)
         area_swapped_outside(w, rt)
+        area_swapped_under_chroot(w, rt)
 
 # The workload races the shim for a process file it can write (its own
 # /tmp here; a read-write volume is the same): it keeps renaming an
