@@ -138,11 +138,14 @@ void scan_hooks(const std::vector<oci::Hook>& hooks, std::string_view stage,
 }
 
 // The spec's mount that puts `node` where it is: the last one (mounted on
-// top, hiding any earlier) that landed at or above it. -1: none.
-int covering_mount(const std::vector<rootfs::Landing>& landings, const std::string& node) {
+// top, hiding any earlier) that landed at or above it, or whose landing the
+// probe could not find (it may be anywhere). -1: none.
+int covering_mount(const std::vector<rootfs::Landing>& landings, const std::string& node,
+                   bool probed) {
     int top = -1;
     for (size_t i = 0; i < landings.size(); ++i)
-        if (path::is_within(node, landings[i].at())) top = static_cast<int>(i);
+        if (path::is_within(node, landings[i].at()) || (probed && !landings[i].resolved))
+            top = static_cast<int>(i);
     return top;
 }
 
@@ -152,8 +155,8 @@ int covering_mount(const std::vector<rootfs::Landing>& landings, const std::stri
 // A volume at /dev (podman copies an image's VOLUME /dev into it, nodes
 // included) or any other mount holds what the image or its owner put there.
 std::string unvouched(const oci::Spec& spec, const std::vector<rootfs::Landing>& landings,
-                      const std::string& node) {
-    const int i = covering_mount(landings, node);
+                      const std::string& node, bool probed) {
+    const int i = covering_mount(landings, node, probed);
     if (i < 0) return "on a filesystem no mount of the spec puts there";
     const oci::Mount& m = spec.mounts[static_cast<size_t>(i)];
     if (m.is_fresh_tmpfs()) return "";
@@ -323,7 +326,7 @@ Detection detect(const oci::Spec& spec, DetectMode mode, const DetectInputs& in)
                 if (node.on_root_fs)
                     e.note = "a node the image itself holds (on the root's filesystem, not put "
                              "there by the runtime's /dev, a mount or a hook)";
-                else if (auto why = unvouched(spec, landings, *p); !why.empty())
+                else if (auto why = unvouched(spec, landings, *p, static_cast<bool>(in.paths)); !why.empty())
                     e.note = "a node " + why;
             }
             e.node = e.note.empty();

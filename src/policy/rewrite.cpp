@@ -372,7 +372,9 @@ class Rewriter {
                 // The runtimes follow more links than our resolver (runc's
                 // securejoin 255): where it gives up, the mount may land anywhere.
                 unjudged(where + ": where its destination leads in the image cannot be told (too "
-                                 "many symlinks or lookups, or unreadable), so neither can the "
+                                 "many symlinks or lookups, unreadable, or a link through a "
+                                 "missing directory and back out with \"..\", where runc and "
+                                 "crun part), so neither can the "
                                  "rights it would get there. Fix: mount it at a destination the "
                                  "image has no symlink on (or fix the image)");
                 continue;

@@ -103,8 +103,13 @@ Result<PathFact> resolve(int rootfd, std::string_view container_path) {
         cur = std::move(*fd);
         return {};
     };
-    // Nothing at `done` + `name` (+ the rest, lexically).
-    auto missing = [&](const std::string& name) {
+    // Nothing at `done` + `name` (+ the rest, lexically). Unless a ".."
+    // in the rest climbs back out of `name`: the kernel (and crun) stop at
+    // the missing name, but runc's securejoin appends it, drops it again
+    // and goes on following the image's links from there (x ->
+    // nonexist/../data, data -> /tmp lands a runc mount at /tmp). Where the
+    // runtimes part, the path cannot be told.
+    auto missing = [&](const std::string& name) -> Result<PathFact> {
         std::vector<std::string> rest = done;
         rest.push_back(name);
         for (const auto& c : todo) {
@@ -112,6 +117,16 @@ Result<PathFact> resolve(int rootfd, std::string_view container_path) {
                 continue;
             else if (c == "..") {
                 if (!rest.empty()) rest.pop_back();
+                if (rest.size() <= done.size())
+                    return fail_errno("resolve " + fact.path + " in the container: " +
+                                          (fact.links.empty() ? std::string("it")
+                                                              : "the image's link " + fact.links.back()) +
+                                          " goes through " + join(done) +
+                                          (done.empty() ? "" : "/") + name +
+                                          ", which is missing or not a directory, and back out "
+                                          "of it with \"..\": the kernel and crun stop there, "
+                                          "runc goes on",
+                                      ENOENT);
             } else {
                 rest.push_back(c);
             }

@@ -13,8 +13,10 @@ stay unwritable; through the shim under runc and crun:
    link and the rights it would get; warn: it runs `partially_enforced`,
    the lost limit named in the hook's log and the container's stderr.
    The same where our resolver gives up and the runtime follows on (41
-   links for runc; links full of ".." past the lookup bound for both):
-   refused, the mount named as unjudged.
+   links for runc; links full of ".." past the lookup bound for both; a
+   link through a missing name or a file and back out with "..", which
+   runc follows on and crun refuses): refused, the mount named as
+   unjudged.
    The same with the policy silent on /data; with /data -> /srv/vol under
    an image WORKDIR /srv, the workdir (above where the volume lands) is
    not granted: refused for the read-only rule through the link, and with
@@ -150,8 +152,24 @@ with t.Workdir() as w:
         os.symlink(walk + "/m2", os.path.join(rootfs, "m1"))
         os.symlink(walk + "/tmp", os.path.join(rootfs, "m2"))
 
+    # A link through a missing name (or a file) and back out with "..":
+    # the kernel and crun stop at the name, runc's securejoin drops it and
+    # follows on (/data -> nonexist/../t, t -> /tmp lands a runc mount on
+    # /tmp). Under runc it once ran fully_enforced with the volume written;
+    # crun fails to make the mount point.
+    def missing_back(rootfs):
+        a.symlink(rootfs, "/data", "nonexist/../t")
+        os.symlink("/tmp", os.path.join(rootfs, "t"))
+
+    def file_back(rootfs):
+        with open(os.path.join(rootfs, "f"), "w") as f:
+            f.write("a file\n")
+        a.symlink(rootfs, "/data", "f/../t")
+        os.symlink("/tmp", os.path.join(rootfs, "t"))
+
     unjudged = "(/data): where its destination leads in the image cannot be told"
-    for rt, tag, image in [("runc", "chain41", chain41)] + [(r, "dotdots", dotdots) for r in a.RUNTIMES]:
+    for rt, tag, image in [("runc", "chain41", chain41)] + [(r, "dotdots", dotdots) for r in a.RUNTIMES] + \
+            [("runc", "missing-back", missing_back), ("runc", "file-back", file_back)]:
         c = case("%s-%s" % (tag, rt), args=probe, runtime=rt, edit_rootfs=image, edit_config=volume(vol, "/data"))
         o = c.run()
         t.check(o.rc == a.HOOK_REFUSED[rt] and "NoNewPrivs" not in o.stdout,
@@ -160,6 +178,13 @@ with t.Workdir() as w:
         t.check(len(ev) == 1 and unjudged in ev[0].get("message", ""),
                 c.tag + ": landlock_path (strict): %s" % (ev[0].get("message") if ev else None))
         untouched(vol, c.tag)
+    if "crun" in a.RUNTIMES:
+        for tag, image in [("missing-back", missing_back), ("file-back", file_back)]:
+            c = case(tag + "-crun", args=probe, runtime="crun", edit_rootfs=image, edit_config=volume(vol, "/data"))
+            o = c.run()
+            t.check(o.rc != 0 and "NoNewPrivs" not in o.stdout,
+                    c.tag + ": crun fails to make the mount point, nothing ran (exit %d)" % o.rc)
+            untouched(vol, c.tag)
 
     # A later mount that hides the link a volume was mounted through: the
     # image's /a/l -> /tmp, the volume at /a/l, then a tmpfs at /a. The hook

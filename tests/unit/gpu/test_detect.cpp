@@ -375,6 +375,18 @@ TEST_CASE("evidence: a node on the root's own filesystem is the image's, vouched
     };
     CHECK(gpu::detect(moved, gpu::DetectMode::auto_, in).gpu);  // by spelling: the tmpfs
     CHECK_FALSE(gpu::detect(moved, gpu::DetectMode::auto_, landed).gpu);
+    // A landing the probe cannot find (runc and crun part on the image's
+    // x -> nonexist/../d, d -> dev) may be over the node: no evidence.
+    gpu::DetectInputs untold = in;
+    untold.paths = [](const std::string& p) -> std::optional<rootfs::PathFact> {
+        if (p == "/data") return std::nullopt;
+        rootfs::PathFact f;
+        f.resolved = p;
+        return f;
+    };
+    auto u = gpu::detect(moved, gpu::DetectMode::auto_, untold);
+    CHECK_FALSE(u.gpu);
+    CHECK(u.evidence[0].note.find("on mounts[1] (a bind of /srv/filled)") != std::string::npos);
     oci::Spec copyup;
     copyup.mounts.push_back({"/dev", "tmpfs", "tmpfs", {"tmpcopyup"}});
     CHECK_FALSE(gpu::detect(copyup, gpu::DetectMode::auto_, in).gpu);

@@ -168,6 +168,33 @@ TEST_CASE("land: a mount's destination cleaned as the runtime cleans it, then th
     CHECK(none.at() == "/data");
 }
 
+TEST_CASE("resolve: a link through a missing name or a file and back out with \"..\" cannot be told") {
+    // The kernel and crun stop at the missing name; runc's securejoin drops
+    // it and follows on: x -> nonexist/../t, t -> /tmp lands runc at /tmp.
+    TempDir t;
+    auto root = fs::path(t.path) / "rootfs";
+    fs::create_directories(root / "tmp");
+    write_file((root / "f").string(), "a file\n");
+    fs::create_directory_symlink("/tmp", root / "t");
+    fs::create_symlink("nonexist/../t", root / "x");
+    fs::create_symlink("f/../t", root / "y");
+    fs::create_symlink("nonexist/deeper/../../t", root / "z");
+    fs::create_symlink("nonexist/deeper/../more", root / "w");  // stays in the missing part
+    auto rootfd = rootfs::open_rootfs(0, root.string());
+    REQUIRE(rootfd);
+    for (const char* p : {"/x", "/x/vol", "/y/vol", "/z"}) {
+        CAPTURE(p);
+        auto f = rootfs::resolve(rootfd->get(), p);
+        REQUIRE_FALSE(f);
+        CHECK(f.error().what().find("back out of it") != std::string::npos);
+        rootfs::Resolver paths(rootfd->get());
+        CHECK_FALSE(rootfs::land(p, paths.probe()).resolved);
+    }
+    auto w = must_resolve(rootfd->get(), "/w/vol");
+    CHECK(w.kind == NodeKind::missing);
+    CHECK(w.resolved == "/nonexist/more/vol");
+}
+
 TEST_CASE("live /dev: every node listed with its numbers, symlinks never followed, limits reported") {
     TempDir t;
     std::string root = t.path + "/rootfs";
