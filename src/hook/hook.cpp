@@ -348,6 +348,21 @@ int create_stage(const HookOptions& opts, const policy::SelectedPolicy* given, R
                          "spec edit again");
     const std::string& dir_key = *mount->key;
     const std::string& edit_key = wrapped->edit_key;
+    // A startContainer hook runs the image's file in the container before
+    // the workload: the spec edit puts it under the enforcer too. One that
+    // is not (added by something that edited config.json after ours) would
+    // run unconfined.
+    for (size_t i = 0; i < spec->hooks.start_container.size(); ++i) {
+        const auto& h = spec->hooks.start_container[i];
+        auto w = oci::wrapped_by_enforcer(h.args, plan::kContainerEnforcer);
+        if (h.path != plan::kContainerEnforcer || !w || w->plan_dir != plan::kContainerPlanDir ||
+            w->edit_key != edit_key)
+            return rep.abort("config.json: hooks.startContainer[" + std::to_string(i) + "] (" +
+                             shown(h.path) +
+                             ") would run in the container without the enforcer: something "
+                             "edited config.json after the spec edit; run the spec edit last "
+                             "(or again)");
+    }
 
     plan::Owner owner{st.id, st.pid, plan::process_start_time(st.pid)};
     auto dir = plan::open_plan_dir(dir_key, edit_key, owner, opts.run_root);

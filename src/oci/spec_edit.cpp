@@ -149,6 +149,44 @@ Result<bool> wrap_command(Value& process, const EditParams& p, const std::string
     return true;
 }
 
+// Puts a startContainer hook under the enforcer: its path resolves in the
+// container (the image's file) and it runs there before the workload, so
+// it is a process entering the container like any other. The hook becomes
+// the enforcer, its command the original path and arguments (argv[0] is
+// the path). `ptr` is its JSON Pointer for errors.
+Result<bool> wrap_start_container_hook(Value& hook, const EditParams& p, const std::string& ptr,
+                                       const std::string& o, Alloc& a) {
+    if (!hook.IsObject()) return fail(o + ": " + ptr + ": expected an object");
+    auto path = hook.FindMember("path");
+    if (path == hook.MemberEnd() || !path->value.IsString())
+        return fail(o + ": " + ptr + "/path: expected a string");
+    const bool ours = is_string(path->value, p.container_enforcer);
+    Value cmd(rapidjson::kArrayType);
+    // Already the enforcer: its args are a wrapped command (argv[0] read as
+    // the enforcer's own, however spelled).
+    if (ours) cmd.PushBack(str(p.container_enforcer, a), a);
+    else cmd.PushBack(Value(path->value, a), a);
+    if (auto args = hook.FindMember("args"); args != hook.MemberEnd() && !args->value.IsNull()) {
+        if (!args->value.IsArray()) return fail(o + ": " + ptr + "/args: expected an array of strings");
+        for (rapidjson::SizeType i = 1; i < args->value.Size(); ++i)
+            cmd.PushBack(Value(args->value[i], a), a);
+    }
+    Value proc(rapidjson::kObjectType);
+    proc.AddMember("args", cmd, a);
+    auto w = wrap_command(proc, p, ptr, o, a);
+    if (!w) return unexpected(w.error());
+    if (!*w && ours) {
+        auto args = hook.FindMember("args");
+        if (args != hook.MemberEnd() && args->value == proc["args"]) return false;
+    }
+    path->value = str(p.container_enforcer, a);
+    if (auto args = hook.FindMember("args"); args != hook.MemberEnd())
+        args->value = proc["args"];
+    else
+        hook.AddMember("args", proc["args"], a);
+    return true;
+}
+
 bool multiline(std::string_view text) {
     size_t last = text.find_last_not_of(" \t\r\n");
     return last != std::string_view::npos &&
@@ -287,6 +325,15 @@ Result<bool> SpecDocument::apply(const EditParams& p) {
             changed = true;
         }
     }
+
+    if (auto sc = (*hooks)->FindMember("startContainer");
+        sc != (*hooks)->MemberEnd() && sc->value.IsArray())
+        for (rapidjson::SizeType i = 0; i < sc->value.Size(); ++i) {
+            auto w = wrap_start_container_hook(sc->value[i], p,
+                                               "/hooks/startContainer/" + std::to_string(i), o, a);
+            if (!w) return unexpected(w.error());
+            changed = *w || changed;
+        }
 
     // Mounts: ours last, after everything they could be shadowed by, and
     // nothing else at, above or below them. Destinations are compared as

@@ -27,6 +27,9 @@ its place: the shim, proving /.oci-sandbox again from the root the exec
 enters (the container's mount namespace joined through its pid: not the
 rootfs's host path, which may move too, nor the pid's own root, which a
 chroot moves), refuses the exec and nothing runs.
+A startContainer hook (its path is the image's file, run in the container
+before the workload) runs under the enforcer too (Seccomp 2, /etc EACCES);
+one added to config.json after the spec edit is refused by the hook.
 Once the container's plan directory is removed, an exec (inline or
 --process) is refused: the shim exits 1 with a message and a host-log event,
 and nothing ran. An exec into a container not started through the shim passes
@@ -339,8 +342,53 @@ def area_swapped_under_chroot(w, rt):
         c.delete()
 
 
+def start_container_hook(w, rt):
+    """A startContainer hook's path resolves in the container (the image's
+    file) and runs there before the workload: it once ran with no filter
+    and /etc writable while the plan said fully_enforced. The spec edit now
+    puts it under the enforcer; a config.json edited after ours (an
+    unwrapped one added) is refused by the hook."""
+    out = "/tmp/osh-start-container"
+    sc = ["sh", "-c", "/bin/osh-probe status setns_badfd write:/etc/osh-sc write:/tmp/osh-sc > " + out]
+
+    def hook(cfg):
+        cfg.setdefault("hooks", {})["startContainer"] = [{"path": "/bin/sh", "args": sc}]
+    c = a.Case(w, "start-hook-" + rt, ["/bin/sleep", "300"], runtime=rt, edit_config=hook)
+    r = c.start_detached()
+    t.check(r.returncode == 0, c.tag + ": the container with a startContainer hook runs")
+    try:
+        pid = c.state().get("pid")
+        with open("/proc/%d/root%s" % (pid, out)) as f:
+            res = t.results(f.read())
+        got = (res.get("Seccomp"), res.get("setns_badfd"), res.get("write:/etc/osh-sc"), res.get("write:/tmp/osh-sc"))
+        t.check(got == ("2", "EPERM", "EACCES", "OK"),
+                c.tag + ": the hook ran under the enforcer: Seccomp 2, setns EPERM, /etc EACCES, /tmp OK (got %s)"
+                % (got,))
+    finally:
+        c.delete()
+    if rt != "runc":
+        return
+    # Edited after our edit: inject, then an unwrapped hook appended, then
+    # the runtime itself (no shim to edit it again).
+    c = a.Case(w, "start-hook-late-" + rt, ["/bin/true"], runtime=rt)
+    r = t.run([t.binary(), "inject", "--bundle", c.bundle, "--id", c.cid,
+               "--hook-arg=--policy", "--hook-arg=" + c.policy_path])
+    t.check(r.returncode == 0, c.tag + ": inject exits 0")
+    cfg = t.read_config(c.bundle)
+    cfg["hooks"]["startContainer"] = [{"path": "/bin/sh", "args": sc}]
+    t.write_config(c.bundle, cfg)
+    try:
+        r = c.direct("run", "--bundle", c.bundle, c.cid)
+        msg = "hooks.startContainer[0] (/bin/sh) would run in the container without the enforcer"
+        t.check(r.returncode != 0 and msg in r.stderr, c.tag + ": the hook refuses: ..." + msg)
+        t.check(not os.path.exists(os.path.join(c.rootfs, out.lstrip("/"))), c.tag + ": the startContainer hook never ran")
+    finally:
+        c.delete()
+
+
 with t.Workdir() as w:
     for rt in a.RUNTIMES:
+        start_container_hook(w, rt)
         ours(w, rt)
         not_ours(w, rt)
         area_held(w, rt)

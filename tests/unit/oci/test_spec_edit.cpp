@@ -85,6 +85,22 @@ void undo(Value& e, const Value& orig, rapidjson::Document::AllocatorType& a) {
     if (had_hooks) {
         restore_container(e["hooks"], &orig["hooks"], "createRuntime", 1);
         restore_container(e["hooks"], &orig["hooks"], "poststop", 1);
+        // startContainer hooks: the enforcer in front of path and args[1:].
+        if (orig["hooks"].HasMember("startContainer") && orig["hooks"]["startContainer"].IsArray()) {
+            const Value& oh = orig["hooks"]["startContainer"];
+            Value& eh = e["hooks"]["startContainer"];
+            REQUIRE(eh.Size() == oh.Size());
+            for (rapidjson::SizeType i = 0; i < oh.Size(); ++i) {
+                CHECK(std::string(eh[i]["path"].GetString()) == "/.oci-sandbox/oci-sandbox-hook");
+                const Value& wargs = eh[i]["args"];
+                REQUIRE(wargs.Size() >= 8);
+                CHECK(std::string(wargs[7].GetString()) == oh[i]["path"].GetString());
+                const rapidjson::SizeType orig_rest =
+                    oh[i].HasMember("args") ? oh[i]["args"].Size() - 1 : 0;
+                CHECK(wargs.Size() == 8 + orig_rest);
+                eh[i].CopyFrom(oh[i], a);
+            }
+        }
     } else {
         restore_container(e, &orig, "hooks", 0);
     }
@@ -377,6 +393,44 @@ TEST_CASE("every copy of our hook goes, in every stage: only ours plans, last in
     auto again = oci::edit_spec_text(out->text, params(), "c");
     REQUIRE(again);
     CHECK_FALSE(again->changed);
+}
+
+TEST_CASE("startContainer hooks run the image's file in the container: under the enforcer, like the workload") {
+    std::string text =
+        R"({"process":{"args":["sh"]},"hooks":{"startContainer":[)"
+        R"({"path":"/bin/sh","args":["argv0","-c","echo hi"],"env":["A=1"],"timeout":5},)"
+        R"({"path":"/usr/bin/setup"},)"
+        R"({"path":"/.oci-sandbox/oci-sandbox-hook","args":["x","exec","--plan","/elsewhere","--key","k","--","/bin/evil"]}]}})";
+    auto out = oci::edit_spec_text(text, params(), "c");
+    REQUIRE(out);
+    auto s = oci::parse_spec(out->text, "edited");
+    REQUIRE(s);
+    const auto prefix = oci::enforcer_prefix(params());
+    auto with = [&](std::vector<std::string> cmd) {
+        std::vector<std::string> v = prefix;
+        v.insert(v.end(), cmd.begin(), cmd.end());
+        return v;
+    };
+    REQUIRE(s->hooks.start_container.size() == 3);
+    for (const auto& h : s->hooks.start_container) CHECK(h.path == params().container_enforcer);
+    // argv[0] becomes the path; env and timeout stay.
+    CHECK(s->hooks.start_container[0].args == with({"/bin/sh", "-c", "echo hi"}));
+    CHECK(s->hooks.start_container[0].env == std::vector<std::string>{"A=1"});
+    CHECK(s->hooks.start_container[0].timeout == 5);
+    CHECK(s->hooks.start_container[1].args == with({"/usr/bin/setup"}));
+    // Wrapped by another edit (another plan, another key): rewrapped with ours.
+    CHECK(s->hooks.start_container[2].args == with({"/bin/evil"}));
+    auto again = oci::edit_spec_text(out->text, params(), "c");
+    REQUIRE(again);
+    CHECK_FALSE(again->changed);
+    // Not an object, or no path: refused, never passed on unwrapped.
+    for (const char* bad : {R"([1])", R"([{"args":["x"]}])", R"([{"path":"/bin/sh","args":"x"}])"}) {
+        CAPTURE(bad);
+        auto r = oci::edit_spec_text(std::string(R"({"process":{"args":["sh"]},"hooks":{"startContainer":)") +
+                                         bad + "}}",
+                                     params(), "c");
+        CHECK_FALSE(r);
+    }
 }
 
 TEST_CASE("edit errors") {
