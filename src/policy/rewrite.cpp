@@ -8,7 +8,9 @@
 //   read-write: /dev/null /dev/zero /dev/full /dev/random /dev/urandom (file
 //               rights only: they are character devices), /dev/tty /dev/ptmx
 //               /dev/pts (plus ioctl_dev: isatty/tcsetattr are device ioctls,
-//               and Landlock ABI 5 checks them on every newly opened device),
+//               and Landlock ABI 5 checks them on every newly opened device;
+//               /dev/pts and /dev/ptmx only where a devpts mount lands at
+//               /dev/pts, not on the image's own directory),
 //               /dev/shm /tmp (scratch space, POSIX shared memory).
 // Each entry is added only when the rootfs has it (or when nothing can be
 // checked, which the log says). A path the policy lists itself is never
@@ -515,8 +517,29 @@ class Rewriter {
     }
 
     void add_baseline() {
-        for (const auto& b : kBaseline)
+        for (const auto& b : kBaseline) {
+            // Terminal rights for the runtime's devpts (/dev/ptmx is its
+            // link to pts/ptmx), not for whatever the image keeps at
+            // /dev/pts: its own nodes would open, and take device ioctls,
+            // for any device the cgroup allows.
+            if ((b.path == "/dev/pts" || b.path == "/dev/ptmx") && !devpts_at_dev_pts()) {
+                changes_.push_back({ChangeAction::skipped, std::string(b.path), 0, 0,
+                                    "baseline: no devpts mount lands at /dev/pts, so it holds "
+                                    "the image's files, not the runtime's pseudo-terminals"});
+                continue;
+            }
             add_convenience(std::string(b.path), b.access, "baseline", std::string(b.why), false);
+        }
+    }
+
+    // The last mount at or above /dev/pts is a devpts at /dev/pts itself.
+    bool devpts_at_dev_pts() const {
+        bool devpts = false;
+        for (size_t i = 0; i < spec_.mounts.size(); ++i)
+            if (path::is_within("/dev/pts", landing(i)))
+                devpts = landing(i) == "/dev/pts" && spec_.mounts[i].type == "devpts" &&
+                         !spec_.mounts[i].is_bind();
+        return devpts;
     }
 
     void add_workdir() {

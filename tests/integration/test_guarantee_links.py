@@ -25,6 +25,7 @@ to /srv: a later exec refuses the link (strict: exit 125, nothing runs; warn:
 partially_enforced naming the rule, EACCES through the link and in /srv)."""
 import os
 import shutil
+import stat
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -137,6 +138,28 @@ with t.Workdir() as w:
         n[0] += 1
         c = a.Case(w, "%s-%d" % (tag, n[0]), args, **kw)
         return c, c.run()
+
+    # An image /dev with no devpts mount: its /dev/pts holds what the image
+    # put there. The baseline once gave it terminal rights, so an image's
+    # node there (195:0, a GPU the policy keeps out with gpu.detect: never)
+    # opened (ENXIO: the driver reached) where /dev/nvidia0 gave EACCES.
+    def devpts_node(rootfs):
+        os.makedirs(os.path.join(rootfs, "dev/pts"), exist_ok=True)
+        os.mknod(os.path.join(rootfs, "dev/pts/nv0"), stat.S_IFCHR | 0o666, os.makedev(195, 0))
+
+    def no_devpts(cfg):
+        cfg["mounts"] = [m for m in cfg["mounts"] if m["destination"] not in ("/dev", "/dev/shm", "/dev/pts")]
+
+    def gpu_never(pol):
+        pol["gpu"]["detect"] = "never"
+    for rt in a.RUNTIMES:
+        c, o = case("image-devpts-" + rt, runtime=rt, gpu=True, edit_config=no_devpts, edit_policy=gpu_never,
+                    edit_rootfs=devpts_node, args=PROBE + ["open:/dev/pts/nv0", "open:/dev/nvidia0"])
+        res = t.results(o.stdout)
+        a.check_confined(res, c.tag)
+        got = (res.get("open:/dev/pts/nv0"), res.get("open:/dev/nvidia0"))
+        t.check(got == ("EACCES", "EACCES"),
+                c.tag + ": the image's node in its own /dev/pts and the GPU node: EACCES, EACCES (got %s)" % (got,))
 
     # /tmp -> / and /tmp -> ../.. (the policy's read_write /tmp): under runc
     # and crun, strict and warn. Under warn, /tmp, the root, /etc and /bin

@@ -141,7 +141,21 @@ TEST_CASE("baseline: added when present, skipped when missing, assumed without a
     CHECK(e.path_failures.empty());
     CHECK(rule(e, "/dev/urandom")->access == (kReadWrite & kFileRights));
     CHECK(rule(e, "/tmp")->access == kReadWrite);
-    CHECK(rule(e, "/dev/pts")->access == (kReadWrite | bit(Access::ioctl_dev)));
+    // /dev/pts: terminal rights for a devpts mount there, never for the
+    // image's own directory (its nodes would open any device the cgroup
+    // allows, and take device ioctls).
+    CHECK_FALSE(rule(e, "/dev/pts"));
+    REQUIRE(change(e, ChangeAction::skipped, "/dev/pts"));
+    CHECK(contains(change(e, ChangeAction::skipped, "/dev/pts")->reason, "no devpts mount"));
+    CHECK_FALSE(rule(e, "/dev/ptmx"));
+    oci::Spec with_devpts;
+    with_devpts.mounts.push_back({"/dev/pts", "devpts", "devpts", {"newinstance"}});
+    auto d = must(rewrite(p, with_devpts, gpu::Detection{}, probe));
+    REQUIRE(rule(d, "/dev/pts"));
+    CHECK(rule(d, "/dev/pts")->access == (kReadWrite | bit(Access::ioctl_dev)));
+    oci::Spec hidden = with_devpts;  // a later mount over it
+    hidden.mounts.push_back({"/dev", "bind", "/srv/image-dev", {"rbind"}});
+    CHECK_FALSE(rule(must(rewrite(p, hidden, gpu::Detection{}, probe)), "/dev/pts"));
     // Missing in the rootfs: skipped, with a change saying so.
     CHECK_FALSE(rule(e, "/lib32"));
     REQUIRE(change(e, ChangeAction::skipped, "/lib32"));
