@@ -141,7 +141,8 @@ Result<void> read_linux(const Reader& rd, const Value& doc, Spec& spec) {
     return read_namespaces(rd, *linux, spec);
 }
 
-Result<std::vector<Hook>> read_stage(const Reader& rd, const Value& arr, const std::string& ptr) {
+Result<std::vector<Hook>> read_stage(const Reader& rd, const Value& arr, const std::string& ptr,
+                                     bool bare_name_ok) {
     OSH_TRY(rd.expect_array(arr, ptr));
     std::vector<Hook> out;
     for (rapidjson::SizeType i = 0; i < arr.Size(); ++i) {
@@ -152,6 +153,23 @@ Result<std::vector<Hook>> read_stage(const Reader& rd, const Value& arr, const s
         const Value* path = nullptr;
         OSH_TRY_ASSIGN(path, required(rd, h, hp, "path", "a hook"));
         OSH_TRY_ASSIGN(hook.path, rd.string(*path, Reader::child(hp, "path")));
+        // The OCI runtime spec asks for an absolute path. runc and crun run
+        // a relative one from their working directory: the bundle for the
+        // runtime's stages (a bare name there is the engine's file beside
+        // config.json, as NVIDIA's toolkit writes it), the container's root
+        // for createContainer, where any relative path names the image's
+        // file, run on the host's side with the runtime's privileges.
+        const bool absolute = !hook.path.empty() && hook.path.front() == '/';
+        const bool bare = !hook.path.empty() && hook.path.find('/') == std::string::npos;
+        if (!absolute && !(bare && bare_name_ok))
+            return rd.error(Reader::child(hp, "path"),
+                            "must be an absolute path (the OCI runtime spec): the runtime runs a "
+                            "relative one from " +
+                                std::string(bare_name_ok ? "the bundle directory, where a path "
+                                                           "with a \"/\" reaches the image's "
+                                                           "rootfs"
+                                                         : "the container's root directory, "
+                                                           "where it names the image's file"));
         OSH_TRY(rd.optional(h, hp, "args", &Reader::strings, hook.args));
         OSH_TRY(rd.optional(h, hp, "env", &Reader::strings, hook.env));
         OSH_TRY(rd.optional(h, hp, "timeout", &Reader::i32, hook.timeout));
@@ -168,21 +186,22 @@ Result<void> read_hooks(const Reader& rd, const Value& doc, Spec& spec) {
     struct StageField {
         const char* key;
         std::vector<Hook> Hooks::*field;
+        bool bare_name_ok;  // the runtime runs it from the bundle directory
     };
     static constexpr StageField kStages[] = {
-        {"prestart", &Hooks::prestart},
-        {"createRuntime", &Hooks::create_runtime},
-        {"createContainer", &Hooks::create_container},
-        {"startContainer", &Hooks::start_container},
-        {"poststart", &Hooks::poststart},
-        {"poststop", &Hooks::poststop},
+        {"prestart", &Hooks::prestart, true},
+        {"createRuntime", &Hooks::create_runtime, true},
+        {"createContainer", &Hooks::create_container, false},
+        {"startContainer", &Hooks::start_container, false},
+        {"poststart", &Hooks::poststart, true},
+        {"poststop", &Hooks::poststop, true},
     };
     for (const auto& stage : kStages) {
         const Value* v = nullptr;
         OSH_TRY_ASSIGN(v, rd.member(*hooks, "/hooks", stage.key));
         if (v)
             OSH_TRY_ASSIGN(spec.hooks.*(stage.field),
-                           read_stage(rd, *v, Reader::child("/hooks", stage.key)));
+                           read_stage(rd, *v, Reader::child("/hooks", stage.key), stage.bare_name_ok));
     }
     return {};
 }

@@ -366,6 +366,28 @@ def start_container_hook(w, rt):
                 % (got,))
     finally:
         c.delete()
+    # A createContainer hook with a relative path: runc runs it from the
+    # rootfs before pivot_root, the image's file on the host's side (it once
+    # wrote a host file with no filter). Refused by the spec edit.
+    canary = os.path.join(w, "osh-host-canary-" + rt)
+
+    def relative_hook(cfg):
+        cfg.setdefault("hooks", {})["createContainer"] = [{"path": "bin/osh-on-host", "args": ["x"]}]
+
+    def image_script(rootfs):
+        p = os.path.join(rootfs, "bin/osh-on-host")
+        with open(p, "w") as f:
+            f.write("#!/bin/sh\necho ran > %s\n" % canary)
+        os.chmod(p, 0o755)
+    c = a.Case(w, "relative-hook-" + rt, ["/bin/true"], runtime=rt, edit_config=relative_hook,
+               edit_rootfs=image_script)
+    try:
+        o = c.run()
+        t.check(o.rc != 0 and "/hooks/createContainer/0/path: must be an absolute path" in o.stderr,
+                c.tag + ": a relative createContainer hook path is refused by the spec edit (rc %d)" % o.rc)
+        t.check(not os.path.exists(canary), c.tag + ": the image's script never ran on the host")
+    finally:
+        c.delete()
     if rt != "runc":
         return
     # Edited after our edit: inject, then an unwrapped hook appended, then

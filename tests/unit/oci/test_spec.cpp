@@ -368,3 +368,30 @@ TEST_CASE("a mount's read-only flags as the runtimes apply them") {
     CHECK(m({"rbind", "rw", "ro"}).is_read_only_on_top_only());
     CHECK(m({"rbind", "ro"}, "none").is_read_only_on_top_only());
 }
+
+TEST_CASE("a hook path is absolute, or a bare name where the runtime runs it from the bundle") {
+    auto parse = [](const std::string& stage, const std::string& path) {
+        return oci::parse_spec(R"({"hooks":{")" + stage + R"(":[{"path":")" + path + R"("}]}})", "t");
+    };
+    for (const char* stage : {"prestart", "createRuntime", "createContainer", "startContainer",
+                              "poststart", "poststop"}) {
+        CAPTURE(stage);
+        CHECK(parse(stage, "/usr/bin/hook"));
+        // With a "/", relative to the runtime's working directory: the
+        // bundle (whose rootfs/ is the image) or the container's root.
+        for (const char* rel : {"rootfs/bin/x", "./x", "../x", ""}) {
+            CAPTURE(rel);
+            auto r = parse(stage, rel);
+            REQUIRE_FALSE(r);
+            CHECK(r.error().what().find("/hooks/" + std::string(stage) + "/0/path") != std::string::npos);
+            CHECK(r.error().what().find("must be an absolute path") != std::string::npos);
+        }
+    }
+    // A bare name: the engine's file beside config.json for the runtime's
+    // stages (NVIDIA's toolkit writes nvidia-container-runtime-hook so);
+    // the image's file at its root for the container's.
+    CHECK(parse("prestart", "nvidia-container-runtime-hook"));
+    CHECK(parse("poststop", "cleanup"));
+    CHECK_FALSE(parse("createContainer", "x"));
+    CHECK_FALSE(parse("startContainer", "x"));
+}
