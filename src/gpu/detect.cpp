@@ -301,7 +301,8 @@ Detection detect(const oci::Spec& spec, DetectMode mode, const DetectInputs& in)
     std::map<std::string, std::string> not_nodes;
     if (in.live) {
         std::vector<rootfs::Landing> landings;
-        for (const auto& m : spec.mounts) landings.push_back(rootfs::land(m.destination, in.paths));
+        for (const auto& m : spec.mounts)
+            landings.push_back(rootfs::land(m.destination, in.paths, !in.bundle_dev && m.is_bind()));
         for (const auto& node : in.live->entries) {
             auto p = path::normalize(node.path);
             if (!p) continue;

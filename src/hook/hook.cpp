@@ -419,7 +419,8 @@ int create_stage(const HookOptions& opts, const policy::SelectedPolicy* given, R
     // vendor's path (after the /dev listing).
     UniqueFd proc_misc(::open("/proc/misc", O_RDONLY | O_CLOEXEC));
     const NetnsVerdict netns = netns_verdict(*spec, st.pid);
-    const policy::HostView host = host_view(*spec, st.bundle, st.pid);
+    policy::HostView host = host_view(*spec, st.bundle, st.pid);
+    host.mounts_made = live;
 
     // Every input is open: from here on the hook reads only the rootfs,
     // writes only its plan directory, and runs nothing.

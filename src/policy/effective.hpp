@@ -99,6 +99,10 @@ struct HostView {
     // The pid namespace the spec joins by path is the host's own: /proc
     // shows the host's processes, as with no pid namespace at all.
     bool joins_host_pid_ns = false;
+    // The path probe sees the running container, its mounts made (the
+    // hook's live view): a bind mount is where a mount's root is, not
+    // merely where its destination resolves in the final tree.
+    bool mounts_made = false;
 };
 
 // `host`: nullptr when there is no host to look at (tests); then neither

@@ -133,7 +133,8 @@ class Rewriter {
         for (const auto& m : spec_.mounts) {
             auto d = path::normalize(m.destination);
             if (d && path::is_within(*d, "/var/run")) *d = "/run" + d->substr(8);
-            mounts_.push_back({std::move(d), rootfs::land(m.destination, cached)});
+            mounts_.push_back({std::move(d), rootfs::land(m.destination, cached,
+                                                          host_ && host_->mounts_made && m.is_bind())});
         }
         for (const auto& dev : spec_.devices)
             if (auto d = path::normalize(dev.path)) device_paths_.push_back(std::move(*d));
@@ -393,6 +394,17 @@ class Rewriter {
                          "cannot be told. Fix: list mounts parents first");
                 continue;
             }
+            // In the running container a bind is where a mount's root is; none
+            // at its destination means a later mount (spelled elsewhere, landing
+            // over an image link the runtime followed) hid where it went.
+            if (!mounts_[i].land.resolved) {
+                unjudged(where + ": in the running container no mount is where its destination "
+                                 "leads (" + f->resolved +
+                                 "): a later mount hid the path the runtime mounted it "
+                                 "through, so where it landed cannot be told. Fix: list mounts "
+                                 "parents first, at destinations the image has no symlink on");
+                continue;
+            }
             if (!f->through_link()) continue;
             const std::string& at = f->resolved;
             auto spelled_at = [&](const std::string& p) {
@@ -532,13 +544,15 @@ class Rewriter {
         }
     }
 
-    // The last mount at or above /dev/pts is a devpts at /dev/pts itself.
+    // The last mount at or above /dev/pts (or whose landing cannot be told:
+    // it may be there) is a devpts at /dev/pts itself.
     bool devpts_at_dev_pts() const {
+        const bool rootfs = look("/").has_value();
         bool devpts = false;
         for (size_t i = 0; i < spec_.mounts.size(); ++i)
-            if (path::is_within("/dev/pts", landing(i)))
-                devpts = landing(i) == "/dev/pts" && spec_.mounts[i].type == "devpts" &&
-                         !spec_.mounts[i].is_bind();
+            if (path::is_within("/dev/pts", landing(i)) || (rootfs && !mounts_[i].land.resolved))
+                devpts = mounts_[i].land.resolved && landing(i) == "/dev/pts" &&
+                         spec_.mounts[i].type == "devpts" && !spec_.mounts[i].is_bind();
         return devpts;
     }
 

@@ -52,6 +52,9 @@ struct PathFact {
     // Device numbers of a character or block device.
     uint32_t major = 0;
     uint32_t minor = 0;
+    // The object is the root of a mount (statx's STATX_ATTR_MOUNT_ROOT): in
+    // a live view, where a mount of the spec really is.
+    bool mount_root = false;
 
     bool through_link() const { return !links.empty(); }
 };

@@ -55,6 +55,21 @@ void set_object(PathFact& fact, const struct stat& st) {
     }
 }
 
+// fstatat that also says whether the object is a mount's root (statx's
+// attribute), in the same call. -1 with errno on failure.
+int stat_at(int dirfd, const char* name, int flags, struct stat* st, bool* mount_root) {
+    struct statx sx {};
+    if (::statx(dirfd, name, flags, STATX_TYPE | STATX_MODE | STATX_INO, &sx) != 0) return -1;
+    *st = {};
+    st->st_mode = sx.stx_mode;
+    st->st_ino = sx.stx_ino;
+    st->st_dev = ::makedev(sx.stx_dev_major, sx.stx_dev_minor);
+    st->st_rdev = ::makedev(sx.stx_rdev_major, sx.stx_rdev_minor);
+    *mount_root = (sx.stx_attributes_mask & STATX_ATTR_MOUNT_ROOT) &&
+                  (sx.stx_attributes & STATX_ATTR_MOUNT_ROOT);
+    return 0;
+}
+
 // The common case in one lookup: a path with no symlink anywhere in it, which
 // then resolves as it is spelt (".." clamped at the root). ENOENT with no
 // symlink met on the way is a missing object at that spelling. nullopt
@@ -70,7 +85,8 @@ std::optional<PathFact> resolve_plain(int rootfd, std::string_view container_pat
         return fact;  // kind missing
     }
     struct stat st {};
-    if (::fstat(fd->get(), &st) != 0 || S_ISLNK(st.st_mode)) return std::nullopt;
+    if (stat_at(fd->get(), "", AT_EMPTY_PATH, &st, &fact.mount_root) != 0 || S_ISLNK(st.st_mode))
+        return std::nullopt;
     fact.resolved = path::lexical(container_path);
     set_object(fact, st);
     return fact;
@@ -149,7 +165,7 @@ Result<PathFact> resolve(int rootfd, std::string_view container_path) {
             continue;
         }
         struct stat st {};
-        if (::fstatat(cur.get(), c.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) {
+        if (stat_at(cur.get(), c.c_str(), AT_SYMLINK_NOFOLLOW, &st, &fact.mount_root) != 0) {
             if (errno == ENOENT || errno == ENOTDIR) return missing(c);
             return fail_errno("stat " + join(done) + (done.empty() ? "" : "/") + c +
                                   " in the container",
@@ -190,7 +206,8 @@ Result<PathFact> resolve(int rootfd, std::string_view container_path) {
     fact.resolved = join(done);
     if (done.empty()) {  // the root itself
         struct stat st {};
-        if (::fstat(rootfd, &st) != 0) return fail_errno("stat the container's root", errno);
+        if (stat_at(rootfd, "", AT_EMPTY_PATH, &st, &fact.mount_root) != 0)
+            return fail_errno("stat the container's root", errno);
         fact.kind = NodeKind::directory;
         fact.id = object_id(st);
     }
@@ -223,11 +240,12 @@ PathProbe no_rootfs() {
     return [](const std::string&) -> std::optional<PathFact> { return std::nullopt; };
 }
 
-Landing land(std::string_view destination, const PathProbe& probe) {
+Landing land(std::string_view destination, const PathProbe& probe, bool mounted) {
     Landing l;
     l.spelled = path::lexical(destination);
     if (probe)
-        if (auto f = probe(l.spelled)) l.resolved = std::move(f->resolved);
+        if (auto f = probe(l.spelled); f && (!mounted || (f->kind != NodeKind::missing && f->mount_root)))
+            l.resolved = std::move(f->resolved);
     return l;
 }
 

@@ -16,7 +16,10 @@ stay unwritable; through the shim under runc and crun:
    links for runc; links full of ".." past the lookup bound for both; a
    link through a missing name or a file and back out with "..", which
    runc follows on and crun refuses): refused, the mount named as
-   unjudged.
+   unjudged. So is a volume whose link a later mount hides, spelled above
+   it or elsewhere (a tmpfs at /e, the image's e -> d, over the volume's
+   /d/l -> /tmp): in the running container no mount is where its
+   destination leads.
    The same with the policy silent on /data; with /data -> /srv/vol under
    an image WORKDIR /srv, the workdir (above where the volume lands) is
    not granted: refused for the read-only rule through the link, and with
@@ -201,6 +204,32 @@ with t.Workdir() as w:
         ev = a.events_of(o.events, kind="landlock_path", decision="abort", mode="strict")
         t.check(len(ev) == 1 and "(/a/l) lies beneath the later mounts[" in ev[0].get("message", ""),
                 c.tag + ": landlock_path names the hidden mount: %s" % (ev[0].get("message") if ev else None))
+        untouched(vol, c.tag)
+
+    # The same hidden by a later mount spelled elsewhere: the image's /d/l
+    # -> /tmp and /e -> d, the volume at /d/l/vol, then a tmpfs at /e that
+    # lands on /d. In the final tree /d/l/vol is just missing, no link on
+    # the way: the volume once sat writable on /tmp, fully_enforced. In the
+    # running container no mount is there, so where it landed is untold.
+    def hidden_elsewhere(cfg):
+        cfg["mounts"].append({"destination": "/d/l/vol", "type": "bind", "source": vol, "options": ["rbind", "rw"]})
+        cfg["mounts"].append({"destination": "/e", "type": "tmpfs", "source": "tmpfs", "options": ["nosuid"]})
+
+    def d_links(rootfs):
+        os.makedirs(os.path.join(rootfs, "d"))
+        os.symlink("/tmp", os.path.join(rootfs, "d/l"))
+        os.symlink("d", os.path.join(rootfs, "e"))
+    for rt in a.RUNTIMES:
+        c = case("hidden-elsewhere-" + rt, args=probe + ["write:/tmp/vol/osh-pwned"], runtime=rt,
+                 edit_rootfs=d_links, edit_config=hidden_elsewhere)
+        o = c.run()
+        t.check(o.rc == a.HOOK_REFUSED[rt] and "NoNewPrivs" not in o.stdout,
+                c.tag + ": refused at create, nothing ran (exit %d)" % o.rc)
+        ev = a.events_of(o.events, kind="landlock_path", decision="abort", mode="strict")
+        t.check(len(ev) == 1 and "(/d/l/vol): in the running container no mount is where its destination leads"
+                in ev[0].get("message", ""),
+                c.tag + ": landlock_path names the mount whose landing is untold: %s"
+                % (ev[0].get("message") if ev else None))
         untouched(vol, c.tag)
 
     # The policy silent on /data, /data -> /srv/vol under WORKDIR /srv: the

@@ -156,6 +156,18 @@ TEST_CASE("baseline: added when present, skipped when missing, assumed without a
     oci::Spec hidden = with_devpts;  // a later mount over it
     hidden.mounts.push_back({"/dev", "bind", "/srv/image-dev", {"rbind"}});
     CHECK_FALSE(rule(must(rewrite(p, hidden, gpu::Detection{}, probe)), "/dev/pts"));
+    // In the running container a later bind whose landing cannot be told
+    // (no mount where its destination leads: a link the runtime followed
+    // was hidden since) may be over /dev/pts: no terminal rights.
+    oci::Spec untold = with_devpts;
+    untold.mounts.push_back({"/a/l", "bind", "/srv/volume", {"rbind"}});
+    policy::HostView live;
+    live.mounts_made = true;
+    auto hid = must(rewrite(p, untold, gpu::Detection{}, probe, &live));
+    CHECK_FALSE(rule(hid, "/dev/pts"));
+    REQUIRE_FALSE(hid.path_failures.empty());
+    CHECK(contains(hid.path_failures[0].message, "(/a/l): in the running container no mount is where"));
+    CHECK(rule(must(rewrite(p, untold, gpu::Detection{}, probe)), "/dev/pts"));  // on the image: spelled
     // Missing in the rootfs: skipped, with a change saying so.
     CHECK_FALSE(rule(e, "/lib32"));
     REQUIRE(change(e, ChangeAction::skipped, "/lib32"));

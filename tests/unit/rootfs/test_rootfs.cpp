@@ -3,6 +3,7 @@
 // directory trees.
 #include <doctest/doctest.h>
 #include <fcntl.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
@@ -193,6 +194,34 @@ TEST_CASE("resolve: a link through a missing name or a file and back out with \"
     auto w = must_resolve(rootfd->get(), "/w/vol");
     CHECK(w.kind == NodeKind::missing);
     CHECK(w.resolved == "/nonexist/more/vol");
+}
+
+TEST_CASE("land in a live view: a bind is where a mount's root is") {
+    TempDir t;
+    auto root = fs::path(t.path) / "rootfs";
+    fs::create_directories(root / "m");
+    fs::create_directories(root / "plain");
+    if (::mount((root / "m").c_str(), (root / "m").c_str(), nullptr, MS_BIND, nullptr) != 0) {
+        MESSAGE("not checked: this user cannot bind-mount (needs root)");
+        return;
+    }
+    struct Unmount {
+        std::string p;
+        ~Unmount() { ::umount2(p.c_str(), MNT_DETACH); }
+    } unmount{(root / "m").string()};
+    auto rootfd = rootfs::open_rootfs(0, root.string());
+    REQUIRE(rootfd);
+    rootfs::Resolver paths(rootfd->get());
+    CHECK(must_resolve(rootfd->get(), "/m").mount_root);
+    CHECK_FALSE(must_resolve(rootfd->get(), "/plain").mount_root);
+    auto m = rootfs::land("/m", paths.probe(), true);
+    REQUIRE(m.resolved);
+    CHECK(*m.resolved == "/m");
+    // Nothing mounted there, or nothing there at all: untold when mounted.
+    CHECK_FALSE(rootfs::land("/plain", paths.probe(), true).resolved);
+    CHECK_FALSE(rootfs::land("/missing", paths.probe(), true).resolved);
+    CHECK(rootfs::land("/plain", paths.probe()).resolved == "/plain");
+    CHECK(rootfs::land("/missing", paths.probe()).resolved == "/missing");
 }
 
 TEST_CASE("live /dev: every node listed with its numbers, symlinks never followed, limits reported") {
