@@ -188,6 +188,10 @@ with t.Workdir() as w:
             t.check(o.rc != 0 and "NoNewPrivs" not in o.stdout,
                     c.tag + ": crun fails to make the mount point, nothing ran (exit %d)" % o.rc)
             untouched(vol, c.tag)
+            # No hook ran to plan or remove: the shim's delete removes the
+            # directory its spec edit made.
+            c.shim("delete", "-f", c.cid)
+            t.check(t.plan_dir_gone(c.cid), c.tag + ": nothing left in /run/oci-sandbox")
 
     # A later mount that hides the link a volume was mounted through: the
     # image's /a/l -> /tmp, the volume at /a/l, then a tmpfs at /a. The hook
