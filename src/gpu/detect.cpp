@@ -8,6 +8,7 @@
 #include <set>
 
 #include "gpu/vendor.hpp"
+#include "mounts/landing.hpp"
 #include "util/path.hpp"
 
 namespace osh::gpu {
@@ -300,9 +301,8 @@ Detection detect(const oci::Spec& spec, DetectMode mode, const DetectInputs& in)
     // runtime's mknod) names no accelerator node.
     std::map<std::string, std::string> not_nodes;
     if (in.live) {
-        std::vector<rootfs::Landing> landings;
-        for (const auto& m : spec.mounts)
-            landings.push_back(rootfs::land(m.destination, in.paths, !in.bundle_dev && m.is_bind()));
+        const std::vector<rootfs::Landing> landings =
+            mounts::land_mounts(spec.mounts, in.paths, !in.bundle_dev);
         for (const auto& node : in.live->entries) {
             auto p = path::normalize(node.path);
             if (!p) continue;

@@ -48,6 +48,16 @@ struct Mount {
         }
         return rbind && !rro && is_read_only();
     }
+    // Holds files someone put there (a bind, an overlay, a block or network
+    // filesystem, a tmpfs copied up from the image), not a fresh tmpfs or
+    // a kernel filesystem the runtime makes.
+    bool carries_data() const {
+        if (is_bind()) return true;
+        if (is_fresh_tmpfs()) return false;
+        for (const char* k : {"proc", "sysfs", "devpts", "mqueue", "cgroup", "cgroup2"})
+            if (type == k) return false;
+        return true;
+    }
     // A fresh tmpfs: empty, nobody's data (a "tmpfs" with a bind option is a
     // bind; with crun's "tmpcopyup" it starts as a copy of the image's tree).
     bool is_fresh_tmpfs() const {

@@ -28,6 +28,7 @@
 #include <set>
 
 #include "gpu/vendor.hpp"
+#include "mounts/landing.hpp"
 #include "policy/effective.hpp"
 #include "util/path.hpp"
 
@@ -129,12 +130,12 @@ class Rewriter {
         // Each destination and device path normalized and looked up once:
         // every rule is compared with all of them.
         const PathProbe cached = [this](const std::string& p) { return look(p); };
+        auto landings = mounts::land_mounts(spec_.mounts, cached, host_ && host_->mounts_made);
         mounts_.reserve(spec_.mounts.size());
-        for (const auto& m : spec_.mounts) {
-            auto d = path::normalize(m.destination);
+        for (size_t i = 0; i < spec_.mounts.size(); ++i) {
+            auto d = path::normalize(spec_.mounts[i].destination);
             if (d && path::is_within(*d, "/var/run")) *d = "/run" + d->substr(8);
-            mounts_.push_back({std::move(d), rootfs::land(m.destination, cached,
-                                                          host_ && host_->mounts_made && m.is_bind())});
+            mounts_.push_back({std::move(d), std::move(landings[i])});
         }
         for (const auto& dev : spec_.devices)
             if (auto d = path::normalize(dev.path)) device_paths_.push_back(std::move(*d));
@@ -382,22 +383,16 @@ class Rewriter {
                                  "image has no symlink on (or fix the image)");
                 continue;
             }
-            // A later mount above a bind's destination hides the path it was
-            // mounted through: where its data landed cannot be seen any more.
-            std::optional<size_t> hider;
-            for (size_t j = i + 1; j < spec_.mounts.size() && !hider && m.is_bind(); ++j)
-                if (mount_path(j) != d && path::is_within(d, mount_path(j))) hider = j;
-            if (hider) {
-                unjudged(where + " lies beneath the later mounts[" + std::to_string(*hider) + "] (" +
-                         mount_path(*hider) +
+            // A later mount at or above where it is spelled or lands hides the
+            // path it was mounted through; in the running container no mount's
+            // root where it leads says the same (mounts::land_mounts).
+            if (const auto& l = mounts_[i].land; !l.resolved && l.hidden_by) {
+                unjudged(where + " lies beneath the later mounts[" + std::to_string(*l.hidden_by) +
+                         "] (" + mount_path(*l.hidden_by) +
                          "), which hides the path it was mounted through, so where it landed "
                          "cannot be told. Fix: list mounts parents first");
                 continue;
-            }
-            // In the running container a bind is where a mount's root is; none
-            // at its destination means a later mount (spelled elsewhere, landing
-            // over an image link the runtime followed) hid where it went.
-            if (!mounts_[i].land.resolved) {
+            } else if (!l.resolved) {
                 unjudged(where + ": in the running container no mount is where its destination "
                                  "leads (" + f->resolved +
                                  "): a later mount hid the path the runtime mounted it "

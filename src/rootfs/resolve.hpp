@@ -60,6 +60,9 @@ PathProbe no_rootfs();
 struct Landing {
     std::string spelled;
     std::optional<std::string> resolved;
+    // Set by mounts::land_mounts (mounts/landing.hpp): the index of the later mount
+    // that hides the path this one was mounted through.
+    std::optional<size_t> hidden_by;
     const std::string& at() const { return resolved ? *resolved : spelled; }
 };
 Landing land(std::string_view destination, const PathProbe& probe, bool mounted = false);

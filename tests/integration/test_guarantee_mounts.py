@@ -17,11 +17,14 @@
    Decoys that land on /.oci-sandbox through the image's links (/sbx ->
    /.oci-sandbox with a bind at /sbx, /x/y/z -> /.oci-sandbox with a bind at
    /x/y/z, whose host directory's oci-sandbox-hook and plan are symlinks
-   into the image or plain files; /sbx/plan, /sbx/oci-sandbox-hook), and an
-   image whose /.oci-sandbox/plan is a symlink: ours are mounted last, on
-   top (a tmpfs at /.oci-sandbox, the enforcer and the plan in it), so the
-   decoys are hidden, the proof holds and the container runs our enforcer
-   with its own plan (the fake enforcer never runs).
+   into the image or plain files), and an image whose /.oci-sandbox/plan is
+   a symlink: ours are mounted last, on top (a tmpfs at /.oci-sandbox, the
+   enforcer and the plan in it), so the decoys are hidden, the proof holds
+   and the container runs our enforcer with its own plan (the fake
+   enforcer never runs). A decoy beneath (/sbx/plan, /sbx/oci-sandbox-hook)
+   is refused: our tmpfs, mounted later above where it landed, may have
+   replaced an image link the runtime followed, so where it landed cannot
+   be told.
 3. The same image-symlink forms through podman's precreate path (hooks.d,
    --rootfs), and the plain decoy at /.oci-sandbox there (refused by
    precreate).
@@ -274,13 +277,24 @@ with t.Workdir() as w:
         c = a.Case(w, "image-plan-link-" + rt, WORKLOAD, runtime=rt,
                    edit_rootfs=image_with(("/.oci-sandbox/plan", "/evil/plan")))
         ours_on_top(c, c.run())
-        for tag, link, dest, source in (
-                ("sbx-plan", "/sbx", "/sbx/plan", os.path.join(plain, "plan")),
-                ("sbx-hook", "/sbx", "/sbx/oci-sandbox-hook", os.path.join(plain, "oci-sandbox-hook")),
-                ("xyz-plain", "/x/y/z", "/x/y/z", plain)):
+        c = a.Case(w, "xyz-plain-" + rt, WORKLOAD, runtime=rt,
+                   edit_rootfs=image_with(("/x/y/z", "/.oci-sandbox")), edit_config=add_mounts(bind("/x/y/z", plain)))
+        ours_on_top(c, c.run())
+        # Beneath: our tmpfs, mounted later strictly above where the decoy
+        # landed, may have replaced an image link the runtime followed there
+        # (/.oci-sandbox/plan -> /tmp would have put it on /tmp), so where
+        # it landed cannot be told: refused.
+        for tag, dest, source in (("sbx-plan", "/sbx/plan", os.path.join(plain, "plan")),
+                                  ("sbx-hook", "/sbx/oci-sandbox-hook", os.path.join(plain, "oci-sandbox-hook"))):
             c = a.Case(w, "%s-%s" % (tag, rt), WORKLOAD, runtime=rt,
-                       edit_rootfs=image_with((link, "/.oci-sandbox")), edit_config=add_mounts(bind(dest, source)))
-            ours_on_top(c, c.run())
+                       edit_rootfs=image_with(("/sbx", "/.oci-sandbox")), edit_config=add_mounts(bind(dest, source)))
+            o = c.run()
+            t.check(o.rc == a.HOOK_REFUSED[rt] and a.RAN not in o.stdout and FAKE not in o.stdout,
+                    c.tag + ": refused at create, nothing ran (exit %d)" % o.rc)
+            ev = a.events_of(o.events, kind="landlock_path", decision="abort")
+            t.check(len(ev) == 1 and "(%s) lies beneath the later mounts[" % dest in ev[0]["message"] and
+                    "(/.oci-sandbox), which hides the path it was mounted through" in ev[0]["message"],
+                    c.tag + ": landlock_path names the decoy and our tmpfs: %s" % (ev[0]["message"] if ev else None))
 
     podman_cases(w, plain, links)
     without_live_view(w, plain)

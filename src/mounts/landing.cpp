@@ -1,0 +1,46 @@
+#include "mounts/landing.hpp"
+
+#include "util/path.hpp"
+
+namespace osh::mounts {
+
+namespace {
+
+bool same_entry(const oci::Mount& a, const oci::Mount& b) {
+    return a.type == b.type && a.source == b.source && a.options == b.options &&
+           path::lexical(a.destination) == path::lexical(b.destination);
+}
+
+}  // namespace
+
+std::vector<rootfs::Landing> land_mounts(const std::vector<oci::Mount>& mounts,
+                                         const rootfs::PathProbe& probe, bool live) {
+    std::vector<rootfs::Landing> out;
+    out.reserve(mounts.size());
+    for (const auto& m : mounts) out.push_back(rootfs::land(m.destination, probe));
+    if (!probe) return out;
+    // Strictly above: a later mount exactly where one landed covers it
+    // whole (our tmpfs over a decoy the image's link sent to /.oci-sandbox),
+    // which leaves nothing of it to judge; one above may have replaced a
+    // directory or link on the way the runtime took.
+    auto strictly_above = [](const std::string& p, const std::string& later) {
+        return p != later && path::is_within(p, later);
+    };
+    for (size_t i = 0; i < mounts.size(); ++i) {
+        if (!mounts[i].carries_data() || !out[i].resolved) continue;
+        for (size_t j = i + 1; j < mounts.size() && !out[i].hidden_by; ++j) {
+            if (same_entry(mounts[i], mounts[j])) continue;
+            for (const std::string* p : {&out[i].spelled, &*out[i].resolved})
+                if (strictly_above(*p, out[j].spelled) ||
+                    (out[j].resolved && strictly_above(*p, *out[j].resolved)))
+                    out[i].hidden_by = j;
+        }
+        if (out[i].hidden_by)
+            out[i].resolved.reset();
+        else if (live)
+            out[i].resolved = rootfs::land(mounts[i].destination, probe, true).resolved;
+    }
+    return out;
+}
+
+}  // namespace osh::mounts

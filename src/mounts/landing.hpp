@@ -1,0 +1,24 @@
+// Where each of the spec's mounts lands in the container, for every part of
+// the hook that asks (GPU detection, the policy rewrite): one answer, so no
+// part judges a mount where another does not.
+#pragma once
+
+#include <vector>
+
+#include "oci/spec.hpp"
+#include "rootfs/resolve.hpp"
+
+namespace osh::mounts {
+
+// The landing of each of `mounts`, in order (rootfs::land). `live`: the
+// probe sees the running container with the mounts made. A mount that
+// carries data (oci::Mount::carries_data) gets no landing (nullopt: it
+// may be anywhere) when
+// - a later mount, other than the same entry again, is spelled or lands
+//   strictly above where it is spelled or lands: it may have replaced a
+//   directory or an image link on the way the runtime took (`hidden_by`);
+// - live, and no mount's root is where its destination leads.
+std::vector<rootfs::Landing> land_mounts(const std::vector<oci::Mount>& mounts, const rootfs::PathProbe& probe,
+                                 bool live);
+
+}  // namespace osh::mounts

@@ -1,0 +1,101 @@
+// Where the spec's mounts land: one answer for GPU detection and the
+// rewrite, from a probe of the container's paths.
+#include <doctest/doctest.h>
+
+#include <map>
+#include <set>
+#include <string>
+
+#include "mounts/landing.hpp"
+
+using namespace osh;
+
+namespace {
+
+// A probe over a made-up tree: `links` maps a path to where it resolves,
+// `roots` are the mount roots of a running container, everything else is a
+// plain directory unless listed in `missing`.
+rootfs::PathProbe tree(std::map<std::string, std::string> links, std::set<std::string> roots = {},
+                       std::set<std::string> missing = {}) {
+    return [=](const std::string& p) -> std::optional<rootfs::PathFact> {
+        rootfs::PathFact f;
+        f.path = p;
+        f.resolved = p;
+        if (auto l = links.find(p); l != links.end()) {
+            f.resolved = l->second;
+            f.links.push_back(p + " -> " + l->second);
+        }
+        f.kind = missing.count(f.resolved) ? rootfs::NodeKind::missing : rootfs::NodeKind::directory;
+        f.mount_root = roots.count(f.resolved) > 0;
+        return f;
+    };
+}
+
+oci::Mount bind(std::string dest, std::string src = "/srv/vol") {
+    return {std::move(dest), "bind", std::move(src), {"rbind", "rw"}};
+}
+oci::Mount tmpfs(std::string dest) { return {std::move(dest), "tmpfs", "tmpfs", {"nosuid"}}; }
+
+}  // namespace
+
+TEST_CASE("land_mounts: through the image's links, as spelled without a probe") {
+    auto l = mounts::land_mounts({bind("/data"), tmpfs("/run")}, tree({{"/data", "/tmp"}}), false);
+    REQUIRE(l.size() == 2);
+    CHECK(l[0].resolved == "/tmp");
+    CHECK(l[1].resolved == "/run");
+    auto none = mounts::land_mounts({bind("/data")}, rootfs::no_rootfs(), false);
+    CHECK_FALSE(none[0].resolved);
+    CHECK(none[0].at() == "/data");
+}
+
+TEST_CASE("land_mounts: a later mount at or above where a mount is spelled or lands hides it") {
+    // Spelled above: a tmpfs at /a after a volume at /a/l.
+    auto above = mounts::land_mounts({bind("/a/l"), tmpfs("/a")}, tree({{"/a/l", "/tmp"}}), false);
+    CHECK_FALSE(above[0].resolved);
+    CHECK(above[0].hidden_by == 1u);
+    // Landing above, spelled elsewhere: /e -> d, a tmpfs at /e lands on /d
+    // over a volume at /d/l/vol.
+    auto elsewhere = mounts::land_mounts({bind("/d/l/vol"), tmpfs("/e")}, tree({{"/e", "/d"}}), false);
+    CHECK_FALSE(elsewhere[0].resolved);
+    CHECK(elsewhere[0].hidden_by == 1u);
+    // One exactly where it landed covers it whole: nothing of it is left to
+    // judge (our tmpfs over a decoy an image link sent to /.oci-sandbox).
+    auto covered = mounts::land_mounts({bind("/sbx"), tmpfs("/.oci-sandbox")},
+                                       tree({{"/sbx", "/.oci-sandbox"}}), false);
+    CHECK(covered[0].resolved == "/.oci-sandbox");
+    auto same = mounts::land_mounts({bind("/v"), tmpfs("/v")}, tree({}), false);
+    CHECK(same[0].resolved == "/v");
+    // A decoy at the same path after a mount that hides the way there.
+    auto decoy = mounts::land_mounts({bind("/d/l/vol"), tmpfs("/e"), tmpfs("/d/l/vol")},
+                                     tree({{"/e", "/d"}}), false);
+    CHECK_FALSE(decoy[0].resolved);
+    CHECK(decoy[0].hidden_by == 1u);
+    // The same entry again hides nothing (an engine's duplicate), nor does
+    // a later mount beneath, nor one elsewhere.
+    auto again = mounts::land_mounts({bind("/v"), bind("/v"), bind("/v/sub"), bind("/w")}, tree({}), false);
+    for (const auto& x : again) CHECK(x.resolved);
+    // A fresh tmpfs or a kernel filesystem holds no one's data: not judged.
+    auto fresh = mounts::land_mounts({tmpfs("/a/b"), tmpfs("/a")}, tree({}), false);
+    CHECK(fresh[0].resolved);
+    // An overlay carries data like a bind.
+    oci::Mount overlay{"/o/x", "overlay", "overlay", {"lowerdir=/srv/l"}};
+    auto ov = mounts::land_mounts({overlay, tmpfs("/o")}, tree({}), false);
+    CHECK_FALSE(ov[0].resolved);
+}
+
+TEST_CASE("land_mounts: in the running container a data mount is where a mount's root is") {
+    const auto probe = tree({{"/data", "/tmp/vol"}}, {"/tmp/vol", "/srv/ok", "/o"}, {"/gone"});
+    oci::Mount overlay{"/o", "overlay", "overlay", {"lowerdir=/srv/l"}};
+    oci::Mount proc{"/proc", "proc", "proc", {}};
+    auto l = mounts::land_mounts({bind("/data"), bind("/srv/ok"), bind("/srv/plain"), bind("/gone"),
+                                  overlay, proc, tmpfs("/t")},
+                                 probe, true);
+    CHECK(l[0].resolved == "/tmp/vol");
+    CHECK(l[1].resolved == "/srv/ok");
+    CHECK_FALSE(l[2].resolved);  // a plain directory: nothing mounted there
+    CHECK_FALSE(l[3].resolved);  // missing
+    CHECK_FALSE(l[2].hidden_by);
+    CHECK(l[4].resolved == "/o");
+    CHECK(l[5].resolved == "/proc");  // a kernel filesystem is not asked
+    CHECK(l[6].resolved == "/t");
+}
