@@ -19,7 +19,8 @@ stay unwritable; through the shim under runc and crun:
    unjudged. So is a volume whose link a later mount hides, spelled above
    it or elsewhere (a tmpfs at /e, the image's e -> d, over the volume's
    /d/l -> /tmp), or a later mount that leaves no mount's root where its
-   destination leads.
+   destination leads; with a decoy mounted at the volume's path after
+   the hider, and with an overlay of host directories as the victim.
    The same with the policy silent on /data; with /data -> /srv/vol under
    an image WORKDIR /srv, the workdir (above where the volume lands) is
    not granted: refused for the read-only rule through the link, and with
@@ -223,9 +224,23 @@ with t.Workdir() as w:
         os.makedirs(os.path.join(rootfs, "d"))
         os.symlink("/tmp", os.path.join(rootfs, "d/l"))
         os.symlink("d", os.path.join(rootfs, "e"))
-    for rt in a.RUNTIMES:
-        c = case("hidden-elsewhere-" + rt, args=probe + ["write:/tmp/vol/osh-pwned"], runtime=rt,
-                 edit_rootfs=d_links, edit_config=hidden_elsewhere)
+    def with_decoy(cfg):  # a tmpfs mounted at the volume's path after the hider
+        hidden_elsewhere(cfg)
+        cfg["mounts"].append({"destination": "/d/l/vol", "type": "tmpfs", "source": "tmpfs", "options": ["nosuid"]})
+
+    overlay_dirs = {k: os.path.join(w, "ovl-" + k) for k in ("lower", "upper", "work")}
+    for d in overlay_dirs.values():
+        os.makedirs(d)
+
+    def overlay_victim(cfg):  # an overlay carries host data like a bind
+        cfg["mounts"].append({"destination": "/d/l/vol", "type": "overlay", "source": "overlay",
+                              "options": ["lowerdir=" + overlay_dirs["lower"], "upperdir=" + overlay_dirs["upper"],
+                                          "workdir=" + overlay_dirs["work"]]})
+        cfg["mounts"].append({"destination": "/e", "type": "tmpfs", "source": "tmpfs", "options": ["nosuid"]})
+    for rt, variant, edit in [(r, v, e) for r in a.RUNTIMES for v, e in
+                              (("", hidden_elsewhere), ("decoy-", with_decoy), ("overlay-", overlay_victim))]:
+        c = case("hidden-elsewhere-" + variant + rt, args=probe + ["write:/tmp/vol/osh-pwned"], runtime=rt,
+                 edit_rootfs=d_links, edit_config=edit)
         o = c.run()
         t.check(o.rc == a.HOOK_REFUSED[rt] and "NoNewPrivs" not in o.stdout,
                 c.tag + ": refused at create, nothing ran (exit %d)" % o.rc)
@@ -235,6 +250,7 @@ with t.Workdir() as w:
                 c.tag + ": landlock_path names the mount whose landing is untold: %s"
                 % (ev[0].get("message") if ev else None))
         untouched(vol, c.tag)
+        t.check(os.listdir(overlay_dirs["upper"]) == [], c.tag + ": the overlay's host upper directory is unchanged")
 
     # The policy silent on /data, /data -> /srv/vol under WORKDIR /srv: the
     # workdir contains where the volume lands, so it is not granted, and the
