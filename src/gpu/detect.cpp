@@ -302,7 +302,7 @@ Detection detect(const oci::Spec& spec, DetectMode mode, const DetectInputs& in)
     std::map<std::string, std::string> not_nodes;
     if (in.live) {
         const std::vector<rootfs::Landing> landings =
-            mounts::land_mounts(spec.mounts, in.paths, !in.bundle_dev);
+            mounts::land_mounts(spec.mounts, in.paths, !in.bundle_dev, in.bind_sources);
         for (const auto& node : in.live->entries) {
             auto p = path::normalize(node.path);
             if (!p) continue;

@@ -82,6 +82,9 @@ struct DetectInputs {
     // The container's paths, to find where each spec mount landed (through
     // the image's symlinks, rootfs::land); empty: as spelled.
     rootfs::PathProbe paths;
+    // Per spec mount, a bind's source on the host (mounts::land_mounts);
+    // nullptr: not looked at.
+    const std::vector<std::optional<rootfs::ObjectId>>* bind_sources = nullptr;
 };
 
 Detection detect(const oci::Spec& spec, DetectMode mode, const DetectInputs& in = {});

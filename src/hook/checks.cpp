@@ -128,6 +128,16 @@ policy::HostView host_view(const oci::Spec& spec, const std::string& bundle, int
                               ::stat(joined_ns(ns, "pid", pid).c_str(), &joined) != 0 ||
                               (joined.st_dev == host.st_dev && joined.st_ino == host.st_ino);
     }
+    // As the runtime finds a source: relative to the bundle.
+    auto joined = [&](const std::string& source) {
+        return !source.empty() && source.front() == '/' ? source : bundle + "/" + source;
+    };
+    v.bind_sources.resize(spec.mounts.size());
+    for (size_t i = 0; i < spec.mounts.size(); ++i) {
+        struct stat st {};
+        if (spec.mounts[i].is_bind() && ::stat(joined(spec.mounts[i].source).c_str(), &st) == 0)
+            v.bind_sources[i] = rootfs::object_id(st);
+    }
     constexpr size_t kMaxMountinfoBytes = 64u << 20;
     bool any = false;
     for (const auto& m : spec.mounts) any = any || m.is_read_only_on_top_only();
@@ -135,10 +145,8 @@ policy::HostView host_view(const oci::Spec& spec, const std::string& bundle, int
     // As the runtime finds a source: relative to the bundle, symlinks and
     // ".." resolved by the kernel.
     auto real = [&](const std::string& source) -> std::optional<std::string> {
-        const std::string joined = !source.empty() && source.front() == '/' ? source
-                                                                            : bundle + "/" + source;
         char buf[PATH_MAX];
-        if (::realpath(joined.c_str(), buf) == nullptr) return std::nullopt;
+        if (::realpath(joined(source).c_str(), buf) == nullptr) return std::nullopt;
         return std::string(buf);
     };
     auto info = file::read_regular("/proc/self/mountinfo", false, kMaxMountinfoBytes);

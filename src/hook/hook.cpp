@@ -450,6 +450,7 @@ int create_stage(const HookOptions& opts, const policy::SelectedPolicy* given, R
             gpu::parse_proc_misc(*t, host_devices);
     gpu::DetectInputs din;
     din.paths = paths.probe();
+    din.bind_sources = &host.bind_sources;
     din.live = dev ? &*dev : nullptr;
     din.bundle_dev = !live;
     din.host = &host_devices;

@@ -13,8 +13,9 @@ bool same_entry(const oci::Mount& a, const oci::Mount& b) {
 
 }  // namespace
 
-std::vector<rootfs::Landing> land_mounts(const std::vector<oci::Mount>& mounts,
-                                         const rootfs::PathProbe& probe, bool live) {
+std::vector<rootfs::Landing> land_mounts(
+    const std::vector<oci::Mount>& mounts, const rootfs::PathProbe& probe, bool live,
+    const std::vector<std::optional<rootfs::ObjectId>>* sources) {
     std::vector<rootfs::Landing> out;
     out.reserve(mounts.size());
     for (const auto& m : mounts) out.push_back(rootfs::land(m.destination, probe));
@@ -35,10 +36,16 @@ std::vector<rootfs::Landing> land_mounts(const std::vector<oci::Mount>& mounts,
                     (out[j].resolved && strictly_above(*p, *out[j].resolved)))
                     out[i].hidden_by = j;
         }
-        if (out[i].hidden_by)
+        if (out[i].hidden_by) {
             out[i].resolved.reset();
-        else if (live)
+        } else if (live) {
             out[i].resolved = rootfs::land(mounts[i].destination, probe, true).resolved;
+            if (out[i].resolved && sources && mounts[i].is_bind()) {
+                const auto f = probe(out[i].spelled);
+                const auto& want = i < sources->size() ? (*sources)[i] : std::nullopt;
+                if (!f || !want || f->id != want) out[i].resolved.reset();
+            }
+        }
     }
     return out;
 }

@@ -17,8 +17,13 @@ namespace osh::mounts {
 // - a later mount, other than the same entry again, is spelled or lands
 //   strictly above where it is spelled or lands: it may have replaced a
 //   directory or an image link on the way the runtime took (`hidden_by`);
-// - live, and no mount's root is where its destination leads.
-std::vector<rootfs::Landing> land_mounts(const std::vector<oci::Mount>& mounts, const rootfs::PathProbe& probe,
-                                 bool live);
+// - live, and no mount's root is where its destination leads;
+// - live, a bind, and `sources` (per mount: the bind's source on the host,
+//   the object at its mount root) given: the object there is not its
+//   source (a decoy mounted where it would have been, while the runtime
+//   put it elsewhere through a link since replaced).
+std::vector<rootfs::Landing> land_mounts(
+    const std::vector<oci::Mount>& mounts, const rootfs::PathProbe& probe, bool live,
+    const std::vector<std::optional<rootfs::ObjectId>>* sources = nullptr);
 
 }  // namespace osh::mounts

@@ -103,6 +103,11 @@ struct HostView {
     // hook's live view): a bind mount is where a mount's root is, not
     // merely where its destination resolves in the final tree.
     bool mounts_made = false;
+    // Per spec mount: a bind's source as the runtime finds it on the host
+    // (relative to the bundle, symlinks followed), which is the object at
+    // the bind's mount root in the container (nullopt: not a bind, or not
+    // found). Empty: not looked at.
+    std::vector<std::optional<rootfs::ObjectId>> bind_sources;
 };
 
 // `host`: nullptr when there is no host to look at (tests); then neither

@@ -130,7 +130,8 @@ class Rewriter {
         // Each destination and device path normalized and looked up once:
         // every rule is compared with all of them.
         const PathProbe cached = [this](const std::string& p) { return look(p); };
-        auto landings = mounts::land_mounts(spec_.mounts, cached, host_ && host_->mounts_made);
+        auto landings = mounts::land_mounts(spec_.mounts, cached, host_ && host_->mounts_made,
+                                            host_ ? &host_->bind_sources : nullptr);
         mounts_.reserve(spec_.mounts.size());
         for (size_t i = 0; i < spec_.mounts.size(); ++i) {
             auto d = path::normalize(spec_.mounts[i].destination);
@@ -393,11 +394,12 @@ class Rewriter {
                          "cannot be told. Fix: list mounts parents first");
                 continue;
             } else if (!l.resolved) {
-                unjudged(where + ": in the running container no mount is where its destination "
-                                 "leads (" + f->resolved +
-                                 "): a later mount hid the path the runtime mounted it "
-                                 "through, so where it landed cannot be told. Fix: list mounts "
-                                 "parents first, at destinations the image has no symlink on");
+                unjudged(where + ": in the running container what is mounted where its "
+                                 "destination leads (" + f->resolved +
+                                 ") is not it (nothing, or another mount): a mount made later "
+                                 "changed the path the runtime mounted it through, so where it "
+                                 "landed cannot be told. Fix: list mounts parents first, at "
+                                 "destinations the image has no symlink on");
                 continue;
             }
             if (!f->through_link()) continue;

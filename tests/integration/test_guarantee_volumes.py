@@ -20,7 +20,10 @@ stay unwritable; through the shim under runc and crun:
    it or elsewhere (a tmpfs at /e, the image's e -> d, over the volume's
    /d/l -> /tmp), or a later mount that leaves no mount's root where its
    destination leads; with a decoy mounted at the volume's path after
-   the hider, and with an overlay of host directories as the victim.
+   the hider, and with an overlay of host directories as the victim; and
+   where the hider is hidden in turn, or the runtime replaces a link after
+   the spec's mounts (/dev/ptmx): what is mounted where its destination
+   leads is not its source.
    The same with the policy silent on /data; with /data -> /srv/vol under
    an image WORKDIR /srv, the workdir (above where the volume lands) is
    not granted: refused for the read-only rule through the link, and with
@@ -251,6 +254,47 @@ with t.Workdir() as w:
                 % (ev[0].get("message") if ev else None))
         untouched(vol, c.tag)
         t.check(os.listdir(overlay_dirs["upper"]) == [], c.tag + ": the overlay's host upper directory is unchanged")
+
+    # The hider hidden in turn (/f/e -> /d, a tmpfs at /f/e, a decoy tmpfs
+    # at /d/l/vol, then a tmpfs at /f hiding /f/e), and a link the runtime
+    # itself replaces after the spec's mounts (runc and crun make /dev/ptmx
+    # -> pts/ptmx over the image's /dev/ptmx -> /tmp, with a decoy at
+    # /dev/pts/ptmx/vol): the volume sat writable on /tmp, fully_enforced.
+    # What is mounted where its destination now leads is not its source.
+    def f_links(rootfs):
+        d_links(rootfs)
+        os.makedirs(os.path.join(rootfs, "f"))
+        os.symlink("/d", os.path.join(rootfs, "f/e"))
+
+    def hider_of_hider(cfg):
+        cfg["mounts"] += [{"destination": "/d/l/vol", "type": "bind", "source": vol, "options": ["rbind", "rw"]},
+                          {"destination": "/f/e", "type": "tmpfs", "source": "tmpfs", "options": ["nosuid"]},
+                          {"destination": "/d/l/vol", "type": "tmpfs", "source": "tmpfs", "options": ["nosuid"]},
+                          {"destination": "/f", "type": "tmpfs", "source": "tmpfs", "options": ["nosuid"]}]
+
+    def ptmx_link(rootfs):
+        a.symlink(rootfs, "/dev/ptmx", "/tmp")
+        os.makedirs(os.path.join(rootfs, "dev/pts/ptmx"), exist_ok=True)
+
+    def ptmx_mounts(cfg):
+        cfg["mounts"] = [m for m in cfg["mounts"]
+                         if m["destination"] not in ("/dev", "/dev/pts", "/dev/shm", "/dev/mqueue")]
+        cfg["mounts"] += [{"destination": "/dev/ptmx/vol", "type": "bind", "source": vol, "options": ["rbind", "rw"]},
+                          {"destination": "/dev/pts/ptmx/vol", "type": "tmpfs", "source": "tmpfs",
+                           "options": ["nosuid"]}]
+    for rt, tag, image, edit, dest in [(r,) + x for r in a.RUNTIMES for x in (
+            ("hider-of-hider", f_links, hider_of_hider, "/d/l/vol"),
+            ("runtime-link", ptmx_link, ptmx_mounts, "/dev/ptmx/vol"))]:
+        c = case("%s-%s" % (tag, rt), args=probe + ["write:/tmp/vol/osh-pwned"], runtime=rt,
+                 edit_rootfs=image, edit_config=edit)
+        o = c.run()
+        t.check(o.rc == a.HOOK_REFUSED[rt] and "NoNewPrivs" not in o.stdout,
+                c.tag + ": refused at create, nothing ran (exit %d)" % o.rc)
+        ev = a.events_of(o.events, kind="landlock_path", decision="abort", mode="strict")
+        t.check(len(ev) == 1 and "(%s): in the running container what is mounted where its destination leads" % dest
+                in ev[0].get("message", ""),
+                c.tag + ": landlock_path: what is mounted there is not it: %s" % (ev[0].get("message") if ev else None))
+        untouched(vol, c.tag)
 
     # The policy silent on /data, /data -> /srv/vol under WORKDIR /srv: the
     # workdir contains where the volume lands, so it is not granted, and the

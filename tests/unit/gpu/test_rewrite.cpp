@@ -166,7 +166,7 @@ TEST_CASE("baseline: added when present, skipped when missing, assumed without a
     auto hid = must(rewrite(p, untold, gpu::Detection{}, probe, &live));
     CHECK_FALSE(rule(hid, "/dev/pts"));
     REQUIRE_FALSE(hid.path_failures.empty());
-    CHECK(contains(hid.path_failures[0].message, "(/a/l): in the running container no mount is where"));
+    CHECK(contains(hid.path_failures[0].message, "(/a/l): in the running container what is mounted where"));
     CHECK(rule(must(rewrite(p, untold, gpu::Detection{}, probe)), "/dev/pts"));  // on the image: spelled
     // Missing in the rootfs: skipped, with a change saying so.
     CHECK_FALSE(rule(e, "/lib32"));
