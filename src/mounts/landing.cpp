@@ -20,10 +20,10 @@ std::vector<rootfs::Landing> land_mounts(
     out.reserve(mounts.size());
     for (const auto& m : mounts) out.push_back(rootfs::land(m.destination, probe));
     if (!probe) return out;
-    // Strictly above: a later mount exactly where one landed covers it
-    // whole (our tmpfs over a decoy the image's link sent to /.oci-sandbox),
-    // which leaves nothing of it to judge; one above may have replaced a
-    // directory or link on the way the runtime took.
+    // Strictly above: one above may have replaced a directory or a link on
+    // the way the runtime took. A later mount exactly where one landed
+    // covers it whole; in the running container the source check below then
+    // finds the cover, not it, and leaves it untold too.
     auto strictly_above = [](const std::string& p, const std::string& later) {
         return p != later && path::is_within(p, later);
     };

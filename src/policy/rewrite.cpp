@@ -384,9 +384,10 @@ class Rewriter {
                                  "image has no symlink on (or fix the image)");
                 continue;
             }
-            // A later mount at or above where it is spelled or lands hides the
-            // path it was mounted through; in the running container no mount's
-            // root where it leads says the same (mounts::land_mounts).
+            // A later mount strictly above where it is spelled or lands hides
+            // the path it was mounted through; in the running container, what
+            // is mounted where it leads not being it says the same
+            // (mounts::land_mounts).
             if (const auto& l = mounts_[i].land; !l.resolved && l.hidden_by) {
                 unjudged(where + " lies beneath the later mounts[" + std::to_string(*l.hidden_by) +
                          "] (" + mount_path(*l.hidden_by) +
