@@ -20,20 +20,17 @@ std::vector<rootfs::Landing> land_mounts(
     out.reserve(mounts.size());
     for (const auto& m : mounts) out.push_back(rootfs::land(m.destination, probe));
     if (!probe) return out;
-    // Strictly above: one above may have replaced a directory or a link on
-    // the way the runtime took. A later mount exactly where one landed
-    // covers it whole; in the running container the source check below then
-    // finds the cover, not it, and leaves it untold too.
-    auto strictly_above = [](const std::string& p, const std::string& later) {
-        return p != later && path::is_within(p, later);
-    };
+    // At or above: one above may have replaced a directory or a link on the
+    // way the runtime took, and one at the same place stands where the hook
+    // would look for it, whether or not the runtime put it there (a decoy
+    // of any kind, even a second bind of the same source).
     for (size_t i = 0; i < mounts.size(); ++i) {
         if (!mounts[i].carries_data() || !out[i].resolved) continue;
         for (size_t j = i + 1; j < mounts.size() && !out[i].hidden_by; ++j) {
             if (same_entry(mounts[i], mounts[j])) continue;
             for (const std::string* p : {&out[i].spelled, &*out[i].resolved})
-                if (strictly_above(*p, out[j].spelled) ||
-                    (out[j].resolved && strictly_above(*p, *out[j].resolved)))
+                if (path::is_within(*p, out[j].spelled) ||
+                    (out[j].resolved && path::is_within(*p, *out[j].resolved)))
                     out[i].hidden_by = j;
         }
         if (out[i].hidden_by) {

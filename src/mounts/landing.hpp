@@ -14,9 +14,10 @@ namespace osh::mounts {
 // probe sees the running container with the mounts made. A mount that
 // carries data (oci::Mount::carries_data) gets no landing (nullopt: it
 // may be anywhere) when
-// - a later mount, other than the same entry again, is spelled or lands
-//   strictly above where it is spelled or lands: it may have replaced a
-//   directory or an image link on the way the runtime took (`hidden_by`);
+// - a later mount, other than the same entry again, is spelled or lands at
+//   or above where it is spelled or lands: it may have replaced a directory
+//   or an image link on the way the runtime took, or stand where the hook
+//   would look for it (`hidden_by`);
 // - live, and no mount's root is where its destination leads;
 // - live, a bind, and `sources` (per mount: the bind's source on the host,
 //   the object at its mount root) given: the object there is not its

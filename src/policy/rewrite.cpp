@@ -384,7 +384,7 @@ class Rewriter {
                                  "image has no symlink on (or fix the image)");
                 continue;
             }
-            // A later mount strictly above where it is spelled or lands hides
+            // A later mount at or above where it is spelled or lands hides
             // the path it was mounted through; in the running container, what
             // is mounted where it leads not being it says the same
             // (mounts::land_mounts).
