@@ -26,11 +26,17 @@ std::vector<rootfs::Landing> land_mounts(
     // of any kind, even a second bind of the same source).
     for (size_t i = 0; i < mounts.size(); ++i) {
         if (!mounts[i].carries_data() || !out[i].resolved) continue;
+        // Every place its walk looked: a later mount at or above one may
+        // have put a link where the runtime found nothing (and stepped back
+        // out with ".."), or replaced one it followed.
+        std::vector<std::string> looked = {out[i].spelled, *out[i].resolved};
+        if (const auto f = probe(out[i].spelled))
+            looked.insert(looked.end(), f->walked.begin(), f->walked.end());
         for (size_t j = i + 1; j < mounts.size() && !out[i].hidden_by; ++j) {
             if (same_entry(mounts[i], mounts[j])) continue;
-            for (const std::string* p : {&out[i].spelled, &*out[i].resolved})
-                if (path::is_within(*p, out[j].spelled) ||
-                    (out[j].resolved && path::is_within(*p, *out[j].resolved)))
+            for (const auto& p : looked)
+                if (path::is_within(p, out[j].spelled) ||
+                    (out[j].resolved && path::is_within(p, *out[j].resolved)))
                     out[i].hidden_by = j;
         }
         if (out[i].hidden_by) {

@@ -15,9 +15,11 @@ namespace osh::mounts {
 // carries data (oci::Mount::carries_data) gets no landing (nullopt: it
 // may be anywhere) when
 // - a later mount, other than the same entry again, is spelled or lands at
-//   or above where it is spelled or lands: it may have replaced a directory
-//   or an image link on the way the runtime took, or stand where the hook
-//   would look for it (`hidden_by`);
+//   or above where it is spelled or lands, or any place its walk through
+//   the image's links looked (PathFact::walked): it may have replaced a
+//   directory or a link on the way the runtime took, put a link where the
+//   runtime found nothing, or stand where the hook would look for it
+//   (`hidden_by`);
 // - live, and no mount's root is where its destination leads;
 // - live, a bind, and `sources` (per mount: the bind's source on the host,
 //   the object at its mount root) given: the object there is not its

@@ -47,6 +47,10 @@ struct PathFact {
     std::string resolved;  // the object's own path: no symlink in it ("/usr/bin" for "/bin")
     // Each symlink met on the way, "LINK -> TARGET" as the image wrote it.
     std::vector<std::string> links;
+    // Where a walk through a symlink looked: every path it looked up, in
+    // order, including names a ".." later stepped back out of (empty when
+    // no symlink was met: then the path's own prefixes are all).
+    std::vector<std::string> walked;
     NodeKind kind = NodeKind::missing;  // of the object; missing: nothing is there
     std::optional<ObjectId> id;         // when present
     // Device numbers of a character or block device.

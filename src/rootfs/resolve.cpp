@@ -164,6 +164,7 @@ Result<PathFact> resolve(int rootfd, std::string_view container_path) {
             }
             continue;
         }
+        fact.walked.push_back(join(done) + (done.empty() ? "" : "/") + c);
         struct stat st {};
         if (stat_at(cur.get(), c.c_str(), AT_SYMLINK_NOFOLLOW, &st, &fact.mount_root) != 0) {
             if (errno == ENOENT || errno == ENOTDIR) return missing(c);

@@ -24,7 +24,8 @@ stay unwritable; through the shim under runc and crun:
    where the hider is hidden in turn, or the runtime replaces a link after
    the spec's mounts (/dev/ptmx), or a second bind of the same source
    stands where its path leads (as an engine writes it: distinct
-   destinations sorted by depth).
+   destinations sorted by depth), or a later volume puts a link where
+   runc found nothing and stepped back out with "..".
    The same with the policy silent on /data; with /data -> /srv/vol under
    an image WORKDIR /srv, the workdir (above where the volume lands) is
    not granted: refused for the read-only rule through the link, and with
@@ -299,6 +300,39 @@ with t.Workdir() as w:
                           {"destination": "/p/q/r/s", "type": "tmpfs", "source": "tmpfs", "options": ["nosuid"]},
                           {"destination": "/u/v/w/x/l/vol", "type": "bind", "source": vol, "options": ["rbind", "ro"]},
                           {"destination": "/m/n/o/p/q/r/t", "type": "tmpfs", "source": "tmpfs", "options": ["nosuid"]}]
+    # A later volume that puts a link where runc found nothing and stepped
+    # back out with "..": the image's /a/b/c -> /tmp/q1/q2/q3/q4/s/../../../
+    # ../../sys lands a bind of the host's /sys on /tmp/sys (runc; crun stops
+    # at the missing name), and a volume at /tmp/q1/q2/q3/q4 holding s -> /
+    # makes the hook's walk end at /sys, where the container's own sysfs
+    # (the host's, with the host's network) passed every check. As an engine
+    # writes it: --net=host -v /sys:/a/b/c -v V:/tmp/q1/q2/q3/q4.
+    link_vol = os.path.join(w, "link-volume")
+    os.makedirs(link_vol)
+    os.symlink("/", os.path.join(link_vol, "s"))
+
+    def back_out_link(rootfs):
+        os.makedirs(os.path.join(rootfs, "a/b"))
+        os.symlink("/tmp/q1/q2/q3/q4/s/../../../../../sys", os.path.join(rootfs, "a/b/c"))
+
+    def later_link(cfg):
+        cfg["linux"]["namespaces"] = [n for n in cfg["linux"]["namespaces"] if n["type"] != "network"]
+        cfg["mounts"] += [{"destination": "/a/b/c", "type": "bind", "source": "/sys", "options": ["rbind", "rw"]},
+                          {"destination": "/tmp/q1/q2/q3/q4", "type": "bind", "source": link_vol,
+                           "options": ["rbind", "ro"]}]
+
+    def host_network(pol):
+        pol["network"]["require_private_netns"] = False
+    c = case("later-link-runc", args=probe + ["cat:/tmp/sys/kernel/uevent_seqnum"], runtime="runc",
+             edit_rootfs=back_out_link, edit_config=later_link, edit_policy=host_network)
+    o = c.run()
+    t.check(o.rc == a.HOOK_REFUSED["runc"] and "NoNewPrivs" not in o.stdout,
+            c.tag + ": refused at create, nothing ran (exit %d; the host's /sys read through /tmp/sys: %s)"
+            % (o.rc, o.res.get("cat:/tmp/sys/kernel/uevent_seqnum")))
+    ev = a.events_of(o.events, kind="landlock_path", decision="abort", mode="strict")
+    t.check(len(ev) == 1 and "(/a/b/c) lies beneath the later mounts[" in ev[0].get("message", ""),
+            c.tag + ": landlock_path names the bind: %s" % (ev[0].get("message", "")[:200] if ev else None))
+
     for rt, tag, image, edit, dest in [(r,) + x for r in a.RUNTIMES for x in (
             ("hider-of-hider", f_links, hider_of_hider, "/d/l/vol"),
             ("runtime-link", ptmx_link, ptmx_mounts, "/dev/ptmx/vol"),
