@@ -9,9 +9,12 @@
 #include "gpu/detect.hpp"
 #include "policy/effective.hpp"
 
+#include "../fake_rootfs.hpp"
+
 using namespace osh;
 using namespace osh::policy;
 using namespace osh::landlock;
+using osh_test::fake_rootfs;
 
 namespace {
 
@@ -37,23 +40,6 @@ oci::Spec gpu_spec() {
 // A probe over a fake rootfs: listed paths exist with their kind; `links`
 // maps a path to where it resolves through a symlink (the target's kind
 // from `present`).
-PathProbe fake_rootfs(std::map<std::string, NodeKind> present,
-                      std::map<std::string, std::string> links = {}) {
-    return [present, links](const std::string& p) -> std::optional<rootfs::PathFact> {
-        rootfs::PathFact f;
-        f.path = p;
-        f.resolved = p;
-        if (auto l = links.find(p); l != links.end()) {
-            f.resolved = l->second;
-            f.links.push_back(p + " -> " + l->second);
-        }
-        auto it = present.find(f.resolved);
-        f.kind = it == present.end() ? NodeKind::missing : it->second;
-        if (f.kind != NodeKind::missing) f.id = rootfs::ObjectId{1, std::hash<std::string>{}(f.resolved)};
-        return f;
-    };
-}
-
 // A policy that grants the workdir, and a spec starting in `cwd`.
 Policy workdir_policy() {
     Policy p = bare_policy();

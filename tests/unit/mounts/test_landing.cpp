@@ -8,27 +8,21 @@
 
 #include "mounts/landing.hpp"
 
+#include "../fake_rootfs.hpp"
+
 using namespace osh;
 
 namespace {
 
-// A probe over a made-up tree: `links` maps a path to where it resolves,
-// `roots` are the mount roots of a running container, everything else is a
-// plain directory unless listed in `missing`.
+// A made-up tree where every path asked is a directory unless `missing`.
 rootfs::PathProbe tree(std::map<std::string, std::string> links, std::set<std::string> roots = {},
                        std::set<std::string> missing = {}) {
-    return [=](const std::string& p) -> std::optional<rootfs::PathFact> {
-        rootfs::PathFact f;
-        f.path = p;
-        f.resolved = p;
-        if (auto l = links.find(p); l != links.end()) {
-            f.resolved = l->second;
-            f.links.push_back(p + " -> " + l->second);
-        }
-        f.kind = missing.count(f.resolved) ? rootfs::NodeKind::missing : rootfs::NodeKind::directory;
-        f.mount_root = roots.count(f.resolved) > 0;
-        return f;
-    };
+    std::map<std::string, rootfs::NodeKind> present;
+    for (const char* p : {"/", "/a", "/a/l", "/d", "/d/l/vol", "/u/x/l/vol", "/v", "/v/sub", "/w", "/e",
+                          "/o", "/o/x", "/run", "/t", "/tmp", "/tmp/vol", "/srv/ok", "/srv/plain", "/sbx",
+                          "/.oci-sandbox", "/proc", "/data"})
+        if (!missing.count(p)) present[p] = rootfs::NodeKind::directory;
+    return osh_test::fake_rootfs(present, std::move(links), std::move(roots));
 }
 
 oci::Mount bind(std::string dest, std::string src = "/srv/vol") {
