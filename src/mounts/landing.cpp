@@ -29,9 +29,9 @@ std::vector<rootfs::Landing> land_mounts(
         // Every place its walk looked: a later mount at or above one may
         // have put a link where the runtime found nothing (and stepped back
         // out with ".."), or replaced one it followed.
+        const auto f = probe(out[i].spelled);
         std::vector<std::string> looked = {out[i].spelled, *out[i].resolved};
-        if (const auto f = probe(out[i].spelled))
-            looked.insert(looked.end(), f->walked.begin(), f->walked.end());
+        if (f) looked.insert(looked.end(), f->walked.begin(), f->walked.end());
         for (size_t j = i + 1; j < mounts.size() && !out[i].hidden_by; ++j) {
             if (same_entry(mounts[i], mounts[j])) continue;
             for (const auto& p : looked)
@@ -42,12 +42,12 @@ std::vector<rootfs::Landing> land_mounts(
         if (out[i].hidden_by) {
             out[i].resolved.reset();
         } else if (live) {
-            out[i].resolved = rootfs::land(mounts[i].destination, probe, true).resolved;
-            if (out[i].resolved && sources && mounts[i].is_bind()) {
-                const auto f = probe(out[i].spelled);
-                const auto& want = i < sources->size() ? (*sources)[i] : std::nullopt;
-                if (!f || !want || f->id != want) out[i].resolved.reset();
-            }
+            // A mount's root is there, and for a bind its own source.
+            const std::optional<rootfs::ObjectId> none;
+            const auto& want = sources && i < sources->size() ? (*sources)[i] : none;
+            const bool there = f && f->kind != rootfs::NodeKind::missing && f->mount_root &&
+                               (!sources || !mounts[i].is_bind() || (want && f->id == want));
+            if (!there) out[i].resolved.reset();
         }
     }
     return out;

@@ -241,12 +241,11 @@ PathProbe no_rootfs() {
     return [](const std::string&) -> std::optional<PathFact> { return std::nullopt; };
 }
 
-Landing land(std::string_view destination, const PathProbe& probe, bool mounted) {
+Landing land(std::string_view destination, const PathProbe& probe) {
     Landing l;
     l.spelled = path::lexical(destination);
     if (probe)
-        if (auto f = probe(l.spelled); f && (!mounted || (f->kind != NodeKind::missing && f->mount_root)))
-            l.resolved = std::move(f->resolved);
+        if (auto f = probe(l.spelled)) l.resolved = std::move(f->resolved);
     return l;
 }
 

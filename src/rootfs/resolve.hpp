@@ -53,10 +53,8 @@ PathProbe no_rootfs();
 // "/dev/../data" and "data" are /data), then followed through the image's
 // symlinks as the runtime follows them. `resolved` is nullopt where the
 // probe cannot follow it (too many links or lookups, unreadable, no rootfs).
-// `mounted`: the probe sees the container with this mount made (the hook's
-// live view), so where it landed must be a mount's root; nothing mounted
-// there (a later mount hid an image link the runtime followed when it
-// mounted this one) leaves it nullopt too.
+// Whether it can be told among the spec's other mounts is
+// mounts::land_mounts's question.
 struct Landing {
     std::string spelled;
     std::optional<std::string> resolved;
@@ -65,6 +63,6 @@ struct Landing {
     std::optional<size_t> hidden_by;
     const std::string& at() const { return resolved ? *resolved : spelled; }
 };
-Landing land(std::string_view destination, const PathProbe& probe, bool mounted = false);
+Landing land(std::string_view destination, const PathProbe& probe);
 
 }  // namespace osh::rootfs
