@@ -138,18 +138,6 @@ void scan_hooks(const std::vector<oci::Hook>& hooks, std::string_view stage,
     }
 }
 
-// The spec's mount that puts `node` where it is: the last one (mounted on
-// top, hiding any earlier) that landed at or above it, or whose landing the
-// probe could not find (it may be anywhere). -1: none.
-int covering_mount(const std::vector<rootfs::Landing>& landings, const std::string& node,
-                   bool probed) {
-    int top = -1;
-    for (size_t i = 0; i < landings.size(); ++i)
-        if (path::is_within(node, landings[i].at()) || (probed && !landings[i].resolved))
-            top = static_cast<int>(i);
-    return top;
-}
-
 // Why a live node on a filesystem other than the root's is still no
 // evidence ("" when it is): only the runtime's fresh /dev tmpfs (where it
 // and the hooks make nodes) and a bind from the host's /dev vouch for one.
@@ -157,13 +145,13 @@ int covering_mount(const std::vector<rootfs::Landing>& landings, const std::stri
 // included) or any other mount holds what the image or its owner put there.
 std::string unvouched(const oci::Spec& spec, const std::vector<rootfs::Landing>& landings,
                       const std::string& node, bool probed) {
-    const int i = covering_mount(landings, node, probed);
-    if (i < 0) return "on a filesystem no mount of the spec puts there";
-    const oci::Mount& m = spec.mounts[static_cast<size_t>(i)];
+    const auto i = mounts::on_top_at(landings, node, probed);
+    if (!i) return "on a filesystem no mount of the spec puts there";
+    const oci::Mount& m = spec.mounts[*i];
     if (m.is_fresh_tmpfs()) return "";
     if (m.is_bind())
         if (auto src = path::normalize(m.source); src && path::is_within(*src, "/dev")) return "";
-    return "on mounts[" + std::to_string(i) + "] (" + (m.is_bind() ? "a bind of " + m.source : m.type) +
+    return "on mounts[" + std::to_string(*i) + "] (" + (m.is_bind() ? "a bind of " + m.source : m.type) +
            "), whose content the image or the volume's owner may have put there, not the "
            "runtime's /dev or a bind from the host's /dev";
 }

@@ -53,4 +53,12 @@ std::vector<rootfs::Landing> land_mounts(
     return out;
 }
 
+std::optional<size_t> on_top_at(const std::vector<rootfs::Landing>& landings,
+                                const std::string& path, bool probed) {
+    std::optional<size_t> top;
+    for (size_t i = 0; i < landings.size(); ++i)
+        if (path::is_within(path, landings[i].at()) || (probed && !landings[i].resolved)) top = i;
+    return top;
+}
+
 }  // namespace osh::mounts

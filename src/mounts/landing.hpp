@@ -29,4 +29,10 @@ std::vector<rootfs::Landing> land_mounts(
     const std::vector<oci::Mount>& mounts, const rootfs::PathProbe& probe, bool live,
     const std::vector<std::optional<rootfs::ObjectId>>* sources = nullptr);
 
+// The mount on top at `path`: the last of `landings` that landed at or
+// above it, or whose landing cannot be told (it may be anywhere) when
+// `probed` (a probe looked at the container). nullopt: none.
+std::optional<size_t> on_top_at(const std::vector<rootfs::Landing>& landings,
+                                const std::string& path, bool probed);
+
 }  // namespace osh::mounts

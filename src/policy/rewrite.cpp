@@ -542,16 +542,13 @@ class Rewriter {
         }
     }
 
-    // The last mount at or above /dev/pts (or whose landing cannot be told:
-    // it may be there) is a devpts at /dev/pts itself.
+    // The mount on top at /dev/pts is a devpts landed there.
     bool devpts_at_dev_pts() const {
-        const bool rootfs = look("/").has_value();
-        bool devpts = false;
-        for (size_t i = 0; i < spec_.mounts.size(); ++i)
-            if (path::is_within("/dev/pts", landing(i)) || (rootfs && !mounts_[i].land.resolved))
-                devpts = mounts_[i].land.resolved && landing(i) == "/dev/pts" &&
-                         spec_.mounts[i].type == "devpts" && !spec_.mounts[i].is_bind();
-        return devpts;
+        std::vector<rootfs::Landing> landings;
+        for (const auto& m : mounts_) landings.push_back(m.land);
+        const auto i = mounts::on_top_at(landings, "/dev/pts", look("/").has_value());
+        return i && mounts_[*i].land.resolved && landing(*i) == "/dev/pts" &&
+               spec_.mounts[*i].type == "devpts" && !spec_.mounts[*i].is_bind();
     }
 
     void add_workdir() {
