@@ -26,7 +26,7 @@ esac
 packages=(
 	g++ clang pkg-config meson ninja-build
 	libseccomp-dev rapidjson-dev libcli11-dev doctest-dev
-	runc crun podman busybox-static
+	runc crun podman busybox-static tini
 	docker.io containerd runsc uidmap
 	python3 python3-yaml util-linux iproute2 time
 )

@@ -129,6 +129,8 @@ Result<DryRun> dry_run(const DryRunInput& in) {
     const std::string bundle_dir =
         in.bundle ? *in.bundle : in.config_path.substr(0, in.config_path.find_last_of('/') + 1);
     const policy::HostView host = host_view(*spec, bundle_dir.empty() ? "." : bundle_dir);
+    // The workload's own command, also in a config.json the spec edit wrapped.
+    spec->args = oci::workload_command(spec->args, plan::kContainerEnforcer);
     auto eff = policy::rewrite(pol->policy, *spec, det,
                                rootfd ? rootfs::probe_at(rootfd.get()) : rootfs::no_rootfs(),
                                &host);

@@ -363,6 +363,9 @@ int create_stage(const HookOptions& opts, const policy::SelectedPolicy* given, R
                              "edited config.json after the spec edit; run the spec edit last "
                              "(or again)");
     }
+    // From here on the spec's command is the workload's own (the rewrite
+    // looks at its program), not the enforcer's prefix.
+    spec->args = oci::workload_command(spec->args, plan::kContainerEnforcer);
 
     plan::Owner owner{st.id, st.pid, plan::process_start_time(st.pid)};
     auto dir = plan::open_plan_dir(dir_key, edit_key, owner, opts.run_root);

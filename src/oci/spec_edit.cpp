@@ -238,11 +238,21 @@ std::optional<WrappedCommand> wrapped_by_enforcer(const std::vector<std::string>
     if (args.size() < 2 || args[0] != container_enforcer || args[1] != "exec") return std::nullopt;
     WrappedCommand w;
     for (size_t i = 2; i < args.size(); ++i) {
-        if (args[i] == "--") return w;
+        if (args[i] == "--") {
+            w.command_at = i + 1;
+            return w;
+        }
         if (i + 1 < args.size() && args[i] == "--plan") w.plan_dir = args[++i];
         else if (i + 1 < args.size() && args[i] == "--key") w.edit_key = args[++i];
     }
     return std::nullopt;  // no "--": not a wrapped command
+}
+
+std::vector<std::string> workload_command(const std::vector<std::string>& args,
+                                          std::string_view container_enforcer) {
+    const auto w = wrapped_by_enforcer(args, container_enforcer);
+    if (!w) return args;
+    return {args.begin() + static_cast<std::ptrdiff_t>(w->command_at), args.end()};
 }
 
 Result<SpecDocument> SpecDocument::parse(std::string_view text, std::string_view origin) {

@@ -104,9 +104,15 @@ std::vector<std::string> enforcer_prefix(const EditParams& params);
 struct WrappedCommand {
     std::string plan_dir;  // --plan
     std::string edit_key;  // --key ("" when absent)
+    size_t command_at = 0;  // the index of the command, after "--"
 };
 std::optional<WrappedCommand> wrapped_by_enforcer(const std::vector<std::string>& args,
                                                   std::string_view container_enforcer);
+
+// The workload's own command: what follows the enforcer's "--" when `args`
+// is wrapped by one of ours, else `args` as they are.
+std::vector<std::string> workload_command(const std::vector<std::string>& args,
+                                          std::string_view container_enforcer);
 
 // Edits the process object of `runtime exec --process FILE` (runc's and
 // crun's format: the spec's `process`): its args get the enforcer prefix,

@@ -11,7 +11,10 @@
 //               and Landlock ABI 5 checks them on every newly opened device;
 //               /dev/pts and /dev/ptmx only where a devpts mount lands at
 //               /dev/pts, not on the image's own directory),
-//               /dev/shm /tmp (scratch space, POSIX shared memory).
+//               /dev/shm /tmp (scratch space, POSIX shared memory);
+//   read + execute: the program (process.args[0]) where a bind of the spec
+//               puts a file exactly there (the engine's init: podman's
+//               --init at /run/podman-init).
 // Each entry is added only when the rootfs has it (or when nothing can be
 // checked, which the log says). A path the policy lists itself is never
 // changed by the baseline or the workdir: the administrator's word wins.
@@ -540,15 +543,50 @@ class Rewriter {
             }
             add_convenience(std::string(b.path), b.access, "baseline", std::string(b.why), false);
         }
+        add_engine_init();
+    }
+
+    // The spec's mount on top at `p` (mounts::on_top_at), when one landed
+    // exactly there.
+    std::optional<size_t> mount_landed_at(const std::string& p) const {
+        std::vector<rootfs::Landing> landings;
+        landings.reserve(mounts_.size());
+        for (const auto& m : mounts_) landings.push_back(m.land);
+        const auto i = mounts::on_top_at(landings, p, look("/").has_value());
+        if (!i || !mounts_[*i].land.resolved || landing(*i) != p) return std::nullopt;
+        return i;
     }
 
     // The mount on top at /dev/pts is a devpts landed there.
     bool devpts_at_dev_pts() const {
-        std::vector<rootfs::Landing> landings;
-        for (const auto& m : mounts_) landings.push_back(m.land);
-        const auto i = mounts::on_top_at(landings, "/dev/pts", look("/").has_value());
-        return i && mounts_[*i].land.resolved && landing(*i) == "/dev/pts" &&
-               spec_.mounts[*i].type == "devpts" && !spec_.mounts[*i].is_bind();
+        const auto i = mount_landed_at("/dev/pts");
+        return i && spec_.mounts[*i].type == "devpts" && !spec_.mounts[*i].is_bind();
+    }
+
+    // The engine's init: `podman run --init` binds its init (catatonit,
+    // tini) from the host at /run/podman-init and makes it the container's
+    // program, where no rule of the baseline reaches. The program, when a
+    // bind of the spec is on top exactly where it is, may be read and run:
+    // that one file, nothing beside it.
+    void add_engine_init() {
+        if (spec_.args.empty()) return;
+        const auto prog = path::normalize(spec_.args[0]);
+        if (!prog || *prog == "/") return;
+        const auto i = mount_landed_at(*prog);
+        if (!i || !spec_.mounts[*i].is_bind()) return;
+        if (const auto& f = look(*prog); f && f->kind != NodeKind::regular &&
+                                         f->kind != NodeKind::missing) {
+            changes_.push_back({ChangeAction::skipped, *prog, 0, 0,
+                                "baseline: the program (process.args[0]) is mounts[" +
+                                    std::to_string(*i) + "], but " + rootfs::kind_phrase(f->kind) +
+                                    ", not a file"});
+            return;
+        }
+        add_convenience(*prog, bit(Access::read_file) | bit(Access::execute), "baseline",
+                        "the program (process.args[0]), a file the engine binds from the host "
+                        "(mounts[" + std::to_string(*i) + "] from " + spec_.mounts[*i].source +
+                            ": podman's --init)",
+                        false);
     }
 
     void add_workdir() {

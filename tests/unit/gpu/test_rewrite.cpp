@@ -189,6 +189,58 @@ TEST_CASE("baseline: added when present, skipped when missing, assumed without a
     CHECK(o.rules.empty());
 }
 
+TEST_CASE("baseline: the engine's init, a file bound from the host as the program, may be run") {
+    Policy p = bare_policy();
+    p.filesystem.baseline = true;
+    // podman run --init: its init bound read-only at /run/podman-init and
+    // run as the container's program; the command follows it.
+    oci::Spec s;
+    s.has_process = true;
+    s.args = {"/run/podman-init", "--", "/bin/sh"};
+    s.mounts.push_back({"/run/podman-init", "bind", "/usr/libexec/podman/catatonit", {"bind", "ro"}});
+    const AccessMask run = bit(Access::read_file) | bit(Access::execute);
+    auto live = fake_rootfs({{"/run", NodeKind::directory}, {"/run/podman-init", NodeKind::regular}},
+                            {}, {"/run/podman-init"});
+    auto e = must(rewrite(p, s, gpu::Detection{}, live));
+    REQUIRE(rule(e, "/run/podman-init"));
+    CHECK(rule(e, "/run/podman-init")->access == run);
+    CHECK(rule(e, "/run/podman-init")->id.has_value());
+    CHECK(contains(change(e, ChangeAction::added, "/run/podman-init")->reason, "podman's --init"));
+    CHECK_FALSE(rule(e, "/run"));
+    // A bundle on disk: the mount point is not there yet; the bind puts it.
+    auto b = must(rewrite(p, s, gpu::Detection{}, fake_rootfs({})));
+    REQUIRE(rule(b, "/run/podman-init"));
+    CHECK(rule(b, "/run/podman-init")->access == run);
+
+    // Not the program: nothing.
+    oci::Spec other = s;
+    other.args = {"/bin/sh"};
+    CHECK_FALSE(rule(must(rewrite(p, other, gpu::Detection{}, live)), "/run/podman-init"));
+    // The program on a tmpfs, or in the image: no mount of the engine's file.
+    oci::Spec tmpfs = s;
+    tmpfs.mounts[0] = {"/run", "tmpfs", "tmpfs", {}};
+    CHECK_FALSE(rule(must(rewrite(p, tmpfs, gpu::Detection{}, live)), "/run/podman-init"));
+    oci::Spec image = s;
+    image.mounts.clear();
+    CHECK_FALSE(rule(must(rewrite(p, image, gpu::Detection{}, live)), "/run/podman-init"));
+    // A later mount over it: not the engine's file on top any more.
+    oci::Spec covered = s;
+    covered.mounts.push_back({"/run", "tmpfs", "tmpfs", {}});
+    CHECK_FALSE(rule(must(rewrite(p, covered, gpu::Detection{}, live)), "/run/podman-init"));
+    // The image's link on the way: the bind lands elsewhere; nothing here.
+    auto linked = fake_rootfs({{"/tmp", NodeKind::directory}, {"/tmp/podman-init", NodeKind::regular}},
+                              {{"/run/podman-init", "/tmp/podman-init"}});
+    CHECK_FALSE(rule(must(rewrite(p, s, gpu::Detection{}, linked)), "/run/podman-init"));
+    // A directory there: no execute on a tree.
+    auto dir = fake_rootfs({{"/run", NodeKind::directory}, {"/run/podman-init", NodeKind::directory}});
+    auto d = must(rewrite(p, s, gpu::Detection{}, dir));
+    CHECK_FALSE(rule(d, "/run/podman-init"));
+    REQUIRE(change(d, ChangeAction::skipped, "/run/podman-init"));
+    CHECK(contains(change(d, ChangeAction::skipped, "/run/podman-init")->reason, "a directory, not a file"));
+    // The baseline off: nothing.
+    CHECK_FALSE(rule(must(rewrite(bare_policy(), s, gpu::Detection{}, live)), "/run/podman-init"));
+}
+
 TEST_CASE("workdir: process.cwd read-write, never a system tree") {
     Policy p = workdir_policy();
     oci::Spec s = in_cwd("/workspace/");
