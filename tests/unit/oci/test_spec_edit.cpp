@@ -815,5 +815,15 @@ TEST_CASE("exec --process: the enforcer in front of the command, every other fie
     REQUIRE(w);
     CHECK(w->plan_dir == "/p");
     CHECK(w->edit_key == "k");
+    CHECK(w->command_at == 7);
     CHECK_FALSE(oci::wrapped_by_enforcer({"sh"}, "/.oci-sandbox/oci-sandbox-hook"));
+    // The workload's own command: after our "--" (a "--" given as a value
+    // is not it), or the args as they are.
+    const std::string enf = "/.oci-sandbox/oci-sandbox-hook";
+    using Args = std::vector<std::string>;
+    CHECK(oci::workload_command({enf, "exec", "--plan", "/p", "--key", "--", "--", "/run/podman-init",
+                                 "--", "sh"},
+                                enf) == Args{"/run/podman-init", "--", "sh"});
+    CHECK(oci::workload_command({"sh", "-c", "true"}, enf) == Args{"sh", "-c", "true"});
+    CHECK(oci::workload_command({enf, "exec", "--plan", "/p"}, enf) == Args{enf, "exec", "--plan", "/p"});
 }
