@@ -71,9 +71,7 @@ const std::vector<AllowGroup>& group_table() {
         {"self_confinement",
          "a workload may confine itself further (seccomp, Landlock): browsers, language "
          "sandboxes, nested enforcers"},
-        {"system_info",
-         "what the system is: kernel name, memory and load, random bytes, and the container's "
-         "own mount table (statmount/listmount, what /proc/self/mountinfo shows)"},
+        {"system_info", "what the system is: kernel name, memory and load, random bytes"},
     };
     return kGroups;
 }
@@ -187,7 +185,7 @@ const std::vector<GroupCalls>& group_calls() {
         {"devices", {"ioctl"}},
         {"self_confinement",
          {"seccomp", "landlock_create_ruleset", "landlock_add_rule", "landlock_restrict_self"}},
-        {"system_info", {"uname", "sysinfo", "getrandom", "statmount", "listmount"}},
+        {"system_info", {"uname", "sysinfo", "getrandom"}},
     };
     // clang-format on
     return kCalls;
@@ -324,6 +322,21 @@ const std::vector<Refusal>& refusal_table() {
          ENOSYS,
          "its flags live in memory seccomp cannot read; ENOSYS makes libc fall back to clone, "
          "whose flags are checked",
+         ""},
+        // Mount tables by namespace id.
+        {"statmount",
+         {},
+         ENOSYS,
+         "with CAP_SYS_ADMIN it reads any mount namespace by its id (the host's, other "
+         "containers'), an id in memory seccomp cannot read; ENOSYS makes libmount fall back "
+         "to /proc/self/mountinfo, the container's own",
+         ""},
+        {"listmount",
+         {},
+         ENOSYS,
+         "with CAP_SYS_ADMIN it lists any mount namespace by its id (the host's, other "
+         "containers'), an id in memory seccomp cannot read; ENOSYS makes libmount fall back "
+         "to /proc/self/mountinfo, the container's own",
          ""},
         // Kernel modules and kexec.
         {"init_module", {}, 0, "loads a kernel module", ""},

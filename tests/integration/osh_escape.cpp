@@ -198,6 +198,29 @@ void tty_attempt(const char* name, unsigned long request_high, unsigned long req
     put(name, rc(syscall(SYS_ioctl, slave, request_high | request, &c)));
 }
 
+void listmount_foreign() {
+    constexpr unsigned long kNsGetMntnsId = _IOR(0xb7, 0x5, uint64_t);  // NS_GET_MNTNS_ID
+    uint64_t own = 0;
+    if (int fd = open("/proc/self/ns/mnt", O_RDONLY | O_CLOEXEC); fd >= 0) {
+        if (ioctl(fd, kNsGetMntnsId, &own) < 0) own = 0;
+        close(fd);
+    }
+    struct {
+        uint32_t size, spare;
+        uint64_t mnt_id, param, mnt_ns_id;
+    } req{};
+    uint64_t ids[16];
+    int seen = ENOENT;
+    for (uint64_t ns = 1; ns <= 4096; ++ns) {
+        if (ns == own) continue;
+        req = {32, 0, ~uint64_t{0} /* LSMT_ROOT */, 0, ns};
+        if (syscall(458, &req, ids, 16, 0) >= 0) return put("listmount_foreign", 0);
+        if (errno == ENOSYS) return put("listmount_foreign", ENOSYS);
+        if (errno != ENOENT) seen = errno;
+    }
+    put("listmount_foreign", seen);
+}
+
 const std::map<std::string, std::function<void()>>& attempts() {
     static const std::map<std::string, std::function<void()>> m = {
         // Mount table.
@@ -215,6 +238,10 @@ const std::map<std::string, std::function<void()>>& attempts() {
         // open_tree_attr (6.15, number 467) is newer than libseccomp's table.
         {"open_tree_proc", [] { open_tree_proc("open_tree_proc", SYS_open_tree); }},
         {"open_tree_attr_proc", [] { open_tree_proc("open_tree_attr_proc", 467); }},
+        // Another mount namespace's table by its id (listmount, Linux 6.8):
+        // with CAP_SYS_ADMIN the host's and other containers'. The ids are
+        // counted from 1; a namespace that does not exist answers ENOENT.
+        {"listmount_foreign", [] { listmount_foreign(); }},
         {"pivot_root",
          [] { put("pivot_root", rc(syscall(SYS_pivot_root, "/osh-none-a", "/osh-none-b"))); }},
         {"chroot", [] { put("chroot", rc(chroot("/"))); }},

@@ -102,9 +102,11 @@ TEST_SUITE("kernel") {
             v.push_back(sc(__NR_reboot, 0, 0, 0, 0));                                  // 7
             v.push_back(sc(seccomp::newest_known_number() + 1, 0, 0, 0, 0, 0, 0));     // 8
             v.push_back(sc(__NR_clone3, 0, 0));                                        // 9
+            v.push_back(sc(457, 0, 0, 0, 0));  // 10: statmount (any mount namespace by id)
+            v.push_back(sc(458, 0, 0, 0, 0));  // 11: listmount
         });
         REQUIRE(r.exited_ok());
-        REQUIRE(r.values.size() == 10);
+        REQUIRE(r.values.size() == 12);
         CHECK(r.values[0] == 1);
         CHECK(r.values[1] == 1);
         CHECK(r.values[2] == -ENOTTY);
@@ -115,5 +117,7 @@ TEST_SUITE("kernel") {
         CHECK(r.values[7] == -EPERM);
         CHECK(r.values[8] == -ENOSYS);
         CHECK(r.values[9] == -ENOSYS);
+        CHECK(r.values[10] == -ENOSYS);
+        CHECK(r.values[11] == -ENOSYS);
     }
 }

@@ -124,6 +124,8 @@ const std::map<std::string, Call>& harmless_calls() {
         {"iopl", {__NR_iopl, {4}}},                        // level > 3: EINVAL
         {"ioperm", {__NR_ioperm, {-1, 1, 1}}},             // range past the bitmap: EINVAL
         {"clone3", {__NR_clone3, {0, 0}}},                 // size 0: EINVAL unfiltered
+        {"statmount", {457, {0, 0, 0, 0}}},  // no request: EFAULT unfiltered (Linux 6.8)
+        {"listmount", {458, {0, 0, 0, 0}}},  // no request: EFAULT unfiltered
     };
     return m;
 }
@@ -167,7 +169,7 @@ void* thread_fn(void*) {
 }  // namespace
 
 TEST_SUITE("kernel") {
-    TEST_CASE("kernel: each call refused outright gives EPERM, clone3 ENOSYS") {
+    TEST_CASE("kernel: each call refused outright gives EPERM; clone3, statmount, listmount ENOSYS") {
         const auto names = unconditional_refusals();
         for (const auto& n : names) {
             CAPTURE(n);
@@ -180,7 +182,9 @@ TEST_SUITE("kernel") {
         REQUIRE(filtered.values.size() == names.size());
         for (size_t i = 0; i < names.size(); ++i) {
             CAPTURE(names[i]);
-            CHECK(filtered.values[i] == (names[i] == "clone3" ? -ENOSYS : -EPERM));
+            const bool enosys =
+                names[i] == "clone3" || names[i] == "statmount" || names[i] == "listmount";
+            CHECK(filtered.values[i] == (enosys ? -ENOSYS : -EPERM));
         }
         // Control: as root, the same calls unfiltered fail otherwise, so the EPERM
         // above came from the filter.
