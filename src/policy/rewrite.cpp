@@ -16,7 +16,8 @@
 //               puts a file exactly there (the engine's init: podman's
 //               --init at /run/podman-init).
 // Each entry is added only when the rootfs has it (or when nothing can be
-// checked, which the log says). A path the policy lists itself is never
+// checked, which the log says), a standard device only when the node there
+// is that device (an image's own /dev/tty may be any device). A path the policy lists itself is never
 // changed by the baseline or the workdir: the administrator's word wins.
 //
 // Symlinks: every rule is bound to the object its path resolves to inside
@@ -47,6 +48,9 @@ struct BaselineEntry {
     std::string_view path;
     AccessMask access;
     std::string_view why;
+    // A standard device's numbers (char major:minor); 0:0 for the rest.
+    uint32_t major = 0;
+    uint32_t minor = 0;
 };
 
 constexpr BaselineEntry kBaseline[] = {
@@ -57,13 +61,13 @@ constexpr BaselineEntry kBaseline[] = {
     {"/bin", kReadOnly, "programs"},
     {"/sbin", kReadOnly, "programs"},
     {"/etc", kReadOnly, "configuration (passwd, resolv.conf, ld.so.cache)"},
-    {"/dev/null", kFileRw, "standard device"},
-    {"/dev/zero", kFileRw, "standard device"},
-    {"/dev/full", kFileRw, "standard device"},
-    {"/dev/random", kFileRw, "standard device"},
-    {"/dev/urandom", kFileRw, "standard device"},
-    {"/dev/tty", kTty, "terminal (ioctl_dev: terminal ioctls)"},
-    {"/dev/ptmx", kTty, "pseudo-terminal master (ioctl_dev: terminal ioctls)"},
+    {"/dev/null", kFileRw, "standard device", 1, 3},
+    {"/dev/zero", kFileRw, "standard device", 1, 5},
+    {"/dev/full", kFileRw, "standard device", 1, 7},
+    {"/dev/random", kFileRw, "standard device", 1, 8},
+    {"/dev/urandom", kFileRw, "standard device", 1, 9},
+    {"/dev/tty", kTty, "terminal (ioctl_dev: terminal ioctls)", 5, 0},
+    {"/dev/ptmx", kTty, "pseudo-terminal master (ioctl_dev: terminal ioctls)", 5, 2},
     {"/dev/pts", kReadWrite | bit(Access::ioctl_dev),
      "pseudo-terminals (ioctl_dev: terminal ioctls)"},
     {"/dev/shm", kReadWrite, "POSIX shared memory"},
@@ -541,6 +545,7 @@ class Rewriter {
                                     "the image's files, not the runtime's pseudo-terminals"});
                 continue;
             }
+            if (b.major != 0 && !standard_device_at(b)) continue;
             add_convenience(std::string(b.path), b.access, "baseline", std::string(b.why), false);
         }
         add_engine_init();
@@ -555,6 +560,35 @@ class Rewriter {
         const auto i = mounts::on_top_at(landings, p, look("/").has_value());
         if (!i || !mounts_[*i].land.resolved || landing(*i) != p) return std::nullopt;
         return i;
+    }
+
+    // A standard device's rights go to that device: an image's own node at
+    // its path (kept by the runtimes when the spec mounts nothing at /dev)
+    // may be any device the cgroup allows. Judged where the container sees
+    // the image's node: in the running container, or where no mount of the
+    // spec covers the path. False (and the skip logged) when it is another.
+    bool standard_device_at(const BaselineEntry& b) {
+        const std::string p(b.path);
+        const auto& f = look(p);
+        if (!f || f->kind == NodeKind::missing) return true;  // the runtime makes it
+        const bool live = host_ && host_->mounts_made;
+        if (!live) {
+            std::vector<rootfs::Landing> landings;
+            for (const auto& m : mounts_) landings.push_back(m.land);
+            if (mounts::on_top_at(landings, p, true)) return true;  // the image's node is hidden
+        }
+        if (f->kind == NodeKind::char_device && f->major == b.major && f->minor == b.minor)
+            return true;
+        changes_.push_back(
+            {ChangeAction::skipped, p, 0, 0,
+             "baseline: " + p + " is " +
+                 (f->kind == NodeKind::char_device
+                      ? "char " + std::to_string(f->major) + ":" + std::to_string(f->minor)
+                      : std::string(rootfs::kind_phrase(f->kind))) +
+                 " in the container, not the standard device (char " + std::to_string(b.major) +
+                 ":" + std::to_string(b.minor) + "): the image's own node, which would open "
+                 "whatever device it names"});
+        return false;
     }
 
     // The mount on top at /dev/pts is a devpts landed there.

@@ -161,6 +161,31 @@ with t.Workdir() as w:
         t.check(got == ("EACCES", "EACCES"),
                 c.tag + ": the image's node in its own /dev/pts and the GPU node: EACCES, EACCES (got %s)" % (got,))
 
+    # The same image /dev with its own nodes at the standard devices' paths
+    # (the runtimes keep an image's node: runc ignores EEXIST): /dev/tty and
+    # /dev/zero as 195:0, a GPU the policy keeps out (runc checks /dev/null
+    # itself). The baseline once gave
+    # them their rights by path, so they opened (ENXIO: the driver reached).
+    def standard_paths_gpu(rootfs):
+        os.makedirs(os.path.join(rootfs, "dev"), exist_ok=True)
+        for name in ("tty", "zero"):
+            os.mknod(os.path.join(rootfs, "dev", name), stat.S_IFCHR | 0o666, os.makedev(195, 0))
+
+    for rt in a.RUNTIMES:
+        c, o = case("image-stddev-" + rt, runtime=rt, gpu=True, edit_config=no_devpts, edit_policy=gpu_never,
+                    edit_rootfs=standard_paths_gpu,
+                    args=PROBE + ["rdev:/dev/tty", "open:/dev/tty", "rdev:/dev/zero", "open:/dev/zero"])
+        res = t.results(o.stdout)
+        a.check_confined(res, c.tag)
+        for name in ("/dev/tty", "/dev/zero"):
+            rdev, opened = res.get("rdev:" + name), res.get("open:" + name)
+            if rdev == "195:0":
+                t.check(opened == "EACCES", "%s: the image's %s (char 195:0) gives EACCES (got %s)"
+                        % (c.tag, name, opened))
+            else:
+                t.check(rt != "runc", "%s: runc keeps the image's %s (got %s)" % (c.tag, name, rdev))
+                print("note: %s replaced the image's %s with %s" % (rt, name, rdev))
+
     # /tmp -> / and /tmp -> ../.. (the policy's read_write /tmp): under runc
     # and crun, strict and warn. Under warn, /tmp, the root, /etc and /bin
     # stay denied.

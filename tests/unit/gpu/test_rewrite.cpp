@@ -189,6 +189,41 @@ TEST_CASE("baseline: added when present, skipped when missing, assumed without a
     CHECK(o.rules.empty());
 }
 
+TEST_CASE("baseline: a standard device's rights go to that device, not the image's node at its path") {
+    Policy p = bare_policy();
+    p.filesystem.baseline = true;
+    // The spec mounts nothing at /dev: the runtimes keep the image's nodes
+    // (runc ignores EEXIST), so /dev/tty may be tun (10:200), /dev/null a GPU.
+    auto image = fake_rootfs({{"/dev", NodeKind::directory},
+                              {"/dev/tty", NodeKind::char_device},
+                              {"/dev/null", NodeKind::char_device},
+                              {"/dev/zero", NodeKind::regular},
+                              {"/dev/urandom", NodeKind::char_device}},
+                             {}, {}, {{"/dev/tty", {10, 200}}, {"/dev/null", {195, 0}}});
+    policy::HostView live;
+    live.mounts_made = true;
+    const policy::HostView* no_host = nullptr;
+    for (const policy::HostView* host : {no_host, static_cast<const policy::HostView*>(&live)}) {
+        auto e = must(rewrite(p, oci::Spec{}, gpu::Detection{}, image, host));
+        CHECK_FALSE(rule(e, "/dev/tty"));
+        REQUIRE(change(e, ChangeAction::skipped, "/dev/tty"));
+        CHECK(contains(change(e, ChangeAction::skipped, "/dev/tty")->reason,
+                       "is char 10:200 in the container, not the standard device (char 5:0)"));
+        CHECK_FALSE(rule(e, "/dev/null"));
+        CHECK_FALSE(rule(e, "/dev/zero"));
+        CHECK(contains(change(e, ChangeAction::skipped, "/dev/zero")->reason, "a regular file"));
+        REQUIRE(rule(e, "/dev/urandom"));  // 1:9: the standard one
+        CHECK(rule(e, "/dev/urandom")->access == (kReadWrite & kFileRights));
+    }
+    // The image's nodes beneath the runtime's /dev tmpfs: not what the
+    // container sees (no live view: the bundle's rootfs), so not judged.
+    oci::Spec dev;
+    dev.mounts.push_back({"/dev", "tmpfs", "tmpfs", {"nosuid", "strictatime", "mode=755"}});
+    auto hidden = must(rewrite(p, dev, gpu::Detection{}, image));
+    REQUIRE(rule(hidden, "/dev/tty"));
+    CHECK(rule(hidden, "/dev/tty")->access == ((kReadWrite | bit(Access::ioctl_dev)) & kFileRights));
+}
+
 TEST_CASE("baseline: the engine's init, a file bound from the host as the program, may be run") {
     Policy p = bare_policy();
     p.filesystem.baseline = true;
