@@ -135,8 +135,10 @@ policy::HostView host_view(const oci::Spec& spec, const std::string& bundle, int
     v.bind_sources.resize(spec.mounts.size());
     for (size_t i = 0; i < spec.mounts.size(); ++i) {
         struct stat st {};
-        if (spec.mounts[i].is_bind() && ::stat(joined(spec.mounts[i].source).c_str(), &st) == 0)
+        if (spec.mounts[i].is_bind() && ::stat(joined(spec.mounts[i].source).c_str(), &st) == 0) {
             v.bind_sources[i] = rootfs::object_id(st);
+            if (S_ISSOCK(st.st_mode)) v.socket_binds.push_back(i);
+        }
     }
     constexpr size_t kMaxMountinfoBytes = 64u << 20;
     bool any = false;

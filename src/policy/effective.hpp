@@ -108,6 +108,9 @@ struct HostView {
     // the bind's mount root in the container (nullopt: not a bind, or not
     // found). Empty: not looked at.
     std::vector<std::optional<rootfs::ObjectId>> bind_sources;
+    // The spec's binds (by index) whose source on the host is a socket: a
+    // workload connects to one whatever the Landlock rules say.
+    std::vector<size_t> socket_binds;
 };
 
 // `host`: nullptr when there is no host to look at (tests); then neither

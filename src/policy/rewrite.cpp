@@ -169,6 +169,7 @@ class Rewriter {
         bind_to_objects(eff);
         judge_mounts(eff);
         judge_read_only_binds(eff);
+        judge_socket_binds(eff);
         eff.seccomp_relaxations = std::move(relaxations_);
         eff.changes = std::move(changes_);
         eff.gpu = det_;
@@ -474,6 +475,34 @@ class Rewriter {
                          r.origin + " rule on " + r.path + " writes"});
                 break;
             }
+        }
+    }
+
+    // Landlock (ABI 7 and before) does not govern connect(2): a host
+    // socket bound into the container (docker.sock) is the workload's to
+    // use whatever the rules say. So one the rules do not let it write
+    // (where it lands) is a path failure, never a silent grant. A mount whose
+    // landing cannot be told is judge_mounts's.
+    void judge_socket_binds(EffectivePolicy& eff) {
+        if (!host_) return;
+        for (size_t i : host_->socket_binds) {
+            if (i >= spec_.mounts.size()) continue;
+            if (!mounts_[i].land.resolved) continue;
+            const std::string& at = landing(i);
+            AccessMask there = 0;
+            for (const auto& r : eff.rules)
+                if (path::is_within(at, r.path)) there |= r.access;
+            if (there & bit(Access::write_file)) continue;
+            const std::string where = "mounts[" + std::to_string(i) + "] (" + at + ")";
+            std::string msg = where + " binds the host's socket " + spec_.mounts[i].source +
+                              ", which the rules do not let the workload write (" +
+                              (there ? describe(there) : "nothing") +
+                              "), yet it can connect to it: Landlock does not govern connect. "
+                              "Fix: grant it write_file (filesystem.read_write, or a rule) if the "
+                              "workload may use it, or do not mount it";
+            changes_.push_back({ChangeAction::rejected, at, 0, there, msg});
+            eff.path_failures.push_back(
+                {at, std::move(msg), "the denial of the host's socket at " + where});
         }
     }
 

@@ -20,6 +20,7 @@
 //                 the answer tells the filter from a missing capability
 //   rename:FROM>TO  rename(FROM, TO)
 //   unlink:PATH   unlink(PATH)
+//   uconnect:PATH connect a Unix stream socket to PATH and send one line
 // Report lines (not a single errno):
 //   ids           uid=, gid= and groups= (the Groups line of /proc/self/status)
 //   cwd           cwd=the working directory
@@ -38,6 +39,8 @@
 //   trunc:PATH    trunc:PATH=OK or the errno of truncate(PATH, 0)
 //   cat:PATH      cat:PATH=PATH's first line, or the errno name
 #include <dirent.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <fcntl.h>
 #include <pthread.h>
 #include <sys/klog.h>
@@ -82,7 +85,21 @@ int rename_other_thread() {
     return e;
 }
 
+int unix_connect(const char* path) {
+    sockaddr_un sa{};
+    sa.sun_family = AF_UNIX;
+    if (strlen(path) >= sizeof sa.sun_path) return ENAMETOOLONG;
+    strcpy(sa.sun_path, path);
+    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0) return errno;
+    int e = connect(fd, reinterpret_cast<sockaddr*>(&sa), sizeof sa) == 0 ? 0 : errno;
+    if (e == 0 && write(fd, "osh-probe\n", 10) != 10) e = errno;
+    close(fd);
+    return e;
+}
+
 int check(const std::string& c) {
+    if (c.rfind("uconnect:", 0) == 0) return unix_connect(c.c_str() + 9);
     if (c.rfind("write:", 0) == 0) {
         int fd = open(c.c_str() + 6, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
         if (fd < 0) return errno;

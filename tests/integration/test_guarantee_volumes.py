@@ -50,6 +50,7 @@ stay unwritable; through the shim under runc and crun:
 The host directory is checked after every run: unchanged where denied."""
 import os
 import shutil
+import socket
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -379,6 +380,62 @@ with t.Workdir() as w:
     t.check("(/data): mounted at /tmp" in a.summary_line(o.stderr),
             c.tag + ": the stderr summary names it: %s" % a.summary_line(o.stderr))
     t.check(o.res.get("write:/data/osh-pwned") == "OK", c.tag + ": and it is true: the volume is writable")
+
+    # A host socket bound into the container (a daemon's, docker.sock):
+    # Landlock does not govern connect(2), so the workload used one the
+    # policy never granted while the run said fully_enforced. Strict: refused
+    # at create, nothing reached the daemon; warn: it runs and names what is
+    # not in force (and it is true: the connect works); granted write_file:
+    # fully enforced, and the connect works as the policy says.
+    sock_path = os.path.join(w, "host-socket", "daemon.sock")
+    os.makedirs(os.path.dirname(sock_path))
+    daemon = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    daemon.bind(sock_path)
+    os.chmod(sock_path, 0o666)
+    daemon.listen(16)
+    daemon.setblocking(False)
+
+    def connections():
+        n = 0
+        while True:
+            try:
+                conn, _ = daemon.accept()
+            except BlockingIOError:
+                return n
+            conn.close()
+            n += 1
+
+    def grant_socket(pol):
+        pol["filesystem"]["read_write"].append("/run/hostd.sock")
+    sock_probe = ["/bin/osh-probe"] + a.CONFINED + ["uconnect:/run/hostd.sock"]
+    for rt in a.RUNTIMES:
+        bound = volume(sock_path, "/run/hostd.sock", ("bind", "rw"))
+        c = case("socket-" + rt, args=sock_probe, runtime=rt, edit_config=bound)
+        o = c.run()
+        t.check(o.rc == a.HOOK_REFUSED[rt] and "NoNewPrivs" not in o.stdout,
+                c.tag + ": refused at create, nothing ran (exit %d; connect: %s)" % (o.rc, o.res.get(sock_probe[-1])))
+        ev = a.events_of(o.events, kind="landlock_path", decision="abort", mode="strict")
+        t.check(len(ev) == 1 and "(/run/hostd.sock) binds the host's socket %s, which the rules do not let the "
+                "workload write (nothing), yet it can connect to it" % sock_path in ev[0].get("message", ""),
+                c.tag + ": landlock_path names the socket: %s" % (ev[0].get("message", "")[:200] if ev else None))
+        t.check(connections() == 0, c.tag + ": the daemon was not reached")
+        c = case("socket-warn-" + rt, args=sock_probe, runtime=rt, edit_config=bound, edit_policy=warn)
+        o = c.run()
+        t.check(o.rc == 0, c.tag + ": the container runs under warn (exit %d)" % o.rc)
+        a.check_confined(o.res, c.tag)
+        p = a.planned(o.events)
+        t.check(p.get("status") == "partially_enforced" and
+                "the denial of the host's socket at mounts[" in p.get("dropped", ""),
+                c.tag + ": planned partially_enforced, the socket named: %s" % p.get("dropped"))
+        t.check(o.res.get(sock_probe[-1]) == "OK" and connections() == 1,
+                c.tag + ": and it is true: the connect reaches the daemon (%s)" % o.res.get(sock_probe[-1]))
+        c = case("socket-granted-" + rt, args=sock_probe, runtime=rt, edit_config=bound, edit_policy=grant_socket)
+        o = c.run()
+        t.check(o.rc == 0 and o.res.get(sock_probe[-1]) == "OK" and connections() == 1,
+                c.tag + ": granted read_write, it runs and connects (exit %d, %s)" % (o.rc, o.res.get(sock_probe[-1])))
+        a.check_confined(o.res, c.tag)
+        t.check(a.planned(o.events).get("status") == "fully_enforced", c.tag + ": fully_enforced")
+    daemon.close()
 
     # 2. The image's WORKDIR above the volume.
     srv_probe = ["/bin/osh-probe"] + a.CONFINED + ["write:/srv/data/osh-pwned", "write:/srv/osh-x", "cwd"]

@@ -224,6 +224,35 @@ TEST_CASE("baseline: a standard device's rights go to that device, not the image
     CHECK(rule(hidden, "/dev/tty")->access == ((kReadWrite | bit(Access::ioctl_dev)) & kFileRights));
 }
 
+TEST_CASE("a host socket bound into the container: a path failure unless the rules let it be written") {
+    oci::Spec s;
+    s.mounts.push_back({"/run/docker.sock", "bind", "/var/run/docker.sock", {"rbind", "rw"}});
+    policy::HostView host;  // the bundle's view (where it lands: as spelled)
+    host.socket_binds = {0};
+    auto live = fake_rootfs({{"/run", NodeKind::directory}, {"/run/docker.sock", NodeKind::regular}});
+    // Nothing grants it, or only reading: Landlock would not stop connect.
+    for (const char* ro : {"", "/run"}) {
+        Policy p = bare_policy();
+        if (*ro) p.filesystem.read_only = {ro};
+        auto e = must(rewrite(p, s, gpu::Detection{}, live, &host));
+        REQUIRE(e.path_failures.size() == 1);
+        CHECK(contains(e.path_failures[0].message,
+                       "mounts[0] (/run/docker.sock) binds the host's socket /var/run/docker.sock"));
+        CHECK(contains(e.path_failures[0].message, "Landlock does not govern connect"));
+        CHECK(e.path_failures[0].lost == "the denial of the host's socket at mounts[0] (/run/docker.sock)");
+    }
+    // Granted write_file, on it or above it: the policy's word.
+    for (const char* rw : {"/run/docker.sock", "/run"}) {
+        Policy p = bare_policy();
+        p.filesystem.read_write = {rw};
+        CHECK(must(rewrite(p, s, gpu::Detection{}, live, &host)).path_failures.empty());
+    }
+    // Not a socket on the host: nothing to judge.
+    policy::HostView plain = host;
+    plain.socket_binds.clear();
+    CHECK(must(rewrite(bare_policy(), s, gpu::Detection{}, live, &plain)).path_failures.empty());
+}
+
 TEST_CASE("baseline: the engine's init, a file bound from the host as the program, may be run") {
     Policy p = bare_policy();
     p.filesystem.baseline = true;
