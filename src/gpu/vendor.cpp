@@ -47,6 +47,8 @@ const std::vector<VendorProfile>& table() {
                         {"/dev/nvidia-caps-imex-channels/*", {}, {"nvidia-caps-imex-channels"}},
                         {"/dev/nvidia-nvswitch*", {}, {"nvidia-nvswitch"}}},
             .read_only_companions = {"/run/nvidia-persistenced"},
+            // CUDA asks nvidia-persistenced over it (the CDI specs bind it).
+            .sockets = {"/run/nvidia-persistenced/socket"},
             .needs_proc_write = true,
             .seccomp_allow = {},
             .visible_devices_env = {"NVIDIA_VISIBLE_DEVICES"},

@@ -27,6 +27,9 @@ struct VendorProfile {
     std::vector<DeviceClass> devices;
     // Paths the workload needs read-only when a device of this vendor is present.
     std::vector<std::string_view> read_only_companions;
+    // A vendor daemon's socket its library connects to: where a bind of the
+    // spec puts a host socket there, the workload may use it (read, write).
+    std::vector<std::string_view> sockets;
     // Whether the vendor's user-space library writes /proc/<pid>/task/<tid>/comm
     // of other threads (CUDA does, with O_TRUNC; error 304 when it cannot).
     bool needs_proc_write = false;

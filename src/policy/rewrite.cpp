@@ -487,8 +487,11 @@ class Rewriter {
         if (!host_) return;
         for (size_t i : host_->socket_binds) {
             if (i >= spec_.mounts.size()) continue;
-            if (!mounts_[i].land.resolved) continue;
-            const std::string& at = landing(i);
+            // Untold where a rootfs was looked at: judge_mounts's failure.
+            // With none, the destination as rules name it.
+            const auto& m = mounts_[i];
+            if (!m.land.resolved && look("/").has_value()) continue;
+            const std::string& at = m.land.resolved ? *m.land.resolved : m.dest ? *m.dest : m.land.spelled;
             AccessMask there = 0;
             for (const auto& r : eff.rules)
                 if (path::is_within(at, r.path)) there |= r.access;
@@ -865,6 +868,20 @@ class Rewriter {
                 } else {
                     grant_gpu(p, is_file_kind(f->kind) ? kReadOnly & kFileRights : kReadOnly,
                               origin, reason, false);
+                }
+            }
+            // Landlock cannot keep a connect from a bound socket; this grant
+            // is the policy saying the workload may use it (judge_socket_binds).
+            for (auto sock : v->sockets) {
+                const std::string p(sock);
+                for (size_t i : host_ ? host_->socket_binds : std::vector<size_t>{}) {
+                    if (i >= mounts_.size() || mounts_[i].dest != p) continue;
+                    grant_gpu(p, bit(Access::read_file) | bit(Access::write_file), origin,
+                              origin + ": the " + std::string(v->name) +
+                                  " daemon's socket its library connects to (mounted by mounts[" +
+                                  std::to_string(i) + "] from the host)",
+                              false);
+                    break;
                 }
             }
         }

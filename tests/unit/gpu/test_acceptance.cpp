@@ -124,4 +124,24 @@ TEST_CASE("acceptance: 8-GPU CDI config under the example policy" * doctest::tes
     CHECK(t.find("+ /dev/nvidia7 rw+ioctl_dev  gpu nvidia: device node from linux.devices[11] (char 195:7)") !=
           std::string::npos);
     CHECK(t.find("^ /proc ro -> ro+write_file+truncate") != std::string::npos);
+
+    // On a host where nvidia-persistenced runs, that bind's source is a
+    // socket: Landlock cannot keep CUDA's connect from it, so the GPU grant
+    // says the workload may use it, and nothing fails. No GPU detected: the
+    // policy is silent on it, a landlock_path failure.
+    policy::HostView host;
+    for (size_t i = 0; i < s.mounts.size(); ++i)
+        if (s.mounts[i].destination == "/var/run/nvidia-persistenced/socket") host.socket_binds = {i};
+    REQUIRE(host.socket_binds.size() == 1);
+    auto withd = rewrite(product_example_policy(), s, d, rootfs::no_rootfs(), &host);
+    REQUIRE_MESSAGE(withd, withd.error().what());
+    REQUIRE(rule(*withd, "/run/nvidia-persistenced/socket"));
+    CHECK(rule(*withd, "/run/nvidia-persistenced/socket")->access ==
+          (bit(Access::read_file) | bit(Access::write_file)));
+    CHECK(withd->path_failures.empty());
+    auto nogpu = rewrite(product_example_policy(), s, gpu::Detection{}, rootfs::no_rootfs(), &host);
+    REQUIRE_MESSAGE(nogpu, nogpu.error().what());
+    REQUIRE(nogpu->path_failures.size() == 1);
+    CHECK(nogpu->path_failures[0].message.find("(/run/nvidia-persistenced/socket) binds the host's socket") !=
+          std::string::npos);
 }
