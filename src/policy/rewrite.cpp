@@ -17,8 +17,9 @@
 //               --init at /run/podman-init).
 // Each entry is added only when the rootfs has it (or when nothing can be
 // checked, which the log says), a standard device only when the node there
-// is that device (an image's own /dev/tty may be any device). A path the policy lists itself is never
-// changed by the baseline or the workdir: the administrator's word wins.
+// is that device (an image's own /dev/tty may be any device). A path the
+// policy lists itself is never changed by the baseline or the workdir: the
+// administrator's word wins.
 //
 // Symlinks: every rule is bound to the object its path resolves to inside
 // the container. A rule whose path goes through a symlink applies only when
@@ -491,7 +492,9 @@ class Rewriter {
             // With none, the destination as rules name it.
             const auto& m = mounts_[i];
             if (!m.land.resolved && look("/").has_value()) continue;
-            const std::string& at = m.land.resolved ? *m.land.resolved : m.dest ? *m.dest : m.land.spelled;
+            const std::string& at = m.land.resolved ? *m.land.resolved
+                                    : m.dest        ? *m.dest
+                                                    : m.land.spelled;
             AccessMask there = 0;
             for (const auto& r : eff.rules)
                 if (path::is_within(at, r.path)) there |= r.access;
@@ -583,13 +586,17 @@ class Rewriter {
         add_engine_init();
     }
 
+    std::vector<rootfs::Landing> landings() const {
+        std::vector<rootfs::Landing> out;
+        out.reserve(mounts_.size());
+        for (const auto& m : mounts_) out.push_back(m.land);
+        return out;
+    }
+
     // The spec's mount on top at `p` (mounts::on_top_at), when one landed
     // exactly there.
     std::optional<size_t> mount_landed_at(const std::string& p) const {
-        std::vector<rootfs::Landing> landings;
-        landings.reserve(mounts_.size());
-        for (const auto& m : mounts_) landings.push_back(m.land);
-        const auto i = mounts::on_top_at(landings, p, look("/").has_value());
+        const auto i = mounts::on_top_at(landings(), p, look("/").has_value());
         if (!i || !mounts_[*i].land.resolved || landing(*i) != p) return std::nullopt;
         return i;
     }
@@ -604,11 +611,8 @@ class Rewriter {
         const auto& f = look(p);
         if (!f || f->kind == NodeKind::missing) return true;  // the runtime makes it
         const bool live = host_ && host_->mounts_made;
-        if (!live) {
-            std::vector<rootfs::Landing> landings;
-            for (const auto& m : mounts_) landings.push_back(m.land);
-            if (mounts::on_top_at(landings, p, true)) return true;  // the image's node is hidden
-        }
+        if (!live && mounts::on_top_at(landings(), p, true))
+            return true;  // the image's node is hidden
         if (f->kind == NodeKind::char_device && f->major == b.major && f->minor == b.minor)
             return true;
         changes_.push_back(
@@ -618,8 +622,8 @@ class Rewriter {
                       ? "char " + std::to_string(f->major) + ":" + std::to_string(f->minor)
                       : std::string(rootfs::kind_phrase(f->kind))) +
                  " in the container, not the standard device (char " + std::to_string(b.major) +
-                 ":" + std::to_string(b.minor) + "): the image's own node, which would open "
-                 "whatever device it names"});
+                 ":" + std::to_string(b.minor) +
+                 "): the image's own node, which would open whatever device it names"});
         return false;
     }
 
@@ -640,18 +644,20 @@ class Rewriter {
         if (!prog || *prog == "/") return;
         const auto i = mount_landed_at(*prog);
         if (!i || !spec_.mounts[*i].is_bind()) return;
-        if (const auto& f = look(*prog); f && f->kind != NodeKind::regular &&
-                                         f->kind != NodeKind::missing) {
+        if (const auto& f = look(*prog);
+            f && f->kind != NodeKind::regular && f->kind != NodeKind::missing) {
             changes_.push_back({ChangeAction::skipped, *prog, 0, 0,
                                 "baseline: the program (process.args[0]) is mounts[" +
                                     std::to_string(*i) + "], but " + rootfs::kind_phrase(f->kind) +
                                     ", not a file"});
             return;
         }
-        add_convenience(*prog, bit(Access::read_file) | bit(Access::execute), "baseline",
-                        "the program (process.args[0]), a file the engine binds from the host "
-                        "(mounts[" + std::to_string(*i) + "] from " + spec_.mounts[*i].source +
-                            ": podman's --init)",
+        const std::string from =
+            "mounts[" + std::to_string(*i) + "] from " + spec_.mounts[*i].source;
+        const std::string why =
+            "the program (process.args[0]), a file the engine binds from the host (" + from +
+            ": podman's --init)";
+        add_convenience(*prog, bit(Access::read_file) | bit(Access::execute), "baseline", why,
                         false);
     }
 
@@ -874,7 +880,8 @@ class Rewriter {
             // is the policy saying the workload may use it (judge_socket_binds).
             for (auto sock : v->sockets) {
                 const std::string p(sock);
-                for (size_t i : host_ ? host_->socket_binds : std::vector<size_t>{}) {
+                if (!host_) break;
+                for (size_t i : host_->socket_binds) {
                     if (i >= mounts_.size() || mounts_[i].dest != p) continue;
                     grant_gpu(p, bit(Access::read_file) | bit(Access::write_file), origin,
                               origin + ": the " + std::string(v->name) +

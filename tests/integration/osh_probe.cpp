@@ -39,15 +39,15 @@
 //   trunc:PATH    trunc:PATH=OK or the errno of truncate(PATH, 0)
 //   cat:PATH      cat:PATH=PATH's first line, or the errno name
 #include <dirent.h>
-#include <sys/socket.h>
-#include <sys/un.h>
 #include <fcntl.h>
 #include <pthread.h>
-#include <sys/klog.h>
 #include <sched.h>
+#include <sys/klog.h>
 #include <sys/mman.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include <atomic>

@@ -23,11 +23,12 @@ inline osh::rootfs::PathProbe fake_rootfs(std::map<std::string, osh::rootfs::Nod
                                           std::map<std::string, std::string> links = {},
                                           std::set<std::string> mount_roots = {},
                                           DeviceNumbers numbers = {}) {
-    static const DeviceNumbers kStandard = {
-        {"/dev/null", {1, 3}},   {"/dev/zero", {1, 5}}, {"/dev/full", {1, 7}},
-        {"/dev/random", {1, 8}}, {"/dev/urandom", {1, 9}}, {"/dev/tty", {5, 0}},
-        {"/dev/ptmx", {5, 2}},   {"/dev/pts/ptmx", {5, 2}}};
-    return [present, links, mount_roots, numbers](const std::string& p) -> std::optional<osh::rootfs::PathFact> {
+    static const DeviceNumbers kStandard = {{"/dev/null", {1, 3}},    {"/dev/zero", {1, 5}},
+                                            {"/dev/full", {1, 7}},    {"/dev/random", {1, 8}},
+                                            {"/dev/urandom", {1, 9}}, {"/dev/tty", {5, 0}},
+                                            {"/dev/ptmx", {5, 2}},    {"/dev/pts/ptmx", {5, 2}}};
+    return [present, links, mount_roots,
+            numbers](const std::string& p) -> std::optional<osh::rootfs::PathFact> {
         osh::rootfs::PathFact f;
         f.path = p;
         f.resolved = p;

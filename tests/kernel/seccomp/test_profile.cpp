@@ -336,7 +336,8 @@ TEST_CASE("profile: Docker's default allow-list is covered, except what is left 
         "socketcall",     // i386: its socket() hides the domain; subcalls are allowed one by one
         "riscv_hwprobe",  // no riscv64 build
         "uretprobe",      // x86_64 number below 424, unknown to libseccomp 2.5.4: see docs
-        "statmount", "listmount",  // refused, ENOSYS: any mount namespace by id with CAP_SYS_ADMIN
+        "statmount",     "listmount",  // refused, ENOSYS: any mount namespace by id with
+                                       // CAP_SYS_ADMIN
     };
     const auto ours = allowed_names();
     for (const auto& n : docker) {

@@ -169,7 +169,8 @@ void* thread_fn(void*) {
 }  // namespace
 
 TEST_SUITE("kernel") {
-    TEST_CASE("kernel: each call refused outright gives EPERM; clone3, statmount, listmount ENOSYS") {
+    TEST_CASE(
+        "kernel: each call refused outright gives EPERM; clone3, statmount, listmount ENOSYS") {
         const auto names = unconditional_refusals();
         for (const auto& n : names) {
             CAPTURE(n);

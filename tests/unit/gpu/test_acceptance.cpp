@@ -131,7 +131,8 @@ TEST_CASE("acceptance: 8-GPU CDI config under the example policy" * doctest::tes
     // policy is silent on it, a landlock_path failure.
     policy::HostView host;
     for (size_t i = 0; i < s.mounts.size(); ++i)
-        if (s.mounts[i].destination == "/var/run/nvidia-persistenced/socket") host.socket_binds = {i};
+        if (s.mounts[i].destination == "/var/run/nvidia-persistenced/socket")
+            host.socket_binds = {i};
     REQUIRE(host.socket_binds.size() == 1);
     auto withd = rewrite(product_example_policy(), s, d, rootfs::no_rootfs(), &host);
     REQUIRE_MESSAGE(withd, withd.error().what());
@@ -142,6 +143,6 @@ TEST_CASE("acceptance: 8-GPU CDI config under the example policy" * doctest::tes
     auto nogpu = rewrite(product_example_policy(), s, gpu::Detection{}, rootfs::no_rootfs(), &host);
     REQUIRE_MESSAGE(nogpu, nogpu.error().what());
     REQUIRE(nogpu->path_failures.size() == 1);
-    CHECK(nogpu->path_failures[0].message.find("(/run/nvidia-persistenced/socket) binds the host's socket") !=
-          std::string::npos);
+    CHECK(nogpu->path_failures[0].message.find(
+              "(/run/nvidia-persistenced/socket) binds the host's socket") != std::string::npos);
 }

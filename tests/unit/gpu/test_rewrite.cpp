@@ -189,7 +189,8 @@ TEST_CASE("baseline: added when present, skipped when missing, assumed without a
     CHECK(o.rules.empty());
 }
 
-TEST_CASE("baseline: a standard device's rights go to that device, not the image's node at its path") {
+TEST_CASE(
+    "baseline: a standard device's rights go to that device, not the image's node at its path") {
     Policy p = bare_policy();
     p.filesystem.baseline = true;
     // The spec mounts nothing at /dev: the runtimes keep the image's nodes
@@ -221,25 +222,30 @@ TEST_CASE("baseline: a standard device's rights go to that device, not the image
     dev.mounts.push_back({"/dev", "tmpfs", "tmpfs", {"nosuid", "strictatime", "mode=755"}});
     auto hidden = must(rewrite(p, dev, gpu::Detection{}, image));
     REQUIRE(rule(hidden, "/dev/tty"));
-    CHECK(rule(hidden, "/dev/tty")->access == ((kReadWrite | bit(Access::ioctl_dev)) & kFileRights));
+    CHECK(rule(hidden, "/dev/tty")->access ==
+          ((kReadWrite | bit(Access::ioctl_dev)) & kFileRights));
 }
 
-TEST_CASE("a host socket bound into the container: a path failure unless the rules let it be written") {
+TEST_CASE(
+    "a host socket bound into the container: a path failure unless the rules let it be written") {
     oci::Spec s;
     s.mounts.push_back({"/run/docker.sock", "bind", "/var/run/docker.sock", {"rbind", "rw"}});
     policy::HostView host;  // the bundle's view (where it lands: as spelled)
     host.socket_binds = {0};
-    auto live = fake_rootfs({{"/run", NodeKind::directory}, {"/run/docker.sock", NodeKind::regular}});
+    auto live =
+        fake_rootfs({{"/run", NodeKind::directory}, {"/run/docker.sock", NodeKind::regular}});
     // Nothing grants it, or only reading: Landlock would not stop connect.
     for (const char* ro : {"", "/run"}) {
         Policy p = bare_policy();
         if (*ro) p.filesystem.read_only = {ro};
         auto e = must(rewrite(p, s, gpu::Detection{}, live, &host));
         REQUIRE(e.path_failures.size() == 1);
-        CHECK(contains(e.path_failures[0].message,
-                       "mounts[0] (/run/docker.sock) binds the host's socket /var/run/docker.sock"));
+        CHECK(
+            contains(e.path_failures[0].message,
+                     "mounts[0] (/run/docker.sock) binds the host's socket /var/run/docker.sock"));
         CHECK(contains(e.path_failures[0].message, "Landlock does not govern connect"));
-        CHECK(e.path_failures[0].lost == "the denial of the host's socket at mounts[0] (/run/docker.sock)");
+        CHECK(e.path_failures[0].lost ==
+              "the denial of the host's socket at mounts[0] (/run/docker.sock)");
     }
     // Granted write_file, on it or above it: the policy's word.
     for (const char* rw : {"/run/docker.sock", "/run"}) {
@@ -261,10 +267,12 @@ TEST_CASE("baseline: the engine's init, a file bound from the host as the progra
     oci::Spec s;
     s.has_process = true;
     s.args = {"/run/podman-init", "--", "/bin/sh"};
-    s.mounts.push_back({"/run/podman-init", "bind", "/usr/libexec/podman/catatonit", {"bind", "ro"}});
+    s.mounts.push_back(
+        {"/run/podman-init", "bind", "/usr/libexec/podman/catatonit", {"bind", "ro"}});
     const AccessMask run = bit(Access::read_file) | bit(Access::execute);
-    auto live = fake_rootfs({{"/run", NodeKind::directory}, {"/run/podman-init", NodeKind::regular}},
-                            {}, {"/run/podman-init"});
+    auto live =
+        fake_rootfs({{"/run", NodeKind::directory}, {"/run/podman-init", NodeKind::regular}}, {},
+                    {"/run/podman-init"});
     auto e = must(rewrite(p, s, gpu::Detection{}, live));
     REQUIRE(rule(e, "/run/podman-init"));
     CHECK(rule(e, "/run/podman-init")->access == run);
@@ -292,15 +300,18 @@ TEST_CASE("baseline: the engine's init, a file bound from the host as the progra
     covered.mounts.push_back({"/run", "tmpfs", "tmpfs", {}});
     CHECK_FALSE(rule(must(rewrite(p, covered, gpu::Detection{}, live)), "/run/podman-init"));
     // The image's link on the way: the bind lands elsewhere; nothing here.
-    auto linked = fake_rootfs({{"/tmp", NodeKind::directory}, {"/tmp/podman-init", NodeKind::regular}},
-                              {{"/run/podman-init", "/tmp/podman-init"}});
+    auto linked =
+        fake_rootfs({{"/tmp", NodeKind::directory}, {"/tmp/podman-init", NodeKind::regular}},
+                    {{"/run/podman-init", "/tmp/podman-init"}});
     CHECK_FALSE(rule(must(rewrite(p, s, gpu::Detection{}, linked)), "/run/podman-init"));
     // A directory there: no execute on a tree.
-    auto dir = fake_rootfs({{"/run", NodeKind::directory}, {"/run/podman-init", NodeKind::directory}});
+    auto dir =
+        fake_rootfs({{"/run", NodeKind::directory}, {"/run/podman-init", NodeKind::directory}});
     auto d = must(rewrite(p, s, gpu::Detection{}, dir));
     CHECK_FALSE(rule(d, "/run/podman-init"));
     REQUIRE(change(d, ChangeAction::skipped, "/run/podman-init"));
-    CHECK(contains(change(d, ChangeAction::skipped, "/run/podman-init")->reason, "a directory, not a file"));
+    CHECK(contains(change(d, ChangeAction::skipped, "/run/podman-init")->reason,
+                   "a directory, not a file"));
     // The baseline off: nothing.
     CHECK_FALSE(rule(must(rewrite(bare_policy(), s, gpu::Detection{}, live)), "/run/podman-init"));
 }

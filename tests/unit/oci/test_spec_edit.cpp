@@ -821,9 +821,10 @@ TEST_CASE("exec --process: the enforcer in front of the command, every other fie
     // is not it), or the args as they are.
     const std::string enf = "/.oci-sandbox/oci-sandbox-hook";
     using Args = std::vector<std::string>;
-    CHECK(oci::workload_command({enf, "exec", "--plan", "/p", "--key", "--", "--", "/run/podman-init",
-                                 "--", "sh"},
-                                enf) == Args{"/run/podman-init", "--", "sh"});
+    CHECK(oci::workload_command(
+              {enf, "exec", "--plan", "/p", "--key", "--", "--", "/run/podman-init", "--", "sh"},
+              enf) == Args{"/run/podman-init", "--", "sh"});
     CHECK(oci::workload_command({"sh", "-c", "true"}, enf) == Args{"sh", "-c", "true"});
-    CHECK(oci::workload_command({enf, "exec", "--plan", "/p"}, enf) == Args{enf, "exec", "--plan", "/p"});
+    CHECK(oci::workload_command({enf, "exec", "--plan", "/p"}, enf) ==
+          Args{enf, "exec", "--plan", "/p"});
 }
