@@ -130,6 +130,14 @@ std::string join_links(const std::vector<std::string>& links) {
     return out;
 }
 
+// A path normalized, /var/run spelled /run (as in every FHS image);
+// nullopt where it does not normalize.
+std::optional<std::string> as_run(const std::string& p) {
+    auto n = path::normalize(p);
+    if (n && path::is_within(*n, "/var/run")) *n = "/run" + n->substr(8);
+    return n;
+}
+
 class Rewriter {
   public:
     Rewriter(const Policy& policy, const oci::Spec& spec, const gpu::Detection& det,
@@ -141,11 +149,8 @@ class Rewriter {
         auto landings = mounts::land_mounts(spec_.mounts, cached, host_ && host_->mounts_made,
                                             host_ ? &host_->bind_sources : nullptr);
         mounts_.reserve(spec_.mounts.size());
-        for (size_t i = 0; i < spec_.mounts.size(); ++i) {
-            auto d = path::normalize(spec_.mounts[i].destination);
-            if (d && path::is_within(*d, "/var/run")) *d = "/run" + d->substr(8);
-            mounts_.push_back({std::move(d), std::move(landings[i])});
-        }
+        for (size_t i = 0; i < spec_.mounts.size(); ++i)
+            mounts_.push_back({as_run(spec_.mounts[i].destination), std::move(landings[i])});
         for (const auto& dev : spec_.devices)
             if (auto d = path::normalize(dev.path)) device_paths_.push_back(std::move(*d));
     }
@@ -877,16 +882,22 @@ class Rewriter {
                 }
             }
             // Landlock cannot keep a connect from a bound socket; this grant
-            // is the policy saying the workload may use it (judge_socket_binds).
+            // is the policy saying the workload may use it (judge_socket_binds):
+            // the host's own daemon socket at its own path, no other socket
+            // bound there, granted where the bind landed.
             for (auto sock : v->sockets) {
                 const std::string p(sock);
                 if (!host_) break;
                 for (size_t i : host_->socket_binds) {
-                    if (i >= mounts_.size() || mounts_[i].dest != p) continue;
-                    grant_gpu(p, bit(Access::read_file) | bit(Access::write_file), origin,
+                    if (i >= mounts_.size() || mounts_[i].dest != p ||
+                        as_run(spec_.mounts[i].source) != p)
+                        continue;
+                    const auto& l = mounts_[i].land;
+                    grant_gpu(l.resolved ? *l.resolved : p,
+                              bit(Access::read_file) | bit(Access::write_file), origin,
                               origin + ": the " + std::string(v->name) +
                                   " daemon's socket its library connects to (mounted by mounts[" +
-                                  std::to_string(i) + "] from the host)",
+                                  std::to_string(i) + "] from the host's " + p + ")",
                               false);
                     break;
                 }

@@ -1,5 +1,7 @@
 #!/usr/bin/env python3
-"""Attack: the image must not widen what a volume gets.
+A host socket bound in (Landlock does not govern connect): refused unless the
+policy lets the workload write it, named under warn; another daemon's socket
+at NVIDIA's persistenced path in a GPU container: refused."""Attack: the image must not widen what a volume gets.
 
 A host directory mounted read-write (`docker run -v HOST:/data`, the
 default) that the policy lists read-only, or does not list at all, must
@@ -435,6 +437,19 @@ with t.Workdir() as w:
                 c.tag + ": granted read_write, it runs and connects (exit %d, %s)" % (o.rc, o.res.get(sock_probe[-1])))
         a.check_confined(o.res, c.tag)
         t.check(a.planned(o.events).get("status") == "fully_enforced", c.tag + ": fully_enforced")
+        # A GPU container: NVIDIA's daemon socket path is granted for the
+        # host's nvidia-persistenced socket only. Another daemon's socket
+        # bound there once got that grant, fully_enforced and connected.
+        c = case("socket-nvidia-path-" + rt, args=sock_probe[:-1] + ["uconnect:/run/nvidia-persistenced/socket"],
+                 runtime=rt, gpu=True, edit_config=volume(sock_path, "/run/nvidia-persistenced/socket",
+                                                           ("bind", "rw")))
+        o = c.run()
+        t.check(o.rc == a.HOOK_REFUSED[rt] and "NoNewPrivs" not in o.stdout and connections() == 0,
+                c.tag + ": another socket at NVIDIA's path: refused at create, the daemon not reached (exit %d)"
+                % o.rc)
+        ev = a.events_of(o.events, kind="landlock_path", decision="abort", mode="strict")
+        t.check(len(ev) == 1 and "binds the host's socket %s" % sock_path in ev[0].get("message", ""),
+                c.tag + ": landlock_path names it: %s" % (ev[0].get("message", "")[:160] if ev else None))
     daemon.close()
 
     # 2. The image's WORKDIR above the volume.

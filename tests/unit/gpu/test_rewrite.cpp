@@ -404,6 +404,39 @@ TEST_CASE("gpu: device nodes rw+ioctl_dev with their evidence, companions, secco
     sm.mounts.push_back({"/var/run/nvidia-persistenced/socket", "bind", "/x", {"bind"}});
     CHECK(rule(must(rewrite(p, sm, det, fake_rootfs({}))), "/run/nvidia-persistenced"));
 
+    // The daemon's socket, bound from the host: read and write where it
+    // lands (CUDA connects), so the socket-bind check passes. Another
+    // daemon's socket bound at that path is not the driver's: no grant,
+    // and the check refuses it.
+    policy::HostView sock_host;
+    sock_host.socket_binds = {0};
+    for (const char* src : {"/var/run/nvidia-persistenced/socket", "/run/nvidia-persistenced/socket"}) {
+        CAPTURE(src);
+        oci::Spec own = s;
+        own.mounts = {{"/var/run/nvidia-persistenced/socket", "bind", src, {"bind"}}};
+        auto g = must(rewrite(p, own, det, unknown_probe(), &sock_host));
+        REQUIRE(rule(g, "/run/nvidia-persistenced/socket"));
+        CHECK(rule(g, "/run/nvidia-persistenced/socket")->access ==
+              (bit(Access::read_file) | bit(Access::write_file)));
+        CHECK(g.path_failures.empty());
+    }
+    oci::Spec other = s;
+    other.mounts = {{"/var/run/nvidia-persistenced/socket", "bind", "/var/run/docker.sock", {"bind"}}};
+    auto o = must(rewrite(p, other, det, unknown_probe(), &sock_host));
+    CHECK_FALSE(rule(o, "/run/nvidia-persistenced/socket"));
+    REQUIRE(o.path_failures.size() == 1);
+    CHECK(contains(o.path_failures[0].message, "binds the host's socket /var/run/docker.sock"));
+    // An image whose /var/run is a directory of its own: the bind lands
+    // there, and there is where the grant goes.
+    oci::Spec own = s;
+    own.mounts = {{"/var/run/nvidia-persistenced/socket", "bind", "/run/nvidia-persistenced/socket", {"bind"}}};
+    auto varrun = fake_rootfs({{"/var", NodeKind::directory}, {"/var/run", NodeKind::directory},
+                               {"/var/run/nvidia-persistenced", NodeKind::directory},
+                               {"/var/run/nvidia-persistenced/socket", NodeKind::socket}});
+    auto v = must(rewrite(p, own, det, varrun, &sock_host));
+    REQUIRE(rule(v, "/var/run/nvidia-persistenced/socket"));
+    CHECK(v.path_failures.empty());
+
     // A vendor that keeps a relaxation (WSL2's CUDA: memfd_create) gets it,
     // with its reason; an explicit seccomp.deny wins over it, and says so.
     oci::Spec w;
