@@ -1,7 +1,5 @@
 #!/usr/bin/env python3
-A host socket bound in (Landlock does not govern connect): refused unless the
-policy lets the workload write it, named under warn; another daemon's socket
-at NVIDIA's persistenced path in a GPU container: refused."""Attack: the image must not widen what a volume gets.
+"""Attack: the image must not widen what a volume gets.
 
 A host directory mounted read-write (`docker run -v HOST:/data`, the
 default) that the policy lists read-only, or does not list at all, must
@@ -49,7 +47,10 @@ stay unwritable; through the shim under runc and crun:
    read-only bind with no host mounts beneath it runs fully_enforced. The
    source is judged as the kernel finds it: a host symlink to /, "/tmp/../"
    and a path relative to the bundle are refused too.
-The host directory is checked after every run: unchanged where denied."""
+The host directory is checked after every run: unchanged where denied.
+A host socket bound in (Landlock does not govern connect): refused unless the
+policy lets the workload write it, named under warn; another daemon's socket
+at NVIDIA's persistenced path in a GPU container: refused."""
 import os
 import shutil
 import socket

@@ -410,7 +410,8 @@ TEST_CASE("gpu: device nodes rw+ioctl_dev with their evidence, companions, secco
     // and the check refuses it.
     policy::HostView sock_host;
     sock_host.socket_binds = {0};
-    for (const char* src : {"/var/run/nvidia-persistenced/socket", "/run/nvidia-persistenced/socket"}) {
+    for (const char* src :
+         {"/var/run/nvidia-persistenced/socket", "/run/nvidia-persistenced/socket"}) {
         CAPTURE(src);
         oci::Spec own = s;
         own.mounts = {{"/var/run/nvidia-persistenced/socket", "bind", src, {"bind"}}};
@@ -421,7 +422,8 @@ TEST_CASE("gpu: device nodes rw+ioctl_dev with their evidence, companions, secco
         CHECK(g.path_failures.empty());
     }
     oci::Spec other = s;
-    other.mounts = {{"/var/run/nvidia-persistenced/socket", "bind", "/var/run/docker.sock", {"bind"}}};
+    other.mounts = {
+        {"/var/run/nvidia-persistenced/socket", "bind", "/var/run/docker.sock", {"bind"}}};
     auto o = must(rewrite(p, other, det, unknown_probe(), &sock_host));
     CHECK_FALSE(rule(o, "/run/nvidia-persistenced/socket"));
     REQUIRE(o.path_failures.size() == 1);
@@ -429,8 +431,12 @@ TEST_CASE("gpu: device nodes rw+ioctl_dev with their evidence, companions, secco
     // An image whose /var/run is a directory of its own: the bind lands
     // there, and there is where the grant goes.
     oci::Spec own = s;
-    own.mounts = {{"/var/run/nvidia-persistenced/socket", "bind", "/run/nvidia-persistenced/socket", {"bind"}}};
-    auto varrun = fake_rootfs({{"/var", NodeKind::directory}, {"/var/run", NodeKind::directory},
+    own.mounts = {{"/var/run/nvidia-persistenced/socket",
+                   "bind",
+                   "/run/nvidia-persistenced/socket",
+                   {"bind"}}};
+    auto varrun = fake_rootfs({{"/var", NodeKind::directory},
+                               {"/var/run", NodeKind::directory},
                                {"/var/run/nvidia-persistenced", NodeKind::directory},
                                {"/var/run/nvidia-persistenced/socket", NodeKind::socket}});
     auto v = must(rewrite(p, own, det, varrun, &sock_host));
