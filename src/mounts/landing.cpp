@@ -11,6 +11,15 @@ bool same_entry(const oci::Mount& a, const oci::Mount& b) {
            path::lexical(a.destination) == path::lexical(b.destination);
 }
 
+// runc and crun replace /dev/ptmx with a link to pts/ptmx after the spec's
+// mounts: a mount made through what the image had there may be anywhere.
+std::optional<std::string> through_runtime_link(const rootfs::PathFact& f) {
+    constexpr std::string_view kPtmx = "/dev/ptmx -> ";
+    for (const auto& l : f.links)
+        if (l.compare(0, kPtmx.size(), kPtmx) == 0) return l;
+    return std::nullopt;
+}
+
 }  // namespace
 
 std::vector<rootfs::Landing> land_mounts(
@@ -39,7 +48,8 @@ std::vector<rootfs::Landing> land_mounts(
                     (out[j].resolved && path::is_within(p, *out[j].resolved)))
                     out[i].hidden_by = j;
         }
-        if (out[i].hidden_by) {
+        if (f) out[i].runtime_link = through_runtime_link(*f);
+        if (out[i].hidden_by || out[i].runtime_link) {
             out[i].resolved.reset();
         } else if (live) {
             // A mount's root is there, and for a bind its own source.

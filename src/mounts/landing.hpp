@@ -20,6 +20,8 @@ namespace osh::mounts {
 //   directory or a link on the way the runtime took, put a link where the
 //   runtime found nothing, or stand where the hook would look for it
 //   (`hidden_by`);
+// - its path goes through /dev/ptmx, a link the runtime replaces after the
+//   spec's mounts (`runtime_link`);
 // - live, and no mount's root is where its destination leads;
 // - live, a bind, and `sources` (per mount: the bind's source on the host,
 //   the object at its mount root) given: the object there is not its

@@ -408,6 +408,12 @@ class Rewriter {
                          "), which hides the path it was mounted through, so where it landed "
                          "cannot be told. Fix: list mounts parents first");
                 continue;
+            } else if (l.runtime_link) {
+                unjudged(where + ": its path goes through " + *l.runtime_link +
+                         ", a link the runtime makes after the spec's mounts in place of "
+                         "whatever the image had there, so where it landed cannot be told. "
+                         "Fix: mount it at a destination that does not go through /dev/ptmx");
+                continue;
             } else if (!l.resolved) {
                 unjudged(where + ": in the running container what is mounted where its "
                                  "destination leads (" + f->resolved +

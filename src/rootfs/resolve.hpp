@@ -61,6 +61,9 @@ struct Landing {
     // Set by mounts::land_mounts (mounts/landing.hpp): the index of the later mount
     // that hides the path this one was mounted through.
     std::optional<size_t> hidden_by;
+    // Set by mounts::land_mounts: the link the runtime itself replaced after
+    // the spec's mounts ("/dev/ptmx -> pts/ptmx") that the path goes through.
+    std::optional<std::string> runtime_link;
     const std::string& at() const { return resolved ? *resolved : spelled; }
 };
 Landing land(std::string_view destination, const PathProbe& probe);

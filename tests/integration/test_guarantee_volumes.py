@@ -288,6 +288,31 @@ with t.Workdir() as w:
         cfg["mounts"] += [{"destination": "/dev/ptmx/vol", "type": "bind", "source": vol, "options": ["rbind", "rw"]},
                           {"destination": "/dev/pts/ptmx/vol", "type": "tmpfs", "source": "tmpfs",
                            "options": ["nosuid"]}]
+    # The same link, the decoy EARLIER: a second bind of the same source at
+    # /dev/pts/ptmx/vol, then the volume through the image's /dev/ptmx ->
+    # /tmp. The runtime replaces the link with pts/ptmx after the spec's
+    # mounts, so in the running container the volume's path leads to the
+    # decoy, a mount root holding the very source. A path through a link the
+    # runtime makes after the mounts cannot be told.
+    def ptmx_decoy_first(cfg):
+        cfg["mounts"] = [m for m in cfg["mounts"]
+                         if m["destination"] not in ("/dev", "/dev/pts", "/dev/shm", "/dev/mqueue")]
+        cfg["mounts"] += [{"destination": "/dev/pts/ptmx/vol", "type": "bind", "source": vol,
+                           "options": ["rbind", "ro"]},
+                          {"destination": "/dev/ptmx/vol", "type": "bind", "source": vol, "options": ["rbind", "rw"]}]
+
+    def ptmx_tmpfs_first_overlay(cfg):  # an overlay has no source to compare
+        cfg["mounts"] = [m for m in cfg["mounts"]
+                         if m["destination"] not in ("/dev", "/dev/pts", "/dev/shm", "/dev/mqueue")]
+        cfg["mounts"] += [{"destination": "/dev/pts/ptmx/vol", "type": "tmpfs", "source": "tmpfs",
+                           "options": ["nosuid"]},
+                          {"destination": "/dev/ptmx/vol", "type": "overlay", "source": "overlay",
+                           "options": ["lowerdir=" + overlay_dirs["lower"], "upperdir=" + overlay_dirs["upper"],
+                                       "workdir=" + overlay_dirs["work"]]}]
+
+    def ptmx_link_vol(rootfs):
+        ptmx_link(rootfs)
+        os.makedirs(os.path.join(rootfs, "dev/pts/ptmx/vol"), exist_ok=True)
     # As an engine writes it (every destination distinct, sorted by depth:
     # `-v S:/d/l/vol -v S:/u/v/w/x/l/vol:ro --tmpfs /p/q/r/s --tmpfs
     # /m/n/o/p/q/r/t`): the read-only second bind of the same source stands
@@ -340,6 +365,8 @@ with t.Workdir() as w:
     for rt, tag, image, edit, dest in [(r,) + x for r in a.RUNTIMES for x in (
             ("hider-of-hider", f_links, hider_of_hider, "/d/l/vol"),
             ("runtime-link", ptmx_link, ptmx_mounts, "/dev/ptmx/vol"),
+            ("runtime-link-earlier", ptmx_link_vol, ptmx_decoy_first, "/dev/ptmx/vol"),
+            ("runtime-link-earlier-overlay", ptmx_link_vol, ptmx_tmpfs_first_overlay, "/dev/ptmx/vol"),
             ("same-source", depth_links, same_source, "/d/l/vol"))]:
         c = case("%s-%s" % (tag, rt), args=probe + ["write:/tmp/vol/osh-pwned"], runtime=rt,
                  edit_rootfs=image, edit_config=edit)
@@ -348,10 +375,13 @@ with t.Workdir() as w:
                 c.tag + ": refused at create, nothing ran (exit %d)" % o.rc)
         ev = a.events_of(o.events, kind="landlock_path", decision="abort", mode="strict")
         msg = ev[0].get("message", "") if ev else ""
-        t.check(len(ev) == 1 and ("(%s): in the running container what is mounted where its destination leads" % dest
-                                  in msg or "(%s) lies beneath the later mounts[" % dest in msg),
+        t.check(len(ev) == 1 and any(m in msg for m in (
+                    "(%s): in the running container what is mounted where its destination leads" % dest,
+                    " lies beneath the later mounts[",
+                    "(%s): its path goes through /dev/ptmx -> pts/ptmx, a link the runtime makes after" % dest)),
                 c.tag + ": landlock_path: where it landed cannot be told: %s" % msg[:200])
         untouched(vol, c.tag)
+        t.check(os.listdir(overlay_dirs["upper"]) == [], c.tag + ": the overlay's host upper directory is unchanged")
 
     # The policy silent on /data, /data -> /srv/vol under WORKDIR /srv: the
     # workdir contains where the volume lands, so it is not granted, and the

@@ -98,3 +98,35 @@ TEST_CASE("land_mounts: in the running container a data mount is where a mount's
     CHECK(l[5].resolved == "/proc");  // a kernel filesystem is not asked
     CHECK(l[6].resolved == "/t");
 }
+
+TEST_CASE(
+    "land_mounts: a path through /dev/ptmx, which the runtime replaces after the mounts, is "
+    "untold") {
+    // The running container shows the runtime's link; the mount went
+    // through whatever the image had there (/dev/ptmx -> /tmp).
+    const rootfs::PathProbe probe = [](const std::string& p) -> std::optional<rootfs::PathFact> {
+        rootfs::PathFact f;
+        f.path = p;
+        f.resolved = p;
+        f.kind = rootfs::NodeKind::directory;
+        f.id = rootfs::ObjectId{1, std::hash<std::string>{}(p)};
+        f.mount_root = true;
+        if (p.rfind("/dev/ptmx/", 0) == 0) {
+            f.resolved = "/dev/pts/ptmx" + p.substr(9);
+            f.links = {"/dev/ptmx -> pts/ptmx"};
+        }
+        return f;
+    };
+    oci::Mount overlay{"/dev/ptmx/vol", "overlay", "overlay", {"lowerdir=/srv/l"}};
+    for (bool live : {false, true}) {
+        CAPTURE(live);
+        auto l = mounts::land_mounts(
+            {overlay, bind("/dev/ptmx/b"), tmpfs("/dev/ptmx/t"), bind("/data")}, probe, live);
+        CHECK_FALSE(l[0].resolved);
+        CHECK(l[0].runtime_link == "/dev/ptmx -> pts/ptmx");
+        CHECK_FALSE(l[1].resolved);
+        CHECK(l[2].resolved);  // a fresh tmpfs holds nobody's data
+        CHECK(l[3].resolved == "/data");
+        CHECK_FALSE(l[3].runtime_link);
+    }
+}
