@@ -32,26 +32,36 @@ std::string joined_ns(const oci::Namespace& ns, const char* kind, int pid) {
 
 }  // namespace
 
-NetnsVerdict netns_verdict(const oci::Spec& spec, int pid) {
+NamespaceVerdict namespace_verdict(const oci::Spec& spec, std::string_view type, int pid) {
+    const std::string kind = type == "network" ? "net" : std::string(type);
+    const std::string what = std::string(type) + " namespace";
     struct stat host {};
-    const bool host_known = ::stat("/proc/self/ns/net", &host) == 0;
+    const bool host_known = ::stat(("/proc/self/ns/" + kind).c_str(), &host) == 0;
     for (const auto& ns : spec.namespaces) {
-        if (ns.type != "network") continue;
-        if (ns.path.empty()) return {true, "a new network namespace"};
+        if (ns.type != type) continue;
+        if (ns.path.empty()) return {true, "a new " + what};
         struct stat joined {};
-        const std::string seen = joined_ns(ns, "net", pid);
+        const std::string seen = joined_ns(ns, kind.c_str(), pid);
         if (::stat(seen.c_str(), &joined) != 0)
-            return {false, "the network namespace path " + ns.path + " cannot be checked (" +
-                               seen + ": " + std::strerror(errno) + ")"};
+            return {false, "the " + what + " path " + ns.path + " cannot be checked (" + seen +
+                               ": " + std::strerror(errno) + ")"};
         if (!host_known)
-            return {false, "the host's network namespace cannot be checked against " + ns.path};
+            return {false, "the host's " + what + " cannot be checked against " + ns.path};
         if (joined.st_dev == host.st_dev && joined.st_ino == host.st_ino)
-            return {false, "linux.namespaces joins " + ns.path +
-                               ", which is the host's network namespace"};
-        return {true, "joins " + ns.path + ", not the host's network namespace"};
+            return {false, "linux.namespaces joins " + ns.path + ", which is the host's " + what};
+        return {true, "joins " + ns.path + ", not the host's " + what};
     }
-    return {false, "no \"network\" entry in linux.namespaces: the container shares the host's "
-                   "network namespace"};
+    return {false, "no \"" + std::string(type) +
+                       "\" entry in linux.namespaces: the container "
+                       "shares the host's " +
+                       what};
+}
+
+std::optional<std::string> host_ipc_note(const NamespaceVerdict& ipc, const policy::Policy& pol) {
+    if (ipc.private_ns || pol.seccomp.profile != seccomp::Profile::default_) return std::nullopt;
+    return "seccomp: " + ipc.why +
+           ", so System V IPC (shmget, semget, msgget, ...) would reach the host's objects: the "
+           "filter refuses it (seccomp.allow can name the calls)";
 }
 
 namespace {
@@ -132,12 +142,18 @@ policy::HostView host_view(const oci::Spec& spec, const std::string& bundle, int
     auto joined = [&](const std::string& source) {
         return !source.empty() && source.front() == '/' ? source : bundle + "/" + source;
     };
+    std::vector<rootfs::ObjectId> host_shm;
+    for (const char* p : {"/dev/shm", "/dev"})
+        if (struct stat st{}; ::stat(p, &st) == 0) host_shm.push_back(rootfs::object_id(st));
     v.bind_sources.resize(spec.mounts.size());
     for (size_t i = 0; i < spec.mounts.size(); ++i) {
         struct stat st {};
         if (spec.mounts[i].is_bind() && ::stat(joined(spec.mounts[i].source).c_str(), &st) == 0) {
-            v.bind_sources[i] = rootfs::object_id(st);
+            const auto id = rootfs::object_id(st);
+            v.bind_sources[i] = id;
             if (S_ISSOCK(st.st_mode)) v.socket_binds.push_back(i);
+            if (std::find(host_shm.begin(), host_shm.end(), id) != host_shm.end())
+                v.host_shm_binds.push_back(i);
         }
     }
     constexpr size_t kMaxMountinfoBytes = 64u << 20;

@@ -16,16 +16,22 @@
 
 namespace osh::hook {
 
-// Whether the container gets a network namespace of its own: a new one, or
-// one joined by path that is not the host's (the hook and explain run in
-// the host's). Docker's --network host passes the host's namespace by path.
-// With the container's `pid` (> 0: the hook) the joined namespace is the
-// one its process is in; without (explain), the one the path names now.
-struct NetnsVerdict {
+// Whether the container gets a namespace of its own of `type` ("network",
+// "ipc"): a new one, or one joined by path that is not the host's (the hook
+// and explain run in the host's). Docker's --network host passes the
+// host's namespace by path; --ipc=host leaves the entry out. With the
+// container's `pid` (> 0: the hook) the joined namespace is the one its
+// process is in; without (explain), the one the path names now.
+struct NamespaceVerdict {
     bool private_ns = false;
     std::string why;
 };
-NetnsVerdict netns_verdict(const oci::Spec& spec, int pid = 0);
+NamespaceVerdict namespace_verdict(const oci::Spec& spec, std::string_view type, int pid = 0);
+
+// In the host's IPC namespace the default profile leaves System V IPC out
+// (seccomp::FilterSpec::host_ipc_namespace): what the change log and the
+// hook's log say of it; nullopt when it does not apply.
+std::optional<std::string> host_ipc_note(const NamespaceVerdict& ipc, const policy::Policy& pol);
 
 // The spec's read-only recursive binds ("rbind" with "ro", not "rro") and,
 // for each whose source has a mount of the host's beneath it, that mount
@@ -44,7 +50,7 @@ std::map<size_t, std::string> submount_carriers(
 // only when the spec has such a bind: a node's mountinfo can be large),
 // with relative sources taken from `bundle` as the runtime takes them; and
 // whether a pid namespace the spec joins by path is the host's own (seen
-// as netns_verdict sees a network namespace, through `pid` when known).
+// as namespace_verdict sees one, through `pid` when known).
 policy::HostView host_view(const oci::Spec& spec, const std::string& bundle, int pid = 0);
 
 // The run_as ids, resolved from the image's own /etc/passwd and /etc/group

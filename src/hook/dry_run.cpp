@@ -142,14 +142,18 @@ Result<DryRun> dry_run(const DryRunInput& in) {
         judge.finding(Kind::landlock_path, pf.message, pf.lost);
 
     if (pol->policy.network.require_private_netns) {
-        auto ns = netns_verdict(*spec);
+        auto ns = namespace_verdict(*spec, "network");
         if (!ns.private_ns)
             judge.finding(Kind::netns, ns.why + ", and the policy requires a private one",
                           "a private network namespace");
     }
 
+    const NamespaceVerdict ipcns = namespace_verdict(*spec, "ipc");
+    if (auto note = host_ipc_note(ipcns, pol->policy))
+        eff->changes.push_back({policy::ChangeAction::note, "", 0, 0, *note});
     plan::CompileOptions copts;
     copts.bpf_cache_dir = "";  // a dry run writes nothing
+    copts.host_ipc_namespace = !ipcns.private_ns;
     copts.edit_key = probe_edit.edit_key;
     if (auto ids = plan_ids(pol->policy.process, rootfd ? rootfd.get() : -1)) {
         copts.run_as_uid = ids->uid;

@@ -421,7 +421,8 @@ int create_stage(const HookOptions& opts, const policy::SelectedPolicy* given, R
     // /proc/misc is opened now and read only if a misc device sits at a
     // vendor's path (after the /dev listing).
     UniqueFd proc_misc(::open("/proc/misc", O_RDONLY | O_CLOEXEC));
-    const NetnsVerdict netns = netns_verdict(*spec, st.pid);
+    const NamespaceVerdict netns = namespace_verdict(*spec, "network", st.pid);
+    const NamespaceVerdict ipcns = namespace_verdict(*spec, "ipc", st.pid);
     policy::HostView host = host_view(*spec, st.bundle, st.pid);
     host.mounts_made = live;
 
@@ -472,8 +473,16 @@ int create_stage(const HookOptions& opts, const policy::SelectedPolicy* given, R
             return refuse(1);
     }
 
+    if (auto note = host_ipc_note(ipcns, pol->policy)) {
+        eff->changes.push_back({policy::ChangeAction::note, "", 0, 0, *note});
+        report::Event e;
+        e.level = report::Level::info;
+        e.message = std::move(*note);
+        rep.emit(std::move(e));
+    }
     plan::CompileOptions copts;
     copts.container_id = st.id;
+    copts.host_ipc_namespace = !ipcns.private_ns;
     copts.edit_key = edit_key;
     if (auto ids = plan_ids(pol->policy.process, rootfd.get())) {
         copts.run_as_uid = ids->uid;

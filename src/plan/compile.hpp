@@ -26,6 +26,8 @@ struct CompileOptions {
     // the policy needs no resolution. A name with no resolved id fails compile.
     std::optional<uint32_t> run_as_uid;
     std::optional<uint32_t> run_as_gid;
+    // The container shares the host's IPC namespace (seccomp::FilterSpec).
+    bool host_ipc_namespace = false;
 };
 
 // Compiles an effective policy into a plan: copies the Landlock rules, failure

@@ -111,6 +111,9 @@ struct HostView {
     // The spec's binds (by index) whose source on the host is a socket: a
     // workload connects to one whatever the Landlock rules say.
     std::vector<size_t> socket_binds;
+    // The spec's binds (by index) of the host's own /dev/shm or /dev (Docker's
+    // --ipc=host): shared memory of the host's, not the container's.
+    std::vector<size_t> host_shm_binds;
 };
 
 // `host`: nullptr when there is no host to look at (tests); then neither

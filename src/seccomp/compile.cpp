@@ -307,6 +307,7 @@ std::string settings_text(const FilterSpec& spec) {
     for (const auto& n : s.deny) t += "deny " + n + "\n";
     for (const auto& n : s.allow) t += "allow " + n + "\n";
     for (const auto& n : spec.relaxations) t += "relax " + n + "\n";
+    if (spec.host_ipc_namespace) t += "ipc_namespace host\n";
     return t;
 }
 

@@ -529,6 +529,14 @@ ResolvedFilter resolve(const FilterSpec& spec) {
         if (contains(pol.deny, name) || contains(pol.allow, name)) continue;
         allow_outright(f, name, "vendor relaxation");
     }
+    // In the host's IPC namespace, System V IPC reaches the host's objects
+    // (and every container's there): only the policy's own allow keeps it.
+    if (spec.host_ipc_namespace)
+        std::erase_if(f.allowed, [&](const Rule& r) {
+            return std::find(std::begin(kSysvIpcCalls), std::end(kSysvIpcCalls), r.syscall) !=
+                       std::end(kSysvIpcCalls) &&
+                   !contains(pol.allow, r.syscall);
+        });
     // Deny wins: the call leaves the allow-list (a refusal with its own errno,
     // clone3's ENOSYS, stays).
     for (const auto& name : pol.deny)
@@ -541,6 +549,7 @@ std::string canonical_source(const FilterSpec& spec) {
     s += "arch " + hex(effective_arch(spec.audit_arch)) + "\n";
     s += std::string("allow_i386 ") + (spec.settings.allow_i386 ? "yes" : "no") + "\n";
     s += "action " + std::string(name(spec.settings.action)) + "\n";
+    if (spec.host_ipc_namespace) s += "ipc_namespace host\n";
     const ResolvedFilter f = resolve(spec);
     s += std::string("default ") + (f.allow_list ? "action" : "allow") + "\n";
     // Names that must resolve (checked at compile time) are part of the source too.

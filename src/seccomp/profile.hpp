@@ -86,7 +86,17 @@ struct FilterSpec {
     Settings settings;
     std::vector<std::string> relaxations;  // syscall names (vendor allows)
     uint32_t audit_arch = 0;               // AUDIT_ARCH_X86_64, AUDIT_ARCH_AARCH64, ...; 0 = native
+    // The container shares the host's IPC namespace: the default profile's
+    // System V IPC calls (kSysvIpcCalls) leave the allow-list, unless
+    // seccomp.allow names them.
+    bool host_ipc_namespace = false;
 };
+
+// System V IPC: shared memory, semaphores, message queues (and i386's
+// multiplexer). Landlock does not govern them; the IPC namespace does.
+inline constexpr std::string_view kSysvIpcCalls[] = {
+    "shmget", "shmat",  "shmdt",  "shmctl", "semget", "semop", "semtimedop", "semtimedop_time64",
+    "semctl", "msgget", "msgsnd", "msgrcv", "msgctl", "ipc"};
 
 // One rule of the final filter.
 struct Rule {

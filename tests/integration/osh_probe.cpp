@@ -21,6 +21,9 @@
 //   rename:FROM>TO  rename(FROM, TO)
 //   unlink:PATH   unlink(PATH)
 //   uconnect:PATH connect a Unix stream socket to PATH and send one line
+//   shm:KEY, sem:KEY, msg:KEY  shmget+shmat, semget, msgget of an existing
+//                 System V object by its key (decimal)
+//   shmnew        shmget of a new private segment (removed at once)
 // Report lines (not a single errno):
 //   ids           uid=, gid= and groups= (the Groups line of /proc/self/status)
 //   cwd           cwd=the working directory
@@ -42,8 +45,12 @@
 #include <fcntl.h>
 #include <pthread.h>
 #include <sched.h>
+#include <sys/ipc.h>
 #include <sys/klog.h>
 #include <sys/mman.h>
+#include <sys/msg.h>
+#include <sys/sem.h>
+#include <sys/shm.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
@@ -98,8 +105,30 @@ int unix_connect(const char* path) {
     return e;
 }
 
+int sysv(const std::string& c) {
+    const key_t key = static_cast<key_t>(std::strtol(c.c_str() + 4, nullptr, 10));
+    if (c.rfind("shm:", 0) == 0) {
+        const int id = shmget(key, 0, 0);
+        if (id < 0) return errno;
+        void* at = shmat(id, nullptr, SHM_RDONLY);
+        if (at == reinterpret_cast<void*>(-1)) return errno;
+        shmdt(at);
+        return 0;
+    }
+    if (c.rfind("sem:", 0) == 0) return semget(key, 0, 0) < 0 ? errno : 0;
+    return msgget(key, 0) < 0 ? errno : 0;
+}
+
 int check(const std::string& c) {
     if (c.rfind("uconnect:", 0) == 0) return unix_connect(c.c_str() + 9);
+    if (c.rfind("shm:", 0) == 0 || c.rfind("sem:", 0) == 0 || c.rfind("msg:", 0) == 0)
+        return sysv(c);
+    if (c == "shmnew") {
+        const int id = shmget(IPC_PRIVATE, 4096, IPC_CREAT | 0600);
+        if (id < 0) return errno;
+        shmctl(id, IPC_RMID, nullptr);
+        return 0;
+    }
     if (c.rfind("write:", 0) == 0) {
         int fd = open(c.c_str() + 6, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
         if (fd < 0) return errno;

@@ -31,6 +31,7 @@
 #include <functional>
 #include <map>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "child.hpp"
@@ -202,6 +203,38 @@ TEST_SUITE("kernel") {
                 "not root: the unfiltered control run (which tells filter EPERM from kernel EPERM) "
                 "needs root");
         }
+    }
+
+    TEST_CASE("kernel: in the host's IPC namespace System V IPC gets the action, unless allowed") {
+        // shmget of a new private segment (removed at once), semget, msgget:
+        // each reaches the kernel unfiltered and under the plain profile.
+        auto calls = [](std::vector<long>& v) {
+            long shm = sc(__NR_shmget, 0 /* IPC_PRIVATE */, 4096, 0600 | 01000 /* IPC_CREAT */);
+            v.push_back(shm < 0 ? shm : 0);
+            if (shm >= 0) sc(__NR_shmctl, shm, 0 /* IPC_RMID */, 0);
+            long sem = sc(__NR_semget, 0, 1, 0600 | 01000);
+            v.push_back(sem < 0 ? sem : 0);
+            if (sem >= 0) sc(__NR_semctl, sem, 0, 0 /* IPC_RMID */);
+            long msg = sc(__NR_msgget, 0, 0600 | 01000);
+            v.push_back(msg < 0 ? msg : 0);
+            if (msg >= 0) sc(__NR_msgctl, msg, 0 /* IPC_RMID */, 0);
+        };
+        FilterSpec own;
+        FilterSpec host;
+        host.host_ipc_namespace = true;
+        FilterSpec allowed = host;
+        allowed.settings.allow = {"shmget", "shmctl"};
+        for (const auto& [label, spec, want] :
+             {std::tuple{"own", own, std::vector<long>{0, 0, 0}},
+              std::tuple{"host", host, std::vector<long>{-EPERM, -EPERM, -EPERM}},
+              std::tuple{"host, shm allowed", allowed, std::vector<long>{0, -EPERM, -EPERM}}}) {
+            CAPTURE(label);
+            const Bpf bpf = compiled(spec);
+            auto r = in_child(&bpf, [&](std::vector<long>& v) { calls(v); });
+            REQUIRE(r.exited_ok());
+            CHECK(r.values == want);
+        }
+        CHECK(cache_key(host) != cache_key(own));
     }
 
     TEST_CASE("kernel: a call the allow-list does not name gets the action") {

@@ -226,6 +226,27 @@ TEST_CASE(
           ((kReadWrite | bit(Access::ioctl_dev)) & kFileRights));
 }
 
+TEST_CASE("baseline: /dev/shm is the container's shared memory, never a bind of the host's") {
+    Policy p = bare_policy();
+    p.filesystem.baseline = true;
+    oci::Spec s;
+    s.mounts.push_back({"/dev/shm", "bind", "/dev/shm", {"rbind", "nosuid", "noexec", "nodev"}});
+    policy::HostView host;  // Docker's --ipc=host: the host's /dev/shm
+    host.host_shm_binds = {0};
+    auto probe = fake_rootfs({{"/dev", NodeKind::directory}, {"/dev/shm", NodeKind::directory}});
+    auto e = must(rewrite(p, s, gpu::Detection{}, probe, &host));
+    CHECK_FALSE(rule(e, "/dev/shm"));
+    REQUIRE(change(e, ChangeAction::skipped, "/dev/shm"));
+    CHECK(contains(change(e, ChangeAction::skipped, "/dev/shm")->reason,
+                   "binds the host's /dev/shm"));
+    // A shm of the container's own (Docker's default, a pod's sandbox shm).
+    policy::HostView own;
+    REQUIRE(rule(must(rewrite(p, s, gpu::Detection{}, probe, &own)), "/dev/shm"));
+    // The policy's own word: kept.
+    p.filesystem.read_write = {"/dev/shm"};
+    REQUIRE(rule(must(rewrite(p, s, gpu::Detection{}, probe, &host)), "/dev/shm"));
+}
+
 TEST_CASE(
     "a host socket bound into the container: a path failure unless the rules let it be written") {
     oci::Spec s;

@@ -167,7 +167,7 @@ TEST_CASE("host view: a pid namespace joined by path is the host's when it is th
 
 namespace {
 
-// A process in new pid and network namespaces (a child's child after
+// A process in new pid, network and IPC namespaces (a child's child after
 // unshare), killed at the end; pid 0 when this user may not make them.
 struct Isolated {
     pid_t outer = -1, pid = 0;
@@ -177,7 +177,7 @@ struct Isolated {
         outer = ::fork();
         if (outer == 0) {
             ::close(p[0]);
-            if (::unshare(CLONE_NEWPID | CLONE_NEWNET) != 0) ::_exit(1);
+            if (::unshare(CLONE_NEWPID | CLONE_NEWNET | CLONE_NEWIPC) != 0) ::_exit(1);
             const pid_t inner = ::fork();
             if (inner == 0) {
                 ::pause();
@@ -210,20 +210,45 @@ TEST_CASE("the hook judges the namespaces its container's process is in, not wha
     s.namespaces = {{"pid", "/proc/self/ns/pid"}, {"network", "/proc/self/ns/net"}};
     // The paths name the host's (this process's) namespaces ...
     CHECK(hook::host_view(s, "/").joins_host_pid_ns);
-    CHECK_FALSE(hook::netns_verdict(s).private_ns);
+    CHECK_FALSE(hook::namespace_verdict(s, "network").private_ns);
     // ... but the container's process is elsewhere: that is what it joined.
     CHECK_FALSE(hook::host_view(s, "/", c.pid).joins_host_pid_ns);
-    CHECK(hook::netns_verdict(s, c.pid).private_ns);
+    CHECK(hook::namespace_verdict(s, "network", c.pid).private_ns);
     // And the reverse: a path naming another namespace while the process is
     // in the host's (a pid reused since the runtime joined it).
     s.namespaces = {{"pid", "/proc/" + std::to_string(c.pid) + "/ns/pid"},
                     {"network", "/proc/" + std::to_string(c.pid) + "/ns/net"}};
     CHECK_FALSE(hook::host_view(s, "/").joins_host_pid_ns);
-    CHECK(hook::netns_verdict(s).private_ns);
+    CHECK(hook::namespace_verdict(s, "network").private_ns);
     CHECK(hook::host_view(s, "/", ::getpid()).joins_host_pid_ns);
-    CHECK_FALSE(hook::netns_verdict(s, ::getpid()).private_ns);
+    CHECK_FALSE(hook::namespace_verdict(s, "network", ::getpid()).private_ns);
     // A process that is gone cannot be checked: the host's, not private.
     s.namespaces = {{"pid", "/proc/self/ns/pid"}, {"network", "/proc/self/ns/net"}};
     CHECK(hook::host_view(s, "/", 0x7ffffff0).joins_host_pid_ns);
-    CHECK_FALSE(hook::netns_verdict(s, 0x7ffffff0).private_ns);
+    CHECK_FALSE(hook::namespace_verdict(s, "network", 0x7ffffff0).private_ns);
+
+    // The IPC namespace the same way (Docker's --ipc=host leaves the entry
+    // out; a pod's containers join the sandbox's by path).
+    s.namespaces = {{"ipc", "/proc/self/ns/ipc"}};
+    const auto host = hook::namespace_verdict(s, "ipc");
+    CHECK_FALSE(host.private_ns);
+    CHECK(host.why ==
+          "linux.namespaces joins /proc/self/ns/ipc, which is the host's ipc namespace");
+    CHECK(hook::namespace_verdict(s, "ipc", c.pid).private_ns);
+    s.namespaces = {{"ipc", "/proc/" + std::to_string(c.pid) + "/ns/ipc"}};
+    CHECK(hook::namespace_verdict(s, "ipc").private_ns);
+    s.namespaces = {{"ipc", ""}};
+    CHECK(hook::namespace_verdict(s, "ipc").private_ns);
+    s.namespaces = {{"network", ""}};
+    const auto none = hook::namespace_verdict(s, "ipc");
+    CHECK_FALSE(none.private_ns);
+    CHECK(none.why ==
+          "no \"ipc\" entry in linux.namespaces: the container shares the host's ipc namespace");
+    // What the change log says, under the default profile only.
+    policy::Policy pol;
+    REQUIRE(hook::host_ipc_note(none, pol));
+    CHECK(hook::host_ipc_note(none, pol)->find("System V IPC") != std::string::npos);
+    CHECK_FALSE(hook::host_ipc_note(hook::namespace_verdict(s, "network"), pol));
+    pol.seccomp.profile = seccomp::Profile::none;
+    CHECK_FALSE(hook::host_ipc_note(none, pol));
 }
