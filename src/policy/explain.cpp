@@ -132,7 +132,8 @@ std::string verdict_text(const Verdict& v) {
           << (it.kind ? std::string(failure::name(it.mode)) : std::string("always strict"))
           << "): " << it.message << "\n";
         if (it.decision == failure::Decision::abort) {
-            if (it.kind) o << "    fix: " << failure::fix_hint(*it.kind) << "\n";
+            if (it.kind && it.message.find("Fix: ") == std::string::npos)
+                o << "    fix: " << failure::fix_hint(*it.kind) << "\n";
         } else {
             o << "    not enforced: " << it.lost << "\n";
         }

@@ -120,7 +120,9 @@ std::string to_summary(const Event& e) {
         s += ": ";
     }
     s += e.message;
-    if (e.kind && e.level >= Level::warning) {
+    // A message that names its own fix (the rewrite's "Fix: ...") is not
+    // followed by the kind's general one.
+    if (e.kind && e.level >= Level::warning && e.message.find("Fix: ") == std::string::npos) {
         s += "; fix: ";
         s += failure::fix_hint(*e.kind);
     }

@@ -63,6 +63,15 @@ TEST_CASE("events serialise as one JSON line") {
     CHECK(s.find("/x\xef\xbf\xbd\\x0aFAKE: ") != std::string::npos);
     CHECK(json::valid_utf8(report::to_json_line(e)));
     CHECK(report::to_json_line(e).find("\\nFAKE") != std::string::npos);
+
+    // The kind's general fix follows a message, unless the message names
+    // its own ("Fix: ..."): one fix, the one that fits.
+    e.message = "path \"/data\" missing";
+    CHECK(report::to_summary(e).find("; fix: " + std::string(failure::fix_hint(*e.kind))) !=
+          std::string::npos);
+    e.message = "mounts[7] binds the host's socket /s. Fix: grant it write_file";
+    CHECK(report::to_summary(e).find("; fix: ") == std::string::npos);
+    CHECK(report::to_summary(e).find("Fix: grant it write_file") != std::string::npos);
 }
 
 namespace {
