@@ -176,6 +176,7 @@ class Rewriter {
         judge_mounts(eff);
         judge_read_only_binds(eff);
         judge_socket_binds(eff);
+        note_ungranted_devices(eff);
         eff.seccomp_relaxations = std::move(relaxations_);
         eff.changes = std::move(changes_);
         eff.gpu = det_;
@@ -520,6 +521,26 @@ class Rewriter {
             changes_.push_back({ChangeAction::rejected, at, 0, there, msg});
             eff.path_failures.push_back(
                 {at, std::move(msg), "the denial of the host's socket at " + where});
+        }
+    }
+
+    // A device the spec passes (--device) that no rule lets the workload
+    // open: said in the change log, since the open's EACCES says nothing of
+    // why.
+    void note_ungranted_devices(EffectivePolicy& eff) {
+        constexpr AccessMask kOpen = bit(Access::read_file) | bit(Access::write_file);
+        for (size_t i = 0; i < spec_.devices.size(); ++i) {
+            const auto p = path::normalize(spec_.devices[i].path);
+            if (!p) continue;
+            const bool granted = std::any_of(eff.rules.begin(), eff.rules.end(), [&](const auto& r) {
+                return path::is_within(*p, r.path) && (r.access & kOpen);
+            });
+            if (granted) continue;
+            const auto& d = spec_.devices[i];
+            note(*p, "linux.devices[" + std::to_string(i) + "] (" + d.type + " " +
+                         std::to_string(d.major) + ":" + std::to_string(d.minor) +
+                         "): no rule lets the workload open it (EACCES). List it in the policy "
+                         "(read_write, or a rule with ioctl_dev for device ioctls) if it should");
         }
     }
 

@@ -226,6 +226,23 @@ TEST_CASE(
           ((kReadWrite | bit(Access::ioctl_dev)) & kFileRights));
 }
 
+TEST_CASE("a device the spec passes that no rule grants is named in the change log") {
+    Policy p = bare_policy();
+    p.filesystem.baseline = true;
+    oci::Spec s = gpu_spec();
+    s.devices.push_back({"/dev/fuse", "c", 10, 229, std::nullopt});
+    s.devices.push_back({"/dev/null", "c", 1, 3, std::nullopt});
+    auto e = must(rewrite(p, s, gpu::detect(s, gpu::DetectMode::auto_), unknown_probe()));
+    REQUIRE(change(e, ChangeAction::note, "/dev/fuse"));
+    CHECK(contains(change(e, ChangeAction::note, "/dev/fuse")->reason,
+                   "linux.devices[2] (c 10:229): no rule lets the workload open it"));
+    CHECK_FALSE(change(e, ChangeAction::note, "/dev/null"));     // the baseline's
+    CHECK_FALSE(change(e, ChangeAction::note, "/dev/nvidia0"));  // the GPU's
+    p.filesystem.read_write = {"/dev/fuse"};
+    CHECK_FALSE(change(must(rewrite(p, s, gpu::detect(s, gpu::DetectMode::auto_), unknown_probe())),
+                       ChangeAction::note, "/dev/fuse"));
+}
+
 TEST_CASE("baseline: /dev/shm is the container's shared memory, never a bind of the host's") {
     Policy p = bare_policy();
     p.filesystem.baseline = true;
