@@ -3,11 +3,13 @@
 // its reason, and the verdict. Touches no kernel state beyond opening files.
 #include <CLI/CLI.hpp>
 
+#include <cstdlib>
 #include <iostream>
 #include <memory>
 
 #include "commands/commands.hpp"
 #include "hook/dry_run.hpp"
+#include "specedit/prepare.hpp"
 
 namespace osh::commands {
 
@@ -33,6 +35,14 @@ int run_explain(const ExplainOptions& o) {
     if (!o.policies_dir.empty()) in.sources.policies_dir = o.policies_dir;
     if (!o.proc_devices.empty()) in.proc_devices = o.proc_devices;
     if (!o.proc_misc.empty()) in.proc_misc = o.proc_misc;
+    // The binaries the shim of this install uses (runtime.json, else this
+    // one), so a bundle it already edited reads as ours.
+    const char* env = std::getenv(specedit::kRuntimeConfigEnv);
+    auto cfg = specedit::load_runtime_config(env && *env ? env : specedit::kRuntimeConfigPath);
+    if (auto self = specedit::self_binary(); self && cfg) {
+        in.host_binary = cfg->hook_binary.empty() ? *self : cfg->hook_binary;
+        in.host_enforcer = cfg->enforcer_binary;
+    }
     auto run = hook::dry_run(in);
     if (!run) {
         std::cerr << "oci-sandbox-hook explain: " << run.error().what() << "\n";

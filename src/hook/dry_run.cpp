@@ -65,8 +65,9 @@ Result<DryRun> dry_run(const DryRunInput& in) {
     // The spec edit as the shim would make it: a mount that could shadow
     // ours, or no command to wrap, refuses the container before any hook.
     oci::EditParams probe_edit;
-    probe_edit.host_binary = "/usr/bin/oci-sandbox-hook";
-    probe_edit.host_enforcer = plan::enforcer_beside(probe_edit.host_binary);
+    probe_edit.host_binary = in.host_binary;
+    probe_edit.host_enforcer =
+        in.host_enforcer.empty() ? plan::enforcer_beside(in.host_binary) : in.host_enforcer;
     probe_edit.plan_host_dir = plan::plan_dir_path("explain", plan::kRunRoot);
     probe_edit.plan_run_root = plan::kRunRoot;
     probe_edit.container_enforcer = plan::kContainerEnforcer;

@@ -24,6 +24,10 @@ struct DryRunInput {
     std::string proc_devices = "/proc/devices";
     // Its /proc/misc: the minors of misc devices (major 10), by name.
     std::string proc_misc = "/proc/misc";
+    // The shim's binary and the enforcer it binds in: the spec edit knows
+    // its own earlier mounts by them ("" enforcer: beside the binary).
+    std::string host_binary = "/usr/bin/oci-sandbox-hook";
+    std::string host_enforcer;
 };
 
 struct DryRun {

@@ -121,6 +121,20 @@ with t.Workdir() as w:
     t.check(o.res.get("write:/srv/osh-x") == "OK" and o.res.get("write:/etc/osh-x") == "EACCES",
             c.tag + ": the workload has the named policy's /srv (OK) and no more (/etc EACCES)")
     t.check(p.get("status") == verdict.get("status"), c.tag + ": the same status")
+    # The bundle the shim edited (on Docker it is the only one there is):
+    # explain knows the edit's own mounts by the binaries this install's
+    # shim uses (runtime.json, else itself), here the build's, not
+    # /usr/bin's; it once took them for a decoy and said REFUSE.
+    r = t.run([t.binary(), "explain", "--bundle", c.bundle, "--policy", mp, "--policies-dir", cdir,
+               "--format", "json"], env={"OCI_SANDBOX_RUNTIME_CONFIG": c.rtcfg})
+    try:
+        edited = json.loads(r.stdout).get("verdict", {})
+    except ValueError:
+        edited = {}
+    t.check(t.read_config(c.bundle)["process"]["args"][0] == "/.oci-sandbox/oci-sandbox-hook",
+            c.tag + ": the bundle is the shim's edit")
+    t.check(r.returncode == 0 and edited.get("plans") is True and edited.get("status") == "fully_enforced",
+            c.tag + ": explain on the edited bundle: plans, fully_enforced (%s)" % edited.get("findings"))
 
     # A name the administrator did not mark selectable (the file exists).
     c, mp, cdir = case("unlisted", edit_config=annotate("unlisted"))
