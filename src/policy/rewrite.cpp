@@ -613,7 +613,7 @@ class Rewriter {
                 continue;
             }
             if (b.major != 0 && !standard_device_at(b)) continue;
-            if (b.path == "/dev/shm" && host_shm_on_top()) continue;
+            if (b.path == "/dev/shm" && host_shm_bound()) continue;
             add_convenience(std::string(b.path), b.access, "baseline", std::string(b.why), false);
         }
         add_engine_init();
@@ -660,23 +660,27 @@ class Rewriter {
         return false;
     }
 
-    // The mount on top at /dev/shm is a bind of the host's own /dev/shm (or
-    // /dev): the baseline's shared memory is the container's, never the
-    // host's (Docker's --ipc=host; the policy may list it). True, and the
-    // skip logged, when it is.
-    bool host_shm_on_top() {
+    // A bind of the host's own /dev/shm (or /dev) spelled or landed at or
+    // above /dev/shm: the baseline's shared memory is the container's, never
+    // the host's (Docker's --ipc=host; the policy may list it). One an image
+    // link moved elsewhere then gets no /dev/shm rights to carry there
+    // (judge_mounts). True, and the skip logged, when there is one.
+    bool host_shm_bound() {
         if (!host_) return false;
-        const auto i = mounts::on_top_at(landings(), "/dev/shm", look("/").has_value());
-        if (!i || std::find(host_->host_shm_binds.begin(), host_->host_shm_binds.end(), *i) ==
-                      host_->host_shm_binds.end())
-            return false;
-        changes_.push_back({ChangeAction::skipped, "/dev/shm", 0, 0,
-                            "baseline: mounts[" + std::to_string(*i) + "] binds the host's " +
-                                spec_.mounts[*i].source +
-                                " there: its shared memory is the host's (and every container's "
-                                "in the host's IPC namespace), not the container's own. List "
-                                "/dev/shm in the policy to share it"});
-        return true;
+        for (size_t i : host_->host_shm_binds) {
+            if (i >= mounts_.size()) continue;
+            const auto& d = mounts_[i].dest;
+            if (!(d && path::is_within("/dev/shm", *d)) && !path::is_within("/dev/shm", landing(i)))
+                continue;
+            changes_.push_back({ChangeAction::skipped, "/dev/shm", 0, 0,
+                                "baseline: mounts[" + std::to_string(i) + "] binds the host's " +
+                                    spec_.mounts[i].source +
+                                    " there: its shared memory is the host's (and every "
+                                    "container's in the host's IPC namespace), not the "
+                                    "container's own. List /dev/shm in the policy to share it"});
+            return true;
+        }
+        return false;
     }
 
     // The mount on top at /dev/pts is a devpts landed there.

@@ -529,12 +529,12 @@ ResolvedFilter resolve(const FilterSpec& spec) {
         if (contains(pol.deny, name) || contains(pol.allow, name)) continue;
         allow_outright(f, name, "vendor relaxation");
     }
-    // In the host's IPC namespace, System V IPC reaches the host's objects
-    // (and every container's there): only the policy's own allow keeps it.
+    // In the host's IPC namespace, IPC reaches the host's objects (and
+    // every container's there): only the policy's own allow keeps it.
     if (spec.host_ipc_namespace)
         std::erase_if(f.allowed, [&](const Rule& r) {
-            return std::find(std::begin(kSysvIpcCalls), std::end(kSysvIpcCalls), r.syscall) !=
-                       std::end(kSysvIpcCalls) &&
+            return std::find(std::begin(kIpcNamespaceCalls), std::end(kIpcNamespaceCalls),
+                             r.syscall) != std::end(kIpcNamespaceCalls) &&
                    !contains(pol.allow, r.syscall);
         });
     // Deny wins: the call leaves the allow-list (a refusal with its own errno,

@@ -87,16 +87,27 @@ struct FilterSpec {
     std::vector<std::string> relaxations;  // syscall names (vendor allows)
     uint32_t audit_arch = 0;               // AUDIT_ARCH_X86_64, AUDIT_ARCH_AARCH64, ...; 0 = native
     // The container shares the host's IPC namespace: the default profile's
-    // System V IPC calls (kSysvIpcCalls) leave the allow-list, unless
+    // IPC calls (kIpcNamespaceCalls) leave the allow-list, unless
     // seccomp.allow names them.
     bool host_ipc_namespace = false;
 };
 
-// System V IPC: shared memory, semaphores, message queues (and i386's
-// multiplexer). Landlock does not govern them; the IPC namespace does.
-inline constexpr std::string_view kSysvIpcCalls[] = {
-    "shmget", "shmat",  "shmdt",  "shmctl", "semget", "semop", "semtimedop", "semtimedop_time64",
-    "semctl", "msgget", "msgsnd", "msgrcv", "msgctl", "ipc"};
+// What reaches the objects of the IPC namespace: System V shared memory,
+// semaphores and message queues (and i386's multiplexer), which Landlock
+// does not govern, and POSIX message queues, whose mq_unlink and mq_open's
+// O_CREAT act on the namespace's queues before any open Landlock checks.
+inline constexpr std::string_view kIpcNamespaceCalls[] = {
+    "shmget",          "shmat",
+    "shmdt",           "shmctl",
+    "semget",          "semop",
+    "semtimedop",      "semtimedop_time64",
+    "semctl",          "msgget",
+    "msgsnd",          "msgrcv",
+    "msgctl",          "ipc",
+    "mq_open",         "mq_unlink",
+    "mq_timedsend",    "mq_timedsend_time64",
+    "mq_timedreceive", "mq_timedreceive_time64",
+    "mq_notify",       "mq_getsetattr"};
 
 // One rule of the final filter.
 struct Rule {

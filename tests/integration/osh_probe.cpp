@@ -24,6 +24,8 @@
 //   shm:KEY, sem:KEY, msg:KEY  shmget+shmat, semget, msgget of an existing
 //                 System V object by its key (decimal)
 //   shmnew        shmget of a new private segment (removed at once)
+//   mqunlink:NAME mq_unlink(NAME); mqcreate:NAME mq_open(NAME, O_CREAT)
+//                 (closed and unlinked again when it works)
 // Report lines (not a single errno):
 //   ids           uid=, gid= and groups= (the Groups line of /proc/self/status)
 //   cwd           cwd=the working directory
@@ -53,6 +55,7 @@
 #include <sys/shm.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/sysmacros.h>
 #include <sys/un.h>
 #include <unistd.h>
@@ -123,6 +126,16 @@ int check(const std::string& c) {
     if (c.rfind("uconnect:", 0) == 0) return unix_connect(c.c_str() + 9);
     if (c.rfind("shm:", 0) == 0 || c.rfind("sem:", 0) == 0 || c.rfind("msg:", 0) == 0)
         return sysv(c);
+    if (c.rfind("mqunlink:", 0) == 0 || c.rfind("mqcreate:", 0) == 0) {
+        const char* name = c.c_str() + 9;  // as glibc passes it: without the leading '/'
+        if (*name == '/') ++name;
+        if (c[2] == 'u') return syscall(SYS_mq_unlink, name) == 0 ? 0 : errno;
+        const long q = syscall(SYS_mq_open, name, O_RDWR | O_CREAT, 0600, nullptr);
+        if (q < 0) return errno;
+        close(static_cast<int>(q));
+        syscall(SYS_mq_unlink, name);
+        return 0;
+    }
     if (c == "shmnew") {
         const int id = shmget(IPC_PRIVATE, 4096, IPC_CREAT | 0600);
         if (id < 0) return errno;

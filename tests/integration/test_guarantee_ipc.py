@@ -16,7 +16,16 @@ under runc and crun:
   rights (EACCES);
 - joined by path to a host process's IPC namespace: the same;
 - in a namespace of its own System V IPC works (a private segment), and the
-  host's keys are not there (ENOENT)."""
+  host's keys are not there (ENOENT);
+- POSIX queues: mq_unlink and mq_open(O_CREAT) act on the namespace's queues
+  before any open Landlock checks, and once removed and made the host's
+  queues: in the host's namespace they are refused too (EPERM);
+- the host's /dev/shm bound at an image's /dev/shm -> /tmp/hs (no /dev
+  mount) once landed under /tmp's rights: refused (landlock_path);
+- two "ipc" (or "network") entries, a new one and the host's by path: runc
+  refuses the spec, crun took the last, so the container was in the host's
+  namespace with IPC (or host networking) allowed: now judged not private
+  (IPC refused; netns refused)."""
 import ctypes
 import os
 import subprocess
@@ -32,6 +41,7 @@ IPC_CREAT, IPC_RMID = 0o1000, 0
 libc = ctypes.CDLL(None, use_errno=True)
 SHM_KEY, SEM_KEY, MSG_KEY = 0x0C5A1001, 0x0C5A1002, 0x0C5A1003
 SHM_FILE = "/dev/shm/osh-guarantee-ipc-canary"
+MQ, MQ_NEW = b"/osh-guarantee-ipc-q", "/osh-guarantee-ipc-new"
 SECRET = b"host shared memory\n"
 
 
@@ -48,6 +58,10 @@ class HostObjects:
         with open(SHM_FILE, "wb") as f:
             f.write(SECRET)
         os.chmod(SHM_FILE, 0o666)
+        q = libc.mq_open(MQ, os.O_RDWR | os.O_CREAT, 0o666, None)
+        if q < 0:
+            t.skip("cannot make the host's POSIX queue (errno %d)" % ctypes.get_errno())
+        os.close(q)
         return self
 
     def __exit__(self, *exc):
@@ -56,22 +70,56 @@ class HostObjects:
         libc.msgctl(self.msg, IPC_RMID, None)
         if os.path.exists(SHM_FILE):
             os.unlink(SHM_FILE)
+        libc.mq_unlink(MQ)
+        libc.mq_unlink(MQ_NEW.encode())
 
 
-PROBE = ["/bin/osh-probe"] + a.CONFINED + ["shm:%d" % SHM_KEY, "sem:%d" % SEM_KEY, "msg:%d" % MSG_KEY, "shmnew",
-                                           "read:" + SHM_FILE, "wronly:" + SHM_FILE]
+def host_queue_there():
+    q = libc.mq_open(MQ, os.O_RDWR, 0, None)
+    if q >= 0:
+        os.close(q)
+    return q >= 0
+
+
+IPC_ACTS = ["shm:%d" % SHM_KEY, "sem:%d" % SEM_KEY, "msg:%d" % MSG_KEY, "shmnew",
+            "mqunlink:" + MQ.decode(), "mqcreate:" + MQ_NEW]
+PROBE = ["/bin/osh-probe"] + a.CONFINED + IPC_ACTS + ["read:" + SHM_FILE, "wronly:" + SHM_FILE]
+
+
+# Docker's default capabilities (moby oci/caps/defaults.go): CAP_FOWNER
+# removes another's queue from the sticky mqueue root, CAP_DAC_OVERRIDE
+# passes its mode.
+DOCKER_CAPS = ["CAP_CHOWN", "CAP_DAC_OVERRIDE", "CAP_FSETID", "CAP_FOWNER", "CAP_MKNOD", "CAP_NET_RAW",
+               "CAP_SETGID", "CAP_SETUID", "CAP_SETFCAP", "CAP_SETPCAP", "CAP_NET_BIND_SERVICE", "CAP_SYS_CHROOT",
+               "CAP_KILL", "CAP_AUDIT_WRITE"]
+
+
+def docker_caps(cfg):
+    for k in ("bounding", "effective", "permitted"):
+        cfg["process"]["capabilities"][k] = list(DOCKER_CAPS)
 
 
 def host_ipc(cfg):
     """--ipc=host as Docker writes it: no "ipc" entry, the host's /dev/shm."""
+    docker_caps(cfg)
     cfg["linux"]["namespaces"] = [n for n in cfg["linux"]["namespaces"] if n["type"] != "ipc"]
     cfg["mounts"] = [m for m in cfg["mounts"] if m["destination"] != "/dev/shm"]
     cfg["mounts"].append({"destination": "/dev/shm", "type": "bind", "source": "/dev/shm",
                           "options": ["rbind", "nosuid", "noexec", "nodev"]})
 
 
+def no_dev(cfg):
+    cfg["mounts"] = [m for m in cfg["mounts"] if m["destination"] not in ("/dev", "/dev/pts", "/dev/mqueue")]
+
+
+def shm_link(rootfs):
+    os.makedirs(os.path.join(rootfs, "tmp", "hs"), exist_ok=True)
+    a.symlink(rootfs, "/dev/shm", "/tmp/hs")
+
+
 def joined(path):
     def edit(cfg):
+        docker_caps(cfg)
         cfg["linux"]["namespaces"] = [n for n in cfg["linux"]["namespaces"] if n["type"] != "ipc"]
         cfg["linux"]["namespaces"].append({"type": "ipc", "path": path})
     return edit
@@ -93,20 +141,54 @@ with t.Workdir() as w, HostObjects():
                 c, o = case(tag + "-" + rt, runtime=rt, edit_config=edit)
                 t.check(o.rc == 0, c.tag + ": the container runs (exit %d)" % o.rc)
                 a.check_confined(o.res, c.tag)
-                for act in ("shm:%d" % SHM_KEY, "sem:%d" % SEM_KEY, "msg:%d" % MSG_KEY, "shmnew"):
+                for act in IPC_ACTS:
                     t.check(o.res.get(act) == "EPERM",
-                            c.tag + ": System V IPC in the host's namespace: %s gives EPERM (got %s)"
-                            % (act, o.res.get(act)))
+                            c.tag + ": IPC in the host's namespace: %s gives EPERM (got %s)" % (act, o.res.get(act)))
+                t.check(host_queue_there(), c.tag + ": the host's POSIX queue is still there")
                 if host_shm:
                     for act in ("read:" + SHM_FILE, "wronly:" + SHM_FILE):
                         t.check(o.res.get(act) == "EACCES",
                                 c.tag + ": the host's /dev/shm: %s gives EACCES (got %s)" % (act, o.res.get(act)))
-                note = [e for e in o.events if "System V IPC" in e.get("message", "")]
+                note = [e for e in o.events if "IPC (shmget, semget, msgget, mq_open" in e.get("message", "")]
                 t.check(len(note) == 1 and "the host's ipc namespace" in note[0]["message"],
-                        c.tag + ": the hook's log says why System V IPC is refused: %s"
+                        c.tag + ": the hook's log says why IPC is refused: %s"
                         % (note[0]["message"] if note else None))
                 t.check(a.planned(o.events).get("status") == "fully_enforced", c.tag + ": fully_enforced")
-            c, o = case("own-ipc-" + rt, runtime=rt)
+            # No /dev mount, and the image's /dev/shm -> /tmp/hs: the host's
+            # shm bind lands under /tmp's rights. It once ran, the host's
+            # files read and written there; it is refused (a mount the
+            # image's link moves under wider rules).
+            c, o = case("host-shm-image-link-" + rt, runtime=rt, edit_config=a.chain(host_ipc, no_dev),
+                        edit_rootfs=shm_link)
+            t.check(o.rc == a.HOOK_REFUSED[rt] and "NoNewPrivs" not in o.stdout,
+                    c.tag + ": refused at create, nothing ran (exit %d; %s)" % (o.rc, o.res.get("read:" + SHM_FILE)))
+            ev = a.events_of(o.events, kind="landlock_path", decision="abort", mode="strict")
+            t.check(len(ev) == 1 and "(/dev/shm): its destination goes through the image's symlink /dev/shm -> "
+                    "/tmp/hs" in ev[0].get("message", ""),
+                    c.tag + ": landlock_path names the bind: %s" % (ev[0].get("message", "")[:160] if ev else None))
+            # Two "ipc" entries, a new one and the host's by path: runc
+            # refuses the spec, crun takes the last (the host's). It once
+            # ran with System V IPC open to the host's objects; the same
+            # with two "network" entries made a host-network container.
+            c, o = case("two-ipc-" + rt, runtime=rt,
+                        edit_config=lambda cfg: cfg["linux"]["namespaces"].append(
+                            {"type": "ipc", "path": "/proc/%d/ns/ipc" % holder.pid}))
+            if o.rc == 0:
+                for act in IPC_ACTS[:4]:
+                    t.check(o.res.get(act) == "EPERM", c.tag + ": %s gives EPERM (got %s)" % (act, o.res.get(act)))
+            else:
+                t.check("NoNewPrivs" not in o.stdout, c.tag + ": refused, nothing ran (exit %d)" % o.rc)
+            if rt == "crun":
+                t.check(o.rc == 0, c.tag + ": crun runs it (exit %d)" % o.rc)
+            c, o = case("two-net-" + rt, runtime=rt,
+                        edit_config=lambda cfg: cfg["linux"]["namespaces"].append(
+                            {"type": "network", "path": "/proc/%d/ns/net" % holder.pid}))
+            t.check(o.rc != 0 and "NoNewPrivs" not in o.stdout, c.tag + ": refused, nothing ran (exit %d)" % o.rc)
+            if rt == "crun":
+                ev = a.events_of(o.events, kind="netns", decision="abort")
+                t.check(len(ev) == 1 and 'linux.namespaces has 2 "network" entries' in ev[0].get("message", ""),
+                        c.tag + ": the hook refuses it (netns): %s" % (ev[0].get("message") if ev else None))
+            c, o = case("own-ipc-" + rt, runtime=rt, edit_config=docker_caps)
             t.check(o.rc == 0, c.tag + ": the container runs (exit %d)" % o.rc)
             a.check_confined(o.res, c.tag)
             t.check(o.res.get("shmnew") == "OK", c.tag + ": System V IPC works in its own namespace (got %s)"
@@ -114,7 +196,14 @@ with t.Workdir() as w, HostObjects():
             for act in ("shm:%d" % SHM_KEY, "sem:%d" % SEM_KEY, "msg:%d" % MSG_KEY):
                 t.check(o.res.get(act) == "ENOENT", c.tag + ": the host's %s is not there (got %s)"
                         % (act, o.res.get(act)))
-            t.check(not [e for e in o.events if "System V IPC" in e.get("message", "")],
+            # POSIX queues: the filter lets the calls through in its own
+            # namespace (Landlock then refuses the queue's open); the host's
+            # queue is out of reach.
+            for act in ("mqcreate:" + MQ_NEW, "mqunlink:" + MQ.decode()):
+                t.check(o.res.get(act) not in (None, "EPERM", "OK"),
+                        c.tag + ": %s reaches the kernel and does nothing (got %s)" % (act, o.res.get(act)))
+            t.check(host_queue_there(), c.tag + ": the host's POSIX queue is still there")
+            t.check(not [e for e in o.events if "IPC (shmget, semget, msgget, mq_open" in e.get("message", "")],
                     c.tag + ": no note of System V IPC")
     finally:
         holder.kill()

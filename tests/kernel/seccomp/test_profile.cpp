@@ -373,19 +373,20 @@ TEST_CASE("resolve: the default profile is an allow-list with its refusals first
     }
 }
 
-TEST_CASE(
-    "resolve: in the host's IPC namespace System V IPC leaves the allow-list, POSIX queues stay") {
+TEST_CASE("resolve: in the host's IPC namespace the IPC calls leave the allow-list") {
     FilterSpec host;
     host.host_ipc_namespace = true;
     const auto own = resolve(FilterSpec{});
     const auto f = resolve(host);
-    for (auto n : kSysvIpcCalls) {
+    for (auto n : kIpcNamespaceCalls) {
         CAPTURE(n);
-        if (has_rule(own.allowed, std::string(n))) CHECK_FALSE(has_rule(f.allowed, std::string(n)));
+        CHECK(has_rule(own.allowed, std::string(n)));
+        CHECK_FALSE(has_rule(f.allowed, std::string(n)));
     }
-    CHECK(has_rule(own.allowed, "shmget"));
-    CHECK(has_rule(f.allowed, "mq_open"));  // Landlock governs the mqueue mount
-    CHECK(own.allowed.size() - f.allowed.size() == std::size(kSysvIpcCalls));
+    // Exactly the ipc group, nothing else.
+    CHECK(own.allowed.size() - f.allowed.size() == std::size(kIpcNamespaceCalls));
+    for (const auto& r : own.allowed)
+        if (!has_rule(f.allowed, r.syscall)) CHECK(r.why == "ipc");
     host.settings.allow = {"semget"};
     CHECK(has_rule(resolve(host).allowed, "semget"));
     CHECK(canonical_source(host).find("ipc_namespace host\n") != std::string::npos);

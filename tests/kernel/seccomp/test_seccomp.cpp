@@ -205,7 +205,7 @@ TEST_SUITE("kernel") {
         }
     }
 
-    TEST_CASE("kernel: in the host's IPC namespace System V IPC gets the action, unless allowed") {
+    TEST_CASE("kernel: in the host's IPC namespace IPC gets the action, unless allowed") {
         // shmget of a new private segment (removed at once), semget, msgget:
         // each reaches the kernel unfiltered and under the plain profile.
         auto calls = [](std::vector<long>& v) {
@@ -218,6 +218,14 @@ TEST_SUITE("kernel") {
             long msg = sc(__NR_msgget, 0, 0600 | 01000);
             v.push_back(msg < 0 ? msg : 0);
             if (msg >= 0) sc(__NR_msgctl, msg, 0 /* IPC_RMID */, 0);
+            // A POSIX queue made in the namespace (then unlinked).
+            static const char name[] = "osh-kernel-seccomp-mq";
+            long mq = sc(__NR_mq_open, reinterpret_cast<long>(name), O_RDWR | O_CREAT, 0600, 0);
+            v.push_back(mq < 0 ? mq : 0);
+            if (mq >= 0) {
+                ::close(static_cast<int>(mq));
+                sc(__NR_mq_unlink, reinterpret_cast<long>(name));
+            }
         };
         FilterSpec own;
         FilterSpec host;
@@ -225,9 +233,10 @@ TEST_SUITE("kernel") {
         FilterSpec allowed = host;
         allowed.settings.allow = {"shmget", "shmctl"};
         for (const auto& [label, spec, want] :
-             {std::tuple{"own", own, std::vector<long>{0, 0, 0}},
-              std::tuple{"host", host, std::vector<long>{-EPERM, -EPERM, -EPERM}},
-              std::tuple{"host, shm allowed", allowed, std::vector<long>{0, -EPERM, -EPERM}}}) {
+             {std::tuple{"own", own, std::vector<long>{0, 0, 0, 0}},
+              std::tuple{"host", host, std::vector<long>{-EPERM, -EPERM, -EPERM, -EPERM}},
+              std::tuple{"host, shm allowed", allowed,
+                         std::vector<long>{0, -EPERM, -EPERM, -EPERM}}}) {
             CAPTURE(label);
             const Bpf bpf = compiled(spec);
             auto r = in_child(&bpf, [&](std::vector<long>& v) { calls(v); });
