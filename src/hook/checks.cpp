@@ -38,15 +38,6 @@ NamespaceVerdict namespace_verdict(const oci::Spec& spec, std::string_view type,
     const std::string what = std::string(type) + " namespace";
     struct stat host {};
     const bool host_known = ::stat(("/proc/self/ns/" + kind).c_str(), &host) == 0;
-    // Two entries of one type: runc refuses the spec, crun takes the last.
-    const auto entries = std::count_if(spec.namespaces.begin(), spec.namespaces.end(),
-                                       [&](const oci::Namespace& ns) { return ns.type == type; });
-    if (entries > 1)
-        return {false, "linux.namespaces has " + std::to_string(entries) + " \"" +
-                           std::string(type) +
-                           "\" entries (runc refuses that, crun takes the "
-                           "last), so which " +
-                           what + " the container is in cannot be told"};
     for (const auto& ns : spec.namespaces) {
         if (ns.type != type) continue;
         if (ns.path.empty()) return {true, "a new " + what};
@@ -140,12 +131,8 @@ std::map<size_t, std::string> submount_carriers(
 
 policy::HostView host_view(const oci::Spec& spec, const std::string& bundle, int pid) {
     policy::HostView v;
-    // Two "pid" entries: which one applies depends on the runtime.
-    v.joins_host_pid_ns =
-        std::count_if(spec.namespaces.begin(), spec.namespaces.end(),
-                      [](const oci::Namespace& ns) { return ns.type == "pid"; }) > 1;
     for (const auto& ns : spec.namespaces) {
-        if (v.joins_host_pid_ns || ns.type != "pid" || ns.path.empty()) continue;
+        if (ns.type != "pid" || ns.path.empty()) continue;
         struct stat host {}, joined {};
         // One that cannot be checked counts as the host's.
         v.joins_host_pid_ns = ::stat("/proc/self/ns/pid", &host) != 0 ||

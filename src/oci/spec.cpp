@@ -126,6 +126,14 @@ Result<void> read_namespaces(const Reader& rd, const Value& linux, Spec& spec) {
         OSH_TRY_ASSIGN(type, required(rd, n, ptr, "type", "a namespace"));
         OSH_TRY_ASSIGN(out.type, rd.string(*type, Reader::child(ptr, "type")));
         OSH_TRY(rd.optional(n, ptr, "path", &Reader::string, out.path));
+        // runc refuses a second entry of a type, crun takes the last: which
+        // namespace the container is in would depend on the runtime.
+        for (const auto& earlier : spec.namespaces)
+            if (earlier.type == out.type)
+                return rd.error(Reader::child(ptr, "type"),
+                                "a second \"" + out.type +
+                                    "\" namespace (runc refuses it, crun "
+                                    "takes the last)");
         spec.namespaces.push_back(std::move(out));
     }
     return {};

@@ -395,3 +395,16 @@ TEST_CASE("a hook path is absolute, or a bare name where the runtime runs it fro
     CHECK_FALSE(parse("createContainer", "x"));
     CHECK_FALSE(parse("startContainer", "x"));
 }
+
+TEST_CASE("a second namespace entry of one type is refused, with its pointer") {
+    // runc refuses the spec; crun takes the last entry, so a container
+    // spelled {"type":"ipc"} then the host's by path would share the host's.
+    auto two = oci::parse_spec(
+        R"({"linux":{"namespaces":[{"type":"ipc"},{"type":"pid"},{"type":"ipc","path":"/proc/1/ns/ipc"}]}})",
+        "config.json");
+    REQUIRE_FALSE(two);
+    CHECK(two.error().what().find("/linux/namespaces/2/type") != std::string::npos);
+    CHECK(two.error().what().find("a second \"ipc\" namespace") != std::string::npos);
+    CHECK(oci::parse_spec(R"({"linux":{"namespaces":[{"type":"ipc"},{"type":"network"}]}})",
+                          "config.json"));
+}
