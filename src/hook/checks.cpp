@@ -52,10 +52,8 @@ NamespaceVerdict namespace_verdict(const oci::Spec& spec, std::string_view type,
             return {false, "linux.namespaces joins " + ns.path + ", which is the host's " + what};
         return {true, "joins " + ns.path + ", not the host's " + what};
     }
-    return {false, "no \"" + std::string(type) +
-                       "\" entry in linux.namespaces: the container "
-                       "shares the host's " +
-                       what};
+    const std::string entry = "no \"" + std::string(type) + "\" entry in linux.namespaces";
+    return {false, entry + ": the container shares the host's " + what};
 }
 
 std::optional<std::string> host_ipc_note(const NamespaceVerdict& ipc, const policy::Policy& pol) {

@@ -28,7 +28,7 @@ struct NamespaceVerdict {
 };
 NamespaceVerdict namespace_verdict(const oci::Spec& spec, std::string_view type, int pid = 0);
 
-// In the host's IPC namespace the default profile leaves System V IPC out
+// In the host's IPC namespace the default profile leaves the ipc group out
 // (seccomp::FilterSpec::host_ipc_namespace): what the change log and the
 // hook's log say of it; nullopt when it does not apply.
 std::optional<std::string> host_ipc_note(const NamespaceVerdict& ipc, const policy::Policy& pol);

@@ -131,9 +131,8 @@ Result<void> read_namespaces(const Reader& rd, const Value& linux, Spec& spec) {
         for (const auto& earlier : spec.namespaces)
             if (earlier.type == out.type)
                 return rd.error(Reader::child(ptr, "type"),
-                                "a second \"" + out.type +
-                                    "\" namespace (runc refuses it, crun "
-                                    "takes the last)");
+                                "a second \"" + out.type + "\" namespace" +
+                                    " (runc refuses it, crun takes the last)");
         spec.namespaces.push_back(std::move(out));
     }
     return {};
