@@ -129,7 +129,9 @@ Result<DryRun> dry_run(const DryRunInput& in) {
     // the directory holding config.json).
     const std::string bundle_dir =
         in.bundle ? *in.bundle : in.config_path.substr(0, in.config_path.find_last_of('/') + 1);
-    const policy::HostView host = host_view(*spec, bundle_dir.empty() ? "." : bundle_dir);
+    const NamespaceVerdict ipcns = namespace_verdict(*spec, "ipc");
+    policy::HostView host = host_view(*spec, bundle_dir.empty() ? "." : bundle_dir);
+    host.host_ipc_namespace = !ipcns.private_ns;
     // The workload's own command, also in a config.json the spec edit wrapped.
     spec->args = oci::workload_command(spec->args, plan::kContainerEnforcer);
     auto eff = policy::rewrite(pol->policy, *spec, det,
@@ -149,7 +151,6 @@ Result<DryRun> dry_run(const DryRunInput& in) {
                           "a private network namespace");
     }
 
-    const NamespaceVerdict ipcns = namespace_verdict(*spec, "ipc");
     if (auto note = host_ipc_note(ipcns, pol->policy))
         eff->changes.push_back({policy::ChangeAction::note, "", 0, 0, *note});
     plan::CompileOptions copts;

@@ -425,6 +425,7 @@ int create_stage(const HookOptions& opts, const policy::SelectedPolicy* given, R
     const NamespaceVerdict ipcns = namespace_verdict(*spec, "ipc", st.pid);
     policy::HostView host = host_view(*spec, st.bundle, st.pid);
     host.mounts_made = live;
+    host.host_ipc_namespace = !ipcns.private_ns;
 
     // Every input is open: from here on the hook reads only the rootfs,
     // writes only its plan directory, and runs nothing.

@@ -114,6 +114,9 @@ struct HostView {
     // The spec's binds (by index) of the host's own /dev/shm or /dev (Docker's
     // --ipc=host): shared memory of the host's, not the container's.
     std::vector<size_t> host_shm_binds;
+    // The container shares the host's IPC namespace: an mqueue mount of the
+    // spec shows the host's message queues.
+    bool host_ipc_namespace = false;
 };
 
 // `host`: nullptr when there is no host to look at (tests); then neither

@@ -176,6 +176,7 @@ class Rewriter {
         judge_mounts(eff);
         judge_read_only_binds(eff);
         judge_socket_binds(eff);
+        judge_host_queues(eff);
         note_ungranted_devices(eff);
         eff.seccomp_relaxations = std::move(relaxations_);
         eff.changes = std::move(changes_);
@@ -521,6 +522,38 @@ class Rewriter {
             changes_.push_back({ChangeAction::rejected, at, 0, there, msg});
             eff.path_failures.push_back(
                 {at, std::move(msg), "the denial of the host's socket at " + where});
+        }
+    }
+
+    // In the host's IPC namespace an mqueue mount holds the host's message
+    // queues (and every container's there): a rule that lets the workload
+    // create or remove files where it lands would let it make and remove
+    // those queues, which the filter refuses by call (seccomp's ipc group).
+    void judge_host_queues(EffectivePolicy& eff) {
+        if (!host_ || !host_->host_ipc_namespace) return;
+        constexpr AccessMask kChange =
+            bit(Access::write_file) | bit(Access::make_reg) | bit(Access::remove_file);
+        for (size_t i = 0; i < spec_.mounts.size(); ++i) {
+            if (spec_.mounts[i].type != "mqueue" || spec_.mounts[i].is_bind()) continue;
+            const auto& m = mounts_[i];
+            const std::string& at = m.land.resolved ? *m.land.resolved
+                                    : m.dest        ? *m.dest
+                                                    : m.land.spelled;
+            AccessMask there = 0;
+            for (const auto& r : eff.rules)
+                if (path::is_within(at, r.path)) there |= r.access;
+            if (!(there & kChange)) continue;
+            const std::string where = "mounts[" + std::to_string(i) + "] (" + at + ")";
+            std::string msg = where +
+                              " mounts the message queues of the host's IPC namespace, which the "
+                              "container shares, where the rules let the workload create and "
+                              "remove files (" +
+                              describe(there & kChange) +
+                              "). Fix: give the container an IPC namespace of its own, or mount "
+                              "mqueue where no write rule reaches";
+            changes_.push_back({ChangeAction::rejected, at, 0, there, msg});
+            eff.path_failures.push_back(
+                {at, std::move(msg), "the host's message queues at " + where});
         }
     }
 

@@ -25,7 +25,9 @@ under runc and crun:
 - two "ipc" (or "network") entries, a new one and the host's by path: runc
   refuses the spec, crun took the last, so the container was in the host's
   namespace with IPC (or host networking) allowed: the shim refuses the
-  spec, naming the second entry."""
+  spec, naming the second entry;
+- the host's IPC namespace with an mqueue mount under /tmp (the host's queues
+  under /tmp's rights, unlink and create by path): refused."""
 import ctypes
 import os
 import subprocess
@@ -166,6 +168,25 @@ with t.Workdir() as w, HostObjects():
             t.check(len(ev) == 1 and "(/dev/shm): its destination goes through the image's symlink /dev/shm -> "
                     "/tmp/hs" in ev[0].get("message", ""),
                     c.tag + ": landlock_path names the bind: %s" % (ev[0].get("message", "")[:160] if ev else None))
+            # The host's IPC namespace and an mqueue mount under /tmp: the
+            # mount holds the host's queues, and /tmp's rights once let the
+            # workload remove one (unlink) and make one (open O_CREAT) with
+            # the calls refused by the filter. Refused (landlock_path).
+            def mqueue_in_tmp(cfg):
+                host_ipc(cfg)
+                cfg["mounts"].append({"destination": "/tmp/mq", "type": "mqueue", "source": "mqueue",
+                                      "options": ["nosuid", "noexec", "nodev"]})
+            c = a.Case(w, "host-mqueue-tmp-%s-%d" % (rt, n[0]), PROBE + ["unlink:/tmp/mq" + MQ.decode()],
+                       runtime=rt, edit_config=mqueue_in_tmp)
+            o = c.run()
+            t.check(o.rc == a.HOOK_REFUSED[rt] and "NoNewPrivs" not in o.stdout,
+                    c.tag + ": refused at create, nothing ran (exit %d; unlink of the host's queue: %s)"
+                    % (o.rc, o.res.get("unlink:/tmp/mq" + MQ.decode())))
+            ev = a.events_of(o.events, kind="landlock_path", decision="abort", mode="strict")
+            t.check(len(ev) == 1 and "(/tmp/mq) mounts the message queues of the host's IPC namespace"
+                    in ev[0].get("message", ""),
+                    c.tag + ": landlock_path names the mount: %s" % (ev[0].get("message", "")[:160] if ev else None))
+            t.check(host_queue_there(), c.tag + ": the host's POSIX queue is still there")
             # Two "ipc" (or "network") entries, a new one and the host's by
             # path: runc refuses the spec, crun took the last (the host's) and
             # ran with System V IPC open to the host's objects, or with host

@@ -226,6 +226,24 @@ TEST_CASE(
           ((kReadWrite | bit(Access::ioctl_dev)) & kFileRights));
 }
 
+TEST_CASE(
+    "the host's message queues under a write rule, in the host's IPC namespace: a path failure") {
+    Policy p = bare_policy();
+    p.filesystem.read_write = {"/tmp"};
+    oci::Spec s;
+    s.mounts.push_back({"/tmp/mq", "mqueue", "mqueue", {"nosuid"}});
+    s.mounts.push_back({"/dev/mqueue", "mqueue", "mqueue", {"nosuid"}});
+    policy::HostView host;
+    host.host_ipc_namespace = true;
+    auto e = must(rewrite(p, s, gpu::Detection{}, unknown_probe(), &host));
+    REQUIRE(e.path_failures.size() == 1);  // /dev/mqueue: no rule reaches it
+    CHECK(contains(e.path_failures[0].message,
+                   "mounts[0] (/tmp/mq) mounts the message queues of the host's IPC namespace"));
+    CHECK(e.path_failures[0].lost == "the host's message queues at mounts[0] (/tmp/mq)");
+    policy::HostView own;  // its own namespace: its own queues
+    CHECK(must(rewrite(p, s, gpu::Detection{}, unknown_probe(), &own)).path_failures.empty());
+}
+
 TEST_CASE("a device the spec passes that no rule grants is named in the change log") {
     Policy p = bare_policy();
     p.filesystem.baseline = true;
