@@ -660,10 +660,11 @@ class Rewriter {
     }
 
     // The spec's mount on top at `p` (mounts::on_top_at), when one landed
-    // exactly there.
+    // exactly there (with no rootfs to look at: is spelled there).
     std::optional<size_t> mount_landed_at(const std::string& p) const {
-        const auto i = mounts::on_top_at(landings(), p, look("/").has_value());
-        if (!i || !mounts_[*i].land.resolved || landing(*i) != p) return std::nullopt;
+        const bool probed = look("/").has_value();
+        const auto i = mounts::on_top_at(landings(), p, probed);
+        if (!i || (probed && !mounts_[*i].land.resolved) || landing(*i) != p) return std::nullopt;
         return i;
     }
 

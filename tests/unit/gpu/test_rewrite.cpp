@@ -154,6 +154,9 @@ TEST_CASE("baseline: added when present, skipped when missing, assumed without a
     REQUIRE_FALSE(hid.path_failures.empty());
     CHECK(contains(hid.path_failures[0].message, "(/a/l): in the running container what is mounted where"));
     CHECK(rule(must(rewrite(p, untold, gpu::Detection{}, probe)), "/dev/pts"));  // on the image: spelled
+    // No rootfs to look at (explain --config): the devpts is where it is spelled.
+    CHECK(rule(must(rewrite(p, with_devpts, gpu::Detection{}, unknown_probe())), "/dev/pts"));
+    CHECK(rule(must(rewrite(p, with_devpts, gpu::Detection{}, unknown_probe())), "/dev/ptmx"));
     // Missing in the rootfs: skipped, with a change saying so.
     CHECK_FALSE(rule(e, "/lib32"));
     REQUIRE(change(e, ChangeAction::skipped, "/lib32"));
