@@ -536,6 +536,8 @@ class Rewriter {
         for (size_t i = 0; i < spec_.mounts.size(); ++i) {
             if (spec_.mounts[i].type != "mqueue" || spec_.mounts[i].is_bind()) continue;
             const auto& m = mounts_[i];
+            // Untold where a rootfs was looked at: judge_mounts's failure.
+            if (!m.land.resolved && look("/").has_value()) continue;
             const std::string& at = m.land.resolved ? *m.land.resolved
                                     : m.dest        ? *m.dest
                                                     : m.land.spelled;

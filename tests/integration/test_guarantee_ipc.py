@@ -27,7 +27,8 @@ under runc and crun:
   namespace with IPC (or host networking) allowed: the shim refuses the
   spec, naming the second entry;
 - the host's IPC namespace with an mqueue mount under /tmp (the host's queues
-  under /tmp's rights, unlink and create by path): refused."""
+  under /tmp's rights, unlink and create by path): refused; the same mount
+  through an image link that a later tmpfs hides: refused (untold)."""
 import ctypes
 import os
 import subprocess
@@ -186,6 +187,31 @@ with t.Workdir() as w, HostObjects():
             t.check(len(ev) == 1 and "(/tmp/mq) mounts the message queues of the host's IPC namespace"
                     in ev[0].get("message", ""),
                     c.tag + ": landlock_path names the mount: %s" % (ev[0].get("message", "")[:160] if ev else None))
+            t.check(host_queue_there(), c.tag + ": the host's POSIX queue is still there")
+            # The same mount through the image's link /a/b -> /tmp, the link
+            # then hidden by a tmpfs at /a: it landed at /tmp/mq, and an
+            # unlink there removed the host's queue. A mount of the
+            # namespace's queues carries its data: hidden so, it is untold.
+            def mqueue_hidden(cfg):
+                host_ipc(cfg)
+                cfg["mounts"] += [{"destination": "/a/b/mq", "type": "mqueue", "source": "mqueue",
+                                   "options": ["nosuid", "noexec", "nodev"]},
+                                  {"destination": "/a", "type": "tmpfs", "source": "tmpfs", "options": ["nosuid"]}]
+
+            def a_b_link(rootfs):
+                os.makedirs(os.path.join(rootfs, "a"), exist_ok=True)
+                os.makedirs(os.path.join(rootfs, "tmp", "mq"), exist_ok=True)
+                a.symlink(rootfs, "/a/b", "/tmp")
+            c = a.Case(w, "host-mqueue-hidden-%s-%d" % (rt, n[0]), PROBE + ["unlink:/tmp/mq" + MQ.decode()],
+                       runtime=rt, edit_config=mqueue_hidden, edit_rootfs=a_b_link)
+            o = c.run()
+            t.check(o.rc == a.HOOK_REFUSED[rt] and "NoNewPrivs" not in o.stdout,
+                    c.tag + ": refused at create, nothing ran (exit %d; unlink of the host's queue: %s)"
+                    % (o.rc, o.res.get("unlink:/tmp/mq" + MQ.decode())))
+            ev = a.events_of(o.events, kind="landlock_path", decision="abort", mode="strict")
+            t.check(len(ev) == 1 and "(/a/b/mq) lies beneath the later mounts[" in ev[0].get("message", ""),
+                    c.tag + ": landlock_path: where it landed cannot be told: %s"
+                    % (ev[0].get("message", "")[:160] if ev else None))
             t.check(host_queue_there(), c.tag + ": the host's POSIX queue is still there")
             # Two "ipc" (or "network") entries, a new one and the host's by
             # path: runc refuses the spec, crun took the last (the host's) and
