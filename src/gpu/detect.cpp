@@ -289,8 +289,8 @@ Detection detect(const oci::Spec& spec, DetectMode mode, const DetectInputs& in)
     // runtime's mknod) names no accelerator node.
     std::map<std::string, std::string> not_nodes;
     if (in.live) {
-        const std::vector<rootfs::Landing> landings =
-            mounts::land_mounts(spec.mounts, in.paths, !in.bundle_dev, in.bind_sources);
+        const std::vector<rootfs::Landing> landings = mounts::land_mounts(
+            spec.mounts, in.paths, !in.bundle_dev, in.bind_sources, in.host_ipc_namespace);
         for (const auto& node : in.live->entries) {
             auto p = path::normalize(node.path);
             if (!p) continue;

@@ -85,6 +85,8 @@ struct DetectInputs {
     // Per spec mount, a bind's source on the host (mounts::land_mounts);
     // nullptr: not looked at.
     const std::vector<std::optional<rootfs::ObjectId>>* bind_sources = nullptr;
+    // The container shares the host's IPC namespace (mounts::land_mounts).
+    bool host_ipc_namespace = false;
 };
 
 Detection detect(const oci::Spec& spec, DetectMode mode, const DetectInputs& in = {});

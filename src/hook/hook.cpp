@@ -456,6 +456,7 @@ int create_stage(const HookOptions& opts, const policy::SelectedPolicy* given, R
     gpu::DetectInputs din;
     din.paths = paths.probe();
     din.bind_sources = &host.bind_sources;
+    din.host_ipc_namespace = host.host_ipc_namespace;
     din.live = dev ? &*dev : nullptr;
     din.bundle_dev = !live;
     din.host = &host_devices;

@@ -24,7 +24,7 @@ std::optional<std::string> through_runtime_link(const rootfs::PathFact& f) {
 
 std::vector<rootfs::Landing> land_mounts(
     const std::vector<oci::Mount>& mounts, const rootfs::PathProbe& probe, bool live,
-    const std::vector<std::optional<rootfs::ObjectId>>* sources) {
+    const std::vector<std::optional<rootfs::ObjectId>>* sources, bool host_ipc) {
     std::vector<rootfs::Landing> out;
     out.reserve(mounts.size());
     for (const auto& m : mounts) out.push_back(rootfs::land(m.destination, probe));
@@ -34,7 +34,8 @@ std::vector<rootfs::Landing> land_mounts(
     // would look for it, whether or not the runtime put it there (a decoy
     // of any kind, even a second bind of the same source).
     for (size_t i = 0; i < mounts.size(); ++i) {
-        if (!mounts[i].carries_data() || !out[i].resolved) continue;
+        const bool host_queues = host_ipc && mounts[i].type == "mqueue" && !mounts[i].is_bind();
+        if (!(mounts[i].carries_data() || host_queues) || !out[i].resolved) continue;
         // Every place its walk looked: a later mount at or above one may
         // have put a link where the runtime found nothing (and stepped back
         // out with ".."), or replaced one it followed.

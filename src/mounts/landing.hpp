@@ -27,9 +27,11 @@ namespace osh::mounts {
 //   the object at its mount root) given: the object there is not its
 //   source (a decoy mounted where it would have been, while the runtime
 //   put it elsewhere through a link since replaced).
+// `host_ipc`: the container shares the host's IPC namespace, where an
+// mqueue mount holds the host's queues and so carries data too.
 std::vector<rootfs::Landing> land_mounts(
     const std::vector<oci::Mount>& mounts, const rootfs::PathProbe& probe, bool live,
-    const std::vector<std::optional<rootfs::ObjectId>>* sources = nullptr);
+    const std::vector<std::optional<rootfs::ObjectId>>* sources = nullptr, bool host_ipc = false);
 
 // The mount on top at `path`: the last of `landings` that landed at or
 // above it, or whose landing cannot be told (it may be anywhere) when

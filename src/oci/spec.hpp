@@ -49,13 +49,12 @@ struct Mount {
         return rbind && !rro && is_read_only();
     }
     // Holds files someone put there (a bind, an overlay, a block or network
-    // filesystem, a tmpfs copied up from the image, an mqueue filesystem:
-    // the queues of the IPC namespace, the host's when the container shares
-    // it), not a fresh tmpfs or a kernel filesystem the runtime makes.
+    // filesystem, a tmpfs copied up from the image), not a fresh tmpfs or
+    // a kernel filesystem the runtime makes.
     bool carries_data() const {
         if (is_bind()) return true;
         if (is_fresh_tmpfs()) return false;
-        for (const char* k : {"proc", "sysfs", "devpts", "cgroup", "cgroup2"})
+        for (const char* k : {"proc", "sysfs", "devpts", "mqueue", "cgroup", "cgroup2"})
             if (type == k) return false;
         return true;
     }

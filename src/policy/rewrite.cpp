@@ -147,7 +147,8 @@ class Rewriter {
         // every rule is compared with all of them.
         const PathProbe cached = [this](const std::string& p) { return look(p); };
         auto landings = mounts::land_mounts(spec_.mounts, cached, host_ && host_->mounts_made,
-                                            host_ ? &host_->bind_sources : nullptr);
+                                            host_ ? &host_->bind_sources : nullptr,
+                                            host_ && host_->host_ipc_namespace);
         mounts_.reserve(spec_.mounts.size());
         for (size_t i = 0; i < spec_.mounts.size(); ++i)
             mounts_.push_back({as_run(spec_.mounts[i].destination), std::move(landings[i])});

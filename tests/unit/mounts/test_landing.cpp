@@ -76,12 +76,14 @@ TEST_CASE("land_mounts: a later mount at or above where a mount is spelled or la
     // A fresh tmpfs or a kernel filesystem holds no one's data: not judged.
     auto fresh = mounts::land_mounts({tmpfs("/a/b"), tmpfs("/a")}, tree({}), false);
     CHECK(fresh[0].resolved);
-    // An mqueue filesystem holds the IPC namespace's queues (the host's in
-    // the host's namespace): hidden so, it is untold too.
+    // In the host's IPC namespace an mqueue filesystem holds the host's
+    // queues: hidden so, it is untold too; in its own, nobody's data.
     oci::Mount mq{"/a/l", "mqueue", "mqueue", {"nosuid"}};
-    auto queues = mounts::land_mounts({mq, tmpfs("/a")}, tree({{"/a/l", "/tmp"}}), false);
+    auto queues =
+        mounts::land_mounts({mq, tmpfs("/a")}, tree({{"/a/l", "/tmp"}}), false, nullptr, true);
     CHECK_FALSE(queues[0].resolved);
     CHECK(queues[0].hidden_by == 1u);
+    CHECK(mounts::land_mounts({mq, tmpfs("/a")}, tree({{"/a/l", "/tmp"}}), false)[0].resolved);
     // An overlay carries data like a bind.
     oci::Mount overlay{"/o/x", "overlay", "overlay", {"lowerdir=/srv/l"}};
     auto ov = mounts::land_mounts({overlay, tmpfs("/o")}, tree({}), false);
