@@ -177,7 +177,7 @@ class Rewriter {
         judge_mounts(eff);
         judge_read_only_binds(eff);
         judge_socket_binds(eff);
-        judge_host_queues(eff);
+        judge_kernel_mounts(eff);
         note_ungranted_devices(eff);
         eff.seccomp_relaxations = std::move(relaxations_);
         eff.changes = std::move(changes_);
@@ -526,37 +526,50 @@ class Rewriter {
         }
     }
 
-    // In the host's IPC namespace an mqueue mount holds the host's message
-    // queues (and every container's there): a rule that lets the workload
-    // create or remove files where it lands would let it make and remove
-    // those queues, which the filter refuses by call (seccomp's ipc group).
-    void judge_host_queues(EffectivePolicy& eff) {
-        if (!host_ || !host_->host_ipc_namespace) return;
-        constexpr AccessMask kChange =
-            bit(Access::write_file) | bit(Access::make_reg) | bit(Access::remove_file);
+    // A kernel filesystem shows what the kernel holds, not what anyone put
+    // there: proc the host's sysctls (and with the host's pid namespace its
+    // processes), sysfs and cgroup the host's settings, mqueue in the host's
+    // IPC namespace the host's queues. Where the runtime puts them (/proc,
+    // /sys, /sys/fs/cgroup, /dev/mqueue) the spec edit's read-only paths and
+    // the baseline keep their writes out; one the spec mounts elsewhere
+    // (under /tmp) would take a write rule's rights there. So one where a
+    // rule lets the workload create, remove or write files is a path failure.
+    void judge_kernel_mounts(EffectivePolicy& eff) {
+        constexpr AccessMask kChange = bit(Access::write_file) | bit(Access::truncate) |
+                                       bit(Access::make_reg) | bit(Access::remove_file);
+        const bool host_ipc = host_ && host_->host_ipc_namespace;
         for (size_t i = 0; i < spec_.mounts.size(); ++i) {
-            if (spec_.mounts[i].type != "mqueue" || spec_.mounts[i].is_bind()) continue;
+            const auto& mt = spec_.mounts[i];
+            if (mt.is_bind()) continue;
             const auto& m = mounts_[i];
             // Untold where a rootfs was looked at: judge_mounts's failure.
             if (!m.land.resolved && look("/").has_value()) continue;
             const std::string& at = m.land.resolved ? *m.land.resolved
                                     : m.dest        ? *m.dest
                                                     : m.land.spelled;
+            std::string what;
+            if (mt.type == "mqueue" && host_ipc)
+                what = "the message queues of the host's IPC namespace, which the container shares";
+            else if (mt.type == "proc" && at != "/proc")
+                what = "a proc filesystem (the host's sysctls) away from /proc";
+            else if (mt.type == "sysfs" && at != "/sys")
+                what = "a sysfs (the host's settings) away from /sys";
+            else if ((mt.type == "cgroup" || mt.type == "cgroup2") &&
+                     !path::is_within(at, "/sys/fs/cgroup"))
+                what = "a cgroup filesystem away from /sys/fs/cgroup";
+            else
+                continue;
             AccessMask there = 0;
             for (const auto& r : eff.rules)
                 if (path::is_within(at, r.path)) there |= r.access;
             if (!(there & kChange)) continue;
             const std::string where = "mounts[" + std::to_string(i) + "] (" + at + ")";
-            std::string msg = where +
-                              " mounts the message queues of the host's IPC namespace, which the "
-                              "container shares, where the rules let the workload create and "
-                              "remove files (" +
+            std::string msg = where + " mounts " + what +
+                              " where the rules let the workload change files (" +
                               describe(there & kChange) +
-                              "). Fix: give the container an IPC namespace of its own, or mount "
-                              "mqueue where no write rule reaches";
+                              "). Fix: mount it where no write rule reaches (or not at all)";
             changes_.push_back({ChangeAction::rejected, at, 0, there, msg});
-            eff.path_failures.push_back(
-                {at, std::move(msg), "the host's message queues at " + where});
+            eff.path_failures.push_back({at, std::move(msg), "the kernel's files at " + where});
         }
     }
 

@@ -27,7 +27,8 @@ would reach the host's processes: refused under strict (landlock_path);
 under warn it runs without it (comm and the host's /proc/1/oom_score_adj and
 coredump_filter: EACCES), partially_enforced naming it (runc, crun). The same
 with its own pid namespace but the host's /proc bound at /proc, and with the
-host's pid namespace joined by path (/proc/self/ns/pid): refused."""
+host's pid namespace joined by path (/proc/self/ns/pid): refused. A proc,
+sysfs or cgroup2 the spec mounts under /tmp (read-write): refused."""
 import os
 import sys
 
@@ -205,5 +206,27 @@ with t.Workdir() as w:
         p = a.planned(o.events)
         t.check(p.get("status") == "partially_enforced" and "the /proc write for gpu nvidia" in p.get("dropped", ""),
                 c.tag + ": warn: planned partially_enforced, dropped names the /proc write")
+
+    # A kernel filesystem the spec mounts away from its place, under the
+    # baseline's read-write /tmp: a proc at /tmp/p (the host's sysctls,
+    # outside the spec edit's read-only /proc paths), a sysfs at /tmp/s, a
+    # cgroup2 at /tmp/cg. The proc one once let the workload open the host's
+    # core_pattern for writing, fully_enforced. Refused (landlock_path).
+    kern_probe = PROBE[:1] + a.CONFINED + ["wronly:/tmp/p/sys/kernel/core_pattern", "wronly:/tmp/cg/cgroup.procs"]
+    for rt in a.RUNTIMES:
+        for dest, kind in (("/tmp/p", "proc"), ("/tmp/s", "sysfs"), ("/tmp/cg", "cgroup2")):
+            def mount_kernel_fs(cfg, dest=dest, kind=kind):
+                cfg["mounts"].append({"destination": dest, "type": kind, "source": kind,
+                                      "options": ["nosuid", "noexec", "nodev"]})
+            n[0] += 1
+            c = a.Case(w, "kernelfs-%s-%s-%d" % (kind, rt, n[0]), kern_probe, runtime=rt, edit_config=mount_kernel_fs,
+                       edit_rootfs=lambda r, dest=dest: os.makedirs(os.path.join(r, dest.lstrip("/")), exist_ok=True))
+            o = c.run()
+            t.check(o.rc == a.HOOK_REFUSED[rt] and "NoNewPrivs" not in o.stdout,
+                    c.tag + ": refused at create, nothing ran (exit %d; core_pattern: %s)"
+                    % (o.rc, o.res.get("wronly:/tmp/p/sys/kernel/core_pattern")))
+            ab = a.events_of(o.events, component="hook", decision="abort", kind="landlock_path")
+            t.check(len(ab) == 1 and "(%s) mounts a" % dest in ab[0]["message"] and "away from" in ab[0]["message"],
+                    c.tag + ": landlock_path names the mount: %s" % (ab[0]["message"][:160] if ab else None))
 
 t.finish()

@@ -242,9 +242,34 @@ TEST_CASE(
     REQUIRE(e.path_failures.size() == 1);  // /dev/mqueue: no rule reaches it
     CHECK(contains(e.path_failures[0].message,
                    "mounts[0] (/tmp/mq) mounts the message queues of the host's IPC namespace"));
-    CHECK(e.path_failures[0].lost == "the host's message queues at mounts[0] (/tmp/mq)");
+    CHECK(e.path_failures[0].lost == "the kernel's files at mounts[0] (/tmp/mq)");
     policy::HostView own;  // its own namespace: its own queues
     CHECK(must(rewrite(p, s, gpu::Detection{}, unknown_probe(), &own)).path_failures.empty());
+}
+
+TEST_CASE(
+    "a kernel filesystem the spec mounts away from its place, under a write rule: a path failure") {
+    Policy p = bare_policy();
+    p.filesystem.read_write = {"/tmp"};
+    p.gpu.proc_access = ProcAccess::write_file;
+    oci::Spec s;
+    for (auto [dest, type] :
+         {std::pair{"/tmp/p", "proc"}, std::pair{"/tmp/s", "sysfs"},
+          std::pair{"/tmp/cg", "cgroup2"}, std::pair{"/proc", "proc"}, std::pair{"/sys", "sysfs"},
+          std::pair{"/sys/fs/cgroup", "cgroup2"}, std::pair{"/srv/p", "proc"}})
+        s.mounts.push_back({dest, type, type, {"nosuid"}});
+    p.filesystem.read_write.push_back("/proc");  // at its place: the spec edit's read-only paths
+    auto e = must(rewrite(p, s, gpu::Detection{}, unknown_probe(), nullptr));
+    REQUIRE(e.path_failures.size() == 3);
+    CHECK(contains(
+        e.path_failures[0].message,
+        "mounts[0] (/tmp/p) mounts a proc filesystem (the host's sysctls) away from /proc"));
+    CHECK(contains(e.path_failures[1].message, "mounts[1] (/tmp/s) mounts a sysfs"));
+    CHECK(contains(e.path_failures[2].message, "mounts[2] (/tmp/cg) mounts a cgroup filesystem"));
+    // Read-only there: nothing to refuse.
+    Policy ro = bare_policy();
+    ro.filesystem.read_only = {"/tmp"};
+    CHECK(must(rewrite(ro, s, gpu::Detection{}, unknown_probe(), nullptr)).path_failures.empty());
 }
 
 TEST_CASE("a device the spec passes that no rule grants is named in the change log") {
