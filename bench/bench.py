@@ -1165,7 +1165,15 @@ interleaved rounds, are the figures to read.
 FOOTER = """
 ## Where each target stands, and what each millisecond is
 
-The tables above are this run's, on an AMD EPYC VM (2 vCPUs, Firecracker)
+The tables and the Targets verdicts above are the latest run's (its date
+is in the Machine table). The analysis below was written for the run of
+2026-12-03 17:02 and quotes that run's figures as "this run". Where each
+millisecond goes held in the runs since; whether a floor experiment is over
+its limit moves with the machine from run to run, and the Targets table
+says it for the latest run (there "its floor is over the limit" is
+printed only where it is).
+
+Those runs were on an AMD EPYC VM (2 vCPUs, Firecracker)
 whose kernel has the Speculative Return Stack Overflow mitigation (Safe
 RET) on. There every system call and page fault costs about three times
 what it did on the Intel Xeon VM of the runs before it: a bare `getppid`
