@@ -146,12 +146,11 @@ class Rewriter {
         // Each destination and device path normalized and looked up once:
         // every rule is compared with all of them.
         const PathProbe cached = [this](const std::string& p) { return look(p); };
-        auto landings = mounts::land_mounts(spec_.mounts, cached, host_ && host_->mounts_made,
-                                            host_ ? &host_->bind_sources : nullptr,
-                                            host_ && host_->host_ipc_namespace);
-        mounts_.reserve(spec_.mounts.size());
-        for (size_t i = 0; i < spec_.mounts.size(); ++i)
-            mounts_.push_back({as_run(spec_.mounts[i].destination), std::move(landings[i])});
+        landings_ = mounts::land_mounts(spec_.mounts, cached, host_ && host_->mounts_made,
+                                        host_ ? &host_->bind_sources : nullptr,
+                                        host_ && host_->host_ipc_namespace);
+        dests_.reserve(spec_.mounts.size());
+        for (const auto& m : spec_.mounts) dests_.push_back(as_run(m.destination));
         for (const auto& dev : spec_.devices)
             if (auto d = path::normalize(dev.path)) device_paths_.push_back(std::move(*d));
     }
@@ -201,11 +200,8 @@ class Rewriter {
     // spec_.mounts by index: the destination as rules name it (normalized,
     // /var/run as /run; nullopt where it does not normalize), and where the
     // runtime mounts it.
-    struct MountAt {
-        std::optional<std::string> dest;
-        rootfs::Landing land;
-    };
-    std::vector<MountAt> mounts_;
+    std::vector<std::optional<std::string>> dests_;
+    std::vector<rootfs::Landing> landings_;
     std::vector<std::string> device_paths_;  // spec_.devices' paths, normalized
 
     void note(std::string path, std::string reason) {
@@ -367,10 +363,29 @@ class Rewriter {
 
     // mounts[i]'s destination as the runtime cleans it, before it follows
     // the image's symlinks (rootfs::land).
-    const std::string& mount_path(size_t i) const { return mounts_[i].land.spelled; }
+    const std::string& mount_path(size_t i) const { return landings_[i].spelled; }
 
     // Where mounts[i] lands: through the image's symlinks, else as spelled.
-    const std::string& landing(size_t i) const { return mounts_[i].land.at(); }
+    const std::string& landing(size_t i) const { return landings_[i].at(); }
+
+    // Where mounts[i] is judged by what the rules give there: where it
+    // landed; with no rootfs to look at, its destination as rules name it.
+    // nullopt when a rootfs was looked at and the landing cannot be told
+    // (judge_mounts's failure).
+    std::optional<std::string> judged_at(size_t i) const {
+        const auto& l = landings_[i];
+        if (l.resolved) return l.resolved;
+        if (look("/").has_value()) return std::nullopt;
+        return dests_[i] ? dests_[i] : l.spelled;
+    }
+
+    // What the effective rules give `at`: the rules at or above it.
+    static AccessMask rights_at(const EffectivePolicy& eff, const std::string& at) {
+        AccessMask there = 0;
+        for (const auto& r : eff.rules)
+            if (path::is_within(at, r.path)) there |= r.access;
+        return there;
+    }
 
     // A mount is judged where it lands. Through the image's symlinks a
     // volume can land beneath rules (the baseline's /tmp, the workdir) that
@@ -405,7 +420,7 @@ class Rewriter {
             // the path it was mounted through; in the running container, what
             // is mounted where it leads not being it says the same
             // (mounts::land_mounts).
-            if (const auto& l = mounts_[i].land; !l.resolved && l.hidden_by) {
+            if (const auto& l = landings_[i]; !l.resolved && l.hidden_by) {
                 unjudged(where + " lies beneath the later mounts[" + std::to_string(*l.hidden_by) +
                          "] (" + mount_path(*l.hidden_by) +
                          "), which hides the path it was mounted through, so where it landed "
@@ -430,7 +445,7 @@ class Rewriter {
             const std::string& at = f->resolved;
             auto spelled_at = [&](const std::string& p) {
                 AccessMask got = spelled_rights(p);
-                if (mounts_[i].dest) got |= spelled_rights(*mounts_[i].dest + p.substr(d.size()));
+                if (dests_[i]) got |= spelled_rights(*dests_[i] + p.substr(d.size()));
                 return got;
             };
             // Rules at or above where it landed cover it; rules beneath reach
@@ -502,16 +517,10 @@ class Rewriter {
         if (!host_) return;
         for (size_t i : host_->socket_binds) {
             if (i >= spec_.mounts.size()) continue;
-            // Untold where a rootfs was looked at: judge_mounts's failure.
-            // With none, the destination as rules name it.
-            const auto& m = mounts_[i];
-            if (!m.land.resolved && look("/").has_value()) continue;
-            const std::string& at = m.land.resolved ? *m.land.resolved
-                                    : m.dest        ? *m.dest
-                                                    : m.land.spelled;
-            AccessMask there = 0;
-            for (const auto& r : eff.rules)
-                if (path::is_within(at, r.path)) there |= r.access;
+            const auto found = judged_at(i);
+            if (!found) continue;
+            const std::string& at = *found;
+            const AccessMask there = rights_at(eff, at);
             if (there & bit(Access::write_file)) continue;
             const std::string where = "mounts[" + std::to_string(i) + "] (" + at + ")";
             std::string msg = where + " binds the host's socket " + spec_.mounts[i].source +
@@ -541,12 +550,9 @@ class Rewriter {
         for (size_t i = 0; i < spec_.mounts.size(); ++i) {
             const auto& mt = spec_.mounts[i];
             if (mt.is_bind()) continue;
-            const auto& m = mounts_[i];
-            // Untold where a rootfs was looked at: judge_mounts's failure.
-            if (!m.land.resolved && look("/").has_value()) continue;
-            const std::string& at = m.land.resolved ? *m.land.resolved
-                                    : m.dest        ? *m.dest
-                                                    : m.land.spelled;
+            const auto found = judged_at(i);
+            if (!found) continue;
+            const std::string& at = *found;
             std::string what;
             if (mt.type == "mqueue" && host_ipc)
                 what = "the message queues of the host's IPC namespace, which the container shares";
@@ -559,9 +565,7 @@ class Rewriter {
                 what = "a cgroup filesystem away from /sys/fs/cgroup";
             else
                 continue;
-            AccessMask there = 0;
-            for (const auto& r : eff.rules)
-                if (path::is_within(at, r.path)) there |= r.access;
+            const AccessMask there = rights_at(eff, at);
             if (!(there & kChange)) continue;
             const std::string where = "mounts[" + std::to_string(i) + "] (" + at + ")";
             std::string msg = where + " mounts " + what +
@@ -596,8 +600,8 @@ class Rewriter {
     // The first mount that puts something at or beneath `p` ("mounts[4]"):
     // the runtime creates the path. /var/run is /run in every FHS image.
     std::optional<std::string> mount_at_or_below(const std::string& p) const {
-        for (size_t i = 0; i < mounts_.size(); ++i)
-            if (mounts_[i].dest && path::is_within(*mounts_[i].dest, p))
+        for (size_t i = 0; i < landings_.size(); ++i)
+            if (dests_[i] && path::is_within(*dests_[i], p))
                 return "mounts[" + std::to_string(i) + "]";
         return std::nullopt;
     }
@@ -668,19 +672,12 @@ class Rewriter {
         add_engine_init();
     }
 
-    std::vector<rootfs::Landing> landings() const {
-        std::vector<rootfs::Landing> out;
-        out.reserve(mounts_.size());
-        for (const auto& m : mounts_) out.push_back(m.land);
-        return out;
-    }
-
     // The spec's mount on top at `p` (mounts::on_top_at), when one landed
     // exactly there (with no rootfs to look at: is spelled there).
     std::optional<size_t> mount_landed_at(const std::string& p) const {
         const bool probed = look("/").has_value();
-        const auto i = mounts::on_top_at(landings(), p, probed);
-        if (!i || (probed && !mounts_[*i].land.resolved) || landing(*i) != p) return std::nullopt;
+        const auto i = mounts::on_top_at(landings_, p, probed);
+        if (!i || (probed && !landings_[*i].resolved) || landing(*i) != p) return std::nullopt;
         return i;
     }
 
@@ -694,7 +691,7 @@ class Rewriter {
         const auto& f = look(p);
         if (!f || f->kind == NodeKind::missing) return true;  // the runtime makes it
         const bool live = host_ && host_->mounts_made;
-        if (!live && mounts::on_top_at(landings(), p, true))
+        if (!live && mounts::on_top_at(landings_, p, true))
             return true;  // the image's node is hidden
         if (f->kind == NodeKind::char_device && f->major == b.major && f->minor == b.minor)
             return true;
@@ -718,8 +715,8 @@ class Rewriter {
     bool host_shm_bound() {
         if (!host_) return false;
         for (size_t i : host_->host_shm_binds) {
-            if (i >= mounts_.size()) continue;
-            const auto& d = mounts_[i].dest;
+            if (i >= landings_.size()) continue;
+            const auto& d = dests_[i];
             if (!(d && path::is_within("/dev/shm", *d)) && !path::is_within("/dev/shm", landing(i)))
                 continue;
             changes_.push_back({ChangeAction::skipped, "/dev/shm", 0, 0,
@@ -819,7 +816,7 @@ class Rewriter {
             if (spec_.mounts[i].is_fresh_tmpfs()) continue;
             const std::string& land = landing(i);
             // A landing the resolver could not find may be anywhere beneath.
-            const bool unknown = rootfs && !mounts_[i].land.resolved;
+            const bool unknown = rootfs && !landings_[i].resolved;
             if (land == target && !unknown) at_mount = true;
             else if ((unknown || (!land.empty() && path::is_within(land, target))) && !below) below = i;
         }
@@ -837,7 +834,7 @@ class Rewriter {
         for (size_t i = 0; i < spec_.mounts.size(); ++i) {
             const auto& m = spec_.mounts[i];
             if (!m.is_bind() || !m.is_read_only()) continue;
-            const bool unknown = rootfs && !mounts_[i].land.resolved;
+            const bool unknown = rootfs && !landings_[i].resolved;
             if (!unknown && !overlaps(target, landing(i))) continue;
             changes_.push_back({ChangeAction::skipped, *cwd, 0, 0,
                                 "workdir: " + target + via + " is on or above mounts[" +
@@ -990,10 +987,10 @@ class Rewriter {
                 const std::string p(sock);
                 if (!host_) break;
                 for (size_t i : host_->socket_binds) {
-                    if (i >= mounts_.size() || mounts_[i].dest != p ||
+                    if (i >= landings_.size() || dests_[i] != p ||
                         as_run(spec_.mounts[i].source) != p)
                         continue;
-                    const auto& l = mounts_[i].land;
+                    const auto& l = landings_[i];
                     grant_gpu(l.resolved ? *l.resolved : p,
                               bit(Access::read_file) | bit(Access::write_file), origin,
                               origin + ": the " + std::string(v->name) +
