@@ -533,9 +533,7 @@ ResolvedFilter resolve(const FilterSpec& spec) {
     // every container's there): only the policy's own allow keeps it.
     if (spec.host_ipc_namespace)
         std::erase_if(f.allowed, [&](const Rule& r) {
-            return std::find(std::begin(kIpcNamespaceCalls), std::end(kIpcNamespaceCalls),
-                             r.syscall) != std::end(kIpcNamespaceCalls) &&
-                   !contains(pol.allow, r.syscall);
+            return r.why == "ipc" && !contains(pol.allow, r.syscall);
         });
     // Deny wins: the call leaves the allow-list (a refusal with its own errno,
     // clone3's ENOSYS, stays).

@@ -87,27 +87,12 @@ struct FilterSpec {
     std::vector<std::string> relaxations;  // syscall names (vendor allows)
     uint32_t audit_arch = 0;               // AUDIT_ARCH_X86_64, AUDIT_ARCH_AARCH64, ...; 0 = native
     // The container shares the host's IPC namespace: the default profile's
-    // IPC calls (kIpcNamespaceCalls) leave the allow-list, unless
-    // seccomp.allow names them.
+    // ipc group (System V IPC, which Landlock does not govern, and POSIX
+    // queues, whose mq_unlink and mq_open's O_CREAT act on the namespace's
+    // queues before any open Landlock checks) leaves the allow-list, unless
+    // seccomp.allow names a call.
     bool host_ipc_namespace = false;
 };
-
-// What reaches the objects of the IPC namespace: System V shared memory,
-// semaphores and message queues (and i386's multiplexer), which Landlock
-// does not govern, and POSIX message queues, whose mq_unlink and mq_open's
-// O_CREAT act on the namespace's queues before any open Landlock checks.
-inline constexpr std::string_view kIpcNamespaceCalls[] = {
-    "shmget",          "shmat",
-    "shmdt",           "shmctl",
-    "semget",          "semop",
-    "semtimedop",      "semtimedop_time64",
-    "semctl",          "msgget",
-    "msgsnd",          "msgrcv",
-    "msgctl",          "ipc",
-    "mq_open",         "mq_unlink",
-    "mq_timedsend",    "mq_timedsend_time64",
-    "mq_timedreceive", "mq_timedreceive_time64",
-    "mq_notify",       "mq_getsetattr"};
 
 // One rule of the final filter.
 struct Rule {
