@@ -38,11 +38,11 @@ int run_explain(const ExplainOptions& o) {
     // The binaries the shim of this install uses (runtime.json, else this
     // one), so a bundle it already edited reads as ours.
     const char* env = std::getenv(specedit::kRuntimeConfigEnv);
-    auto cfg = specedit::load_runtime_config(env && *env ? env : specedit::kRuntimeConfigPath);
-    if (auto self = specedit::self_binary(); self && cfg) {
-        in.host_binary = cfg->hook_binary.empty() ? *self : cfg->hook_binary;
-        in.host_enforcer = cfg->enforcer_binary;
-    }
+    if (auto cfg = specedit::load_runtime_config(env && *env ? env : specedit::kRuntimeConfigPath))
+        if (auto setup = specedit::edit_setup(cfg->hook_binary, cfg->enforcer_binary, {})) {
+            in.host_binary = setup->host_binary;
+            in.host_enforcer = setup->host_enforcer;
+        }
     auto run = hook::dry_run(in);
     if (!run) {
         std::cerr << "oci-sandbox-hook explain: " << run.error().what() << "\n";
