@@ -56,9 +56,10 @@ NamespaceVerdict namespace_verdict(const oci::Spec& spec, std::string_view type,
     return {false, entry + ": the container shares the host's " + what};
 }
 
-std::optional<std::string> host_ipc_note(const NamespaceVerdict& ipc, const policy::Policy& pol) {
-    if (ipc.private_ns || pol.seccomp.profile != seccomp::Profile::default_) return std::nullopt;
-    return "seccomp: " + ipc.why +
+std::optional<std::string> host_ipc_note(const policy::HostView& host, const policy::Policy& pol) {
+    if (!host.host_ipc_namespace || pol.seccomp.profile != seccomp::Profile::default_)
+        return std::nullopt;
+    return "seccomp: " + *host.host_ipc_namespace +
            ", so IPC (shmget, semget, msgget, mq_open, ...) would reach the host's objects: the "
            "filter refuses it (seccomp.allow can name the calls)";
 }
@@ -141,6 +142,8 @@ policy::HostView host_view(const oci::Spec& spec, const std::string& bundle, int
     auto joined = [&](const std::string& source) {
         return !source.empty() && source.front() == '/' ? source : bundle + "/" + source;
     };
+    if (auto ipc = namespace_verdict(spec, "ipc", pid); !ipc.private_ns)
+        v.host_ipc_namespace = std::move(ipc.why);
     std::vector<rootfs::ObjectId> host_shm;
     for (const char* p : {"/dev/shm", "/dev"})
         if (struct stat st{}; ::stat(p, &st) == 0) host_shm.push_back(rootfs::object_id(st));

@@ -31,7 +31,7 @@ NamespaceVerdict namespace_verdict(const oci::Spec& spec, std::string_view type,
 // In the host's IPC namespace the default profile leaves the ipc group out
 // (seccomp::FilterSpec::host_ipc_namespace): what the change log and the
 // hook's log say of it; nullopt when it does not apply.
-std::optional<std::string> host_ipc_note(const NamespaceVerdict& ipc, const policy::Policy& pol);
+std::optional<std::string> host_ipc_note(const policy::HostView& host, const policy::Policy& pol);
 
 // The spec's read-only recursive binds ("rbind" with "ro", not "rro") and,
 // for each whose source has a mount of the host's beneath it, that mount
@@ -50,7 +50,8 @@ std::map<size_t, std::string> submount_carriers(
 // only when the spec has such a bind: a node's mountinfo can be large),
 // with relative sources taken from `bundle` as the runtime takes them; and
 // whether a pid namespace the spec joins by path is the host's own (seen
-// as namespace_verdict sees one, through `pid` when known).
+// as namespace_verdict sees one, through `pid` when known), and whether it
+// shares the host's IPC namespace (namespace_verdict).
 policy::HostView host_view(const oci::Spec& spec, const std::string& bundle, int pid = 0);
 
 // The run_as ids, resolved from the image's own /etc/passwd and /etc/group

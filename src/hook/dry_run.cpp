@@ -129,9 +129,7 @@ Result<DryRun> dry_run(const DryRunInput& in) {
     // the directory holding config.json).
     const std::string bundle_dir =
         in.bundle ? *in.bundle : in.config_path.substr(0, in.config_path.find_last_of('/') + 1);
-    const NamespaceVerdict ipcns = namespace_verdict(*spec, "ipc");
-    policy::HostView host = host_view(*spec, bundle_dir.empty() ? "." : bundle_dir);
-    host.host_ipc_namespace = !ipcns.private_ns;
+    const policy::HostView host = host_view(*spec, bundle_dir.empty() ? "." : bundle_dir);
     // The workload's own command, also in a config.json the spec edit wrapped.
     spec->args = oci::workload_command(spec->args, plan::kContainerEnforcer);
     auto eff = policy::rewrite(pol->policy, *spec, det,
@@ -151,11 +149,11 @@ Result<DryRun> dry_run(const DryRunInput& in) {
                           "a private network namespace");
     }
 
-    if (auto note = host_ipc_note(ipcns, pol->policy))
+    if (auto note = host_ipc_note(host, pol->policy))
         eff->changes.push_back({policy::ChangeAction::note, "", 0, 0, *note});
     plan::CompileOptions copts;
     copts.bpf_cache_dir = "";  // a dry run writes nothing
-    copts.host_ipc_namespace = !ipcns.private_ns;
+    copts.host_ipc_namespace = host.host_ipc_namespace.has_value();
     copts.edit_key = probe_edit.edit_key;
     if (auto ids = plan_ids(pol->policy.process, rootfd ? rootfd.get() : -1)) {
         copts.run_as_uid = ids->uid;

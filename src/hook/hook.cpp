@@ -422,10 +422,8 @@ int create_stage(const HookOptions& opts, const policy::SelectedPolicy* given, R
     // vendor's path (after the /dev listing).
     UniqueFd proc_misc(::open("/proc/misc", O_RDONLY | O_CLOEXEC));
     const NamespaceVerdict netns = namespace_verdict(*spec, "network", st.pid);
-    const NamespaceVerdict ipcns = namespace_verdict(*spec, "ipc", st.pid);
     policy::HostView host = host_view(*spec, st.bundle, st.pid);
     host.mounts_made = live;
-    host.host_ipc_namespace = !ipcns.private_ns;
 
     // Every input is open: from here on the hook reads only the rootfs,
     // writes only its plan directory, and runs nothing.
@@ -456,7 +454,7 @@ int create_stage(const HookOptions& opts, const policy::SelectedPolicy* given, R
     gpu::DetectInputs din;
     din.paths = paths.probe();
     din.bind_sources = &host.bind_sources;
-    din.host_ipc_namespace = host.host_ipc_namespace;
+    din.host_ipc_namespace = host.host_ipc_namespace.has_value();
     din.live = dev ? &*dev : nullptr;
     din.bundle_dev = !live;
     din.host = &host_devices;
@@ -475,7 +473,7 @@ int create_stage(const HookOptions& opts, const policy::SelectedPolicy* given, R
             return refuse(1);
     }
 
-    if (auto note = host_ipc_note(ipcns, pol->policy)) {
+    if (auto note = host_ipc_note(host, pol->policy)) {
         eff->changes.push_back({policy::ChangeAction::note, "", 0, 0, *note});
         report::Event e;
         e.level = report::Level::info;
@@ -484,7 +482,7 @@ int create_stage(const HookOptions& opts, const policy::SelectedPolicy* given, R
     }
     plan::CompileOptions copts;
     copts.container_id = st.id;
-    copts.host_ipc_namespace = !ipcns.private_ns;
+    copts.host_ipc_namespace = host.host_ipc_namespace.has_value();
     copts.edit_key = edit_key;
     if (auto ids = plan_ids(pol->policy.process, rootfd.get())) {
         copts.run_as_uid = ids->uid;

@@ -114,9 +114,10 @@ struct HostView {
     // The spec's binds (by index) of the host's own /dev/shm or /dev (Docker's
     // --ipc=host): shared memory of the host's, not the container's.
     std::vector<size_t> host_shm_binds;
-    // The container shares the host's IPC namespace: an mqueue mount of the
-    // spec shows the host's message queues.
-    bool host_ipc_namespace = false;
+    // Why the container shares the host's IPC namespace (nullopt: it has
+    // its own): an mqueue mount of the spec shows the host's queues, and the
+    // filter leaves the ipc group out.
+    std::optional<std::string> host_ipc_namespace;
 };
 
 // `host`: nullptr when there is no host to look at (tests); then neither

@@ -148,7 +148,7 @@ class Rewriter {
         const PathProbe cached = [this](const std::string& p) { return look(p); };
         landings_ = mounts::land_mounts(spec_.mounts, cached, host_ && host_->mounts_made,
                                         host_ ? &host_->bind_sources : nullptr,
-                                        host_ && host_->host_ipc_namespace);
+                                        host_ && host_->host_ipc_namespace.has_value());
         dests_.reserve(spec_.mounts.size());
         for (const auto& m : spec_.mounts) dests_.push_back(as_run(m.destination));
         for (const auto& dev : spec_.devices)
@@ -546,7 +546,7 @@ class Rewriter {
     void judge_kernel_mounts(EffectivePolicy& eff) {
         constexpr AccessMask kChange = bit(Access::write_file) | bit(Access::truncate) |
                                        bit(Access::make_reg) | bit(Access::remove_file);
-        const bool host_ipc = host_ && host_->host_ipc_namespace;
+        const bool host_ipc = host_ && host_->host_ipc_namespace.has_value();
         for (size_t i = 0; i < spec_.mounts.size(); ++i) {
             const auto& mt = spec_.mounts[i];
             if (mt.is_bind()) continue;

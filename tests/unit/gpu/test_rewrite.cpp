@@ -237,7 +237,7 @@ TEST_CASE(
     s.mounts.push_back({"/tmp/mq", "mqueue", "mqueue", {"nosuid"}});
     s.mounts.push_back({"/dev/mqueue", "mqueue", "mqueue", {"nosuid"}});
     policy::HostView host;
-    host.host_ipc_namespace = true;
+    host.host_ipc_namespace = "no \"ipc\" entry";
     auto e = must(rewrite(p, s, gpu::Detection{}, unknown_probe(), &host));
     REQUIRE(e.path_failures.size() == 1);  // /dev/mqueue: no rule reaches it
     CHECK(contains(e.path_failures[0].message,

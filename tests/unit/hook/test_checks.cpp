@@ -244,13 +244,19 @@ TEST_CASE("the hook judges the namespaces its container's process is in, not wha
     CHECK_FALSE(none.private_ns);
     CHECK(none.why ==
           "no \"ipc\" entry in linux.namespaces: the container shares the host's ipc namespace");
-    s.namespaces = {{"network", ""}};
+    // host_view carries it, through the container's process as the others.
+    const auto shared = hook::host_view(s, "/");
+    REQUIRE(shared.host_ipc_namespace);
+    CHECK(*shared.host_ipc_namespace == none.why);
+    s.namespaces = {{"ipc", "/proc/" + std::to_string(c.pid) + "/ns/ipc"}};
+    CHECK_FALSE(hook::host_view(s, "/").host_ipc_namespace);
+    CHECK(hook::host_view(s, "/", ::getpid()).host_ipc_namespace);
     // What the change log says, under the default profile only.
     policy::Policy pol;
-    REQUIRE(hook::host_ipc_note(none, pol));
-    CHECK(hook::host_ipc_note(none, pol)->find("IPC (shmget, semget, msgget, mq_open") !=
+    REQUIRE(hook::host_ipc_note(shared, pol));
+    CHECK(hook::host_ipc_note(shared, pol)->find("IPC (shmget, semget, msgget, mq_open") !=
           std::string::npos);
-    CHECK_FALSE(hook::host_ipc_note(hook::namespace_verdict(s, "network"), pol));
+    CHECK_FALSE(hook::host_ipc_note(hook::host_view(s, "/"), pol));
     pol.seccomp.profile = seccomp::Profile::none;
-    CHECK_FALSE(hook::host_ipc_note(none, pol));
+    CHECK_FALSE(hook::host_ipc_note(shared, pol));
 }
