@@ -326,13 +326,21 @@ def area_swapped_under_chroot(w, rt):
             f.write("#!/bin/sh\necho %s\nwhile [ \"$1\" != -- ]; do shift; done; shift; exec \"$@\"\n" % a.RAN)
         os.chmod(fake, 0o755)
         open(os.path.join(c.rootfs, "tmp/go"), "w").close()
-        pid = c.state().get("pid")
+        state = c.state()
+        pid = state.get("pid") or 0
+
+        def root_of(p):
+            try:
+                return os.readlink("/proc/%d/root" % p) if p > 0 else ""
+            except OSError:
+                return ""
         for _ in range(100):
-            if os.readlink("/proc/%d/root" % pid).endswith("/tmp/X"):
+            if root_of(pid).endswith("/tmp/X"):
                 break
             time.sleep(0.05)
-        t.check(os.readlink("/proc/%d/root" % pid).endswith("/tmp/X"),
-                c.tag + ": the first process is chrooted where the real /.oci-sandbox now is")
+        t.check(root_of(pid).endswith("/tmp/X"),
+                c.tag + ": the first process is chrooted where the real /.oci-sandbox now is (state %s, pid %d)"
+                % (state.get("status"), pid))
         r = c.shim("exec", c.cid, *probe("chroot"))
         msg = "is not the enforcer the hook proved at create"
         t.check(r.returncode == 1 and msg in r.stderr and a.RAN not in r.stdout and "Seccomp" not in r.stdout,
