@@ -56,12 +56,20 @@ NamespaceVerdict namespace_verdict(const oci::Spec& spec, std::string_view type,
     return {false, entry + ": the container shares the host's " + what};
 }
 
-std::optional<std::string> host_ipc_note(const policy::HostView& host, const policy::Policy& pol) {
-    if (!host.host_ipc_namespace || pol.seccomp.profile != seccomp::Profile::default_)
-        return std::nullopt;
-    return "seccomp: " + *host.host_ipc_namespace +
-           ", so IPC (shmget, semget, msgget, mq_open, ...) would reach the host's objects: the "
-           "filter refuses it (seccomp.allow can name the calls)";
+std::vector<std::string> shared_namespace_notes(const policy::HostView& host,
+                                                const policy::Policy& pol) {
+    std::vector<std::string> notes;
+    if (pol.seccomp.profile != seccomp::Profile::default_) return notes;
+    if (host.host_ipc_namespace)
+        notes.push_back("seccomp: " + *host.host_ipc_namespace +
+                        ", so IPC (shmget, semget, msgget, mq_open, ...) would reach the host's "
+                        "objects: the filter refuses it (seccomp.allow can name the calls)");
+    if (host.host_pid_namespace)
+        notes.push_back("seccomp: " + *host.host_pid_namespace +
+                        ", so prlimit64, setpriority, ioprio_set and sched_set* would reach the "
+                        "host's processes by pid: the filter lets them act only on the calling "
+                        "process itself, else EPERM (seccomp.allow can name the calls)");
+    return notes;
 }
 
 namespace {
@@ -130,14 +138,9 @@ std::map<size_t, std::string> submount_carriers(
 
 policy::HostView host_view(const oci::Spec& spec, const std::string& bundle, int pid) {
     policy::HostView v;
-    for (const auto& ns : spec.namespaces) {
-        if (ns.type != "pid" || ns.path.empty()) continue;
-        struct stat host {}, joined {};
-        // One that cannot be checked counts as the host's.
-        v.joins_host_pid_ns = ::stat("/proc/self/ns/pid", &host) != 0 ||
-                              ::stat(joined_ns(ns, "pid", pid).c_str(), &joined) != 0 ||
-                              (joined.st_dev == host.st_dev && joined.st_ino == host.st_ino);
-    }
+    // One that cannot be checked counts as the host's.
+    if (auto pidns = namespace_verdict(spec, "pid", pid); !pidns.private_ns)
+        v.host_pid_namespace = std::move(pidns.why);
     // As the runtime finds a source: relative to the bundle.
     auto joined = [&](const std::string& source) {
         return !source.empty() && source.front() == '/' ? source : bundle + "/" + source;

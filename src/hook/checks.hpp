@@ -28,10 +28,11 @@ struct NamespaceVerdict {
 };
 NamespaceVerdict namespace_verdict(const oci::Spec& spec, std::string_view type, int pid = 0);
 
-// In the host's IPC namespace the default profile leaves the ipc group out
-// (seccomp::FilterSpec::host_ipc_namespace): what the change log and the
-// hook's log say of it; nullopt when it does not apply.
-std::optional<std::string> host_ipc_note(const policy::HostView& host, const policy::Policy& pol);
+// What the default profile changes in the host's namespaces
+// (seccomp::FilterSpec::host_ipc_namespace, host_pid_namespace), as the
+// change log and the hook's log say it; empty when nothing applies.
+std::vector<std::string> shared_namespace_notes(const policy::HostView& host,
+                                                const policy::Policy& pol);
 
 // The spec's read-only recursive binds ("rbind" with "ro", not "rro") and,
 // for each whose source has a mount of the host's beneath it, that mount

@@ -149,11 +149,12 @@ Result<DryRun> dry_run(const DryRunInput& in) {
                           "a private network namespace");
     }
 
-    if (auto note = host_ipc_note(host, pol->policy))
-        eff->changes.push_back({policy::ChangeAction::note, "", 0, 0, *note});
+    for (auto& note : shared_namespace_notes(host, pol->policy))
+        eff->changes.push_back({policy::ChangeAction::note, "", 0, 0, std::move(note)});
     plan::CompileOptions copts;
     copts.bpf_cache_dir = "";  // a dry run writes nothing
     copts.host_ipc_namespace = host.host_ipc_namespace.has_value();
+    copts.host_pid_namespace = host.host_pid_namespace.has_value();
     copts.edit_key = probe_edit.edit_key;
     if (auto ids = plan_ids(pol->policy.process, rootfd ? rootfd.get() : -1)) {
         copts.run_as_uid = ids->uid;

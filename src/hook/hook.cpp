@@ -473,16 +473,17 @@ int create_stage(const HookOptions& opts, const policy::SelectedPolicy* given, R
             return refuse(1);
     }
 
-    if (auto note = host_ipc_note(host, pol->policy)) {
-        eff->changes.push_back({policy::ChangeAction::note, "", 0, 0, *note});
+    for (auto& note : shared_namespace_notes(host, pol->policy)) {
+        eff->changes.push_back({policy::ChangeAction::note, "", 0, 0, note});
         report::Event e;
         e.level = report::Level::info;
-        e.message = std::move(*note);
+        e.message = std::move(note);
         rep.emit(std::move(e));
     }
     plan::CompileOptions copts;
     copts.container_id = st.id;
     copts.host_ipc_namespace = host.host_ipc_namespace.has_value();
+    copts.host_pid_namespace = host.host_pid_namespace.has_value();
     copts.edit_key = edit_key;
     if (auto ids = plan_ids(pol->policy.process, rootfd.get())) {
         copts.run_as_uid = ids->uid;

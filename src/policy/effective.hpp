@@ -96,9 +96,11 @@ struct HostView {
     // -> the first such mount, or why it could not be told): a write rule at,
     // above or within one is a landlock_path failure.
     std::map<size_t, std::string> ro_binds_carrying;
-    // The pid namespace the spec joins by path is the host's own: /proc
-    // shows the host's processes, as with no pid namespace at all.
-    bool joins_host_pid_ns = false;
+    // Why the container shares the host's pid namespace (nullopt: it has its
+    // own): no "pid" entry, or one joined by path that is the host's (or
+    // cannot be checked). /proc shows the host's processes, and the filter
+    // keeps the calls that act on a process by pid to the caller itself.
+    std::optional<std::string> host_pid_namespace;
     // The path probe sees the running container, its mounts made (the
     // hook's live view): a bind mount is where a mount's root is, not
     // merely where its destination resolves in the final tree.

@@ -248,7 +248,7 @@ void Rewriter::add_proc(const gpu::VendorProfile& v) {
             "linux.namespaces has no pid namespace, so the container shares the "
             "host's and /proc shows the host's processes. Fix: run the container in a "
             "pid namespace of its own (no --pid=host)";
-    else if (host_ && host_->joins_host_pid_ns)
+    else if (host_ && host_->host_pid_namespace)
         outside = "linux.namespaces joins " + *pid_ns +
                   ", which is the host's pid namespace, and /proc shows the host's "
                   "processes. Fix: run the container in a pid namespace of its own";

@@ -459,6 +459,21 @@ void allow_outright(ResolvedFilter& f, const std::string& name, const std::strin
 
 }  // namespace
 
+std::vector<std::vector<ArgCond>> host_pid_conditions(std::string_view syscall) {
+    // setpriority's and ioprio_set's who: 0 with PRIO_PROCESS (0) and
+    // IOPRIO_WHO_PROCESS (1) is the caller; with a group or user it would be
+    // every process of the caller's user (root's, on the host).
+    constexpr uint64_t kPrioProcess = 0;
+    constexpr uint64_t kIoprioWhoProcess = 1;
+    if (syscall == "setpriority") return {{int_eq(0, kPrioProcess), int_eq(1, 0)}};
+    if (syscall == "ioprio_set") return {{int_eq(0, kIoprioWhoProcess), int_eq(1, 0)}};
+    // The pid (arg 0): 0 is the caller.
+    for (std::string_view by_pid : {"prlimit64", "sched_setaffinity", "sched_setscheduler",
+                                    "sched_setparam", "sched_setattr"})
+        if (syscall == by_pid) return {{int_eq(0, 0)}};
+    return {};
+}
+
 std::span<const AllowGroup> allow_groups() {
     return group_table();
 }
@@ -535,6 +550,18 @@ ResolvedFilter resolve(const FilterSpec& spec) {
         std::erase_if(f.allowed, [&](const Rule& r) {
             return r.why == "ipc" && !contains(pol.allow, r.syscall);
         });
+    // In the host's pid namespace a pid names the host's processes, which
+    // these calls would reach with no check Landlock makes: the caller alone.
+    if (spec.host_pid_namespace) {
+        std::vector<Rule> own;
+        std::erase_if(f.allowed, [&](const Rule& r) {
+            if (!r.conds.empty() || contains(pol.allow, r.syscall)) return false;
+            auto forms = host_pid_conditions(r.syscall);
+            for (auto& c : forms) own.push_back(Rule{r.syscall, std::move(c), 0, r.why, r.number});
+            return !forms.empty();
+        });
+        f.allowed.insert(f.allowed.end(), own.begin(), own.end());
+    }
     // Deny wins: the call leaves the allow-list (a refusal with its own errno,
     // clone3's ENOSYS, stays).
     for (const auto& name : pol.deny)
@@ -548,6 +575,7 @@ std::string canonical_source(const FilterSpec& spec) {
     s += std::string("allow_i386 ") + (spec.settings.allow_i386 ? "yes" : "no") + "\n";
     s += "action " + std::string(name(spec.settings.action)) + "\n";
     if (spec.host_ipc_namespace) s += "ipc_namespace host\n";
+    if (spec.host_pid_namespace) s += "pid_namespace host\n";
     const ResolvedFilter f = resolve(spec);
     s += std::string("default ") + (f.allow_list ? "action" : "allow") + "\n";
     // Names that must resolve (checked at compile time) are part of the source too.

@@ -92,7 +92,18 @@ struct FilterSpec {
     // queues before any open Landlock checks) leaves the allow-list, unless
     // seccomp.allow names a call.
     bool host_ipc_namespace = false;
+    // The container shares the host's pid namespace: the calls that act on
+    // a process by pid with no check Landlock makes (resource limits,
+    // priorities, scheduling; signals and ptrace are Landlock's scopes) are
+    // allowed only on the caller itself (host_pid_conditions), unless
+    // seccomp.allow names a call.
+    bool host_pid_namespace = false;
 };
+
+// The conditions under which the default profile allows `syscall` in the
+// host's pid namespace (each entry one allowed form; the call is refused in
+// any other); empty when the call is not restricted there.
+std::vector<std::vector<ArgCond>> host_pid_conditions(std::string_view syscall);
 
 // One rule of the final filter.
 struct Rule {

@@ -16,6 +16,7 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -237,6 +238,54 @@ TEST_SUITE("kernel") {
               std::tuple{"host", host, std::vector<long>{-EPERM, -EPERM, -EPERM, -EPERM}},
               std::tuple{"host, shm allowed", allowed,
                          std::vector<long>{0, -EPERM, -EPERM, -EPERM}}}) {
+            CAPTURE(label);
+            const Bpf bpf = compiled(spec);
+            auto r = in_child(&bpf, [&](std::vector<long>& v) { calls(v); });
+            REQUIRE(r.exited_ok());
+            CHECK(r.values == want);
+        }
+        CHECK(cache_key(host) != cache_key(own));
+    }
+
+    TEST_CASE("kernel: in the host's pid namespace the calls by pid act on the caller alone") {
+        // Each sets what is already set (a read for prlimit64), by pid 0 and
+        // by an explicit pid (this process's own, or its parent's for the
+        // read): harmless, and each reaches the kernel under the plain profile.
+        auto calls = [](std::vector<long>& v) {
+            const long self = ::getpid();
+            auto ok = [&](long r) { v.push_back(r < 0 ? r : 0); };
+            struct rlimit64 {
+                uint64_t cur, max;
+            } old{};
+            ok(sc(__NR_prlimit64, 0, RLIMIT_NOFILE, 0, reinterpret_cast<long>(&old)));
+            ok(sc(__NR_prlimit64, ::getppid(), RLIMIT_NOFILE, 0, reinterpret_cast<long>(&old)));
+            cpu_set_t mask;
+            CPU_ZERO(&mask);
+            ::sched_getaffinity(0, sizeof mask, &mask);
+            ok(sc(__NR_sched_setaffinity, 0, sizeof mask, reinterpret_cast<long>(&mask)));
+            ok(sc(__NR_sched_setaffinity, self, sizeof mask, reinterpret_cast<long>(&mask)));
+            struct sched_param param {};
+            ok(sc(__NR_sched_setscheduler, 0, SCHED_OTHER, reinterpret_cast<long>(&param)));
+            ok(sc(__NR_sched_setscheduler, self, SCHED_OTHER, reinterpret_cast<long>(&param)));
+            errno = 0;
+            const long nice = ::getpriority(PRIO_PROCESS, 0);
+            ok(sc(__NR_setpriority, PRIO_PROCESS, 0, nice));
+            ok(sc(__NR_setpriority, PRIO_PROCESS, self, nice));
+            const long io = sc(__NR_ioprio_get, 1 /* IOPRIO_WHO_PROCESS */, 0);
+            ok(sc(__NR_ioprio_set, 1, 0, io < 0 ? 0 : io));
+            ok(sc(__NR_ioprio_set, 1, self, io < 0 ? 0 : io));
+        };
+        FilterSpec own;
+        FilterSpec host;
+        host.host_pid_namespace = true;
+        FilterSpec allowed = host;
+        allowed.settings.allow = {"prlimit64"};
+        const long E = -EPERM;
+        for (const auto& [label, spec, want] :
+             {std::tuple{"own", own, std::vector<long>{0, 0, 0, 0, 0, 0, 0, 0, 0, 0}},
+              std::tuple{"host", host, std::vector<long>{0, E, 0, E, 0, E, 0, E, 0, E}},
+              std::tuple{"host, prlimit64 allowed", allowed,
+                         std::vector<long>{0, 0, 0, E, 0, E, 0, E, 0, E}}}) {
             CAPTURE(label);
             const Bpf bpf = compiled(spec);
             auto r = in_child(&bpf, [&](std::vector<long>& v) { calls(v); });

@@ -149,11 +149,11 @@ TEST_CASE("read-only recursive binds whose host source has mounts beneath it") {
 TEST_CASE("host view: a pid namespace joined by path is the host's when it is this process's") {
     oci::Spec s;
     s.namespaces = {{"pid", "/proc/self/ns/pid"}};
-    CHECK(hook::host_view(s, "/").joins_host_pid_ns);
+    CHECK(hook::host_view(s, "/").host_pid_namespace.has_value());
     s.namespaces = {{"pid", "/nonexistent/ns/pid"}};  // cannot be checked: counts as the host's
-    CHECK(hook::host_view(s, "/").joins_host_pid_ns);
+    CHECK(hook::host_view(s, "/").host_pid_namespace.has_value());
     s.namespaces = {{"pid", ""}};
-    CHECK_FALSE(hook::host_view(s, "/").joins_host_pid_ns);
+    CHECK_FALSE(hook::host_view(s, "/").host_pid_namespace.has_value());
     // A read-only rbind of a symlink to / carries the host's mounts beneath it.
     Rootfs links;  // a temp dir: root-link -> /
     fs::create_directory_symlink("/", links.path + "/root-link");
@@ -209,22 +209,22 @@ TEST_CASE("the hook judges the namespaces its container's process is in, not wha
     oci::Spec s;
     s.namespaces = {{"pid", "/proc/self/ns/pid"}, {"network", "/proc/self/ns/net"}};
     // The paths name the host's (this process's) namespaces ...
-    CHECK(hook::host_view(s, "/").joins_host_pid_ns);
+    CHECK(hook::host_view(s, "/").host_pid_namespace.has_value());
     CHECK_FALSE(hook::namespace_verdict(s, "network").private_ns);
     // ... but the container's process is elsewhere: that is what it joined.
-    CHECK_FALSE(hook::host_view(s, "/", c.pid).joins_host_pid_ns);
+    CHECK_FALSE(hook::host_view(s, "/", c.pid).host_pid_namespace.has_value());
     CHECK(hook::namespace_verdict(s, "network", c.pid).private_ns);
     // And the reverse: a path naming another namespace while the process is
     // in the host's (a pid reused since the runtime joined it).
     s.namespaces = {{"pid", "/proc/" + std::to_string(c.pid) + "/ns/pid"},
                     {"network", "/proc/" + std::to_string(c.pid) + "/ns/net"}};
-    CHECK_FALSE(hook::host_view(s, "/").joins_host_pid_ns);
+    CHECK_FALSE(hook::host_view(s, "/").host_pid_namespace.has_value());
     CHECK(hook::namespace_verdict(s, "network").private_ns);
-    CHECK(hook::host_view(s, "/", ::getpid()).joins_host_pid_ns);
+    CHECK(hook::host_view(s, "/", ::getpid()).host_pid_namespace.has_value());
     CHECK_FALSE(hook::namespace_verdict(s, "network", ::getpid()).private_ns);
     // A process that is gone cannot be checked: the host's, not private.
     s.namespaces = {{"pid", "/proc/self/ns/pid"}, {"network", "/proc/self/ns/net"}};
-    CHECK(hook::host_view(s, "/", 0x7ffffff0).joins_host_pid_ns);
+    CHECK(hook::host_view(s, "/", 0x7ffffff0).host_pid_namespace.has_value());
     CHECK_FALSE(hook::namespace_verdict(s, "network", 0x7ffffff0).private_ns);
 
     // The IPC namespace the same way (Docker's --ipc=host leaves the entry
@@ -251,12 +251,17 @@ TEST_CASE("the hook judges the namespaces its container's process is in, not wha
     s.namespaces = {{"ipc", "/proc/" + std::to_string(c.pid) + "/ns/ipc"}};
     CHECK_FALSE(hook::host_view(s, "/").host_ipc_namespace);
     CHECK(hook::host_view(s, "/", ::getpid()).host_ipc_namespace);
-    // What the change log says, under the default profile only.
+    // What the change log says, under the default profile only: `s` has no
+    // "pid" entry either.
     policy::Policy pol;
-    REQUIRE(hook::host_ipc_note(shared, pol));
-    CHECK(hook::host_ipc_note(shared, pol)->find("IPC (shmget, semget, msgget, mq_open") !=
+    const auto notes = hook::shared_namespace_notes(shared, pol);
+    REQUIRE(notes.size() == 2);
+    CHECK(notes[0].find("IPC (shmget, semget, msgget, mq_open") != std::string::npos);
+    CHECK(notes[1].find("no \"pid\" entry in linux.namespaces: the container shares the host's "
+                        "pid namespace, so prlimit64, setpriority, ioprio_set and sched_set*") !=
           std::string::npos);
-    CHECK_FALSE(hook::host_ipc_note(hook::host_view(s, "/"), pol));
+    s.namespaces.push_back({"pid", ""});
+    CHECK(hook::shared_namespace_notes(hook::host_view(s, "/"), pol).empty());
     pol.seccomp.profile = seccomp::Profile::none;
-    CHECK_FALSE(hook::host_ipc_note(shared, pol));
+    CHECK(hook::shared_namespace_notes(shared, pol).empty());
 }
