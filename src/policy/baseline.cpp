@@ -234,6 +234,21 @@ void Rewriter::add_workdir() {
                                 "does not list"});
         return;
     }
+    // Above a device the runtime creates: a rule on the workdir would give
+    // the device its rights, which the policy does not.
+    for (size_t i = 0; i < spec_.devices.size(); ++i) {
+        const auto p = path::normalize(spec_.devices[i].path);
+        if (!p) continue;
+        const auto& f = look(*p);
+        const std::string& at = f ? f->resolved : *p;
+        if (!path::is_within(at, target)) continue;
+        changes_.push_back({ChangeAction::skipped, *cwd, 0, 0,
+                            "workdir: " + target + via + " contains linux.devices[" +
+                                std::to_string(i) + "] (" + at +
+                                "); a rule on it would give that device the workdir's rights, "
+                                "which the policy does not"});
+        return;
+    }
     // At, within or above a read-only bind: its flag does not reach the
     // host's mounts beneath its source (`-v /:/host:ro` brings the
     // host's /proc and /dev/shm read-write), and a write rule would.

@@ -11,6 +11,22 @@ namespace osh::policy::rewriting {
 
 using rootfs::is_file_kind;
 
+namespace {
+
+// Filesystem types whose every mount shows one kernel-wide state, not a
+// fresh instance: a write there changes the host (an interpreter registered
+// in binfmt_misc, tracing switched on, a firmware variable, a configfs
+// target). None belongs under a rule that lets the workload change files.
+bool host_wide_kernel_fs(std::string_view type) {
+    for (std::string_view t : {"binfmt_misc", "tracefs", "debugfs", "securityfs", "configfs",
+                               "efivarfs", "pstore", "bpf", "fusectl", "devtmpfs", "nfsd",
+                               "rpc_pipefs", "selinuxfs", "smackfs", "resctrl", "xenfs"})
+        if (type == t) return true;
+    return false;
+}
+
+}  // namespace
+
 // The rights the rules give `p` by spelling (rules on it or above it,
 // as listed, before any symlink is followed).
 AccessMask Rewriter::spelled_rights(const std::string& p) const {
@@ -195,8 +211,10 @@ void Rewriter::judge_socket_binds(EffectivePolicy& eff) {
 // IPC namespace the host's queues. Where the runtime puts them (/proc,
 // /sys, /sys/fs/cgroup, /dev/mqueue) the spec edit's read-only paths and
 // the baseline keep their writes out; one the spec mounts elsewhere
-// (under /tmp) would take a write rule's rights there. So one where a
-// rule lets the workload create, remove or write files is a path failure.
+// (under /tmp) would take a write rule's rights there. The kernel-wide ones
+// (host_wide_kernel_fs: binfmt_misc, tracefs, ...) have no place of their
+// own in a container at all. So one where a rule lets the workload create,
+// remove or write files is a path failure.
 void Rewriter::judge_kernel_mounts(EffectivePolicy& eff) {
     constexpr AccessMask kChange = bit(Access::write_file) | bit(Access::truncate) |
                                    bit(Access::make_reg) | bit(Access::remove_file);
@@ -217,6 +235,10 @@ void Rewriter::judge_kernel_mounts(EffectivePolicy& eff) {
         else if ((mt.type == "cgroup" || mt.type == "cgroup2") &&
                  !path::is_within(at, "/sys/fs/cgroup"))
             what = "a cgroup filesystem away from /sys/fs/cgroup";
+        else if (host_wide_kernel_fs(mt.type))
+            what = "a " + mt.type +
+                   " filesystem (the host kernel's own, shared by every container: "
+                   "binfmt_misc's interpreters run for every process on the host)";
         else
             continue;
         const AccessMask there = rights_at(eff, at);
@@ -231,6 +253,48 @@ void Rewriter::judge_kernel_mounts(EffectivePolicy& eff) {
     }
 }
 
+// The runtime creates each linux.devices node where its path leads in the
+// image, following the image's links (runc and crun alike, after the spec's
+// mounts): one whose path goes through a link lands under other rules than
+// its own path's (`/opt -> /tmp` put --device /dev/fuse:/opt/fuse under
+// /tmp's read-write rule; an image `/dev -> tmp/d` put every device there).
+// So one that gets rights where it lands that its own path does not, or
+// whose landing cannot be told, is a path failure: a symlink never carries
+// a right onto a device either.
+void Rewriter::judge_devices(EffectivePolicy& eff) {
+    if (!look("/")) return;  // no rootfs to look at (explain --config)
+    for (size_t i = 0; i < spec_.devices.size(); ++i) {
+        const auto p = path::normalize(spec_.devices[i].path);
+        if (!p) continue;
+        const std::string where = "linux.devices[" + std::to_string(i) + "] (" + *p + ")";
+        const auto& f = look(*p);
+        std::string msg;
+        AccessMask there = 0;
+        if (!f) {
+            msg = where + ": where its path leads in the image cannot be told (too many symlinks "
+                          "or lookups, or unreadable), so neither can the rights the runtime's "
+                          "node would get there. Fix: place it at a path the image has no "
+                          "symlink on (or fix the image)";
+        } else if (f->through_link()) {
+            there = rights_at(eff, f->resolved);
+            const AccessMask spelled = spelled_rights(*p);
+            const AccessMask extra = there & ~spelled & kFileRights;
+            if (extra == 0) continue;
+            msg = where + ": its path goes through the image's symlink " + join_links(f->links) +
+                  ", so the runtime creates the device at " + f->resolved +
+                  ", where the rules give it " + describe(extra) + " beyond what " + *p +
+                  " gets by its own path (" + (spelled ? describe(spelled) : "nothing") +
+                  "); a symlink never carries a right. Fix: place it at a path the image has "
+                  "no symlink on (or remove the image's symlink)";
+        } else {
+            continue;
+        }
+        changes_.push_back({ChangeAction::rejected, *p, 0, there, msg});
+        eff.path_failures.push_back(
+            {*p, std::move(msg), "the limit on " + where + ", a device of the host's"});
+    }
+}
+
 // A device the spec passes (--device) that no rule lets the workload
 // open: said in the change log, since the open's EACCES says nothing of
 // why.
@@ -239,8 +303,10 @@ void Rewriter::note_ungranted_devices(EffectivePolicy& eff) {
     for (size_t i = 0; i < spec_.devices.size(); ++i) {
         const auto p = path::normalize(spec_.devices[i].path);
         if (!p) continue;
+        const auto& f = look(*p);
+        const std::string& at = f ? f->resolved : *p;
         const bool granted = std::any_of(eff.rules.begin(), eff.rules.end(), [&](const auto& r) {
-            return path::is_within(*p, r.path) && (r.access & kOpen);
+            return path::is_within(at, r.path) && (r.access & kOpen);
         });
         if (granted) continue;
         const auto& d = spec_.devices[i];

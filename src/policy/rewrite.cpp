@@ -66,6 +66,7 @@ Result<EffectivePolicy> Rewriter::run() {
     judge_read_only_binds(eff);
     judge_socket_binds(eff);
     judge_kernel_mounts(eff);
+    judge_devices(eff);
     note_ungranted_devices(eff);
     eff.seccomp_relaxations = std::move(relaxations_);
     eff.changes = std::move(changes_);

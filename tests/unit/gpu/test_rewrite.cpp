@@ -266,6 +266,17 @@ TEST_CASE(
         "mounts[0] (/tmp/p) mounts a proc filesystem (the host's sysctls) away from /proc"));
     CHECK(contains(e.path_failures[1].message, "mounts[1] (/tmp/s) mounts a sysfs"));
     CHECK(contains(e.path_failures[2].message, "mounts[2] (/tmp/cg) mounts a cgroup filesystem"));
+    // The kernel-wide filesystems, wherever a write rule reaches them.
+    oci::Spec k;
+    for (const char* type : {"binfmt_misc", "tracefs", "debugfs", "securityfs", "configfs"})
+        k.mounts.push_back({std::string("/tmp/") + type, type, type, {"nosuid"}});
+    k.mounts.push_back({"/tmp/scratch", "tmpfs", "tmpfs", {"nosuid"}});  // a fresh instance
+    auto ke = must(rewrite(p, k, gpu::Detection{}, unknown_probe(), nullptr));
+    REQUIRE(ke.path_failures.size() == 5);
+    CHECK(contains(ke.path_failures[0].message,
+                   "mounts[0] (/tmp/binfmt_misc) mounts a binfmt_misc filesystem (the host "
+                   "kernel's own"));
+    CHECK(contains(ke.path_failures[4].message, "mounts[4] (/tmp/configfs) mounts a configfs"));
     // Read-only there: nothing to refuse.
     Policy ro = bare_policy();
     ro.filesystem.read_only = {"/tmp"};
@@ -287,6 +298,63 @@ TEST_CASE("a device the spec passes that no rule grants is named in the change l
     p.filesystem.read_write = {"/dev/fuse"};
     CHECK_FALSE(change(must(rewrite(p, s, gpu::detect(s, gpu::DetectMode::auto_), unknown_probe())),
                        ChangeAction::note, "/dev/fuse"));
+}
+
+TEST_CASE("a device the runtime creates through an image link is judged where it lands") {
+    Policy p = bare_policy();
+    p.filesystem.baseline = true;
+    oci::Spec s;
+    s.devices.push_back({"/opt/fuse", "c", 10, 229, std::nullopt});
+    s.devices.push_back({"/srv/fuse", "c", 10, 229, std::nullopt});
+    const std::map<std::string, NodeKind> present = {
+        {"/", NodeKind::directory}, {"/tmp", NodeKind::directory}, {"/srv", NodeKind::directory}};
+    // --device /dev/fuse:/opt/fuse with the image's /opt -> /tmp: the node is
+    // made at /tmp/fuse, under the baseline's read-write /tmp (fake_rootfs
+    // resolves whole paths: the link is given as where /opt/fuse leads).
+    auto e = must(rewrite(p, s, gpu::Detection{},
+                          fake_rootfs(present, {{"/opt/fuse", "/tmp/fuse"}})));
+    REQUIRE(e.path_failures.size() == 1);
+    CHECK(e.path_failures[0].path == "/opt/fuse");
+    CHECK(contains(e.path_failures[0].message,
+                   "linux.devices[0] (/opt/fuse): its path goes through the image's symlink "
+                   "/opt/fuse -> /tmp/fuse, so the runtime creates the device at /tmp/fuse, where the "
+                   "rules give it execute,write_file,read_file,truncate beyond what /opt/fuse "
+                   "gets by its own path (nothing)"));
+    CHECK_FALSE(change(e, ChangeAction::note, "/opt/fuse"));  // opened where it lands
+    // A link to a place no rule reaches: the device stays denied, and is named.
+    auto f = must(rewrite(p, s, gpu::Detection{}, fake_rootfs(present, {{"/opt/fuse", "/srv/fuse"}})));
+    CHECK(f.path_failures.empty());
+    CHECK(change(f, ChangeAction::note, "/opt/fuse"));
+    // The image's /dev as a link: every device of the spec lands through it.
+    oci::Spec d;
+    d.mounts.push_back({"/dev", "tmpfs", "tmpfs", {"nosuid"}});
+    d.devices.push_back({"/dev/loop7", "b", 7, 7, std::nullopt});
+    auto g = must(rewrite(p, d, gpu::Detection{},
+                          fake_rootfs(present, {{"/dev/loop7", "/tmp/d/loop7"}})));
+    REQUIRE_FALSE(g.path_failures.empty());
+    CHECK(std::any_of(g.path_failures.begin(), g.path_failures.end(), [](const auto& pf) {
+        return contains(pf.message, "linux.devices[0] (/dev/loop7): its path goes through the "
+                                    "image's symlink /dev/loop7 -> /tmp/d/loop7");
+    }));
+}
+
+TEST_CASE("workdir: a workdir above a device the runtime creates is not granted") {
+    Policy p = bare_policy();
+    p.filesystem.include_workdir = true;
+    oci::Spec s;
+    s.cwd = "/srv";
+    s.devices.push_back({"/srv/fuse", "c", 10, 229, std::nullopt});
+    auto e = must(rewrite(p, s, gpu::Detection{},
+                          fake_rootfs({{"/", NodeKind::directory}, {"/srv", NodeKind::directory}})));
+    CHECK_FALSE(rule(e, "/srv"));
+    REQUIRE(change(e, ChangeAction::skipped, "/srv"));
+    CHECK(contains(change(e, ChangeAction::skipped, "/srv")->reason,
+                   "workdir: /srv contains linux.devices[0] (/srv/fuse); a rule on it would give "
+                   "that device the workdir's rights"));
+    s.devices.clear();
+    CHECK(rule(must(rewrite(p, s, gpu::Detection{},
+                            fake_rootfs({{"/", NodeKind::directory}, {"/srv", NodeKind::directory}}))),
+               "/srv"));
 }
 
 TEST_CASE("baseline: /dev/shm is the container's shared memory, never a bind of the host's") {
