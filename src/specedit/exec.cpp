@@ -165,14 +165,11 @@ Result<std::vector<std::string>> confine_exec(const std::vector<std::string>& ar
     }
     std::vector<std::string> out(args.begin(), args.begin() + parsed.id_index + 1);
     std::vector<std::string> command(args.begin() + parsed.id_index + 1, args.end());
-    if (!oci::wrapped_by_enforcer(command, params.container_enforcer)) {
-        for (const auto& a : oci::enforcer_prefix(params)) out.push_back(a);
-    } else {
-        // Already wrapped (by whom?): rewrap with this container's own key.
-        auto dash = std::find(command.begin(), command.end(), "--");
-        command.erase(command.begin(), dash + 1);
-        for (const auto& a : oci::enforcer_prefix(params)) out.push_back(a);
-    }
+    // Already wrapped (by whom?): rewrapped with this container's own key,
+    // the command taken where the enforcer would take it.
+    if (auto w = oci::wrapped_by_enforcer(command, params.container_enforcer))
+        command.erase(command.begin(), command.begin() + static_cast<std::ptrdiff_t>(w->command_at));
+    for (const auto& a : oci::enforcer_prefix(params)) out.push_back(a);
     out.insert(out.end(), command.begin(), command.end());
     return out;
 }

@@ -175,6 +175,12 @@ Result<ShimArgs> parse_shim_args(const std::vector<std::string>& args) {
                         " (a config file outside the bundle) is not supported by the shim");
         if (o->name == "--bundle" || o->name == "-b") out.bundle = o->value;
         if (o->name == "--process" || o->name == "-p") {
+            // runc reads an empty one as none (the command from the line),
+            // crun as a file named "": the two would run different things.
+            if (o->value.empty())
+                return fail(out.command + ": " + o->name +
+                            " with an empty value (runc reads the command from the line, crun "
+                            "a file named \"\"): name the file, or leave the option out");
             out.process_file = o->value;
             out.process_index = i;
             out.process_attached = i == at;

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "specedit/exec.hpp"
 #include "specedit/shim_args.hpp"
 
 using namespace osh;
@@ -63,6 +64,13 @@ TEST_CASE("shim args: runc and crun command lines as containerd, docker, podman 
     CHECK(e->process_file == "/p.json");
     CHECK(e->process_index == 4);  // where the shim puts its sealed copy's path
     CHECK_FALSE(e->process_attached);
+    // An empty one: runc reads the command from the line, crun a file named "".
+    for (const Args& empty : {Args{"exec", "--process=", "c1", "sh"}, Args{"exec", "-p", "", "c1"},
+                              Args{"exec", "-p", "/a.json", "--process=", "c1", "sh"}}) {
+        auto r = specedit::parse_shim_args(empty);
+        REQUIRE_FALSE(r);
+        CHECK(r.error().what().find("with an empty value") != std::string::npos);
+    }
     auto eq = specedit::parse_shim_args({"exec", "-p", "/a.json", "--process=/b.json", "c1"});
     REQUIRE(eq);
     CHECK(eq->process_file == "/b.json");  // the last one counts, as in Go
@@ -190,4 +198,32 @@ TEST_CASE("shim args: the runtime's log of a refused command line, read lenientl
     CHECK(l.log_format == "json");
     CHECK(specedit::runtime_log_of({"--log=/t.log", "exec", "x"}).log_file == "/t.log");
     CHECK(specedit::runtime_log_of({"create", "--log", "/x"}).log_file.empty());
+}
+
+TEST_CASE("exec: a command already wrapped is rewrapped from where the enforcer takes it") {
+    oci::EditParams params;
+    params.container_enforcer = "/.oci-sandbox/oci-sandbox-hook";
+    params.container_plan_dir = "/.oci-sandbox/plan";
+    params.edit_key = "k1";
+    const Args prefix = {"/.oci-sandbox/oci-sandbox-hook", "exec", "--plan", "/.oci-sandbox/plan",
+                         "--key", "k1", "--"};
+    auto run = [&](const Args& args) {
+        auto parsed = specedit::parse_shim_args(args);
+        REQUIRE(parsed);
+        auto out = specedit::confine_exec(args, *parsed, params);
+        REQUIRE(out);
+        return Args(out->begin() + static_cast<std::ptrdiff_t>(parsed->id_index) + 1, out->end());
+    };
+    Args plain = prefix;
+    plain.insert(plain.end(), {"sh", "-c", "x"});
+    CHECK(run({"exec", "c1", "sh", "-c", "x"}) == plain);
+    // Another key: replaced by the container's own.
+    CHECK(run({"exec", "c1", "/.oci-sandbox/oci-sandbox-hook", "exec", "--key", "00", "--", "sh",
+               "-c", "x"}) == plain);
+    // "--" as --plan's value: the enforcer's command starts after the next
+    // "--", so the rewrap keeps "--" out of the command (it once ran "--").
+    Args dashes = prefix;
+    dashes.insert(dashes.end(), {"sh"});
+    CHECK(run({"exec", "c1", "/.oci-sandbox/oci-sandbox-hook", "exec", "--plan", "--", "--",
+               "sh"}) == dashes);
 }
