@@ -17,6 +17,17 @@ namespace {
 // fresh instance: a write there changes the host (an interpreter registered
 // in binfmt_misc, tracing switched on, a firmware variable, a configfs
 // target). None belongs under a rule that lets the workload change files.
+// Whether the runtime's node for `d` is (or will be) what `f` finds where
+// its path leads: nothing there yet (the runtime makes it), or that device.
+// Anything else stays (runc's and crun's mknod leave what exists), and
+// gets no device.
+bool device_lands(const oci::Device& d, const rootfs::PathFact& f) {
+    if (f.kind == NodeKind::missing) return true;
+    const NodeKind want = d.type == "b" ? NodeKind::block_device : NodeKind::char_device;
+    return f.kind == want && static_cast<int64_t>(f.major) == d.major &&
+           static_cast<int64_t>(f.minor) == d.minor;
+}
+
 bool host_wide_kernel_fs(std::string_view type) {
     for (std::string_view t : {"binfmt_misc", "tracefs", "debugfs", "securityfs", "configfs",
                                "efivarfs", "pstore", "bpf", "fusectl", "devtmpfs", "nfsd",
@@ -275,7 +286,7 @@ void Rewriter::judge_devices(EffectivePolicy& eff) {
                           "or lookups, or unreadable), so neither can the rights the runtime's "
                           "node would get there. Fix: place it at a path the image has no "
                           "symlink on (or fix the image)";
-        } else if (f->through_link()) {
+        } else if (f->through_link() && device_lands(spec_.devices[i], *f)) {
             there = rights_at(eff, f->resolved);
             const AccessMask spelled = spelled_rights(*p);
             const AccessMask extra = there & ~spelled & kFileRights;
