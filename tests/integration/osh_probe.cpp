@@ -26,6 +26,24 @@
 //   shmnew        shmget of a new private segment (removed at once)
 //   mqunlink:NAME mq_unlink(NAME); mqcreate:NAME mq_open(NAME, O_CREAT)
 //                 (closed and unlinked again when it works)
+// Calls that act on another process, each by its raw syscall and each
+// harmless: a read, or a set to the value just read from the same target.
+// PID (and WHO) is a number, or "child": a child of the probe's that
+// pauses, killed after the call. The errno is the set's (or the read's
+// where that fails first).
+//   prlimit:PID   prlimit64(PID, RLIMIT_NOFILE, NULL, &old): a read only
+//   prlimitset:PID  prlimit64(PID, RLIMIT_NOFILE, NULL, &old), then
+//                 prlimit64(PID, RLIMIT_NOFILE, &old, NULL)
+//   setaffinity:PID  sched_getaffinity(PID), then sched_setaffinity(PID)
+//                 with that mask
+//   setsched:PID  sched_getscheduler + sched_getparam(PID), then
+//                 sched_setscheduler(PID) with those
+//   setparam:PID  sched_getparam(PID), then sched_setparam(PID) with it
+//   setattr:PID   sched_getattr(PID), then sched_setattr(PID) with it
+//   setprio:WHICH:WHO  getpriority(WHICH, WHO), then setpriority(WHICH,
+//                 WHO) to that value (WHICH: 0 PRIO_PROCESS, 1 PRIO_PGRP)
+//   ioprio:WHICH:WHO  ioprio_get(WHICH, WHO), then ioprio_set(WHICH, WHO)
+//                 to that value (WHICH: 1 IOPRIO_WHO_PROCESS, 2 _PGRP)
 // Report lines (not a single errno):
 //   ids           uid=, gid= and groups= (the Groups line of /proc/self/status)
 //   cwd           cwd=the working directory
@@ -49,7 +67,9 @@
 #include <sched.h>
 #include <sys/ipc.h>
 #include <sys/klog.h>
+#include <signal.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/msg.h>
 #include <sys/sem.h>
 #include <sys/shm.h>
@@ -58,6 +78,7 @@
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
 #include <sys/un.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -122,7 +143,96 @@ int sysv(const std::string& c) {
     return msgget(key, 0) < 0 ? errno : 0;
 }
 
+// A paused child of the probe's, for "child" targets; killed and reaped
+// when it goes.
+struct Child {
+    pid_t pid = -1;
+    ~Child() {
+        if (pid > 0) {
+            kill(pid, SIGKILL);
+            waitpid(pid, nullptr, 0);
+        }
+    }
+};
+
+// A target spelled as a number or "child" (forking one into `child`).
+long target(const std::string& s, Child& child) {
+    if (s != "child") return std::strtol(s.c_str(), nullptr, 10);
+    child.pid = fork();
+    if (child.pid == 0) {
+        for (;;) pause();
+    }
+    return child.pid;
+}
+
+// The kernel's struct sched_attr (SCHED_ATTR_SIZE_VER1).
+struct SchedAttr {
+    uint32_t size;
+    uint32_t sched_policy;
+    uint64_t sched_flags;
+    int32_t sched_nice;
+    uint32_t sched_priority;
+    uint64_t sched_runtime, sched_deadline, sched_period;
+    uint32_t sched_util_min, sched_util_max;
+};
+
+// The calls on another process (see the top), or -1 when c is none of them.
+int on_process(const std::string& c) {
+    const size_t colon = c.find(':');
+    if (colon == std::string::npos) return -1;
+    const std::string cmd = c.substr(0, colon), arg = c.substr(colon + 1);
+    Child child;
+    if (cmd == "prlimit" || cmd == "prlimitset") {
+        const long pid = target(arg, child);
+        struct rlimit old {};
+        if (syscall(SYS_prlimit64, pid, RLIMIT_NOFILE, nullptr, &old) != 0) return errno;
+        if (cmd == "prlimit") return 0;
+        return syscall(SYS_prlimit64, pid, RLIMIT_NOFILE, &old, nullptr) == 0 ? 0 : errno;
+    }
+    if (cmd == "setaffinity") {
+        const long pid = target(arg, child);
+        cpu_set_t set;
+        CPU_ZERO(&set);
+        if (syscall(SYS_sched_getaffinity, pid, sizeof set, &set) < 0) return errno;
+        return syscall(SYS_sched_setaffinity, pid, sizeof set, &set) == 0 ? 0 : errno;
+    }
+    if (cmd == "setsched" || cmd == "setparam") {
+        const long pid = target(arg, child);
+        struct sched_param sp {};
+        const long policy = syscall(SYS_sched_getscheduler, pid);
+        if (policy < 0 || syscall(SYS_sched_getparam, pid, &sp) != 0) return errno;
+        if (cmd == "setparam") return syscall(SYS_sched_setparam, pid, &sp) == 0 ? 0 : errno;
+        return syscall(SYS_sched_setscheduler, pid, policy, &sp) == 0 ? 0 : errno;
+    }
+    if (cmd == "setattr") {
+        const long pid = target(arg, child);
+        SchedAttr attr {};
+        if (syscall(SYS_sched_getattr, pid, &attr, sizeof attr, 0) != 0) return errno;
+        attr.size = sizeof attr;
+        return syscall(SYS_sched_setattr, pid, &attr, 0) == 0 ? 0 : errno;
+    }
+    if (cmd == "setprio" || cmd == "ioprio") {
+        const size_t colon2 = arg.find(':');
+        if (colon2 == std::string::npos) return EINVAL;
+        const long which = std::strtol(arg.c_str(), nullptr, 10);
+        const long who = target(arg.substr(colon2 + 1), child);
+        if (cmd == "ioprio") {
+            const long prio = syscall(SYS_ioprio_get, which, who);
+            if (prio < 0) return errno;
+            return syscall(SYS_ioprio_set, which, who, prio) == 0 ? 0 : errno;
+        }
+        errno = 0;
+        // The raw call answers 20 - nice (never negative); glibc's wrapper
+        // turns it back.
+        const long raw = syscall(SYS_getpriority, which, who);
+        if (raw < 0) return errno;
+        return syscall(SYS_setpriority, which, who, 20 - raw) == 0 ? 0 : errno;
+    }
+    return -1;
+}
+
 int check(const std::string& c) {
+    if (const int e = on_process(c); e >= 0) return e;
     if (c.rfind("uconnect:", 0) == 0) return unix_connect(c.c_str() + 9);
     if (c.rfind("shm:", 0) == 0 || c.rfind("sem:", 0) == 0 || c.rfind("msg:", 0) == 0)
         return sysv(c);
