@@ -28,7 +28,12 @@ under warn it runs without it (comm and the host's /proc/1/oom_score_adj and
 coredump_filter: EACCES), partially_enforced naming it (runc, crun). The same
 with its own pid namespace but the host's /proc bound at /proc, and with the
 host's pid namespace joined by path (/proc/self/ns/pid): refused. A proc,
-sysfs or cgroup2 the spec mounts under /tmp (read-write): refused."""
+sysfs or cgroup2 the spec mounts under /tmp (read-write): refused; so is a
+binfmt_misc, tracefs, debugfs, securityfs or configfs there (each where the
+kernel has it: /proc/filesystems), the abort naming the mount; under
+landlock_path warn the binfmt_misc one runs partially_enforced, naming the
+mount. (Files are only opened for writing, never written; binfmt_misc's
+register is never opened.)"""
 import os
 import sys
 
@@ -228,5 +233,70 @@ with t.Workdir() as w:
             ab = a.events_of(o.events, component="hook", decision="abort", kind="landlock_path")
             t.check(len(ab) == 1 and "(%s) mounts a" % dest in ab[0]["message"] and "away from" in ab[0]["message"],
                     c.tag + ": landlock_path names the mount: %s" % (ab[0]["message"][:160] if ab else None))
+
+    # Other kernel filesystems, which hold the host's settings as proc and
+    # sysfs do: binfmt_misc (register: an interpreter the host runs for a
+    # file type, as root), tracefs and debugfs (tracing on or off, markers
+    # in the host's trace), securityfs (LSM policy), configfs. Under /tmp
+    # they took its rule's rights: binfmt_misc's status, tracefs's
+    # trace_marker and debugfs's tracing/trace_marker opened for writing
+    # (never written), fully_enforced.
+    # Refused (landlock_path) like the three above.
+    with open("/proc/filesystems") as f:
+        have = {line.split()[-1] for line in f if line.strip()}
+    other_fs = []
+    for kind, dest, opens in (("binfmt_misc", "/tmp/b", ["wronly:/tmp/b/status"]),
+                              ("tracefs", "/tmp/t", ["wronly:/tmp/t/trace_marker"]),
+                              ("debugfs", "/tmp/dbg", ["wronly:/tmp/dbg/tracing/trace_marker"]),
+                              ("securityfs", "/tmp/sec", []),
+                              ("configfs", "/tmp/cfg", [])):
+        if kind in have:
+            other_fs.append((kind, dest, opens))
+        else:
+            print("note: %s is not in /proc/filesystems (the kernel lacks it, or its module is not loaded): "
+                  "its case is left out" % kind)
+
+    def other_kernel_fs(dest, kind, where):
+        def edit(cfg):
+            cfg["mounts"].append({"destination": dest, "type": kind, "source": kind,
+                                  "options": ["nosuid", "noexec", "nodev"]})
+            where[0] = len(cfg["mounts"]) - 1
+        return edit
+
+    def mount_point(dest):
+        return lambda r: os.makedirs(os.path.join(r, dest.lstrip("/")), exist_ok=True)
+    for rt in a.RUNTIMES:
+        for kind, dest, opens in other_fs:
+            where = [None]
+            n[0] += 1
+            c = a.Case(w, "kernelfs-%s-%s-%d" % (kind, rt, n[0]), PROBE[:1] + a.CONFINED + opens, runtime=rt,
+                       edit_config=other_kernel_fs(dest, kind, where), edit_rootfs=mount_point(dest))
+            o = c.run()
+            t.check(o.rc == a.HOOK_REFUSED[rt] and "NoNewPrivs" not in o.stdout,
+                    c.tag + ": refused at create, nothing ran (exit %d; %s)"
+                    % (o.rc, {act: o.res.get(act) for act in opens}))
+            ab = a.events_of(o.events, component="hook", decision="abort", kind="landlock_path")
+            msg = ab[0]["message"] if ab else ""
+            t.check(len(ab) == 1 and "mounts[%d] (%s) mounts " % (where[0], dest) in msg
+                    and ("away from" in msg or kind in msg),
+                    c.tag + ": landlock_path names mounts[%d] (%s) and what it mounts: %s"
+                    % (where[0], dest, msg[:200] or None))
+            t.check(t.plan_dir_gone(c.cid), c.tag + ": nothing left in /run/oci-sandbox")
+        # Under warn: runs, saying what is not in force. Nothing is opened
+        # there (the kernel's files are the workload's to write).
+        if any(kind == "binfmt_misc" for kind, _, _ in other_fs):
+            where = [None]
+            n[0] += 1
+            c = a.Case(w, "kernelfs-binfmt_misc-warn-%s-%d" % (rt, n[0]), ["/bin/osh-probe", "status"], runtime=rt,
+                       edit_config=other_kernel_fs("/tmp/b", "binfmt_misc", where), edit_rootfs=mount_point("/tmp/b"),
+                       edit_policy=warn)
+            o = c.run()
+            t.check(o.rc == 0 and o.res.get("Seccomp") == "2", c.tag + ": warn: runs with the filter (exit %d)" % o.rc)
+            p = a.planned(o.events)
+            lost = "mounts[%d] (/tmp/b)" % where[0]
+            t.check(p.get("status") == "partially_enforced" and lost in p.get("dropped", ""),
+                    c.tag + ": warn: planned partially_enforced, dropped names %s (got %s; %s)"
+                    % (lost, p.get("status"), p.get("dropped", "")[:200]))
+            t.check(lost in a.summary_line(o.stderr), c.tag + ": warn: the stderr summary names " + lost)
 
 t.finish()
