@@ -168,6 +168,20 @@ void* thread_fn(void*) {
     return reinterpret_cast<void*>(42);
 }
 
+// Runs `calls` in a child under each case's filter (label, spec, the
+// results it must see).
+using FilterCase = std::tuple<const char*, FilterSpec, std::vector<long>>;
+void expect_under(std::initializer_list<FilterCase> cases,
+                  const std::function<void(std::vector<long>&)>& calls) {
+    for (const auto& [label, spec, want] : cases) {
+        CAPTURE(label);
+        const Bpf bpf = compiled(spec);
+        auto r = in_child(&bpf, [&](std::vector<long>& v) { calls(v); });
+        REQUIRE(r.exited_ok());
+        CHECK(r.values == want);
+    }
+}
+
 }  // namespace
 
 TEST_SUITE("kernel") {
@@ -233,17 +247,10 @@ TEST_SUITE("kernel") {
         host.host_ipc_namespace = true;
         FilterSpec allowed = host;
         allowed.settings.allow = {"shmget", "shmctl"};
-        for (const auto& [label, spec, want] :
-             {std::tuple{"own", own, std::vector<long>{0, 0, 0, 0}},
-              std::tuple{"host", host, std::vector<long>{-EPERM, -EPERM, -EPERM, -EPERM}},
-              std::tuple{"host, shm allowed", allowed,
-                         std::vector<long>{0, -EPERM, -EPERM, -EPERM}}}) {
-            CAPTURE(label);
-            const Bpf bpf = compiled(spec);
-            auto r = in_child(&bpf, [&](std::vector<long>& v) { calls(v); });
-            REQUIRE(r.exited_ok());
-            CHECK(r.values == want);
-        }
+        expect_under({{"own", own, {0, 0, 0, 0}},
+                      {"host", host, {-EPERM, -EPERM, -EPERM, -EPERM}},
+                      {"host, shm allowed", allowed, {0, -EPERM, -EPERM, -EPERM}}},
+                     calls);
         CHECK(cache_key(host) != cache_key(own));
     }
 
@@ -281,17 +288,10 @@ TEST_SUITE("kernel") {
         FilterSpec allowed = host;
         allowed.settings.allow = {"prlimit64"};
         const long E = -EPERM;
-        for (const auto& [label, spec, want] :
-             {std::tuple{"own", own, std::vector<long>{0, 0, 0, 0, 0, 0, 0, 0, 0, 0}},
-              std::tuple{"host", host, std::vector<long>{0, E, 0, E, 0, E, 0, E, 0, E}},
-              std::tuple{"host, prlimit64 allowed", allowed,
-                         std::vector<long>{0, 0, 0, E, 0, E, 0, E, 0, E}}}) {
-            CAPTURE(label);
-            const Bpf bpf = compiled(spec);
-            auto r = in_child(&bpf, [&](std::vector<long>& v) { calls(v); });
-            REQUIRE(r.exited_ok());
-            CHECK(r.values == want);
-        }
+        expect_under({{"own", own, {0, 0, 0, 0, 0, 0, 0, 0, 0, 0}},
+                      {"host", host, {0, E, 0, E, 0, E, 0, E, 0, E}},
+                      {"host, prlimit64 allowed", allowed, {0, 0, 0, E, 0, E, 0, E, 0, E}}},
+                     calls);
         CHECK(cache_key(host) != cache_key(own));
     }
 
