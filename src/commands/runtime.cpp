@@ -134,7 +134,7 @@ int runtime_main(const std::vector<std::string>& args) {
         // and no poststop runs for it: the delete of the caller's cleanup
         // removes it. Only an empty directory goes; a hook's plan stays for
         // poststop.
-        (void)plan::remove_unused_plan_dir(args.back());
+        (void)plan::remove_unused_plan_dir(args.back(), plan::default_run_root());
     }
 
     std::vector<char*> argv;

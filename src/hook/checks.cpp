@@ -136,7 +136,8 @@ std::map<size_t, std::string> submount_carriers(
     return out;
 }
 
-policy::HostView host_view(const oci::Spec& spec, const std::string& bundle, int pid) {
+policy::HostView host_view(const oci::Spec& spec, const std::string& bundle, int pid,
+                           const std::string& run_root) {
     policy::HostView v;
     // One that cannot be checked counts as the host's.
     if (auto pidns = namespace_verdict(spec, "pid", pid); !pidns.private_ns)
@@ -161,10 +162,6 @@ policy::HostView host_view(const oci::Spec& spec, const std::string& bundle, int
                 v.host_shm_binds.push_back(i);
         }
     }
-    constexpr size_t kMaxMountinfoBytes = 64u << 20;
-    bool any = false;
-    for (const auto& m : spec.mounts) any = any || m.is_read_only_on_top_only();
-    if (!any) return v;
     // As the runtime finds a source: relative to the bundle, symlinks and
     // ".." resolved by the kernel.
     auto real = [&](const std::string& source) -> std::optional<std::string> {
@@ -172,6 +169,21 @@ policy::HostView host_view(const oci::Spec& spec, const std::string& bundle, int
         if (::realpath(joined(source).c_str(), buf) == nullptr) return std::nullopt;
         return std::string(buf);
     };
+    // Every container's plan is beneath the run root (the spec edit's own
+    // bind of one is read-only): a writable bind at, above or within it
+    // reaches the plans that later execs read.
+    if (const auto root = run_root.empty() ? std::nullopt : real(run_root))
+        for (size_t i = 0; i < spec.mounts.size(); ++i) {
+            const auto& m = spec.mounts[i];
+            if (!m.is_bind() || m.is_read_only()) continue;
+            const auto src = real(m.source);
+            if (src && (path::is_within(*root, *src) || path::is_within(*src, *root)))
+                v.plan_root_binds.push_back(i);
+        }
+    constexpr size_t kMaxMountinfoBytes = 64u << 20;
+    bool any = false;
+    for (const auto& m : spec.mounts) any = any || m.is_read_only_on_top_only();
+    if (!any) return v;
     auto info = file::read_regular("/proc/self/mountinfo", false, kMaxMountinfoBytes);
     v.ro_binds_carrying =
         info ? submount_carriers(spec, std::move(*info), real)

@@ -52,8 +52,11 @@ std::map<size_t, std::string> submount_carriers(
 // with relative sources taken from `bundle` as the runtime takes them; and
 // whether a pid namespace the spec joins by path is the host's own (seen
 // as namespace_verdict sees one, through `pid` when known), and whether it
-// shares the host's IPC namespace (namespace_verdict).
-policy::HostView host_view(const oci::Spec& spec, const std::string& bundle, int pid = 0);
+// shares the host's IPC namespace (namespace_verdict); and the writable
+// binds whose source holds or lies in `run_root` (the plan directories;
+// "": not looked for).
+policy::HostView host_view(const oci::Spec& spec, const std::string& bundle, int pid = 0,
+                           const std::string& run_root = "");
 
 // The run_as ids, resolved from the image's own /etc/passwd and /etc/group
 // (never NSS) under `rootfd` (-1: no rootfs). A name is the image's claim:

@@ -129,7 +129,8 @@ Result<DryRun> dry_run(const DryRunInput& in) {
     // the directory holding config.json).
     const std::string bundle_dir =
         in.bundle ? *in.bundle : in.config_path.substr(0, in.config_path.find_last_of('/') + 1);
-    const policy::HostView host = host_view(*spec, bundle_dir.empty() ? "." : bundle_dir);
+    const policy::HostView host =
+        host_view(*spec, bundle_dir.empty() ? "." : bundle_dir, 0, plan::default_run_root());
     // The workload's own command, also in a config.json the spec edit wrapped.
     spec->args = oci::workload_command(spec->args, plan::kContainerEnforcer);
     auto eff = policy::rewrite(pol->policy, *spec, det,

@@ -422,7 +422,7 @@ int create_stage(const HookOptions& opts, const policy::SelectedPolicy* given, R
     // vendor's path (after the /dev listing).
     UniqueFd proc_misc(::open("/proc/misc", O_RDONLY | O_CLOEXEC));
     const NamespaceVerdict netns = namespace_verdict(*spec, "network", st.pid);
-    policy::HostView host = host_view(*spec, st.bundle, st.pid);
+    policy::HostView host = host_view(*spec, st.bundle, st.pid, opts.run_root);
     host.mounts_made = live;
 
     // Every input is open: from here on the hook reads only the rootfs,

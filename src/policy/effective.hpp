@@ -113,6 +113,11 @@ struct HostView {
     // The spec's binds (by index) whose source on the host is a socket: a
     // workload connects to one whatever the Landlock rules say.
     std::vector<size_t> socket_binds;
+    // The spec's writable binds (by index) whose source on the host holds or
+    // lies in the plan directories' run root (a rootless user's /tmp holds
+    // /tmp/podman-run-UID): a write there could rewrite another container's
+    // plan, or this one's, before a later exec reads it.
+    std::vector<size_t> plan_root_binds;
     // The spec's binds (by index) of the host's own /dev/shm or /dev (Docker's
     // --ipc=host): shared memory of the host's, not the container's.
     std::vector<size_t> host_shm_binds;

@@ -216,6 +216,37 @@ void Rewriter::judge_socket_binds(EffectivePolicy& eff) {
     }
 }
 
+// Every container's plan lies beneath the run root, and a later exec reads
+// it there: a bind of the host's that holds or lies in it (a rootless
+// user's -v /tmp:/tmp holds /tmp/podman-run-UID), where a rule lets the
+// workload change files at or beneath it, would let it rewrite a plan, its
+// own or another container's (the seal is a checksum, not a signature).
+// So one is a path failure. A mount whose landing cannot be told is
+// judge_mounts's.
+void Rewriter::judge_plan_root_binds(EffectivePolicy& eff) {
+    if (!host_) return;
+    constexpr AccessMask kWrites = kReadWrite & ~kReadOnly;
+    for (size_t i : host_->plan_root_binds) {
+        if (i >= spec_.mounts.size()) continue;
+        const auto found = judged_at(i);
+        if (!found) continue;
+        const std::string& at = *found;
+        AccessMask there = 0;
+        for (const auto& r : eff.rules)
+            if (overlaps(r.path, at)) there |= r.access & kWrites;
+        if (!there) continue;
+        const std::string where = "mounts[" + std::to_string(i) + "] (" + at + ")";
+        std::string msg = where + " binds the host's " + spec_.mounts[i].source +
+                          ", which holds or lies in the plan directories of every container, "
+                          "and the rules let the workload change files there (" +
+                          describe(there) +
+                          "): it could rewrite a plan that a later exec reads. Fix: bind a "
+                          "directory that does not hold them, or mount it read-only (ro)";
+        changes_.push_back({ChangeAction::rejected, at, 0, there, msg});
+        eff.path_failures.push_back({at, std::move(msg), "the plans beneath " + where});
+    }
+}
+
 // A kernel filesystem shows what the kernel holds, not what anyone put
 // there: proc the host's sysctls (and with the host's pid namespace its
 // processes), sysfs and cgroup the host's settings, mqueue in the host's

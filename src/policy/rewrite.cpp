@@ -65,6 +65,7 @@ Result<EffectivePolicy> Rewriter::run() {
     judge_mounts(eff);
     judge_read_only_binds(eff);
     judge_socket_binds(eff);
+    judge_plan_root_binds(eff);
     judge_kernel_mounts(eff);
     judge_devices(eff);
     note_ungranted_devices(eff);

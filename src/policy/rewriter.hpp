@@ -137,6 +137,7 @@ class Rewriter {
     void judge_mounts(EffectivePolicy& eff);
     void judge_read_only_binds(EffectivePolicy& eff);
     void judge_socket_binds(EffectivePolicy& eff);
+    void judge_plan_root_binds(EffectivePolicy& eff);
     void judge_kernel_mounts(EffectivePolicy& eff);
     void judge_devices(EffectivePolicy& eff);
     void note_ungranted_devices(EffectivePolicy& eff);

@@ -378,6 +378,40 @@ TEST_CASE("baseline: /dev/shm is the container's shared memory, never a bind of 
     REQUIRE(rule(must(rewrite(p, s, gpu::Detection{}, probe, &host)), "/dev/shm"));
 }
 
+TEST_CASE("a writable bind that holds or lies in the plans' run root: a path failure where "
+          "the rules let the workload write it") {
+    // A rootless user's -v /tmp:/tmp, with the plans in /tmp/podman-run-UID.
+    oci::Spec s;
+    s.mounts.push_back({"/tmp", "bind", "/tmp", {"rbind", "rw"}});
+    s.mounts.push_back({"/data", "bind", "/tmp/podman-run-1001", {"rbind", "rw"}});
+    policy::HostView host;
+    host.plan_root_binds = {0, 1};
+    auto probe = fake_rootfs({{"/", NodeKind::directory},
+                              {"/tmp", NodeKind::directory},
+                              {"/data", NodeKind::directory},
+                              {"/data/sub", NodeKind::directory}});
+    Policy p = bare_policy();
+    p.filesystem.read_write = {"/tmp"};
+    auto e = must(rewrite(p, s, gpu::Detection{}, probe, &host));
+    REQUIRE(e.path_failures.size() == 1);  // /data: nothing grants it
+    CHECK(contains(e.path_failures[0].message,
+                   "mounts[0] (/tmp) binds the host's /tmp, which holds or lies in the plan "
+                   "directories of every container, and the rules let the workload change files "
+                   "there"));
+    CHECK(e.path_failures[0].lost == "the plans beneath mounts[0] (/tmp)");
+    // A write rule beneath the landing reaches it too.
+    Policy q = bare_policy();
+    q.filesystem.read_write = {"/data/sub"};
+    auto f = must(rewrite(q, s, gpu::Detection{}, probe, &host));
+    REQUIRE(f.path_failures.size() == 1);
+    CHECK(contains(f.path_failures[0].message, "mounts[1] (/data) binds the host's "
+                                               "/tmp/podman-run-1001"));
+    // Read-only rules: nothing to refuse.
+    Policy r = bare_policy();
+    r.filesystem.read_only = {"/tmp", "/data"};
+    CHECK(must(rewrite(r, s, gpu::Detection{}, probe, &host)).path_failures.empty());
+}
+
 TEST_CASE(
     "a host socket bound into the container: a path failure unless the rules let it be written") {
     oci::Spec s;

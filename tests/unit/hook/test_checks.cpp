@@ -146,6 +146,24 @@ TEST_CASE("read-only recursive binds whose host source has mounts beneath it") {
     CHECK(u.at(1) == "cannot read");
 }
 
+TEST_CASE("host view: the writable binds that hold or lie in the plans' run root") {
+    Rootfs host;  // a temp dir standing for the host: run/oci-sandbox, tmp, a link to run
+    fs::create_directories(host.path + "/run/oci-sandbox/c1");
+    fs::create_directories(host.path + "/tmp");
+    fs::create_directory_symlink(host.path + "/run", host.path + "/run-link");
+    const std::string root = host.path + "/run/oci-sandbox";
+    oci::Spec s;
+    s.mounts = {{"/a", "bind", host.path + "/run", {"rbind", "rw"}},          // above
+                {"/b", "bind", root + "/c1", {"rbind", "rw"}},                // within
+                {"/c", "bind", host.path + "/tmp", {"rbind", "rw"}},          // beside
+                {"/d", "bind", host.path + "/run", {"rbind", "ro"}},          // read-only
+                {"/e", "bind", "run-link", {"rbind"}},                        // relative, a link
+                {"/f", "tmpfs", "tmpfs", {}}};
+    auto v = hook::host_view(s, host.path, 0, root);
+    CHECK(v.plan_root_binds == std::vector<size_t>{0, 1, 4});
+    CHECK(hook::host_view(s, host.path).plan_root_binds.empty());  // no run root given
+}
+
 TEST_CASE("host view: a pid namespace joined by path is the host's when it is this process's") {
     oci::Spec s;
     s.namespaces = {{"pid", "/proc/self/ns/pid"}};
