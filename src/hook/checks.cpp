@@ -64,11 +64,11 @@ std::vector<std::string> shared_namespace_notes(const policy::HostView& host,
         notes.push_back("seccomp: " + *host.host_ipc_namespace +
                         ", so IPC (shmget, semget, msgget, mq_open, ...) would reach the host's "
                         "objects: the filter refuses it (seccomp.allow can name the calls)");
-    if (host.host_pid_namespace)
-        notes.push_back("seccomp: " + *host.host_pid_namespace +
+    if (host.shared_pid_namespace)
+        notes.push_back("seccomp: " + *host.shared_pid_namespace +
                         ", so prlimit64, setpriority, ioprio_set and sched_set* would reach the "
-                        "host's processes by pid: the filter lets them act only on the calling "
-                        "process itself, else EPERM (seccomp.allow can name the calls)");
+                        "processes of others there by pid: the filter lets them act only on the "
+                        "calling process itself, else EPERM (seccomp.allow can name the calls)");
     return notes;
 }
 
@@ -140,8 +140,15 @@ policy::HostView host_view(const oci::Spec& spec, const std::string& bundle, int
                            const std::string& run_root) {
     policy::HostView v;
     // One that cannot be checked counts as the host's.
-    if (auto pidns = namespace_verdict(spec, "pid", pid); !pidns.private_ns)
-        v.host_pid_namespace = std::move(pidns.why);
+    if (auto pidns = namespace_verdict(spec, "pid", pid); !pidns.private_ns) {
+        v.host_pid_namespace = pidns.why;
+        v.shared_pid_namespace = std::move(pidns.why);
+    } else {
+        for (const auto& ns : spec.namespaces)
+            if (ns.type == "pid" && !ns.path.empty())
+                v.shared_pid_namespace = "linux.namespaces joins " + ns.path +
+                                         ", the pid namespace of another container or a pod";
+    }
     // As the runtime finds a source: relative to the bundle.
     auto joined = [&](const std::string& source) {
         return !source.empty() && source.front() == '/' ? source : bundle + "/" + source;

@@ -29,7 +29,7 @@ struct NamespaceVerdict {
 NamespaceVerdict namespace_verdict(const oci::Spec& spec, std::string_view type, int pid = 0);
 
 // What the default profile changes in the host's namespaces
-// (seccomp::FilterSpec::host_ipc_namespace, host_pid_namespace), as the
+// (seccomp::FilterSpec::host_ipc_namespace, shared_pid_namespace), as the
 // change log and the hook's log say it; empty when nothing applies.
 std::vector<std::string> shared_namespace_notes(const policy::HostView& host,
                                                 const policy::Policy& pol);

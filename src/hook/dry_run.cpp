@@ -155,7 +155,7 @@ Result<DryRun> dry_run(const DryRunInput& in) {
     plan::CompileOptions copts;
     copts.bpf_cache_dir = "";  // a dry run writes nothing
     copts.host_ipc_namespace = host.host_ipc_namespace.has_value();
-    copts.host_pid_namespace = host.host_pid_namespace.has_value();
+    copts.shared_pid_namespace = host.shared_pid_namespace.has_value();
     copts.edit_key = probe_edit.edit_key;
     if (auto ids = plan_ids(pol->policy.process, rootfd ? rootfd.get() : -1)) {
         copts.run_as_uid = ids->uid;

@@ -483,7 +483,7 @@ int create_stage(const HookOptions& opts, const policy::SelectedPolicy* given, R
     plan::CompileOptions copts;
     copts.container_id = st.id;
     copts.host_ipc_namespace = host.host_ipc_namespace.has_value();
-    copts.host_pid_namespace = host.host_pid_namespace.has_value();
+    copts.shared_pid_namespace = host.shared_pid_namespace.has_value();
     copts.edit_key = edit_key;
     if (auto ids = plan_ids(pol->policy.process, rootfd.get())) {
         copts.run_as_uid = ids->uid;

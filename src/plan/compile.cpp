@@ -60,7 +60,7 @@ Expected<Plan, failure::KindError> compile(const policy::EffectivePolicy& eff,
                 spec.relaxations.push_back(name);
             spec.audit_arch = opts.audit_arch;
             spec.host_ipc_namespace = opts.host_ipc_namespace;
-            spec.host_pid_namespace = opts.host_pid_namespace;
+            spec.shared_pid_namespace = opts.shared_pid_namespace;
             auto bpf = seccomp::compile(spec, opts.bpf_cache_dir, nullptr);
             if (!bpf) {
                 if (pol.failure.of(failure::Kind::seccomp_compile) == failure::Mode::strict)

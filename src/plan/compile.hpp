@@ -28,8 +28,8 @@ struct CompileOptions {
     std::optional<uint32_t> run_as_gid;
     // The container shares the host's IPC namespace (seccomp::FilterSpec).
     bool host_ipc_namespace = false;
-    // The container shares the host's pid namespace (seccomp::FilterSpec).
-    bool host_pid_namespace = false;
+    // The container's pid namespace holds others' processes (seccomp::FilterSpec).
+    bool shared_pid_namespace = false;
 };
 
 // Compiles an effective policy into a plan: copies the Landlock rules, failure

@@ -98,9 +98,12 @@ struct HostView {
     std::map<size_t, std::string> ro_binds_carrying;
     // Why the container shares the host's pid namespace (nullopt: it has its
     // own): no "pid" entry, or one joined by path that is the host's (or
-    // cannot be checked). /proc shows the host's processes, and the filter
-    // keeps the calls that act on a process by pid to the caller itself.
+    // cannot be checked). /proc shows the host's processes.
     std::optional<std::string> host_pid_namespace;
+    // Why its pid namespace holds processes of others (nullopt: a new one):
+    // the host's, or one joined by path (another container's, a pod's). The
+    // filter keeps the calls that act on a process by pid to the caller.
+    std::optional<std::string> shared_pid_namespace;
     // The path probe sees the running container, its mounts made (the
     // hook's live view): a bind mount is where a mount's root is, not
     // merely where its destination resolves in the final tree.

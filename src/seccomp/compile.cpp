@@ -308,7 +308,7 @@ std::string settings_text(const FilterSpec& spec) {
     for (const auto& n : s.allow) t += "allow " + n + "\n";
     for (const auto& n : spec.relaxations) t += "relax " + n + "\n";
     if (spec.host_ipc_namespace) t += "ipc_namespace host\n";
-    if (spec.host_pid_namespace) t += "pid_namespace host\n";
+    if (spec.shared_pid_namespace) t += "pid_namespace shared\n";
     return t;
 }
 

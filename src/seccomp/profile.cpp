@@ -459,7 +459,7 @@ void allow_outright(ResolvedFilter& f, const std::string& name, const std::strin
 
 }  // namespace
 
-std::vector<std::vector<ArgCond>> host_pid_conditions(std::string_view syscall) {
+std::vector<std::vector<ArgCond>> shared_pid_conditions(std::string_view syscall) {
     // setpriority's and ioprio_set's who: 0 with PRIO_PROCESS (0) and
     // IOPRIO_WHO_PROCESS (1) is the caller; with a group or user it would be
     // every process of the caller's user (root's, on the host).
@@ -550,13 +550,14 @@ ResolvedFilter resolve(const FilterSpec& spec) {
         std::erase_if(f.allowed, [&](const Rule& r) {
             return r.why == "ipc" && !contains(pol.allow, r.syscall);
         });
-    // In the host's pid namespace a pid names the host's processes, which
-    // these calls would reach with no check Landlock makes: the caller alone.
-    if (spec.host_pid_namespace) {
+    // In a pid namespace shared with others (the host's, another
+    // container's) a pid names their processes, which these calls would
+    // reach with no check Landlock makes: the caller alone.
+    if (spec.shared_pid_namespace) {
         std::vector<Rule> own;
         std::erase_if(f.allowed, [&](const Rule& r) {
             if (!r.conds.empty() || contains(pol.allow, r.syscall)) return false;
-            auto forms = host_pid_conditions(r.syscall);
+            auto forms = shared_pid_conditions(r.syscall);
             for (auto& c : forms) own.push_back(Rule{r.syscall, std::move(c), 0, r.why, r.number});
             return !forms.empty();
         });
@@ -575,7 +576,7 @@ std::string canonical_source(const FilterSpec& spec) {
     s += std::string("allow_i386 ") + (spec.settings.allow_i386 ? "yes" : "no") + "\n";
     s += "action " + std::string(name(spec.settings.action)) + "\n";
     if (spec.host_ipc_namespace) s += "ipc_namespace host\n";
-    if (spec.host_pid_namespace) s += "pid_namespace host\n";
+    if (spec.shared_pid_namespace) s += "pid_namespace shared\n";
     const ResolvedFilter f = resolve(spec);
     s += std::string("default ") + (f.allow_list ? "action" : "allow") + "\n";
     // Names that must resolve (checked at compile time) are part of the source too.

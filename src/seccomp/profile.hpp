@@ -92,18 +92,19 @@ struct FilterSpec {
     // queues before any open Landlock checks) leaves the allow-list, unless
     // seccomp.allow names a call.
     bool host_ipc_namespace = false;
-    // The container shares the host's pid namespace: the calls that act on
-    // a process by pid with no check Landlock makes (resource limits,
+    // The container's pid namespace holds others' processes (the host's, or
+    // one joined by path: another container's, a pod's): the calls that act
+    // on a process by pid with no check Landlock makes (resource limits,
     // priorities, scheduling; signals and ptrace are Landlock's scopes) are
-    // allowed only on the caller itself (host_pid_conditions), unless
+    // allowed only on the caller itself (shared_pid_conditions), unless
     // seccomp.allow names a call.
-    bool host_pid_namespace = false;
+    bool shared_pid_namespace = false;
 };
 
-// The conditions under which the default profile allows `syscall` in the
-// host's pid namespace (each entry one allowed form; the call is refused in
+// The conditions under which the default profile allows `syscall` in a
+// shared pid namespace (each entry one allowed form; the call is refused in
 // any other); empty when the call is not restricted there.
-std::vector<std::vector<ArgCond>> host_pid_conditions(std::string_view syscall);
+std::vector<std::vector<ArgCond>> shared_pid_conditions(std::string_view syscall);
 
 // One rule of the final filter.
 struct Rule {

@@ -399,7 +399,7 @@ TEST_CASE("resolve: in the host's IPC namespace the IPC calls leave the allow-li
 
 TEST_CASE("resolve: in the host's pid namespace the calls by pid are kept to the caller") {
     FilterSpec host;
-    host.host_pid_namespace = true;
+    host.shared_pid_namespace = true;
     const auto own = resolve(FilterSpec{});
     const auto f = resolve(host);
     for (const char* n : {"prlimit64", "sched_setaffinity", "sched_setscheduler",
@@ -409,22 +409,22 @@ TEST_CASE("resolve: in the host's pid namespace the calls by pid are kept to the
                                  [&](const Rule& r) { return r.syscall == n; });
         REQUIRE(rule != f.allowed.end());
         CHECK_FALSE(rule->conds.empty());
-        CHECK(rule->conds == host_pid_conditions(n).front());
+        CHECK(rule->conds == shared_pid_conditions(n).front());
         CHECK(std::count_if(own.allowed.begin(), own.allowed.end(), [&](const Rule& r) {
                   return r.syscall == n && r.conds.empty();
               }) == 1);
     }
     // Nothing else changes.
     CHECK(own.allowed.size() == f.allowed.size());
-    CHECK(host_pid_conditions("getpriority").empty());
-    CHECK(host_pid_conditions("kill").empty());  // Landlock's signal scope
+    CHECK(shared_pid_conditions("getpriority").empty());
+    CHECK(shared_pid_conditions("kill").empty());  // Landlock's signal scope
     host.settings.allow = {"prlimit64"};
     const auto g = resolve(host);
     auto p = std::find_if(g.allowed.begin(), g.allowed.end(),
                      [](const Rule& r) { return r.syscall == "prlimit64"; });
     REQUIRE(p != g.allowed.end());
     CHECK(p->conds.empty());
-    CHECK(canonical_source(host).find("pid_namespace host\n") != std::string::npos);
+    CHECK(canonical_source(host).find("pid_namespace shared\n") != std::string::npos);
 }
 
 TEST_CASE("resolve: allow and relaxations add outright, deny wins over both") {

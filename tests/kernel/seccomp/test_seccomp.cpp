@@ -284,7 +284,7 @@ TEST_SUITE("kernel") {
         };
         FilterSpec own;
         FilterSpec host;
-        host.host_pid_namespace = true;
+        host.shared_pid_namespace = true;
         FilterSpec allowed = host;
         allowed.settings.allow = {"prlimit64"};
         const long E = -EPERM;

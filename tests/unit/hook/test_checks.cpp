@@ -280,6 +280,16 @@ TEST_CASE("the hook judges the namespaces its container's process is in, not wha
           std::string::npos);
     s.namespaces.push_back({"pid", ""});
     CHECK(hook::shared_namespace_notes(hook::host_view(s, "/"), pol).empty());
+    // Another container's pid namespace, joined by path: not the host's, but
+    // shared, and the filter's pid note says so.
+    s.namespaces.back().path = "/proc/" + std::to_string(c.pid) + "/ns/pid";
+    const auto joined = hook::host_view(s, "/");
+    CHECK_FALSE(joined.host_pid_namespace);
+    REQUIRE(joined.shared_pid_namespace);
+    CHECK(*joined.shared_pid_namespace ==
+          "linux.namespaces joins " + s.namespaces.back().path +
+              ", the pid namespace of another container or a pod");
+    REQUIRE(hook::shared_namespace_notes(joined, pol).size() == 1);
     pol.seccomp.profile = seccomp::Profile::none;
     CHECK(hook::shared_namespace_notes(shared, pol).empty());
 }
