@@ -304,10 +304,23 @@ void Rewriter::judge_kernel_mounts(EffectivePolicy& eff) {
 // whose landing cannot be told, is a path failure: a symlink never carries
 // a right onto a device either.
 void Rewriter::judge_devices(EffectivePolicy& eff) {
-    if (!look("/")) return;  // no rootfs to look at (explain --config)
+    const bool rootfs = look("/").has_value();  // none: explain --config
     for (size_t i = 0; i < spec_.devices.size(); ++i) {
-        const auto p = path::normalize(spec_.devices[i].path);
-        if (!p) continue;
+        const std::string& raw = spec_.devices[i].path;
+        const auto p = path::normalize(raw);
+        if (!p) {
+            // runc made /opt/../fuse where the image's /opt led, then "..";
+            // crun refuses a relative one, runc takes it from /.
+            std::string msg = "linux.devices[" + std::to_string(i) + "] (" + raw +
+                              "): not an absolute path without \"..\": the runtimes place such "
+                              "a node their own ways, so where it lands cannot be told. Fix: "
+                              "write the device's path absolute, without \"..\"";
+            changes_.push_back({ChangeAction::rejected, raw, 0, 0, msg});
+            eff.path_failures.push_back(
+                {raw, std::move(msg), "the limit on linux.devices[" + std::to_string(i) + "]"});
+            continue;
+        }
+        if (!rootfs) continue;
         const std::string where = "linux.devices[" + std::to_string(i) + "] (" + *p + ")";
         const auto& f = look(*p);
         std::string msg;

@@ -338,6 +338,24 @@ TEST_CASE("a device the runtime creates through an image link is judged where it
     }));
 }
 
+TEST_CASE("a device path that is relative or holds \"..\" is a path failure") {
+    Policy p = bare_policy();
+    p.filesystem.baseline = true;
+    p.filesystem.include_workdir = true;
+    oci::Spec s;
+    s.cwd = "/srv";
+    s.devices.push_back({"/opt/../fuse", "c", 10, 229, std::nullopt});
+    s.devices.push_back({"srv/fuse", "c", 10, 229, std::nullopt});
+    for (const auto& probe : {unknown_probe(), fake_rootfs({{"/", NodeKind::directory},
+                                                            {"/srv", NodeKind::directory}})}) {
+        auto e = must(rewrite(p, s, gpu::Detection{}, probe));
+        REQUIRE(e.path_failures.size() == 2);
+        CHECK(contains(e.path_failures[0].message,
+                       "linux.devices[0] (/opt/../fuse): not an absolute path without \"..\""));
+        CHECK(e.path_failures[1].path == "srv/fuse");
+    }
+}
+
 TEST_CASE("workdir: a workdir above a device the runtime creates is not granted") {
     Policy p = bare_policy();
     p.filesystem.include_workdir = true;
