@@ -13,10 +13,6 @@ using rootfs::is_file_kind;
 
 namespace {
 
-// Filesystem types whose every mount shows one kernel-wide state, not a
-// fresh instance: a write there changes the host (an interpreter registered
-// in binfmt_misc, tracing switched on, a firmware variable, a configfs
-// target). None belongs under a rule that lets the workload change files.
 // Whether the runtime's node for `d` is (or will be) what `f` finds where
 // its path leads: nothing there yet (the runtime makes it), or that device.
 // Anything else stays (runc's and crun's mknod leave what exists), and
@@ -28,10 +24,20 @@ bool device_lands(const oci::Device& d, const rootfs::PathFact& f) {
            static_cast<int64_t>(f.minor) == d.minor;
 }
 
-bool host_wide_kernel_fs(std::string_view type) {
-    for (std::string_view t : {"binfmt_misc", "tracefs", "debugfs", "securityfs", "configfs",
-                               "efivarfs", "pstore", "bpf", "fusectl", "devtmpfs", "nfsd",
-                               "rpc_pipefs", "selinuxfs", "smackfs", "resctrl", "xenfs"})
+// Filesystem types known to hold only files: a fresh instance of the
+// container's own (tmpfs, devpts, ...), or someone's data (a disk, a
+// network share, an overlay, FUSE). Any other type may show a kernel-wide
+// state, shared by every container, where a write changes the host (an
+// interpreter registered in binfmt_misc, tracing switched on, a task moved
+// by cpuset, a firmware variable): new kernels add such types, so they are
+// not listed; these are.
+bool holds_only_files(std::string_view type) {
+    if (type.substr(0, 5) == "fuse.") return true;  // fuse.sshfs, fuse.glusterfs
+    for (std::string_view t :
+         {"tmpfs", "ramfs", "devpts", "hugetlbfs", "overlay", "fuse", "fuseblk", "ext2", "ext3",
+          "ext4", "xfs", "btrfs", "zfs", "f2fs", "vfat", "msdos", "exfat", "ntfs", "ntfs3",
+          "squashfs", "erofs", "iso9660", "udf", "nfs", "nfs4", "cifs", "smb3", "9p", "virtiofs",
+          "ceph"})
         if (type == t) return true;
     return false;
 }
@@ -253,10 +259,10 @@ void Rewriter::judge_plan_root_binds(EffectivePolicy& eff) {
 // IPC namespace the host's queues. Where the runtime puts them (/proc,
 // /sys, /sys/fs/cgroup, /dev/mqueue) the spec edit's read-only paths and
 // the baseline keep their writes out; one the spec mounts elsewhere
-// (under /tmp) would take a write rule's rights there. The kernel-wide ones
-// (host_wide_kernel_fs: binfmt_misc, tracefs, ...) have no place of their
-// own in a container at all. So one where a rule lets the workload create,
-// remove or write files is a path failure.
+// (under /tmp) would take a write rule's rights there. Any other type not
+// known to hold only files (holds_only_files: binfmt_misc, tracefs,
+// cpuset, ...) has no place of its own in a container at all. So one where
+// a rule lets the workload create, remove or write files is a path failure.
 void Rewriter::judge_kernel_mounts(EffectivePolicy& eff) {
     constexpr AccessMask kChange = bit(Access::write_file) | bit(Access::truncate) |
                                    bit(Access::make_reg) | bit(Access::remove_file);
@@ -268,21 +274,26 @@ void Rewriter::judge_kernel_mounts(EffectivePolicy& eff) {
         if (!found) continue;
         const std::string& at = *found;
         std::string what;
-        if (mt.type == "mqueue" && host_ipc)
+        if (mt.type == "mqueue") {
+            if (!host_ipc) continue;  // the container's own queues
             what = "the message queues of the host's IPC namespace, which the container shares";
-        else if (mt.type == "proc" && at != "/proc")
+        } else if (mt.type == "proc") {
+            if (at == "/proc") continue;
             what = "a proc filesystem (the host's sysctls) away from /proc";
-        else if (mt.type == "sysfs" && at != "/sys")
+        } else if (mt.type == "sysfs") {
+            if (at == "/sys") continue;
             what = "a sysfs (the host's settings) away from /sys";
-        else if ((mt.type == "cgroup" || mt.type == "cgroup2") &&
-                 !path::is_within(at, "/sys/fs/cgroup"))
-            what = "a cgroup filesystem away from /sys/fs/cgroup";
-        else if (host_wide_kernel_fs(mt.type))
-            what = "a " + mt.type +
-                   " filesystem (the host kernel's own, shared by every container: "
-                   "binfmt_misc's interpreters run for every process on the host)";
-        else
+        } else if (mt.type == "cgroup" || mt.type == "cgroup2" || mt.type == "cpuset") {
+            if (path::is_within(at, "/sys/fs/cgroup")) continue;
+            what = "a cgroup filesystem (" + mt.type + ") away from /sys/fs/cgroup";
+        } else if (holds_only_files(mt.type)) {
             continue;
+        } else {
+            what = "a " + (mt.type.empty() ? std::string("typeless") : mt.type) +
+                   " filesystem, not one known to hold only files: it may show the host "
+                   "kernel's own state, shared by every container (binfmt_misc's interpreters "
+                   "run for every process on the host)";
+        }
         const AccessMask there = rights_at(eff, at);
         if (!(there & kChange)) continue;
         const std::string where = "mounts[" + std::to_string(i) + "] (" + at + ")";

@@ -266,17 +266,24 @@ TEST_CASE(
         "mounts[0] (/tmp/p) mounts a proc filesystem (the host's sysctls) away from /proc"));
     CHECK(contains(e.path_failures[1].message, "mounts[1] (/tmp/s) mounts a sysfs"));
     CHECK(contains(e.path_failures[2].message, "mounts[2] (/tmp/cg) mounts a cgroup filesystem"));
-    // The kernel-wide filesystems, wherever a write rule reaches them.
+    // Any type not known to hold only files, wherever a write rule reaches
+    // it (binfmt_misc, tracefs, cpuset: the host kernel's own state).
     oci::Spec k;
-    for (const char* type : {"binfmt_misc", "tracefs", "debugfs", "securityfs", "configfs"})
+    for (const char* type : {"binfmt_misc", "tracefs", "debugfs", "securityfs", "cpuset",
+                             "some_new_kernelfs"})
         k.mounts.push_back({std::string("/tmp/") + type, type, type, {"nosuid"}});
-    k.mounts.push_back({"/tmp/scratch", "tmpfs", "tmpfs", {"nosuid"}});  // a fresh instance
+    for (const char* type : {"tmpfs", "devpts", "overlay", "fuse.sshfs", "ext4", "mqueue"})
+        k.mounts.push_back({std::string("/tmp/") + type, type, type, {"nosuid"}});  // files
     auto ke = must(rewrite(p, k, gpu::Detection{}, unknown_probe(), nullptr));
-    REQUIRE(ke.path_failures.size() == 5);
+    REQUIRE(ke.path_failures.size() == 6);
     CHECK(contains(ke.path_failures[0].message,
-                   "mounts[0] (/tmp/binfmt_misc) mounts a binfmt_misc filesystem (the host "
-                   "kernel's own"));
-    CHECK(contains(ke.path_failures[4].message, "mounts[4] (/tmp/configfs) mounts a configfs"));
+                   "mounts[0] (/tmp/binfmt_misc) mounts a binfmt_misc filesystem, not one known "
+                   "to hold only files: it may show the host kernel's own state"));
+    CHECK(contains(ke.path_failures[4].message,
+                   "mounts[4] (/tmp/cpuset) mounts a cgroup filesystem (cpuset) away from "
+                   "/sys/fs/cgroup"));
+    CHECK(contains(ke.path_failures[5].message, "mounts[5] (/tmp/some_new_kernelfs) mounts a "
+                                                "some_new_kernelfs filesystem"));
     // Read-only there: nothing to refuse.
     Policy ro = bare_policy();
     ro.filesystem.read_only = {"/tmp"};
