@@ -129,13 +129,15 @@ Result<bool> wrap_command(Value& process, const EditParams& p, const std::string
     rapidjson::SizeType cmd_start = 0;  // index of the wrapped command
     if (args.Size() >= 2 && is_string(args[0], p.container_enforcer) &&
         is_string(args[1], "exec")) {
-        // Already wrapped: find the end of our options.
-        rapidjson::SizeType dash = 2;
-        while (dash < args.Size() && !is_string(args[dash], "--")) ++dash;
-        if (dash == args.Size())
+        // Already wrapped: the command starts where the enforcer takes it
+        // (an option's value may be "--").
+        std::vector<std::string> words;
+        for (const auto& v : args.GetArray()) words.emplace_back(v.GetString(), v.GetStringLength());
+        const auto w = wrapped_by_enforcer(words, p.container_enforcer);
+        if (!w)
             return fail(o + ": " + ptr + "/args: starts with " + json::quote(p.container_enforcer) +
                         " exec but has no \"--\" before the command");
-        cmd_start = dash + 1;
+        cmd_start = static_cast<rapidjson::SizeType>(w->command_at);
     }
     if (cmd_start >= args.Size())
         return fail(o + ": " + ptr + "/args: the enforcer wraps no command (nothing after \"--\")");

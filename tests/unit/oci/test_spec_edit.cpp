@@ -807,6 +807,16 @@ TEST_CASE("exec --process: the enforcer in front of the command, every other fie
     auto d2 = parse_doc(re->text);
     CHECK(d2["args"].Size() == 10);
     CHECK(std::string(d2["args"][5].GetString()) == std::string(32, 'c'));
+    // "--" as --plan's value: the command starts after the next "--", as
+    // the enforcer reads it (it once ran "--key" here).
+    auto dv = oci::edit_process_text(
+        R"({"args":["/.oci-sandbox/oci-sandbox-hook","exec","--plan","--","--key","k","--","sh"]})",
+        params(), "process.json");
+    REQUIRE(dv);
+    auto d3 = parse_doc(dv->text);
+    REQUIRE(d3["args"].Size() == 8);
+    CHECK(std::string(d3["args"][6].GetString()) == "--");
+    CHECK(std::string(d3["args"][7].GetString()) == "sh");
     CHECK_FALSE(oci::edit_process_text(R"({"args":[]})", params(), "p"));
     CHECK_FALSE(oci::edit_process_text(R"({"cwd":"/"})", params(), "p"));
     auto w = oci::wrapped_by_enforcer({"/.oci-sandbox/oci-sandbox-hook", "exec", "--plan", "/p",
