@@ -1,6 +1,7 @@
 #include "hook/checks.hpp"
 
 #include <sys/stat.h>
+#include <sys/statfs.h>
 
 #include <algorithm>
 #include <cerrno>
@@ -11,6 +12,7 @@
 #include <variant>
 #include <vector>
 
+#include "mounts/fs_kinds.hpp"
 #include "rootfs/iddb.hpp"
 #include "rootfs/open.hpp"
 #include "util/file.hpp"
@@ -167,6 +169,11 @@ policy::HostView host_view(const oci::Spec& spec, const std::string& bundle, int
             if (S_ISSOCK(st.st_mode)) v.socket_binds.push_back(i);
             if (std::find(host_shm.begin(), host_shm.end(), id) != host_shm.end())
                 v.host_shm_binds.push_back(i);
+            struct statfs fs {};
+            if (!spec.mounts[i].is_read_only() &&
+                ::statfs(joined(spec.mounts[i].source).c_str(), &fs) == 0 &&
+                !mounts::holds_only_files(static_cast<uint64_t>(fs.f_type)))
+                v.kernel_binds.push_back(i);
         }
     }
     // As the runtime finds a source: relative to the bundle, symlinks and

@@ -121,6 +121,10 @@ struct HostView {
     // /tmp/podman-run-UID): a write there could rewrite another container's
     // plan, or this one's, before a later exec reads it.
     std::vector<size_t> plan_root_binds;
+    // The spec's writable binds (by index) whose source on the host is on a
+    // filesystem not known to hold only files (mounts::holds_only_files: the
+    // host's /proc, /sys, binfmt_misc, mqueue...): the kernel's own state.
+    std::vector<size_t> kernel_binds;
     // The spec's binds (by index) of the host's own /dev/shm or /dev (Docker's
     // --ipc=host): shared memory of the host's, not the container's.
     std::vector<size_t> host_shm_binds;

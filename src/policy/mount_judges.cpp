@@ -5,6 +5,7 @@
 // write rule, is a path failure.
 #include <algorithm>
 
+#include "mounts/fs_kinds.hpp"
 #include "policy/rewriter.hpp"
 
 namespace osh::policy::rewriting {
@@ -22,24 +23,6 @@ bool device_lands(const oci::Device& d, const rootfs::PathFact& f) {
     const NodeKind want = d.type == "b" ? NodeKind::block_device : NodeKind::char_device;
     return f.kind == want && static_cast<int64_t>(f.major) == d.major &&
            static_cast<int64_t>(f.minor) == d.minor;
-}
-
-// Filesystem types known to hold only files: a fresh instance of the
-// container's own (tmpfs, devpts, ...), or someone's data (a disk, a
-// network share, an overlay, FUSE). Any other type may show a kernel-wide
-// state, shared by every container, where a write changes the host (an
-// interpreter registered in binfmt_misc, tracing switched on, a task moved
-// by cpuset, a firmware variable): new kernels add such types, so they are
-// not listed; these are.
-bool holds_only_files(std::string_view type) {
-    if (type.substr(0, 5) == "fuse.") return true;  // fuse.sshfs, fuse.glusterfs
-    for (std::string_view t :
-         {"tmpfs", "ramfs", "devpts", "hugetlbfs", "overlay", "fuse", "fuseblk", "ext2", "ext3",
-          "ext4", "xfs", "btrfs", "zfs", "f2fs", "vfat", "msdos", "exfat", "ntfs", "ntfs3",
-          "squashfs", "erofs", "iso9660", "udf", "nfs", "nfs4", "cifs", "smb3", "9p", "virtiofs",
-          "ceph"})
-        if (type == t) return true;
-    return false;
 }
 
 }  // namespace
@@ -262,19 +245,28 @@ void Rewriter::judge_plan_root_binds(EffectivePolicy& eff) {
 // (under /tmp) would take a write rule's rights there. Any other type not
 // known to hold only files (holds_only_files: binfmt_misc, tracefs,
 // cpuset, ...) has no place of its own in a container at all. So one where
-// a rule lets the workload create, remove or write files is a path failure.
+// a rule lets the workload create, remove or write files is a path failure,
+// and so is a writable bind of the host's files on such a filesystem
+// (HostView::kernel_binds: -v /proc/sys:/tmp/ps).
 void Rewriter::judge_kernel_mounts(EffectivePolicy& eff) {
     constexpr AccessMask kChange = bit(Access::write_file) | bit(Access::truncate) |
                                    bit(Access::make_reg) | bit(Access::remove_file);
     const bool host_ipc = host_ && host_->host_ipc_namespace.has_value();
     for (size_t i = 0; i < spec_.mounts.size(); ++i) {
         const auto& mt = spec_.mounts[i];
-        if (mt.is_bind()) continue;
+        const bool kernel_bind =
+            host_ && std::find(host_->kernel_binds.begin(), host_->kernel_binds.end(), i) !=
+                         host_->kernel_binds.end();
+        if (mt.is_bind() && !kernel_bind) continue;
         const auto found = judged_at(i);
         if (!found) continue;
         const std::string& at = *found;
         std::string what;
-        if (mt.type == "mqueue") {
+        if (kernel_bind) {
+            what = "a bind of the host's " + mt.source +
+                   ", on a filesystem not known to hold only files: the host kernel's own state "
+                   "(its /proc, /sys, binfmt_misc, message queues)";
+        } else if (mt.type == "mqueue") {
             if (!host_ipc) continue;  // the container's own queues
             what = "the message queues of the host's IPC namespace, which the container shares";
         } else if (mt.type == "proc") {
@@ -286,7 +278,7 @@ void Rewriter::judge_kernel_mounts(EffectivePolicy& eff) {
         } else if (mt.type == "cgroup" || mt.type == "cgroup2" || mt.type == "cpuset") {
             if (path::is_within(at, "/sys/fs/cgroup")) continue;
             what = "a cgroup filesystem (" + mt.type + ") away from /sys/fs/cgroup";
-        } else if (holds_only_files(mt.type)) {
+        } else if (mounts::holds_only_files(mt.type)) {
             continue;
         } else {
             what = "a " + (mt.type.empty() ? std::string("typeless") : mt.type) +

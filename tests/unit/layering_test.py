@@ -28,7 +28,7 @@ ALLOWED = {
     "policy": ["failure", "report", "rootfs", "oci", "mounts", "landlock", "seccomp", "gpu", "util"],
     "plan": ["failure", "report", "rootfs", "oci", "landlock", "seccomp", "policy", "util"],
     "specedit": ["report", "oci", "plan", "util"],
-    "hook": ["failure", "report", "rootfs", "oci", "landlock", "seccomp", "process", "gpu",
+    "hook": ["failure", "report", "rootfs", "mounts", "oci", "landlock", "seccomp", "process", "gpu",
              "policy", "plan", "util"],
     "enforce": ["failure", "report", "landlock", "seccomp", "process", "plan", "util"],
     "setup": ["oci", "util"],

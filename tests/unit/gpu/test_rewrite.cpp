@@ -284,6 +284,17 @@ TEST_CASE(
                    "/sys/fs/cgroup"));
     CHECK(contains(ke.path_failures[5].message, "mounts[5] (/tmp/some_new_kernelfs) mounts a "
                                                 "some_new_kernelfs filesystem"));
+    // A writable bind of the host's kernel files (HostView::kernel_binds).
+    oci::Spec kb;
+    kb.mounts.push_back({"/tmp/ps", "bind", "/proc/sys", {"rbind", "rw"}});
+    kb.mounts.push_back({"/tmp/data", "bind", "/srv/data", {"rbind", "rw"}});
+    policy::HostView kh;
+    kh.kernel_binds = {0};
+    auto kbe = must(rewrite(p, kb, gpu::Detection{}, unknown_probe(), &kh));
+    REQUIRE(kbe.path_failures.size() == 1);
+    CHECK(contains(kbe.path_failures[0].message,
+                   "mounts[0] (/tmp/ps) mounts a bind of the host's /proc/sys, on a filesystem not "
+                   "known to hold only files"));
     // Read-only there: nothing to refuse.
     Policy ro = bare_policy();
     ro.filesystem.read_only = {"/tmp"};

@@ -164,6 +164,17 @@ TEST_CASE("host view: the writable binds that hold or lie in the plans' run root
     CHECK(hook::host_view(s, host.path).plan_root_binds.empty());  // no run root given
 }
 
+TEST_CASE("host view: the writable binds of the host's kernel filesystems") {
+    Rootfs files;  // a temp dir: a filesystem that holds only files
+    oci::Spec s;
+    s.mounts = {{"/a", "bind", "/proc/sys", {"rbind", "rw"}},
+                {"/b", "bind", "/proc/sys", {"rbind", "ro"}},  // the kernel keeps it read-only
+                {"/c", "bind", files.path, {"rbind"}},
+                {"/d", "bind", "/sys/kernel", {"bind"}},
+                {"/e", "proc", "proc", {}}};                   // a mount, not a bind
+    CHECK(hook::host_view(s, "/").kernel_binds == std::vector<size_t>{0, 3});
+}
+
 TEST_CASE("host view: a pid namespace joined by path is the host's when it is this process's") {
     oci::Spec s;
     s.namespaces = {{"pid", "/proc/self/ns/pid"}};
