@@ -1,5 +1,6 @@
 #include "hook/checks.hpp"
 
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
 
@@ -15,6 +16,7 @@
 #include "mounts/fs_kinds.hpp"
 #include "rootfs/iddb.hpp"
 #include "rootfs/open.hpp"
+#include "util/fd.hpp"
 #include "util/file.hpp"
 #include "util/path.hpp"
 
@@ -108,6 +110,39 @@ std::vector<std::string> mount_points(std::string_view text) {
     return out;
 }
 
+// `path`'s directory and each above it (".." to the top), by identity; empty
+// when it cannot be opened.
+std::vector<rootfs::ObjectId> directories_up(const std::string& path) {
+    std::vector<rootfs::ObjectId> ids;
+    UniqueFd fd(::open(path.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
+    constexpr int kMaxDepth = 256;
+    for (int depth = 0; fd && depth < kMaxDepth; ++depth) {
+        struct stat st {};
+        if (::fstat(fd.get(), &st) != 0) break;
+        const auto id = rootfs::object_id(st);
+        if (!ids.empty() && ids.back() == id) break;  // the top: ".." is itself
+        ids.push_back(id);
+        fd = UniqueFd(::openat(fd.get(), "..", O_PATH | O_DIRECTORY | O_CLOEXEC));
+    }
+    return ids;
+}
+
+// Whether `path` (as the kernel finds it) is `dir` or lies beneath it.
+bool lies_within(const std::string& path, const rootfs::ObjectId& dir) {
+    struct stat st {};
+    if (::stat(path.c_str(), &st) != 0) return false;
+    if (rootfs::object_id(st) == dir) return true;
+    std::string from = path;
+    if (!S_ISDIR(st.st_mode)) {  // a file: the directory it is found in
+        char buf[PATH_MAX];
+        if (::realpath(path.c_str(), buf) == nullptr) return false;
+        from.assign(buf);
+        from.erase(std::max<size_t>(from.rfind('/'), 1));
+    }
+    const auto up = directories_up(from);
+    return std::find(up.begin(), up.end(), dir) != up.end();
+}
+
 }  // namespace
 
 std::map<size_t, std::string> submount_carriers(
@@ -184,16 +219,31 @@ policy::HostView host_view(const oci::Spec& spec, const std::string& bundle, int
         return std::string(buf);
     };
     // Every container's plan is beneath the run root (the spec edit's own
-    // bind of one is read-only): a writable bind at, above or within it
-    // reaches the plans that later execs read.
-    if (const auto root = run_root.empty() ? std::nullopt : real(run_root))
+    // bind of one is read-only): a writable bind at, above or within it, or
+    // an overlay whose upper directory is, reaches the plans that later
+    // execs read. Compared by identity, so another path to the same
+    // directories (a second bind of /run on the host) is caught too.
+    if (const auto above = run_root.empty() ? std::vector<rootfs::ObjectId>()
+                                            : directories_up(run_root);
+        !above.empty()) {
+        auto reaches = [&](const std::string& p) {
+            struct stat st {};
+            if (::stat(p.c_str(), &st) != 0) return false;
+            const auto id = rootfs::object_id(st);
+            return std::find(above.begin(), above.end(), id) != above.end() ||
+                   (id.dev == above.front().dev && lies_within(p, above.front()));
+        };
         for (size_t i = 0; i < spec.mounts.size(); ++i) {
             const auto& m = spec.mounts[i];
-            if (!m.is_bind() || m.is_read_only()) continue;
-            const auto src = real(m.source);
-            if (src && (path::is_within(*root, *src) || path::is_within(*src, *root)))
-                v.plan_root_binds.push_back(i);
+            if (m.is_read_only()) continue;
+            bool reached = m.is_bind() && reaches(joined(m.source));
+            if (m.type == "overlay" && !m.is_bind())
+                for (const auto& o : m.options)
+                    for (std::string_view key : {"upperdir=", "workdir="})
+                        if (o.rfind(key, 0) == 0) reached = reached || reaches(o.substr(key.size()));
+            if (reached) v.plan_root_binds.push_back(i);
         }
+    }
     constexpr size_t kMaxMountinfoBytes = 64u << 20;
     bool any = false;
     for (const auto& m : spec.mounts) any = any || m.is_read_only_on_top_only();

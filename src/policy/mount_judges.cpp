@@ -206,8 +206,9 @@ void Rewriter::judge_socket_binds(EffectivePolicy& eff) {
 }
 
 // Every container's plan lies beneath the run root, and a later exec reads
-// it there: a bind of the host's that holds or lies in it (a rootless
-// user's -v /tmp:/tmp holds /tmp/podman-run-UID), where a rule lets the
+// it there: a bind of the host's (or an overlay's upper directory) that
+// holds or lies in it (a rootless user's -v /tmp:/tmp holds
+// /tmp/podman-run-UID), where a rule lets the
 // workload change files at or beneath it, would let it rewrite a plan, its
 // own or another container's (the seal is a checksum, not a signature).
 // So one is a path failure. A mount whose landing cannot be told is
@@ -225,8 +226,11 @@ void Rewriter::judge_plan_root_binds(EffectivePolicy& eff) {
             if (overlaps(r.path, at)) there |= r.access & kWrites;
         if (!there) continue;
         const std::string where = "mounts[" + std::to_string(i) + "] (" + at + ")";
-        std::string msg = where + " binds the host's " + spec_.mounts[i].source +
-                          ", which holds or lies in the plan directories of every container, "
+        const auto& m = spec_.mounts[i];
+        std::string msg = where +
+                          (m.is_bind() ? " binds the host's " + m.source + ", which"
+                                       : " mounts an overlay whose upper directory") +
+                          " holds or lies in the plan directories of every container, "
                           "and the rules let the workload change files there (" +
                           describe(there) +
                           "): it could rewrite a plan that a later exec reads. Fix: bind a "

@@ -158,9 +158,16 @@ TEST_CASE("host view: the writable binds that hold or lie in the plans' run root
                 {"/c", "bind", host.path + "/tmp", {"rbind", "rw"}},          // beside
                 {"/d", "bind", host.path + "/run", {"rbind", "ro"}},          // read-only
                 {"/e", "bind", "run-link", {"rbind"}},                        // relative, a link
-                {"/f", "tmpfs", "tmpfs", {}}};
+                {"/f", "tmpfs", "tmpfs", {}},
+                {"/g", "bind", root + "/c1/plan.json", {"bind"}},             // a file within
+                {"/h", "bind", host.path + "/run-link/oci-sandbox", {"bind"}},   // at, by a link
+                {"/i", "overlay", "overlay",
+                 {"lowerdir=" + host.path + "/tmp", "upperdir=" + root, "workdir=" + root + "/c1"}},
+                {"/j", "overlay", "overlay",
+                 {"lowerdir=" + root, "upperdir=" + host.path + "/tmp"}}};  // lower: read only
+    { std::ofstream(root + "/c1/plan.json") << "{}"; }
     auto v = hook::host_view(s, host.path, 0, root);
-    CHECK(v.plan_root_binds == std::vector<size_t>{0, 1, 4});
+    CHECK(v.plan_root_binds == std::vector<size_t>{0, 1, 4, 6, 7, 8});
     CHECK(hook::host_view(s, host.path).plan_root_binds.empty());  // no run root given
 }
 
