@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "mounts/fs_kinds.hpp"
+#include "plan/plan_dir.hpp"
 #include "rootfs/iddb.hpp"
 #include "rootfs/open.hpp"
 #include "util/fd.hpp"
@@ -223,26 +224,47 @@ policy::HostView host_view(const oci::Spec& spec, const std::string& bundle, int
     // an overlay whose upper directory is, reaches the plans that later
     // execs read. Compared by identity, so another path to the same
     // directories (a second bind of /run on the host) is caught too.
-    if (const auto above = run_root.empty() ? std::vector<rootfs::ObjectId>()
-                                            : directories_up(run_root);
-        !above.empty()) {
-        auto reaches = [&](const std::string& p) {
-            struct stat st {};
-            if (::stat(p.c_str(), &st) != 0) return false;
-            const auto id = rootfs::object_id(st);
-            return std::find(above.begin(), above.end(), id) != above.end() ||
-                   (id.dev == above.front().dev && lies_within(p, above.front()));
-        };
+    // Other users' run roots too, where a source holds /tmp or /run/user
+    // (a root container given the host's /tmp reaches a rootless user's).
+    if (!run_root.empty()) {
+        std::vector<std::pair<size_t, std::string>> writable;  // mount, host path
         for (size_t i = 0; i < spec.mounts.size(); ++i) {
             const auto& m = spec.mounts[i];
             if (m.is_read_only()) continue;
-            bool reached = m.is_bind() && reaches(joined(m.source));
-            if (m.type == "overlay" && !m.is_bind())
+            if (m.is_bind()) writable.emplace_back(i, joined(m.source));
+            else if (m.type == "overlay")
                 for (const auto& o : m.options)
                     for (std::string_view key : {"upperdir=", "workdir="})
-                        if (o.rfind(key, 0) == 0) reached = reached || reaches(o.substr(key.size()));
-            if (reached) v.plan_root_binds.push_back(i);
+                        if (o.rfind(key, 0) == 0) writable.emplace_back(i, o.substr(key.size()));
         }
+        std::vector<std::string> roots = {run_root};
+        std::vector<rootfs::ObjectId> shared;  // where other users' run roots lie
+        for (const char* p : {"/", "/tmp", "/run", "/run/user"})
+            if (struct stat st{}; ::stat(p, &st) == 0) shared.push_back(rootfs::object_id(st));
+        for (const auto& [i, p] : writable)
+            if (struct stat st{}; ::stat(p.c_str(), &st) == 0 &&
+                                  std::find(shared.begin(), shared.end(),
+                                            rootfs::object_id(st)) != shared.end()) {
+                for (auto& r : plan::run_roots_on_host())
+                    if (std::find(roots.begin(), roots.end(), r) == roots.end())
+                        roots.push_back(std::move(r));
+                break;
+            }
+        for (const auto& root : roots) {
+            const auto above = directories_up(root);
+            if (above.empty()) continue;
+            for (const auto& [i, p] : writable) {
+                struct stat st {};
+                if (::stat(p.c_str(), &st) != 0) continue;
+                const auto id = rootfs::object_id(st);
+                if (std::find(above.begin(), above.end(), id) != above.end() ||
+                    (id.dev == above.front().dev && lies_within(p, above.front())))
+                    v.plan_root_binds.push_back(i);
+            }
+        }
+        std::sort(v.plan_root_binds.begin(), v.plan_root_binds.end());
+        v.plan_root_binds.erase(std::unique(v.plan_root_binds.begin(), v.plan_root_binds.end()),
+                                v.plan_root_binds.end());
     }
     constexpr size_t kMaxMountinfoBytes = 64u << 20;
     bool any = false;

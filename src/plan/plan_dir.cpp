@@ -158,6 +158,30 @@ std::string default_run_root() {
     return "/tmp/oci-sandbox-" + uid;
 }
 
+std::vector<std::string> run_roots_on_host() {
+    std::vector<std::string> roots;
+    auto add = [&](std::string p) {
+        struct stat st {};
+        if (::lstat(p.c_str(), &st) == 0 && S_ISDIR(st.st_mode)) roots.push_back(std::move(p));
+    };
+    add(kRunRoot);
+    // Each entry of `dir` starting with `prefix`, with `suffix` after it.
+    auto scan = [&](const char* dir, std::string_view prefix, const char* suffix) {
+        DIR* d = ::opendir(dir);
+        if (d == nullptr) return;
+        while (const dirent* e = ::readdir(d)) {
+            const std::string_view name(e->d_name);
+            if (name == "." || name == ".." || name.substr(0, prefix.size()) != prefix) continue;
+            add(std::string(dir) + "/" + std::string(name) + suffix);
+        }
+        ::closedir(d);
+    };
+    scan("/run/user", "", "/oci-sandbox");
+    scan("/tmp", "oci-sandbox-", "");
+    scan("/tmp", "podman-run-", "/oci-sandbox");
+    return roots;
+}
+
 unsigned long long process_start_time(int pid) {
     if (pid <= 0) return 0;
     std::string path = "/proc/" + std::to_string(pid) + "/stat";

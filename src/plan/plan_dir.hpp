@@ -43,6 +43,12 @@ inline constexpr const char* kRunRoot = "/run/oci-sandbox";
 // $XDG_RUNTIME_DIR/oci-sandbox, else /run/user/<host uid>/oci-sandbox where
 // /run/user/<host uid> exists, else /tmp/oci-sandbox-<host uid>.
 std::string default_run_root();
+
+// Every run root that default_run_root gives some user and that exists now:
+// /run/oci-sandbox, each /run/user/UID/oci-sandbox, /tmp/oci-sandbox-UID and
+// /tmp/podman-run-UID/oci-sandbox (a root container given the host's /tmp
+// would reach a rootless user's plans there).
+std::vector<std::string> run_roots_on_host();
 inline constexpr const char* kEnforcerKeyOption = "--key";
 // Written by the spec edit: its edit key.
 inline constexpr const char* kEditFile = "edit";

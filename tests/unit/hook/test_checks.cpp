@@ -14,6 +14,7 @@
 #include <string>
 
 #include "hook/checks.hpp"
+#include "plan/plan_dir.hpp"
 #include "util/fd.hpp"
 
 using namespace osh;
@@ -169,6 +170,23 @@ TEST_CASE("host view: the writable binds that hold or lie in the plans' run root
     auto v = hook::host_view(s, host.path, 0, root);
     CHECK(v.plan_root_binds == std::vector<size_t>{0, 1, 4, 6, 7, 8});
     CHECK(hook::host_view(s, host.path).plan_root_binds.empty());  // no run root given
+}
+
+TEST_CASE("host view: a writable bind of the host's /tmp reaches a rootless user's run root there") {
+    // As plan::default_run_root names one with no login session.
+    const std::string other = "/tmp/oci-sandbox-" + std::to_string(4000000000u + ::getpid() % 1000);
+    fs::create_directories(other);
+    Rootfs elsewhere;
+    oci::Spec s;
+    s.mounts = {{"/tmp", "bind", "/tmp", {"rbind", "rw"}},
+                {"/w", "bind", elsewhere.path, {"rbind", "rw"}},
+                {"/r", "bind", "/tmp", {"rbind", "ro"}}};
+    // This invocation's run root is elsewhere (here: none that exists).
+    auto v = hook::host_view(s, "/", 0, elsewhere.path + "/no-run-root");
+    CHECK(v.plan_root_binds == std::vector<size_t>{0});
+    const auto roots = plan::run_roots_on_host();
+    CHECK(std::find(roots.begin(), roots.end(), other) != roots.end());
+    fs::remove(other);
 }
 
 TEST_CASE("host view: the writable binds of the host's kernel filesystems") {
