@@ -25,7 +25,15 @@ under runc and crun:
   pid 0 (or who 0) they work; the run stays fully_enforced and the hook's
   log has a seccomp note that names the pid namespace;
 - in a pid namespace of its own nothing changes: the same calls on its own
-  pid 1 and on a child work, and the log has no such note.
+  pid 1 and on a child work, and the log has no such note;
+- a sidecar (Docker's and podman's --pid=container:A, a pod's shared pid
+  namespace): container A runs `sleep` through the shim, and container B
+  joins A's pid namespace by path (/proc/<A's pid>/ns/pid). Once B, root
+  with the same capabilities as A, set A's pid 1's limits and scheduling
+  (prlimit64, sched_setaffinity, sched_setscheduler, sched_setattr,
+  setpriority, ioprio_set) while the run said fully_enforced; now each
+  gives EPERM on A's pid 1 (and on B's own child), pid 0 still works, B is
+  fully_enforced and the hook's seccomp note names the joined namespace.
 Every call the probe makes is a read, or a set to the value it has just
 read from the same target (the probe's commands, osh_probe.cpp); the host
 process's limits, nice value, affinity and scheduling are compared before
@@ -115,6 +123,59 @@ for tool, why in (("setpriv", "starts a host process without capabilities"),
                   ("ionice", "gives the host processes their I/O priority")):
     if not shutil.which(tool):
         t.skip("%s (util-linux) is not installed: it %s" % (tool, why))
+def joined_pid_of(pid):
+    """Another container's pid namespace joined by path, as Docker and
+    podman spell --pid=container:A (the "pid" entry keeps its place)."""
+    def edit(cfg):
+        for ns in cfg["linux"]["namespaces"]:
+            if ns["type"] == "pid":
+                ns["path"] = "/proc/%d/ns/pid" % pid
+    return edit
+
+
+def sidecar(rt):
+    """Container B joins container A's pid namespace: the calls on A's pid 1
+    give EPERM, on B itself (pid 0) they work."""
+    n[0] += 1
+    A = a.Case(w, "sidecar-A-%s-%d" % (rt, n[0]), ["/bin/sleep", "600"], runtime=rt)
+    try:
+        r = A.start_detached()
+        t.check(r.returncode == 0, A.tag + ": A starts through the shim (exit %d)" % r.returncode)
+        apid = A.state().get("pid")
+        t.check(isinstance(apid, int) and apid > 0 and a.wait_for(
+            lambda: open("/proc/%d/comm" % apid).read().strip() == "sleep"),
+            A.tag + ": A's pid 1 (host pid %s) is sleeping" % apid)
+        if not isinstance(apid, int) or apid <= 0:
+            return
+        a_before = victim_state(apid)
+        with open("/proc/%d/status" % apid) as f:
+            a_seccomp = [ln.split()[1] for ln in f if ln.startswith("Seccomp:")]
+        t.check(a_seccomp == ["2"], A.tag + ": A's pid 1 is confined (Seccomp %s)" % a_seccomp)
+        # A's pid 1 is 1 in the namespace B joins; B's own child is there too.
+        foreign = acts_on("1") + acts_on("child")
+        c, o = case("sidecar-B-" + rt, foreign + SELF_ACTS, runtime=rt, edit_config=joined_pid_of(apid))
+        t.check(o.rc == 0, c.tag + ": the sidecar runs (exit %d)" % o.rc)
+        a.check_confined(o.res, c.tag)
+        for act in foreign:
+            t.check(o.res.get(act) == "EPERM",
+                    c.tag + ": in container A's pid namespace %s gives EPERM (got %s)" % (act, o.res.get(act)))
+        for act in SELF_ACTS:
+            t.check(o.res.get(act) == "OK",
+                    c.tag + ": on the calling process itself %s works (got %s)" % (act, o.res.get(act)))
+        p = a.planned(o.events)
+        t.check(p.get("status") == "fully_enforced" and p.get("dropped") == "",
+                c.tag + ": planned fully_enforced, nothing dropped (got %s; %s)" % (p.get("status"), p.get("dropped")))
+        notes = seccomp_pid_notes(o.events)
+        t.check(len(notes) == 1 and "/proc/%d/ns/pid" % apid in notes[0]["message"],
+                c.tag + ": the hook's log has a seccomp note naming the joined pid namespace /proc/%d/ns/pid: %s"
+                % (apid, [e["message"][:200] for e in notes] or None))
+        t.check(victim_state(apid) == a_before,
+                c.tag + ": A's pid 1's limits, scheduling, affinity and I/O priority are unchanged")
+    finally:
+        A.delete()
+    t.check(t.plan_dir_gone_within(A.cid), A.tag + ": A's plan directory is gone after delete")
+
+
 with t.Workdir() as w:
     victims = []
     try:
@@ -167,6 +228,7 @@ with t.Workdir() as w:
                         c.tag + ": in its own pid namespace %s works (got %s)" % (act, o.res.get(act)))
             t.check(a.planned(o.events).get("status") == "fully_enforced", c.tag + ": fully_enforced")
             t.check(not seccomp_pid_notes(o.events), c.tag + ": no seccomp note of the pid namespace")
+            sidecar(rt)
     finally:
         for v in victims:
             v.kill()
