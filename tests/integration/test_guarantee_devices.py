@@ -22,7 +22,17 @@ it. Through the shim under runc and crun, default policy:
   node at /dev/osh-null (c 1:3, a null device: opened read-only at most):
   the runtime's /dev and the node land under /tmp. Refused (strict),
   naming linux.devices; under gpu_detection and landlock_path warn it
-  runs partially_enforced, the dropped list naming linux.devices[0]."""
+  runs partially_enforced, the dropped list naming linux.devices[0].
+- a device path with "..": /opt/../fuse with the image's /opt -> /tmp/d.
+  Both runtimes follow the link and then "..", so the node lands at
+  /tmp/fuse under /tmp's read-write rule; every device judge skipped a
+  path it could not normalize, and the workload opened the node
+  read-write, fully_enforced. Refused now (strict), naming
+  linux.devices[0] and "not an absolute path without"; under
+  landlock_path warn it runs partially_enforced, linux.devices[0] in the
+  dropped list (and the node opens read-write: the limit named is not in
+  force). The relative opt/fuse (runc takes it from /; crun refuses
+  a relative device path itself) is refused the same under runc."""
 import os
 import sys
 
@@ -198,5 +208,25 @@ with t.Workdir() as w:
         degraded(c, o, "linux.devices[0]")
         t.check(o.res.get("rdev:/tmp/d/osh-null") == "1:3",
                 c.tag + ": the node landed in /tmp/d (1:3, got %s)" % o.res.get("rdev:/tmp/d/osh-null"))
+
+        # "/opt/../fuse" through the image's /opt -> /tmp/d: the node lands
+        # at /tmp/fuse. Refused; under warn it runs, the limit named.
+        dotdot = "not an absolute path without"
+        dd_probe = ["rdev:/tmp/fuse", "open:/tmp/fuse"]
+        dd_image = a.chain(mkdir("/tmp/d"), link("/opt", "/tmp/d"))
+        c, o = case("dotdot-fuse-" + rt, dd_probe, runtime=rt, edit_config=device("/opt/../fuse", FUSE),
+                    edit_rootfs=dd_image)
+        refused(c, o, "linux.devices[0] (/opt/../fuse)", dotdot)
+        c, o = case("dotdot-fuse-warn-" + rt, dd_probe, runtime=rt, edit_config=device("/opt/../fuse", FUSE),
+                    edit_rootfs=dd_image, edit_policy=warn("landlock_path"))
+        degraded(c, o, "linux.devices[0]")
+        t.check(o.res.get("rdev:/tmp/fuse") == "10:229",
+                c.tag + ": the node landed at /tmp/fuse (10:229, got %s)" % o.res.get("rdev:/tmp/fuse"))
+        t.check(o.res.get("open:/tmp/fuse") == "OK",
+                c.tag + ": and the dropped limit is real: it opens read-write (got %s)" % o.res.get("open:/tmp/fuse"))
+        if rt == "runc":  # crun refuses a relative device path itself
+            c, o = case("relative-fuse-" + rt, dd_probe, runtime=rt, edit_config=device("opt/fuse", FUSE),
+                        edit_rootfs=link("/opt", "/tmp"))
+            refused(c, o, "linux.devices[0] (opt/fuse)", dotdot)
 
 t.finish()
