@@ -32,8 +32,18 @@ sysfs or cgroup2 the spec mounts under /tmp (read-write): refused; so is a
 binfmt_misc, tracefs, debugfs, securityfs or configfs there (each where the
 kernel has it: /proc/filesystems), the abort naming the mount; under
 landlock_path warn the binfmt_misc one runs partially_enforced, naming the
-mount. (Files are only opened for writing, never written; binfmt_misc's
-register is never opened.)"""
+mount. A cgroup v1 hierarchy mounted by its own type (a "cpuset" at
+/tmp/cs) once let the workload open cpuset.cpus and tasks for writing (and
+so move itself, or under --pid=host a host process, out of its cpuset),
+fully_enforced: refused now as a cgroup filesystem away from
+/sys/fs/cgroup. Any other type not known to hold only files is refused
+too (pstore, else bpf, where the kernel has one: it was refused before as
+well, by name: no type a test can mount here was both missed by that
+old list and left out of the allow-list), while a ramfs and a
+hugetlbfs at /tmp/x, which hold only files, run fully_enforced (the ramfs
+written; hugetlbfs's file made, its write(2) the kernel's EINVAL). (Files
+are only opened for writing, never written; binfmt_misc's register is
+never opened; no task is ever moved.)"""
 import os
 import sys
 
@@ -298,5 +308,66 @@ with t.Workdir() as w:
                     c.tag + ": warn: planned partially_enforced, dropped names %s (got %s; %s)"
                     % (lost, p.get("status"), p.get("dropped", "")[:200]))
             t.check(lost in a.summary_line(o.stderr), c.tag + ": warn: the stderr summary names " + lost)
+
+    # cgroup v1 by its own type: a "cpuset" mount is the host's cpuset
+    # hierarchy (as the cgroup namespace shows it). It once went unjudged
+    # under /tmp: cpuset.cpus and tasks opened for writing, fully_enforced.
+    # (Only opened, never written: no task is moved.)
+    cs_opens = ["wronly:/tmp/cs/cpuset.cpus", "wronly:/tmp/cs/tasks"]
+    # Another type the allow-list (types known to hold only files) leaves
+    # out: refused as well. And types known to hold only files: they run.
+    unknown = next((k for k in ("pstore", "bpf") if k in have), None)
+    if unknown is None:
+        print("note: neither pstore nor bpf is in /proc/filesystems: the unknown-type case is left out")
+    only_files = [k for k in ("ramfs", "hugetlbfs") if k in have]
+    for k in ("ramfs", "hugetlbfs"):
+        if k not in have:
+            print("note: %s is not in /proc/filesystems: its case is left out" % k)
+    for rt in a.RUNTIMES:
+        if "cpuset" in have:
+            where = [None]
+            n[0] += 1
+            c = a.Case(w, "kernelfs-cpuset-%s-%d" % (rt, n[0]), PROBE[:1] + a.CONFINED + cs_opens, runtime=rt,
+                       edit_config=other_kernel_fs("/tmp/cs", "cpuset", where), edit_rootfs=mount_point("/tmp/cs"))
+            o = c.run()
+            t.check(o.rc == a.HOOK_REFUSED[rt] and "NoNewPrivs" not in o.stdout,
+                    c.tag + ": refused at create, nothing ran (exit %d; %s)"
+                    % (o.rc, {act: o.res.get(act) for act in cs_opens}))
+            ab = a.events_of(o.events, component="hook", decision="abort", kind="landlock_path")
+            msg = ab[0]["message"] if ab else ""
+            want = "mounts[%d] (/tmp/cs) mounts a cgroup filesystem (cpuset) away from /sys/fs/cgroup" % where[0]
+            t.check(len(ab) == 1 and want in msg, c.tag + ": landlock_path says %r: %s" % (want, msg[:200] or None))
+            t.check(t.plan_dir_gone(c.cid), c.tag + ": nothing left in /run/oci-sandbox")
+        if unknown:
+            where = [None]
+            n[0] += 1
+            c = a.Case(w, "kernelfs-%s-%s-%d" % (unknown, rt, n[0]), PROBE[:1] + a.CONFINED + ["write:/tmp/x/osh-x"],
+                       runtime=rt, edit_config=other_kernel_fs("/tmp/x", unknown, where), edit_rootfs=mount_point("/tmp/x"))
+            o = c.run()
+            t.check(o.rc == a.HOOK_REFUSED[rt] and "NoNewPrivs" not in o.stdout,
+                    c.tag + ": refused at create, nothing ran (exit %d)" % o.rc)
+            ab = a.events_of(o.events, component="hook", decision="abort", kind="landlock_path")
+            msg = ab[0]["message"] if ab else ""
+            want = "mounts[%d] (/tmp/x) mounts a %s filesystem" % (where[0], unknown)
+            t.check(len(ab) == 1 and want in msg, c.tag + ": landlock_path says %r: %s" % (want, msg[:200] or None))
+        for kind in only_files:
+            where = [None]
+            n[0] += 1
+            c = a.Case(w, "filesfs-%s-%s-%d" % (kind, rt, n[0]), PROBE[:1] + a.CONFINED + ["write:/tmp/x/osh-x"],
+                       runtime=rt, edit_config=other_kernel_fs("/tmp/x", kind, where), edit_rootfs=mount_point("/tmp/x"))
+            o = c.run()
+            t.check(o.rc == 0, c.tag + ": a %s at /tmp/x runs (exit %d)" % (kind, o.rc))
+            a.check_confined(o.res, c.tag)
+            p = a.planned(o.events)
+            t.check(p.get("status") == "fully_enforced" and p.get("dropped") == "",
+                    c.tag + ": planned fully_enforced, nothing dropped (got %s; %s)"
+                    % (p.get("status"), p.get("dropped")))
+            if kind == "ramfs":
+                t.check(o.res.get("write:/tmp/x/osh-x") == "OK",
+                        c.tag + ": the ramfs is /tmp's: writing it works (got %s)" % o.res.get("write:/tmp/x/osh-x"))
+            else:  # the file is made (Landlock lets it), and hugetlbfs has no write(2): EINVAL, not EACCES
+                t.check(o.res.get("write:/tmp/x/osh-x") == "EINVAL",
+                        c.tag + ": the hugetlbfs is /tmp's: the file is created, write(2) gives the kernel's "
+                        "EINVAL (got %s)" % o.res.get("write:/tmp/x/osh-x"))
 
 t.finish()
