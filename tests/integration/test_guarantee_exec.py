@@ -11,7 +11,10 @@ sleeping) gets processes through `runtime exec`:
   the file itself is untouched; a workload that keeps renaming an unwrapped
   file over FILE (in its own /tmp) never gets an unconfined exec;
 - inline, with a command that already names the enforcer with a key of the
-  caller's choosing: rewrapped with the container's own key;
+  caller's choosing: rewrapped with the container's own key; and a process
+  file whose args are already wrapped with "--" as --plan's value
+  ([enforcer, exec, --plan, --, --key, K, --, probe...]): the probe runs
+  confined (it once ran "--key", exit 127);
 - after the bundle's config.json is rewritten without our edit, or removed:
   the runtime's own record of the container (`state`: the annotations of
   the config it created it from) says it is ours.
@@ -145,6 +148,24 @@ def ours(w, rt):
         res = t.results(r.stdout)
         t.check(r.returncode == 0, c.tag + " pre-wrapped: exit 0 (rewrapped with the container's key)")
         confined(res, c.tag + " pre-wrapped", "prewrapped")
+
+        # The same in a process file, with "--" as --plan's value before
+        # the key: the command starts where the enforcer takes it (after
+        # the second "--"). Once the spec edit cut at the first "--" and
+        # ran "--key" (exit 127, "--key: command not found").
+        tag = "proc-dashplan"
+        pj = os.path.join(c.sub, tag + ".json")
+        wrapped = [PREFIX[0], "exec", "--plan", "--", "--key", "0" * 32, "--"] + probe(tag)
+        before = process_json(pj, 0, 0, None, wrapped, "/tmp", tag)
+        r = c.shim("exec", "--process", pj, c.cid)
+        res = t.results(r.stdout)
+        label = c.tag + " --process " + tag
+        t.check(r.returncode == 0 and "command not found" not in r.stderr,
+                label + ": the probe runs, not \"--key\" (exit %d)" % r.returncode)
+        confined(res, label, tag)
+        identity(res, label, "0", "0", "", "/tmp", tag)
+        with open(pj) as f:
+            t.check(json.load(f) == before, label + ": the process file is untouched")
 
         # The bundle's config.json is rewritten without our edit (the plan
         # mount and the enforcer prefix gone), then removed: the runtime still
