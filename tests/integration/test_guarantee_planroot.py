@@ -15,6 +15,10 @@ saying fully_enforced (seen by review under rootless podman with
   default policy's read-write /tmp: refused at create (a strict
   landlock_path event naming the mount and "the plan directories"), the
   workload never runs, and nothing it would have written is on the host;
+- the same directories by other ways: an overlay whose upper directory is
+  the run root, a second bind of the host's /run (an alias), and a
+  read-write bind of the host's /tmp while a rootless user's run root
+  (/tmp/oci-sandbox-UID) is in it: refused the same way;
 - a read-only bind of /run/oci-sandbox at the same place runs
   fully_enforced, and writing through it gives EROFS. (A read-only bind of
   the host's whole /run is another judge's: this host mounts /run/netns
@@ -83,6 +87,62 @@ def rootful(w):
                         % (ev[0].get("message") if ev else None))
                 t.check(not planted, c.tag + ": nothing was written in the host's " + t.RUN_ROOT)
                 t.check(t.plan_dir_gone(c.cid), c.tag + ": nothing left in " + t.RUN_ROOT)
+            # The same directories by other ways: an overlay whose upper
+            # directory is the run root (its work directory beside it, on the
+            # same filesystem), and a second bind of /run on the host (an
+            # alias realpath cannot tell from another directory): refused.
+            work_dir = os.path.join(os.path.dirname(t.RUN_ROOT), "osh-planroot-work-" + CANARY)
+            os.makedirs(work_dir, exist_ok=True)
+            alias = os.path.join(w, "run-alias-" + rt)
+            os.makedirs(alias, exist_ok=True)
+            subprocess.run(["mount", "--bind", "/run", alias], check=True)
+            try:
+                def overlay(cfg):
+                    cfg["mounts"].append({"destination": "/tmp/hostrun", "type": "overlay", "source": "overlay",
+                                          "options": ["lowerdir=/usr", "upperdir=" + t.RUN_ROOT,
+                                                      "workdir=" + work_dir]})
+                for tag, edit, needle in (
+                        ("overlay", overlay, "(/tmp/hostrun) mounts an overlay whose upper directory"),
+                        ("alias", volume(alias, "/tmp/hostrun", ("rbind", "rw")),
+                         "(/tmp/hostrun) binds the host's " + alias)):
+                    c = case("%s-%s" % (tag, rt), ["write:/tmp/hostrun/" + CANARY], runtime=rt, edit_config=edit)
+                    o = c.run()
+                    planted = os.path.exists(host_canary) or os.path.exists(os.path.join("/run", CANARY))
+                    for f in (host_canary, os.path.join("/run", CANARY)):
+                        if os.path.exists(f):
+                            os.unlink(f)
+                    t.check(o.rc == a.HOOK_REFUSED[rt] and RAN_NOT(o),
+                            c.tag + ": refused at create, nothing ran (exit %d; the workload said %s)"
+                            % (o.rc, o.res.get("write:/tmp/hostrun/" + CANARY)))
+                    ev = a.events_of(o.events, kind="landlock_path", decision="abort", mode="strict")
+                    msg = ev[0].get("message", "") if ev else ""
+                    t.check(len(ev) == 1 and needle in msg and "plan directories" in msg,
+                            c.tag + ": landlock_path (strict) names it: %s" % (msg or None))
+                    t.check(not planted, c.tag + ": nothing was written in the host's /run")
+                    t.check(t.plan_dir_gone(c.cid), c.tag + ": nothing left in " + t.RUN_ROOT)
+            finally:
+                subprocess.run(["umount", alias], check=False)
+                shutil.rmtree(work_dir, ignore_errors=True)
+            # A rootless user's run root in the host's /tmp (as
+            # plan::default_run_root names one with no login session): a
+            # root container's read-write bind of /tmp reaches it. Refused.
+            other = "/tmp/oci-sandbox-%d" % (4000000000 + os.getpid() % 1000)
+            os.makedirs(other, exist_ok=True)
+            try:
+                c = case("tmp-other-user-" + rt, ["write:%s/%s" % (other, CANARY)], runtime=rt,
+                         edit_config=volume("/tmp", "/tmp", ("rbind", "rw")))
+                o = c.run()
+                planted = os.path.exists(os.path.join(other, CANARY))
+                t.check(o.rc == a.HOOK_REFUSED[rt] and RAN_NOT(o) and not planted,
+                        c.tag + ": a read-write bind of the host's /tmp, which holds %s, is refused, nothing "
+                        "written (exit %d; the workload said %s)"
+                        % (other, o.rc, o.res.get("write:%s/%s" % (other, CANARY))))
+                ev = a.events_of(o.events, kind="landlock_path", decision="abort", mode="strict")
+                t.check(len(ev) == 1 and "(/tmp) binds the host's /tmp" in ev[0].get("message", ""),
+                        c.tag + ": landlock_path (strict) names the bind: %s" % (ev[0].get("message") if ev else None))
+                t.check(t.plan_dir_gone(c.cid), c.tag + ": nothing left in " + t.RUN_ROOT)
+            finally:
+                shutil.rmtree(other, ignore_errors=True)
             # Read-only: runs, and the run root stays unwritable.
             c = case("ro-run-root-" + rt, ["write:/tmp/hostrun/" + CANARY], runtime=rt,
                      edit_config=volume(t.RUN_ROOT, "/tmp/hostrun", ("rbind", "ro")))
