@@ -244,6 +244,37 @@ with t.Workdir() as w:
             t.check(len(ab) == 1 and "(%s) mounts a" % dest in ab[0]["message"] and "away from" in ab[0]["message"],
                     c.tag + ": landlock_path names the mount: %s" % (ab[0]["message"][:160] if ab else None))
 
+    # The same files bound from the host: a read-write bind of the host's
+    # /proc/sys at /tmp/ps let the workload open kernel/core_pattern and
+    # vm/overcommit_memory for writing (never written), fully_enforced.
+    # Refused; a read-only bind of it runs (the kernel keeps it read-only).
+    bind_probe = PROBE[:1] + a.CONFINED + ["wronly:/tmp/ps/kernel/core_pattern"]
+    for rt in a.RUNTIMES:
+        for opts in (("rbind", "rw"), ("rbind", "ro")):
+            def bind_proc_sys(cfg, opts=opts):
+                cfg["mounts"].append({"destination": "/tmp/ps", "type": "bind", "source": "/proc/sys",
+                                      "options": list(opts)})
+            n[0] += 1
+            c = a.Case(w, "kernel-bind-%s-%s-%d" % (opts[1], rt, n[0]), bind_probe, runtime=rt,
+                       edit_config=bind_proc_sys,
+                       edit_rootfs=lambda r: os.makedirs(os.path.join(r, "tmp/ps"), exist_ok=True))
+            o = c.run()
+            got = o.res.get("wronly:/tmp/ps/kernel/core_pattern")
+            if opts[1] == "rw":
+                t.check(o.rc == a.HOOK_REFUSED[rt] and "NoNewPrivs" not in o.stdout,
+                        c.tag + ": a read-write bind of the host's /proc/sys is refused at create, nothing ran "
+                        "(exit %d; core_pattern: %s)" % (o.rc, got))
+                ab = a.events_of(o.events, component="hook", decision="abort", kind="landlock_path")
+                t.check(len(ab) == 1 and "(/tmp/ps) mounts a bind of the host's /proc/sys" in ab[0]["message"],
+                        c.tag + ": landlock_path names the bind: %s" % (ab[0]["message"][:160] if ab else None))
+                t.check(t.plan_dir_gone(c.cid), c.tag + ": nothing left in /run/oci-sandbox")
+            else:
+                t.check(o.rc == 0 and o.res.get("Seccomp") == "2" and got == "EROFS",
+                        c.tag + ": a read-only bind runs confined, core_pattern gives EROFS (exit %d; %s)"
+                        % (o.rc, got))
+                t.check(a.planned(o.events).get("status") == "fully_enforced",
+                        c.tag + ": fully_enforced")
+
     # Other kernel filesystems, which hold the host's settings as proc and
     # sysfs do: binfmt_misc (register: an interpreter the host runs for a
     # file type, as root), tracefs and debugfs (tracing on or off, markers
