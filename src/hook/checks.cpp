@@ -227,40 +227,46 @@ policy::HostView host_view(const oci::Spec& spec, const std::string& bundle, int
     // Other users' run roots too, where a source holds /tmp or /run/user
     // (a root container given the host's /tmp reaches a rootless user's).
     if (!run_root.empty()) {
-        std::vector<std::pair<size_t, std::string>> writable;  // mount, host path
+        struct Writable {
+            size_t mount;
+            std::string path;  // on the host
+            rootfs::ObjectId id;
+        };
+        std::vector<Writable> writable;
+        auto add = [&](size_t i, std::string p) {
+            if (struct stat st{}; ::stat(p.c_str(), &st) == 0)
+                writable.push_back({i, std::move(p), rootfs::object_id(st)});
+        };
         for (size_t i = 0; i < spec.mounts.size(); ++i) {
             const auto& m = spec.mounts[i];
             if (m.is_read_only()) continue;
-            if (m.is_bind()) writable.emplace_back(i, joined(m.source));
-            else if (m.type == "overlay")
+            if (m.is_bind() && v.bind_sources[i])  // stat'd above
+                writable.push_back({i, joined(m.source), *v.bind_sources[i]});
+            else if (m.type == "overlay" && !m.is_bind())
                 for (const auto& o : m.options)
                     for (std::string_view key : {"upperdir=", "workdir="})
-                        if (o.rfind(key, 0) == 0) writable.emplace_back(i, o.substr(key.size()));
+                        if (o.rfind(key, 0) == 0) add(i, o.substr(key.size()));
         }
         std::vector<std::string> roots = {run_root};
-        std::vector<rootfs::ObjectId> shared;  // where other users' run roots lie
-        for (const char* p : {"/", "/tmp", "/run", "/run/user"})
-            if (struct stat st{}; ::stat(p, &st) == 0) shared.push_back(rootfs::object_id(st));
-        for (const auto& [i, p] : writable)
-            if (struct stat st{}; ::stat(p.c_str(), &st) == 0 &&
-                                  std::find(shared.begin(), shared.end(),
-                                            rootfs::object_id(st)) != shared.end()) {
+        if (!writable.empty()) {
+            std::vector<rootfs::ObjectId> shared;  // where other users' run roots lie
+            for (const char* p : {"/", "/tmp", "/run", "/run/user"})
+                if (struct stat st{}; ::stat(p, &st) == 0) shared.push_back(rootfs::object_id(st));
+            const bool any = std::any_of(writable.begin(), writable.end(), [&](const Writable& w) {
+                return std::find(shared.begin(), shared.end(), w.id) != shared.end();
+            });
+            if (any)
                 for (auto& r : plan::run_roots_on_host())
                     if (std::find(roots.begin(), roots.end(), r) == roots.end())
                         roots.push_back(std::move(r));
-                break;
-            }
-        for (const auto& root : roots) {
+        }
+        for (const auto& root : writable.empty() ? std::vector<std::string>() : roots) {
             const auto above = directories_up(root);
             if (above.empty()) continue;
-            for (const auto& [i, p] : writable) {
-                struct stat st {};
-                if (::stat(p.c_str(), &st) != 0) continue;
-                const auto id = rootfs::object_id(st);
-                if (std::find(above.begin(), above.end(), id) != above.end() ||
-                    (id.dev == above.front().dev && lies_within(p, above.front())))
-                    v.plan_root_binds.push_back(i);
-            }
+            for (const auto& w : writable)
+                if (std::find(above.begin(), above.end(), w.id) != above.end() ||
+                    (w.id.dev == above.front().dev && lies_within(w.path, above.front())))
+                    v.plan_root_binds.push_back(w.mount);
         }
         std::sort(v.plan_root_binds.begin(), v.plan_root_binds.end());
         v.plan_root_binds.erase(std::unique(v.plan_root_binds.begin(), v.plan_root_binds.end()),
