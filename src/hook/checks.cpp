@@ -96,17 +96,31 @@ std::string unescape(std::string_view f) {
 }
 
 // The mount points of a mountinfo text: each line's fifth field.
-std::vector<std::string> mount_points(std::string_view text) {
-    std::vector<std::string> out;
+// A mount of the host's, from one line of mountinfo ("ID PARENT MAJ:MIN
+// ROOT POINT OPTIONS [OPTIONAL...] - TYPE SOURCE SUPEROPTIONS").
+struct HostMount {
+    std::string point;
+    std::string type;
+};
+
+std::vector<HostMount> host_mounts(std::string_view text) {
+    std::vector<HostMount> out;
     while (!text.empty()) {
         const size_t nl = text.find('\n');
-        std::string_view line = text.substr(0, nl);
+        const std::string_view full = text.substr(0, nl);
         text = nl == std::string_view::npos ? std::string_view() : text.substr(nl + 1);
+        std::string_view line = full;
         for (int field = 0; field < 4 && !line.empty(); ++field) {
             const size_t sp = line.find(' ');
             line = sp == std::string_view::npos ? std::string_view() : line.substr(sp + 1);
         }
-        if (!line.empty()) out.push_back(unescape(line.substr(0, line.find(' '))));
+        if (line.empty()) continue;
+        HostMount m{unescape(line.substr(0, line.find(' '))), ""};
+        if (const size_t dash = full.find(" - "); dash != std::string_view::npos) {
+            const std::string_view after = full.substr(dash + 3);
+            m.type = std::string(after.substr(0, after.find(' ')));
+        }
+        out.push_back(std::move(m));
     }
     return out;
 }
@@ -150,8 +164,8 @@ std::map<size_t, std::string> submount_carriers(
     const oci::Spec& spec, const std::optional<std::string>& mountinfo,
     const std::function<std::optional<std::string>(const std::string&)>& real,
     const std::string& why) {
-    const std::vector<std::string> points = mountinfo ? mount_points(*mountinfo)
-                                                      : std::vector<std::string>();
+    const std::vector<HostMount> mounts = mountinfo ? host_mounts(*mountinfo)
+                                                     : std::vector<HostMount>();
     std::map<size_t, std::string> out;
     for (size_t i = 0; i < spec.mounts.size(); ++i) {
         const auto& m = spec.mounts[i];
@@ -165,9 +179,9 @@ std::map<size_t, std::string> submount_carriers(
             out.emplace(i, "its source " + m.source + " cannot be resolved on the host");
             continue;
         }
-        for (const auto& p : points)
-            if (p != *src && path::is_within(p, *src)) {
-                out.emplace(i, p);
+        for (const auto& hm : mounts)
+            if (hm.point != *src && path::is_within(hm.point, *src)) {
+                out.emplace(i, hm.point);
                 break;
             }
     }
@@ -209,7 +223,8 @@ policy::HostView host_view(const oci::Spec& spec, const std::string& bundle, int
             if (!spec.mounts[i].is_read_only() &&
                 ::statfs(joined(spec.mounts[i].source).c_str(), &fs) == 0 &&
                 !mounts::holds_only_files(static_cast<uint64_t>(fs.f_type)))
-                v.kernel_binds.push_back(i);
+                v.kernel_binds.emplace(i, "the host's " + spec.mounts[i].source +
+                                              ", on a filesystem not known to hold only files");
         }
     }
     // As the runtime finds a source: relative to the bundle, symlinks and
@@ -219,48 +234,64 @@ policy::HostView host_view(const oci::Spec& spec, const std::string& bundle, int
         if (::realpath(joined(source).c_str(), buf) == nullptr) return std::nullopt;
         return std::string(buf);
     };
-    // Every container's plan is beneath the run root (the spec edit's own
-    // bind of one is read-only): a writable bind at, above or within it, or
-    // an overlay whose upper directory is, reaches the plans that later
-    // execs read. Compared by identity, so another path to the same
-    // directories (a second bind of /run on the host) is caught too.
-    // Other users' run roots too, where a source holds /tmp or /run/user
-    // (a root container given the host's /tmp reaches a rootless user's).
-    if (!run_root.empty()) {
-        struct Writable {
-            size_t mount;
-            std::string path;  // on the host
-            rootfs::ObjectId id;
-        };
-        std::vector<Writable> writable;
-        auto add = [&](size_t i, std::string p) {
-            if (struct stat st{}; ::stat(p.c_str(), &st) == 0)
-                writable.push_back({i, std::move(p), rootfs::object_id(st)});
-        };
-        for (size_t i = 0; i < spec.mounts.size(); ++i) {
-            const auto& m = spec.mounts[i];
-            if (m.is_read_only()) continue;
-            if (m.is_bind() && v.bind_sources[i])  // stat'd above
-                writable.push_back({i, joined(m.source), *v.bind_sources[i]});
-            else if (m.type == "overlay" && !m.is_bind())
-                for (const auto& o : m.options)
-                    for (std::string_view key : {"upperdir=", "workdir="})
-                        if (o.rfind(key, 0) == 0) add(i, o.substr(key.size()));
+    // The host's mounts, read once, only where a recursive bind would carry
+    // some (a node's mountinfo can be large).
+    bool carries = false;
+    for (const auto& m : spec.mounts) carries = carries || m.is_read_only_on_top_only() ||
+                                                (m.is_recursive_bind() && !m.is_read_only());
+    constexpr size_t kMaxMountinfoBytes = 64u << 20;
+    const auto info = carries ? file::read_regular("/proc/self/mountinfo", false, kMaxMountinfoBytes)
+                              : Result<std::string>(fail("not read"));
+    const std::vector<HostMount> host = info ? host_mounts(*info) : std::vector<HostMount>();
+
+    // Where a writable mount of the spec puts the workload's writes on the
+    // host: each bind's source, an overlay's upper and work directories,
+    // and every mount of the host's a writable recursive bind carries from
+    // beneath its source (its own type judged as the source's is).
+    struct Writable {
+        size_t mount;
+        std::string path;  // on the host
+        rootfs::ObjectId id;
+    };
+    std::vector<Writable> writable;
+    auto add = [&](size_t i, std::string p) {
+        if (struct stat st{}; ::stat(p.c_str(), &st) == 0)
+            writable.push_back({i, std::move(p), rootfs::object_id(st)});
+    };
+    for (size_t i = 0; i < spec.mounts.size(); ++i) {
+        const auto& m = spec.mounts[i];
+        if (m.is_read_only()) continue;
+        if (m.is_bind() && v.bind_sources[i])  // stat'd above
+            writable.push_back({i, joined(m.source), *v.bind_sources[i]});
+        else if (m.type == "overlay" && !m.is_bind())
+            for (const auto& o : m.options)
+                for (std::string_view key : {"upperdir=", "workdir="})
+                    if (o.rfind(key, 0) == 0) add(i, o.substr(key.size()));
+        if (!m.is_recursive_bind() || host.empty()) continue;
+        const auto src = real(m.source);
+        if (!src) continue;
+        for (const auto& hm : host) {
+            if (hm.point == *src || !path::is_within(hm.point, *src)) continue;
+            if (!mounts::holds_only_files(hm.type) && !v.kernel_binds.count(i))
+                v.kernel_binds.emplace(i, "the host's " + m.source + ", which carries the host's " +
+                                              hm.point + " (" + hm.type +
+                                              ") from beneath it, a filesystem not known to hold "
+                                              "only files");
+            add(i, hm.point);
         }
-        std::vector<std::string> roots = {run_root};
-        if (!writable.empty()) {
-            std::vector<rootfs::ObjectId> shared;  // where other users' run roots lie
-            for (const char* p : {"/", "/tmp", "/run", "/run/user"})
-                if (struct stat st{}; ::stat(p, &st) == 0) shared.push_back(rootfs::object_id(st));
-            const bool any = std::any_of(writable.begin(), writable.end(), [&](const Writable& w) {
-                return std::find(shared.begin(), shared.end(), w.id) != shared.end();
-            });
-            if (any)
-                for (auto& r : plan::run_roots_on_host())
-                    if (std::find(roots.begin(), roots.end(), r) == roots.end())
-                        roots.push_back(std::move(r));
-        }
-        for (const auto& root : writable.empty() ? std::vector<std::string>() : roots) {
+    }
+    // Every container's plan is beneath a run root (the spec edit's own bind
+    // of one is read-only): a writable mount that reaches one, at, above or
+    // within it, reaches the plans that later execs read. Every user's run
+    // root that exists (a root container given a rootless user's
+    // /run/user/UID or /tmp reaches its plans), compared by identity, so
+    // another path to the same directories (a second bind of /run on the
+    // host, one carried beneath a source) is caught too.
+    if (!run_root.empty() && !writable.empty()) {
+        std::vector<std::string> roots = plan::run_roots_on_host();
+        if (std::find(roots.begin(), roots.end(), run_root) == roots.end())
+            roots.push_back(run_root);
+        for (const auto& root : roots) {
             const auto above = directories_up(root);
             if (above.empty()) continue;
             for (const auto& w : writable)
@@ -272,13 +303,11 @@ policy::HostView host_view(const oci::Spec& spec, const std::string& bundle, int
         v.plan_root_binds.erase(std::unique(v.plan_root_binds.begin(), v.plan_root_binds.end()),
                                 v.plan_root_binds.end());
     }
-    constexpr size_t kMaxMountinfoBytes = 64u << 20;
     bool any = false;
     for (const auto& m : spec.mounts) any = any || m.is_read_only_on_top_only();
     if (!any) return v;
-    auto info = file::read_regular("/proc/self/mountinfo", false, kMaxMountinfoBytes);
     v.ro_binds_carrying =
-        info ? submount_carriers(spec, std::move(*info), real)
+        info ? submount_carriers(spec, *info, real)
              : submount_carriers(spec, std::nullopt, real,
                                  "the host's mounts could not be read: " + info.error().what());
     return v;

@@ -37,6 +37,13 @@ struct Mount {
             if (o == "ro" || o == "rw") ro = o == "ro";
         return ro;
     }
+    // A recursive bind ("rbind"): the host's mounts beneath its source come
+    // along.
+    bool is_recursive_bind() const {
+        for (const auto& o : options)
+            if (o == "rbind") return true;
+        return false;
+    }
     // A recursive bind made read-only on its top mount only ("rbind" and a
     // final "ro", no "rro"): the host's mounts it carries from beneath its
     // source keep their own flags, writable ones included.

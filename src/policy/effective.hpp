@@ -123,8 +123,10 @@ struct HostView {
     std::vector<size_t> plan_root_binds;
     // The spec's writable binds (by index) whose source on the host is on a
     // filesystem not known to hold only files (mounts::holds_only_files: the
-    // host's /proc, /sys, binfmt_misc, mqueue...): the kernel's own state.
-    std::vector<size_t> kernel_binds;
+    // host's /proc, /sys, binfmt_misc, mqueue...), or that carry one from
+    // beneath their source (rbind): the kernel's own state. The value says
+    // which ("the host's /proc/sys, on a filesystem ...").
+    std::map<size_t, std::string> kernel_binds;
     // The spec's binds (by index) of the host's own /dev/shm or /dev (Docker's
     // --ipc=host): shared memory of the host's, not the container's.
     std::vector<size_t> host_shm_binds;

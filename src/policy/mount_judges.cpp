@@ -258,18 +258,18 @@ void Rewriter::judge_kernel_mounts(EffectivePolicy& eff) {
     const bool host_ipc = host_ && host_->host_ipc_namespace.has_value();
     for (size_t i = 0; i < spec_.mounts.size(); ++i) {
         const auto& mt = spec_.mounts[i];
-        const bool kernel_bind =
-            host_ && std::find(host_->kernel_binds.begin(), host_->kernel_binds.end(), i) !=
-                         host_->kernel_binds.end();
+        const std::string* kernel_bind = nullptr;  // what of the kernel's a bind holds
+        if (host_)
+            if (auto it = host_->kernel_binds.find(i); it != host_->kernel_binds.end())
+                kernel_bind = &it->second;
         if (mt.is_bind() && !kernel_bind) continue;
         const auto found = judged_at(i);
         if (!found) continue;
         const std::string& at = *found;
         std::string what;
         if (kernel_bind) {
-            what = "a bind of the host's " + mt.source +
-                   ", on a filesystem not known to hold only files: the host kernel's own state "
-                   "(its /proc, /sys, binfmt_misc, message queues)";
+            what = "a bind of " + *kernel_bind +
+                   ": the host kernel's own state (its /proc, /sys, binfmt_misc, message queues)";
         } else if (mt.type == "mqueue") {
             if (!host_ipc) continue;  // the container's own queues
             what = "the message queues of the host's IPC namespace, which the container shares";

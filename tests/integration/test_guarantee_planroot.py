@@ -18,7 +18,9 @@ saying fully_enforced (seen by review under rootless podman with
 - the same directories by other ways: an overlay whose upper directory is
   the run root, a second bind of the host's /run (an alias), and a
   read-write bind of the host's /tmp while a rootless user's run root
-  (/tmp/oci-sandbox-UID) is in it: refused the same way;
+  (/tmp/oci-sandbox-UID) is in it, a directory with the host's /run bound
+  beneath it (carried by the rbind), and a rootless user's whole
+  /run/user/UID: refused the same way;
 - a read-only bind of /run/oci-sandbox at the same place runs
   fully_enforced, and writing through it gives EROFS. (A read-only bind of
   the host's whole /run is another judge's: this host mounts /run/netns
@@ -143,6 +145,31 @@ def rootful(w):
                 t.check(t.plan_dir_gone(c.cid), c.tag + ": nothing left in " + t.RUN_ROOT)
             finally:
                 shutil.rmtree(other, ignore_errors=True)
+            # A run root reached from beneath the source: the host's /run
+            # bound inside a directory (a chroot's), carried by the rbind;
+            # and a rootless user's whole runtime directory /run/user/UID,
+            # which holds its run root. Refused.
+            chroot = os.path.join(w, "chroot-" + rt)
+            os.makedirs(os.path.join(chroot, "run"), exist_ok=True)
+            subprocess.run(["mount", "--bind", "/run", os.path.join(chroot, "run")], check=True)
+            user_dir = "/run/user/%d" % (4000000000 + os.getpid() % 1000)
+            os.makedirs(os.path.join(user_dir, "oci-sandbox"), exist_ok=True)
+            try:
+                for tag, source, needle in (("beneath", chroot, "binds the host's " + chroot),
+                                            ("user-dir", user_dir, "binds the host's " + user_dir)):
+                    c = case("%s-%s" % (tag, rt), ["write:/tmp/c/" + CANARY], runtime=rt,
+                             edit_config=volume(source, "/tmp/c", ("rbind", "rw")))
+                    o = c.run()
+                    t.check(o.rc == a.HOOK_REFUSED[rt] and RAN_NOT(o),
+                            c.tag + ": refused at create, nothing ran (exit %d)" % o.rc)
+                    ev = a.events_of(o.events, kind="landlock_path", decision="abort", mode="strict")
+                    msg = ev[0].get("message", "") if ev else ""
+                    t.check(len(ev) == 1 and needle in msg and "plan directories" in msg,
+                            c.tag + ": landlock_path (strict) names it: %s" % (msg or None))
+                    t.check(t.plan_dir_gone(c.cid), c.tag + ": nothing left in " + t.RUN_ROOT)
+            finally:
+                subprocess.run(["umount", os.path.join(chroot, "run")], check=False)
+                shutil.rmtree(user_dir, ignore_errors=True)
             # Read-only: runs, and the run root stays unwritable.
             c = case("ro-run-root-" + rt, ["write:/tmp/hostrun/" + CANARY], runtime=rt,
                      edit_config=volume(t.RUN_ROOT, "/tmp/hostrun", ("rbind", "ro")))

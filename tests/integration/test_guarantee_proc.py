@@ -45,6 +45,7 @@ written; hugetlbfs's file made, its write(2) the kernel's EINVAL). (Files
 are only opened for writing, never written; binfmt_misc's register is
 never opened; no task is ever moved.)"""
 import os
+import subprocess
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -274,6 +275,34 @@ with t.Workdir() as w:
                         % (o.rc, got))
                 t.check(a.planned(o.events).get("status") == "fully_enforced",
                         c.tag + ": fully_enforced")
+
+    # A writable recursive bind carries the host's mounts from beneath its
+    # source: a chroot with its proc mounted (schroot, mock) bound at /tmp/c
+    # let the workload open /tmp/c/proc/sys/kernel/core_pattern for writing,
+    # fully_enforced (seen by review). Refused.
+    for rt in a.RUNTIMES:
+        chroot = os.path.join(w, "chroot-" + rt)
+        os.makedirs(os.path.join(chroot, "proc"), exist_ok=True)
+        subprocess.run(["mount", "-t", "proc", "proc", os.path.join(chroot, "proc")], check=True)
+        try:
+            def bind_chroot(cfg, chroot=chroot):
+                cfg["mounts"].append({"destination": "/tmp/c", "type": "bind", "source": chroot,
+                                      "options": ["rbind", "rw"]})
+            n[0] += 1
+            c = a.Case(w, "kernel-beneath-%s-%d" % (rt, n[0]),
+                       PROBE[:1] + a.CONFINED + ["wronly:/tmp/c/proc/sys/kernel/core_pattern"], runtime=rt,
+                       edit_config=bind_chroot,
+                       edit_rootfs=lambda r: os.makedirs(os.path.join(r, "tmp/c"), exist_ok=True))
+            o = c.run()
+            t.check(o.rc == a.HOOK_REFUSED[rt] and "NoNewPrivs" not in o.stdout,
+                    c.tag + ": refused at create, nothing ran (exit %d; core_pattern: %s)"
+                    % (o.rc, o.res.get("wronly:/tmp/c/proc/sys/kernel/core_pattern")))
+            ab = a.events_of(o.events, component="hook", decision="abort", kind="landlock_path")
+            t.check(len(ab) == 1 and "which carries the host's %s/proc (proc)" % chroot in ab[0]["message"],
+                    c.tag + ": landlock_path names what the bind carries: %s" % (ab[0]["message"][:200] if ab else None))
+            t.check(t.plan_dir_gone(c.cid), c.tag + ": nothing left in /run/oci-sandbox")
+        finally:
+            subprocess.run(["umount", os.path.join(chroot, "proc")], check=False)
 
     # Other kernel filesystems, which hold the host's settings as proc and
     # sysfs do: binfmt_misc (register: an interpreter the host runs for a

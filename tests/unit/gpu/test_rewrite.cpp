@@ -289,7 +289,7 @@ TEST_CASE(
     kb.mounts.push_back({"/tmp/ps", "bind", "/proc/sys", {"rbind", "rw"}});
     kb.mounts.push_back({"/tmp/data", "bind", "/srv/data", {"rbind", "rw"}});
     policy::HostView kh;
-    kh.kernel_binds = {0};
+    kh.kernel_binds = {{0, "the host's /proc/sys, on a filesystem not known to hold only files"}};
     auto kbe = must(rewrite(p, kb, gpu::Detection{}, unknown_probe(), &kh));
     REQUIRE(kbe.path_failures.size() == 1);
     CHECK(contains(kbe.path_failures[0].message,

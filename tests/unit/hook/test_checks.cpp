@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <sched.h>
 #include <signal.h>
+#include <sys/mount.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -197,7 +198,28 @@ TEST_CASE("host view: the writable binds of the host's kernel filesystems") {
                 {"/c", "bind", files.path, {"rbind"}},
                 {"/d", "bind", "/sys/kernel", {"bind"}},
                 {"/e", "proc", "proc", {}}};                   // a mount, not a bind
-    CHECK(hook::host_view(s, "/").kernel_binds == std::vector<size_t>{0, 3});
+    const auto k = hook::host_view(s, "/").kernel_binds;
+    REQUIRE(k.size() == 2);
+    CHECK(k.at(0) == "the host's /proc/sys, on a filesystem not known to hold only files");
+    CHECK(k.count(3) == 1);
+    // A writable recursive bind that carries a kernel filesystem from beneath
+    // its source (a chroot with its proc mounted): judged the same.
+    Rootfs chroot;
+    fs::create_directories(chroot.path + "/proc");
+    if (::mount("proc", (chroot.path + "/proc").c_str(), "proc", 0, nullptr) != 0) {
+        MESSAGE("not checked: this user cannot mount a proc (needs root)");
+        return;
+    }
+    oci::Spec c;
+    c.mounts = {{"/c", "bind", chroot.path, {"rbind", "rw"}},
+                {"/d", "bind", chroot.path, {"bind", "rw"}},    // not recursive: carries nothing
+                {"/e", "bind", chroot.path, {"rbind", "ro"}}};  // read-only: another judge's
+    const auto carried = hook::host_view(c, "/").kernel_binds;
+    ::umount2((chroot.path + "/proc").c_str(), MNT_DETACH);
+    REQUIRE(carried.size() == 1);
+    CHECK(carried.at(0) == "the host's " + chroot.path + ", which carries the host's " +
+                               chroot.path + "/proc (proc) from beneath it, a filesystem not "
+                               "known to hold only files");
 }
 
 TEST_CASE("host view: a pid namespace joined by path is the host's when it is this process's") {
