@@ -228,11 +228,16 @@ policy::HostView host_view(const oci::Spec& spec, const std::string& bundle, int
         }
     }
     // As the runtime finds a source: relative to the bundle, symlinks and
-    // ".." resolved by the kernel.
+    // ".." resolved by the kernel (opened once and named by its descriptor:
+    // three calls, where realpath(3) makes one per component).
     auto real = [&](const std::string& source) -> std::optional<std::string> {
+        UniqueFd fd(::open(joined(source).c_str(), O_PATH | O_CLOEXEC));
+        if (!fd) return std::nullopt;
         char buf[PATH_MAX];
-        if (::realpath(joined(source).c_str(), buf) == nullptr) return std::nullopt;
-        return std::string(buf);
+        const std::string link = "/proc/self/fd/" + std::to_string(fd.get());
+        const ssize_t n = ::readlink(link.c_str(), buf, sizeof buf);
+        if (n <= 0 || n == static_cast<ssize_t>(sizeof buf) || buf[0] != '/') return std::nullopt;
+        return std::string(buf, static_cast<size_t>(n));
     };
     // The host's mounts, read once, only where a recursive bind would carry
     // some (a node's mountinfo can be large).
