@@ -306,3 +306,47 @@ def check_confined(res, label):
     check(res.get("Seccomp") == "2", label + ": Seccomp: 2 (filter mode)")
     check(res.get("write:/.oci-sandbox/plan/osh-denied") in ("EROFS", "EACCES"),
           label + ": the plan directory is read-only")
+
+
+# --- users made for a test (rootless podman) --------------------------------
+
+def user_pids(uid):
+    """The processes of `uid` (podman's rootless pause process, a stuck conmon)."""
+    pids = []
+    for p in os.listdir("/proc"):
+        if p.isdigit():
+            try:
+                if os.stat("/proc/" + p).st_uid == uid:
+                    pids.append(int(p))
+            except OSError:
+                pass
+    return pids
+
+
+def remove_user(name, uid, home=None):
+    """Removes a user a test made: its processes, the user, its subuid and
+    subgid ranges, its runtime directories (a login's, podman's and ours)
+    and `home`."""
+    import signal
+    if uid is not None:
+        for pid in user_pids(uid):
+            try:
+                os.kill(pid, signal.SIGKILL)
+                print("killed pid %d of %s" % (pid, name))
+            except ProcessLookupError:
+                pass
+        for _ in range(50):
+            if not user_pids(uid):
+                break
+            time.sleep(0.1)
+    subprocess.run(["userdel", "-r", name], capture_output=True)
+    for f in ("/etc/subuid", "/etc/subgid"):
+        with open(f) as fh:
+            lines = fh.readlines()
+        with open(f, "w") as fh:
+            fh.writelines(ln for ln in lines if not ln.startswith(name + ":"))
+    if uid is not None:
+        for d in ("/run/user/%d", "/tmp/oci-sandbox-%d", "/tmp/podman-run-%d", "/tmp/containers-user-%d"):
+            shutil.rmtree(d % uid, ignore_errors=True)
+    if home:
+        shutil.rmtree(home, ignore_errors=True)

@@ -104,6 +104,22 @@ def victim_state(pid):
     return limits, sched, sorted(os.sched_getaffinity(pid)), io
 
 
+def check_kept_to_self(c, o, foreign, where):
+    """The container ran confined, fully_enforced with nothing dropped; each
+    act in `foreign` gave EPERM, each of SELF_ACTS worked."""
+    t.check(o.rc == 0, c.tag + ": the container runs (exit %d)" % o.rc)
+    a.check_confined(o.res, c.tag)
+    for act in foreign:
+        t.check(o.res.get(act) == "EPERM",
+                c.tag + ": in %s %s gives EPERM (got %s)" % (where, act, o.res.get(act)))
+    for act in SELF_ACTS:
+        t.check(o.res.get(act) == "OK",
+                c.tag + ": on the calling process itself %s works (got %s)" % (act, o.res.get(act)))
+    p = a.planned(o.events)
+    t.check(p.get("status") == "fully_enforced" and p.get("dropped") == "",
+            c.tag + ": planned fully_enforced, nothing dropped (got %s; %s)" % (p.get("status"), p.get("dropped")))
+
+
 def seccomp_pid_notes(events):
     return [e for e in events if e.get("message", "").startswith("seccomp:")
             and "pid namespace" in e.get("message", "")]
@@ -154,17 +170,7 @@ def sidecar(rt):
         # A's pid 1 is 1 in the namespace B joins; B's own child is there too.
         foreign = acts_on("1") + acts_on("child")
         c, o = case("sidecar-B-" + rt, foreign + SELF_ACTS, runtime=rt, edit_config=joined_pid_of(apid))
-        t.check(o.rc == 0, c.tag + ": the sidecar runs (exit %d)" % o.rc)
-        a.check_confined(o.res, c.tag)
-        for act in foreign:
-            t.check(o.res.get(act) == "EPERM",
-                    c.tag + ": in container A's pid namespace %s gives EPERM (got %s)" % (act, o.res.get(act)))
-        for act in SELF_ACTS:
-            t.check(o.res.get(act) == "OK",
-                    c.tag + ": on the calling process itself %s works (got %s)" % (act, o.res.get(act)))
-        p = a.planned(o.events)
-        t.check(p.get("status") == "fully_enforced" and p.get("dropped") == "",
-                c.tag + ": planned fully_enforced, nothing dropped (got %s; %s)" % (p.get("status"), p.get("dropped")))
+        check_kept_to_self(c, o, foreign, "container A's pid namespace")
         notes = seccomp_pid_notes(o.events)
         t.check(len(notes) == 1 and "/proc/%d/ns/pid" % apid in notes[0]["message"],
                 c.tag + ": the hook's log has a seccomp note naming the joined pid namespace /proc/%d/ns/pid: %s"
@@ -199,18 +205,7 @@ with t.Workdir() as w:
         for rt in a.RUNTIMES:
             for tag, edit in (("host-pid", host_pid), ("joined-host-pid", joined_host_pid(victims[0].pid))):
                 c, o = case(tag + "-" + rt, foreign + SELF_ACTS, runtime=rt, edit_config=edit)
-                t.check(o.rc == 0, c.tag + ": the container runs (exit %d)" % o.rc)
-                a.check_confined(o.res, c.tag)
-                for act in foreign:
-                    t.check(o.res.get(act) == "EPERM",
-                            c.tag + ": in the host's pid namespace %s gives EPERM (got %s)" % (act, o.res.get(act)))
-                for act in SELF_ACTS:
-                    t.check(o.res.get(act) == "OK",
-                            c.tag + ": on the calling process itself %s works (got %s)" % (act, o.res.get(act)))
-                p = a.planned(o.events)
-                t.check(p.get("status") == "fully_enforced" and p.get("dropped") == "",
-                        c.tag + ": planned fully_enforced, nothing dropped (got %s; %s)"
-                        % (p.get("status"), p.get("dropped")))
+                check_kept_to_self(c, o, foreign, "the host's pid namespace")
                 t.check(a.summary_line(o.stderr) == "" and a.final_exec_event(o.stderr) == {},
                         c.tag + ": the container's stderr has no degradation line")
                 notes = seccomp_pid_notes(o.events)

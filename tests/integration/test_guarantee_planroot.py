@@ -32,7 +32,6 @@ the shim as --runtime; `-v /tmp:/tmp` is refused (the bind holds
 import os
 import pwd
 import shutil
-import signal
 import subprocess
 import sys
 import time
@@ -202,41 +201,6 @@ def RAN_NOT(o):
 RANGE = "600000-665535"
 
 
-def user_pids(uid):
-    pids = []
-    for p in os.listdir("/proc"):
-        if p.isdigit():
-            try:
-                if os.stat("/proc/" + p).st_uid == uid:
-                    pids.append(int(p))
-            except OSError:
-                pass
-    return pids
-
-
-def remove_user(name, uid):
-    if uid is not None:
-        for pid in user_pids(uid):  # podman's rootless pause process, a stuck conmon
-            try:
-                os.kill(pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
-        for _ in range(50):
-            if not user_pids(uid):
-                break
-            time.sleep(0.1)
-    subprocess.run(["userdel", "-r", name], capture_output=True)
-    for f in ("/etc/subuid", "/etc/subgid"):
-        with open(f) as fh:
-            lines = fh.readlines()
-        with open(f, "w") as fh:
-            fh.writelines(ln for ln in lines if not ln.startswith(name + ":"))
-    if uid is not None:
-        for d in ("/run/user/%d", "/tmp/oci-sandbox-%d", "/tmp/podman-run-%d", "/tmp/containers-user-%d"):
-            shutil.rmtree(d % uid, ignore_errors=True)
-    shutil.rmtree("/home/" + name, ignore_errors=True)
-
-
 def rootless(w, name, made):
     """None when it ran, else why it could not."""
     for tool in ("podman", "newuidmap", "newgidmap", "useradd", "usermod", "userdel", "runuser"):
@@ -329,7 +293,7 @@ with t.Workdir() as w:
     try:
         why = rootless(w, name, made)
     finally:
-        remove_user(name, made["uid"])
+        t.remove_user(name, made["uid"], "/home/" + name)
     if why:
         print("note: the rootless cases did not run: " + why)
     else:

@@ -80,6 +80,16 @@ DOCKER_CAPS = ["CAP_CHOWN", "CAP_DAC_OVERRIDE", "CAP_FSETID", "CAP_FOWNER", "CAP
                "CAP_NET_BIND_SERVICE", "CAP_SYS_CHROOT", "CAP_KILL", "CAP_AUDIT_WRITE"]
 
 
+
+def refused_at_create(c, o, opens):
+    """The hook refused the container at create and nothing ran; returns the
+    hook's landlock_path abort events (what `opens` gave, if it ran, is
+    in the message)."""
+    t.check(o.rc == a.HOOK_REFUSED[c.runtime] and "NoNewPrivs" not in o.stdout,
+            c.tag + ": refused at create, nothing ran (exit %d; %s)"
+            % (o.rc, {act: o.res.get(act) for act in opens}))
+    return a.events_of(o.events, component="hook", decision="abort", kind="landlock_path")
+
 def docker_caps(cfg):
     for k in ("bounding", "effective", "permitted"):
         cfg["process"]["capabilities"][k] = list(DOCKER_CAPS)
@@ -342,10 +352,7 @@ with t.Workdir() as w:
             c = a.Case(w, "kernelfs-%s-%s-%d" % (kind, rt, n[0]), PROBE[:1] + a.CONFINED + opens, runtime=rt,
                        edit_config=other_kernel_fs(dest, kind, where), edit_rootfs=mount_point(dest))
             o = c.run()
-            t.check(o.rc == a.HOOK_REFUSED[rt] and "NoNewPrivs" not in o.stdout,
-                    c.tag + ": refused at create, nothing ran (exit %d; %s)"
-                    % (o.rc, {act: o.res.get(act) for act in opens}))
-            ab = a.events_of(o.events, component="hook", decision="abort", kind="landlock_path")
+            ab = refused_at_create(c, o, opens)
             msg = ab[0]["message"] if ab else ""
             t.check(len(ab) == 1 and "mounts[%d] (%s) mounts " % (where[0], dest) in msg
                     and ("away from" in msg or kind in msg),
@@ -390,10 +397,7 @@ with t.Workdir() as w:
             c = a.Case(w, "kernelfs-cpuset-%s-%d" % (rt, n[0]), PROBE[:1] + a.CONFINED + cs_opens, runtime=rt,
                        edit_config=other_kernel_fs("/tmp/cs", "cpuset", where), edit_rootfs=mount_point("/tmp/cs"))
             o = c.run()
-            t.check(o.rc == a.HOOK_REFUSED[rt] and "NoNewPrivs" not in o.stdout,
-                    c.tag + ": refused at create, nothing ran (exit %d; %s)"
-                    % (o.rc, {act: o.res.get(act) for act in cs_opens}))
-            ab = a.events_of(o.events, component="hook", decision="abort", kind="landlock_path")
+            ab = refused_at_create(c, o, cs_opens)
             msg = ab[0]["message"] if ab else ""
             want = "mounts[%d] (/tmp/cs) mounts a cgroup filesystem (cpuset) away from /sys/fs/cgroup" % where[0]
             t.check(len(ab) == 1 and want in msg, c.tag + ": landlock_path says %r: %s" % (want, msg[:200] or None))

@@ -25,7 +25,6 @@ import shutil
 import signal
 import subprocess
 import sys
-import time
 import uuid
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -33,43 +32,6 @@ import oshtest as t  # noqa: E402
 
 t.need_root_and("podman", "runc", "busybox", "newuidmap", "newgidmap", "useradd", "usermod", "userdel", "runuser")
 RANGE = "400000-465535"
-
-
-def user_pids(uid):
-    pids = []
-    for p in os.listdir("/proc"):
-        if p.isdigit():
-            try:
-                if os.stat("/proc/" + p).st_uid == uid:
-                    pids.append(int(p))
-            except OSError:
-                pass
-    return pids
-
-
-def remove_user(name, uid, home):
-    if uid is not None:
-        for pid in user_pids(uid):  # podman's rootless pause process, a stuck conmon
-            try:
-                os.kill(pid, signal.SIGKILL)
-                print("killed pid %d of %s" % (pid, name))
-            except ProcessLookupError:
-                pass
-        for _ in range(50):
-            if not user_pids(uid):
-                break
-            time.sleep(0.1)
-    subprocess.run(["userdel", "-r", name], capture_output=True)
-    for f in ("/etc/subuid", "/etc/subgid"):
-        with open(f) as fh:
-            lines = fh.readlines()
-        with open(f, "w") as fh:
-            fh.writelines(ln for ln in lines if not ln.startswith(name + ":"))
-    if uid is not None:
-        for d in ("/run/user/%d", "/tmp/oci-sandbox-%d", "/tmp/podman-run-%d", "/tmp/containers-user-%d"):
-            shutil.rmtree(d % uid, ignore_errors=True)
-    if home:
-        shutil.rmtree(home, ignore_errors=True)
 
 
 def rootless_run(name, uid, hooks, rootfs, probe, xdg=True):
@@ -145,7 +107,7 @@ def main(w, name, made):
             "rootless podman without /run/user/UID: %s is the user's, its plan gone after the run" % tmp_root)
 
     # Then a login session's runtime directory, on a fresh podman state.
-    for pid in user_pids(uid):
+    for pid in t.user_pids(uid):
         os.kill(pid, signal.SIGKILL)
     t.run(["runuser", "-u", name, "--", "env", "-i", "HOME=/home/" + name, "PATH=/usr/bin:/bin",
            "podman", "system", "reset", "--force"], cwd="/")
@@ -192,7 +154,7 @@ with t.Workdir() as w:
     try:
         why = main(w, name, made)
     finally:
-        remove_user(name, made["uid"], "/home/" + name)
+        t.remove_user(name, made["uid"], "/home/" + name)
     uid = made["uid"]
     if why:
         t.skip(why)

@@ -64,9 +64,15 @@ check)
     exit 0 ;;
 cleanup)
     if id "$U" >/dev/null 2>&1; then
+        uid=$(id -u "$U")
         runuser -u "$U" -- podman system reset -f >/dev/null 2>&1 || true
+        # podman's rootless pause process outlives the reset, and userdel
+        # refuses a user with processes: stop them first.
+        pkill -KILL -u "$uid" >/dev/null 2>&1 || true
+        for _ in $(seq 50); do pgrep -u "$uid" >/dev/null || break; sleep 0.1; done
         userdel -r "$U" >/dev/null 2>&1 || true
         sed -i "/^$U:/d" /etc/subuid /etc/subgid
+        rm -rf "/run/user/$uid" "/tmp/podman-run-$uid" "/tmp/oci-sandbox-$uid" "/tmp/containers-user-$uid"
     fi
     rm -rf "$RF"
     exit 0 ;;
