@@ -1173,6 +1173,13 @@ its limit moves with the machine from run to run, and the Targets table
 says it for the latest run (there "its floor is over the limit" is
 printed only where it is).
 
+Since the run of 2026-12-05 09:38 the hook checks every writable mount
+against each user's plan directories and the host's mounts beneath a
+recursive bind's source (docs/security.md): on this Kubernetes config
+(18 writable recursive binds) that is ~45 more system calls (393 against
+348, `strace -c`) and +155 µs, 1.07× the earlier build, in 300
+interleaved rounds of the two release builds (2.255 against 2.100 ms).
+
 Those runs were on an AMD EPYC VM (2 vCPUs, Firecracker)
 whose kernel has the Speculative Return Stack Overflow mitigation (Safe
 RET) on. There every system call and page fault costs about three times
