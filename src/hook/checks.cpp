@@ -193,7 +193,7 @@ policy::HostView host_view(const oci::Spec& spec, const std::string& bundle, int
     policy::HostView v;
     // One that cannot be checked counts as the host's.
     if (auto pidns = namespace_verdict(spec, "pid", pid); !pidns.private_ns) {
-        v.host_pid_namespace = pidns.why;
+        v.host_pid_namespace = true;
         v.shared_pid_namespace = std::move(pidns.why);
     } else {
         for (const auto& ns : spec.namespaces)

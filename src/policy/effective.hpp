@@ -96,10 +96,10 @@ struct HostView {
     // -> the first such mount, or why it could not be told): a write rule at,
     // above or within one is a landlock_path failure.
     std::map<size_t, std::string> ro_binds_carrying;
-    // Why the container shares the host's pid namespace (nullopt: it has its
-    // own): no "pid" entry, or one joined by path that is the host's (or
-    // cannot be checked). /proc shows the host's processes.
-    std::optional<std::string> host_pid_namespace;
+    // The container shares the host's pid namespace: no "pid" entry, or one
+    // joined by path that is the host's (or cannot be checked). /proc shows
+    // the host's processes. (shared_pid_namespace says why.)
+    bool host_pid_namespace = false;
     // Why its pid namespace holds processes of others (nullopt: a new one):
     // the host's, or one joined by path (another container's, a pod's). The
     // filter keeps the calls that act on a process by pid to the caller.

@@ -778,7 +778,7 @@ TEST_CASE("gpu.proc_access: no /proc write in the host's pid namespace") {
         Policy p = bare_policy();
         p.filesystem.read_only = {"/proc"};
         policy::HostView host;
-        host.host_pid_namespace = "linux.namespaces joins /proc/4242/ns/pid, which is the host's pid namespace";
+        host.host_pid_namespace = true;
         auto e = must(rewrite(p, s, gpu::detect(s, gpu::DetectMode::auto_), unknown_probe(), &host));
         REQUIRE(e.path_failures.size() == 1);
         CHECK(contains(e.path_failures[0].message, "joins /proc/4242/ns/pid, which is the host's pid namespace"));

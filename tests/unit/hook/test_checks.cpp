@@ -225,11 +225,11 @@ TEST_CASE("host view: the writable binds of the host's kernel filesystems") {
 TEST_CASE("host view: a pid namespace joined by path is the host's when it is this process's") {
     oci::Spec s;
     s.namespaces = {{"pid", "/proc/self/ns/pid"}};
-    CHECK(hook::host_view(s, "/").host_pid_namespace.has_value());
+    CHECK(hook::host_view(s, "/").host_pid_namespace);
     s.namespaces = {{"pid", "/nonexistent/ns/pid"}};  // cannot be checked: counts as the host's
-    CHECK(hook::host_view(s, "/").host_pid_namespace.has_value());
+    CHECK(hook::host_view(s, "/").host_pid_namespace);
     s.namespaces = {{"pid", ""}};
-    CHECK_FALSE(hook::host_view(s, "/").host_pid_namespace.has_value());
+    CHECK_FALSE(hook::host_view(s, "/").host_pid_namespace);
     // A read-only rbind of a symlink to / carries the host's mounts beneath it.
     Rootfs links;  // a temp dir: root-link -> /
     fs::create_directory_symlink("/", links.path + "/root-link");
@@ -285,22 +285,22 @@ TEST_CASE("the hook judges the namespaces its container's process is in, not wha
     oci::Spec s;
     s.namespaces = {{"pid", "/proc/self/ns/pid"}, {"network", "/proc/self/ns/net"}};
     // The paths name the host's (this process's) namespaces ...
-    CHECK(hook::host_view(s, "/").host_pid_namespace.has_value());
+    CHECK(hook::host_view(s, "/").host_pid_namespace);
     CHECK_FALSE(hook::namespace_verdict(s, "network").private_ns);
     // ... but the container's process is elsewhere: that is what it joined.
-    CHECK_FALSE(hook::host_view(s, "/", c.pid).host_pid_namespace.has_value());
+    CHECK_FALSE(hook::host_view(s, "/", c.pid).host_pid_namespace);
     CHECK(hook::namespace_verdict(s, "network", c.pid).private_ns);
     // And the reverse: a path naming another namespace while the process is
     // in the host's (a pid reused since the runtime joined it).
     s.namespaces = {{"pid", "/proc/" + std::to_string(c.pid) + "/ns/pid"},
                     {"network", "/proc/" + std::to_string(c.pid) + "/ns/net"}};
-    CHECK_FALSE(hook::host_view(s, "/").host_pid_namespace.has_value());
+    CHECK_FALSE(hook::host_view(s, "/").host_pid_namespace);
     CHECK(hook::namespace_verdict(s, "network").private_ns);
-    CHECK(hook::host_view(s, "/", ::getpid()).host_pid_namespace.has_value());
+    CHECK(hook::host_view(s, "/", ::getpid()).host_pid_namespace);
     CHECK_FALSE(hook::namespace_verdict(s, "network", ::getpid()).private_ns);
     // A process that is gone cannot be checked: the host's, not private.
     s.namespaces = {{"pid", "/proc/self/ns/pid"}, {"network", "/proc/self/ns/net"}};
-    CHECK(hook::host_view(s, "/", 0x7ffffff0).host_pid_namespace.has_value());
+    CHECK(hook::host_view(s, "/", 0x7ffffff0).host_pid_namespace);
     CHECK_FALSE(hook::namespace_verdict(s, "network", 0x7ffffff0).private_ns);
 
     // The IPC namespace the same way (Docker's --ipc=host leaves the entry
