@@ -237,14 +237,11 @@ void Rewriter::add_workdir() {
     // Above a device the runtime creates: a rule on the workdir would give
     // the device its rights, which the policy does not.
     for (size_t i = 0; i < spec_.devices.size(); ++i) {
-        const auto p = path::normalize(spec_.devices[i].path);
-        if (!p) continue;
-        const auto& f = look(*p);
-        const std::string& at = f ? f->resolved : *p;
-        if (!path::is_within(at, target)) continue;
+        const auto at = device_landing(i);
+        if (!at || !path::is_within(*at, target)) continue;
         changes_.push_back({ChangeAction::skipped, *cwd, 0, 0,
                             "workdir: " + target + via + " contains linux.devices[" +
-                                std::to_string(i) + "] (" + at +
+                                std::to_string(i) + "] (" + *at +
                                 "); a rule on it would give that device the workdir's rights, "
                                 "which the policy does not"});
         return;

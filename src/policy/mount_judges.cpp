@@ -314,7 +314,7 @@ void Rewriter::judge_devices(EffectivePolicy& eff) {
     const bool rootfs = look("/").has_value();  // none: explain --config
     for (size_t i = 0; i < spec_.devices.size(); ++i) {
         const std::string& raw = spec_.devices[i].path;
-        const auto p = path::normalize(raw);
+        const auto& p = device_paths_[i];
         if (!p) {
             // runc made /opt/../fuse where the image's /opt led, then "..";
             // crun refuses a relative one, runc takes it from /.
@@ -333,10 +333,11 @@ void Rewriter::judge_devices(EffectivePolicy& eff) {
         std::string msg;
         AccessMask there = 0;
         if (!f) {
-            msg = where + ": where its path leads in the image cannot be told (too many symlinks "
-                          "or lookups, or unreadable), so neither can the rights the runtime's "
-                          "node would get there. Fix: place it at a path the image has no "
-                          "symlink on (or fix the image)";
+            msg = where +
+                  ": where its path leads in the image cannot be told (too many symlinks "
+                  "or lookups, or unreadable), so neither can the rights the runtime's "
+                  "node would get there. Fix: place it at a path the image has no "
+                  "symlink on (or fix the image)";
         } else if (f->through_link() && device_lands(spec_.devices[i], *f)) {
             there = rights_at(eff, f->resolved);
             const AccessMask spelled = spelled_rights(*p);
@@ -363,19 +364,18 @@ void Rewriter::judge_devices(EffectivePolicy& eff) {
 void Rewriter::note_ungranted_devices(EffectivePolicy& eff) {
     constexpr AccessMask kOpen = bit(Access::read_file) | bit(Access::write_file);
     for (size_t i = 0; i < spec_.devices.size(); ++i) {
-        const auto p = path::normalize(spec_.devices[i].path);
-        if (!p) continue;
-        const auto& f = look(*p);
-        const std::string& at = f ? f->resolved : *p;
+        const auto at = device_landing(i);
+        if (!at) continue;
         const bool granted = std::any_of(eff.rules.begin(), eff.rules.end(), [&](const auto& r) {
-            return path::is_within(at, r.path) && (r.access & kOpen);
+            return path::is_within(*at, r.path) && (r.access & kOpen);
         });
         if (granted) continue;
         const auto& d = spec_.devices[i];
-        note(*p, "linux.devices[" + std::to_string(i) + "] (" + d.type + " " +
-                     std::to_string(d.major) + ":" + std::to_string(d.minor) +
-                     "): no rule lets the workload open it (EACCES). List it in the policy "
-                     "(read_write, or a rule with ioctl_dev for device ioctls) if it should");
+        note(*device_paths_[i],
+             "linux.devices[" + std::to_string(i) + "] (" + d.type + " " + std::to_string(d.major) +
+                 ":" + std::to_string(d.minor) +
+                 "): no rule lets the workload open it (EACCES). List it in the policy "
+                 "(read_write, or a rule with ioctl_dev for device ioctls) if it should");
     }
 }
 

@@ -40,8 +40,8 @@ Rewriter::Rewriter(const Policy& policy, const oci::Spec& spec, const gpu::Detec
                                     host_ && host_->host_ipc_namespace.has_value());
     dests_.reserve(spec_.mounts.size());
     for (const auto& m : spec_.mounts) dests_.push_back(as_run(m.destination));
-    for (const auto& dev : spec_.devices)
-        if (auto d = path::normalize(dev.path)) device_paths_.push_back(std::move(*d));
+    device_paths_.reserve(spec_.devices.size());
+    for (const auto& dev : spec_.devices) device_paths_.push_back(path::normalize(dev.path));
 }
 
 Result<EffectivePolicy> Rewriter::run() {
@@ -114,6 +114,16 @@ Result<void> Rewriter::list(std::string_view raw, AccessMask access, const std::
 // Whether linux.devices declares `p` (the runtime creates it at start).
 bool Rewriter::spec_device(const std::string& p) const {
     return std::find(device_paths_.begin(), device_paths_.end(), p) != device_paths_.end();
+}
+
+// Where the runtime makes linux.devices[i]: where its path leads in the
+// container (as spelled with nothing to look at); nullopt when the path
+// does not normalize (judge_devices' failure).
+std::optional<std::string> Rewriter::device_landing(size_t i) const {
+    const auto& p = device_paths_[i];
+    if (!p) return std::nullopt;
+    const auto& f = look(*p);
+    return f ? f->resolved : *p;
 }
 
 Result<void> Rewriter::add_policy() {

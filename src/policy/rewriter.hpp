@@ -99,7 +99,8 @@ class Rewriter {
     // runtime mounts it.
     std::vector<std::optional<std::string>> dests_;
     std::vector<rootfs::Landing> landings_;
-    std::vector<std::string> device_paths_;  // spec_.devices' paths, normalized
+    // spec_.devices by index: the path normalized (nullopt where it does not).
+    std::vector<std::optional<std::string>> device_paths_;
 
     // rewrite.cpp: the policy's own rules and what every part shares.
     void note(std::string path, std::string reason);
@@ -107,6 +108,7 @@ class Rewriter {
     Result<void> list(std::string_view raw, AccessMask access, const std::string& where,
                       const std::string& origin);
     bool spec_device(const std::string& p) const;
+    std::optional<std::string> device_landing(size_t i) const;
     Result<void> add_policy();
     const std::optional<rootfs::PathFact>& look(const std::string& p) const;
     AccessMask granted_by_own_path(const std::string& target) const;
