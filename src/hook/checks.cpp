@@ -142,19 +142,27 @@ std::vector<rootfs::ObjectId> directories_up(const std::string& path) {
     return ids;
 }
 
+// The path the kernel names an open `fd` by (symlinks and ".." resolved:
+// one call, where realpath(3) makes one per component); nullopt when it
+// has none.
+std::optional<std::string> fd_path(int fd) {
+    char buf[PATH_MAX];
+    const std::string link = "/proc/self/fd/" + std::to_string(fd);
+    const ssize_t n = ::readlink(link.c_str(), buf, sizeof buf);
+    if (n <= 0 || n == static_cast<ssize_t>(sizeof buf) || buf[0] != '/') return std::nullopt;
+    return std::string(buf, static_cast<size_t>(n));
+}
+
 // Whether `path` (as the kernel finds it) is `dir` or lies beneath it.
 bool lies_within(const std::string& path, const rootfs::ObjectId& dir) {
+    UniqueFd fd(::open(path.c_str(), O_PATH | O_CLOEXEC));
     struct stat st {};
-    if (::stat(path.c_str(), &st) != 0) return false;
+    if (!fd || ::fstat(fd.get(), &st) != 0) return false;
     if (rootfs::object_id(st) == dir) return true;
-    std::string from = path;
-    if (!S_ISDIR(st.st_mode)) {  // a file: the directory it is found in
-        char buf[PATH_MAX];
-        if (::realpath(path.c_str(), buf) == nullptr) return false;
-        from.assign(buf);
-        from.erase(std::max<size_t>(from.rfind('/'), 1));
-    }
-    const auto up = directories_up(from);
+    auto from = fd_path(fd.get());
+    if (!from) return false;
+    if (!S_ISDIR(st.st_mode)) from->erase(std::max<size_t>(from->rfind('/'), 1));  // its directory
+    const auto up = directories_up(*from);
     return std::find(up.begin(), up.end(), dir) != up.end();
 }
 
@@ -210,34 +218,33 @@ policy::HostView host_view(const oci::Spec& spec, const std::string& bundle, int
     std::vector<rootfs::ObjectId> host_shm;
     for (const char* p : {"/dev/shm", "/dev"})
         if (struct stat st{}; ::stat(p, &st) == 0) host_shm.push_back(rootfs::object_id(st));
+    // Each bind's source, opened once as the runtime finds it (relative to
+    // the bundle, symlinks and ".." resolved by the kernel): what it is, its
+    // filesystem, and (for a writable recursive bind) its path.
     v.bind_sources.resize(spec.mounts.size());
+    std::vector<std::optional<std::string>> resolved(spec.mounts.size());
     for (size_t i = 0; i < spec.mounts.size(); ++i) {
+        const auto& m = spec.mounts[i];
+        if (!m.is_bind()) continue;
+        UniqueFd src(::open(joined(m.source).c_str(), O_PATH | O_CLOEXEC));
         struct stat st {};
-        if (spec.mounts[i].is_bind() && ::stat(joined(spec.mounts[i].source).c_str(), &st) == 0) {
-            const auto id = rootfs::object_id(st);
-            v.bind_sources[i] = id;
-            if (S_ISSOCK(st.st_mode)) v.socket_binds.push_back(i);
-            if (std::find(host_shm.begin(), host_shm.end(), id) != host_shm.end())
-                v.host_shm_binds.push_back(i);
-            struct statfs fs {};
-            if (!spec.mounts[i].is_read_only() &&
-                ::statfs(joined(spec.mounts[i].source).c_str(), &fs) == 0 &&
-                !mounts::holds_only_files(static_cast<uint64_t>(fs.f_type)))
-                v.kernel_binds.emplace(i, "the host's " + spec.mounts[i].source +
-                                              ", on a filesystem not known to hold only files");
-        }
+        if (!src || ::fstat(src.get(), &st) != 0) continue;
+        const auto id = rootfs::object_id(st);
+        v.bind_sources[i] = id;
+        if (S_ISSOCK(st.st_mode)) v.socket_binds.push_back(i);
+        if (std::find(host_shm.begin(), host_shm.end(), id) != host_shm.end())
+            v.host_shm_binds.push_back(i);
+        if (m.is_read_only()) continue;
+        struct statfs fs {};
+        if (::fstatfs(src.get(), &fs) == 0 &&
+            !mounts::holds_only_files(static_cast<uint64_t>(fs.f_type)))
+            v.kernel_binds.emplace(i, "the host's " + m.source +
+                                          ", on a filesystem not known to hold only files");
+        if (m.is_recursive_bind()) resolved[i] = fd_path(src.get());
     }
-    // As the runtime finds a source: relative to the bundle, symlinks and
-    // ".." resolved by the kernel (opened once and named by its descriptor:
-    // three calls, where realpath(3) makes one per component).
     auto real = [&](const std::string& source) -> std::optional<std::string> {
         UniqueFd fd(::open(joined(source).c_str(), O_PATH | O_CLOEXEC));
-        if (!fd) return std::nullopt;
-        char buf[PATH_MAX];
-        const std::string link = "/proc/self/fd/" + std::to_string(fd.get());
-        const ssize_t n = ::readlink(link.c_str(), buf, sizeof buf);
-        if (n <= 0 || n == static_cast<ssize_t>(sizeof buf) || buf[0] != '/') return std::nullopt;
-        return std::string(buf, static_cast<size_t>(n));
+        return fd ? fd_path(fd.get()) : std::nullopt;
     };
     // The host's mounts, read once, only where a recursive bind would carry
     // some (a node's mountinfo can be large).
@@ -272,9 +279,8 @@ policy::HostView host_view(const oci::Spec& spec, const std::string& bundle, int
             for (const auto& o : m.options)
                 for (std::string_view key : {"upperdir=", "workdir="})
                     if (o.rfind(key, 0) == 0) add(i, o.substr(key.size()));
-        if (!m.is_recursive_bind() || host.empty()) continue;
-        const auto src = real(m.source);
-        if (!src) continue;
+        const auto& src = resolved[i];  // a writable recursive bind's
+        if (!src || host.empty()) continue;
         for (const auto& hm : host) {
             if (hm.point == *src || !path::is_within(hm.point, *src)) continue;
             if (!mounts::holds_only_files(hm.type) && !v.kernel_binds.count(i))
